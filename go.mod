@@ -1,0 +1,3 @@
+module github.com/nemsfhir/nemsfhir
+
+go 1.24

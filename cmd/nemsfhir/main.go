@@ -1,0 +1,85 @@
+// Command nemsfhir validates and converts the FHIR STU3 payloads of the NHS
+// National Events Management Service (NEMS).
+//
+// Each subcommand lives in its own file and registers itself in init with
+// register. Exit codes are shared by all subcommands: 0 success, 1 invalid
+// input, 2 usage or I/O error.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+// Exit codes of every subcommand.
+const (
+	exitOK      = 0
+	exitInvalid = 1
+	exitUsage   = 2
+)
+
+// command is one subcommand of nemsfhir.
+type command struct {
+	name    string
+	summary string // one line for the command list
+	// run executes the command with the arguments after its name and
+	// returns the exit code.
+	run func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
+}
+
+var commands = map[string]*command{}
+
+func register(c *command) { commands[c.name] = c }
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		if len(args) > 1 && args[0] == "help" {
+			if c := commands[args[1]]; c != nil {
+				return c.run([]string{"--help"}, stdin, stdout, stderr)
+			}
+		}
+		usage(stdout)
+		return exitOK
+	case "--version", "version":
+		fmt.Fprintf(stdout, "nemsfhir %s (FHIR STU3 3.0.2)\n", version)
+		return exitOK
+	}
+	c := commands[args[0]]
+	if c == nil {
+		fmt.Fprintf(stderr, "nemsfhir: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return exitUsage
+	}
+	return c.run(args[1:], stdin, stdout, stderr)
+}
+
+func usage(w io.Writer) {
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString("nemsfhir validates and converts NEMS FHIR STU3 payloads.\n\n")
+	b.WriteString("Usage:\n  nemsfhir COMMAND [flags] [args]\n\nCommands:\n")
+	for _, n := range names {
+		fmt.Fprintf(&b, "  %-10s %s\n", n, commands[n].summary)
+	}
+	b.WriteString("\nRun 'nemsfhir COMMAND --help' for the flags of a command; 'nemsfhir --version' prints the version.\n")
+	io.WriteString(w, b.String())
+}

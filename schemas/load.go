@@ -1,0 +1,343 @@
+package schemas
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+//go:generate go run ./gen -o stu3/model.jsonl
+
+// modelSTU3 is the generated model: a header line, then one JSON object per
+// line, types first ({"type":...}) and value sets after ({"valueSet":...}).
+//
+//go:embed stu3/model.jsonl
+var modelSTU3 []byte
+
+// Header is the first line of a model file.
+type Header struct {
+	Model       string `json:"model"`
+	FHIRVersion string `json:"fhirVersion"`
+	Package     string `json:"package"`
+	Types       int    `json:"types"`
+	ValueSets   int    `json:"valueSets"`
+}
+
+// Model is a loaded FHIR model. Types and value sets are decoded from their
+// line of the model file the first time they are asked for.
+type Model struct {
+	Header Header
+
+	typeNames []string          // sorted
+	types     map[string]*entry // by type name
+	valueSets map[string]*entry // by canonical URL
+	resources []string
+}
+
+// entry is one undecoded line of the model file and its decoded form.
+type entry struct {
+	line []byte
+	once sync.Once
+	typ  *Type
+	vs   *ValueSet
+	err  error
+}
+
+var (
+	stu3Once  sync.Once
+	stu3Model *Model
+)
+
+// STU3 returns the embedded FHIR STU3 3.0.2 model, loading its index on the
+// first call. It panics only if the embedded file is corrupt, which the
+// package's tests rule out.
+func STU3() *Model {
+	stu3Once.Do(func() {
+		m, err := Load(modelSTU3)
+		if err != nil {
+			panic("schemas: embedded STU3 model is corrupt: " + err.Error())
+		}
+		stu3Model = m
+	})
+	return stu3Model
+}
+
+var (
+	typePrefix     = []byte(`{"type":"`)
+	valueSetPrefix = []byte(`{"valueSet":"`)
+)
+
+// Load indexes a model file. Only the header and each line's name are read
+// here; the rest is decoded on demand.
+func Load(data []byte) (*Model, error) {
+	m := &Model{types: map[string]*entry{}, valueSets: map[string]*entry{}}
+	first := true
+	for lineNo := 1; len(data) > 0; lineNo++ {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		if len(line) == 0 {
+			continue
+		}
+		if first {
+			first = false
+			if err := json.Unmarshal(line, &m.Header); err != nil {
+				return nil, fmt.Errorf("model line %d: header: %v", lineNo, err)
+			}
+			continue
+		}
+		switch {
+		case bytes.HasPrefix(line, typePrefix):
+			name, kind := lineName(line[len(typePrefix):]), lineKind(line)
+			if name == "" {
+				return nil, fmt.Errorf("model line %d: type without a name", lineNo)
+			}
+			m.types[name] = &entry{line: line}
+			m.typeNames = append(m.typeNames, name)
+			if kind == string(KindResource) {
+				m.resources = append(m.resources, name)
+			}
+		case bytes.HasPrefix(line, valueSetPrefix):
+			url := lineName(line[len(valueSetPrefix):])
+			m.valueSets[url] = &entry{line: line}
+		default:
+			return nil, fmt.Errorf("model line %d: neither a type nor a value set", lineNo)
+		}
+	}
+	if first {
+		return nil, fmt.Errorf("model is empty")
+	}
+	sort.Strings(m.typeNames)
+	sort.Strings(m.resources)
+	return m, nil
+}
+
+// lineName reads the JSON string value that starts s (after its opening
+// quote). Names and URLs in the model never contain escapes.
+func lineName(s []byte) string {
+	if i := bytes.IndexByte(s, '"'); i > 0 {
+		return string(s[:i])
+	}
+	return ""
+}
+
+var kindKey = []byte(`"kind":"`)
+
+func lineKind(line []byte) string {
+	if i := bytes.Index(line, kindKey); i >= 0 {
+		return lineName(line[i+len(kindKey):])
+	}
+	return ""
+}
+
+// TypeNames returns the names of all types, sorted.
+func (m *Model) TypeNames() []string { return append([]string(nil), m.typeNames...) }
+
+// ResourceNames returns the names of all resource types (including the
+// abstract Resource and DomainResource), sorted.
+func (m *Model) ResourceNames() []string { return append([]string(nil), m.resources...) }
+
+// IsResource reports whether name is a resource type of the model.
+func (m *Model) IsResource(name string) bool {
+	i := sort.SearchStrings(m.resources, name)
+	return i < len(m.resources) && m.resources[i] == name
+}
+
+// Type returns the named type, or nil when the model has no such type.
+func (m *Model) Type(name string) *Type {
+	e := m.types[name]
+	if e == nil {
+		return nil
+	}
+	e.once.Do(func() { e.typ, e.err = m.decodeType(e.line) })
+	if e.err != nil {
+		panic("schemas: model type " + name + " is corrupt: " + e.err.Error())
+	}
+	return e.typ
+}
+
+// ValueSet returns the expansion of a value set bound as required somewhere
+// in the model, or nil. A "|version" suffix on url is ignored.
+func (m *Model) ValueSet(url string) *ValueSet {
+	if i := strings.IndexByte(url, '|'); i >= 0 {
+		url = url[:i]
+	}
+	e := m.valueSets[url]
+	if e == nil {
+		return nil
+	}
+	e.once.Do(func() {
+		e.vs = new(ValueSet)
+		e.err = json.Unmarshal(e.line, e.vs)
+	})
+	if e.err != nil {
+		panic("schemas: model value set " + url + " is corrupt: " + e.err.Error())
+	}
+	return e.vs
+}
+
+// ValueSetURLs returns the URLs of all value sets in the model, sorted.
+func (m *Model) ValueSetURLs() []string {
+	out := make([]string, 0, len(m.valueSets))
+	for u := range m.valueSets {
+		out = append(out, u)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (m *Model) decodeType(line []byte) (*Type, error) {
+	t := new(Type)
+	if err := json.Unmarshal(line, t); err != nil {
+		return nil, err
+	}
+	if len(t.Elements) == 0 || t.Elements[0].Path != t.Name {
+		return nil, fmt.Errorf("first element is not the root %s", t.Name)
+	}
+	t.model = m
+	t.byPath = make(map[string]*Element, len(t.Elements))
+	for i, e := range t.Elements {
+		e.Index = i
+		e.Owner = t
+		e.Name = e.Path[strings.LastIndexByte(e.Path, '.')+1:]
+		if e.MaxText == "*" {
+			e.Max = Unbounded
+		} else {
+			n, err := strconv.Atoi(e.MaxText)
+			if err != nil {
+				return nil, fmt.Errorf("%s: bad max %q", e.Path, e.MaxText)
+			}
+			e.Max = n
+		}
+		for _, r := range e.ConstraintRefs {
+			if r < 0 || r >= len(t.Constraints) {
+				return nil, fmt.Errorf("%s: constraint index %d out of range", e.Path, r)
+			}
+		}
+		t.byPath[e.Path] = e
+		if i == 0 {
+			continue
+		}
+		parent := t.byPath[e.Path[:strings.LastIndexByte(e.Path, '.')]]
+		if parent == nil {
+			return nil, fmt.Errorf("%s: parent element missing", e.Path)
+		}
+		e.Parent = parent
+		parent.children = append(parent.children, e)
+	}
+	for _, e := range t.Elements {
+		if len(e.children) == 0 {
+			continue
+		}
+		e.byName = make(map[string]Member, len(e.children))
+		for _, c := range e.children {
+			if c.IsChoice() {
+				for _, ch := range c.Choices {
+					e.byName[ch.Name] = Member{c, ch.Type}
+				}
+				continue
+			}
+			code := ""
+			if len(c.Types) == 1 {
+				code = c.Types[0].Code
+			}
+			e.byName[c.Name] = Member{c, code}
+		}
+	}
+	return t, nil
+}
+
+// source returns the element whose children define what may appear inside
+// e when it carries type code: e itself for backbone elements, the target of
+// a contentReference, or the root of the named type.
+func (m *Model) source(e *Element, code string) *Element {
+	if e.ContentReference != "" {
+		if t := e.Owner.byPath[strings.TrimPrefix(e.ContentReference, "#")]; t != nil {
+			return t
+		}
+		return nil
+	}
+	if len(e.children) > 0 {
+		return e
+	}
+	if code == "" && len(e.Types) == 1 {
+		code = e.Types[0].Code
+	}
+	t := m.Type(code)
+	if t == nil {
+		return nil
+	}
+	return t.Root()
+}
+
+// Children returns the elements that may appear inside an instance of e
+// carrying type code (code may be empty when e has a single type), in
+// definition order. For a primitive type these are id, extension and value.
+func (m *Model) Children(e *Element, code string) []*Element {
+	if s := m.source(e, code); s != nil {
+		return s.children
+	}
+	return nil
+}
+
+// Child resolves a name found inside an instance of e carrying type code:
+// it returns the element the name belongs to and the type the name selects
+// (for "valueQuantity" under Observation, value[x] and Quantity). ok is false
+// for a name the definition does not allow.
+func (m *Model) Child(e *Element, code, name string) (Member, bool) {
+	s := m.source(e, code)
+	if s == nil {
+		return Member{}, false
+	}
+	mem, ok := s.byName[name]
+	return mem, ok
+}
+
+// Element resolves a path through the model, following element types into
+// other types: "Patient.name.given", "Observation.valueQuantity.value" and
+// "Bundle.entry.resource" are all valid. Choice elements may be named either
+// way ("Observation.value[x]" or "Observation.valueQuantity").
+func (m *Model) Element(path string) (*Element, error) {
+	mem, err := m.Resolve(path)
+	return mem.Element, err
+}
+
+// Resolve is Element that also returns the type selected by the last
+// segment of path (the chosen type for a choice element).
+func (m *Model) Resolve(path string) (Member, error) {
+	segs := strings.Split(path, ".")
+	t := m.Type(segs[0])
+	if t == nil {
+		return Member{}, fmt.Errorf("unknown type %q", segs[0])
+	}
+	cur := Member{t.Root(), t.Name}
+	for i, seg := range segs[1:] {
+		next, ok := m.Child(cur.Element, cur.Type, seg)
+		if !ok {
+			// A choice element named by its definition name.
+			if s := m.source(cur.Element, cur.Type); s != nil {
+				for _, c := range s.children {
+					if c.Name == seg {
+						next, ok = Member{c, ""}, true
+						if len(c.Types) == 1 {
+							next.Type = c.Types[0].Code
+						}
+					}
+				}
+			}
+		}
+		if !ok {
+			return Member{}, fmt.Errorf("%s: no element %q in %s", path, seg, strings.Join(segs[:i+1], "."))
+		}
+		cur = next
+	}
+	return cur, nil
+}

@@ -199,8 +199,12 @@ func (m *Model) decodeType(line []byte) (*Type, error) {
 	if err := json.Unmarshal(line, t); err != nil {
 		return nil, err
 	}
-	if len(t.Elements) == 0 || t.Elements[0].Path != t.Name {
-		return nil, fmt.Errorf("first element is not the root %s", t.Name)
+	root := t.Name
+	if t.Profile != "" {
+		root = t.Profile // a constrained type keeps its base type's paths
+	}
+	if len(t.Elements) == 0 || t.Elements[0].Path != root {
+		return nil, fmt.Errorf("first element is not the root %s", root)
 	}
 	t.model = m
 	t.byPath = make(map[string]*Element, len(t.Elements))

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// runCLI runs nemsfhir in-process and returns its exit code and outputs.
+func runCLI(args ...string) (int, string, string) {
+	var stdout, stderr bytes.Buffer
+	code := run(args, strings.NewReader(""), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestTopLevel(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		out  string // expected in stdout+stderr
+	}{
+		{nil, exitUsage, "Commands:"},
+		{[]string{"--help"}, exitOK, "model"},
+		{[]string{"--version"}, exitOK, "nemsfhir "},
+		{[]string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
+		{[]string{"help", "model"}, exitOK, "Usage: nemsfhir model"},
+	} {
+		code, out, errOut := runCLI(tc.args...)
+		if code != tc.code || !strings.Contains(out+errOut, tc.out) {
+			t.Errorf("nemsfhir %v: exit %d, output %q; want exit %d with %q", tc.args, code, out+errOut, tc.code, tc.out)
+		}
+	}
+}
+
+func TestEveryCommandHasHelp(t *testing.T) {
+	for name := range commands {
+		code, _, errOut := runCLI(name, "--help")
+		if code != exitOK || !strings.Contains(errOut, "Usage: nemsfhir "+name) {
+			t.Errorf("%s --help: exit %d, %q", name, code, errOut)
+		}
+		if code, _, _ := runCLI(name, "--no-such-flag"); code != exitUsage {
+			t.Errorf("%s --no-such-flag: exit %d, want %d", name, code, exitUsage)
+		}
+	}
+}
+
+func TestModel(t *testing.T) {
+	code, out, errOut := runCLI("model", "MessageHeader")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"MessageHeader: resource, base DomainResource",
+		"\n  event 1..1 Coding Σ",
+		"\n  source 1..1 BackboneElement",
+		"\n    endpoint 1..1 uri",
+		"receiver 0..1 Reference(Practitioner|Organization)",
+		"dom-2 error:",
+		"fhirpath: contained.contained.empty()",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("model MessageHeader lacks %q", want)
+		}
+	}
+	// Elements come in definition order.
+	if strings.Index(out, "\n  event ") > strings.Index(out, "\n  timestamp ") {
+		t.Error("event printed after timestamp")
+	}
+
+	code, out, _ = runCLI("model", "Subscription.channel.type")
+	if code != exitOK || !strings.Contains(out, "required binding http://hl7.org/fhir/ValueSet/subscription-channel-type {email message rest-hook sms websocket}") {
+		t.Errorf("model Subscription.channel.type: exit %d\n%s", code, out)
+	}
+
+	code, out, _ = runCLI("model", "--list")
+	if code != exitOK || !strings.Contains(out, "resource (119):") || !strings.Contains(out, "  Patient\n") {
+		t.Errorf("model --list: exit %d\n%.300s", code, out)
+	}
+
+	for _, args := range [][]string{{"model"}, {"model", "Nope"}, {"model", "Patient.nope"}, {"model", "A", "B"}, {"model", "--list", "Patient"}} {
+		if code, _, errOut := runCLI(args...); code != exitUsage || errOut == "" {
+			t.Errorf("%v: exit %d, stderr %q; want a usage error", args, code, errOut)
+		}
+	}
+}

@@ -2,4 +2,13 @@ module github.com/nemsfhir/nemsfhir
 
 go 1.24
 
-require github.com/spf13/pflag v1.0.10
+require (
+	github.com/lestrrat-go/libxml2 v0.0.0-20240905100032-c934e3fcb9d3
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
+	github.com/spf13/pflag v1.0.10
+)
+
+require (
+	github.com/pkg/errors v0.9.1 // indirect
+	golang.org/x/text v0.14.0 // indirect
+)

@@ -1,0 +1,130 @@
+package tree
+
+import (
+	"strconv"
+	"strings"
+)
+
+// MaxErrors is how many errors a parser collects before it gives up on a
+// payload; past that point more messages rarely help.
+const MaxErrors = 100
+
+// Error is a problem found at a place in the source. The same type carries
+// warnings in Document.Warnings.
+type Error struct {
+	// Line and Column are 1-based; Column counts characters. Both are 0
+	// when the place is unknown.
+	Line, Column int
+	// Path is the FHIR path of the element concerned, e.g.
+	// "Bundle.entry[0].resource.event.code"; empty when there is none (a
+	// syntax error, say).
+	Path string
+	Msg  string
+}
+
+// Error renders the error as "line:col: path: message".
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.Line > 0 {
+		b.WriteString(strconv.Itoa(e.Line))
+		b.WriteByte(':')
+		b.WriteString(strconv.Itoa(e.Column))
+		b.WriteString(": ")
+	}
+	if e.Path != "" {
+		b.WriteString(e.Path)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// ErrorList is the errors of one payload, in source order as far as the
+// parser could tell. It is returned as an error only when it is not empty.
+type ErrorList []*Error
+
+// Error renders every error on its own line.
+func (l ErrorList) Error() string {
+	var b strings.Builder
+	for i, e := range l {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(e.Error())
+	}
+	return b.String()
+}
+
+// Unwrap lets errors.As find the individual errors.
+func (l ErrorList) Unwrap() []error {
+	out := make([]error, len(l))
+	for i, e := range l {
+		out[i] = e
+	}
+	return out
+}
+
+// errs collects errors and remembers whether parsing can go on.
+type errs struct {
+	list  ErrorList
+	fatal bool // the input cannot be read further
+}
+
+func (c *errs) add(line, col int, path, msg string) {
+	if len(c.list) >= MaxErrors {
+		c.fatal = true
+		return
+	}
+	c.list = append(c.list, &Error{Line: line, Column: col, Path: path, Msg: msg})
+	if len(c.list) == MaxErrors {
+		c.list = append(c.list, &Error{Line: line, Column: col, Msg: "too many errors; stopped"})
+		c.fatal = true
+	}
+}
+
+func (c *errs) stop(line, col int, path, msg string) {
+	c.add(line, col, path, msg)
+	c.fatal = true
+}
+
+func (c *errs) err() error {
+	if len(c.list) == 0 {
+		return nil
+	}
+	return c.list
+}
+
+// position turns byte offsets into line and column. Offsets must be asked
+// for in increasing order, which both parsers do, so the whole source is
+// scanned once.
+type position struct {
+	src  []byte
+	off  int
+	line int
+	col  int
+}
+
+func newPosition(src []byte) position { return position{src: src, line: 1, col: 1} }
+
+func (p *position) at(off int) (line, col int) {
+	if off > len(p.src) {
+		off = len(p.src)
+	}
+	if off < p.off {
+		// Out of order: count again from the start. Rare by construction.
+		p.off, p.line, p.col = 0, 1, 1
+	}
+	for i := p.off; i < off; i++ {
+		switch c := p.src[i]; {
+		case c == '\n':
+			p.line++
+			p.col = 1
+		case c&0xC0 == 0x80:
+			// A UTF-8 continuation byte is part of the previous character.
+		default:
+			p.col++
+		}
+	}
+	p.off = off
+	return p.line, p.col
+}

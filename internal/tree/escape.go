@@ -1,0 +1,193 @@
+package tree
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// appendAttr appends s escaped for a double-quoted XML attribute. Tab,
+// line feed and carriage return become character references so that an
+// XML parser's attribute normalisation leaves them as they are. ok is false
+// when s holds a character XML 1.0 cannot carry at all.
+func appendAttr(dst []byte, s string) (out []byte, ok bool) {
+	ok = true
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		var rep string
+		size := 1
+		if c < utf8.RuneSelf {
+			switch c {
+			case '&':
+				rep = "&amp;"
+			case '<':
+				rep = "&lt;"
+			case '>':
+				rep = "&gt;"
+			case '"':
+				rep = "&quot;"
+			case '\t':
+				rep = "&#9;"
+			case '\n':
+				rep = "&#10;"
+			case '\r':
+				rep = "&#13;"
+			default:
+				if c < 0x20 {
+					ok = false
+				}
+			}
+		} else {
+			var r rune
+			r, size = utf8.DecodeRuneInString(s[i:])
+			if !xmlChar(r, size) {
+				ok = false
+			}
+		}
+		if rep != "" {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, rep...)
+			start = i + size
+		}
+		i += size
+	}
+	return append(dst, s[start:]...), ok
+}
+
+// xmlChar reports whether a non-ASCII rune decoded with the given size is a
+// character XML 1.0 allows.
+func xmlChar(r rune, size int) bool {
+	if r == utf8.RuneError && size == 1 {
+		return false // not UTF-8
+	}
+	return (r >= 0x80 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
+}
+
+// validXMLText reports whether every character of s may appear in XML 1.0.
+func validXMLText(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !xmlChar(r, size) {
+			return false
+		}
+		i += size
+	}
+	return true
+}
+
+func escapeAttr(b *strings.Builder, s string) {
+	out, _ := appendAttr(nil, s)
+	b.Write(out)
+}
+
+// escapeText escapes character data of XHTML.
+func escapeText(b *strings.Builder, s string) {
+	start := 0
+	for i := 0; i < len(s); i++ {
+		var rep string
+		switch s[i] {
+		case '&':
+			rep = "&amp;"
+		case '<':
+			rep = "&lt;"
+		case '>':
+			rep = "&gt;"
+		case '\r':
+			rep = "&#13;"
+		default:
+			continue
+		}
+		b.WriteString(s[start:i])
+		b.WriteString(rep)
+		start = i + 1
+	}
+	b.WriteString(s[start:])
+}
+
+// appendJSONString appends s as a JSON string. Non-ASCII characters are
+// written as they are; only what JSON requires is escaped (no HTML
+// escaping, so narrative stays readable).
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		dst = append(dst, s[start:i]...)
+		switch c {
+		case '"':
+			dst = append(dst, '\\', '"')
+		case '\\':
+			dst = append(dst, '\\', '\\')
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		case '\b':
+			dst = append(dst, '\\', 'b')
+		case '\f':
+			dst = append(dst, '\\', 'f')
+		default:
+			const hex = "0123456789abcdef"
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+		}
+		start = i + 1
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// validJSONNumber reports whether s is a number in JSON's grammar, so that
+// it can be written into JSON unchanged.
+func validJSONNumber(s string) bool {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && s[i] >= '1' && s[i] <= '9':
+		for i < len(s) && isDigit(s[i]) {
+			i++
+		}
+	default:
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if i >= len(s) || !isDigit(s[i]) {
+			return false
+		}
+		for i < len(s) && isDigit(s[i]) {
+			i++
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if i >= len(s) || !isDigit(s[i]) {
+			return false
+		}
+		for i < len(s) && isDigit(s[i]) {
+			i++
+		}
+	}
+	return i == len(s)
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }

@@ -1,0 +1,229 @@
+package tree
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// serialiseXHTML writes the tokens of a narrative div (namespaces already
+// resolved by encoding/xml) as a self-contained XHTML string: XHTML
+// elements unprefixed under a default namespace declaration, attributes in
+// other namespaces with generated prefixes.
+func serialiseXHTML(toks []xml.Token) string {
+	var b strings.Builder
+	stack := []string{""}
+	for i, tok := range toks {
+		switch t := tok.(type) {
+		case xml.StartElement:
+			def := stack[len(stack)-1]
+			b.WriteByte('<')
+			b.WriteString(t.Name.Local)
+			if t.Name.Space != def {
+				def = t.Name.Space
+				b.WriteString(` xmlns="`)
+				escapeAttr(&b, def)
+				b.WriteByte('"')
+			}
+			k := 0
+			for _, a := range t.Attr {
+				if isNSDecl(a) {
+					continue
+				}
+				b.WriteByte(' ')
+				switch a.Name.Space {
+				case "":
+				case xmlNamespace, "xml":
+					b.WriteString("xml:")
+				default:
+					k++
+					p := "ns" + strconv.Itoa(k)
+					b.WriteString("xmlns:" + p + `="`)
+					escapeAttr(&b, a.Name.Space)
+					b.WriteString(`" ` + p + ":")
+				}
+				b.WriteString(a.Name.Local)
+				b.WriteString(`="`)
+				escapeAttr(&b, a.Value)
+				b.WriteByte('"')
+			}
+			if i+1 < len(toks) {
+				if _, ok := toks[i+1].(xml.EndElement); ok {
+					b.WriteString("/>")
+					stack = append(stack, def)
+					continue
+				}
+			}
+			b.WriteByte('>')
+			stack = append(stack, def)
+		case xml.EndElement:
+			stack = stack[:len(stack)-1]
+			if i > 0 {
+				if _, ok := toks[i-1].(xml.StartElement); ok {
+					continue // written as an empty-element tag
+				}
+			}
+			b.WriteString("</")
+			b.WriteString(t.Name.Local)
+			b.WriteByte('>')
+		case xml.CharData:
+			escapeText(&b, string(t))
+		case xml.Comment:
+			b.WriteString("<!--")
+			b.Write(t)
+			b.WriteString("-->")
+		}
+	}
+	return b.String()
+}
+
+// checkXHTML reads narrative XHTML given as a string (the JSON form). It
+// returns the text to place in an XML document: s itself when it is a
+// standalone div with its own namespace declaration, otherwise a
+// re-serialised copy.
+func checkXHTML(s string) (string, error) {
+	dec := xml.NewDecoder(strings.NewReader(s))
+	dec.Strict = true
+	var toks []xml.Token
+	depth, roots := 0, 0
+	standalone := true
+	for {
+		off := dec.InputOffset()
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var se *xml.SyntaxError
+			if errors.As(err, &se) {
+				return "", errors.New("narrative XHTML is not well-formed: " + se.Msg)
+			}
+			return "", errors.New("narrative XHTML is not well-formed: " + err.Error())
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if depth == 0 {
+				roots++
+				if roots > 1 {
+					return "", errors.New("narrative XHTML has more than one root element")
+				}
+				if t.Name.Space != XHTMLNamespace || t.Name.Local != "div" {
+					return "", errors.New("narrative must be a <div> in the XHTML namespace (" + XHTMLNamespace + ")")
+				}
+				decl := false
+				for _, a := range t.Attr {
+					if a.Name.Space == "" && a.Name.Local == "xmlns" && a.Value == XHTMLNamespace {
+						decl = true
+					}
+				}
+				standalone = decl
+			}
+			depth++
+			if depth > MaxDepth {
+				return "", errors.New("narrative XHTML nests too deeply")
+			}
+			if standalone {
+				standalone = unprefixedAt(s, int(off)) && plainAttrs(t)
+			}
+		case xml.EndElement:
+			depth--
+		case xml.CharData:
+			if depth == 0 && !isXMLSpace(t) {
+				return "", errors.New("narrative XHTML has text outside the div")
+			}
+		case xml.Directive:
+			return "", errors.New("narrative XHTML must not contain a DTD or declarations")
+		case xml.ProcInst:
+			return "", errors.New("narrative XHTML must not contain processing instructions or an XML declaration")
+		}
+		toks = append(toks, xml.CopyToken(tok))
+	}
+	if roots == 0 {
+		return "", errors.New("narrative XHTML holds no <div>")
+	}
+	if standalone {
+		return s, nil
+	}
+	// Drop what lies outside the div; whitespace there has no meaning.
+	for len(toks) > 0 {
+		if _, ok := toks[0].(xml.StartElement); ok {
+			break
+		}
+		toks = toks[1:]
+	}
+	for len(toks) > 0 {
+		if _, ok := toks[len(toks)-1].(xml.EndElement); ok {
+			break
+		}
+		toks = toks[:len(toks)-1]
+	}
+	return serialiseXHTML(toks), nil
+}
+
+func unprefixedAt(s string, off int) bool {
+	for i := off + 1; i < len(s); i++ {
+		switch s[i] {
+		case ':':
+			return false
+		case ' ', '\t', '\r', '\n', '>', '/':
+			return true
+		}
+	}
+	return true
+}
+
+// CanonicalXHTML renders XHTML in a normal form for comparisons: namespaces
+// resolved, attributes sorted, character data exactly as parsed, comments
+// dropped. It is meant for tests and diagnostics.
+func CanonicalXHTML(s string) (string, error) {
+	dec := xml.NewDecoder(strings.NewReader(s))
+	dec.Strict = true
+	var b bytes.Buffer
+	var text []byte // adjacent character data, joined across comments
+	flush := func() {
+		if len(text) > 0 {
+			b.WriteString(strconv.Quote(string(text)))
+			text = text[:0]
+		}
+	}
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			flush()
+			return b.String(), nil
+		}
+		if err != nil {
+			return "", err
+		}
+		if t, ok := tok.(xml.CharData); ok {
+			text = append(text, t...)
+			continue
+		}
+		if _, ok := tok.(xml.Comment); ok {
+			continue
+		}
+		flush()
+		switch t := tok.(type) {
+		case xml.StartElement:
+			b.WriteString("<{" + t.Name.Space + "}" + t.Name.Local)
+			attrs := make([]string, 0, len(t.Attr))
+			for _, a := range t.Attr {
+				if isNSDecl(a) {
+					continue
+				}
+				attrs = append(attrs, " {"+a.Name.Space+"}"+a.Name.Local+"="+strconv.Quote(a.Value))
+			}
+			sort.Strings(attrs)
+			for _, a := range attrs {
+				b.WriteString(a)
+			}
+			b.WriteString(">")
+		case xml.EndElement:
+			b.WriteString("</>")
+		}
+	}
+}

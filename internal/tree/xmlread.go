@@ -1,0 +1,522 @@
+package tree
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/nemsfhir/nemsfhir/schemas"
+)
+
+// ParseXML reads a FHIR STU3 resource in the XML form into a tree, resolving
+// every element against m. It returns the document together with an
+// ErrorList when the input is not well-formed or holds elements, attributes
+// or text the model does not allow; the tree then holds what could be read
+// and must not be converted.
+//
+// The reader accepts UTF-8 only, refuses DTDs and entity declarations (the
+// five predefined entities and character references are fine), and stops
+// at MaxDepth levels of nesting. Comments outside narrative XHTML are
+// counted in Document.Comments; xsi:schemaLocation and processing
+// instructions other than the XML declaration are reported as warnings.
+func ParseXML(src []byte, m *schemas.Model) (*Document, error) {
+	src = bytes.TrimPrefix(src, utf8BOM)
+	r := &xmlReader{src: src, m: m, pos: newPosition(src), doc: &Document{}}
+	r.dec = xml.NewDecoder(bytes.NewReader(src))
+	r.dec.Strict = true
+	r.dec.Entity = nil // only the predefined entities
+	r.document()
+	return r.doc, r.errs.err()
+}
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+type xmlReader struct {
+	src   []byte
+	dec   *xml.Decoder
+	m     *schemas.Model
+	pos   position
+	doc   *Document
+	errs  errs
+	depth int
+}
+
+// next returns the next token and the byte offset where it starts.
+func (r *xmlReader) next() (xml.Token, int, bool) {
+	off := int(r.dec.InputOffset())
+	tok, err := r.dec.Token()
+	if err != nil {
+		if err == io.EOF {
+			return nil, off, false
+		}
+		r.syntaxError(err)
+		return nil, off, false
+	}
+	return tok, off, true
+}
+
+func (r *xmlReader) syntaxError(err error) {
+	line, col := r.pos.at(int(r.dec.InputOffset()))
+	msg := err.Error()
+	var se *xml.SyntaxError
+	if errors.As(err, &se) {
+		msg = se.Msg
+		if se.Line > line {
+			line, col = se.Line, 0
+		}
+	}
+	r.errs.stop(line, col, "", "XML is not well-formed: "+msg)
+}
+
+func (r *xmlReader) errorAt(off int, path, msg string) {
+	line, col := r.pos.at(off)
+	r.errs.add(line, col, path, msg)
+}
+
+func (r *xmlReader) warnAt(off int, path, msg string) {
+	line, col := r.pos.at(off)
+	r.doc.Warnings = append(r.doc.Warnings, &Error{Line: line, Column: col, Path: path, Msg: msg})
+}
+
+// skip discards the rest of the element whose start tag was just read,
+// still counting its comments and catching syntax errors.
+func (r *xmlReader) skip() {
+	depth := 1
+	for depth > 0 && !r.errs.fatal {
+		tok, _, ok := r.next()
+		if !ok {
+			if !r.errs.fatal {
+				r.syntaxError(io.ErrUnexpectedEOF)
+			}
+			return
+		}
+		switch tok.(type) {
+		case xml.StartElement:
+			depth++
+		case xml.EndElement:
+			depth--
+		case xml.Directive:
+			r.directive(r.dec.InputOffset())
+		}
+	}
+}
+
+func (r *xmlReader) directive(off int64) {
+	line, col := r.pos.at(int(off))
+	r.errs.stop(line, col, "", "DTDs and entity declarations are not allowed")
+}
+
+func (r *xmlReader) document() {
+	seenRoot := false
+	first := true
+	for !r.errs.fatal {
+		tok, off, ok := r.next()
+		if !ok {
+			break
+		}
+		switch t := tok.(type) {
+		case xml.ProcInst:
+			if t.Target == "xml" && first {
+				break
+			}
+			r.warnAt(off, "", "processing instruction <?"+t.Target+"?> dropped")
+		case xml.Directive:
+			r.directive(int64(off))
+		case xml.Comment:
+			r.comment(off)
+		case xml.CharData:
+			if !isXMLSpace(t) {
+				r.errorAt(off, "", "text outside the root element")
+			}
+		case xml.StartElement:
+			if seenRoot {
+				r.errorAt(off, "", "more than one root element")
+				r.skip()
+				continue
+			}
+			seenRoot = true
+			r.root(t, off)
+		}
+		first = false
+	}
+	if !seenRoot && !r.errs.fatal {
+		r.errs.stop(0, 0, "", "no root element: the input is empty")
+	}
+}
+
+func (r *xmlReader) comment(off int) {
+	if r.doc.Comments == 0 {
+		line, col := r.pos.at(off)
+		r.doc.Warnings = append(r.doc.Warnings, &Error{Line: line, Column: col,
+			Msg: "XML comments have no JSON form and are dropped"})
+	}
+	r.doc.Comments++
+}
+
+func (r *xmlReader) root(se xml.StartElement, off int) {
+	line, col := r.pos.at(off)
+	typ := r.resourceType(se, off, "")
+	if typ == nil {
+		r.skip()
+		return
+	}
+	n := &Node{Name: typ.Name, Type: typ.Name, Elem: typ.Root(), Resource: true, Index: -1, Line: line, Col: col}
+	r.doc.Root = n
+	r.resourceAttrs(n, se, off)
+	r.depth = 1
+	r.content(n)
+}
+
+// resourceType checks that se names a concrete resource in the FHIR
+// namespace.
+func (r *xmlReader) resourceType(se xml.StartElement, off int, path string) *schemas.Type {
+	if se.Name.Space != FHIRNamespace {
+		r.errorAt(off, path, "element <"+se.Name.Local+"> is not in the FHIR namespace ("+FHIRNamespace+")")
+		return nil
+	}
+	t := r.m.Type(se.Name.Local)
+	if t == nil || !t.IsResource() || t.Abstract {
+		r.errorAt(off, path, "<"+se.Name.Local+"> is not a FHIR STU3 resource type")
+		return nil
+	}
+	return t
+}
+
+// resourceAttrs checks the attributes of a resource's own element: only
+// namespace declarations (and xsi attributes, dropped) may appear.
+func (r *xmlReader) resourceAttrs(n *Node, se xml.StartElement, off int) {
+	for _, a := range se.Attr {
+		if isNSDecl(a) {
+			continue
+		}
+		if a.Name.Space == xsiNamespace {
+			r.warnAt(off, n.Path(), "attribute xsi:"+a.Name.Local+" has no JSON form and is dropped")
+			continue
+		}
+		r.errorAt(off, n.Path(), "unknown attribute "+attrName(a)+" on a resource")
+	}
+}
+
+func isNSDecl(a xml.Attr) bool {
+	return a.Name.Space == "xmlns" || (a.Name.Space == "" && a.Name.Local == "xmlns")
+}
+
+func attrName(a xml.Attr) string {
+	if a.Name.Space == "" {
+		return a.Name.Local
+	}
+	return "{" + a.Name.Space + "}" + a.Name.Local
+}
+
+// content reads the children of n up to its end tag.
+func (r *xmlReader) content(n *Node) {
+	for !r.errs.fatal {
+		tok, off, ok := r.next()
+		if !ok {
+			if !r.errs.fatal {
+				r.syntaxError(io.ErrUnexpectedEOF)
+			}
+			return
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			r.element(n, t, off)
+		case xml.EndElement:
+			return
+		case xml.CharData:
+			if !isXMLSpace(t) {
+				r.errorAt(off, n.Path(), "text content is not allowed here (FHIR values go in the value attribute)")
+			}
+		case xml.Comment:
+			r.comment(off)
+		case xml.ProcInst:
+			r.warnAt(off, n.Path(), "processing instruction <?"+t.Target+"?> dropped")
+		case xml.Directive:
+			r.directive(int64(off))
+		}
+	}
+}
+
+// element reads one child element of parent.
+func (r *xmlReader) element(parent *Node, se xml.StartElement, off int) {
+	r.depth++
+	defer func() { r.depth-- }()
+	if r.depth > MaxDepth {
+		line, col := r.pos.at(off)
+		r.errs.stop(line, col, parent.Path(), "elements nest too deeply")
+		return
+	}
+	name := se.Name.Local
+	mem, ok := r.m.Child(parent.Elem, parent.Type, name)
+	if ok && isAttrElem(mem.Element) {
+		ok = false // id, url and value are attributes in XML
+	}
+	if se.Name.Space != FHIRNamespace {
+		if se.Name.Space == XHTMLNamespace && ok && mem.Type == "xhtml" {
+			// handled below
+		} else {
+			r.errorAt(off, childPath(parent, name, -1), "element <"+name+"> is not in the FHIR namespace ("+FHIRNamespace+")")
+			r.skip()
+			return
+		}
+	}
+	if !ok {
+		r.errorAt(off, childPath(parent, name, -1), "unknown element <"+name+"> in "+parent.Type)
+		r.skip()
+		return
+	}
+	line, col := r.pos.at(off)
+	n := &Node{Name: name, Type: mem.Type, Elem: mem.Element, Parent: parent, Index: -1, Line: line, Col: col}
+	if mem.Element.Repeats() {
+		n.Index = 0
+		if k := len(parent.Children); k > 0 && parent.Children[k-1].Elem == mem.Element {
+			n.Index = parent.Children[k-1].Index + 1
+		} else {
+			for _, c := range parent.Children {
+				if c.Elem == mem.Element {
+					n.Index++
+				}
+			}
+		}
+	} else {
+		for _, c := range parent.Children {
+			if c.Elem == mem.Element {
+				r.errorAt(off, n.Path(), "element "+name+" occurs more than once, but "+
+					mem.Element.Path+" allows at most one (JSON could not hold both)")
+				break
+			}
+		}
+	}
+	parent.Children = append(parent.Children, n)
+
+	switch {
+	case mem.Type == "xhtml":
+		r.xhtml(n, se, off)
+		return
+	case r.m.IsResource(mem.Type):
+		r.wrappedResource(n, se, off)
+		return
+	}
+	t := r.m.Type(mem.Type)
+	if t == nil {
+		// The model names a type it does not define: nothing we can check.
+		r.errorAt(off, n.Path(), "the model has no type "+mem.Type)
+		r.skip()
+		return
+	}
+	if t.Kind == schemas.KindPrimitive {
+		n.Primitive = t.Primitive
+	}
+	for _, a := range se.Attr {
+		if isNSDecl(a) {
+			continue
+		}
+		if a.Name.Space == xsiNamespace {
+			r.warnAt(off, n.Path(), "attribute xsi:"+a.Name.Local+" has no JSON form and is dropped")
+			continue
+		}
+		if a.Name.Space != "" {
+			r.errorAt(off, n.Path(), "unknown attribute "+attrName(a))
+			continue
+		}
+		if n.Primitive != nil && a.Name.Local == "value" {
+			n.Value, n.HasValue = a.Value, true
+			continue
+		}
+		am, ok := r.m.Child(n.Elem, n.Type, a.Name.Local)
+		if !ok || !isAttrElem(am.Element) {
+			r.errorAt(off, n.Path(), "unknown attribute "+a.Name.Local+" on "+n.Type)
+			continue
+		}
+		an := &Node{Name: a.Name.Local, Type: am.Type, Elem: am.Element, Parent: n, Index: -1,
+			Value: a.Value, HasValue: true, Line: line, Col: col}
+		if at := r.m.Type(am.Type); at != nil {
+			an.Primitive = at.Primitive
+		}
+		n.Children = append(n.Children, an)
+	}
+	if n.Primitive != nil && n.HasValue {
+		if msg := primitiveTextProblem(n); msg != "" {
+			r.errorAt(off, n.Path(), msg)
+		}
+	}
+	r.content(n)
+}
+
+// primitiveTextProblem says why a primitive's value text cannot become the
+// JSON number or boolean its type calls for, or returns "".
+func primitiveTextProblem(n *Node) string {
+	switch n.Primitive.JSON {
+	case "number":
+		if !validJSONNumber(n.Value) {
+			return "value " + strconv.Quote(n.Value) + " is not a valid " + n.Type + " (JSON needs it as a number)"
+		}
+	case "boolean":
+		if n.Value != "true" && n.Value != "false" {
+			return "value " + strconv.Quote(n.Value) + " is not a valid boolean (true or false)"
+		}
+	}
+	return ""
+}
+
+// wrappedResource reads <resource><Patient>...</Patient></resource>: the
+// node takes the inner element's type and children.
+func (r *xmlReader) wrappedResource(n *Node, se xml.StartElement, off int) {
+	n.Resource = true
+	for _, a := range se.Attr {
+		if !isNSDecl(a) {
+			r.errorAt(off, n.Path(), "unknown attribute "+attrName(a))
+		}
+	}
+	found := false
+	for !r.errs.fatal {
+		tok, toff, ok := r.next()
+		if !ok {
+			if !r.errs.fatal {
+				r.syntaxError(io.ErrUnexpectedEOF)
+			}
+			return
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if found {
+				r.errorAt(toff, n.Path(), "more than one resource inside <"+n.Name+">")
+				r.skip()
+				continue
+			}
+			found = true
+			typ := r.resourceType(t, toff, n.Path())
+			if typ == nil {
+				r.skip()
+				continue
+			}
+			n.Type = typ.Name
+			r.resourceAttrs(n, t, toff)
+			r.depth++
+			r.content(n)
+			r.depth--
+		case xml.EndElement:
+			if !found {
+				r.errorAt(off, n.Path(), "<"+n.Name+"> holds no resource")
+			}
+			return
+		case xml.CharData:
+			if !isXMLSpace(t) {
+				r.errorAt(toff, n.Path(), "text content is not allowed here")
+			}
+		case xml.Comment:
+			r.comment(toff)
+		case xml.ProcInst:
+			r.warnAt(toff, n.Path(), "processing instruction <?"+t.Target+"?> dropped")
+		case xml.Directive:
+			r.directive(int64(toff))
+		}
+	}
+}
+
+// xhtml reads a narrative div. When the div declares the XHTML namespace
+// itself and uses no prefixes, its source text is kept as written (line
+// ends normalised as XML requires); otherwise it is re-serialised so that
+// it stands alone.
+func (r *xmlReader) xhtml(n *Node, se xml.StartElement, off int) {
+	n.Primitive = xhtmlPrimitive(r.m)
+	if se.Name.Space != XHTMLNamespace || se.Name.Local != "div" {
+		r.errorAt(off, n.Path(), "the narrative must be a <div> in the XHTML namespace ("+XHTMLNamespace+")")
+		r.skip()
+		return
+	}
+	standalone := false
+	for _, a := range se.Attr {
+		if a.Name.Space == "" && a.Name.Local == "xmlns" && a.Value == XHTMLNamespace {
+			standalone = true
+		}
+	}
+	standalone = standalone && r.unprefixedTag(off) && plainAttrs(se)
+	toks := []xml.Token{se.Copy()}
+	depth := 1
+	for depth > 0 && !r.errs.fatal {
+		tok, toff, ok := r.next()
+		if !ok {
+			if !r.errs.fatal {
+				r.syntaxError(io.ErrUnexpectedEOF)
+			}
+			return
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			depth++
+			if r.depth+depth > MaxDepth {
+				line, col := r.pos.at(toff)
+				r.errs.stop(line, col, n.Path(), "elements nest too deeply")
+				return
+			}
+			standalone = standalone && r.unprefixedTag(toff) && plainAttrs(t)
+		case xml.EndElement:
+			depth--
+		case xml.Directive:
+			r.directive(int64(toff))
+			return
+		}
+		toks = append(toks, xml.CopyToken(tok))
+	}
+	end := int(r.dec.InputOffset())
+	if standalone {
+		n.Value = normaliseNewlines(string(r.src[off:end]))
+	} else {
+		n.Value = serialiseXHTML(toks)
+	}
+	n.HasValue = true
+}
+
+// unprefixedTag reports whether the start tag at off has an unprefixed name.
+func (r *xmlReader) unprefixedTag(off int) bool {
+	for i := off + 1; i < len(r.src); i++ {
+		switch r.src[i] {
+		case ':':
+			return false
+		case ' ', '\t', '\r', '\n', '>', '/':
+			return true
+		}
+	}
+	return true
+}
+
+// plainAttrs reports whether every attribute is unprefixed, in the xml
+// namespace, or a default namespace declaration.
+func plainAttrs(se xml.StartElement) bool {
+	for _, a := range se.Attr {
+		switch a.Name.Space {
+		case "", xmlNamespace:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func isXMLSpace(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return false
+		}
+	}
+	return true
+}
+
+func normaliseNewlines(s string) string {
+	if !strings.Contains(s, "\r") {
+		return s
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.ReplaceAll(s, "\r", "\n")
+}
+
+func xhtmlPrimitive(m *schemas.Model) *schemas.Primitive {
+	if t := m.Type("xhtml"); t != nil && t.Primitive != nil {
+		return t.Primitive
+	}
+	return &schemas.Primitive{JSON: "string"}
+}

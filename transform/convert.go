@@ -1,0 +1,81 @@
+package transform
+
+// This file converts FHIR STU3 resources between the XML and JSON forms.
+// Both directions go through the element tree of internal/tree, the same
+// tree the validator reads, so a conversion checks the input against the
+// STU3 model on the way: an unknown element or property, a value of the
+// wrong JSON type, a duplicate key, or an array where a single value
+// belongs (or the reverse) stops it with an error that gives line:column
+// and FHIR path. Nothing is dropped silently: what the target format cannot
+// hold (XML comments, xsi:schemaLocation) is listed in the Report.
+
+import (
+	"github.com/nemsfhir/nemsfhir/internal/tree"
+	"github.com/nemsfhir/nemsfhir/schemas"
+)
+
+// Options control a conversion. The zero value writes compact output and
+// uses the embedded STU3 model.
+type Options struct {
+	// Pretty indents the output by two spaces and ends it with a newline.
+	Pretty bool
+	// Model is the FHIR model to resolve elements against; nil means
+	// schemas.STU3().
+	Model *schemas.Model
+}
+
+func (o Options) model() *schemas.Model {
+	if o.Model != nil {
+		return o.Model
+	}
+	return schemas.STU3()
+}
+
+// Error is a problem at a place in the input: Line and Column (1-based,
+// Column in characters), the FHIR Path of the element (e.g.
+// "Bundle.entry[0].resource.event.code", empty for a syntax error) and a
+// message. It prints as "line:col: path: message".
+type Error = tree.Error
+
+// ErrorList holds every Error found in one input, in source order. The
+// conversion functions return one as their error; use errors.As to reach
+// the individual errors.
+type ErrorList = tree.ErrorList
+
+// Report says what a conversion could not carry over. It is never nil.
+type Report struct {
+	// CommentsDropped counts the XML comments outside narrative XHTML; JSON
+	// has no place for them. Comments inside the narrative div are kept.
+	CommentsDropped int
+	// Warnings name each kind of dropped content once, with the place of
+	// its first occurrence (comments), or every occurrence (attributes and
+	// processing instructions).
+	Warnings []*Error
+}
+
+// XMLToJSON converts one FHIR STU3 resource from XML to JSON. Primitive
+// values are copied exactly as written (a decimal "1.50" stays 1.50), and
+// properties follow the definition order of the model. On bad input it
+// returns no output and an ErrorList.
+func XMLToJSON(src []byte, opt Options) ([]byte, *Report, error) {
+	doc, err := tree.ParseXML(src, opt.model())
+	rep := &Report{CommentsDropped: doc.Comments, Warnings: doc.Warnings}
+	if err != nil {
+		return nil, rep, err
+	}
+	out, err := tree.WriteJSON(doc.Root, opt.Pretty)
+	return out, rep, err
+}
+
+// JSONToXML converts one FHIR STU3 resource from JSON to XML, writing
+// elements in the order the model defines. On bad input it returns no
+// output and an ErrorList.
+func JSONToXML(src []byte, opt Options) ([]byte, *Report, error) {
+	doc, err := tree.ParseJSON(src, opt.model())
+	rep := &Report{Warnings: doc.Warnings}
+	if err != nil {
+		return nil, rep, err
+	}
+	out, err := tree.WriteXML(doc.Root, opt.Pretty)
+	return out, rep, err
+}

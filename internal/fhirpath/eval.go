@@ -1,0 +1,411 @@
+package fhirpath
+
+import (
+	"context"
+	"sort"
+	"time"
+)
+
+// Item is one member of a [Collection]: either an element of the tree (a
+// [Node]) or a System [Value] computed by the expression.
+type Item struct {
+	node Node
+	val  Value
+}
+
+// NodeItem wraps an element of the tree.
+func NodeItem(n Node) Item { return Item{node: n} }
+
+// ValueItem wraps a System value.
+func ValueItem(v Value) Item { return Item{val: v} }
+
+// Node returns the element, or nil when the item is a computed value.
+func (it Item) Node() Node { return it.node }
+
+// Value returns the item as a System value: the value itself, or for an
+// element its primitive value (or, for a Quantity element, the quantity)
+// converted per the FHIRPath rules. ok is false for complex elements and
+// primitives without a value.
+func (it Item) Value() (Value, bool) { return valueOf(it) }
+
+// String renders the item for diagnostics.
+func (it Item) String() string {
+	if v, ok := valueOf(it); ok {
+		return v.String()
+	}
+	if it.node != nil {
+		return it.node.Name() + ":" + it.node.Type()
+	}
+	return "?"
+}
+
+// Collection is what every FHIRPath expression evaluates to: an ordered
+// list of items, possibly empty.
+type Collection []Item
+
+// Truth is the outcome of a collection read as a condition.
+type Truth int
+
+// The three outcomes of a condition.
+const (
+	Empty Truth = iota
+	False
+	True
+)
+
+func (t Truth) String() string {
+	switch t {
+	case True:
+		return "true"
+	case False:
+		return "false"
+	}
+	return "empty"
+}
+
+// Truth reads the collection as an invariant result: empty is [Empty]; a
+// single boolean is itself; any other non-empty collection is [True] (the
+// FHIRPath singleton rule for one item, and the common reading of union
+// results such as ele-1's {true, false} for several).
+func (c Collection) Truth() Truth {
+	if len(c) == 0 {
+		return Empty
+	}
+	if len(c) == 1 {
+		if v, ok := valueOf(c[0]); ok {
+			if b, ok := v.(Boolean); ok {
+				if b {
+					return True
+				}
+				return False
+			}
+		}
+	}
+	return True
+}
+
+// Env carries what an evaluation may draw on besides the context node. The
+// zero Env is usable; a nil *Env means the zero Env.
+type Env struct {
+	// Resource is %resource: the resource that holds the context node.
+	// Defaults to the context node.
+	Resource Node
+	// Vars holds further external constants by name, without the %.
+	// The built-in %ucum, %sct, %loinc, %"vs-*" and %"ext-*" need no entry.
+	Vars map[string]Collection
+	// Resolver answers resolve(); without one, resolve() is empty and is
+	// reported in [Result.Unsupported].
+	Resolver Resolver
+	// BaseType returns the type a FHIR type specialises ("DomainResource"
+	// for "Patient", "Quantity" for "Age"), or "" when it has none or is not
+	// known. It is consulted before the engine's built-in table of
+	// primitive and Quantity types, for is, as and ofType.
+	BaseType func(typeName string) string
+	// Now fixes the instant now() and today() answer; the zero value means
+	// the clock at the start of the evaluation.
+	Now time.Time
+	// Location is the time zone assumed for date-times written without
+	// one when they are compared. Defaults to UTC.
+	Location *time.Location
+	// Trace receives the collections passed to trace(). Optional.
+	Trace func(name string, c Collection)
+	// MaxSteps bounds the work of one evaluation (roughly, items visited).
+	// Defaults to 1,000,000.
+	MaxSteps int
+	// MaxDepth bounds nesting during evaluation (expression nesting and
+	// element depth in comparisons). Defaults to 512.
+	MaxDepth int
+}
+
+// Result is the outcome of one evaluation.
+type Result struct {
+	Collection Collection
+	// Unsupported names the functions the evaluation reached but could not
+	// evaluate faithfully (they evaluated to empty), sorted.
+	Unsupported []string
+}
+
+// Truth reads the result as a condition; see [Collection.Truth].
+func (r Result) Truth() Truth { return r.Collection.Truth() }
+
+// Expression is a compiled FHIRPath expression. It is immutable and safe
+// for concurrent use.
+type Expression struct {
+	src  string
+	root expr
+}
+
+// Compile parses a FHIRPath expression. The error is a *[ParseError].
+func Compile(src string) (*Expression, error) {
+	root, err := parse(src)
+	if err != nil {
+		return nil, err
+	}
+	return &Expression{src: src, root: root}, nil
+}
+
+// MustCompile is [Compile] for expressions known to be valid; it panics on
+// a parse error.
+func MustCompile(src string) *Expression {
+	e, err := Compile(src)
+	if err != nil {
+		panic(err)
+	}
+	return e
+}
+
+// String returns the source text.
+func (e *Expression) String() string { return e.src }
+
+// Evaluate evaluates the expression with node as the context ($this and
+// %context). A nil node evaluates against the empty collection. The error
+// is an *[EvalError], [ErrBudget] or the context's error.
+func (e *Expression) Evaluate(ctx context.Context, node Node, env *Env) (res Result, err error) {
+	if env == nil {
+		env = &Env{}
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ev := &evaluator{ctx: ctx, env: env, loc: env.Location, now: env.Now,
+		maxSteps: env.MaxSteps, maxDepth: env.MaxDepth}
+	if ev.loc == nil {
+		ev.loc = time.UTC
+	}
+	if ev.now.IsZero() {
+		ev.now = time.Now()
+	}
+	if ev.maxSteps <= 0 {
+		ev.maxSteps = 1_000_000
+	}
+	if ev.maxDepth <= 0 {
+		ev.maxDepth = 512
+	}
+	var focus Collection
+	if node != nil {
+		focus = Collection{NodeItem(node)}
+		ev.context = focus
+		ev.resource = focus
+	}
+	if env.Resource != nil {
+		ev.resource = Collection{NodeItem(env.Resource)}
+	}
+	// A Node implementation that panics must not take the caller down.
+	defer func() {
+		if r := recover(); r != nil {
+			err = evalErrorf("evaluation failed: %v", r)
+		}
+	}()
+	out, err := ev.eval(e.root, focus, &frame{})
+	if err != nil {
+		return Result{}, err
+	}
+	res.Collection = out
+	for name := range ev.unsupported {
+		res.Unsupported = append(res.Unsupported, name)
+	}
+	sort.Strings(res.Unsupported)
+	return res, nil
+}
+
+// evaluator holds the state of one evaluation.
+type evaluator struct {
+	ctx               context.Context
+	env               *Env
+	loc               *time.Location
+	now               time.Time
+	steps, maxSteps   int
+	depth, maxDepth   int
+	context, resource Collection
+	unsupported       map[string]bool
+}
+
+// frame holds the iteration variables of where(), select() and friends.
+type frame struct {
+	index    int
+	hasIndex bool
+	total    Collection
+}
+
+// step charges n units of work against the budget and notices
+// cancellation now and then.
+func (ev *evaluator) step(n int) error {
+	ev.steps += n
+	if ev.steps > ev.maxSteps {
+		return ErrBudget
+	}
+	if ev.steps&1023 < n || n > 1023 {
+		if err := ev.ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (ev *evaluator) flagUnsupported(name string) {
+	if ev.unsupported == nil {
+		ev.unsupported = map[string]bool{}
+	}
+	ev.unsupported[name] = true
+}
+
+// eval evaluates e. scope is the focus that bare names and function calls
+// without a receiver apply to: the context at the top, the current item
+// inside where(), select() and the like.
+func (ev *evaluator) eval(e expr, scope Collection, fr *frame) (Collection, error) {
+	if err := ev.step(1); err != nil {
+		return nil, err
+	}
+	ev.depth++
+	defer func() { ev.depth-- }()
+	if ev.depth > ev.maxDepth {
+		return nil, ErrBudget
+	}
+	switch e := e.(type) {
+	case *literalExpr:
+		if e.val == nil {
+			return nil, nil
+		}
+		return Collection{ValueItem(e.val)}, nil
+	case *identExpr:
+		return ev.navigate(scope, e.name, true)
+	case *memberExpr:
+		in, err := ev.eval(e.recv, scope, fr)
+		if err != nil {
+			return nil, err
+		}
+		return ev.navigate(in, e.name, false)
+	case *callExpr:
+		in := scope
+		if e.recv != nil {
+			var err error
+			if in, err = ev.eval(e.recv, scope, fr); err != nil {
+				return nil, err
+			}
+		}
+		return e.fn.impl(ev, e, in, scope, fr)
+	case *indexExpr:
+		in, err := ev.eval(e.recv, scope, fr)
+		if err != nil {
+			return nil, err
+		}
+		idx, ok, err := ev.integerArg(e.idx, scope, fr, "index")
+		if err != nil || !ok {
+			return nil, err
+		}
+		if idx < 0 || idx >= int64(len(in)) {
+			return nil, nil
+		}
+		return in[idx : idx+1], nil
+	case *unaryExpr:
+		x, err := ev.eval(e.x, scope, fr)
+		if err != nil {
+			return nil, err
+		}
+		return negateCollection(x)
+	case *binaryExpr:
+		return ev.binary(e, scope, fr)
+	case *typeExpr:
+		x, err := ev.eval(e.x, scope, fr)
+		if err != nil {
+			return nil, err
+		}
+		if e.op == "is" {
+			return ev.isType(x, e.t)
+		}
+		return ev.asType(x, e.t), nil
+	case *varExpr:
+		switch e.name {
+		case "$this":
+			return scope, nil
+		case "$index":
+			if fr.hasIndex {
+				return Collection{ValueItem(Integer(fr.index))}, nil
+			}
+			return nil, nil
+		default:
+			return fr.total, nil
+		}
+	case *constExpr:
+		return ev.constant(e.name)
+	}
+	return nil, evalErrorf("unknown expression node %T", e)
+}
+
+// navigate returns the children called name of the elements in `in`. At
+// the start of a path a capitalised name that is the type of the focus
+// (Bundle in "Bundle.entry") selects the focus itself.
+func (ev *evaluator) navigate(in Collection, name string, first bool) (Collection, error) {
+	var out Collection
+	for _, it := range in {
+		if it.node == nil {
+			continue
+		}
+		kids := it.node.Children(name)
+		if err := ev.step(len(kids) + 1); err != nil {
+			return nil, err
+		}
+		if len(kids) == 0 && first && isUpper(name) {
+			if ev.nodeIsType(it.node, typeSpec{name: name}) {
+				out = append(out, it)
+			}
+			continue
+		}
+		for _, k := range kids {
+			if k != nil {
+				out = append(out, NodeItem(k))
+			}
+		}
+	}
+	return out, nil
+}
+
+func isUpper(s string) bool { return s != "" && s[0] >= 'A' && s[0] <= 'Z' }
+
+// constant resolves an external constant.
+func (ev *evaluator) constant(name string) (Collection, error) {
+	switch name {
+	case "resource":
+		return ev.resource, nil
+	case "context":
+		return ev.context, nil
+	case "ucum":
+		return str("http://unitsofmeasure.org"), nil
+	case "sct":
+		return str("http://snomed.info/sct"), nil
+	case "loinc":
+		return str("http://loinc.org"), nil
+	}
+	if v, ok := ev.env.Vars[name]; ok {
+		return v, nil
+	}
+	if len(name) > 3 && name[:3] == "vs-" {
+		return str("http://hl7.org/fhir/ValueSet/" + name[3:]), nil
+	}
+	if len(name) > 4 && name[:4] == "ext-" {
+		return str("http://hl7.org/fhir/StructureDefinition/" + name[4:]), nil
+	}
+	return nil, evalErrorf("unknown external constant %%%s", name)
+}
+
+func str(s string) Collection { return Collection{ValueItem(String(s))} }
+
+func boolean(b bool) Collection { return Collection{ValueItem(Boolean(b))} }
+
+// integerArg evaluates an argument that must be a single integer. ok is
+// false when it is empty.
+func (ev *evaluator) integerArg(e expr, scope Collection, fr *frame, what string) (int64, bool, error) {
+	c, err := ev.eval(e, scope, fr)
+	if err != nil || len(c) == 0 {
+		return 0, false, err
+	}
+	if len(c) > 1 {
+		return 0, false, evalErrorf("%s: expected one integer, got %d items", what, len(c))
+	}
+	v, _ := valueOf(c[0])
+	i, ok := v.(Integer)
+	if !ok {
+		return 0, false, evalErrorf("%s: expected an integer, got %s", what, c[0])
+	}
+	return int64(i), true, nil
+}

@@ -1,0 +1,114 @@
+package fhirpath
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// stu3Package is the official STU3 package, found from this package's
+// folder (internal/fhirpath) in the shared reference data.
+var stu3Package = filepath.Join("..", "..", "..", "shared", "fhir", "stu3", "definitions",
+	"package-3.0.2", "hl7.fhir.r3.examples-3.0.2.tgz")
+
+// stu3Constraint is one invariant found in a StructureDefinition snapshot.
+type stu3Constraint struct {
+	Type, Path, Key, Expression string
+}
+
+// loadSTU3Constraints reads every constraint with a FHIRPath expression
+// from the snapshots of the package's StructureDefinitions. It skips the
+// test when the reference data is not there (a fresh clone).
+func loadSTU3Constraints(t testing.TB) (defs int, out []stu3Constraint) {
+	t.Helper()
+	f, err := os.Open(stu3Package)
+	if errors.Is(err, os.ErrNotExist) {
+		t.Skipf("STU3 package not found at %s (the shared reference data is not checked out next to the repository)", stu3Package)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(h.Name, ".json") || !strings.HasPrefix(filepath.Base(h.Name), "StructureDefinition-") {
+			continue
+		}
+		var sd struct {
+			ResourceType string `json:"resourceType"`
+			Type         string `json:"type"`
+			Snapshot     struct {
+				Element []struct {
+					Path       string `json:"path"`
+					Constraint []struct {
+						Key        string `json:"key"`
+						Expression string `json:"expression"`
+					} `json:"constraint"`
+				} `json:"element"`
+			} `json:"snapshot"`
+		}
+		if err := json.NewDecoder(tr).Decode(&sd); err != nil {
+			t.Fatalf("%s: %v", h.Name, err)
+		}
+		if sd.ResourceType != "StructureDefinition" {
+			continue
+		}
+		defs++
+		for _, e := range sd.Snapshot.Element {
+			for _, c := range e.Constraint {
+				if c.Expression != "" {
+					out = append(out, stu3Constraint{sd.Type, e.Path, c.Key, c.Expression})
+				}
+			}
+		}
+	}
+	return defs, out
+}
+
+// TestCompileSTU3Constraints compiles the FHIRPath of every constraint of
+// every StructureDefinition snapshot in the official STU3 package.
+func TestCompileSTU3Constraints(t *testing.T) {
+	defs, cons := loadSTU3Constraints(t)
+	distinct := map[string]bool{}
+	failed := map[string]string{}
+	for _, c := range cons {
+		if distinct[c.Expression] {
+			continue
+		}
+		distinct[c.Expression] = true
+		if _, err := Compile(c.Expression); err != nil {
+			failed[c.Expression] = c.Key + ": " + err.Error()
+		}
+	}
+	t.Logf("%d StructureDefinitions, %d constraint expressions (%d distinct): %d distinct fail to compile",
+		defs, len(cons), len(distinct), len(failed))
+	keys := make([]string, 0, len(failed))
+	for e := range failed {
+		keys = append(keys, e)
+	}
+	sort.Strings(keys)
+	for _, e := range keys {
+		t.Errorf("%s\n\t%s", failed[e], e)
+	}
+	if defs != 585 {
+		t.Errorf("found %d StructureDefinitions, want 585", defs)
+	}
+}

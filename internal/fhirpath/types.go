@@ -1,0 +1,200 @@
+package fhirpath
+
+import "strings"
+
+// builtinBase is the part of the STU3 type hierarchy the engine knows on
+// its own: specialised primitives, the Quantity family and the resource
+// roots. A model-backed [Env.BaseType] adds the rest.
+var builtinBase = map[string]string{
+	"code": "string", "id": "string", "markdown": "string",
+	"oid": "uri", "uuid": "uri", "url": "uri", "canonical": "uri",
+	"unsignedInt": "integer", "positiveInt": "integer",
+	"Age": "Quantity", "Count": "Quantity", "Distance": "Quantity",
+	"Duration": "Quantity", "Money": "Quantity", "SimpleQuantity": "Quantity",
+	"MoneyQuantity":  "Quantity",
+	"DomainResource": "Resource", "Bundle": "Resource", "Binary": "Resource",
+	"Parameters": "Resource",
+}
+
+// systemOfPrimitive maps each FHIR primitive root to the System type its
+// values convert to; primitives not listed convert to String.
+var systemOfPrimitive = map[string]string{
+	"boolean": "Boolean", "integer": "Integer", "decimal": "Decimal",
+	"date": "Date", "dateTime": "DateTime", "instant": "DateTime", "time": "Time",
+}
+
+var systemTypes = map[string]bool{
+	"Boolean": true, "String": true, "Integer": true, "Decimal": true,
+	"Date": true, "DateTime": true, "Time": true, "Quantity": true,
+}
+
+func (ev *evaluator) baseOf(t string) string {
+	if ev.env.BaseType != nil {
+		if b := ev.env.BaseType(t); b != "" {
+			return b
+		}
+	}
+	return builtinBase[t]
+}
+
+// primitiveRoot follows the built-in table to the root of a specialised
+// type (positiveInt to integer, Age to Quantity). Conversion to System
+// values needs only these roots, so it does not consult Env.BaseType.
+func primitiveRoot(t string) string {
+	for i := 0; i < 4; i++ {
+		b, ok := builtinBase[t]
+		if !ok {
+			break
+		}
+		t = b
+	}
+	return t
+}
+
+func isQuantityType(t string) bool { return primitiveRoot(t) == "Quantity" }
+
+// valueOf converts an item to a System value per the FHIRPath conversion
+// rules. Text that does not parse as its declared type is kept as a String,
+// so that a malformed instance still compares as text rather than failing
+// the whole evaluation (the structure phase reports the format error).
+func valueOf(it Item) (Value, bool) {
+	if it.val != nil {
+		return it.val, true
+	}
+	n := it.node
+	if n == nil {
+		return nil, false
+	}
+	t := n.Type()
+	text, ok := n.Value()
+	if !ok {
+		if isQuantityType(t) {
+			return quantityOf(n)
+		}
+		return nil, false
+	}
+	switch systemOfPrimitive[primitiveRoot(t)] {
+	case "Boolean":
+		switch text {
+		case "true":
+			return Boolean(true), true
+		case "false":
+			return Boolean(false), true
+		}
+	case "Integer":
+		if d, ok := ParseDecimal(text); ok && d.scale == 0 && d.r.Num().IsInt64() && !strings.ContainsAny(text, ".eE") {
+			return Integer(d.r.Num().Int64()), true
+		}
+	case "Decimal":
+		if d, ok := ParseDecimal(text); ok {
+			return d, true
+		}
+	case "Date", "DateTime":
+		if d, ok := ParseDateTime(text); ok {
+			d.DateOnly = t == "date"
+			return d, true
+		}
+	case "Time":
+		if tm, ok := ParseTime(text); ok {
+			return tm, true
+		}
+	}
+	return String(text), true
+}
+
+// quantityOf reads a Quantity element (value plus code, or unit) as a
+// System Quantity.
+func quantityOf(n Node) (Value, bool) {
+	vs := n.Children("value")
+	if len(vs) != 1 || vs[0] == nil {
+		return nil, false
+	}
+	text, ok := vs[0].Value()
+	if !ok {
+		return nil, false
+	}
+	d, ok := ParseDecimal(text)
+	if !ok {
+		return nil, false
+	}
+	unit := ""
+	for _, name := range []string{"code", "unit"} {
+		if cs := n.Children(name); len(cs) == 1 && cs[0] != nil {
+			if u, ok := cs[0].Value(); ok {
+				unit = u
+				break
+			}
+		}
+	}
+	return Quantity{Value: d, Unit: unit}, true
+}
+
+// isPrimitiveNode reports whether the item is an element holding a value
+// of a FHIR primitive type.
+func isPrimitiveNode(it Item) bool {
+	if it.node == nil {
+		return false
+	}
+	_, ok := it.node.Value()
+	return ok
+}
+
+// nodeIsType reports whether the element's type is ts or derives from it.
+func (ev *evaluator) nodeIsType(n Node, ts typeSpec) bool {
+	if ts.ns == "System" {
+		return false
+	}
+	t := n.Type()
+	for i := 0; t != "" && i < 32; i++ {
+		if t == ts.name {
+			return true
+		}
+		t = ev.baseOf(t)
+	}
+	// A capitalised System name also accepts elements that convert to it,
+	// so `value is Quantity` and `x is String` read naturally.
+	if ts.ns == "" && systemTypes[ts.name] {
+		if v, ok := valueOf(NodeItem(n)); ok {
+			return v.SystemType() == ts.name
+		}
+	}
+	return false
+}
+
+func (ev *evaluator) itemIsType(it Item, ts typeSpec) bool {
+	if it.node != nil {
+		return ev.nodeIsType(it.node, ts)
+	}
+	if ts.ns == "FHIR" {
+		return false
+	}
+	st := it.val.SystemType()
+	if st == ts.name {
+		return true
+	}
+	// Lower-case FHIR primitive names also match the System values they
+	// convert to ('a' is string).
+	return ts.ns == "" && systemOfPrimitive[ts.name] == st || ts.ns == "" && ts.name == "string" && st == "String"
+}
+
+func (ev *evaluator) isType(in Collection, ts typeSpec) (Collection, error) {
+	switch len(in) {
+	case 0:
+		return nil, nil
+	case 1:
+		return boolean(ev.itemIsType(in[0], ts)), nil
+	}
+	return nil, evalErrorf("'is %s' needs a single item, got %d", ts, len(in))
+}
+
+// asType keeps the items of the type; on a single item it is the FHIRPath
+// `as`, on several it filters like ofType() rather than failing.
+func (ev *evaluator) asType(in Collection, ts typeSpec) Collection {
+	var out Collection
+	for _, it := range in {
+		if ev.itemIsType(it, ts) {
+			out = append(out, it)
+		}
+	}
+	return out
+}

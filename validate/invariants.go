@@ -1,0 +1,295 @@
+package validate
+
+import (
+	"context"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
+	"github.com/nemsfhir/nemsfhir/internal/tree"
+	"github.com/nemsfhir/nemsfhir/schemas"
+)
+
+// nativeInvariants are constraints checked in Go rather than through
+// FHIRPath: ele-1 holds on every element (checked while walking the tree),
+// bdl-7's FHIRPath form compares every entry with every other, which is
+// quadratic in the size of a Bundle, and the narrative rules txt-1 and txt-2
+// are a single opaque htmlchecks() in FHIRPath.
+var nativeInvariants = map[string]string{
+	"ele-1": "checked in Go on every element (rule " + RuleEmpty + ")",
+	"bdl-7": "checked in Go in time linear in the entries (rule " + RuleFullURLUnique + ")",
+	"txt-1": "checked in Go on the narrative XHTML, naming the element or attribute at fault",
+	"txt-2": "checked in Go on the narrative XHTML",
+}
+
+// invariants evaluates the STU3 constraints of each node's definition and
+// type with the project's FHIRPath engine. Compiled expressions are cached
+// per constraint for the life of the Validator.
+type invariants struct {
+	m     *schemas.Model
+	cache sync.Map // *schemas.Constraint -> *compiled
+}
+
+type compiled struct {
+	expr *fhirpath.Expression
+	err  error
+}
+
+func newInvariants(m *schemas.Model) *invariants { return &invariants{m: m} }
+
+func (inv *invariants) compile(c *schemas.Constraint) *compiled {
+	if v, ok := inv.cache.Load(c); ok {
+		return v.(*compiled)
+	}
+	e, err := fhirpath.Compile(c.Expression)
+	v, _ := inv.cache.LoadOrStore(c, &compiled{e, err})
+	return v.(*compiled)
+}
+
+// constraintsFor returns the constraints that apply to a node: those of its
+// element definition and those of the root of its type (a Quantity-typed
+// element carries qty-3 through its type, a nested resource its resource
+// rules), each key once.
+func (inv *invariants) constraintsFor(n *tree.Node) []*schemas.Constraint {
+	var out []*schemas.Constraint
+	seen := map[string]bool{}
+	add := func(e *schemas.Element) {
+		for _, c := range e.Constraints() {
+			if !seen[c.Key] {
+				seen[c.Key] = true
+				out = append(out, c)
+			}
+		}
+	}
+	if n.Elem != nil {
+		add(n.Elem)
+	}
+	if t := inv.m.Type(n.Type); t != nil && t.Kind != schemas.KindPrimitive && t.Root() != n.Elem {
+		add(t.Root())
+	}
+	return out
+}
+
+func (inv *invariants) check(root *tree.Node, issues *[]Issue) {
+	res := newResolver(root)
+	env := &fhirpath.Env{Resolver: res, BaseType: inv.baseType, MaxSteps: 200_000}
+	ctx := context.Background()
+	var walk func(n, resource *tree.Node)
+	walk = func(n, resource *tree.Node) {
+		// A contained resource is judged with its container as %resource:
+		// ref-1 looks for "#id" targets among %resource.contained.
+		if n.Resource && n.Name != "contained" {
+			resource = n
+		}
+		for _, c := range inv.constraintsFor(n) {
+			if _, native := nativeInvariants[c.Key]; native || c.Expression == "" {
+				continue
+			}
+			comp := inv.compile(c)
+			if comp.err != nil {
+				continue // listed as not evaluated by Coverage
+			}
+			env.Resource = fpNode{resource}
+			r, err := comp.expr.Evaluate(ctx, fpNode{n}, env)
+			if err != nil || len(r.Unsupported) > 0 {
+				continue // cannot be judged faithfully: never guess
+			}
+			if r.Truth() == fhirpath.False {
+				sev := SeverityError
+				if c.Severity == "warning" {
+					sev = SeverityWarning
+				}
+				*issues = append(*issues, Issue{
+					Severity: sev, Code: "invariant", Spine: SpineInvalidResource, Rule: "fhir:invariant:" + c.Key,
+					Path: n.Path(), Line: n.Line, Column: n.Col,
+					Message: "constraint " + c.Key + " failed: " + c.Human + " (" + c.Expression + ")",
+				})
+			}
+		}
+		for _, ch := range n.Children {
+			walk(ch, resource)
+		}
+	}
+	walk(root, root)
+}
+
+func (inv *invariants) baseType(name string) string {
+	if t := inv.m.Type(name); t != nil {
+		if t.Profile != "" {
+			return t.Profile
+		}
+		return t.Base
+	}
+	return ""
+}
+
+// fpNode presents a tree node to the FHIRPath engine. It is a value type
+// holding a pointer, so two fpNodes for the same element compare equal.
+type fpNode struct{ n *tree.Node }
+
+// fhirpathName is the name FHIRPath uses for an element: the definition's
+// name without [x] for a choice element ("value" for valueQuantity).
+func fhirpathName(n *tree.Node) string {
+	if n.Elem != nil && n.Parent != nil && n.Elem.IsChoice() {
+		return strings.TrimSuffix(n.Elem.Name, "[x]")
+	}
+	return n.Name
+}
+
+func (f fpNode) Name() string { return fhirpathName(f.n) }
+func (f fpNode) Type() string { return f.n.Type }
+
+func (f fpNode) Children(name string) []fhirpath.Node {
+	var out []fhirpath.Node
+	for _, c := range f.n.Children {
+		if c.Name == name || fhirpathName(c) == name {
+			out = append(out, fpNode{c})
+		}
+	}
+	return out
+}
+
+func (f fpNode) AllChildren() []fhirpath.Node {
+	out := make([]fhirpath.Node, len(f.n.Children))
+	for i, c := range f.n.Children {
+		out[i] = fpNode{c}
+	}
+	return out
+}
+
+func (f fpNode) Value() (string, bool) {
+	if f.n.Type == "xhtml" {
+		return f.n.Value, true
+	}
+	return f.n.Value, f.n.HasValue
+}
+
+// resolver answers resolve() for references between the entries of the
+// Bundles in a payload and to contained resources.
+type resolver struct {
+	byRef map[string]*tree.Node
+}
+
+func newResolver(root *tree.Node) *resolver {
+	r := &resolver{byRef: map[string]*tree.Node{}}
+	root.Walk(func(n *tree.Node) bool {
+		if n.Name == "entry" && n.Parent != nil && n.Parent.Type == "Bundle" {
+			res := n.Child("resource")
+			if res == nil {
+				return true
+			}
+			if fu := n.Child("fullUrl"); fu != nil && fu.HasValue {
+				r.byRef[fu.Value] = res
+			}
+			if id := res.Child("id"); id != nil && id.HasValue {
+				r.byRef[res.Type+"/"+id.Value] = res
+			}
+		}
+		return true
+	})
+	return r
+}
+
+func (r *resolver) Resolve(ref string, from fhirpath.Node) (fhirpath.Node, bool) {
+	if strings.HasPrefix(ref, "#") {
+		// A contained resource of the resource that holds the reference.
+		f, ok := from.(fpNode)
+		if !ok {
+			return nil, false
+		}
+		for p := f.n; p != nil; p = p.Parent {
+			if p.Resource {
+				for _, c := range p.ChildrenNamed("contained") {
+					if c.ElementID() == ref[1:] {
+						return fpNode{c}, true
+					}
+				}
+				break
+			}
+		}
+		return nil, false
+	}
+	if n := r.byRef[stripHistory(ref)]; n != nil {
+		return fpNode{n}, true
+	}
+	return nil, false
+}
+
+// ConstraintCoverage says how the STU3 constraints of the model are
+// checked.
+type ConstraintCoverage struct {
+	// Total is the number of distinct constraints (by type and key).
+	Total int
+	// FHIRPath are evaluated through their FHIRPath expression.
+	FHIRPath int
+	// Native are checked by Go code instead (ele-1, bdl-7).
+	Native int
+	// NotEvaluated lists the others, with the reason.
+	NotEvaluated []UncheckedConstraint
+}
+
+// UncheckedConstraint is a constraint nemsfhir does not evaluate.
+type UncheckedConstraint struct {
+	Type, Key, Expression, Reason string
+}
+
+// unsupportedFunctions are FHIRPath functions whose results need what
+// nemsfhir does not have while validating one payload: other profiles
+// (conformsTo) and terminology services (memberOf).
+var unsupportedFunctions = []string{"conformsTo(", "memberOf("}
+
+// Coverage reports, for every constraint of every type in the model, whether
+// the validator evaluates it.
+func Coverage(m *schemas.Model) ConstraintCoverage {
+	var cov ConstraintCoverage
+	for _, name := range m.TypeNames() {
+		t := m.Type(name)
+		for _, c := range t.Constraints {
+			if c.Source != "" && path.Base(c.Source) != name && c.Key != "ele-1" {
+				// Inherited from another type (dom-* from DomainResource):
+				// counted once, where it is declared.
+				continue
+			}
+			if c.Key == "ele-1" && name != "Element" {
+				continue
+			}
+			cov.Total++
+			if _, ok := nativeInvariants[c.Key]; ok {
+				cov.Native++
+				continue
+			}
+			if c.Expression == "" {
+				cov.NotEvaluated = append(cov.NotEvaluated, UncheckedConstraint{name, c.Key, c.Expression, "no FHIRPath expression in the package"})
+				continue
+			}
+			if _, err := fhirpath.Compile(c.Expression); err != nil {
+				cov.NotEvaluated = append(cov.NotEvaluated, UncheckedConstraint{name, c.Key, c.Expression, "expression does not parse: " + err.Error()})
+				continue
+			}
+			if fn := usesUnsupported(c.Expression); fn != "" {
+				cov.NotEvaluated = append(cov.NotEvaluated, UncheckedConstraint{name, c.Key, c.Expression, "uses " + fn + "), which needs profiles or a terminology service"})
+				continue
+			}
+			cov.FHIRPath++
+		}
+	}
+	sort.Slice(cov.NotEvaluated, func(i, j int) bool {
+		a, b := cov.NotEvaluated[i], cov.NotEvaluated[j]
+		if a.Type != b.Type {
+			return a.Type < b.Type
+		}
+		return a.Key < b.Key
+	})
+	return cov
+}
+
+func usesUnsupported(expr string) string {
+	for _, fn := range unsupportedFunctions {
+		if strings.Contains(expr, fn) {
+			return fn
+		}
+	}
+	return ""
+}

@@ -1,0 +1,68 @@
+// Package schema is the schema phase of nemsfhir: it checks a FHIR STU3
+// payload against the XML Schema or the JSON Schema that package schemas
+// generates from the STU3 model.
+//
+// Each schema is compiled once per process, on first use, and shared by all
+// goroutines; ValidateXML and ValidateJSON are safe for concurrent use.
+// Call Compile at start-up to pay for compilation (about 0.1 s for each
+// schema) before the first payload, and to learn of a broken schema early.
+//
+//	for _, p := range schema.ValidateXML(payload) {
+//		fmt.Println(p)
+//	}
+//
+// XML is validated with libxml2 (through github.com/lestrrat-go/libxml2),
+// whose schema errors carry neither line numbers nor paths: Problem.Location
+// then names the element the message is about, and at most 32 problems are
+// reported per document. JSON is validated with
+// github.com/santhosh-tekuri/jsonschema/v6, and each problem has the JSON
+// pointer of the offending value with its line and column.
+package schema
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Problem is one way a payload breaks the schema.
+type Problem struct {
+	// Message says what is wrong, in the validator's words.
+	Message string
+	// Location is a JSON pointer ("/entry/0/resource/status") for JSON,
+	// and for XML the name of the element or attribute the message is
+	// about, when the message names one. Empty when unknown.
+	Location string
+	// Line and Col are 1-based; 0 when unknown.
+	Line, Col int
+}
+
+// String renders the problem as "line:col: location: message", leaving out
+// what is unknown.
+func (p Problem) String() string {
+	var b strings.Builder
+	if p.Line > 0 {
+		b.WriteString(strconv.Itoa(p.Line))
+		if p.Col > 0 {
+			b.WriteByte(':')
+			b.WriteString(strconv.Itoa(p.Col))
+		}
+		b.WriteString(": ")
+	}
+	if p.Location != "" {
+		b.WriteString(p.Location)
+		b.WriteString(": ")
+	}
+	b.WriteString(p.Message)
+	return b.String()
+}
+
+// Compile compiles both schemas if they are not compiled yet and returns
+// the first compilation error. Validation compiles on demand too; Compile
+// only moves the cost to a moment of the caller's choosing.
+func Compile() error {
+	if _, err := xmlSchema(); err != nil {
+		return err
+	}
+	_, err := jsonSchema()
+	return err
+}

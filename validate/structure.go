@@ -1,0 +1,366 @@
+package validate
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/nemsfhir/nemsfhir/internal/tree"
+	"github.com/nemsfhir/nemsfhir/schemas"
+)
+
+// Rule ids of the structure phase.
+const (
+	RuleCardinality = "fhir:cardinality"
+	RuleDatatype    = "fhir:datatype"
+	RuleBinding     = "fhir:binding"
+	RuleFixed       = "fhir:fixed-value"
+	RuleEmpty       = "fhir:invariant:ele-1"
+	RuleContained   = "fhir:contained"
+	RuleOrder       = "fhir:element-order"
+)
+
+// structure checks every node of a tree against the model: cardinality,
+// primitive formats, required bindings, fixed values, empty elements and
+// the narrative.
+type structure struct {
+	m      *schemas.Model
+	issues *[]Issue
+	xml    bool // element order matters in XML only
+}
+
+func (s *structure) add(n *tree.Node, sev Severity, code string, spine SpineCode, rule, msg string) {
+	*s.issues = append(*s.issues, Issue{
+		Severity: sev, Code: code, Spine: spine, Rule: rule,
+		Path: n.Path(), Line: n.Line, Column: n.Col, Message: msg,
+	})
+}
+
+func (s *structure) check(root *tree.Node) {
+	root.Walk(func(n *tree.Node) bool {
+		s.node(n)
+		return true
+	})
+}
+
+func (s *structure) node(n *tree.Node) {
+	if n.Elem == nil {
+		return
+	}
+	if n.Primitive != nil {
+		s.primitive(n)
+	}
+	if !n.HasValue && len(n.Children) == 0 && n.Type != "xhtml" {
+		s.add(n, SeverityError, "invalid", SpineInvalidResource, RuleEmpty,
+			"element is empty: every element must have a value or child elements")
+	}
+	s.cardinality(n)
+	if s.xml {
+		s.order(n)
+	}
+	if b := n.Elem.Binding; b != nil && b.Strength == "required" && b.ValueSet != "" {
+		s.binding(n, b)
+	}
+	if f := n.Elem.Fixed; f != nil && n.Primitive != nil && n.HasValue {
+		if want, ok := jsonScalarText(f.Value); ok && want != n.Value {
+			s.add(n, SeverityError, "value", SpineInvalidResource, RuleFixed,
+				"value "+strconv.Quote(n.Value)+" differs from the fixed value "+strconv.Quote(want))
+		}
+	}
+	if n.Resource && n.Name == "contained" {
+		s.contained(n)
+	}
+}
+
+// cardinality counts the children of n per element definition and compares
+// each count with min and max. Choice elements count across their names.
+func (s *structure) cardinality(n *tree.Node) {
+	defs := s.m.Children(n.Elem, n.Type)
+	if len(defs) == 0 {
+		return
+	}
+	counts := make(map[*schemas.Element]int, len(n.Children))
+	first := make(map[*schemas.Element]*tree.Node, len(n.Children))
+	for _, c := range n.Children {
+		if c.Elem == nil {
+			continue
+		}
+		counts[c.Elem]++
+		if first[c.Elem] == nil {
+			first[c.Elem] = c
+		}
+	}
+	for _, d := range defs {
+		if n.Primitive != nil && d.Name == "value" {
+			continue // the value of a primitive is Node.Value, not a child
+		}
+		got := counts[d]
+		switch {
+		case got < d.Min:
+			s.add(n, SeverityError, "required", SpineInvalidResource, RuleCardinality,
+				"missing required element "+strconv.Quote(displayName(d))+": found "+strconv.Itoa(got)+", expected "+d.Cardinality())
+		case d.Max != schemas.Unbounded && got > d.Max && !d.IsChoice():
+			// (A second type for a choice element is a parse error already.)
+			c := first[d]
+			s.add(c, SeverityError, "structure", SpineInvalidResource, RuleCardinality,
+				"element "+strconv.Quote(displayName(d))+" occurs "+strconv.Itoa(got)+" times, expected "+d.Cardinality())
+		}
+	}
+}
+
+func displayName(d *schemas.Element) string { return d.Name }
+
+// order checks that the children of n come in definition order, as the XML
+// form requires. Each child out of order is reported once, against the
+// element it should have preceded.
+func (s *structure) order(n *tree.Node) {
+	var last *tree.Node
+	for _, c := range n.Children {
+		if c.Elem == nil || c.IsAttr() {
+			continue
+		}
+		if last != nil && c.Elem.Index < last.Elem.Index {
+			s.add(c, SeverityError, "structure", SpineInvalidResource, RuleOrder,
+				"element "+strconv.Quote(c.Name)+" is out of order: it must come before "+strconv.Quote(last.Name)+" (STU3 element order)")
+			continue
+		}
+		last = c
+	}
+}
+
+// primitive checks the value of a primitive node against its type.
+func (s *structure) primitive(n *tree.Node) {
+	if !n.HasValue || n.Type == "xhtml" {
+		if n.Type == "xhtml" {
+			for _, p := range narrativeProblems(n.Value) {
+				s.add(n, SeverityError, "invariant", SpineInvalidResource, "fhir:invariant:"+p.key, p.msg)
+			}
+		}
+		return
+	}
+	v := n.Value
+	if v == "" {
+		s.add(n, SeverityError, "value", SpineInvalidResource, RuleDatatype,
+			"empty "+n.Type+" value: a primitive value must not be empty (leave the element out instead)")
+		return
+	}
+	if msg := primitiveProblem(n.Type, n.Primitive, v); msg != "" {
+		s.add(n, SeverityError, "value", SpineInvalidResource, RuleDatatype, msg)
+	}
+	if n.Elem.MaxLength > 0 && utf8.RuneCountInString(v) > n.Elem.MaxLength {
+		s.add(n, SeverityError, "value", SpineInvalidResource, RuleDatatype,
+			"value is "+strconv.Itoa(utf8.RuneCountInString(v))+" characters long, at most "+strconv.Itoa(n.Elem.MaxLength)+" allowed")
+	}
+}
+
+var (
+	regexMu sync.RWMutex
+	regexes = map[string]*regexp.Regexp{}
+)
+
+// primitiveRegex compiles a primitive type's pattern once per process,
+// anchored on the whole value.
+func primitiveRegex(pattern string) *regexp.Regexp {
+	regexMu.RLock()
+	re := regexes[pattern]
+	regexMu.RUnlock()
+	if re != nil {
+		return re
+	}
+	re, err := regexp.Compile(`^(?:` + pattern + `)$`)
+	if err != nil {
+		return nil // the model's patterns all compile; a test checks it
+	}
+	regexMu.Lock()
+	regexes[pattern] = re
+	regexMu.Unlock()
+	return re
+}
+
+// primitiveProblem returns what is wrong with v as a value of the primitive
+// type code, or "".
+func primitiveProblem(code string, p *schemas.Primitive, v string) string {
+	if p.Regex != "" {
+		if re := primitiveRegex(p.Regex); re != nil && !re.MatchString(v) {
+			return "value " + quoteShort(v) + " is not a valid " + code + formatHint(code)
+		}
+	}
+	switch code {
+	case "integer", "positiveInt", "unsignedInt":
+		if _, err := strconv.ParseInt(v, 10, 32); err != nil {
+			return "value " + quoteShort(v) + " is outside the 32-bit range of " + code
+		}
+	case "date", "dateTime", "instant":
+		if msg := calendarProblem(v); msg != "" {
+			return "value " + quoteShort(v) + " is not a valid " + code + ": " + msg
+		}
+	case "base64Binary":
+		clean := strings.Map(func(r rune) rune {
+			if r == ' ' || r == '\n' || r == '\r' || r == '\t' {
+				return -1
+			}
+			return r
+		}, v)
+		if _, err := base64.StdEncoding.DecodeString(clean); err != nil {
+			return "value is not valid base64: " + err.Error()
+		}
+	case "uri", "oid", "uuid":
+		if strings.ContainsAny(v, " \t\r\n") {
+			return "value " + quoteShort(v) + " is not a valid " + code + ": it contains whitespace"
+		}
+	case "boolean":
+		if v != "true" && v != "false" {
+			return "value " + quoteShort(v) + " is not a boolean: expected true or false"
+		}
+	case "string", "markdown":
+		if strings.TrimSpace(v) == "" {
+			return "value is only whitespace: a " + code + " must have non-whitespace content"
+		}
+	}
+	return ""
+}
+
+func formatHint(code string) string {
+	switch code {
+	case "date":
+		return ": expected YYYY, YYYY-MM or YYYY-MM-DD"
+	case "dateTime":
+		return ": expected YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss(.sss) with a time zone (Z or ±hh:mm, at most 14:00)"
+	case "instant":
+		return ": expected YYYY-MM-DDThh:mm:ss(.sss) with a time zone (Z or ±hh:mm)"
+	case "time":
+		return ": expected hh:mm:ss(.sss)"
+	case "id":
+		return ": expected 1 to 64 characters of A-Z a-z 0-9 - ."
+	case "code":
+		return ": expected no leading or trailing whitespace and no runs of whitespace"
+	case "decimal":
+		return ": expected a decimal number such as 1.50 (no exponent, no leading zeros)"
+	case "integer", "positiveInt", "unsignedInt":
+		return ": expected a whole number" + map[string]string{"positiveInt": " from 1", "unsignedInt": " from 0", "integer": ""}[code]
+	case "oid":
+		return ": expected urn:oid: followed by dotted numbers"
+	case "uuid":
+		return ": expected urn:uuid: followed by a lower-case UUID"
+	}
+	return ""
+}
+
+// calendarProblem checks that a date that matched its pattern is a real
+// calendar date (no 31 April, no 29 February outside leap years).
+func calendarProblem(v string) string {
+	if len(v) < 10 || v[0] == '-' {
+		return ""
+	}
+	if _, err := time.Parse("2006-01-02", v[:10]); err != nil {
+		return "no such calendar day " + v[:10]
+	}
+	return ""
+}
+
+func quoteShort(v string) string {
+	if utf8.RuneCountInString(v) > 80 {
+		r := []rune(v)
+		v = string(r[:77]) + "..."
+	}
+	return strconv.Quote(v)
+}
+
+// binding checks a coded element against a required value set whose
+// expansion is complete; incomplete expansions are not judged.
+func (s *structure) binding(n *tree.Node, b *schemas.Binding) {
+	vs := s.m.ValueSet(b.ValueSet)
+	if vs == nil || !vs.Complete {
+		return
+	}
+	switch n.Type {
+	case "code":
+		if n.HasValue && n.Value != "" && !vs.ContainsCode(n.Value) {
+			s.add(n, SeverityError, "code-invalid", SpineInvalidCodeValue, RuleBinding,
+				"code "+strconv.Quote(n.Value)+" is not in the required value set "+b.ValueSet+valueSetHint(vs))
+		}
+	case "Coding":
+		if msg := codingProblem(n, vs); msg != "" {
+			s.add(n, SeverityError, "code-invalid", SpineInvalidCodeValue, RuleBinding, msg+" of the required value set "+b.ValueSet+valueSetHint(vs))
+		}
+	case "CodeableConcept":
+		codings := n.ChildrenNamed("coding")
+		if len(codings) == 0 {
+			if n.Child("text") == nil {
+				s.add(n, SeverityError, "code-invalid", SpineInvalidCodeValue, RuleBinding,
+					"no coding from the required value set "+b.ValueSet)
+			}
+			return
+		}
+		for _, c := range codings {
+			if codingProblem(c, vs) == "" {
+				return
+			}
+		}
+		s.add(n, SeverityError, "code-invalid", SpineInvalidCodeValue, RuleBinding,
+			"none of the codings is in the required value set "+b.ValueSet+valueSetHint(vs))
+	}
+}
+
+func codingProblem(n *tree.Node, vs *schemas.ValueSet) string {
+	sys, code := n.Child("system"), n.Child("code")
+	if code == nil || !code.HasValue {
+		return ""
+	}
+	if sys == nil || !sys.HasValue {
+		if vs.ContainsCode(code.Value) {
+			return ""
+		}
+		return "code " + strconv.Quote(code.Value) + " (no system) is not one"
+	}
+	if vs.Contains(sys.Value, code.Value) {
+		return ""
+	}
+	return "code " + strconv.Quote(code.Value) + " of system " + sys.Value + " is not one"
+}
+
+// valueSetHint lists the codes of a small value set, so that the message
+// says what was expected.
+func valueSetHint(vs *schemas.ValueSet) string {
+	if len(vs.Codes) == 0 || len(vs.Codes) > 12 {
+		return ""
+	}
+	codes := make([]string, len(vs.Codes))
+	for i, c := range vs.Codes {
+		codes[i] = c.Code
+	}
+	return " (expected one of: " + strings.Join(codes, ", ") + ")"
+}
+
+// contained checks what the STU3 rules say of a contained resource that the
+// invariants do not already cover: it must have an id to be referenced by.
+func (s *structure) contained(n *tree.Node) {
+	if n.Child("id") == nil {
+		s.add(n, SeverityError, "structure", SpineInvalidResource, RuleContained,
+			"contained resource has no id: it cannot be referenced from the containing resource")
+	}
+}
+
+// jsonScalarText returns the text of a JSON string, number or boolean as a
+// FHIR primitive value is written.
+func jsonScalarText(raw []byte) (string, bool) {
+	if len(raw) == 0 {
+		return "", false
+	}
+	if raw[0] == '"' {
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return "", false
+		}
+		return s, true
+	}
+	if raw[0] == '{' || raw[0] == '[' {
+		return "", false
+	}
+	return string(raw), true
+}

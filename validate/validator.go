@@ -1,0 +1,188 @@
+package validate
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/nemsfhir/nemsfhir/internal/tree"
+	"github.com/nemsfhir/nemsfhir/schemas"
+)
+
+// DefaultMaxSize is the largest payload Validate reads by default: NEMS
+// refuses bodies over 3 MB before parsing them (nems.md 1.8).
+const DefaultMaxSize = 3 << 20
+
+// Options configure a Validator. The zero value validates with every phase
+// on and the default size limit.
+type Options struct {
+	// NoInvariants turns the evaluation of the STU3 constraints off.
+	NoInvariants bool
+	// MaxSize is the largest payload accepted, in bytes; 0 means
+	// DefaultMaxSize and a negative value means no limit.
+	MaxSize int64
+}
+
+// Validator checks FHIR STU3 payloads. Make one with New and share it: it is
+// safe for concurrent use, and what it compiles (patterns, schemas,
+// invariants) is compiled once.
+type Validator struct {
+	opts  Options
+	model *schemas.Model
+	inv   *invariants
+}
+
+// New returns a Validator with the given options.
+func New(opts Options) (*Validator, error) {
+	if opts.MaxSize == 0 {
+		opts.MaxSize = DefaultMaxSize
+	}
+	v := &Validator{opts: opts, model: schemas.STU3()}
+	if !opts.NoInvariants {
+		v.inv = newInvariants(v.model)
+	}
+	return v, nil
+}
+
+// Rule ids of problems found before the structure phase.
+const (
+	RuleWellFormed = "fhir:well-formed"
+	RuleStructure  = "fhir:structure"
+	RuleSize       = "fhir:size"
+)
+
+// Validate checks one payload and returns every issue found. source names
+// the payload in the result (a file path, say) and may be empty.
+func (v *Validator) Validate(source string, src []byte) *Result {
+	res := &Result{Source: source, Kind: "unknown"}
+	if v.opts.MaxSize > 0 && int64(len(src)) > v.opts.MaxSize {
+		res.Issues = append(res.Issues, Issue{
+			Severity: SeverityFatal, Code: "too-costly", Spine: SpineBadRequest, Rule: RuleSize,
+			Message: fmt.Sprintf("payload is %d bytes, more than the limit of %d bytes", len(src), v.opts.MaxSize),
+		})
+		return res
+	}
+	doc, err := v.parse(src, res)
+	if err != nil {
+		addParseIssues(res, err)
+	}
+	if doc == nil || doc.Root == nil {
+		return res
+	}
+	res.ResourceType = doc.Root.Type
+	res.Kind = kindOf(doc.Root)
+	res.EventType = eventCode(doc.Root)
+	(&structure{m: v.model, issues: &res.Issues, xml: res.Format == "xml"}).check(doc.Root)
+	checkBundles(doc.Root, &res.Issues)
+	if v.inv != nil {
+		v.inv.check(doc.Root, &res.Issues)
+	}
+	sortIssues(res.Issues)
+	return res
+}
+
+// ValidateReader reads a payload from r, refusing more than the size limit
+// without reading it all, and validates it.
+func (v *Validator) ValidateReader(source string, r io.Reader) (*Result, error) {
+	limit := v.opts.MaxSize
+	if limit > 0 {
+		r = io.LimitReader(r, limit+1)
+	}
+	src, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	return v.Validate(source, src), nil
+}
+
+// parse sniffs the format and parses the payload into a tree.
+func (v *Validator) parse(src []byte, res *Result) (*tree.Document, error) {
+	switch Sniff(src) {
+	case "xml":
+		res.Format = "xml"
+		return tree.ParseXML(src, v.model)
+	case "json":
+		res.Format = "json"
+		return tree.ParseJSON(src, v.model)
+	}
+	return nil, &tree.Error{Line: 1, Column: 1, Msg: "payload is neither XML nor JSON: expected '<' or '{' as the first character"}
+}
+
+// Sniff tells "xml" or "json" from the first significant byte of a payload,
+// after any byte order mark and whitespace; "" when it is neither.
+func Sniff(src []byte) string {
+	src = bytes.TrimPrefix(src, []byte{0xEF, 0xBB, 0xBF})
+	src = bytes.TrimLeft(src, " \t\r\n")
+	if len(src) == 0 {
+		return ""
+	}
+	switch src[0] {
+	case '<':
+		return "xml"
+	case '{':
+		return "json"
+	}
+	return ""
+}
+
+// addParseIssues turns parser errors into issues: a payload that cannot be
+// read is not well formed; an element the model does not allow is a
+// structure error.
+func addParseIssues(res *Result, err error) {
+	var list tree.ErrorList
+	var one *tree.Error
+	switch {
+	case errors.As(err, &list):
+	case errors.As(err, &one):
+		list = tree.ErrorList{one}
+	default:
+		list = tree.ErrorList{{Msg: err.Error()}}
+	}
+	for _, e := range list {
+		iss := Issue{
+			Severity: SeverityError, Code: "structure", Spine: SpineInvalidResource, Rule: RuleStructure,
+			Path: e.Path, Line: e.Line, Column: e.Column, Message: e.Msg,
+		}
+		if e.Path == "" {
+			// No element to blame: the text itself could not be read.
+			iss.Severity, iss.Spine, iss.Rule = SeverityFatal, SpineMessageNotWellFormed, RuleWellFormed
+		}
+		res.Issues = append(res.Issues, iss)
+	}
+}
+
+// kindOf tells what a payload is to NEMS.
+func kindOf(root *tree.Node) string {
+	switch root.Type {
+	case "Bundle":
+		if t := root.Child("type"); t != nil && t.Value == "message" {
+			return "event-message"
+		}
+	case "Subscription":
+		return "subscription"
+	}
+	return "resource"
+}
+
+// eventCode returns the event code of the first MessageHeader of a message
+// Bundle, or "".
+func eventCode(root *tree.Node) string {
+	if root.Type != "Bundle" {
+		return ""
+	}
+	e := root.Child("entry")
+	if e == nil {
+		return ""
+	}
+	r := e.Child("resource")
+	if r == nil || r.Type != "MessageHeader" {
+		return ""
+	}
+	if ev := r.Child("event"); ev != nil {
+		if c := ev.Child("code"); c != nil {
+			return c.Value
+		}
+	}
+	return ""
+}

@@ -138,6 +138,6 @@ func Parse(criteria string) (*Criteria, Findings) {
 func (c *Checker) Parse(criteria string) (*Criteria, Findings) {
 	p := &parser{chk: c, src: criteria, crit: &Criteria{}}
 	p.run()
-	p.sortFindings()
+	p.finish()
 	return p.crit, p.out
 }

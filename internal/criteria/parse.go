@@ -46,7 +46,6 @@ func (p *parser) add(id, component string, off, length int, format string, args 
 		Component:  component,
 		Offset:     off,
 		Length:     length,
-		Column:     utf8.RuneCountInString(p.src[:off]) + 1,
 		Message:    fmt.Sprintf(format, args...),
 	})
 }
@@ -75,8 +74,16 @@ func (p *parser) addName(id string, c *comp, format string, args ...any) {
 	p.add(id, c.Name, c.Offset, c.nameLen, format, args...)
 }
 
-func (p *parser) sortFindings() {
+// finish sorts the findings by position and fills in their columns in one
+// pass, so that thousands of findings on a hostile string stay linear.
+func (p *parser) finish() {
 	sort.SliceStable(p.out, func(i, j int) bool { return p.out[i].Offset < p.out[j].Offset })
+	at, runes := 0, 0
+	for i := range p.out {
+		runes += utf8.RuneCountInString(p.src[at:p.out[i].Offset])
+		at = p.out[i].Offset
+		p.out[i].Column = runes + 1
+	}
 }
 
 func (p *parser) run() {

@@ -112,3 +112,60 @@ func TestCompileSTU3Constraints(t *testing.T) {
 		t.Errorf("found %d StructureDefinitions, want 585", defs)
 	}
 }
+
+// TestBuiltinResourceHierarchy checks the engine's own list of STU3
+// resource types against the package: every resource specialisation and
+// the base it names.
+func TestBuiltinResourceHierarchy(t *testing.T) {
+	f, err := os.Open(stu3Package)
+	if errors.Is(err, os.ErrNotExist) {
+		t.Skipf("STU3 package not found at %s", stu3Package)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(gz)
+	seen := 0
+	inPackage := map[string]bool{}
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(filepath.Base(h.Name), "StructureDefinition-") {
+			continue
+		}
+		var sd struct {
+			Kind, Derivation, Type, BaseDefinition string
+		}
+		if err := json.NewDecoder(tr).Decode(&sd); err != nil {
+			continue
+		}
+		if sd.Kind != "resource" || sd.Derivation != "specialization" {
+			continue
+		}
+		seen++
+		inPackage[sd.Type] = true
+		want := strings.TrimPrefix(sd.BaseDefinition, "http://hl7.org/fhir/StructureDefinition/")
+		if got := builtinBase[sd.Type]; got != want {
+			t.Errorf("%s: built-in base %q, package says %q", sd.Type, got, want)
+		}
+	}
+	if seen == 0 {
+		t.Fatal("no resource definitions found")
+	}
+	for _, r := range strings.Fields(stu3DomainResources) {
+		if !inPackage[r] {
+			t.Errorf("built-in resource type %s is not in the package", r)
+		}
+	}
+	t.Logf("%d resource types checked", seen)
+}

@@ -16,6 +16,36 @@ var builtinBase = map[string]string{
 	"Parameters": "Resource",
 }
 
+// stu3DomainResources are the STU3 resource types that specialise
+// DomainResource (all but Bundle, Binary and Parameters), so that
+// `is DomainResource` and the DomainResource.x prefix work without a model.
+const stu3DomainResources = `Account ActivityDefinition AdverseEvent AllergyIntolerance
+Appointment AppointmentResponse AuditEvent Basic BodySite CapabilityStatement CarePlan
+CareTeam ChargeItem Claim ClaimResponse ClinicalImpression CodeSystem Communication
+CommunicationRequest CompartmentDefinition Composition ConceptMap Condition Consent
+Contract Coverage DataElement DetectedIssue Device DeviceComponent DeviceMetric
+DeviceRequest DeviceUseStatement DiagnosticReport DocumentManifest DocumentReference
+EligibilityRequest EligibilityResponse Encounter Endpoint EnrollmentRequest
+EnrollmentResponse EpisodeOfCare ExpansionProfile ExplanationOfBenefit
+FamilyMemberHistory Flag Goal GraphDefinition Group GuidanceResponse HealthcareService
+ImagingManifest ImagingStudy Immunization ImmunizationRecommendation
+ImplementationGuide Library Linkage List Location Measure MeasureReport Media
+Medication MedicationAdministration MedicationDispense MedicationRequest
+MedicationStatement MessageDefinition MessageHeader NamingSystem NutritionOrder
+Observation OperationDefinition OperationOutcome Organization Patient PaymentNotice
+PaymentReconciliation Person PlanDefinition Practitioner PractitionerRole Procedure
+ProcedureRequest ProcessRequest ProcessResponse Provenance Questionnaire
+QuestionnaireResponse ReferralRequest RelatedPerson RequestGroup ResearchStudy
+ResearchSubject RiskAssessment Schedule SearchParameter Sequence ServiceDefinition
+Slot Specimen StructureDefinition StructureMap Subscription Substance SupplyDelivery
+SupplyRequest Task TestReport TestScript ValueSet VisionPrescription`
+
+func init() {
+	for _, r := range strings.Fields(stu3DomainResources) {
+		builtinBase[r] = "DomainResource"
+	}
+}
+
 // systemOfPrimitive maps each FHIR primitive root to the System type its
 // values convert to; primitives not listed convert to String.
 var systemOfPrimitive = map[string]string{

@@ -151,14 +151,18 @@ func (r *jsonReader) prop(parent *Node, p prop) {
 		ok = false // a primitive's value is the property itself, not inside "_name"
 	}
 	if !ok {
-		what := "property " + strconv.Quote(first.key)
-		if parent.Resource && p.name == "resourceType" {
-			what = `"resourceType" outside a resource position`
+		msg := "unknown property " + strconv.Quote(first.key) + " in " + parent.Type
+		switch p.name {
+		case "resourceType":
+			msg = `"resourceType" is only allowed on a resource`
+		case "fhir_comments":
+			msg = `unknown property "fhir_comments": comments were dropped from FHIR JSON after DSTU2; STU3 JSON has none`
 		}
-		r.errorAt(first.line, first.col, childPath(parent, p.name, -1), "unknown "+what+" in "+parent.Type)
+		r.errorAt(first.line, first.col, childPath(parent, p.name, -1), msg)
 		return
 	}
 	e := mem.Element
+	mem.Type = memberType(mem)
 	typ := r.m.Type(mem.Type)
 	var prim *schemas.Primitive
 	if typ != nil && typ.Kind == schemas.KindPrimitive {

@@ -208,3 +208,16 @@ func groups(cs []*Node) [][]*Node {
 	}
 	return out
 }
+
+// memberType returns the type code a member carries. An element defined by
+// contentReference (Questionnaire.item.item) has no types of its own; it
+// takes those of the element it refers to.
+func memberType(mem schemas.Member) string {
+	if mem.Type != "" || mem.Element.ContentReference == "" {
+		return mem.Type
+	}
+	if target := mem.Element.Owner.Element(strings.TrimPrefix(mem.Element.ContentReference, "#")); target != nil && len(target.Types) == 1 {
+		return target.Types[0].Code
+	}
+	return ""
+}

@@ -268,6 +268,7 @@ func (r *xmlReader) element(parent *Node, se xml.StartElement, off int) {
 		r.skip()
 		return
 	}
+	mem.Type = memberType(mem)
 	line, col := r.pos.at(off)
 	n := &Node{Name: name, Type: mem.Type, Elem: mem.Element, Parent: parent, Index: -1, Line: line, Col: col}
 	if mem.Element.Repeats() {
@@ -283,11 +284,23 @@ func (r *xmlReader) element(parent *Node, se xml.StartElement, off int) {
 		}
 	} else {
 		for _, c := range parent.Children {
-			if c.Elem == mem.Element {
+			if c.Elem != mem.Element {
+				continue
+			}
+			if c.Name != name {
+				r.errorAt(off, n.Path(), "choice element "+mem.Element.Path+" already has a value ("+c.Name+"); it takes one type only")
+			} else {
 				r.errorAt(off, n.Path(), "element "+name+" occurs more than once, but "+
 					mem.Element.Path+" allows at most one (JSON could not hold both)")
-				break
 			}
+			break
+		}
+	}
+	// Out of order elements are read, and said to be moved: JSON has no
+	// order, and XML output follows the definition.
+	if k := len(parent.Children); k > 0 {
+		if last := parent.Children[k-1]; !last.IsAttr() && last.Elem.Index > mem.Element.Index {
+			r.warnAt(off, n.Path(), "element <"+name+"> comes after <"+last.Name+">, against the STU3 element order; converted output puts it in definition order")
 		}
 	}
 	parent.Children = append(parent.Children, n)

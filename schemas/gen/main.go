@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/nemsfhir/nemsfhir/schemas/gen/modelgen"
+	"github.com/nemsfhir/nemsfhir/schemas/gen/xsdgen"
 )
 
 const (
@@ -27,6 +28,8 @@ const (
 func main() {
 	pkg := flag.String("package", os.Getenv("NEMSFHIR_STU3_PACKAGE"), "path of "+packageFile+" (default: $NEMSFHIR_STU3_PACKAGE, else fetched into the user cache with npm pack)")
 	out := flag.String("o", "stu3/model.jsonl", "output file")
+	xsdOut := flag.String("xsd", "stu3/fhir.xsd", "XML Schema output file, with "+xsdgen.XHTMLFile+" beside it (empty: skip)")
+	jsonOut := flag.String("jsonschema", "stu3/fhir.schema.json", "JSON Schema output file (empty: skip)")
 	flag.Parse()
 
 	start := time.Now()
@@ -52,6 +55,9 @@ func main() {
 		fail(err)
 	}
 	if err := writeAtomic(*out, buf.Bytes()); err != nil {
+		fail(err)
+	}
+	if err := writeSchemas(buf.Bytes(), *xsdOut, *jsonOut); err != nil {
 		fail(err)
 	}
 	fmt.Fprintf(os.Stderr, "gen: %s: %d types (%d resources), %d value sets (%d complete), %d bytes in %v\n",

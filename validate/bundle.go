@@ -169,12 +169,12 @@ func (idx *bundleIndex) resolve(ref string, from *tree.Node) (target *tree.Node,
 		return nil, false, false
 	}
 	// Relative: against the base of the referring entry's fullUrl when it
-	// is a RESTful URL, else by type and id.
+	// is a RESTful URL (a miss then points at that server, outside the
+	// Bundle), else by type and id.
 	if fu := idx.entryOf[from]; strings.Contains(fu, "://") {
 		if base, ok := restBase(fu); ok {
-			if t := idx.byFullURL[base+ref]; t != nil {
-				return t, true, true
-			}
+			t := idx.byFullURL[base+ref]
+			return t, t != nil, false
 		}
 	}
 	if t := idx.byTypeID[ref]; t != nil {

@@ -49,7 +49,8 @@ func sharedDir(t testing.TB) string {
 
 // decodeJSON decodes JSON with numbers kept as written.
 func decodeJSON(b []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
+	// Some published files start with a UTF-8 byte order mark.
+	dec := json.NewDecoder(bytes.NewReader(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {

@@ -107,6 +107,11 @@ func xmlToJSONDiff(x []byte, want any) string {
 }
 
 func jsonToXMLDiff(j []byte, want *xnode) string {
+	return jsonToXMLDiffWith(j, want, func(n *xnode) *xnode { return n })
+}
+
+// jsonToXMLDiffWith converts j to XML and compares prep(result) with want.
+func jsonToXMLDiffWith(j []byte, want *xnode, prep func(*xnode) *xnode) string {
 	got, _, err := JSONToXML(j, Options{})
 	if err != nil {
 		return "conversion failed: " + firstLine(err.Error())
@@ -115,7 +120,42 @@ func jsonToXMLDiff(j []byte, want *xnode) string {
 	if err != nil {
 		return "output is not XML: " + err.Error()
 	}
-	return diffXML("", gv, want)
+	return diffXML("", prep(gv), want)
+}
+
+// placeholderRule is the line of known-bad-twins.txt that allows comparing
+// definition resources without their narrative when one twin carries the
+// placeholder narrative of the FHIR distribution.
+const placeholderRule = "fhir/stu3/definitions/xml/* narrative-placeholder"
+
+const placeholderText = "The narrative has been removed to reduce the size of the distribution"
+
+func hasPlaceholder(res any) bool {
+	m, _ := res.(map[string]any)
+	text, _ := m["text"].(map[string]any)
+	div, _ := text["div"].(string)
+	return strings.Contains(div, placeholderText)
+}
+
+func withoutText(m map[string]any) map[string]any {
+	c := make(map[string]any, len(m))
+	for k, v := range m {
+		if k != "text" {
+			c[k] = v
+		}
+	}
+	return c
+}
+
+func withoutTextNode(n *xnode) *xnode {
+	c := *n
+	c.kids = nil
+	for _, k := range n.kids {
+		if k.name != "{http://hl7.org/fhir}text" {
+			c.kids = append(c.kids, k)
+		}
+	}
+	return &c
 }
 
 func xmlRoundDiff(x []byte) string {
@@ -376,7 +416,7 @@ func TestDefinitionBundles(t *testing.T) {
 		t.Fatalf("found %d definition bundles (%v), expected 8", len(files), err)
 	}
 	ty := newTally(t)
-	matched, unmatched := 0, 0
+	matched, unmatched, stripped := 0, 0, 0
 	for _, f := range files {
 		x, err := os.ReadFile(f)
 		if err != nil {
@@ -430,10 +470,24 @@ func TestDefinitionBundles(t *testing.T) {
 				ty.record(ekey, checkXMLToJSON, "package twin does not parse: "+err.Error())
 				continue
 			}
+			xEntry := xEntries[i]
+			if hasPlaceholder(res) || hasPlaceholder(want) {
+				// One twin's narrative was replaced by a placeholder; the
+				// rule in known-bad-twins.txt says to compare the rest.
+				if _, ok := ty.bad[placeholderRule]; !ok {
+					t.Fatalf("%s: narrative placeholder found but %q is not in known-bad-twins.txt", ekey, placeholderRule)
+				}
+				stripped++
+				res, want = withoutText(res), withoutText(want.(map[string]any))
+				xEntry = withoutTextNode(xEntry)
+				ty.record(ekey, checkXMLToJSON, diffJSON("", res, want))
+				ty.record(ekey, checkJSONToXML, jsonToXMLDiffWith(twin, xEntry, withoutTextNode))
+				continue
+			}
 			ty.record(ekey, checkXMLToJSON, diffJSON("", res, want))
-			ty.record(ekey, checkJSONToXML, jsonToXMLDiff(twin, xEntries[i]))
+			ty.record(ekey, checkJSONToXML, jsonToXMLDiff(twin, xEntry))
 		}
 	}
-	t.Logf("definition bundles: %d entries matched a package file, %d had no twin", matched, unmatched)
+	t.Logf("definition bundles: %d entries matched a package file (%d compared without narrative: placeholder in one twin), %d had no twin", matched, stripped, unmatched)
 	ty.report("fhir/stu3/definitions/xml (8 bundles)")
 }

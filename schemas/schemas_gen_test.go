@@ -1,0 +1,119 @@
+package schemas_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/nemsfhir/nemsfhir/schemas"
+	"github.com/nemsfhir/nemsfhir/schemas/gen/jsonschemagen"
+	"github.com/nemsfhir/nemsfhir/schemas/gen/xsdgen"
+)
+
+// The committed schemas are what the generators make from the committed
+// model, byte for byte; the model itself is checked against the package by
+// TestGeneratorReproducesCommittedModel.
+func TestGeneratorsReproduceCommittedSchemas(t *testing.T) {
+	m := schemas.STU3()
+	for _, tc := range []struct {
+		file      string
+		committed []byte
+		write     func(*bytes.Buffer) error
+	}{
+		{"stu3/fhir.xsd", schemas.STU3XSD(), func(b *bytes.Buffer) error { return xsdgen.Write(b, m) }},
+		{"stu3/" + schemas.STU3XHTMLXSDName, schemas.STU3XHTMLXSD(), func(b *bytes.Buffer) error { return xsdgen.WriteXHTML(b) }},
+		{"stu3/fhir.schema.json", schemas.STU3JSONSchema(), func(b *bytes.Buffer) error { return jsonschemagen.Write(b, m) }},
+	} {
+		var got bytes.Buffer
+		if err := tc.write(&got); err != nil {
+			t.Fatalf("%s: %v", tc.file, err)
+		}
+		// Twice, to catch map-order nondeterminism within one process too.
+		var again bytes.Buffer
+		if err := tc.write(&again); err != nil {
+			t.Fatalf("%s: %v", tc.file, err)
+		}
+		if !bytes.Equal(got.Bytes(), again.Bytes()) {
+			t.Errorf("%s: two generations differ", tc.file)
+		}
+		if !bytes.Equal(got.Bytes(), tc.committed) {
+			gl, wl := strings.Split(got.String(), "\n"), strings.Split(string(tc.committed), "\n")
+			for i := 0; i < len(gl) && i < len(wl); i++ {
+				if gl[i] != wl[i] {
+					t.Fatalf("%s differs from a fresh generation at line %d (run go generate ./schemas):\n got %.200s\nwant %.200s", tc.file, i+1, gl[i], wl[i])
+				}
+			}
+			t.Fatalf("%s differs from a fresh generation: %d lines vs %d (run go generate ./schemas)", tc.file, len(gl), len(wl))
+		}
+	}
+}
+
+func TestJSONSchemaShape(t *testing.T) {
+	var doc struct {
+		Schema string                     `json:"$schema"`
+		Defs   map[string]json.RawMessage `json:"$defs"`
+	}
+	if err := json.Unmarshal(schemas.STU3JSONSchema(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Schema != jsonschemagen.Draft {
+		t.Errorf("$schema = %q", doc.Schema)
+	}
+	m := schemas.STU3()
+	for _, r := range m.ResourceNames() {
+		if m.Type(r).Abstract {
+			continue
+		}
+		if doc.Defs[r] == nil {
+			t.Errorf("no definition for resource %s", r)
+		}
+	}
+	var sub struct {
+		Required   []string                   `json:"required"`
+		Properties map[string]json.RawMessage `json:"properties"`
+		AllOf      []json.RawMessage          `json:"allOf"`
+	}
+	if err := json.Unmarshal(doc.Defs["Subscription.channel"], &sub); err != nil {
+		t.Fatal(err)
+	}
+	// channel.type is a required primitive: required through an anyOf
+	// with its "_type" sibling, not through "required".
+	if len(sub.AllOf) == 0 || sub.Properties["_type"] == nil || sub.Properties["type"] == nil {
+		t.Errorf("Subscription.channel: type not required with its sibling: %s", doc.Defs["Subscription.channel"])
+	}
+	var entry struct {
+		Properties map[string]map[string]any `json:"properties"`
+	}
+	if err := json.Unmarshal(doc.Defs["Bundle"], &entry); err != nil {
+		t.Fatal(err)
+	}
+	if e := entry.Properties["entry"]; e["type"] != "array" || e["minItems"] != float64(1) {
+		t.Errorf("Bundle.entry = %v, want a non-empty array", e)
+	}
+}
+
+func TestXSDShape(t *testing.T) {
+	x := string(schemas.STU3XSD())
+	for _, want := range []string{
+		`targetNamespace="http://hl7.org/fhir"`,
+		`<xs:import namespace="http://www.w3.org/1999/xhtml" schemaLocation="` + schemas.STU3XHTMLXSDName + `"/>`,
+		`<xs:complexType name="ResourceContainer">`,
+		`<xs:element name="Bundle" type="Bundle"/>`,
+		`<xs:element ref="xhtml:div"/>`,
+		`<xs:attribute name="url" type="uri.value" use="required"/>`,
+		`<xs:element name="resource" type="ResourceContainer" minOccurs="0"/>`,
+		`<xs:complexType name="Bundle.entry.request">`,
+		`<xs:element name="valueQuantity" type="Quantity"/>`,
+		`<xs:element name="item" type="Questionnaire.item" minOccurs="0" maxOccurs="unbounded"/>`,
+	} {
+		if !strings.Contains(x, want) {
+			t.Errorf("XSD lacks %s", want)
+		}
+	}
+	for _, abstract := range []string{"Resource", "DomainResource", "Element", "BackboneElement"} {
+		if strings.Contains(x, `<xs:complexType name="`+abstract+`">`) {
+			t.Errorf("XSD defines the abstract type %s", abstract)
+		}
+	}
+}

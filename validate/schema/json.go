@@ -1,0 +1,334 @@
+package schema
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
+	"github.com/nemsfhir/nemsfhir/schemas"
+)
+
+// jsonSchemaURL names the embedded schema inside the compiler; nothing is
+// ever fetched from it.
+const jsonSchemaURL = "urn:nemsfhir:stu3:fhir.schema.json"
+
+var (
+	jsonOnce sync.Once
+	jsonComp *jsonschema.Schema
+	jsonErr  error
+)
+
+// jsonSchema compiles the embedded JSON Schema on first use. The compiler
+// gets no loader, so a reference outside the schema fails compilation
+// instead of reaching the network.
+func jsonSchema() (*jsonschema.Schema, error) {
+	jsonOnce.Do(func() {
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemas.STU3JSONSchema()))
+		if err != nil {
+			jsonErr = fmt.Errorf("schema: reading the JSON Schema: %v", err)
+			return
+		}
+		c := jsonschema.NewCompiler()
+		c.UseLoader(noLoader{})
+		if err := c.AddResource(jsonSchemaURL, doc); err != nil {
+			jsonErr = fmt.Errorf("schema: compiling the JSON Schema: %v", err)
+			return
+		}
+		jsonComp, err = c.Compile(jsonSchemaURL)
+		if err != nil {
+			jsonErr = fmt.Errorf("schema: compiling the JSON Schema: %v", err)
+		}
+	})
+	return jsonComp, jsonErr
+}
+
+type noLoader struct{}
+
+func (noLoader) Load(url string) (any, error) {
+	return nil, fmt.Errorf("schema: %s is not part of the embedded JSON Schema", url)
+}
+
+var printer = message.NewPrinter(language.English)
+
+// ValidateJSON checks a JSON payload against the STU3 JSON Schema and
+// returns what is wrong, nil when it is valid. A payload that is not JSON
+// yields one problem saying so.
+func ValidateJSON(doc []byte) []Problem {
+	s, err := jsonSchema()
+	if err != nil {
+		return []Problem{{Message: err.Error()}}
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
+	if err != nil {
+		p := Problem{Message: "not valid JSON: " + err.Error()}
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			p.Line, p.Col = lineCol(doc, int(se.Offset))
+		}
+		return []Problem{p}
+	}
+	err = s.Validate(inst)
+	if err == nil {
+		return nil
+	}
+	var verr *jsonschema.ValidationError
+	if !errors.As(err, &verr) {
+		return []Problem{{Message: err.Error()}}
+	}
+	var out []Problem
+	collect(verr, &out)
+	out = dedupe(out)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Location < out[j].Location })
+	locate(doc, out)
+	return out
+}
+
+// collect flattens a tree of validation errors into problems, one per
+// finding. The generated schema's anyOf and oneOf only express "this
+// primitive or its _name sibling" and "one name of a choice element", so
+// those are reported as one finding each, in FHIR terms, rather than as
+// one finding per failed alternative.
+func collect(e *jsonschema.ValidationError, out *[]Problem) {
+	loc := pointer(e.InstanceLocation)
+	def := defName(e.SchemaURL)
+	switch k := e.ErrorKind.(type) {
+	case *kind.AdditionalProperties:
+		// One problem per unknown property, located at the property.
+		for _, name := range k.Properties {
+			*out = append(*out, Problem{
+				Message:  "unknown property " + strconv.Quote(name) + ": STU3 defines no such element here",
+				Location: pointer(append(e.InstanceLocation[:len(e.InstanceLocation):len(e.InstanceLocation)], name)),
+			})
+		}
+		return
+	case *kind.OneOf:
+		if len(k.Subschemas) > 1 {
+			*out = append(*out, Problem{Message: choiceElement(def) + " is given under more than one name", Location: loc})
+			return
+		}
+		if len(e.Causes) > 0 {
+			*out = append(*out, Problem{Message: "missing required element " + choiceElement(def), Location: loc})
+			return
+		}
+	case *kind.AnyOf:
+		if missing := missingNames(e); missing != nil {
+			*out = append(*out, Problem{Message: "missing required element " + strconv.Quote(missing[0]) + " (or its extensions, " + strconv.Quote("_"+missing[0]) + ")", Location: loc})
+			return
+		}
+		if len(e.Causes) > 0 {
+			var alts []string
+			for _, c := range e.Causes {
+				alts = append(alts, oneLine(c))
+			}
+			*out = append(*out, Problem{Message: "none of the alternatives holds: " + strings.Join(alts, "; or "), Location: loc})
+			return
+		}
+	case *kind.Enum:
+		if n := len(e.InstanceLocation); n > 0 && e.InstanceLocation[n-1] == "resourceType" || n == 0 && def == "Resource" {
+			*out = append(*out, Problem{Message: fmt.Sprintf("unknown resourceType %v", quoteValue(k.Got)), Location: loc})
+			return
+		}
+	case *kind.Pattern:
+		if isPrimitiveDef(def) {
+			*out = append(*out, Problem{Message: fmt.Sprintf("%s is not a valid %s (no match for %s)", strconv.Quote(k.Got), def, k.Want), Location: loc})
+			return
+		}
+	case *kind.MinLength:
+		if isPrimitiveDef(def) && k.Got == 0 {
+			*out = append(*out, Problem{Message: "empty " + def + ": FHIR JSON leaves an element out rather than giving it an empty value", Location: loc})
+			return
+		}
+	case *kind.Type:
+		if isPrimitiveDef(def) {
+			*out = append(*out, Problem{Message: fmt.Sprintf("got %s, want %s (a FHIR %s)", k.Got, strings.Join(k.Want, " or "), def), Location: loc})
+			return
+		}
+	}
+	if len(e.Causes) == 0 {
+		*out = append(*out, Problem{Message: e.ErrorKind.LocalizedString(printer), Location: loc})
+		return
+	}
+	for _, c := range e.Causes {
+		collect(c, out)
+	}
+}
+
+// defName returns the definition a schema location is in ("dateTime" for
+// "...#/$defs/dateTime/..."), or "".
+func defName(schemaURL string) string {
+	_, frag, ok := strings.Cut(schemaURL, "#/$defs/")
+	if !ok {
+		return ""
+	}
+	name, _, _ := strings.Cut(frag, "/")
+	return name
+}
+
+// isPrimitiveDef reports whether a definition is a primitive type's: the
+// only definitions named in lower case.
+func isPrimitiveDef(def string) bool { return def != "" && def[0] >= 'a' && def[0] <= 'z' }
+
+// choiceElement turns a choice's definition name back into the element's
+// ("Observation.effective-x" -> "Observation.effective[x]").
+func choiceElement(def string) string {
+	if def == "" {
+		return "a choice element"
+	}
+	return strings.TrimSuffix(def, "-x") + "[x]"
+}
+
+// missingNames returns the property names an anyOf of "required" branches
+// asked for, or nil when the anyOf is of another shape.
+func missingNames(e *jsonschema.ValidationError) []string {
+	var names []string
+	for _, c := range e.Causes {
+		r, ok := c.ErrorKind.(*kind.Required)
+		if !ok || len(c.Causes) > 0 {
+			return nil
+		}
+		names = append(names, r.Missing...)
+	}
+	return names
+}
+
+func quoteValue(v any) string {
+	if s, ok := v.(string); ok {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprint(v)
+}
+
+// oneLine renders an error and its causes on one line.
+func oneLine(e *jsonschema.ValidationError) string {
+	if len(e.Causes) == 0 {
+		return e.ErrorKind.LocalizedString(printer)
+	}
+	var parts []string
+	for _, c := range e.Causes {
+		parts = append(parts, oneLine(c))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// dedupe drops repeated problems: a choice given twice is found once per
+// name present.
+func dedupe(ps []Problem) []Problem {
+	seen := map[Problem]bool{}
+	out := ps[:0]
+	for _, p := range ps {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// pointer renders instance location tokens as a JSON pointer.
+func pointer(toks []string) string {
+	var b strings.Builder
+	for _, t := range toks {
+		b.WriteByte('/')
+		t = strings.ReplaceAll(t, "~", "~0")
+		b.WriteString(strings.ReplaceAll(t, "/", "~1"))
+	}
+	return b.String()
+}
+
+// locate fills in the line and column of each problem from its JSON
+// pointer: the position of the member's name for an object member, of the
+// value for an array item, and of the document for the root.
+func locate(doc []byte, ps []Problem) {
+	want := map[string]bool{}
+	for _, p := range ps {
+		want[p.Location] = true
+	}
+	found := map[string]int{}
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	found[""] = skipSpace(doc, 0)
+	walkJSON(dec, doc, "", want, found)
+	for i := range ps {
+		if off, ok := found[ps[i].Location]; ok {
+			ps[i].Line, ps[i].Col = lineCol(doc, off)
+		}
+	}
+}
+
+// walkJSON reads one value from dec, recording the offsets of the members
+// and items under path that are wanted.
+func walkJSON(dec *json.Decoder, doc []byte, path string, want map[string]bool, found map[string]int) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	d, ok := tok.(json.Delim)
+	if !ok {
+		return nil
+	}
+	switch d {
+	case '{':
+		for dec.More() {
+			start := skipSpace(doc, int(dec.InputOffset()))
+			key, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			k, _ := key.(string)
+			child := path + "/" + strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
+			if want[child] {
+				found[child] = start
+			}
+			if err := walkJSON(dec, doc, child, want, found); err != nil {
+				return err
+			}
+		}
+	case '[':
+		for i := 0; dec.More(); i++ {
+			child := path + "/" + strconv.Itoa(i)
+			if want[child] {
+				found[child] = skipSpace(doc, int(dec.InputOffset()))
+			}
+			if err := walkJSON(dec, doc, child, want, found); err != nil {
+				return err
+			}
+		}
+	}
+	_, err = dec.Token() // the closing delimiter
+	return err
+}
+
+// skipSpace returns the offset of the next token at or after off, past
+// white space and the separators the decoder has not consumed yet.
+func skipSpace(doc []byte, off int) int {
+	for off < len(doc) {
+		switch doc[off] {
+		case ' ', '\t', '\r', '\n', ',', ':':
+			off++
+		default:
+			return off
+		}
+	}
+	return off
+}
+
+// lineCol converts a byte offset to a 1-based line and column (columns in
+// bytes).
+func lineCol(doc []byte, off int) (int, int) {
+	if off > len(doc) {
+		off = len(doc)
+	}
+	line := 1 + bytes.Count(doc[:off], []byte{'\n'})
+	col := off - bytes.LastIndexByte(doc[:off], '\n')
+	return line, col
+}

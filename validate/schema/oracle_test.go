@@ -1,0 +1,128 @@
+package schema
+
+import (
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/lestrrat-go/libxml2/xsd"
+)
+
+// The official STU3 schemas are the oracle: the generated XSD must give the
+// same verdict as fhir-single.xsd on every official XML example and on
+// the NEMS examples, and the generated JSON Schema must accept every
+// official JSON example but the listed ones.
+
+var (
+	officialOnce sync.Once
+	officialXSD  *xsd.Schema
+	officialErr  error
+)
+
+func official(t testing.TB) *xsd.Schema {
+	t.Helper()
+	dir := sharedDir(t)
+	officialOnce.Do(func() {
+		officialXSD, officialErr = xsd.ParseFromFile(filepath.Join(dir, "fhir", "stu3", "xsd", "fhir-single.xsd"))
+	})
+	if officialErr != nil {
+		t.Fatalf("compiling the official fhir-single.xsd: %v", officialErr)
+	}
+	return officialXSD
+}
+
+// officialProblems validates doc with the official XSD; nil when valid.
+func officialProblems(t testing.TB, doc []byte) []string {
+	t.Helper()
+	s := official(t)
+	d, err := xmlParser.Parse(doc)
+	if err != nil {
+		return []string{"not well-formed: " + err.Error()}
+	}
+	defer d.Free()
+	err = s.Validate(d)
+	if err == nil {
+		return nil
+	}
+	var out []string
+	if verr, ok := err.(xsd.SchemaValidationError); ok {
+		for _, e := range verr.Errors() {
+			out = append(out, e.Error())
+		}
+	}
+	if len(out) == 0 {
+		out = []string{err.Error()}
+	}
+	return out
+}
+
+func TestXSDAgreesWithOfficialXSD(t *testing.T) {
+	var files []string
+	files = append(files, glob(t, "fhir/stu3/examples/xml/*.xml")...)
+	files = append(files, glob(t, "corpus/nems-examples/*.xml")...)
+	disagree := readList(t, "testdata/xsd-disagreements.txt")
+	bothReject := readList(t, "testdata/xsd-both-reject.txt")
+
+	agreed, rejected := 0, 0
+	for _, f := range files {
+		name := filepath.Base(f)
+		doc := mustRead(t, f)
+		theirs := officialProblems(t, doc)
+		ours := ValidateXML(doc)
+		switch {
+		case (len(theirs) == 0) != (len(ours) == 0):
+			if _, ok := disagree[name]; ok {
+				delete(disagree, name)
+				continue
+			}
+			t.Errorf("%s: official XSD valid=%v, generated XSD valid=%v\n  official: %s\n  generated: %v",
+				name, len(theirs) == 0, len(ours) == 0, strings.Join(theirs, "\n            "), ours)
+		default:
+			agreed++
+			if _, ok := disagree[name]; ok {
+				t.Errorf("%s: listed in testdata/xsd-disagreements.txt but both XSDs agree now: remove it", name)
+				delete(disagree, name)
+			}
+			if len(ours) > 0 {
+				rejected++
+				if _, ok := bothReject[name]; !ok {
+					t.Errorf("%s: rejected by both XSDs but not listed in testdata/xsd-both-reject.txt:\n  official: %s\n  generated: %v",
+						name, strings.Join(theirs, "\n            "), ours)
+				}
+				delete(bothReject, name)
+			}
+		}
+	}
+	for name := range disagree {
+		t.Errorf("%s: listed in testdata/xsd-disagreements.txt but not among the examples", name)
+	}
+	for name := range bothReject {
+		t.Errorf("%s: listed in testdata/xsd-both-reject.txt but not rejected by both XSDs", name)
+	}
+	t.Logf("%d files: same verdict on %d (%d rejected by both)", len(files), agreed, rejected)
+}
+
+func TestJSONSchemaAcceptsOfficialExamples(t *testing.T) {
+	files := glob(t, "fhir/stu3/examples/json/*.json")
+	rejects := readList(t, "testdata/jsonschema-rejects.txt")
+	accepted := 0
+	for _, f := range files {
+		name := filepath.Base(f)
+		ps := ValidateJSON(mustRead(t, f))
+		_, listed := rejects[name]
+		delete(rejects, name)
+		switch {
+		case len(ps) == 0 && listed:
+			t.Errorf("%s: listed in testdata/jsonschema-rejects.txt but accepted: remove it", name)
+		case len(ps) == 0:
+			accepted++
+		case !listed:
+			t.Errorf("%s: rejected:\n  %v", name, ps)
+		}
+	}
+	for name := range rejects {
+		t.Errorf("%s: listed in testdata/jsonschema-rejects.txt but not among the examples", name)
+	}
+	t.Logf("%d JSON examples: %d accepted", len(files), accepted)
+}

@@ -1,0 +1,122 @@
+package schema
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/lestrrat-go/libxml2/parser"
+	"github.com/lestrrat-go/libxml2/xsd"
+
+	"github.com/nemsfhir/nemsfhir/schemas"
+)
+
+// maxXMLErrors is how many schema errors the libxml2 binding collects per
+// document; it drops the rest silently.
+const maxXMLErrors = 32
+
+var (
+	xsdOnce sync.Once
+	xsdComp *xsd.Schema
+	xsdErr  error
+)
+
+// xmlSchema compiles the embedded XSD on first use. The binding's
+// xsd.Parse leaks its input buffer (about 8 MB a call for this schema), and
+// the schema imports the XHTML schema by a relative file name anyway, so
+// both files are written to a temporary folder that is removed once libxml2
+// has read them. The compiled schema is never freed: it lives as long as
+// the process, and libxml2 allows one schema to be used by many
+// validations at once.
+func xmlSchema() (*xsd.Schema, error) {
+	xsdOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "nemsfhir-xsd-")
+		if err != nil {
+			xsdErr = fmt.Errorf("schema: compiling the XSD: %v", err)
+			return
+		}
+		defer os.RemoveAll(dir)
+		main := filepath.Join(dir, "fhir.xsd")
+		if err := os.WriteFile(main, schemas.STU3XSD(), 0o600); err != nil {
+			xsdErr = fmt.Errorf("schema: compiling the XSD: %v", err)
+			return
+		}
+		if err := os.WriteFile(filepath.Join(dir, schemas.STU3XHTMLXSDName), schemas.STU3XHTMLXSD(), 0o600); err != nil {
+			xsdErr = fmt.Errorf("schema: compiling the XSD: %v", err)
+			return
+		}
+		xsdComp, err = xsd.ParseFromFile(main)
+		if err != nil {
+			xsdErr = fmt.Errorf("schema: compiling the XSD: %v", err)
+		}
+	})
+	return xsdComp, xsdErr
+}
+
+// xmlParser reads payloads without touching the network; entities are
+// not substituted and no external DTD is loaded (libxml2's defaults).
+var xmlParser = parser.New(parser.XMLParseNoNet)
+
+// ValidateXML checks an XML payload against the STU3 XML Schema and returns
+// what is wrong, nil when it is valid. A payload that is not well-formed
+// XML yields one problem saying so.
+func ValidateXML(doc []byte) []Problem {
+	s, err := xmlSchema()
+	if err != nil {
+		return []Problem{{Message: err.Error()}}
+	}
+	d, err := xmlParser.Parse(doc)
+	if err != nil {
+		return []Problem{{Message: "not well-formed XML: " + strings.TrimPrefix(err.Error(), "failed to create parse input: ")}}
+	}
+	defer d.Free()
+	err = s.Validate(d)
+	if err == nil {
+		return nil
+	}
+	verr, ok := err.(xsd.SchemaValidationError)
+	if !ok {
+		return []Problem{{Message: err.Error()}}
+	}
+	errs := verr.Errors()
+	out := make([]Problem, 0, len(errs)+1)
+	for _, e := range errs {
+		out = append(out, xmlProblem(e.Error()))
+	}
+	if len(out) == 0 {
+		out = append(out, Problem{Message: "the document is not valid against the STU3 XML Schema"})
+	}
+	if len(errs) >= maxXMLErrors {
+		out = append(out, Problem{Message: fmt.Sprintf("more schema errors may follow: libxml2 reports at most %d", maxXMLErrors)})
+	}
+	return out
+}
+
+// xmlSubject finds what a libxml2 schema message is about: "Element
+// '{ns}name'" or "Element '{ns}name', attribute 'value'".
+var xmlSubject = regexp.MustCompile(`^Element '(?:\{[^}]*\})?([^']+)'(?:, attribute '([^']+)')?: `)
+
+// xmlProblem turns one libxml2 message into a Problem, moving the element
+// (and attribute) it names into Location and dropping the namespace URIs
+// that make the messages hard to read.
+func xmlProblem(msg string) Problem {
+	msg = strings.TrimSpace(msg)
+	p := Problem{Message: msg}
+	if m := xmlSubject.FindStringSubmatch(msg); m != nil {
+		p.Location = m[1]
+		if m[2] != "" {
+			p.Location += "/@" + m[2]
+		}
+		p.Message = msg[len(m[0]):]
+	}
+	p.Message = strings.ReplaceAll(p.Message, "{http://hl7.org/fhir}", "")
+	// The generated value types are named "<primitive>.value" (and
+	// "code.<value set>.value" for bound codes): name the FHIR type instead.
+	p.Message = valueTypeName.ReplaceAllString(p.Message, "FHIR type '$1'")
+	return p
+}
+
+var valueTypeName = regexp.MustCompile(`atomic type '([^']+)\.value'`)

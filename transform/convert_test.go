@@ -49,7 +49,7 @@ func TestXMLToJSONValues(t *testing.T) {
 		},
 		{
 			name: "narrative with a prefix is made standalone",
-			xml: `<Patient xmlns="http://hl7.org/fhir" xmlns:h="http://www.w3.org/1999/xhtml"><text><status value="generated"/><h:div><h:p>x<h:br/></h:p></h:div></text></Patient>`,
+			xml:  `<Patient xmlns="http://hl7.org/fhir" xmlns:h="http://www.w3.org/1999/xhtml"><text><status value="generated"/><h:div><h:p>x<h:br/></h:p></h:div></text></Patient>`,
 			json: `{"resourceType":"Patient","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>x<br/></p></div>"}}`,
 		},
 		{
@@ -275,8 +275,8 @@ func TestErrors(t *testing.T) {
 			want: []string{`1:2: "Patinet" is not a FHIR STU3 resource type`},
 		},
 		{
-			name: "json bad narrative",
-			src:  `{"resourceType":"Patient","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">unclosed"}}`,
+			name:   "json bad narrative",
+			src:    `{"resourceType":"Patient","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">unclosed"}}`,
 			want:   []string{"narrative XHTML is not well-formed"},
 			substr: true,
 		},

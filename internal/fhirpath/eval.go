@@ -191,11 +191,13 @@ func (e *Expression) Evaluate(ctx context.Context, node Node, env *Env) (res Res
 		ev.resource = Collection{NodeItem(env.Resource)}
 	}
 	// A Node implementation that panics must not take the caller down.
-	defer func() {
-		if r := recover(); r != nil {
-			err = evalErrorf("evaluation failed: %v", r)
-		}
-	}()
+	if recoverPanics {
+		defer func() {
+			if r := recover(); r != nil {
+				err = evalErrorf("evaluation failed: %v", r)
+			}
+		}()
+	}
 	out, err := ev.eval(e.root, focus, &frame{})
 	if err != nil {
 		return Result{}, err
@@ -206,6 +208,25 @@ func (e *Expression) Evaluate(ctx context.Context, node Node, env *Env) (res Res
 	}
 	sort.Strings(res.Unsupported)
 	return res, nil
+}
+
+// recoverPanics is switched off by the fuzz test, so that a panic in the
+// engine itself is seen rather than turned into an error.
+var recoverPanics = true
+
+// maxStringLen bounds strings built during evaluation, so that repeated
+// concatenation cannot exhaust memory within the step budget.
+const maxStringLen = 1 << 20
+
+// stringResult charges a built string against the budget.
+func (ev *evaluator) stringResult(s string) (Collection, error) {
+	if len(s) > maxStringLen {
+		return nil, evalErrorf("string result longer than %d bytes", maxStringLen)
+	}
+	if err := ev.step(len(s) / 64); err != nil {
+		return nil, err
+	}
+	return str(s), nil
 }
 
 // evaluator holds the state of one evaluation.

@@ -483,3 +483,12 @@ func TestTruth(t *testing.T) {
 		}
 	}
 }
+
+func TestDateArithmeticLimits(t *testing.T) {
+	runCases(t, nil, testEnv(), []evalCase{
+		{"@2014-01-01T00:00:00Z + 48 hours", "[2014-01-03T00:00:00Z]"},
+		{"@2014-01-01T00:00:00Z - 1500 milliseconds", "[2013-12-31T23:59:58Z]"},
+		{"@2014-01-01T00:00:00Z + 100000000000 hours", "error"},
+		{"@2014-01-01 + 99999 years", "error"},
+	})
+}

@@ -125,7 +125,7 @@ func init() {
 		var out Collection
 		err := ev.each(in, c.args[0], fr, func(_ Item, res Collection) (bool, error) {
 			out = append(out, res...)
-			return false, nil
+			return false, ev.step(len(res))
 		})
 		return out, err
 	})
@@ -211,6 +211,9 @@ func init() {
 	def("combine", 1, 1, func(ev *evaluator, c *callExpr, in, scope Collection, fr *frame) (Collection, error) {
 		other, err := ev.eval(c.args[0], scope, fr)
 		if err != nil {
+			return nil, err
+		}
+		if err := ev.step(len(in) + len(other)); err != nil {
 			return nil, err
 		}
 		return append(append(Collection{}, in...), other...), nil
@@ -401,6 +404,9 @@ func init() {
 	})
 	strFn("replace", 2, 2, func(ev *evaluator, s string, a []Collection, _ *callExpr) (Collection, error) {
 		pat, sub := argText(a[0]), argText(a[1])
+		if pat == "" && len(sub)*(len(s)+1) > maxStringLen || pat != "" && len(sub) > len(pat) && len(sub)*(len(s)/len(pat)+1) > maxStringLen {
+			return nil, evalErrorf("replace(): result could exceed %d bytes", maxStringLen)
+		}
 		if pat == "" {
 			// An empty pattern puts the substitution around every character.
 			var b strings.Builder
@@ -409,9 +415,9 @@ func init() {
 				b.WriteRune(r)
 				b.WriteString(sub)
 			}
-			return str(b.String()), nil
+			return ev.stringResult(b.String())
 		}
-		return str(strings.ReplaceAll(s, pat, sub)), nil
+		return ev.stringResult(strings.ReplaceAll(s, pat, sub))
 	})
 	strFn("matches", 1, 1, func(_ *evaluator, s string, a []Collection, c *callExpr) (Collection, error) {
 		re, err := regexFor(argText(a[0]))
@@ -420,16 +426,19 @@ func init() {
 		}
 		return boolean(re.MatchString(s)), nil
 	})
-	strFn("replaceMatches", 2, 2, func(_ *evaluator, s string, a []Collection, c *callExpr) (Collection, error) {
+	strFn("replaceMatches", 2, 2, func(ev *evaluator, s string, a []Collection, c *callExpr) (Collection, error) {
 		re, err := regexFor(argText(a[0]))
 		if err != nil {
 			return nil, err
 		}
-		return str(re.ReplaceAllString(s, argText(a[1]))), nil
+		return ev.replaceMatches(re, s, argText(a[1]))
 	})
-	def("toChars", 0, 0, func(_ *evaluator, _ *callExpr, in, _ Collection, _ *frame) (Collection, error) {
+	def("toChars", 0, 0, func(ev *evaluator, _ *callExpr, in, _ Collection, _ *frame) (Collection, error) {
 		s, ok, err := singleText(in, "toChars()")
 		if err != nil || !ok {
+			return nil, err
+		}
+		if err := ev.step(len(s)); err != nil {
 			return nil, err
 		}
 		var out Collection
@@ -814,4 +823,24 @@ func (ev *evaluator) resolve(in Collection) (Collection, error) {
 		}
 	}
 	return out, nil
+}
+
+// replaceMatches substitutes every match of re in s, expanding $1 and
+// ${name} references, and stops as soon as the result grows too large.
+func (ev *evaluator) replaceMatches(re *regexp.Regexp, s, sub string) (Collection, error) {
+	var out []byte
+	last := 0
+	for _, m := range re.FindAllStringSubmatchIndex(s, -1) {
+		out = append(out, s[last:m[0]]...)
+		out = re.ExpandString(out, sub, s, m)
+		last = m[1]
+		if len(out) > maxStringLen {
+			return nil, evalErrorf("replaceMatches(): result longer than %d bytes", maxStringLen)
+		}
+		if err := ev.step(1); err != nil {
+			return nil, err
+		}
+	}
+	out = append(out, s[last:]...)
+	return ev.stringResult(string(out))
 }

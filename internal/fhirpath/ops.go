@@ -65,7 +65,10 @@ func (ev *evaluator) binary(e *binaryExpr, scope Collection, fr *frame) (Collect
 		if err != nil {
 			return nil, err
 		}
-		return str(ls + rs), nil
+		if len(ls)+len(rs) > maxStringLen {
+			return nil, evalErrorf("string result longer than %d bytes", maxStringLen)
+		}
+		return ev.stringResult(ls + rs)
 	}
 	return ev.arithmetic(e.op, l, r)
 }
@@ -371,7 +374,10 @@ func (ev *evaluator) arithmetic(op string, l, r Collection) (Collection, error) 
 	switch x := a.(type) {
 	case String:
 		if y, ok := b.(String); ok && op == "+" {
-			return str(string(x) + string(y)), nil
+			if len(x)+len(y) > maxStringLen {
+				return nil, evalErrorf("string result longer than %d bytes", maxStringLen)
+			}
+			return ev.stringResult(string(x) + string(y))
 		}
 	case DateTime:
 		if q, ok := b.(Quantity); ok && (op == "+" || op == "-") {

@@ -310,6 +310,7 @@ func (p *parser) number(t token) (expr, *ParseError) {
 func (p *parser) call(recv expr, name token) (expr, *ParseError) {
 	open := p.next() // (
 	var args []expr
+	argAt := p.peek().pos
 	if !p.isPunct(")") {
 		for {
 			a, err := p.expression(0)
@@ -340,7 +341,7 @@ func (p *parser) call(recv expr, name token) (expr, *ParseError) {
 	if fn.typeArg {
 		ts, ok := typeSpecOf(args[0])
 		if !ok {
-			return nil, newParseError(p.src, args[0].offset(), "an expression", "a type name as the argument of "+name.text+"()")
+			return nil, newParseError(p.src, argAt, "an expression", "a type name as the argument of "+name.text+"()")
 		}
 		c.typ, c.args = &ts, nil
 	}

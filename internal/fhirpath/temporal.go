@@ -339,14 +339,12 @@ func addDuration(d DateTime, n int64, unit string, loc *time.Location) (DateTime
 		t = t.AddDate(0, 0, int(7*n))
 	case "day":
 		t = t.AddDate(0, 0, int(n))
-	case "hour":
-		t = t.Add(time.Duration(n) * time.Hour)
-	case "minute":
-		t = t.Add(time.Duration(n) * time.Minute)
-	case "second":
-		t = t.Add(time.Duration(n) * time.Second)
-	case "millisecond":
-		t = t.Add(time.Duration(n) * time.Millisecond)
+	case "hour", "minute", "second", "millisecond":
+		unitLen := map[string]time.Duration{"hour": time.Hour, "minute": time.Minute,
+			"second": time.Second, "millisecond": time.Millisecond}[unit]
+		// Whole days go through the calendar so that no Duration overflows.
+		perDay := int64(24 * time.Hour / unitLen)
+		t = t.AddDate(0, 0, int(n/perDay)).Add(time.Duration(n%perDay) * unitLen)
 	default:
 		return d, false
 	}

@@ -1,0 +1,48 @@
+package fhirpath
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// FuzzCompile feeds arbitrary text to the parser and, when it compiles,
+// evaluates it on a small tree under a tight budget. Neither may panic or
+// run away; panics inside Evaluate are not recovered while fuzzing.
+//
+//	go test -run '^$' -fuzz FuzzCompile -fuzztime 60s ./internal/fhirpath
+func FuzzCompile(f *testing.F) {
+	for _, s := range []string{
+		ele1, dom3, bdl7, ref1, eld16, sdf19, obs7, ras2, con4, que1, nemsG07, nemsBdl, nemsSub,
+		"1 + 2 * 3 div 4 mod 5 - -6", "'a' & 'b' | 'c' ~ 'C'", "@2014-01-25T14:30:14.559Z + 1 day",
+		"@T14:30 < @T15", "5 'mg' = 5.0 'mg'", "name.given[0].substring(1, 2).upper()",
+		"descendants().repeat(children()).count()", "%\"vs-x\" | %`ext-y` | %resource | %context",
+		"iif(true, 1, 2).toString().toInteger().toDecimal()", "a.b.c.where($this = $index).select($total)",
+		"x is FHIR.Patient and y as System.String", "'\\u0041\\n' // c", "/* */ {} = {}",
+		"'x'.replaceMatches('(x)', '$1$1')", "text.div.htmlchecks()",
+	} {
+		f.Add(s)
+	}
+	root := fromJSON(f, patientJSON)
+	recoverPanics = false
+	f.Cleanup(func() { recoverPanics = true })
+	f.Fuzz(func(t *testing.T, src string) {
+		e, err := Compile(src)
+		if err != nil {
+			if _, ok := err.(*ParseError); !ok {
+				t.Fatalf("%q: error of type %T", src, err)
+			}
+			return
+		}
+		if e.String() != src {
+			t.Fatalf("String() changed the source")
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		start := time.Now()
+		_, _ = e.Evaluate(ctx, root, &Env{Now: fixedNow, MaxSteps: 20000})
+		if d := time.Since(start); d > 3*time.Second {
+			t.Fatalf("%q took %v", src, d)
+		}
+	})
+}

@@ -1,10 +1,12 @@
 package schema
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -58,7 +60,9 @@ func xmlSchema() (*xsd.Schema, error) {
 
 // xmlParser reads payloads without touching the network; entities are
 // not substituted and no external DTD is loaded (libxml2's defaults).
-var xmlParser = parser.New(parser.XMLParseNoNet)
+// libxml2 would also print parse errors on standard error, which a batch
+// run must not do: the error comes back in the returned value instead.
+var xmlParser = parser.New(parser.XMLParseNoNet, parser.XMLParseNoError, parser.XMLParseNoWarning)
 
 // ValidateXML checks an XML payload against the STU3 XML Schema and returns
 // what is wrong, nil when it is valid. A payload that is not well-formed
@@ -68,9 +72,12 @@ func ValidateXML(doc []byte) []Problem {
 	if err != nil {
 		return []Problem{{Message: err.Error()}}
 	}
+	if len(bytes.TrimSpace(doc)) == 0 {
+		return []Problem{{Message: "not well-formed XML: the document is empty"}}
+	}
 	d, err := xmlParser.Parse(doc)
 	if err != nil {
-		return []Problem{{Message: "not well-formed XML: " + strings.TrimPrefix(err.Error(), "failed to create parse input: ")}}
+		return []Problem{parseProblem(err.Error())}
 	}
 	defer d.Free()
 	err = s.Validate(d)
@@ -120,3 +127,16 @@ func xmlProblem(msg string) Problem {
 }
 
 var valueTypeName = regexp.MustCompile(`atomic type '([^']+)\.value'`)
+
+// parseError picks the line and the message out of the binding's parse
+// error, "failed to read document from memory: Entity: line 3: parser
+// error : Opening and ending tag mismatch: ...".
+var parseError = regexp.MustCompile(`line (\d+): parser error : (.*)$`)
+
+func parseProblem(msg string) Problem {
+	if m := parseError.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return Problem{Message: "not well-formed XML: " + strings.TrimSpace(m[2]), Line: line}
+	}
+	return Problem{Message: "not well-formed XML: " + msg}
+}

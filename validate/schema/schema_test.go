@@ -1,0 +1,166 @@
+package schema
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// These tests need no shared reference data.
+
+const patientXML = `<Patient xmlns="http://hl7.org/fhir">
+  <id value="p1"/>
+  <text><status value="generated"/><div xmlns="http://www.w3.org/1999/xhtml"><p>Jane <b>Doe</b></p></div></text>
+  <extension url="http://example.org/x"><valueString value="y"/></extension>
+  <identifier><system value="https://fhir.nhs.uk/Id/nhs-number"/><value value="9434765919"/></identifier>
+  <name><family value="Doe"/><given value="Jane"/><given value="Ann"/></name>
+  <gender value="female"/>
+  <birthDate value="1980-02-29"/>
+</Patient>`
+
+const patientJSON = `{
+  "resourceType": "Patient",
+  "id": "p1",
+  "text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">Jane Doe</div>"},
+  "extension": [{"url": "http://example.org/x", "valueString": "y"}],
+  "identifier": [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9434765919"}],
+  "name": [{"family": "Doe", "given": ["Jane", null], "_given": [null, {"extension": [{"url": "http://example.org/y", "valueBoolean": true}]}]}],
+  "gender": "female",
+  "birthDate": "1980-02-29"
+}`
+
+func TestCompile(t *testing.T) {
+	if err := Compile(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestValidPatient(t *testing.T) {
+	if ps := ValidateXML([]byte(patientXML)); ps != nil {
+		t.Errorf("XML: %v", ps)
+	}
+	if ps := ValidateJSON([]byte(patientJSON)); ps != nil {
+		t.Errorf("JSON: %v", ps)
+	}
+}
+
+func TestInvalidPatient(t *testing.T) {
+	for _, tc := range []struct {
+		name, from, to, location string
+	}{
+		{"unknown element", `<gender value="female"/>`, `<sex value="female"/>`, "sex"},
+		{"bad code", `<gender value="female"/>`, `<gender value="f"/>`, "gender/@value"},
+		{"invalid date", `<birthDate value="1980-02-29"/>`, `<birthDate value="1981-02-29"/>`, "birthDate/@value"},
+		{"extension without url", `<extension url="http://example.org/x">`, `<extension>`, "extension"},
+		{"div outside XHTML", `<div xmlns="http://www.w3.org/1999/xhtml">`, `<div>`, "div"},
+	} {
+		ps := ValidateXML([]byte(strings.Replace(patientXML, tc.from, tc.to, 1)))
+		if len(ps) == 0 {
+			t.Errorf("%s: accepted", tc.name)
+			continue
+		}
+		if ps[0].Location != tc.location {
+			t.Errorf("%s: location %q, want %q (%v)", tc.name, ps[0].Location, tc.location, ps)
+		}
+	}
+	for _, tc := range []struct {
+		name, from, to, location string
+		line                     int
+	}{
+		{"unknown property", `"gender": "female",`, `"sex": "female",`, "/sex", 8},
+		{"bad code pattern", `"gender": "female",`, `"gender": "fe male  x",`, "/gender", 8},
+		{"array for a single value", `"birthDate": "1980-02-29"`, `"birthDate": ["1980-02-29"]`, "/birthDate", 9},
+		{"single value for an array", `"identifier": [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9434765919"}]`, `"identifier": {"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9434765919"}`, "/identifier", 6},
+		{"empty array", `"extension": [{"url": "http://example.org/x", "valueString": "y"}]`, `"extension": []`, "/extension", 5},
+		{"extension without url", `{"url": "http://example.org/x", "valueString": "y"}`, `{"valueString": "y"}`, "/extension/0", 5},
+		{"extension with two values", `"valueString": "y"}`, `"valueString": "y", "valueBoolean": true}`, "/extension/0", 5},
+	} {
+		doc := strings.Replace(patientJSON, tc.from, tc.to, 1)
+		if doc == patientJSON {
+			t.Fatalf("%s: mutation did not apply", tc.name)
+		}
+		ps := ValidateJSON([]byte(doc))
+		if len(ps) == 0 {
+			t.Errorf("%s: accepted", tc.name)
+			continue
+		}
+		if ps[0].Location != tc.location || ps[0].Line != tc.line {
+			t.Errorf("%s: first problem %q at line %d, want %q at line %d (%v)", tc.name, ps[0].Location, ps[0].Line, tc.location, tc.line, ps)
+		}
+	}
+}
+
+func TestNotWellFormed(t *testing.T) {
+	ps := ValidateXML([]byte("<Patient xmlns=\"http://hl7.org/fhir\">\n<id value=\"x\"></Patient>"))
+	if len(ps) != 1 || !strings.HasPrefix(ps[0].Message, "not well-formed XML: ") || ps[0].Line != 2 {
+		t.Errorf("XML: %v", ps)
+	}
+	if ps := ValidateXML(nil); len(ps) != 1 || !strings.Contains(ps[0].Message, "empty") {
+		t.Errorf("empty XML: %v", ps)
+	}
+	ps = ValidateJSON([]byte("{\n  \"resourceType\": \"Patient\",\n  \"id\": }"))
+	if len(ps) != 1 || !strings.Contains(ps[0].Message, "not valid JSON") || ps[0].Line != 3 {
+		t.Errorf("JSON: %v", ps)
+	}
+}
+
+func TestXMLErrorLimitIsReported(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`<Bundle xmlns="http://hl7.org/fhir"><type value="collection"/>`)
+	for i := 0; i < 40; i++ {
+		b.WriteString(`<entry><resource><Basic><code><text value="x"/></code><bogus/></Basic></resource></entry>`)
+	}
+	b.WriteString(`</Bundle>`)
+	ps := ValidateXML([]byte(b.String()))
+	if len(ps) != maxXMLErrors+1 || !strings.Contains(ps[len(ps)-1].Message, "at most 32") {
+		t.Errorf("%d problems, last %v", len(ps), ps[len(ps)-1])
+	}
+}
+
+// The compiled schemas are shared: run validations side by side (go test
+// -race makes this meaningful).
+func TestConcurrentUse(t *testing.T) {
+	var wg sync.WaitGroup
+	errs := make(chan string, 16)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 20; i++ {
+				if ps := ValidateXML([]byte(patientXML)); ps != nil {
+					errs <- fmt.Sprint("XML: ", ps)
+					return
+				}
+				if ps := ValidateJSON([]byte(patientJSON)); ps != nil {
+					errs <- fmt.Sprint("JSON: ", ps)
+					return
+				}
+				if ps := ValidateXML([]byte(strings.Replace(patientXML, "gender", "sex", 2))); len(ps) == 0 {
+					errs <- "XML: bad document accepted"
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
+
+func TestProblemString(t *testing.T) {
+	for _, tc := range []struct {
+		p    Problem
+		want string
+	}{
+		{Problem{Message: "m"}, "m"},
+		{Problem{Message: "m", Location: "/a"}, "/a: m"},
+		{Problem{Message: "m", Location: "/a", Line: 3, Col: 7}, "3:7: /a: m"},
+	} {
+		if got := tc.p.String(); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.p, got, tc.want)
+		}
+	}
+}

@@ -53,11 +53,7 @@ func checkBundle(b *tree.Node, issues *[]Issue) {
 	// resource (bdl-7).
 	seen := map[string]*tree.Node{}
 	for _, e := range b.ChildrenNamed("entry") {
-		res := e.Child("resource")
-		var r *tree.Node
-		if res != nil && len(res.Children) > 0 {
-			r = res
-		}
+		r := e.Child("resource")
 		fu := e.Child("fullUrl")
 		if fu != nil && fu.HasValue {
 			key := fu.Value + "\x00" + versionID(r)

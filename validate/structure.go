@@ -55,7 +55,9 @@ func (s *structure) node(n *tree.Node) {
 	if n.Primitive != nil {
 		s.primitive(n)
 	}
-	if !n.HasValue && len(n.Children) == 0 && n.Type != "xhtml" {
+	// ele-1 is a rule of elements; a resource with nothing but its type is
+	// allowed.
+	if !n.HasValue && len(n.Children) == 0 && n.Type != "xhtml" && !n.Resource {
 		s.add(n, SeverityError, "invalid", SpineInvalidResource, RuleEmpty,
 			"element is empty: every element must have a value or child elements")
 	}

@@ -128,11 +128,20 @@ func decodeNode(d *json.Decoder, name, typ string) (*tnode, error) {
 			}
 			key := kt.(string)
 			if key == "resourceType" {
-				var rt string
-				if err := d.Decode(&rt); err != nil {
+				var raw json.RawMessage
+				if err := d.Decode(&raw); err != nil {
 					return nil, err
 				}
-				n.typ = rt
+				var rt string
+				if json.Unmarshal(raw, &rt) == nil {
+					n.typ = rt
+					continue
+				}
+				kids, err := decodeMember(json.NewDecoder(bytes.NewReader(raw)), key)
+				if err != nil {
+					return nil, err
+				}
+				n.kids = append(n.kids, kids...)
 				continue
 			}
 			kids, err := decodeMember(d, key)

@@ -263,6 +263,9 @@ func concatOperand(c Collection) (string, error) {
 		if v, ok := valueOf(c[0]); ok {
 			return v.String(), nil
 		}
+		if isValuelessPrimitive(c[0]) {
+			return "", nil
+		}
 		return "", evalErrorf("'&' needs a string, got %s", c[0])
 	}
 	return "", evalErrorf("'&' needs a single string, got %d items", len(c))
@@ -274,6 +277,9 @@ func singleValue(c Collection, op string) (Value, bool, error) {
 		return nil, false, nil
 	case 1:
 		v, ok := valueOf(c[0])
+		if !ok && isValuelessPrimitive(c[0]) {
+			return nil, false, nil
+		}
 		if !ok {
 			return nil, false, evalErrorf("'%s' needs a value, got %s", op, c[0])
 		}

@@ -228,3 +228,17 @@ func (ev *evaluator) asType(in Collection, ts typeSpec) Collection {
 	}
 	return out
 }
+
+// isValuelessPrimitive reports a primitive element that carries only
+// extensions: operators read it as empty, the way the STU3 examples
+// expect (eld-13 concatenates a code that has only an extension).
+func isValuelessPrimitive(it Item) bool {
+	if it.node == nil {
+		return false
+	}
+	if _, ok := it.node.Value(); ok {
+		return false
+	}
+	t := it.node.Type()
+	return t != "" && t[0] >= 'a' && t[0] <= 'z'
+}

@@ -341,6 +341,10 @@ func ParseFormatParam(s string) (MediaType, error) {
 	case "":
 		return fail("empty value")
 	}
+	if !strings.Contains(v, "/") {
+		// A short name other than xml and json (ttl, html, yaml).
+		return fail("not a FHIR format")
+	}
 	v = strings.ToLower(v)
 	v = strings.ReplaceAll(v, "fhir ", "fhir+")
 	v = strings.ReplaceAll(v, " fhir", "+fhir")

@@ -243,6 +243,10 @@ func TestParseFormatParam(t *testing.T) {
 			t.Errorf("ParseFormatParam(%q) = %v, %v; want an error", s, m, err)
 		}
 	}
+	var me *MediaTypeError
+	if _, err := ParseFormatParam("yaml"); !errors.As(err, &me) || me.Reason != "not a FHIR format" || me.Header != "_format" {
+		t.Errorf("ParseFormatParam(yaml): %v", err)
+	}
 }
 
 func TestParseAccept(t *testing.T) {

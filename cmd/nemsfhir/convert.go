@@ -111,7 +111,12 @@ func runConvert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	target, err := transform.ParseFormatParam(*to)
 	if err != nil {
-		return usageErr("--to: %v", err)
+		reason := err.Error()
+		var me *transform.MediaTypeError
+		if errors.As(err, &me) {
+			reason = me.Reason
+		}
+		return usageErr("--to %q: %s; use json, xml or a FHIR media type such as application/fhir+json", *to, reason)
 	}
 	if flags.NArg() == 0 {
 		return usageErr("no PATH given (use - for standard input)")

@@ -296,7 +296,7 @@ func TestConvertUsageErrors(t *testing.T) {
 	}{
 		{[]string{a}, "--to is required"},
 		{[]string{"--to", "json"}, "no PATH given"},
-		{[]string{"--to", "yaml", a}, `--to: _format "yaml"`},
+		{[]string{"--to", "yaml", a}, `--to "yaml": not a FHIR format; use json, xml or a FHIR media type`},
 		{[]string{"--to", "text/plain", a}, "not a FHIR format"},
 		{[]string{"--to", "application/fhir+json;charset=iso-8859-1", a}, "charset iso-8859-1 is not utf-8"},
 		{[]string{"--to", "json", "--frobnicate", a}, "unknown flag: --frobnicate"},

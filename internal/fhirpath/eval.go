@@ -88,7 +88,9 @@ func (c Collection) Truth() Truth {
 // zero Env is usable; a nil *Env means the zero Env.
 type Env struct {
 	// Resource is %resource: the resource that holds the context node.
-	// Defaults to the context node.
+	// For elements of a contained resource pass the containing resource,
+	// as STU3's ref-1 expects to find sibling contained resources through
+	// it (R4 later called this %rootResource). Defaults to the context node.
 	Resource Node
 	// Vars holds further external constants by name, without the %.
 	// The built-in %ucum, %sct, %loinc, %"vs-*" and %"ext-*" need no entry.

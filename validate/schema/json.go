@@ -138,6 +138,17 @@ func collect(e *jsonschema.ValidationError, out *[]Problem) {
 			*out = append(*out, Problem{Message: fmt.Sprintf("unknown resourceType %v", quoteValue(k.Got)), Location: loc})
 			return
 		}
+		if strings.HasPrefix(def, "code.") {
+			var codes []string
+			for _, w := range k.Want {
+				codes = append(codes, fmt.Sprint(w))
+			}
+			*out = append(*out, Problem{
+				Message:  fmt.Sprintf("code %v is not in the required value set %s (%s)", quoteValue(k.Got), strings.TrimPrefix(def, "code."), strings.Join(codes, " | ")),
+				Location: loc,
+			})
+			return
+		}
 	case *kind.Pattern:
 		if isPrimitiveDef(def) {
 			*out = append(*out, Problem{Message: fmt.Sprintf("%s is not a valid %s (no match for %s)", strconv.Quote(k.Got), def, k.Want), Location: loc})

@@ -107,6 +107,8 @@ var jsonMutations = []struct {
 		`"resourceType": "Patient"`, `"resourceType": "Patinet"`}, "/resourceType"},
 	{mutation{"fhir/stu3/examples/json/patient-example.json", "number for a string",
 		`"birthDate": "1974-12-25"`, `"birthDate": 19741225`}, "/birthDate"},
+	{mutation{"fhir/stu3/examples/json/subscription-example.json", "code outside its required value set",
+		`"type": "rest-hook"`, `"type": "ftp"`}, "/channel/type"},
 	{mutation{"fhir/stu3/examples/json/bundle-example.json", "unknown property inside an entry's resource",
 		`"intent": "order",`, `"intent": "order", "colour": "red",`}, "/entry/0/resource/colour"},
 }

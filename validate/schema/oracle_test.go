@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -125,4 +126,26 @@ func TestJSONSchemaAcceptsOfficialExamples(t *testing.T) {
 		t.Errorf("%s: listed in testdata/jsonschema-rejects.txt but not among the examples", name)
 	}
 	t.Logf("%d JSON examples: %d accepted", len(files), accepted)
+}
+
+// The two generated schemas judge the same content alike: each official
+// example pair (the same resource in XML and in JSON) gets one verdict.
+func TestXMLAndJSONSchemasAgreeOnExamplePairs(t *testing.T) {
+	files := glob(t, "fhir/stu3/examples/xml/*.xml")
+	dir := filepath.Join(sharedDir(t), "fhir", "stu3", "examples", "json")
+	pairs := 0
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".xml")
+		jsonFile := filepath.Join(dir, name+".json")
+		js, err := os.ReadFile(jsonFile)
+		if err != nil {
+			continue
+		}
+		pairs++
+		x, j := ValidateXML(mustRead(t, f)), ValidateJSON(js)
+		if (len(x) == 0) != (len(j) == 0) {
+			t.Errorf("%s: XML valid=%v (%v), JSON valid=%v (%v)", name, len(x) == 0, x, len(j) == 0, j)
+		}
+	}
+	t.Logf("%d example pairs", pairs)
 }

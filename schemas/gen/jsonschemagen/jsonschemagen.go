@@ -12,7 +12,9 @@
 //   - primitives have their JSON type, the package's regex as an anchored
 //     pattern, and no empty strings;
 //   - a choice element ("value[x]") appears under at most one of its names,
-//     and exactly one when it is required.
+//     and exactly one when it is required;
+//   - a code bound with strength required to a value set the model expands
+//     completely takes one of its codes.
 //
 // A resource is dispatched on its resourceType: the definition "Resource"
 // checks resourceType against the list of resource names, then applies the
@@ -30,6 +32,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/nemsfhir/nemsfhir/schemas"
@@ -47,7 +50,7 @@ const elementDef = "Element"
 
 // Write writes the JSON Schema for the types of m to w.
 func Write(w io.Writer, m *schemas.Model) error {
-	g := &gen{m: m, defs: newObj()}
+	g := &gen{m: m, defs: newObj(), codeDefs: map[string]string{}}
 	var resources []string
 	for _, name := range m.TypeNames() {
 		t := m.Type(name)
@@ -96,6 +99,9 @@ type gen struct {
 	m    *schemas.Model
 	defs *obj
 	err  error
+	// codeDefs maps a value set URL to the definition of the codes it
+	// allows ("" when the model cannot expand it completely).
+	codeDefs map[string]string
 }
 
 func ref(def string) *obj { return newObj().set("$ref", "#/$defs/"+def) }
@@ -347,6 +353,11 @@ func (g *gen) valueSchema(t *schemas.Type, e *schemas.Element, code string, repe
 			return newObj()
 		}
 		item = ref(g.profiledType(e, code))
+		if code == "code" && !e.IsChoice() {
+			if name := g.boundCode(e); name != "" {
+				item = ref(name)
+			}
+		}
 		// In an array of primitives, null holds the place of a value that
 		// only has extensions (in the "_name" array).
 		nullable = g.isPrimitive(code)
@@ -379,4 +390,41 @@ func (g *gen) profiledType(e *schemas.Element, code string) string {
 		}
 	}
 	return code
+}
+
+// boundCode returns the definition for a code element bound with strength
+// required to a value set the model expands completely, defining it on
+// first use as the value set's codes (the same restriction the XML Schema
+// makes, so both formats reject the same codes); "" when the element is
+// not so bound.
+func (g *gen) boundCode(e *schemas.Element) string {
+	b := e.Binding
+	if b == nil || b.Strength != "required" || b.ValueSet == "" {
+		return ""
+	}
+	url, _, _ := strings.Cut(b.ValueSet, "|")
+	if name, ok := g.codeDefs[url]; ok {
+		return name
+	}
+	vs := g.m.ValueSet(url)
+	if vs == nil || !vs.Complete || len(vs.Codes) == 0 {
+		g.codeDefs[url] = ""
+		return ""
+	}
+	base := "code." + url[strings.LastIndexByte(url, '/')+1:]
+	name := base
+	for i := 2; g.defs.get(name) != nil; i++ {
+		name = base + "." + strconv.Itoa(i)
+	}
+	var codes []string
+	seen := map[string]bool{}
+	for _, c := range vs.Codes {
+		if !seen[c.Code] {
+			seen[c.Code] = true
+			codes = append(codes, c.Code)
+		}
+	}
+	g.define(name, newObj().set("$comment", url).set("type", "string").set("enum", codes))
+	g.codeDefs[url] = name
+	return name
 }

@@ -443,3 +443,22 @@ func FuzzNegotiate(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkNegotiate(b *testing.B) {
+	const accept = "text/html,application/xhtml+xml,application/fhir+json;q=0.9,*/*;q=0.8"
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Negotiate(Subscription, accept, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkContentType(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Publication.ContentType("application/fhir+xml; charset=UTF-8"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

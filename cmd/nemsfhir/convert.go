@@ -325,8 +325,12 @@ func (c *converter) run(list []*convertJob, n int, stdout, stderr io.Writer) int
 			}
 		}()
 	}
+	// The window bounds how far the workers run ahead of the writer, so
+	// that outputs held for standard output do not pile up in memory.
+	window := make(chan struct{}, 4*n)
 	go func() {
 		for i := range list {
+			window <- struct{}{}
 			next <- i
 		}
 		close(next)
@@ -335,6 +339,7 @@ func (c *converter) run(list []*convertJob, n int, stdout, stderr io.Writer) int
 	converted, invalid, failed := 0, 0, 0
 	for i := range list {
 		r := <-results[i]
+		<-window
 		for _, d := range r.diags {
 			fmt.Fprintln(stderr, d)
 		}

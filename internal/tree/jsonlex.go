@@ -52,6 +52,7 @@ type jsonValue struct {
 	members []jsonMember
 	line    int32
 	col     int32
+	self    [1]*jsonValue // backing store for single()
 }
 
 type jsonMember struct {

@@ -191,23 +191,23 @@ func (r *jsonReader) prop(parent *Node, p prop) {
 		if m == nil {
 			return nil, true
 		}
-		path := childPath(parent, p.name, -1)
+		path := func() string { return childPath(parent, p.name, -1) }
 		if m.value.kind == jsonArray {
 			if !repeats {
-				r.errorAt(m.line, m.col, path, "an array where a single value belongs ("+e.Path+" has max "+e.MaxText+")")
+				r.errorAt(m.line, m.col, path(), "an array where a single value belongs ("+e.Path+" has max "+e.MaxText+")")
 				return nil, false
 			}
 			if len(m.value.items) == 0 {
-				r.errorAt(m.line, m.col, path, "empty array (FHIR JSON leaves out empty elements)")
+				r.errorAt(m.line, m.col, path(), "empty array (FHIR JSON leaves out empty elements)")
 				return nil, false
 			}
 			return m.value.items, true
 		}
 		if repeats {
-			r.errorAt(m.line, m.col, path, "a single value where an array belongs ("+e.Path+" repeats: max "+e.MaxText+")")
+			r.errorAt(m.line, m.col, path(), "a single value where an array belongs ("+e.Path+" repeats: max "+e.MaxText+")")
 			return nil, false
 		}
-		return []*jsonValue{m.value}, true
+		return single(m.value), true
 	}
 	var okV, okE bool
 	values, okV = shape(p.value)
@@ -337,4 +337,11 @@ func (r *jsonReader) primitiveValue(n *Node, v *jsonValue) bool {
 	}
 	n.Value, n.HasValue = v.text, true
 	return true
+}
+
+// single returns a one-item slice without allocating: the backing array
+// is the value's own spare field.
+func single(v *jsonValue) []*jsonValue {
+	v.self[0] = v
+	return v.self[:]
 }

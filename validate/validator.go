@@ -17,6 +17,9 @@ const DefaultMaxSize = 3 << 20
 // Options configure a Validator. The zero value validates with every phase
 // on and the default size limit.
 type Options struct {
+	// NoSchema turns the schema phase (XSD for XML, JSON Schema for JSON)
+	// off.
+	NoSchema bool
 	// NoInvariants turns the evaluation of the STU3 constraints off.
 	NoInvariants bool
 	// MaxSize is the largest payload accepted, in bytes; 0 means
@@ -77,6 +80,9 @@ func (v *Validator) Validate(source string, src []byte) *Result {
 	checkBundles(doc.Root, &res.Issues)
 	if v.inv != nil {
 		v.inv.check(doc.Root, &res.Issues)
+	}
+	if !v.opts.NoSchema && err == nil {
+		schemaPhase(src, res.Format, doc.Root, &res.Issues)
 	}
 	sortIssues(res.Issues)
 	return res

@@ -26,6 +26,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("validate", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	format := fs.String("format", "text", "output format: text or json (one JSON object per file per line)")
+	noSchema := fs.Bool("no-schema", false, "skip the schema phase (the generated XSD for XML, JSON Schema for JSON)")
 	maxSize := fs.Int64("max-size", validate.DefaultMaxSize, "largest payload accepted, in bytes (NEMS refuses bodies over 3 MB)")
 	workers := fs.Int("workers", runtime.NumCPU(), "number of files validated at once")
 	fs.Usage = func() {
@@ -62,7 +63,7 @@ Flags:
 		fmt.Fprintln(stderr, "nemsfhir validate: --workers must be at least 1")
 		return exitUsage
 	}
-	v, err := validate.New(validate.Options{MaxSize: *maxSize})
+	v, err := validate.New(validate.Options{NoSchema: *noSchema, MaxSize: *maxSize})
 	if err != nil {
 		fmt.Fprintf(stderr, "nemsfhir validate: %v\n", err)
 		return exitUsage

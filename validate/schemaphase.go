@@ -1,0 +1,111 @@
+package validate
+
+import (
+	"bytes"
+	"strings"
+
+	"github.com/nemsfhir/nemsfhir/internal/tree"
+	"github.com/nemsfhir/nemsfhir/validate/schema"
+)
+
+// RuleSchema is the rule id of problems found by the schema phase.
+const RuleSchema = "fhir:schema"
+
+// schemaPhase checks the payload against the XSD or JSON Schema generated
+// from the model. The structure phase reads the same model, so most schema
+// problems restate an issue already found; a schema problem is added only
+// where no error stands at its line yet, so that the phase is a second
+// opinion rather than an echo.
+func schemaPhase(src []byte, format string, root *tree.Node, issues *[]Issue) {
+	var problems []schema.Problem
+	src = bytes.TrimPrefix(src, []byte{0xEF, 0xBB, 0xBF}) // the parsers accept a BOM too
+	switch format {
+	case "xml":
+		problems = schema.ValidateXML(src)
+	case "json":
+		problems = schema.ValidateJSON(src)
+	default:
+		return
+	}
+	if len(problems) == 0 {
+		return
+	}
+	taken := map[int]bool{}
+	for _, is := range *issues {
+		if is.Severity.IsError() {
+			taken[is.Line] = true
+		}
+	}
+	for _, p := range problems {
+		iss := Issue{
+			Severity: SeverityError, Code: "structure", Spine: SpineInvalidResource, Rule: RuleSchema,
+			Line: p.Line, Column: p.Col, Message: "schema: " + p.Message,
+		}
+		if n := locate(root, format, p); n != nil {
+			iss.Path = n.Path()
+			if iss.Line == 0 {
+				iss.Line, iss.Column = n.Line, n.Col
+			}
+		}
+		if iss.Line != 0 && taken[iss.Line] {
+			continue
+		}
+		if iss.Line == 0 && len(taken) > 0 {
+			continue // unplaced, and the payload already has errors
+		}
+		taken[iss.Line] = true
+		*issues = append(*issues, iss)
+	}
+}
+
+// locate finds the node a schema problem is about: by JSON pointer for
+// JSON, by element name for XML (libxml2 names the element but not where it
+// is, so the first element of that name is taken).
+func locate(root *tree.Node, format string, p schema.Problem) *tree.Node {
+	if p.Location == "" || root == nil {
+		return nil
+	}
+	if format == "json" {
+		// "/entry/3/resource/status": a number picks the n-th child of the
+		// name before it.
+		parent, n := root, root
+		name := ""
+		for _, seg := range strings.Split(strings.TrimPrefix(p.Location, "/"), "/") {
+			if idx, ok := atoiOK(seg); ok && name != "" {
+				if all := parent.ChildrenNamed(name); idx < len(all) {
+					n = all[idx]
+				}
+				continue
+			}
+			next := n.Child(seg)
+			if next == nil {
+				return n
+			}
+			parent, n, name = n, next, seg
+		}
+		return n
+	}
+	name := p.Location
+	if i := strings.Index(name, "/@"); i >= 0 {
+		name = name[:i]
+	}
+	var found *tree.Node
+	root.Walk(func(n *tree.Node) bool {
+		if found == nil && n.Name == name {
+			found = n
+		}
+		return found == nil
+	})
+	return found
+}
+
+func atoiOK(s string) (int, bool) {
+	n := 0
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, s != ""
+}

@@ -22,4 +22,24 @@
 // honours context cancellation. Functions that cannot be evaluated faithfully
 // here (memberOf, conformsTo, resolve without an [Env.Resolver]) evaluate to
 // empty and are named in [Result.Unsupported] so the caller can say so.
+//
+// # Where the engine departs from the letter of the specification
+//
+// Each departure is deliberate and serves the STU3 invariants as their
+// authors meant them, or keeps a batch validator running:
+//
+//   - A FHIR primitive compared with = to a string literal compares its
+//     instance text (mad-3 writes notGiven = 'false').
+//   - A primitive element with only extensions reads as empty in & and in
+//     arithmetic (eld-13 concatenates such a code).
+//   - Unknown string escapes keep their backslash ('\-' in eld-16 reaches
+//     the regex engine as written).
+//   - Regular expressions are Go's RE2: matches() finds a match anywhere
+//     (anchor with ^ and $); look-around and back-references are errors.
+//   - `as` on several items filters them like ofType() instead of failing.
+//   - Quantities compare only in the same unit (calendar keywords and their
+//     UCUM codes count as the same); other units give empty, not a UCUM
+//     conversion.
+//   - Text that does not parse as its declared primitive type is kept as a
+//     String; the structure phase reports the format error.
 package fhirpath

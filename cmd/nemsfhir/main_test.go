@@ -77,6 +77,11 @@ func TestModel(t *testing.T) {
 		t.Errorf("model --list: exit %d\n%.300s", code, out)
 	}
 
+	code, out, _ = runCLI("model", "--constraints")
+	if code != exitOK || !strings.Contains(out, "evaluated through their FHIRPath expression: ") || !strings.Contains(out, "not evaluated:") {
+		t.Errorf("model --constraints: exit %d\n%s", code, out)
+	}
+
 	for _, args := range [][]string{{"model"}, {"model", "Nope"}, {"model", "Patient.nope"}, {"model", "A", "B"}, {"model", "--list", "Patient"}} {
 		if code, _, errOut := runCLI(args...); code != exitUsage || errOut == "" {
 			t.Errorf("%v: exit %d, stderr %q; want a usage error", args, code, errOut)

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/nemsfhir/nemsfhir/schemas"
+	"github.com/nemsfhir/nemsfhir/validate"
 )
 
 func init() {
@@ -25,9 +26,11 @@ func runModel(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	list := fs.Bool("list", false, "list the types of the model by kind")
 	noConstraints := fs.Bool("no-constraints", false, "leave out the constraints section")
+	coverage := fs.Bool("constraints", false, "report how the validator covers the STU3 constraints: evaluated through FHIRPath, checked in Go, or not evaluated and why")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: nemsfhir model [flags] TYPE[.PATH]
        nemsfhir model --list
+       nemsfhir model --constraints
 
 Prints the FHIR STU3 (3.0.2) definition of a type or element from the
 model embedded in nemsfhir: its elements in definition order with
@@ -52,6 +55,14 @@ Flags:
 		return exitUsage
 	}
 	m := schemas.STU3()
+	if *coverage {
+		if fs.NArg() != 0 {
+			fmt.Fprintln(stderr, "nemsfhir model: --constraints takes no arguments")
+			return exitUsage
+		}
+		printCoverage(stdout, m)
+		return exitOK
+	}
 	if *list {
 		if fs.NArg() != 0 {
 			fmt.Fprintln(stderr, "nemsfhir model: --list takes no arguments")
@@ -88,6 +99,17 @@ Flags:
 	}
 	io.WriteString(stdout, w.out.String())
 	return exitOK
+}
+
+func printCoverage(w io.Writer, m *schemas.Model) {
+	cov := validate.Coverage(m)
+	fmt.Fprintf(w, "STU3 constraints declared by the %d types of the model: %d\n", len(m.TypeNames()), cov.Total)
+	fmt.Fprintf(w, "  evaluated through their FHIRPath expression: %d\n", cov.FHIRPath)
+	fmt.Fprintf(w, "  checked by Go code instead:                  %d\n", cov.Native)
+	fmt.Fprintf(w, "  not evaluated:                               %d\n", len(cov.NotEvaluated))
+	for _, u := range cov.NotEvaluated {
+		fmt.Fprintf(w, "    %s %s: %s\n      %s\n", u.Type, u.Key, u.Reason, u.Expression)
+	}
 }
 
 func printTypeList(w io.Writer, m *schemas.Model) {

@@ -1,0 +1,479 @@
+package profiles
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
+	"github.com/nemsfhir/nemsfhir/internal/tree"
+)
+
+// Extension and code-system URLs the engine reads itself.
+const (
+	ExtMessageEventType     = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-MessageEventType-1"
+	ExtRoutingDemographics  = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-RoutingDemographics-1"
+	SystemMessageEventType  = "https://fhir.nhs.uk/STU3/CodeSystem/MessageEventType-1"
+	SystemEventType         = "https://fhir.nhs.uk/STU3/CodeSystem/EventType-1"
+	legacyExtMessageEvent   = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-EMS-MessageEventType-1"
+	defaultMaxStepsPerCheck = 200_000
+)
+
+// Input describes the payload being checked. Zero fields are filled in by
+// Check: Kind, Event and Lifecycle from DetectKind.
+type Input struct {
+	// Kind is event-message, subscription or resource.
+	Kind string
+	// Event is the EventType-1 code of an event message.
+	Event string
+	// Lifecycle is new, update or delete for an event message.
+	Lifecycle string
+	// Interaction is create or read for a subscription. Rules limited to
+	// create (id and meta forbidden) run only when it is create.
+	Interaction string
+	// Format is xml or json; element order (G04) is only checked for XML.
+	// Empty means XML, the format NEMS accepts for publication.
+	Format string
+	// Size is the payload size in bytes, for G24; 0 skips the check.
+	Size int64
+	// ContentType is the request Content-Type, for G25; empty skips it.
+	ContentType string
+	// Now is the clock for date arithmetic; zero means time.Now.
+	Now time.Time
+}
+
+// DetectKind says what a payload is: an event message (a Bundle of type
+// message, or any Bundle whose first entry is a MessageHeader), a
+// subscription, or another resource. For an event message it also returns
+// the event code (MessageHeader.event.code) and the lifecycle (the code of
+// the messageEventType extension, the legacy EMS extension accepted too).
+func DetectKind(root *tree.Node) (kind, eventCode, lifecycle string) {
+	if root == nil {
+		return "", "", ""
+	}
+	switch root.Type {
+	case "Subscription":
+		return KindSubscription, "", ""
+	case "Bundle":
+		h := firstEntryResource(root)
+		isMsg := valueOf(root.Child("type")) == "message"
+		if h != nil && h.Type == "MessageHeader" {
+			isMsg = true
+		}
+		if !isMsg {
+			return KindResource, "", ""
+		}
+		h = findHeader(root)
+		if h == nil {
+			return KindEventMessage, "", ""
+		}
+		if ev := h.Child("event"); ev != nil {
+			eventCode = valueOf(ev.Child("code"))
+		}
+		if c := lifecycleCoding(h); c != nil {
+			lifecycle = valueOf(c.Child("code"))
+		}
+		return KindEventMessage, eventCode, lifecycle
+	}
+	return KindResource, "", ""
+}
+
+func valueOf(n *tree.Node) string {
+	if n == nil {
+		return ""
+	}
+	return n.Value
+}
+
+func firstEntryResource(bundle *tree.Node) *tree.Node {
+	if e := bundle.Child("entry"); e != nil {
+		return e.Child("resource")
+	}
+	return nil
+}
+
+// findHeader returns the MessageHeader of a message Bundle: the first
+// entry's resource when it is one, else the first MessageHeader entry (so
+// that a misplaced header is still judged, G03 reporting its place).
+func findHeader(bundle *tree.Node) *tree.Node {
+	if h := firstEntryResource(bundle); h != nil && h.Type == "MessageHeader" {
+		return h
+	}
+	for _, e := range bundle.ChildrenNamed("entry") {
+		if r := e.Child("resource"); r != nil && r.Type == "MessageHeader" {
+			return r
+		}
+	}
+	return nil
+}
+
+// extensions returns the extensions of n with the given url.
+func extensions(n *tree.Node, url string) []*tree.Node {
+	var out []*tree.Node
+	for _, e := range n.ChildrenNamed("extension") {
+		if valueOf(e.Child("url")) == url {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// lifecycleCoding returns the coding of the messageEventType extension.
+func lifecycleCoding(h *tree.Node) *tree.Node {
+	exts := extensions(h, ExtMessageEventType)
+	if len(exts) == 0 {
+		exts = extensions(h, legacyExtMessageEvent)
+	}
+	if len(exts) == 0 {
+		return nil
+	}
+	if cc := exts[0].Child("valueCodeableConcept"); cc != nil {
+		return cc.Child("coding")
+	}
+	return nil
+}
+
+// run is the state of one Check call.
+type run struct {
+	rs     *RuleSet
+	ctx    context.Context
+	root   *tree.Node
+	in     Input
+	ix     *bundleIndex
+	header *tree.Node
+	focus  *tree.Node
+	env    fhirpath.Env
+	out    []Finding
+}
+
+// Check runs every active rule that applies to the payload and returns the
+// findings, ordered by position in the source. Rules that cannot be judged
+// on this payload (an expression reaching an unsupported function) are
+// skipped rather than guessed.
+func (rs *RuleSet) Check(root *tree.Node, in Input) []Finding {
+	return rs.CheckContext(context.Background(), root, in)
+}
+
+// CheckContext is Check with a context that can cancel a long evaluation.
+func (rs *RuleSet) CheckContext(ctx context.Context, root *tree.Node, in Input) []Finding {
+	if root == nil {
+		return nil
+	}
+	k, ev, lc := DetectKind(root)
+	if in.Kind == "" {
+		in.Kind = k
+	}
+	if in.Event == "" {
+		in.Event = ev
+	}
+	if in.Lifecycle == "" {
+		in.Lifecycle = lc
+	}
+	if in.Now.IsZero() {
+		in.Now = time.Now()
+	}
+	r := &run{rs: rs, ctx: ctx, root: root, in: in, ix: newBundleIndex(root)}
+	if root.Type == "Bundle" {
+		r.header = findHeader(root)
+		if r.header != nil {
+			r.focus = r.ix.resolveRef(r.header.Child("focus"))
+		}
+	}
+	vars := map[string]fhirpath.Collection{
+		"bundle":    {fhirpath.NodeItem(FHIRPathNode{root})},
+		"event":     {fhirpath.ValueItem(fhirpath.String(in.Event))},
+		"lifecycle": {fhirpath.ValueItem(fhirpath.String(in.Lifecycle))},
+		"header":    nil,
+		"focus":     nil,
+		"patient":   nil,
+	}
+	if r.header != nil {
+		vars["header"] = fhirpath.Collection{fhirpath.NodeItem(FHIRPathNode{r.header})}
+	}
+	if r.focus != nil {
+		vars["focus"] = fhirpath.Collection{fhirpath.NodeItem(FHIRPathNode{r.focus})}
+	}
+	if p := r.subjectPatient(); p != nil {
+		vars["patient"] = fhirpath.Collection{fhirpath.NodeItem(FHIRPathNode{p})}
+	}
+	r.env = fhirpath.Env{Resolver: r.ix, Vars: vars, MaxSteps: defaultMaxStepsPerCheck, Now: in.Now}
+	for _, rule := range rs.rules {
+		if _, off := rs.disabled[rule.ID]; off || !rule.Applies(in) {
+			continue
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		for _, target := range r.targets(rule) {
+			r.apply(rule, target)
+		}
+	}
+	out := r.out[:0]
+	for _, f := range r.out {
+		if _, off := rs.disabled[f.Rule]; !off {
+			out = append(out, f)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Column != b.Column {
+			return a.Column < b.Column
+		}
+		return a.Rule < b.Rule
+	})
+	return out
+}
+
+// targets returns the resources a rule runs on.
+func (r *run) targets(rule *Rule) []*tree.Node {
+	a := &rule.AppliesTo
+	if a.ResourceType == "" && a.Profile == "" {
+		return []*tree.Node{r.root}
+	}
+	var out []*tree.Node
+	consider := func(n *tree.Node) {
+		if n == nil || (a.ResourceType != "" && n.Type != a.ResourceType) {
+			return
+		}
+		if a.Profile != "" && !hasProfile(n, a.Profile) {
+			return
+		}
+		out = append(out, n)
+	}
+	consider(r.root)
+	if r.root.Type == "Bundle" {
+		for _, e := range r.root.ChildrenNamed("entry") {
+			consider(e.Child("resource"))
+		}
+	}
+	return out
+}
+
+func hasProfile(n *tree.Node, url string) bool {
+	if m := n.Child("meta"); m != nil {
+		for _, p := range m.ChildrenNamed("profile") {
+			if p.Value == url {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (r *run) eval(e *fhirpath.Expression, at, resource *tree.Node) (fhirpath.Collection, bool) {
+	env := r.env
+	env.Resource = FHIRPathNode{resource}
+	res, err := e.Evaluate(r.ctx, FHIRPathNode{at}, &env)
+	if err != nil || len(res.Unsupported) > 0 {
+		return nil, false
+	}
+	return res.Collection, true
+}
+
+// apply runs a rule on one target resource.
+func (r *run) apply(rule *Rule, target *tree.Node) {
+	contexts := []*tree.Node{target}
+	if rule.ctxExpr != nil {
+		col, ok := r.eval(rule.ctxExpr, target, target)
+		if !ok {
+			return
+		}
+		contexts = contexts[:0]
+		for _, it := range col {
+			if n := treeNode(it); n != nil {
+				contexts = append(contexts, n)
+			}
+		}
+	}
+	for _, c := range contexts {
+		r.checkAt(rule, c, target)
+	}
+}
+
+func (r *run) checkAt(rule *Rule, at, target *tree.Node) {
+	ch := &rule.Check
+	var items fhirpath.Collection
+	if rule.pathExpr != nil {
+		col, ok := r.eval(rule.pathExpr, at, target)
+		if !ok {
+			return
+		}
+		items = col
+	}
+	switch ch.Type {
+	case CheckCardinality:
+		n := len(items)
+		min := 0
+		if ch.Min != nil {
+			min = *ch.Min
+		}
+		exp := strconv.Itoa(min) + ".." + ch.Max
+		if ch.Max == "" {
+			exp = strconv.Itoa(min) + "..*"
+		}
+		switch {
+		case n < min:
+			r.report(rule, at, strconv.Itoa(n), exp, n)
+		case ch.max >= 0 && n > ch.max:
+			where := treeNode(items[ch.max])
+			if where == nil {
+				where = at
+			}
+			r.report(rule, where, strconv.Itoa(n), exp, n)
+		}
+	case CheckFixed:
+		for _, it := range items {
+			if v := itemText(it); v != ch.Value {
+				r.report(rule, nodeOr(it, at), quote(v), quote(ch.Value), len(items))
+			}
+		}
+	case CheckPattern:
+		for _, it := range items {
+			if v := itemText(it); !rule.re.MatchString(v) {
+				r.report(rule, nodeOr(it, at), quote(v), "/"+ch.Regex+"/", len(items))
+			}
+		}
+	case CheckCode:
+		for _, it := range items {
+			if found, ok := codeMatches(it, ch); !ok {
+				r.report(rule, nodeOr(it, at), found, codeExpected(ch), len(items))
+			}
+		}
+	case CheckExpression:
+		col, ok := r.eval(rule.expr, at, target)
+		if !ok {
+			return
+		}
+		t := col.Truth()
+		if t == fhirpath.False || (t == fhirpath.Empty && ch.EmptyFails) {
+			r.report(rule, at, t.String(), "true", 0)
+		}
+	case CheckBuiltin:
+		var nodes []*tree.Node
+		for _, it := range items {
+			if n := treeNode(it); n != nil {
+				nodes = append(nodes, n)
+			}
+		}
+		rule.builtin.run(r, rule, at, nodes)
+	}
+}
+
+func nodeOr(it fhirpath.Item, def *tree.Node) *tree.Node {
+	if n := treeNode(it); n != nil {
+		return n
+	}
+	return def
+}
+
+func quote(s string) string { return strconv.Quote(s) }
+
+// itemText is the text of an item: a primitive's value as written, or a
+// computed value rendered.
+func itemText(it fhirpath.Item) string {
+	if n := treeNode(it); n != nil {
+		return n.Value
+	}
+	if v, ok := it.Value(); ok {
+		return v.String()
+	}
+	return ""
+}
+
+// codeMatches checks a code, Coding or CodeableConcept item against the
+// codes (and system) of a check, returning what was found.
+func codeMatches(it fhirpath.Item, ch *Check) (string, bool) {
+	n := treeNode(it)
+	in := func(code string) bool {
+		for _, c := range ch.Codes {
+			if c == code {
+				return true
+			}
+		}
+		return false
+	}
+	if n == nil || n.Primitive != nil || n.HasValue {
+		v := itemText(it)
+		return quote(v), in(v)
+	}
+	coding := func(c *tree.Node) (string, bool) {
+		sys, code := valueOf(c.Child("system")), valueOf(c.Child("code"))
+		found := quote(code)
+		if sys != "" || ch.System != "" {
+			found = sys + "|" + code
+		}
+		return found, in(code) && (ch.System == "" || sys == ch.System)
+	}
+	if n.Type == "CodeableConcept" {
+		var founds []string
+		for _, c := range n.ChildrenNamed("coding") {
+			f, ok := coding(c)
+			if ok {
+				return f, true
+			}
+			founds = append(founds, f)
+		}
+		if len(founds) == 0 {
+			return "no coding", false
+		}
+		return strings.Join(founds, ", "), false
+	}
+	return coding(n)
+}
+
+func codeExpected(ch *Check) string {
+	s := "one of " + strings.Join(ch.Codes, ", ")
+	if ch.System != "" {
+		s += " in " + ch.System
+	}
+	return s
+}
+
+// report adds a finding of rule at n with the message's placeholders
+// filled in.
+func (r *run) report(rule *Rule, n *tree.Node, found, expected string, count int) {
+	r.reportMsg(rule, n, expandMessage(rule.Message, map[string]string{
+		"found": found, "expected": expected, "count": strconv.Itoa(count),
+		"path": n.Path(), "event": r.in.Event, "lifecycle": r.in.Lifecycle,
+	}))
+}
+
+func (r *run) reportMsg(rule *Rule, n *tree.Node, msg string) {
+	f := Finding{
+		Rule: rule.ID, Severity: rule.Severity, IssueType: rule.IssueType,
+		SpineCode: rule.SpineCode, HTTPStatus: rule.HTTPStatus, Message: msg,
+	}
+	r.out = append(r.out, f.At(n))
+}
+
+// expandMessage replaces {name} placeholders; unknown ones stay as written.
+func expandMessage(msg string, vals map[string]string) string {
+	if !strings.Contains(msg, "{") {
+		return msg
+	}
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(msg, '{')
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(msg[i:], '}')
+		if j < 0 {
+			break
+		}
+		b.WriteString(msg[:i])
+		if v, ok := vals[msg[i+1:i+j]]; ok {
+			b.WriteString(v)
+		} else {
+			b.WriteString(msg[i : i+j+1])
+		}
+		msg = msg[i+j+1:]
+	}
+	b.WriteString(msg)
+	return b.String()
+}

@@ -1,0 +1,489 @@
+package profiles
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
+	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
+)
+
+// PackSchema is the JSON Schema every rule pack is checked against before
+// its rules are compiled.
+//
+//go:embed packschema.json
+var PackSchema []byte
+
+//go:embed packs/*.json
+var embeddedPacks embed.FS
+
+// Pack is one rule-pack file.
+type Pack struct {
+	Name        string  `json:"pack"`
+	Description string  `json:"description,omitempty"`
+	SpecVersion string  `json:"specVersion,omitempty"`
+	Rules       []*Rule `json:"rules"`
+	// Disable lists ids of rules (of this or earlier packs) to switch off.
+	Disable []string `json:"disable,omitempty"`
+
+	// File is where the pack was read from.
+	File string `json:"-"`
+
+	disableLines []int
+}
+
+// LoadError is a problem in a rule pack: the file, the line and column of
+// the JSON value at fault, the rule concerned when there is one, and what is
+// wrong.
+type LoadError struct {
+	File         string
+	Line, Column int
+	Rule         string
+	Msg          string
+}
+
+func (e *LoadError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d:%d", e.Line, e.Column)
+	}
+	b.WriteString(": ")
+	if e.Rule != "" {
+		fmt.Fprintf(&b, "rule %s: ", e.Rule)
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// LoadErrors is every problem found in one or more packs.
+type LoadErrors []*LoadError
+
+func (es LoadErrors) Error() string {
+	s := make([]string, len(es))
+	for i, e := range es {
+		s[i] = e.Error()
+	}
+	return strings.Join(s, "\n")
+}
+
+var (
+	schemaOnce sync.Once
+	packSchema *jsonschema.Schema
+	schemaErr  error
+	printer    = message.NewPrinter(language.English)
+)
+
+func compiledPackSchema() (*jsonschema.Schema, error) {
+	schemaOnce.Do(func() {
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(PackSchema))
+		if err != nil {
+			schemaErr = err
+			return
+		}
+		c := jsonschema.NewCompiler()
+		if err := c.AddResource("packschema.json", doc); err != nil {
+			schemaErr = err
+			return
+		}
+		packSchema, schemaErr = c.Compile("packschema.json")
+	})
+	return packSchema, schemaErr
+}
+
+// ParsePack reads a rule pack from src; file names it in errors. The pack is
+// checked against PackSchema, then every rule is compiled: FHIRPath
+// expressions, regular expressions, built-in names and parameters. All
+// problems are returned together as LoadErrors.
+func ParsePack(file string, src []byte) (*Pack, error) {
+	lines := newLineIndex(src)
+	errAt := func(off int, rule, format string, args ...any) *LoadError {
+		l, c := lines.at(off)
+		return &LoadError{File: file, Line: l, Column: c, Rule: rule, Msg: fmt.Sprintf(format, args...)}
+	}
+	// Syntax first, with the offset encoding/json reports.
+	dec := json.NewDecoder(bytes.NewReader(src))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		off := 0
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			off = int(se.Offset)
+		}
+		return nil, LoadErrors{errAt(off, "", "invalid JSON: %v", err)}
+	}
+	if dec.More() {
+		return nil, LoadErrors{errAt(int(dec.InputOffset()), "", "invalid JSON: data after the pack object")}
+	}
+	pos := jsonPositions(src)
+	sch, err := compiledPackSchema()
+	if err != nil {
+		return nil, fmt.Errorf("profiles: pack schema: %w", err)
+	}
+	if err := sch.Validate(doc); err != nil {
+		var ve *jsonschema.ValidationError
+		if !errors.As(err, &ve) {
+			return nil, LoadErrors{errAt(0, "", "%v", err)}
+		}
+		var errs LoadErrors
+		for _, leaf := range schemaLeaves(ve) {
+			ptr := pointer(leaf.InstanceLocation)
+			e := errAt(pos.near(ptr), ruleAt(doc, leaf.InstanceLocation), "%s: %s", displayPointer(ptr), leaf.ErrorKind.LocalizedString(printer))
+			errs = append(errs, e)
+		}
+		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
+		return nil, errs
+	}
+	p := &Pack{File: file}
+	if err := json.Unmarshal(src, p); err != nil {
+		return nil, LoadErrors{errAt(0, "", "%v", err)}
+	}
+	var errs LoadErrors
+	seen := map[string]int{}
+	for i, r := range p.Rules {
+		base := "/rules/" + strconv.Itoa(i)
+		r.Pack, r.File = p.Name, file
+		r.Line, _ = lines.at(pos.near(base))
+		if j, dup := seen[r.ID]; dup {
+			errs = append(errs, errAt(pos.near(base+"/id"), r.ID, "duplicate rule id (first defined at rule %d of this pack)", j))
+			continue
+		}
+		seen[r.ID] = i
+		for _, pe := range compileRule(r) {
+			errs = append(errs, errAt(pos.near(base+pe.field), r.ID, "%s", pe.msg))
+		}
+	}
+	for i := range p.Disable {
+		l, _ := lines.at(pos.near("/disable/" + strconv.Itoa(i)))
+		p.disableLines = append(p.disableLines, l)
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return p, nil
+}
+
+type fieldError struct{ field, msg string }
+
+// compileRule prepares a rule for checking and reports what is wrong with
+// it, naming the JSON field (a pointer below the rule).
+func compileRule(r *Rule) []fieldError {
+	var errs []fieldError
+	fp := func(field, src string) *fhirpath.Expression {
+		if src == "" {
+			return nil
+		}
+		e, err := fhirpath.Compile(src)
+		if err != nil {
+			msg := err.Error()
+			var pe *fhirpath.ParseError
+			if errors.As(err, &pe) {
+				msg = fmt.Sprintf("bad FHIRPath at %d:%d: expected %s, found %s\n%s", pe.Line, pe.Column, pe.Expected, pe.Found, pe.Snippet())
+			}
+			errs = append(errs, fieldError{field, msg})
+		}
+		return e
+	}
+	r.ctxExpr = fp("/context", r.Context)
+	c := &r.Check
+	r.pathExpr = fp("/check/path", c.Path)
+	r.expr = fp("/check/expression", c.Expression)
+	c.max = -1
+	if c.Max != "" && c.Max != "*" {
+		c.max, _ = strconv.Atoi(c.Max)
+	}
+	switch c.Type {
+	case CheckCardinality:
+		if c.Min != nil && c.max >= 0 && *c.Min > c.max {
+			errs = append(errs, fieldError{"/check/max", fmt.Sprintf("max %d is below min %d", c.max, *c.Min)})
+		}
+	case CheckPattern:
+		re, err := regexp.Compile(`^(?:` + c.Regex + `)$`)
+		if err != nil {
+			errs = append(errs, fieldError{"/check/regex", "bad regular expression: " + err.Error()})
+		}
+		r.re = re
+	case CheckBuiltin:
+		b, ok := builtins[c.Name]
+		if !ok {
+			errs = append(errs, fieldError{"/check/name", fmt.Sprintf("unknown built-in check %q; known: %s", c.Name, strings.Join(BuiltinNames(), ", "))})
+			break
+		}
+		r.builtin = b
+		if b.parse != nil {
+			params, err := b.parse(c.Params)
+			if err != nil {
+				errs = append(errs, fieldError{"/check/params", fmt.Sprintf("parameters of %s: %v", c.Name, err)})
+			}
+			r.params = params
+		} else if len(c.Params) > 0 && string(c.Params) != "{}" {
+			errs = append(errs, fieldError{"/check/params", fmt.Sprintf("built-in check %s takes no parameters", c.Name)})
+		}
+		if b.needsPath && c.Path == "" {
+			errs = append(errs, fieldError{"/check", fmt.Sprintf("built-in check %s needs a path selecting the values to check", c.Name)})
+		}
+	}
+	return errs
+}
+
+// ruleAt returns the id of the rule an instance location falls in, if any.
+func ruleAt(doc any, loc []string) string {
+	if len(loc) < 2 || loc[0] != "rules" {
+		return ""
+	}
+	m, _ := doc.(map[string]any)
+	rules, _ := m["rules"].([]any)
+	i, err := strconv.Atoi(loc[1])
+	if err != nil || i < 0 || i >= len(rules) {
+		return ""
+	}
+	r, _ := rules[i].(map[string]any)
+	id, _ := r["id"].(string)
+	return id
+}
+
+// schemaLeaves returns the innermost causes of a validation error, which
+// name the actual problems.
+func schemaLeaves(ve *jsonschema.ValidationError) []*jsonschema.ValidationError {
+	if len(ve.Causes) == 0 {
+		return []*jsonschema.ValidationError{ve}
+	}
+	var out []*jsonschema.ValidationError
+	for _, c := range ve.Causes {
+		out = append(out, schemaLeaves(c)...)
+	}
+	return out
+}
+
+func pointer(loc []string) string {
+	var b strings.Builder
+	for _, s := range loc {
+		b.WriteByte('/')
+		b.WriteString(strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1"))
+	}
+	return b.String()
+}
+
+func displayPointer(p string) string {
+	if p == "" {
+		return "pack"
+	}
+	return p
+}
+
+// positions maps JSON pointers of a document to the byte offsets where
+// their values start.
+type positions map[string]int
+
+// near returns the offset of ptr, or of its closest ancestor present.
+func (p positions) near(ptr string) int {
+	for {
+		if off, ok := p[ptr]; ok {
+			return off
+		}
+		i := strings.LastIndexByte(ptr, '/')
+		if i < 0 {
+			return 0
+		}
+		ptr = ptr[:i]
+	}
+}
+
+// jsonPositions walks the tokens of a well-formed JSON document and
+// records where each value starts. encoding/json gives offsets only after
+// tokens, so the start is found by skipping separators from there.
+func jsonPositions(src []byte) positions {
+	pos := positions{}
+	dec := json.NewDecoder(bytes.NewReader(src))
+	dec.UseNumber()
+	start := func() int {
+		off := int(dec.InputOffset())
+		for off < len(src) && strings.IndexByte(" \t\r\n,:", src[off]) >= 0 {
+			off++
+		}
+		return off
+	}
+	var walk func(ptr string) bool
+	walk = func(ptr string) bool {
+		pos[ptr] = start()
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		switch tok {
+		case json.Delim('{'):
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return false
+				}
+				key, _ := kt.(string)
+				if !walk(ptr + "/" + strings.ReplaceAll(strings.ReplaceAll(key, "~", "~0"), "/", "~1")) {
+					return false
+				}
+			}
+			_, err = dec.Token()
+		case json.Delim('['):
+			for i := 0; dec.More(); i++ {
+				if !walk(ptr + "/" + strconv.Itoa(i)) {
+					return false
+				}
+			}
+			_, err = dec.Token()
+		}
+		return err == nil
+	}
+	walk("")
+	return pos
+}
+
+// lineIndex turns byte offsets into 1-based line and character columns.
+type lineIndex struct {
+	src    []byte
+	starts []int
+}
+
+func newLineIndex(src []byte) *lineIndex {
+	li := &lineIndex{src: src, starts: []int{0}}
+	for i, b := range src {
+		if b == '\n' {
+			li.starts = append(li.starts, i+1)
+		}
+	}
+	return li
+}
+
+func (li *lineIndex) at(off int) (line, col int) {
+	if off > len(li.src) {
+		off = len(li.src)
+	}
+	i := sort.Search(len(li.starts), func(i int) bool { return li.starts[i] > off }) - 1
+	return i + 1, len([]rune(string(li.src[li.starts[i]:off]))) + 1
+}
+
+// packFiles lists the .json files of paths: files as given, folders
+// walked in lexical order.
+func packFiles(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() && strings.HasSuffix(path, ".json") {
+				out = append(out, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+var (
+	defaultOnce sync.Once
+	defaultSet  *RuleSet
+	defaultErr  error
+)
+
+// Default returns the rule set of the packs embedded in nemsfhir (the NEMS
+// rules of spec/nems.md sections 4.2, 5, 6 and 7). It is compiled on first
+// use and shared: a RuleSet is immutable and safe for concurrent use.
+func Default() (*RuleSet, error) {
+	defaultOnce.Do(func() {
+		names, err := fs.Glob(embeddedPacks, "packs/*.json")
+		if err != nil {
+			defaultErr = err
+			return
+		}
+		sort.Strings(names)
+		var packs []*Pack
+		var errs LoadErrors
+		for _, n := range names {
+			src, err := embeddedPacks.ReadFile(n)
+			if err != nil {
+				defaultErr = err
+				return
+			}
+			p, err := ParsePack("profiles/"+n, src)
+			if err != nil {
+				var le LoadErrors
+				if errors.As(err, &le) {
+					errs = append(errs, le...)
+					continue
+				}
+				defaultErr = err
+				return
+			}
+			packs = append(packs, p)
+		}
+		if len(errs) > 0 {
+			defaultErr = errs
+			return
+		}
+		defaultSet, defaultErr = NewRuleSet(packs...)
+	})
+	return defaultSet, defaultErr
+}
+
+// LoadPacks returns the default rule set extended with the packs at paths
+// (pack files, or folders whose .json files are packs, read in lexical
+// order). A user pack may add rules, replace a rule of the same id (the
+// rule must say "override": true) and switch rules off with "disable".
+func LoadPacks(paths ...string) (*RuleSet, error) {
+	def, err := Default()
+	if err != nil {
+		return nil, err
+	}
+	files, err := packFiles(paths)
+	if err != nil {
+		return nil, fmt.Errorf("profiles: %w", err)
+	}
+	var packs []*Pack
+	var errs LoadErrors
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("profiles: %w", err)
+		}
+		p, err := ParsePack(f, src)
+		if err != nil {
+			var le LoadErrors
+			if errors.As(err, &le) {
+				errs = append(errs, le...)
+				continue
+			}
+			return nil, err
+		}
+		packs = append(packs, p)
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return def.With(packs...)
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/nemsfhir/nemsfhir/internal/criteria"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
@@ -51,7 +52,13 @@ func (k *check) body() {
 
 	res := k.c.v.Validate(k.in.String(), body)
 	k.resp.Result = res
-	for _, is := range res.Issues {
+	// A body NEMS cannot parse is refused as such, whatever else the
+	// parts it could read show: well-formedness issues go first.
+	issues := slices.Clone(res.Issues)
+	slices.SortStableFunc(issues, func(a, b validate.Issue) int {
+		return cmpBool(b.Spine == validate.SpineMessageNotWellFormed, a.Spine == validate.SpineMessageNotWellFormed)
+	})
+	for _, is := range issues {
 		f := Finding{Issue: is, Stage: StageBody, Status: k.in.success()}
 		if is.Severity.IsError() {
 			if f.Spine == "" {
@@ -212,4 +219,15 @@ func alreadyNamed(res *validate.Result, code validate.SpineCode, ev string) bool
 		}
 	}
 	return false
+}
+
+// cmpBool orders true before false when called as cmpBool(b, a).
+func cmpBool(x, y bool) int {
+	switch {
+	case x == y:
+		return 0
+	case x:
+		return 1
+	}
+	return -1
 }

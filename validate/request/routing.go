@@ -130,9 +130,16 @@ func (k *check) routing() {
 	}
 	allowed := got.allowed()
 	for _, m := range allowed {
-		if m == k.method {
-			return
+		if m != k.method {
+			continue
 		}
+		if m != k.in.Method() && got == want {
+			// A call NEMS serves, but another interaction than the one
+			// meant: the InteractionID and scope will not fit it.
+			k.add(StageRouting, validate.SeverityError, validate.SpineBadRequest, RuleMethod, 0,
+				fmt.Sprintf("%s %s is %s, not %s; %s is %s", m, path, otherAt(got, m), k.in, k.in, k.in.Method()))
+		}
+		return
 	}
 	msg := fmt.Sprintf("method %q is not served at %s; %s is %s", k.method, path, k.in, k.in.Method())
 	if strings.ToUpper(k.method) != k.method {
@@ -143,4 +150,14 @@ func (k *check) routing() {
 	}
 	k.add(StageRouting, validate.SeverityError, validate.SpineBadRequest, RuleMethod, http.StatusMethodNotAllowed, msg)
 	k.resp.Header.Set("Allow", strings.Join(allowed, ", "))
+}
+
+// otherAt names the interaction a method serves at an endpoint.
+func otherAt(e endpoint, method string) Interaction {
+	for _, in := range Interactions() {
+		if in.endpoint() == e && in.Method() == method {
+			return in
+		}
+	}
+	return 0
 }

@@ -251,7 +251,7 @@ func requestTable() []reqCase {
 	)
 	for ev, code := range publishCodes {
 		add(reqCase{name: "publish " + ev + " body with its InteractionID", in: Publish,
-			edit:   both(pubID(code), withBody("publish.xml", `<code value="vaccinations-1"/>`, `<code value="`+ev+`"/>`, "")),
+			edit: both(pubID(code), withBody("publish.xml", `<code value="vaccinations-1"/>`, `<code value="`+ev+`"/>`, "")),
 			// The body is a vaccination; the event rules may refuse it
 			// for another event type. Only the InteractionID is judged.
 			status: -1, absent: []string{RuleInteractionEvent, RuleInteractionID, RulePublishableEvent}})

@@ -14,10 +14,10 @@ import (
 type endpoint int
 
 const (
-	noEndpoint     endpoint = iota
-	publishPoint            // /STU3/Events/1/$process-message
-	subscriptions           // /STU3/Subscription
-	oneSubscription         // /STU3/Subscription/<id>
+	noEndpoint      endpoint = iota
+	publishPoint             // /STU3/Events/1/$process-message
+	subscriptions            // /STU3/Subscription
+	oneSubscription          // /STU3/Subscription/<id>
 )
 
 // allowed lists the methods NEMS serves at an endpoint (spec 1.4; there is

@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,13 +32,26 @@ import (
 func main() {
 	out := flag.String("out", "bench/out", "folder for the JSON files and the file lists")
 	rounds := flag.Int("rounds", 5, "timed rounds per operation; the median is reported")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed rounds to `FILE`")
 	minRound := flag.Duration("min-round", 300*time.Millisecond, "shortest round: small corpora are converted several times per round")
 	flag.Parse()
 	if flag.NArg() == 0 || *rounds < 1 {
 		fmt.Fprintln(os.Stderr, "usage: convbench [-out DIR] [-rounds N] FILE.xml...")
 		os.Exit(2)
 	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "convbench:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(*out, *rounds, *minRound, flag.Args()); err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "convbench:", err)
 		os.Exit(1)
 	}

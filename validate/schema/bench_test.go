@@ -50,3 +50,22 @@ func BenchmarkOfficialXSDNEMSExamples(b *testing.B) {
 		return nil
 	})
 }
+
+// What Compile costs, once per process.
+func BenchmarkCompileXSD(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		s, err := compileXSD()
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Free()
+	}
+}
+
+func BenchmarkCompileJSONSchema(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		if _, err := compileJSONSchema(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -32,24 +32,25 @@ var (
 // gets no loader, so a reference outside the schema fails compilation
 // instead of reaching the network.
 func jsonSchema() (*jsonschema.Schema, error) {
-	jsonOnce.Do(func() {
-		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemas.STU3JSONSchema()))
-		if err != nil {
-			jsonErr = fmt.Errorf("schema: reading the JSON Schema: %v", err)
-			return
-		}
-		c := jsonschema.NewCompiler()
-		c.UseLoader(noLoader{})
-		if err := c.AddResource(jsonSchemaURL, doc); err != nil {
-			jsonErr = fmt.Errorf("schema: compiling the JSON Schema: %v", err)
-			return
-		}
-		jsonComp, err = c.Compile(jsonSchemaURL)
-		if err != nil {
-			jsonErr = fmt.Errorf("schema: compiling the JSON Schema: %v", err)
-		}
-	})
+	jsonOnce.Do(func() { jsonComp, jsonErr = compileJSONSchema() })
 	return jsonComp, jsonErr
+}
+
+func compileJSONSchema() (*jsonschema.Schema, error) {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemas.STU3JSONSchema()))
+	if err != nil {
+		return nil, fmt.Errorf("schema: reading the JSON Schema: %v", err)
+	}
+	c := jsonschema.NewCompiler()
+	c.UseLoader(noLoader{})
+	if err := c.AddResource(jsonSchemaURL, doc); err != nil {
+		return nil, fmt.Errorf("schema: compiling the JSON Schema: %v", err)
+	}
+	s, err := c.Compile(jsonSchemaURL)
+	if err != nil {
+		return nil, fmt.Errorf("schema: compiling the JSON Schema: %v", err)
+	}
+	return s, nil
 }
 
 type noLoader struct{}
@@ -186,8 +187,11 @@ func defName(schemaURL string) string {
 }
 
 // isPrimitiveDef reports whether a definition is a primitive type's: the
-// only definitions named in lower case.
-func isPrimitiveDef(def string) bool { return def != "" && def[0] >= 'a' && def[0] <= 'z' }
+// only definitions named in lower case without a dot or colon ("code.x"
+// are bound codes, "list:x" arrays, "required:x" requirements).
+func isPrimitiveDef(def string) bool {
+	return def != "" && def[0] >= 'a' && def[0] <= 'z' && !strings.ContainsAny(def, ".:")
+}
 
 // choiceElement turns a choice's definition name back into the element's
 // ("Observation.effective-x" -> "Observation.effective[x]").

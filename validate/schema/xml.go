@@ -34,28 +34,28 @@ var (
 // the process, and libxml2 allows one schema to be used by many
 // validations at once.
 func xmlSchema() (*xsd.Schema, error) {
-	xsdOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "nemsfhir-xsd-")
-		if err != nil {
-			xsdErr = fmt.Errorf("schema: compiling the XSD: %v", err)
-			return
-		}
-		defer os.RemoveAll(dir)
-		main := filepath.Join(dir, "fhir.xsd")
-		if err := os.WriteFile(main, schemas.STU3XSD(), 0o600); err != nil {
-			xsdErr = fmt.Errorf("schema: compiling the XSD: %v", err)
-			return
-		}
-		if err := os.WriteFile(filepath.Join(dir, schemas.STU3XHTMLXSDName), schemas.STU3XHTMLXSD(), 0o600); err != nil {
-			xsdErr = fmt.Errorf("schema: compiling the XSD: %v", err)
-			return
-		}
-		xsdComp, err = xsd.ParseFromFile(main)
-		if err != nil {
-			xsdErr = fmt.Errorf("schema: compiling the XSD: %v", err)
-		}
-	})
+	xsdOnce.Do(func() { xsdComp, xsdErr = compileXSD() })
 	return xsdComp, xsdErr
+}
+
+func compileXSD() (*xsd.Schema, error) {
+	dir, err := os.MkdirTemp("", "nemsfhir-xsd-")
+	if err != nil {
+		return nil, fmt.Errorf("schema: compiling the XSD: %v", err)
+	}
+	defer os.RemoveAll(dir)
+	main := filepath.Join(dir, "fhir.xsd")
+	if err := os.WriteFile(main, schemas.STU3XSD(), 0o600); err != nil {
+		return nil, fmt.Errorf("schema: compiling the XSD: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, schemas.STU3XHTMLXSDName), schemas.STU3XHTMLXSD(), 0o600); err != nil {
+		return nil, fmt.Errorf("schema: compiling the XSD: %v", err)
+	}
+	s, err := xsd.ParseFromFile(main)
+	if err != nil {
+		return nil, fmt.Errorf("schema: compiling the XSD: %v", err)
+	}
+	return s, nil
 }
 
 // xmlParser reads payloads without touching the network; entities are

@@ -288,17 +288,13 @@ func (g *gen) object(t *schemas.Type, parent *schemas.Element, resourceType stri
 		if extensible {
 			sib := ref(elementDef)
 			if e.Repeats() {
-				sib = newObj().set("type", "array").set("minItems", 1).
-					set("items", newObj().set("anyOf", []any{newObj().set("type", "null"), ref(elementDef)}))
+				sib = ref(g.list(elementDef, true))
 			}
 			props.set("_"+e.Name, sib)
 		}
 		if e.Min > 0 {
 			if extensible {
-				allOf = append(allOf, newObj().set("anyOf", []any{
-					newObj().set("required", []string{e.Name}),
-					newObj().set("required", []string{"_" + e.Name}),
-				}))
+				allOf = append(allOf, ref(g.requiredPrimitive(e.Name)))
 			} else {
 				required = append(required, e.Name)
 			}
@@ -365,6 +361,9 @@ func (g *gen) valueSchema(t *schemas.Type, e *schemas.Element, code string, repe
 	if !repeats {
 		return item
 	}
+	if e.Min <= 1 && e.Max == schemas.Unbounded {
+		return ref(g.list(strings.TrimPrefix(item.get("$ref").(string), "#/$defs/"), nullable))
+	}
 	if nullable {
 		item = newObj().set("anyOf", []any{newObj().set("type", "null"), item})
 	}
@@ -373,6 +372,41 @@ func (g *gen) valueSchema(t *schemas.Type, e *schemas.Element, code string, repe
 		arr.set("maxItems", e.Max)
 	}
 	return arr.set("items", item)
+}
+
+// Shared definitions keep the schema small where the same construct recurs
+// on thousands of elements. That matters beyond file size: the compiler of
+// jsonschema/v6 looks up each subschema it queues in a list, so compiling
+// costs time quadratic in the number of subschemas.
+
+// list returns the definition of a non-empty array of def's values, in
+// which null may hold a place when nullable, defining it on first use.
+func (g *gen) list(def string, nullable bool) string {
+	name := "list:" + def
+	if g.defs.get(name) != nil {
+		return name
+	}
+	item := ref(def)
+	if nullable {
+		// In an array of primitives (and of their "_name" siblings), null
+		// holds the place of an entry present only in the other array.
+		item = newObj().set("anyOf", []any{newObj().set("type", "null"), item})
+	}
+	g.define(name, newObj().set("type", "array").set("minItems", 1).set("items", item))
+	return name
+}
+
+// requiredPrimitive returns the definition that requires a primitive
+// property, given by its value, its "_name" sibling or both.
+func (g *gen) requiredPrimitive(prop string) string {
+	name := "required:" + prop
+	if g.defs.get(name) == nil {
+		g.define(name, newObj().set("anyOf", []any{
+			newObj().set("required", []string{prop}),
+			newObj().set("required", []string{"_" + prop}),
+		}))
+	}
+	return name
 }
 
 // profiledType returns the constrained type a type reference names through

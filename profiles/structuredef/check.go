@@ -1,0 +1,862 @@
+package structuredef
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
+	"github.com/nemsfhir/nemsfhir/internal/tree"
+	"github.com/nemsfhir/nemsfhir/profiles"
+	"github.com/nemsfhir/nemsfhir/schemas"
+)
+
+// Spine codes and HTTP statuses of profile findings.
+const (
+	SpineInvalidResource         = "INVALID_RESOURCE"
+	SpineInvalidCodeValue        = "INVALID_CODE_VALUE"
+	SpineInvalidCodeSystem       = "INVALID_CODE_SYSTEM"
+	SpineInvalidIdentifierSystem = "INVALID_IDENTIFIER_SYSTEM"
+)
+
+// Rule kinds: the last part of a rule id "profile:<name>:<kind>".
+const (
+	KindCardinality = "cardinality"
+	KindFixed       = "fixed"
+	KindPattern     = "pattern"
+	KindBinding     = "binding"
+	KindType        = "type"
+	KindReference   = "reference"
+	KindSlice       = "slice"
+	KindConstraint  = "constraint"
+	KindContext     = "context"
+	KindMaxLength   = "maxLength"
+)
+
+// RuleUnknownProfile is the rule of the warning given for a profile URL
+// that no loaded definition has.
+const RuleUnknownProfile = "profile:unknown"
+
+// Check validates the resources in the tree rooted at root against the
+// profiles they claim in meta.profile (the root and every nested resource:
+// Bundle entries, contained resources, Parameters resources), and the root
+// also against extraProfiles. Every extension whose definition is loaded is
+// checked against it, whether or not a profile slices it. Profile URLs of
+// the STU3 base types are skipped: package validate covers them. Findings
+// are sorted by source position.
+func (r *Registry) Check(root *tree.Node, extraProfiles []string) []profiles.Finding {
+	if root == nil {
+		return nil
+	}
+	c := r.newChecker(root)
+	root.Walk(func(n *tree.Node) bool {
+		if !n.Resource {
+			return true
+		}
+		var claims []*tree.Node
+		if meta := n.Child("meta"); meta != nil {
+			claims = meta.ChildrenNamed("profile")
+		}
+		for _, pn := range claims {
+			if pn.HasValue {
+				c.claim(n, pn.Value, pn)
+			}
+		}
+		if n == root {
+			for _, u := range extraProfiles {
+				c.claim(n, u, nil)
+			}
+		}
+		return true
+	})
+	root.Walk(func(n *tree.Node) bool {
+		if n.Type == "Extension" {
+			if u := n.Child("url"); u != nil && u.HasValue {
+				if p := r.Profile(u.Value); p != nil && p.Type == "Extension" {
+					c.conform(n, p)
+					c.context(n, p)
+				}
+			}
+		}
+		return true
+	})
+	sort.SliceStable(c.out, func(i, j int) bool {
+		a, b := c.out[i], c.out[j]
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Column < b.Column
+	})
+	return c.out
+}
+
+// CheckProfile validates one resource node against one profile, without
+// looking at meta.profile or at extension definitions outside the profile.
+func (r *Registry) CheckProfile(n *tree.Node, p *Profile) []profiles.Finding {
+	root := n
+	for root.Parent != nil {
+		root = root.Parent
+	}
+	c := r.newChecker(root)
+	c.conform(n, p)
+	return c.out
+}
+
+type visitKey struct {
+	n *tree.Node
+	p *Profile
+}
+
+type checker struct {
+	reg     *Registry
+	res     *resolver
+	out     []profiles.Finding
+	visited map[visitKey]bool
+	// conformsMemo is shared with trial checkers: whether a resource
+	// conforms to a profile, for targetProfile and profile discriminators.
+	conformsMemo map[visitKey]bool
+	env          *fhirpath.Env
+}
+
+func (r *Registry) newChecker(root *tree.Node) *checker {
+	res := newResolver(root)
+	return &checker{
+		reg: r, res: res, visited: map[visitKey]bool{}, conformsMemo: map[visitKey]bool{},
+		env: &fhirpath.Env{Resolver: res, BaseType: r.baseType, MaxSteps: 200_000},
+	}
+}
+
+func (r *Registry) baseType(name string) string {
+	if t := r.model.Type(name); t != nil {
+		if t.Profile != "" {
+			return t.Profile
+		}
+		return t.Base
+	}
+	return ""
+}
+
+// isBaseType reports whether u is the canonical URL of an STU3 type.
+func (r *Registry) isBaseType(u string) bool {
+	u = canonical(u)
+	return strings.HasPrefix(u, coreBase) && r.model.Type(u[len(coreBase):]) != nil
+}
+
+func (c *checker) add(p *Profile, kind, sev, issueType string, n *tree.Node, path, msg string) *profiles.Finding {
+	f := profiles.Finding{
+		Rule: "profile:" + p.Name + ":" + kind, Severity: sev, IssueType: issueType,
+		SpineCode: SpineInvalidResource, HTTPStatus: 422, Message: msg,
+	}
+	f = f.At(n)
+	if path != "" {
+		f.Path = path
+	}
+	c.out = append(c.out, f)
+	return &c.out[len(c.out)-1]
+}
+
+// claim checks resource n against the profile at URL u, named in its
+// meta.profile (at node at) or by the caller (at nil).
+func (c *checker) claim(n *tree.Node, u string, at *tree.Node) {
+	if c.reg.isBaseType(u) {
+		return
+	}
+	p := c.reg.Profile(u)
+	if p == nil {
+		f := profiles.Finding{
+			Rule: RuleUnknownProfile, Severity: "warning", IssueType: "not-supported",
+			SpineCode: SpineInvalidResource, HTTPStatus: 422,
+			Message: "profile " + u + " is not loaded: the resource was not checked against it",
+		}
+		if at != nil {
+			f = f.At(at)
+		} else {
+			f = f.At(n)
+		}
+		c.out = append(c.out, f)
+		return
+	}
+	if p.Type != n.Type && p.Type != "Resource" && p.Type != "DomainResource" {
+		c.add(p, KindType, "error", "structure", n, "", "profile "+p.URL+" constrains "+p.Type+", not "+n.Type)
+		return
+	}
+	c.conform(n, p)
+}
+
+// conform checks node n against the root of profile p, once per pair.
+func (c *checker) conform(n *tree.Node, p *Profile) {
+	k := visitKey{n, p}
+	if c.visited[k] {
+		return
+	}
+	c.visited[k] = true
+	c.elem(n, p.root, p)
+}
+
+// conforms reports, without findings, whether n conforms to p (no errors).
+func (c *checker) conforms(n *tree.Node, p *Profile) bool {
+	k := visitKey{n, p}
+	if v, ok := c.conformsMemo[k]; ok {
+		return v
+	}
+	c.conformsMemo[k] = true // a reference cycle is presumed to conform
+	sub := &checker{reg: c.reg, res: c.res, visited: map[visitKey]bool{}, conformsMemo: c.conformsMemo, env: c.env}
+	sub.conform(n, p)
+	ok := true
+	for _, f := range sub.out {
+		if f.Severity == "error" || f.Severity == "fatal" {
+			ok = false
+			break
+		}
+	}
+	c.conformsMemo[k] = ok
+	return ok
+}
+
+// elem checks instance node n against element definition d of profile p.
+func (c *checker) elem(n *tree.Node, d *edef, p *Profile) {
+	c.types(n, d, p)
+	if d.fixed != nil && !matchValue(d.fixed.Value, n, true) {
+		f := c.add(p, KindFixed, "error", "value", n, "",
+			d.label()+" must be "+render(d.fixed)+" (fixed by "+p.Name+"), found "+describe(n))
+		f.SpineCode, f.HTTPStatus = valueSpineCode(n)
+	}
+	if d.pattern != nil && !matchValue(d.pattern.Value, n, false) {
+		f := c.add(p, KindPattern, "error", "value", n, "",
+			d.label()+" must match the pattern "+render(d.pattern)+" of "+p.Name+", found "+describe(n))
+		f.SpineCode, f.HTTPStatus = valueSpineCode(n)
+	}
+	if d.maxLength > 0 && n.HasValue && utf8.RuneCountInString(n.Value) > d.maxLength {
+		c.add(p, KindMaxLength, "error", "value", n, "",
+			d.label()+" is limited to "+strconv.Itoa(d.maxLength)+" characters by "+p.Name+", found "+strconv.Itoa(utf8.RuneCountInString(n.Value)))
+	}
+	c.binding(n, d, p)
+	c.constraints(n, d, p)
+	c.children(n, d, p)
+}
+
+// valueSpineCode picks the Spine code for a wrong fixed or pattern value:
+// identifier and coding systems have codes of their own.
+func valueSpineCode(n *tree.Node) (string, int) {
+	parent := ""
+	if n.Parent != nil {
+		parent = n.Parent.Type
+	}
+	switch {
+	case n.Type == "Identifier" || n.Name == "system" && parent == "Identifier":
+		return SpineInvalidIdentifierSystem, 400
+	case n.Name == "system" && parent == "Coding":
+		return SpineInvalidCodeSystem, 400
+	case n.Name == "code" && parent == "Coding", n.Type == "Coding", n.Type == "CodeableConcept":
+		return SpineInvalidCodeValue, 400
+	}
+	return SpineInvalidResource, 422
+}
+
+func (c *checker) children(n *tree.Node, d *edef, p *Profile) {
+	if len(d.children) == 0 {
+		return
+	}
+	groups := make(map[*edef][]*tree.Node, len(d.children))
+	for _, ch := range n.Children {
+		cd := d.byName[ch.Name]
+		if cd == nil && ch.Elem != nil {
+			cd = d.byName[ch.Elem.Name]
+		}
+		if cd != nil {
+			groups[cd] = append(groups[cd], ch)
+			continue
+		}
+		if ch.Elem != nil && ch.Elem.IsChoice() && d.renamed[ch.Elem.Name] != nil {
+			c.add(p, KindType, "error", "structure", ch, "",
+				d.label()+"."+ch.Name+" is not allowed by "+p.Name+": "+ch.Elem.Name+" may only be "+strings.Join(d.renamed[ch.Elem.Name], " or "))
+		}
+	}
+	for _, cd := range d.children {
+		c.group(n, groups[cd], cd, p)
+	}
+}
+
+func missingPath(parent *tree.Node, d *edef) string {
+	return parent.Path() + "." + d.displayName()
+}
+
+// group checks the instance nodes that element definition cd stands for
+// under parent: their number, their slices, then each of them.
+func (c *checker) group(parent *tree.Node, nodes []*tree.Node, cd *edef, p *Profile) {
+	switch {
+	case cd.max == 0 && len(nodes) > 0:
+		for _, nd := range nodes {
+			c.add(p, KindCardinality, "error", "structure", nd, "",
+				cd.label()+" is not allowed by "+p.Name+" (max 0)")
+		}
+		return
+	case len(nodes) < cd.min && cd.narrowedMin():
+		msg := cd.label() + " is required by " + p.Name + " (min " + strconv.Itoa(cd.min) + ") but "
+		if len(nodes) == 0 {
+			msg += "is absent"
+		} else {
+			msg += "occurs " + strconv.Itoa(len(nodes)) + " times"
+		}
+		c.add(p, KindCardinality, "error", "required", parent, missingPath(parent, cd), msg)
+	case cd.max != schemas.Unbounded && len(nodes) > cd.max && cd.narrowedMax():
+		c.add(p, KindCardinality, "error", "structure", nodes[cd.max], "",
+			cd.label()+" may occur at most "+strconv.Itoa(cd.max)+" times under "+p.Name+", found "+strconv.Itoa(len(nodes)))
+	}
+	if len(cd.slices) > 0 {
+		c.slices(parent, nodes, cd, p)
+		return
+	}
+	for _, nd := range nodes {
+		c.elem(nd, cd, p)
+	}
+}
+
+type discriminator struct{ typ, path string }
+
+func (cd *edef) discriminators() []discriminator {
+	var out []discriminator
+	if cd.slicing != nil {
+		for _, d := range cd.slicing.Discriminator {
+			out = append(out, discriminator{d.Type, d.Path})
+		}
+	}
+	if len(out) == 0 && (cd.name == "extension" || cd.name == "modifierExtension") {
+		out = []discriminator{{"value", "url"}} // extensions are always sliced by url
+	}
+	if len(out) == 0 && strings.HasSuffix(cd.name, "[x]") {
+		out = []discriminator{{"type", "$this"}} // a choice is sliced by type
+	}
+	return out
+}
+
+func (c *checker) slices(parent *tree.Node, nodes []*tree.Node, cd *edef, p *Profile) {
+	discs := cd.discriminators()
+	assigned := make([]int, len(nodes))
+	for i, nd := range nodes {
+		assigned[i] = -1
+		for si, s := range cd.slices {
+			if c.inSlice(nd, s, discs) {
+				assigned[i] = si
+				break
+			}
+		}
+	}
+	counts := make([]int, len(cd.slices))
+	for _, a := range assigned {
+		if a >= 0 {
+			counts[a]++
+		}
+	}
+	for si, s := range cd.slices {
+		switch {
+		case counts[si] < s.min:
+			c.add(p, KindSlice, "error", "required", parent, missingPath(parent, cd),
+				"slice "+s.label()+" of "+p.Name+" needs at least "+strconv.Itoa(s.min)+" "+cd.displayName()+
+					" matching "+sliceWhat(s, discs)+", found "+strconv.Itoa(counts[si]))
+		case s.max != schemas.Unbounded && counts[si] > s.max:
+			seen := 0
+			for i, a := range assigned {
+				if a == si {
+					seen++
+					if seen == s.max+1 {
+						c.add(p, KindSlice, "error", "structure", nodes[i], "",
+							"slice "+s.label()+" of "+p.Name+" allows at most "+strconv.Itoa(s.max)+", found "+strconv.Itoa(counts[si]))
+					}
+				}
+			}
+		}
+	}
+	rules := "open"
+	ordered := false
+	if cd.slicing != nil {
+		if cd.slicing.Rules != "" {
+			rules = cd.slicing.Rules
+		}
+		ordered = cd.slicing.Ordered
+	}
+	last := -1
+	seenOpen := false
+	for i, nd := range nodes {
+		a := assigned[i]
+		switch {
+		case a < 0 && rules == "closed":
+			c.add(p, KindSlice, "error", "structure", nd, "",
+				cd.label()+" is sliced closed by "+p.Name+" and this one matches no slice ("+sliceList(cd, discs)+")")
+		case a < 0:
+			seenOpen = true
+		case rules == "openAtEnd" && seenOpen:
+			c.add(p, KindSlice, "error", "structure", nd, "",
+				cd.label()+": slice "+cd.slices[a].sliceName+" comes after an unsliced entry; "+p.Name+" puts other entries at the end")
+		}
+		if ordered && a >= 0 {
+			if a < last {
+				c.add(p, KindSlice, "error", "structure", nd, "",
+					cd.label()+": slice "+cd.slices[a].sliceName+" is out of the order "+p.Name+" requires")
+			}
+			last = a
+		}
+	}
+	for i, nd := range nodes {
+		if a := assigned[i]; a >= 0 {
+			c.elem(nd, cd.slices[a], p)
+		} else {
+			c.elem(nd, cd, p)
+		}
+	}
+}
+
+// sliceWhat describes what places an entry in slice s, for messages.
+func sliceWhat(s *edef, discs []discriminator) string {
+	var parts []string
+	for _, d := range discs {
+		if v, _, ok := sliceValue(s, d.path); ok && (d.typ == "value" || d.typ == "pattern") {
+			parts = append(parts, d.path+" = "+render(v))
+		}
+	}
+	if len(parts) == 0 {
+		return "its definition"
+	}
+	return strings.Join(parts, " and ")
+}
+
+func sliceList(cd *edef, discs []discriminator) string {
+	var parts []string
+	for _, s := range cd.slices {
+		parts = append(parts, s.sliceName+": "+sliceWhat(s, discs))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// sliceElem finds the element definition at a discriminator path within
+// slice s, following into the profile of a type when the snapshot does not
+// list the children.
+func sliceElem(s *edef, path string) *edef {
+	if path == "" || path == "$this" {
+		return s
+	}
+	cur := s
+	for _, seg := range strings.Split(strings.TrimPrefix(path, "$this."), ".") {
+		next := cur.byName[seg]
+		if next == nil {
+			next = cur.byName[seg+"[x]"]
+		}
+		if next == nil {
+			return nil
+		}
+		cur = next
+	}
+	return cur
+}
+
+// sliceValue returns the fixed or pattern value that slice s requires at
+// path, and whether it is fixed (exact). An extension slice without a fixed
+// url takes its url from the extension definition it names.
+func sliceValue(s *edef, path string) (*fhirValue, bool, bool) {
+	if el := sliceElem(s, path); el != nil {
+		if el.fixed != nil {
+			return el.fixed, true, true
+		}
+		if el.pattern != nil {
+			return el.pattern, false, true
+		}
+	}
+	if path == "url" {
+		for _, t := range s.types {
+			if t.Code == "Extension" && len(t.Profile) == 1 {
+				return &fhirValue{Type: "Uri", Value: canonical(t.Profile[0])}, true, true
+			}
+		}
+	}
+	return nil, false, false
+}
+
+// inSlice reports whether instance node nd belongs to slice s. A slice
+// whose discriminator values cannot be worked out matches nothing.
+func (c *checker) inSlice(nd *tree.Node, s *edef, discs []discriminator) bool {
+	if len(discs) == 0 {
+		return false
+	}
+	for _, d := range discs {
+		got, ok := nodesAt(nd, d.path)
+		if !ok {
+			return false
+		}
+		switch d.typ {
+		case "value", "pattern":
+			want, exact, ok := sliceValue(s, d.path)
+			if !ok {
+				return false
+			}
+			hit := false
+			for _, g := range got {
+				if matchValue(want.Value, g, exact && d.typ == "value") {
+					hit = true
+					break
+				}
+			}
+			if !hit {
+				return false
+			}
+		case "exists":
+			el := sliceElem(s, d.path)
+			if el == nil {
+				return false
+			}
+			if el.max == 0 && len(got) > 0 || el.min > 0 && len(got) == 0 {
+				return false
+			}
+		case "type":
+			el := sliceElem(s, d.path)
+			if el == nil || len(el.types) == 0 {
+				return false
+			}
+			hit := false
+			for _, g := range got {
+				for _, t := range el.types {
+					if t.Code == g.Type {
+						hit = true
+					}
+				}
+			}
+			if !hit {
+				return false
+			}
+		case "profile":
+			el := sliceElem(s, d.path)
+			if el == nil {
+				return false
+			}
+			hit := false
+			for _, g := range got {
+				for _, t := range el.types {
+					for _, u := range t.Profile {
+						if pp := c.reg.Profile(u); pp != nil && c.conforms(g, pp) {
+							hit = true
+						}
+					}
+				}
+			}
+			if !hit {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// types checks the type restrictions of d: the instance type of choice
+// elements and nested resources, profiles on types, and target profiles
+// of references that resolve within the payload.
+func (c *checker) types(n *tree.Node, d *edef, p *Profile) {
+	if len(d.types) == 0 || d == p.root {
+		return
+	}
+	var allowed []string
+	matched := false
+	for _, t := range d.types {
+		allowed = append(allowed, t.Code)
+		if t.Code == n.Type || n.Resource && (t.Code == "Resource" || t.Code == "DomainResource") {
+			matched = true
+		}
+	}
+	restricted := n.Elem != nil && n.Elem.IsChoice() || n.Resource && n.Parent != nil
+	if restricted && !matched {
+		c.add(p, KindType, "error", "structure", n, "",
+			d.label()+" has type "+n.Type+"; "+p.Name+" allows only "+strings.Join(dedupe(allowed), ", "))
+		return
+	}
+	// Profiles on the type: the node must conform to one of them.
+	var profs []*Profile
+	var names []string
+	for _, t := range d.types {
+		if t.Code != n.Type && !(n.Resource && (t.Code == "Resource" || t.Code == "DomainResource")) {
+			continue
+		}
+		for _, u := range t.Profile {
+			if c.reg.isBaseType(u) {
+				continue
+			}
+			if pp := c.reg.Profile(u); pp != nil {
+				profs = append(profs, pp)
+				names = append(names, pp.URL)
+			}
+		}
+	}
+	switch {
+	case len(profs) == 1:
+		c.conform(n, profs[0])
+	case len(profs) > 1:
+		ok := false
+		for _, pp := range profs {
+			if c.conforms(n, pp) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			c.add(p, KindType, "error", "structure", n, "",
+				d.label()+" conforms to none of the profiles "+p.Name+" allows: "+strings.Join(names, ", "))
+		}
+	}
+	if n.Type == "Reference" {
+		c.reference(n, d, p)
+	}
+}
+
+func dedupe(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (c *checker) reference(n *tree.Node, d *edef, p *Profile) {
+	var targets []string
+	for _, t := range d.types {
+		if t.Code == "Reference" {
+			targets = append(targets, t.TargetProfile...)
+		}
+	}
+	ref := n.Child("reference")
+	if len(targets) == 0 || ref == nil || !ref.HasValue {
+		return
+	}
+	tgt := c.res.target(ref.Value, n)
+	if tgt == nil {
+		return // outside the payload: nothing to judge
+	}
+	for _, u := range targets {
+		if c.reg.isBaseType(u) {
+			typ := canonical(u)[len(coreBase):]
+			if typ == tgt.Type || typ == "Resource" || typ == "DomainResource" {
+				return
+			}
+			continue
+		}
+		tp := c.reg.Profile(u)
+		if tp == nil {
+			return // an unknown profile cannot be judged
+		}
+		if tp.Type != tgt.Type && tp.Type != "Resource" {
+			continue
+		}
+		// A target that claims the profile (or one derived from it) is
+		// judged on its own; its faults are not repeated at each reference.
+		if c.claims(tgt, tp) || c.conforms(tgt, tp) {
+			return
+		}
+	}
+	c.add(p, KindReference, "error", "structure", ref, "",
+		d.label()+" refers to "+tgt.Type+" "+tgt.Path()+", which is not one of the targets "+p.Name+" allows: "+strings.Join(dedupe(targets), ", "))
+}
+
+// binding checks coded values against the value set the profile binds,
+// when the loaded packages (or the STU3 model) can expand it. Bindings the
+// base definition already requires are left to package validate.
+func (c *checker) binding(n *tree.Node, d *edef, p *Profile) {
+	b := d.binding
+	if b == nil || b.Strength != "required" && b.Strength != "extensible" {
+		return
+	}
+	u := canonical(b.url())
+	if u == "" {
+		return
+	}
+	if n.Elem != nil && n.Elem.Binding != nil && b.Strength == "required" &&
+		n.Elem.Binding.Strength == "required" && canonical(n.Elem.Binding.ValueSet) == u {
+		return
+	}
+	type coding struct{ system, code string }
+	var codes []coding
+	switch n.Type {
+	case "code", "string", "uri":
+		if n.HasValue {
+			codes = append(codes, coding{"", n.Value})
+		}
+	case "Coding":
+		codes = append(codes, codingOf(n))
+	case "CodeableConcept":
+		for _, cd := range n.ChildrenNamed("coding") {
+			codes = append(codes, codingOf(cd))
+		}
+	default:
+		return
+	}
+	if len(codes) == 0 {
+		return
+	}
+	x := c.reg.expand(u)
+	if !x.found {
+		return
+	}
+	otherSystem := true
+	for _, cd := range codes {
+		if cd.code == "" {
+			continue
+		}
+		if cd.system == "" && x.byCode[cd.code] || x.codes[schemas.Code{System: cd.system, Code: cd.code}] {
+			return
+		}
+		if cd.system == "" || x.systems[cd.system] {
+			otherSystem = false
+		}
+	}
+	wrongSystem := otherSystem && x.systemsKnown && len(x.systems) > 0
+	if !x.complete && !wrongSystem {
+		return // not every member is known: cannot say it is wrong
+	}
+	sev := "error"
+	if b.Strength == "extensible" {
+		sev = "warning"
+	}
+	var shown []string
+	for _, cd := range codes {
+		if cd.system != "" {
+			shown = append(shown, cd.system+"|"+cd.code)
+		} else {
+			shown = append(shown, cd.code)
+		}
+	}
+	msg := d.label() + " value " + strings.Join(shown, ", ") + " is not in the value set " + u +
+		" (" + b.Strength + " binding of " + p.Name + ")"
+	f := c.add(p, KindBinding, sev, "code-invalid", n, "", msg)
+	f.SpineCode, f.HTTPStatus = SpineInvalidCodeValue, 400
+	if wrongSystem {
+		f.SpineCode = SpineInvalidCodeSystem
+	}
+}
+
+func codingOf(n *tree.Node) (out struct{ system, code string }) {
+	if s := n.Child("system"); s != nil {
+		out.system = s.Value
+	}
+	if cd := n.Child("code"); cd != nil {
+		out.code = cd.Value
+	}
+	return out
+}
+
+// constraints evaluates the profile's own FHIRPath constraints on n.
+func (c *checker) constraints(n *tree.Node, d *edef, p *Profile) {
+	if len(d.constraints) == 0 {
+		return
+	}
+	res := n
+	for res != nil && !(res.Resource && res.Name != "contained") {
+		res = res.Parent
+	}
+	if res == nil {
+		res = n
+	}
+	for _, cc := range d.constraints {
+		if cc.expr == nil {
+			continue
+		}
+		env := *c.env
+		env.Resource = fpNode{res}
+		r, err := cc.expr.Evaluate(context.Background(), fpNode{n}, &env)
+		if err != nil || len(r.Unsupported) > 0 {
+			continue // cannot be judged faithfully
+		}
+		if r.Truth() == fhirpath.False {
+			sev := "error"
+			if cc.Severity == "warning" {
+				sev = "warning"
+			}
+			f := c.add(p, KindConstraint, sev, "invariant", n, "",
+				"constraint "+cc.Key+" of "+p.Name+" failed: "+cc.Human+" ("+cc.Expression+")")
+			f.Rule += ":" + cc.Key
+		}
+	}
+}
+
+// context checks that extension n is used where its definition allows.
+func (c *checker) context(n *tree.Node, p *Profile) {
+	if len(p.Context) == 0 || n.Parent == nil {
+		return
+	}
+	parent := n.Parent
+	for _, ctx := range p.Context {
+		if c.contextMatches(parent, ctx) {
+			return
+		}
+	}
+	where := parent.Type
+	if parent.Elem != nil && parent.Elem.Path != parent.Type {
+		where = parent.Elem.Path + " (" + parent.Type + ")"
+	}
+	c.add(p, KindContext, "error", "structure", n, "",
+		"extension "+p.URL+" is used on "+where+"; its definition allows it on "+strings.Join(p.Context, ", "))
+}
+
+func (c *checker) contextMatches(parent *tree.Node, ctx string) bool {
+	switch ctx {
+	case "*", "Element", "Base":
+		return true
+	case "Resource", "DomainResource":
+		return parent.Resource
+	}
+	if ctx == parent.Type || parent.Elem != nil && parent.Elem.Path == ctx {
+		return true
+	}
+	for t := c.reg.baseType(parent.Type); t != ""; t = c.reg.baseType(t) {
+		if t == ctx {
+			return true
+		}
+	}
+	if parent.Type == "Extension" {
+		if u := parent.Child("url"); u != nil && canonical(u.Value) == canonical(ctx) {
+			return true
+		}
+	}
+	// A path through the resource: "Patient.telecom", "Patient.name.given".
+	return instancePath(parent) == ctx
+}
+
+// instancePath is the path of n from its resource without indexes, with
+// choice elements under their definition name ("Observation.value[x]").
+func instancePath(n *tree.Node) string {
+	var segs []string
+	for p := n; p != nil; p = p.Parent {
+		if p.Resource {
+			segs = append(segs, p.Type)
+			break
+		}
+		name := p.Name
+		if p.Elem != nil && p.Elem.IsChoice() {
+			name = p.Elem.Name
+		}
+		segs = append(segs, name)
+	}
+	for i, j := 0, len(segs)-1; i < j; i, j = i+1, j-1 {
+		segs[i], segs[j] = segs[j], segs[i]
+	}
+	return strings.Join(segs, ".")
+}
+
+// claims reports whether resource n names profile p, or a profile derived
+// from p, in its meta.profile.
+func (c *checker) claims(n *tree.Node, p *Profile) bool {
+	meta := n.Child("meta")
+	if meta == nil {
+		return false
+	}
+	for _, pn := range meta.ChildrenNamed("profile") {
+		for q, hops := c.reg.Profile(pn.Value), 0; q != nil && hops < 20; q, hops = c.reg.Profile(q.BaseDefinition), hops+1 {
+			if q == p {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -82,14 +82,23 @@ func TestJSONSchemaShape(t *testing.T) {
 	if len(sub.AllOf) == 0 || sub.Properties["_type"] == nil || sub.Properties["type"] == nil {
 		t.Errorf("Subscription.channel: type not required with its sibling: %s", doc.Defs["Subscription.channel"])
 	}
-	var entry struct {
+	var bundle struct {
 		Properties map[string]map[string]any `json:"properties"`
 	}
-	if err := json.Unmarshal(doc.Defs["Bundle"], &entry); err != nil {
+	if err := json.Unmarshal(doc.Defs["Bundle"], &bundle); err != nil {
 		t.Fatal(err)
 	}
-	if e := entry.Properties["entry"]; e["type"] != "array" || e["minItems"] != float64(1) {
-		t.Errorf("Bundle.entry = %v, want a non-empty array", e)
+	// Bundle.entry (0..*) is a shared array definition of Bundle.entry.
+	e := bundle.Properties["entry"]
+	if e["$ref"] != "#/$defs/list:Bundle.entry" {
+		t.Fatalf("Bundle.entry = %v", e)
+	}
+	var list map[string]any
+	if err := json.Unmarshal(doc.Defs["list:Bundle.entry"], &list); err != nil {
+		t.Fatal(err)
+	}
+	if list["type"] != "array" || list["minItems"] != float64(1) {
+		t.Errorf("list:Bundle.entry = %v, want a non-empty array", list)
 	}
 }
 

@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/nemsfhir/nemsfhir/validate"
+	"github.com/nemsfhir/nemsfhir/validate/request"
+)
+
+func init() {
+	register(&command{
+		name:    "request",
+		summary: "check a whole NEMS API request (headers, JWT, media types, body) and print NEMS's answer",
+		run:     runRequest,
+	})
+}
+
+func runRequest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := pflag.NewFlagSet("request", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	interaction := fs.String("interaction", "", "publish, subscription-create, subscription-read or subscription-delete (required)")
+	headers := fs.StringArrayP("header", "H", nil, "request header 'Name: value' (repeatable)")
+	jwt := fs.String("jwt", "", "JWT sent as 'Authorization: Bearer TOKEN'")
+	jwtFile := fs.String("jwt-file", "", "file holding the JWT")
+	jwtKey := fs.String("jwt-key", "", "verify the JWT signature with this key: a PEM RSA public key or certificate (RS256), else the file's bytes as an HS256 secret; without it signatures are not checked")
+	now := fs.String("now", "", "judge the JWT at this time (RFC 3339) instead of the clock")
+	ignoreTime := fs.Bool("ignore-time", false, "skip the JWT expiry and issued-at checks")
+	audience := fs.String("audience", "", "endpoint the JWT aud claim must name")
+	toASID := fs.String("to-asid", "", "ASID of NEMS in the target environment: toASID must equal it")
+	path := fs.String("path", "", "request target: path and query, or absolute URL (default: the interaction's path; required for read and delete)")
+	method := fs.String("method", "", "HTTP method (default: the interaction's)")
+	maxSize := fs.Int64("max-size", validate.DefaultMaxSize, "largest body accepted, in bytes (NEMS refuses bodies over 3 MB); negative for no limit")
+	defaults := fs.Bool("defaults", false, "fill fromASID, toASID, InteractionID and Content-Type when not given (see --help)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, `Usage: nemsfhir request --interaction NAME [flags] [BODY-FILE|-]
+
+Checks one NEMS API request as NEMS would receive it — method and path,
+the fromASID, toASID and InteractionID headers, the Authorization JWT,
+Content-Type, Accept and _format, the body size, and the body itself — and
+prints the status line NEMS would answer, the response headers that follow,
+and the OperationOutcome (Spine shape, in the negotiated media type: XML
+unless Accept, _format or a JSON Content-Type ask for JSON). Every problem
+is reported, not only the one that decides the status.
+
+Missing headers are reported, not invented. --defaults fills, only where
+absent: fromASID (the ASID of the JWT's requesting_system, else %s),
+toASID (--to-asid, else the placeholder %s), InteractionID (for publish,
+from the body's MessageHeader event code) and Content-Type (from the body's
+syntax). JWT signatures are checked only with --jwt-key.
+
+Examples:
+  nemsfhir request --interaction publish --defaults --jwt-file token.txt message.xml
+  nemsfhir request --interaction subscription-read -H 'fromASID: 200000000205' \
+      -H 'toASID: 928942012545' -H 'Accept: application/fhir+json' --jwt "$JWT" \
+      -H 'InteractionID: urn:nhs:names:services:clinicals-sync:SubscriptionsApiGet' \
+      --path /STU3/Subscription/ea0a485187204b49b978bdcf7102388c
+
+Exit status: 0 when NEMS would accept the request (2xx), 1 when it would
+refuse it, 2 on a usage error or an unreadable file.
+
+Flags:
+`, request.DefaultFromASID, request.DefaultToASID)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == pflag.ErrHelp {
+			return exitOK
+		}
+		return exitUsage
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "nemsfhir request: "+format+"\n", a...)
+		return exitUsage
+	}
+	if *interaction == "" {
+		return fail("--interaction is required (publish, subscription-create, subscription-read, subscription-delete)")
+	}
+	in, err := request.ParseInteraction(*interaction)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if fs.NArg() > 1 {
+		return fail("give at most one BODY-FILE (or - for standard input)")
+	}
+	if *path == "" && (in == request.SubscriptionRead || in == request.SubscriptionDelete) {
+		return fail("%s needs --path %s/<logical id>", in, request.PathSubscription)
+	}
+
+	req := &request.Request{Interaction: in, Method: *method, Target: *path, Header: http.Header{}}
+	for _, h := range *headers {
+		name, value, ok := strings.Cut(h, ":")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" || strings.ContainsAny(name, " \t") {
+			return fail("header %q is not of the form 'Name: value'", h)
+		}
+		req.Header.Add(name, strings.TrimSpace(value))
+	}
+	if *jwt != "" && *jwtFile != "" {
+		return fail("give --jwt or --jwt-file, not both")
+	}
+	token := *jwt
+	if *jwtFile != "" {
+		b, err := os.ReadFile(*jwtFile)
+		if err != nil {
+			return fail("%v", err)
+		}
+		token = strings.TrimSpace(string(b))
+	}
+	if token != "" {
+		for k := range req.Header {
+			if strings.EqualFold(k, request.HeaderAuthorization) {
+				return fail("give the JWT with --jwt/--jwt-file or an Authorization header, not both")
+			}
+		}
+		req.Header.Set(request.HeaderAuthorization, "Bearer "+token)
+	}
+	if fs.NArg() == 1 {
+		var b []byte
+		if fs.Arg(0) == "-" {
+			b, err = io.ReadAll(stdin)
+		} else {
+			b, err = os.ReadFile(fs.Arg(0))
+		}
+		if err != nil {
+			return fail("%v", err)
+		}
+		req.Body = b
+	}
+	if *defaults {
+		request.FillDefaults(req, *toASID)
+	}
+
+	if *maxSize == 0 {
+		// The library reads 0 as "the default"; refuse it rather than
+		// guess what was meant.
+		return fail("--max-size must be positive, or negative for no limit")
+	}
+	opts := request.Options{MaxSize: *maxSize, Audience: *audience, ToASID: *toASID, IgnoreTime: *ignoreTime}
+	if *now != "" {
+		t, err := time.Parse(time.RFC3339, *now)
+		if err != nil {
+			return fail("--now %q: expected an RFC 3339 time such as 2025-03-01T10:00:00Z", *now)
+		}
+		opts.Now = func() time.Time { return t }
+	}
+	if *jwtKey != "" {
+		key, err := readJWTKey(*jwtKey)
+		if err != nil {
+			return fail("--jwt-key: %v", err)
+		}
+		opts.Key = key
+	}
+	c, err := request.New(opts)
+	if err != nil {
+		return fail("%v", err)
+	}
+	resp := c.Check(req)
+
+	var out bytes.Buffer
+	out.WriteString(resp.StatusLine() + "\n")
+	for _, name := range []string{"Content-Type", "Allow"} {
+		if v := resp.Header.Get(name); v != "" {
+			fmt.Fprintf(&out, "%s: %s\n", name, v)
+		}
+	}
+	if body := resp.Body(); body != nil {
+		out.WriteString("\n")
+		out.Write(body)
+	}
+	stdout.Write(out.Bytes())
+	if resp.Accepted() {
+		return exitOK
+	}
+	return exitInvalid
+}
+
+// readJWTKey reads a verification key: an RSA public key or certificate in
+// PEM, or else the raw bytes of an HMAC secret (one trailing newline, which
+// editors add, is dropped).
+func readJWTKey(file string) (any, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	if blk, _ := pem.Decode(b); blk != nil {
+		switch blk.Type {
+		case "CERTIFICATE":
+			cert, err := x509.ParseCertificate(blk.Bytes)
+			if err != nil {
+				return nil, err
+			}
+			return cert.PublicKey, nil
+		case "PUBLIC KEY":
+			return x509.ParsePKIXPublicKey(blk.Bytes)
+		case "RSA PUBLIC KEY":
+			return x509.ParsePKCS1PublicKey(blk.Bytes)
+		}
+		return nil, fmt.Errorf("PEM block %q is not a public key or certificate", blk.Type)
+	}
+	b = bytes.TrimSuffix(b, []byte("\n"))
+	if len(b) == 0 {
+		return nil, fmt.Errorf("%s is empty", file)
+	}
+	return b, nil
+}

@@ -18,7 +18,7 @@ func testJWT(scope string) string {
 	p, _ := json.Marshal(map[string]any{
 		"iss": "https://cas.nhs.uk", "aud": "https://clinicals.spineservices.nhs.uk",
 		"sub": "https://fhir.nhs.uk/Id/accredited-system|200000000205",
-		"exp": 1740823500, "iat": 1740823140,
+		"exp": 1740823440, "iat": 1740823140, // five minutes, as Spine Core says
 		"reason_for_request":      "directcare",
 		"scope":                   scope,
 		"requesting_system":       "https://fhir.nhs.uk/Id/accredited-system|200000000205",
@@ -62,7 +62,7 @@ func TestRequestCommand(t *testing.T) {
 		{name: "publish expired token", args: []string{"--interaction", "publish", "--defaults", "--jwt-file", tokFile, "--now=2025-03-02T10:00:00Z", publish},
 			code: exitInvalid, want: []string{"HTTP/1.1 400 Bad Request", "jwt:exp"}},
 		{name: "publish expired token, time ignored", args: []string{"--interaction", "publish", "--defaults", "--jwt-file", tokFile, "--ignore-time", publish},
-			code: exitOK, want: []string{"HTTP/1.1 202 Accepted"}},
+			code: exitOK, want: []string{"HTTP/1.1 202 Accepted\n"}},
 		{name: "create JSON from stdin answers in JSON", stdin: strings.Replace(string(subBody), `"meta"`, `"id": "abc", "meta"`, 1),
 			args: []string{"--interaction", "subscription-create", "--defaults", "--jwt", testJWT("patient/Subscription.write"), now, "-"},
 			code: exitInvalid, want: []string{"HTTP/1.1 405 Method Not Allowed", "Content-Type: application/fhir+json;charset=utf-8", `"resourceType": "OperationOutcome"`, "MSG_RESOURCE_ID_FAIL"}},
@@ -89,6 +89,9 @@ func TestRequestCommand(t *testing.T) {
 			code, out, errOut := runCLIStdin(tc.stdin, append([]string{"request"}, tc.args...)...)
 			if code != tc.code {
 				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, out, errOut)
+			}
+			if tc.code == exitOK && len(tc.want) == 1 && out != tc.want[0] {
+				t.Errorf("accepted request printed more than its status line:\n%s", out)
 			}
 			for _, w := range tc.want {
 				if !strings.Contains(out, w) {

@@ -42,7 +42,7 @@ func (p *Profile) IsExtension() bool {
 type edef struct {
 	id, path, name, sliceName string
 	basePath                  string // ElementDefinition.base.path
-	min, max                  int // max is schemas.Unbounded for "*"
+	min, max                  int    // max is schemas.Unbounded for "*"
 	baseMin, baseMax          int
 	hasBase                   bool
 	types                     []typeRef
@@ -58,8 +58,8 @@ type edef struct {
 	// names ("valueDateTime") the snapshot defines instead of the choice
 	// itself: the old STU3 way to restrict a choice to those types.
 	renamed map[string][]string
-	slices   []*edef
-	parent   *edef
+	slices  []*edef
+	parent  *edef
 }
 
 type compiledConstraint struct {

@@ -53,6 +53,7 @@ func TestInvalidPatient(t *testing.T) {
 		{"bad code", `<gender value="female"/>`, `<gender value="f"/>`, "gender/@value"},
 		{"invalid date", `<birthDate value="1980-02-29"/>`, `<birthDate value="1981-02-29"/>`, "birthDate/@value"},
 		{"extension without url", `<extension url="http://example.org/x">`, `<extension>`, "extension"},
+		{"boolean written as 1 (FHIR allows only true and false)", `</identifier>`, `</identifier><active value="1"/>`, "active/@value"},
 		{"div outside XHTML", `<div xmlns="http://www.w3.org/1999/xhtml">`, `<div>`, "div"},
 	} {
 		ps := ValidateXML([]byte(strings.Replace(patientXML, tc.from, tc.to, 1)))

@@ -358,31 +358,46 @@ func (g *gen) valueType(t *schemas.Type) error {
 		}
 		bases = append(bases, "xs:"+strings.TrimPrefix(s, "xsd:"))
 	}
+	var facets []string
+	regex := p.Regex
+	if regex == "" && t.Name == "boolean" {
+		// The FHIR datatypes page: xs:boolean, except that 0 and 1 are
+		// not valid values. The package gives no regex to say so.
+		regex = "true|false"
+	}
+	if regex != "" {
+		pat, err := Pattern(regex)
+		if err != nil {
+			return fmt.Errorf("%s: %v", t.Name, err)
+		}
+		facets = append(facets, `<xs:pattern value="`+attr(pat)+`"/>`)
+	}
+	// FHIR allows no empty attribute values; the pattern says so for the
+	// other types.
+	if len(bases) == 1 && lengthBases[bases[0]] {
+		facets = append(facets, `<xs:minLength value="1"/>`)
+		if p.MaxLength > 0 {
+			facets = append(facets, `<xs:maxLength value="`+strconv.Itoa(p.MaxLength)+`"/>`)
+		}
+	}
 	g.line(1, `<xs:simpleType name="`+t.Name+`.value">`)
-	if len(bases) == 1 {
+	switch {
+	case len(bases) == 1 && len(facets) == 0:
+		g.line(2, `<xs:restriction base="`+bases[0]+`"/>`)
+	case len(bases) == 1:
 		g.line(2, `<xs:restriction base="`+bases[0]+`">`)
-	} else {
+	default:
 		g.line(2, `<xs:restriction>`)
 		g.line(3, `<xs:simpleType>`)
 		g.line(4, `<xs:union memberTypes="`+strings.Join(bases, " ")+`"/>`)
 		g.line(3, `</xs:simpleType>`)
 	}
-	if p.Regex != "" {
-		pat, err := Pattern(p.Regex)
-		if err != nil {
-			return fmt.Errorf("%s: %v", t.Name, err)
-		}
-		g.line(3, `<xs:pattern value="`+attr(pat)+`"/>`)
+	for _, f := range facets {
+		g.line(3, f)
 	}
-	// FHIR allows no empty attribute values; the pattern says so for the
-	// other types.
-	if len(bases) == 1 && lengthBases[bases[0]] {
-		g.line(3, `<xs:minLength value="1"/>`)
-		if p.MaxLength > 0 {
-			g.line(3, `<xs:maxLength value="`+strconv.Itoa(p.MaxLength)+`"/>`)
-		}
+	if len(bases) > 1 || len(facets) > 0 {
+		g.line(2, `</xs:restriction>`)
 	}
-	g.line(2, `</xs:restriction>`)
 	g.line(1, `</xs:simpleType>`)
 	return nil
 }

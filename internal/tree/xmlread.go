@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
-	"io"
 	"strconv"
 	"strings"
 
@@ -25,18 +24,18 @@ import (
 func ParseXML(src []byte, m *schemas.Model) (*Document, error) {
 	src = bytes.TrimPrefix(src, utf8BOM)
 	r := &xmlReader{src: src, m: m, pos: newPosition(src), doc: &Document{}}
-	r.dec = xml.NewDecoder(bytes.NewReader(src))
-	r.dec.Strict = true
-	r.dec.Entity = nil // only the predefined entities
+	r.sc = newXMLScanner(src)
 	r.document()
 	return r.doc, r.errs.err()
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
+var errUnexpectedEOF = errors.New("unexpected end of input")
+
 type xmlReader struct {
 	src   []byte
-	dec   *xml.Decoder
+	sc    *xmlScanner
 	m     *schemas.Model
 	pos   position
 	doc   *Document
@@ -46,10 +45,10 @@ type xmlReader struct {
 
 // next returns the next token and the byte offset where it starts.
 func (r *xmlReader) next() (xml.Token, int, bool) {
-	off := int(r.dec.InputOffset())
-	tok, err := r.dec.Token()
+	off := r.sc.offset()
+	tok, err := r.sc.next()
 	if err != nil {
-		if err == io.EOF {
+		if err == errEOF {
 			return nil, off, false
 		}
 		r.syntaxError(err)
@@ -59,16 +58,13 @@ func (r *xmlReader) next() (xml.Token, int, bool) {
 }
 
 func (r *xmlReader) syntaxError(err error) {
-	line, col := r.pos.at(int(r.dec.InputOffset()))
-	msg := err.Error()
-	var se *xml.SyntaxError
+	off := r.sc.offset()
+	var se *syntaxError
 	if errors.As(err, &se) {
-		msg = se.Msg
-		if se.Line > line {
-			line, col = se.Line, 0
-		}
+		off = se.off
 	}
-	r.errs.stop(line, col, "", "XML is not well-formed: "+msg)
+	line, col := r.pos.at(off)
+	r.errs.stop(line, col, "", "XML is not well-formed: "+err.Error())
 }
 
 func (r *xmlReader) errorAt(off int, path, msg string) {
@@ -89,7 +85,7 @@ func (r *xmlReader) skip() {
 		tok, _, ok := r.next()
 		if !ok {
 			if !r.errs.fatal {
-				r.syntaxError(io.ErrUnexpectedEOF)
+				r.syntaxError(errUnexpectedEOF)
 			}
 			return
 		}
@@ -99,7 +95,7 @@ func (r *xmlReader) skip() {
 		case xml.EndElement:
 			depth--
 		case xml.Directive:
-			r.directive(r.dec.InputOffset())
+			r.directive(int64(r.sc.offset()))
 		}
 	}
 }
@@ -217,7 +213,7 @@ func (r *xmlReader) content(n *Node) {
 		tok, off, ok := r.next()
 		if !ok {
 			if !r.errs.fatal {
-				r.syntaxError(io.ErrUnexpectedEOF)
+				r.syntaxError(errUnexpectedEOF)
 			}
 			return
 		}
@@ -389,7 +385,7 @@ func (r *xmlReader) wrappedResource(n *Node, se xml.StartElement, off int) {
 		tok, toff, ok := r.next()
 		if !ok {
 			if !r.errs.fatal {
-				r.syntaxError(io.ErrUnexpectedEOF)
+				r.syntaxError(errUnexpectedEOF)
 			}
 			return
 		}
@@ -454,7 +450,7 @@ func (r *xmlReader) xhtml(n *Node, se xml.StartElement, off int) {
 		tok, toff, ok := r.next()
 		if !ok {
 			if !r.errs.fatal {
-				r.syntaxError(io.ErrUnexpectedEOF)
+				r.syntaxError(errUnexpectedEOF)
 			}
 			return
 		}
@@ -475,7 +471,7 @@ func (r *xmlReader) xhtml(n *Node, se xml.StartElement, off int) {
 		}
 		toks = append(toks, xml.CopyToken(tok))
 	}
-	end := int(r.dec.InputOffset())
+	end := r.sc.offset()
 	if standalone {
 		n.Value = normaliseNewlines(string(r.src[off:end]))
 	} else {

@@ -1,0 +1,578 @@
+package tree
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// xmlScanner is a small XML tokenizer over a byte slice. It replaces
+// encoding/xml's Decoder, which reads one byte at a time through an
+// io.Reader and spent most of the conversion time. It returns the token
+// types of encoding/xml with namespaces resolved, the same way
+// Decoder.Token does (a self-closing tag gives a start and an end), and is
+// as strict as the FHIR reader needs:
+//
+//   - UTF-8 only, XML 1.0 characters only; an XML declaration naming any
+//     other encoding is refused;
+//   - no DTD: a <!DOCTYPE ...> or any other declaration is returned as an
+//     xml.Directive for the caller to refuse; entity references are limited
+//     to the five predefined entities and character references;
+//   - start and end tags must match, attribute names must be unique, and
+//     prefixes must be declared.
+//
+// As with encoding/xml, attribute values are not whitespace-normalised
+// (a literal line feed stays a line feed) and CR LF becomes LF everywhere.
+type xmlScanner struct {
+	src   []byte
+	i     int
+	stack []scanFrame
+	// pendingEnd is set after a self-closing tag: the next token is its end.
+	pendingEnd bool
+	endName    xml.Name
+	sawRoot    bool
+	sawToken   bool
+	nsBuf      []nsBinding
+}
+
+type scanFrame struct {
+	raw     string // qualified name as written, to match the end tag
+	name    xml.Name
+	nsDepth int // len(nsBuf) before this element's declarations
+}
+
+type nsBinding struct{ prefix, uri string }
+
+var errEOF = errors.New("EOF")
+
+// syntaxError is a well-formedness error at a byte offset.
+type syntaxError struct {
+	off int
+	msg string
+}
+
+func (e *syntaxError) Error() string { return e.msg }
+
+func newXMLScanner(src []byte) *xmlScanner { return &xmlScanner{src: src} }
+
+// offset is where the next token starts.
+func (s *xmlScanner) offset() int { return s.i }
+
+func (s *xmlScanner) fail(off int, msg string) error { return &syntaxError{off, msg} }
+
+// next returns the next token, errEOF at a clean end, or a *syntaxError.
+func (s *xmlScanner) next() (xml.Token, error) {
+	if s.pendingEnd {
+		s.pendingEnd = false
+		s.pop()
+		return xml.EndElement{Name: s.endName}, nil
+	}
+	if s.i >= len(s.src) {
+		if len(s.stack) > 0 {
+			return nil, s.fail(s.i, "unexpected end of input: <"+s.stack[len(s.stack)-1].raw+"> is not closed")
+		}
+		return nil, errEOF
+	}
+	first := !s.sawToken
+	s.sawToken = true
+	if s.src[s.i] != '<' {
+		return s.text()
+	}
+	start := s.i
+	rest := s.src[s.i+1:]
+	switch {
+	case bytes.HasPrefix(rest, []byte("!--")):
+		end := bytes.Index(s.src[s.i+4:], []byte("--"))
+		if end < 0 {
+			return nil, s.fail(start, "unterminated comment")
+		}
+		body := s.src[s.i+4 : s.i+4+end]
+		after := s.i + 4 + end + 2
+		if after >= len(s.src) || s.src[after] != '>' {
+			return nil, s.fail(s.i+4+end, `"--" is not allowed inside a comment`)
+		}
+		if err := s.checkChars(body, s.i+4); err != nil {
+			return nil, err
+		}
+		s.i = after + 1
+		return xml.Comment(normaliseNL(body)), nil
+	case bytes.HasPrefix(rest, []byte("![CDATA[")):
+		if len(s.stack) == 0 {
+			return nil, s.fail(start, "CDATA section outside the root element")
+		}
+		end := bytes.Index(s.src[s.i+9:], []byte("]]>"))
+		if end < 0 {
+			return nil, s.fail(start, "unterminated CDATA section")
+		}
+		body := s.src[s.i+9 : s.i+9+end]
+		if err := s.checkChars(body, s.i+9); err != nil {
+			return nil, err
+		}
+		s.i += 9 + end + 3
+		return xml.CharData(normaliseNL(body)), nil
+	case len(rest) > 0 && rest[0] == '!':
+		// <!DOCTYPE ...> and friends: returned for the caller to refuse.
+		end := bytes.IndexByte(rest, '>')
+		if end < 0 {
+			return nil, s.fail(start, "unterminated declaration")
+		}
+		s.i += 1 + end + 1
+		return xml.Directive(append([]byte(nil), rest[1:end]...)), nil
+	case len(rest) > 0 && rest[0] == '?':
+		return s.procInst(first)
+	case len(rest) > 0 && rest[0] == '/':
+		return s.endTag()
+	default:
+		return s.startTag()
+	}
+}
+
+func (s *xmlScanner) text() (xml.Token, error) {
+	start := s.i
+	end := bytes.IndexByte(s.src[s.i:], '<')
+	if end < 0 {
+		end = len(s.src)
+	} else {
+		end += s.i
+	}
+	raw := s.src[start:end]
+	if len(s.stack) == 0 && !isXMLSpace(raw) {
+		// Let the caller report text outside the root; still check it.
+		if !utf8.Valid(raw) {
+			return nil, s.fail(start, "invalid UTF-8")
+		}
+	}
+	if k := bytes.Index(raw, []byte("]]>")); k >= 0 {
+		return nil, s.fail(start+k, `"]]>" is not allowed in text`)
+	}
+	out, err := s.decode(raw, start, false)
+	if err != nil {
+		return nil, err
+	}
+	s.i = end
+	return xml.CharData(out), nil
+}
+
+func (s *xmlScanner) procInst(first bool) (xml.Token, error) {
+	start := s.i
+	end := bytes.Index(s.src[s.i+2:], []byte("?>"))
+	if end < 0 {
+		return nil, s.fail(start, "unterminated processing instruction")
+	}
+	body := s.src[s.i+2 : s.i+2+end]
+	s.i += 2 + end + 2
+	target, inst, _ := strings.Cut(string(body), " ")
+	if k := strings.IndexAny(target, "\t\r\n"); k >= 0 {
+		target, inst = target[:k], target[k+1:]+" "+inst
+	}
+	if target == "" || !validName(target) {
+		return nil, s.fail(start, "processing instruction without a valid target")
+	}
+	if strings.EqualFold(target, "xml") {
+		if !first || target != "xml" {
+			return nil, s.fail(start, "the XML declaration must come first, in lower case")
+		}
+		if enc := pseudoAttr(inst, "encoding"); enc != "" && !strings.EqualFold(enc, "utf-8") {
+			return nil, s.fail(start, "encoding "+strconv.Quote(enc)+" is not supported; FHIR XML must be UTF-8")
+		}
+		if v := pseudoAttr(inst, "version"); v != "1.0" {
+			return nil, s.fail(start, "XML version must be 1.0")
+		}
+	}
+	if err := s.checkChars(body, start+2); err != nil {
+		return nil, err
+	}
+	return xml.ProcInst{Target: target, Inst: []byte(strings.TrimSpace(inst))}, nil
+}
+
+// pseudoAttr reads name="value" from an XML declaration.
+func pseudoAttr(inst, name string) string {
+	k := strings.Index(inst, name)
+	if k < 0 {
+		return ""
+	}
+	rest := strings.TrimLeft(inst[k+len(name):], " \t\r\n")
+	if !strings.HasPrefix(rest, "=") {
+		return ""
+	}
+	rest = strings.TrimLeft(rest[1:], " \t\r\n")
+	if rest == "" || (rest[0] != '"' && rest[0] != '\'') {
+		return ""
+	}
+	q := rest[0]
+	if e := strings.IndexByte(rest[1:], q); e >= 0 {
+		return rest[1 : 1+e]
+	}
+	return ""
+}
+
+func (s *xmlScanner) startTag() (xml.Token, error) {
+	start := s.i
+	if len(s.stack) == 0 && s.sawRoot {
+		// A second root: let the caller decide, but it is never
+		// well-formed, so stop here.
+		return nil, s.fail(start, "more than one root element")
+	}
+	s.i++
+	raw, ok := s.name()
+	if !ok {
+		return nil, s.fail(start, "invalid element name")
+	}
+	type rawAttr struct {
+		name  string
+		value string
+	}
+	var attrs []rawAttr
+	nsDepth := len(s.nsBuf)
+	selfClosing := false
+	for {
+		ws := s.skipSpace()
+		if s.i >= len(s.src) {
+			return nil, s.fail(start, "unterminated start tag <"+raw+">")
+		}
+		c := s.src[s.i]
+		if c == '>' {
+			s.i++
+			break
+		}
+		if c == '/' {
+			if s.i+1 >= len(s.src) || s.src[s.i+1] != '>' {
+				return nil, s.fail(s.i, "expected '/>'")
+			}
+			s.i += 2
+			selfClosing = true
+			break
+		}
+		if !ws {
+			return nil, s.fail(s.i, "attributes must be separated by white space")
+		}
+		aoff := s.i
+		an, ok := s.name()
+		if !ok {
+			return nil, s.fail(aoff, "invalid attribute name in <"+raw+">")
+		}
+		s.skipSpace()
+		if s.i >= len(s.src) || s.src[s.i] != '=' {
+			return nil, s.fail(s.i, "expected '=' after attribute "+an)
+		}
+		s.i++
+		s.skipSpace()
+		if s.i >= len(s.src) || (s.src[s.i] != '"' && s.src[s.i] != '\'') {
+			return nil, s.fail(s.i, "attribute value must be quoted")
+		}
+		q := s.src[s.i]
+		end := bytes.IndexByte(s.src[s.i+1:], q)
+		if end < 0 {
+			return nil, s.fail(s.i, "unterminated attribute value")
+		}
+		rawVal := s.src[s.i+1 : s.i+1+end]
+		if k := bytes.IndexByte(rawVal, '<'); k >= 0 {
+			return nil, s.fail(s.i+1+k, "'<' is not allowed in an attribute value")
+		}
+		val, err := s.decode(rawVal, s.i+1, true)
+		if err != nil {
+			return nil, err
+		}
+		s.i += 1 + end + 1
+		for _, a := range attrs {
+			if a.name == an {
+				return nil, s.fail(aoff, "attribute "+an+" appears twice")
+			}
+		}
+		attrs = append(attrs, rawAttr{an, string(val)})
+		switch {
+		case an == "xmlns":
+			s.nsBuf = append(s.nsBuf, nsBinding{"", string(val)})
+		case strings.HasPrefix(an, "xmlns:"):
+			if string(val) == "" {
+				return nil, s.fail(aoff, "namespace prefix "+an[6:]+" cannot be undeclared")
+			}
+			s.nsBuf = append(s.nsBuf, nsBinding{an[6:], string(val)})
+		}
+	}
+	name, err := s.resolve(raw, true, start)
+	if err != nil {
+		return nil, err
+	}
+	se := xml.StartElement{Name: name}
+	if len(attrs) > 0 {
+		se.Attr = make([]xml.Attr, len(attrs))
+		for k, a := range attrs {
+			var an xml.Name
+			switch {
+			case a.name == "xmlns":
+				an = xml.Name{Local: "xmlns"}
+			case strings.HasPrefix(a.name, "xmlns:"):
+				an = xml.Name{Space: "xmlns", Local: a.name[6:]}
+			default:
+				if an, err = s.resolve(a.name, false, start); err != nil {
+					return nil, err
+				}
+			}
+			se.Attr[k] = xml.Attr{Name: an, Value: a.value}
+		}
+	}
+	s.stack = append(s.stack, scanFrame{raw: raw, name: name, nsDepth: nsDepth})
+	s.sawRoot = true
+	if selfClosing {
+		s.pendingEnd = true
+		s.endName = name
+	}
+	return se, nil
+}
+
+func (s *xmlScanner) pop() {
+	f := s.stack[len(s.stack)-1]
+	s.stack = s.stack[:len(s.stack)-1]
+	s.nsBuf = s.nsBuf[:f.nsDepth]
+}
+
+func (s *xmlScanner) endTag() (xml.Token, error) {
+	start := s.i
+	s.i += 2
+	raw, ok := s.name()
+	if !ok {
+		return nil, s.fail(start, "invalid end tag")
+	}
+	s.skipSpace()
+	if s.i >= len(s.src) || s.src[s.i] != '>' {
+		return nil, s.fail(start, "unterminated end tag </"+raw+">")
+	}
+	s.i++
+	if len(s.stack) == 0 {
+		return nil, s.fail(start, "end tag </"+raw+"> without a start tag")
+	}
+	top := s.stack[len(s.stack)-1]
+	if top.raw != raw {
+		return nil, s.fail(start, "element <"+top.raw+"> closed by </"+raw+">")
+	}
+	s.pop()
+	return xml.EndElement{Name: top.name}, nil
+}
+
+// resolve maps a qualified name onto its namespace. Unprefixed attributes
+// are in no namespace; unprefixed elements take the default namespace.
+func (s *xmlScanner) resolve(raw string, element bool, off int) (xml.Name, error) {
+	prefix, local, ok := strings.Cut(raw, ":")
+	if !ok {
+		if !element {
+			return xml.Name{Local: raw}, nil
+		}
+		return xml.Name{Space: s.lookup(""), Local: raw}, nil
+	}
+	if prefix == "" || local == "" || strings.IndexByte(local, ':') >= 0 {
+		return xml.Name{}, s.fail(off, "invalid qualified name "+raw)
+	}
+	if prefix == "xml" {
+		return xml.Name{Space: xmlNamespace, Local: local}, nil
+	}
+	uri := s.lookup(prefix)
+	if uri == "" {
+		return xml.Name{}, s.fail(off, "namespace prefix "+prefix+" is not declared")
+	}
+	return xml.Name{Space: uri, Local: local}, nil
+}
+
+func (s *xmlScanner) lookup(prefix string) string {
+	for k := len(s.nsBuf) - 1; k >= 0; k-- {
+		if s.nsBuf[k].prefix == prefix {
+			return s.nsBuf[k].uri
+		}
+	}
+	return ""
+}
+
+func (s *xmlScanner) skipSpace() bool {
+	start := s.i
+	for s.i < len(s.src) {
+		switch s.src[s.i] {
+		case ' ', '\t', '\r', '\n':
+			s.i++
+		default:
+			return s.i > start
+		}
+	}
+	return s.i > start
+}
+
+// name reads an XML name at s.i.
+func (s *xmlScanner) name() (string, bool) {
+	start := s.i
+	for s.i < len(s.src) {
+		c := s.src[s.i]
+		if c < utf8.RuneSelf {
+			if isNameByte(c, s.i == start) {
+				s.i++
+				continue
+			}
+			break
+		}
+		r, size := utf8.DecodeRune(s.src[s.i:])
+		if r == utf8.RuneError && size == 1 || !isNameRune(r, s.i == start) {
+			break
+		}
+		s.i += size
+	}
+	if s.i == start {
+		return "", false
+	}
+	return string(s.src[start:s.i]), true
+}
+
+func isNameByte(c byte, first bool) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_', c == ':':
+		return true
+	case c >= '0' && c <= '9', c == '-', c == '.':
+		return !first
+	}
+	return false
+}
+
+// isNameRune follows the NameStartChar and NameChar ranges of XML 1.0
+// (fifth edition) for characters outside ASCII.
+func isNameRune(r rune, first bool) bool {
+	switch {
+	case r == 0xB7, r >= 0x300 && r <= 0x36F, r == 0x203F, r == 0x2040:
+		return !first
+	case r >= 0xC0 && r <= 0xD6, r >= 0xD8 && r <= 0xF6, r >= 0xF8 && r <= 0x2FF,
+		r >= 0x370 && r <= 0x37D, r >= 0x37F && r <= 0x1FFF, r >= 0x200C && r <= 0x200D,
+		r >= 0x2070 && r <= 0x218F, r >= 0x2C00 && r <= 0x2FEF, r >= 0x3001 && r <= 0xD7FF,
+		r >= 0xF900 && r <= 0xFDCF, r >= 0xFDF0 && r <= 0xFFFD, r >= 0x10000 && r <= 0xEFFFF:
+		return true
+	}
+	return false
+}
+
+func validName(n string) bool {
+	for i, r := range n {
+		if r < utf8.RuneSelf {
+			if !isNameByte(byte(r), i == 0) {
+				return false
+			}
+		} else if !isNameRune(r, i == 0) {
+			return false
+		}
+	}
+	return n != ""
+}
+
+// decode checks the characters of text or an attribute value and replaces
+// references and CR LF. It returns raw itself when there is nothing to
+// replace.
+func (s *xmlScanner) decode(raw []byte, off int, attr bool) ([]byte, error) {
+	clean := true
+	for k := 0; k < len(raw); {
+		c := raw[k]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '&' || c == '\r':
+				clean = false
+			case c < 0x20 && c != '\t' && c != '\n':
+				return nil, s.fail(off+k, "character "+strconv.QuoteRune(rune(c))+" is not allowed in XML")
+			}
+			k++
+			continue
+		}
+		r, size := utf8.DecodeRune(raw[k:])
+		if !xmlChar(r, size) {
+			return nil, s.fail(off+k, "invalid UTF-8 or a character XML does not allow")
+		}
+		k += size
+	}
+	if clean {
+		return raw, nil
+	}
+	out := make([]byte, 0, len(raw))
+	for k := 0; k < len(raw); k++ {
+		c := raw[k]
+		switch c {
+		case '\r':
+			out = append(out, '\n')
+			if k+1 < len(raw) && raw[k+1] == '\n' {
+				k++
+			}
+		case '&':
+			end := bytes.IndexByte(raw[k:], ';')
+			if end < 0 {
+				return nil, s.fail(off+k, "'&' must start an entity or character reference")
+			}
+			ref := string(raw[k+1 : k+end])
+			switch ref {
+			case "lt":
+				out = append(out, '<')
+			case "gt":
+				out = append(out, '>')
+			case "amp":
+				out = append(out, '&')
+			case "apos":
+				out = append(out, '\'')
+			case "quot":
+				out = append(out, '"')
+			default:
+				r, ok := charRef(ref)
+				if !ok {
+					return nil, s.fail(off+k, "undefined entity &"+ref+"; (only the five XML entities and character references are allowed)")
+				}
+				out = utf8.AppendRune(out, r)
+			}
+			k += end
+		default:
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func charRef(ref string) (rune, bool) {
+	if len(ref) < 2 || ref[0] != '#' {
+		return 0, false
+	}
+	base, digits := 10, ref[1:]
+	if digits[0] == 'x' {
+		base, digits = 16, digits[1:]
+	}
+	if digits == "" || len(digits) > 8 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(digits, base, 32)
+	if err != nil {
+		return 0, false
+	}
+	r := rune(n)
+	if r < 0x80 {
+		return r, r >= 0x20 || r == '\t' || r == '\n' || r == '\r'
+	}
+	return r, xmlChar(r, 2)
+}
+
+// checkChars checks comment, CDATA and processing instruction bodies.
+func (s *xmlScanner) checkChars(b []byte, off int) error {
+	for k := 0; k < len(b); {
+		c := b[k]
+		if c < utf8.RuneSelf {
+			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+				return s.fail(off+k, "character "+strconv.QuoteRune(rune(c))+" is not allowed in XML")
+			}
+			k++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[k:])
+		if !xmlChar(r, size) {
+			return s.fail(off+k, "invalid UTF-8 or a character XML does not allow")
+		}
+		k += size
+	}
+	return nil
+}
+
+func normaliseNL(b []byte) []byte {
+	if bytes.IndexByte(b, '\r') < 0 {
+		return b
+	}
+	b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+	return bytes.ReplaceAll(b, []byte("\r"), []byte("\n"))
+}

@@ -81,6 +81,6 @@
 // attribute or JSON string value), plus a 1-based character column; callers
 // that know where the value sits in a file add their own line and column.
 //
-// The NHS number check is private to this package for now and should be
-// replaced by the shared one in internal/nhsid.
+// The NHS number check digit is computed by internal/nhsid, shared with
+// event messages and JWTs.
 package criteria

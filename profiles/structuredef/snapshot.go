@@ -22,7 +22,7 @@ func (r *Registry) snapshotOf(sd *structureDefinition, building map[string]bool)
 	if err != nil {
 		return nil, err
 	}
-	out, err := applyDifferential(r.model, base, sd.Differential.Element)
+	out, err := applyDifferential(r.model, base, sd.Differential.Element, r.extensionRoot)
 	if err != nil {
 		return nil, err
 	}
@@ -143,8 +143,8 @@ func elementIDs(list []*elementDefinition) {
 // elements take the differential's constraints, new slices copy the sliced
 // element and its descendants, and paths into a datatype expand that
 // datatype's elements from the model first.
-func applyDifferential(m *schemas.Model, base, diff []*elementDefinition) ([]*elementDefinition, error) {
-	s := &snap{m: m, list: base}
+func applyDifferential(m *schemas.Model, base, diff []*elementDefinition, extRoot func(string) *elementDefinition) ([]*elementDefinition, error) {
+	s := &snap{m: m, list: base, extRoot: extRoot}
 	if len(base) > 0 && len(diff) > 0 {
 		// A constraint on a type keeps the type's root path.
 		root := strings.SplitN(diff[0].Path, ".", 2)[0]
@@ -166,6 +166,9 @@ func applyDifferential(m *schemas.Model, base, diff []*elementDefinition) ([]*el
 		i, err := s.find(id, de.SliceName)
 		if err != nil {
 			return nil, err
+		}
+		if de.SliceName != "" && s.extRoot != nil {
+			s.fromExtension(s.list[i], de)
 		}
 		merge(s.list[i], de)
 	}
@@ -194,6 +197,9 @@ func idFromPath(de *elementDefinition, sliceCtx map[string]string) string {
 type snap struct {
 	m    *schemas.Model
 	list []*elementDefinition
+	// extRoot returns the root element of a loaded extension definition,
+	// whose cardinality a new extension slice starts from.
+	extRoot func(url string) *elementDefinition
 }
 
 func (s *snap) index(id string) int {
@@ -232,6 +238,17 @@ func (s *snap) find(id, sliceName string) (int, error) {
 		if err != nil {
 			return 0, err
 		}
+		// The sliced element may have been found under another id (a
+		// renamed choice stands for "value[x]").
+		baseID = s.list[bi].ID
+		if i := s.index(baseID + ":" + sliceName); i >= 0 {
+			return i, nil
+		}
+		// A "type slice" of a choice (value[x]:valueBoolean) is how STU3
+		// tools restrict the choice to one type: constrain the choice.
+		if alt, ok := choiceName(sliceName); ok && alt == lastSegment(s.list[bi].Path) {
+			return bi, nil
+		}
 		// The new slice copies the sliced element and what lies under it
 		// (but not its other slices), and goes after all of them.
 		var copied []*elementDefinition
@@ -248,8 +265,10 @@ func (s *snap) find(id, sliceName string) (int, error) {
 			c.Type = append([]typeRef(nil), o.Type...)
 			c.Constraint = append([]constraint(nil), o.Constraint...)
 			if j == bi {
-				c.SliceName = sliceName
-				c.Slicing = nil
+				// A slice starts from no minimum: the sliced element's
+				// minimum counts all its slices together.
+				zero := 0
+				c.SliceName, c.Slicing, c.Min = sliceName, nil, &zero
 			}
 			copied = append(copied, &c)
 		}
@@ -273,12 +292,17 @@ func (s *snap) find(id, sliceName string) (int, error) {
 		}
 		return 0, err
 	}
+	// The parent may have been found under another id (a renamed choice).
+	parentID = s.list[pi].ID
+	if i := s.index(parentID + "." + name); i >= 0 {
+		return i, nil
+	}
 	if alt, ok := choiceName(name); ok {
 		if i := s.index(parentID + "." + alt); i >= 0 {
 			return i, nil
 		}
 	}
-	return s.findUnder(pi, id)
+	return s.findUnder(pi, parentID+"."+name)
 }
 
 // findUnder expands the datatype of element pi from the model when its
@@ -291,8 +315,13 @@ func (s *snap) findUnder(pi int, id string) (int, error) {
 	if s.end(pi) > pi+1 && s.list[pi+1].ID != "" && strings.HasPrefix(s.list[pi+1].ID, p.ID+".") {
 		return 0, fmt.Errorf("no element %s in the base", id)
 	}
-	if len(p.Type) != 1 {
-		return 0, fmt.Errorf("cannot expand %s: it has %d types", p.ID, len(p.Type))
+	for _, t := range p.Type[min(1, len(p.Type)):] {
+		if t.Code != p.Type[0].Code {
+			return 0, fmt.Errorf("cannot expand %s: it has %d types", p.ID, len(p.Type))
+		}
+	}
+	if len(p.Type) == 0 {
+		return 0, fmt.Errorf("cannot expand %s: it has no type", p.ID)
 	}
 	t := s.m.Type(p.Type[0].Code)
 	if t == nil || t.Kind == schemas.KindPrimitive && len(t.Elements) < 2 {
@@ -303,6 +332,11 @@ func (s *snap) findUnder(pi int, id string) (int, error) {
 	s.list = append(s.list[:at], append(kids, s.list[at:]...)...)
 	if i := s.index(id); i >= 0 {
 		return i, nil
+	}
+	if alt, ok := choiceID(id); ok {
+		if i := s.index(alt); i >= 0 {
+			return i, nil
+		}
 	}
 	return 0, fmt.Errorf("no element %s in %s", id, t.Name)
 }
@@ -366,4 +400,34 @@ func merge(dst, de *elementDefinition) {
 		dst.ContentReference = de.ContentReference
 	}
 	dst.Constraint = append(dst.Constraint, de.Constraint...)
+}
+
+// fromExtension gives a new extension slice the cardinality of the
+// extension's own definition, as published snapshots do, before the
+// differential narrows it further.
+func (s *snap) fromExtension(dst, de *elementDefinition) {
+	types := de.Type
+	if len(types) == 0 {
+		types = dst.Type
+	}
+	if len(types) != 1 || types[0].Code != "Extension" || len(types[0].Profile) != 1 {
+		return
+	}
+	root := s.extRoot(types[0].Profile[0])
+	if root == nil {
+		return
+	}
+	if root.Max != "" && root.Max != "*" && (dst.Max == "*" || dst.Max == "") {
+		dst.Max = root.Max
+	}
+}
+
+// extensionRoot returns the snapshot root of the loaded extension
+// definition u, or nil.
+func (r *Registry) extensionRoot(u string) *elementDefinition {
+	sd := r.sds[canonical(u)]
+	if sd == nil || sd.Snapshot == nil || len(sd.Snapshot.Element) == 0 {
+		return nil
+	}
+	return sd.Snapshot.Element[0]
 }

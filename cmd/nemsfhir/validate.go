@@ -1,17 +1,20 @@
 package main
 
 import (
-	"encoding/json"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/nemsfhir/nemsfhir/validate"
+	"github.com/nemsfhir/nemsfhir/validate/report"
 )
 
 func init() {
@@ -22,27 +25,66 @@ func init() {
 	})
 }
 
-func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("validate", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	format := fs.String("format", "text", "output format: text or json (one JSON object per file per line)")
-	noSchema := fs.Bool("no-schema", false, "skip the schema phase (the generated XSD for XML, JSON Schema for JSON)")
-	maxSize := fs.Int64("max-size", validate.DefaultMaxSize, "largest payload accepted, in bytes (NEMS refuses bodies over 3 MB)")
-	workers := fs.Int("workers", runtime.NumCPU(), "number of files validated at once")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: nemsfhir validate [flags] PATH...
+const validateUsage = `Usage: nemsfhir validate [flags] PATH...
 
 Validates FHIR STU3 payloads, XML or JSON (found from the content), and
 reports every issue with its place (line:column and FHIR path), the rule
-broken and the Spine ErrorOrWarning code NEMS would answer with. A PATH is
-a file, a folder (searched recursively for .xml and .json files) or - for
-standard input. Output keeps the order of the inputs.
+broken and the Spine ErrorOrWarning code NEMS would answer with.
 
-Exit status: 0 when every payload is valid, 1 when any has an error, 2 on a
-usage error or an unreadable input (the other inputs are still checked).
+A PATH is a file (always read), - for standard input, or a folder searched
+recursively: files named *.xml or *.json, and files without an extension
+whose content is XML or JSON; hidden entries are skipped. --include limits
+a folder to the files its globs match (any name), --exclude drops files and
+whole folders; a glob matches the base name or the path under the folder.
+
+Files stream through N workers and the report keeps the order of the
+inputs, in bounded memory whatever the corpus size.
+
+Formats (--format):
+  text     file:line:col: severity rule [SPINE_CODE] path: message, then a
+           summary line; colour on a terminal unless NO_COLOR is set
+  json     one JSON object per file per line
+  outcome  the OperationOutcome NEMS would return (--outcome-format xml or
+           json); several files give a Bundle of type collection, one
+           OperationOutcome per file, its narrative naming the file
+  junit    JUnit XML: one testcase per file, failures carry the issues
+  sarif    SARIF 2.1.0 log, one result per issue
+
+Exit status: 0 when every payload is valid, 1 when any has an error (or a
+warning, with --fail-on warning), 2 on a usage error or an unreadable input
+(the other inputs are still checked).
 
 Flags:
-`)
+`
+
+// validateFlags holds the parsed flags of nemsfhir validate.
+type validateFlags struct {
+	format, outcomeFormat, failOn string
+	workers                       int
+	include, exclude              []string
+	noSchema, noInvariants        bool
+	maxSize                       int64
+	quiet, summary                bool
+}
+
+func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var f validateFlags
+	fs := pflag.NewFlagSet("validate", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVarP(&f.format, "format", "o", "text", "report format: "+strings.Join(report.Formats, ", "))
+	fs.StringVar(&f.outcomeFormat, "outcome-format", "xml", "FHIR format of --format outcome: xml or json")
+	fs.IntVarP(&f.workers, "workers", "j", runtime.NumCPU(), "number of files validated at once")
+	fs.StringArrayVar(&f.include, "include", nil, "in folders, read only files matching this glob (repeatable)")
+	fs.StringArrayVar(&f.exclude, "exclude", nil, "in folders, skip files and folders matching this glob (repeatable)")
+	fs.BoolVar(&f.noSchema, "no-schema", false, "skip the schema phase (the generated XSD for XML, JSON Schema for JSON)")
+	fs.BoolVar(&f.noInvariants, "no-invariants", false, "skip the evaluation of the STU3 constraints (FHIRPath invariants)")
+	fs.Int64Var(&f.maxSize, "max-size", validate.DefaultMaxSize, "largest payload accepted, in bytes (NEMS refuses bodies over 3 MB); negative for no limit")
+	fs.StringVar(&f.failOn, "fail-on", "error", "lowest severity that makes the exit status 1: error or warning")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no per-file or per-issue output: only the summary line and the exit status")
+	fs.BoolVar(&f.summary, "summary", false, "at the end, totals per rule and severity (on stderr for formats other than text)")
+	fs.SortFlags = false
+	fs.Usage = func() {
+		fmt.Fprint(stderr, validateUsage)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -51,155 +93,251 @@ Flags:
 		}
 		return exitUsage
 	}
-	if *format != "text" && *format != "json" {
-		fmt.Fprintf(stderr, "nemsfhir validate: unknown --format %q: expected text or json\n", *format)
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "nemsfhir validate: "+format+"\n", a...)
 		return exitUsage
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintln(stderr, "nemsfhir validate: give at least one PATH (a file, a folder or -)")
-		return exitUsage
+		return usageErr("give at least one PATH (a file, a folder or -)")
 	}
-	if *workers < 1 {
-		fmt.Fprintln(stderr, "nemsfhir validate: --workers must be at least 1")
-		return exitUsage
+	if f.workers < 1 {
+		return usageErr("--workers must be at least 1")
 	}
-	v, err := validate.New(validate.Options{NoSchema: *noSchema, MaxSize: *maxSize})
+	failOn := validate.SeverityError
+	switch f.failOn {
+	case "error":
+	case "warning":
+		failOn = validate.SeverityWarning
+	default:
+		return usageErr("unknown --fail-on %q: expected error or warning", f.failOn)
+	}
+	filter := inputFilter{include: f.include, exclude: f.exclude}
+	if err := filter.check(); err != nil {
+		return usageErr("%v", err)
+	}
+	stdinCount := 0
+	for _, p := range fs.Args() {
+		if p == "-" {
+			stdinCount++
+		}
+	}
+	if stdinCount > 1 {
+		return usageErr("- (standard input) can be given only once")
+	}
+	var rep report.Reporter
+	if !f.quiet {
+		var err error
+		rep, err = report.New(f.format, stdout, report.Options{
+			Color:         f.format == "text" && isTerminal(stdout) && os.Getenv("NO_COLOR") == "",
+			OutcomeFormat: f.outcomeFormat,
+			Version:       version,
+		})
+		if err != nil {
+			return usageErr("%v", err)
+		}
+	} else if _, err := report.New(f.format, io.Discard, report.Options{OutcomeFormat: f.outcomeFormat}); err != nil {
+		return usageErr("%v", err)
+	}
+	v, err := validate.New(validate.Options{NoSchema: f.noSchema, NoInvariants: f.noInvariants, MaxSize: f.maxSize})
 	if err != nil {
-		fmt.Fprintf(stderr, "nemsfhir validate: %v\n", err)
-		return exitUsage
+		return usageErr("%v", err)
 	}
 
-	inputs, walkErrs := collectInputs(fs.Args(), []string{".xml", ".json"})
+	done := make(chan struct{})
+	defer close(done)
+	inputs := walkInputs(fs.Args(), filter, done)
+	order := validateAll(v, inputs, stdin, f.workers, 4*f.workers+8)
+
+	prog := startProgress(stderr)
+	var tally report.Tally
 	code := exitOK
-	for _, e := range walkErrs {
-		fmt.Fprintf(stderr, "nemsfhir validate: %v\n", e)
-		code = exitUsage
-	}
-	results := validateAll(v, inputs, stdin, *workers)
-	var files, invalid, errs, warns int
-	for r := range results {
-		if r.err != nil {
-			fmt.Fprintf(stderr, "nemsfhir validate: %v\n", r.err)
+	for slot := range order {
+		r := <-slot
+		switch {
+		case r.err != nil:
+			fmt.Fprintf(stderr, "nemsfhir validate: %s: %v\n", r.in.path, unwrapPathError(r.err))
 			code = exitUsage
 			continue
+		case r.skipped:
+			continue
 		}
-		files++
-		if !r.res.Valid() {
-			invalid++
-			if code == exitOK {
-				code = exitInvalid
+		tally.Add(r.res)
+		prog.add(r.res.Valid())
+		if code == exitOK && r.res.Worst() != "" && r.res.Worst().AtLeast(failOn) {
+			code = exitInvalid
+		}
+		if rep != nil {
+			if err := rep.Write(r.res); err != nil {
+				prog.stop()
+				fmt.Fprintf(stderr, "nemsfhir validate: writing the report: %v\n", err)
+				return exitUsage
 			}
 		}
-		errs += r.res.Count(validate.SeverityError) + r.res.Count(validate.SeverityFatal)
-		warns += r.res.Count(validate.SeverityWarning)
-		switch *format {
-		case "json":
-			writeJSONLine(stdout, r.res)
-		default:
-			writeText(stdout, r.res)
-		}
 	}
-	if *format == "text" {
-		fmt.Fprintf(stdout, "%d files checked: %d valid, %d invalid; %d errors, %d warnings\n", files, files-invalid, invalid, errs, warns)
+	prog.stop()
+	if rep != nil {
+		if err := rep.Flush(); err != nil {
+			fmt.Fprintf(stderr, "nemsfhir validate: writing the report: %v\n", err)
+			return exitUsage
+		}
+	} else {
+		fmt.Fprintln(stdout, tally.Line())
+	}
+	if f.summary {
+		w := stderr
+		if f.quiet || f.format == "text" {
+			w = stdout
+		}
+		tally.WriteTable(w)
 	}
 	return code
 }
 
-// input is one payload to read: a file, or standard input.
-type input struct {
-	path  string
-	stdin bool
-}
-
+// validated is the outcome of one input.
 type validated struct {
-	res *validate.Result
-	err error
+	in      input
+	res     *validate.Result
+	err     error
+	skipped bool // a sniffed folder file that is neither XML nor JSON
 }
 
-// validateAll validates the inputs with n workers and delivers the results
-// in input order: each worker writes into its input's slot and the reader
-// waits on the slots in turn.
-func validateAll(v *validate.Validator, inputs []input, stdin io.Reader, n int) <-chan validated {
-	slots := make([]chan validated, len(inputs))
-	for i := range slots {
-		slots[i] = make(chan validated, 1)
+// validateAll validates the inputs with n workers. It returns, in input
+// order, one slot per input that receives its result when ready; the
+// caller takes each slot in turn and waits on it. At most window inputs are
+// in flight between the walker and the caller, which bounds the results held
+// while a slow file keeps the ones after it waiting.
+func validateAll(v *validate.Validator, inputs <-chan input, stdin io.Reader, n, window int) <-chan chan validated {
+	type job struct {
+		in   input
+		slot chan validated
 	}
-	jobs := make(chan int)
+	order := make(chan chan validated, window)
+	jobs := make(chan job)
 	var wg sync.WaitGroup
 	for w := 0; w < n; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range jobs {
-				slots[i] <- validateInput(v, inputs[i], stdin)
+			for j := range jobs {
+				j.slot <- validateInput(v, j.in, stdin)
 			}
 		}()
 	}
 	go func() {
-		for i := range inputs {
-			jobs <- i
+		for in := range inputs {
+			slot := make(chan validated, 1)
+			// Blocks while window results wait for the caller.
+			order <- slot
+			jobs <- job{in, slot}
 		}
 		close(jobs)
+		close(order)
 		wg.Wait()
 	}()
-	out := make(chan validated)
-	go func() {
-		for _, s := range slots {
-			out <- <-s
-		}
-		close(out)
-	}()
-	return out
+	return order
 }
 
+// sniffLen is how much of a file without an extension is read to tell XML or
+// JSON from anything else.
+const sniffLen = 512
+
 func validateInput(v *validate.Validator, in input, stdin io.Reader) validated {
+	if in.err != nil {
+		return validated{in: in, err: in.err}
+	}
 	if in.stdin {
 		res, err := v.ValidateReader("-", stdin)
-		return validated{res, err}
+		return validated{in: in, res: res, err: err}
 	}
 	f, err := os.Open(in.path)
 	if err != nil {
-		return validated{err: err}
+		return validated{in: in, err: err}
 	}
 	defer f.Close()
-	res, err := v.ValidateReader(in.path, f)
-	return validated{res, err}
-}
-
-// writeText prints one line per issue in the compiler style
-// "file:line:col: severity rule [SPINE_CODE] path: message".
-func writeText(w io.Writer, r *validate.Result) {
-	var b strings.Builder
-	for _, is := range r.Issues {
-		b.WriteString(r.Source)
-		b.WriteByte(':')
-		if is.Line > 0 {
-			fmt.Fprintf(&b, "%d:%d:", is.Line, is.Column)
+	var r io.Reader = f
+	if in.sniff {
+		head := make([]byte, sniffLen)
+		k, err := io.ReadFull(f, head)
+		if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+			return validated{in: in, err: err}
 		}
-		fmt.Fprintf(&b, " %s %s [%s]", is.Severity, is.Rule, is.Spine)
-		if is.Path != "" {
-			b.WriteString(" " + is.Path)
+		head = head[:k]
+		if validate.Sniff(head) == "" {
+			return validated{in: in, skipped: true}
 		}
-		b.WriteString(": " + is.Message + "\n")
+		r = io.MultiReader(bytes.NewReader(head), f)
 	}
-	io.WriteString(w, b.String())
+	res, err := v.ValidateReader(in.path, r)
+	return validated{in: in, res: res, err: err}
 }
 
-// jsonLine is the JSON reporter's record for one file.
-type jsonLine struct {
-	Path      string           `json:"path"`
-	Valid     bool             `json:"valid"`
-	Kind      string           `json:"kind"`
-	EventType string           `json:"eventType,omitempty"`
-	Issues    []validate.Issue `json:"issues"`
+// isTerminal reports whether w is a character device (a terminal), the
+// condition for colours and progress.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-func writeJSONLine(w io.Writer, r *validate.Result) {
-	line := jsonLine{Path: r.Source, Valid: r.Valid(), Kind: r.Kind, EventType: r.EventType, Issues: r.Issues}
-	if line.Issues == nil {
-		line.Issues = []validate.Issue{}
+// progress prints, on a terminal's stderr, a line that says how far a long
+// run has got; it shows only after progressDelay so that short runs stay
+// quiet.
+type progress struct {
+	files, invalid atomic.Int64
+	quit           chan struct{}
+	wg             sync.WaitGroup
+	start          time.Time
+}
+
+const progressDelay = 2 * time.Second
+
+func startProgress(stderr io.Writer) *progress {
+	p := &progress{quit: make(chan struct{}), start: time.Now()}
+	if !isTerminal(stderr) {
+		return p
 	}
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.Encode(line)
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		shown := false
+		tick := time.NewTicker(500 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-p.quit:
+				if shown {
+					fmt.Fprint(stderr, "\r\x1b[K")
+				}
+				return
+			case now := <-tick.C:
+				el := now.Sub(p.start)
+				if el < progressDelay {
+					continue
+				}
+				shown = true
+				n := p.files.Load()
+				fmt.Fprintf(stderr, "\r\x1b[K%d files, %.0f files/s, %d invalid so far", n, float64(n)/el.Seconds(), p.invalid.Load())
+			}
+		}
+	}()
+	return p
+}
+
+func (p *progress) add(valid bool) {
+	p.files.Add(1)
+	if !valid {
+		p.invalid.Add(1)
+	}
+}
+
+func (p *progress) stop() {
+	select {
+	case <-p.quit:
+	default:
+		close(p.quit)
+	}
+	p.wg.Wait()
 }

@@ -53,6 +53,8 @@
 //     (Spine Core: unsupported verb) with BAD_REQUEST (4.3 names it for a
 //     wrong verb) and an Allow header. PUT and PATCH get 405 too, not 501:
 //     the guide says there is no update (7.7). Methods are case-sensitive.
+//     A method the path serves but that belongs to another interaction
+//     (DELETE sent for a read) is 400 BAD_REQUEST, naming the call it is.
 //   - Subscription id (7.4). 32 hexadecimal digits, as in the NEMS
 //     examples, or a hyphenated UUID, as on Spine Core pages; either case.
 //     Another id is 404 NO_RECORD_FOUND, since no subscription can have it.
@@ -101,7 +103,9 @@
 //     keep the Spine code package validate gives them, and the status is
 //     that code's (422 INVALID_RESOURCE, 400 MESSAGE_NOT_WELL_FORMED, 400
 //     INVALID_NHS_NUMBER, ...); an error without a code becomes
-//     INVALID_RESOURCE. A body that is not an event message (publish) or a
+//     INVALID_RESOURCE. When part of the body cannot be parsed, its
+//     MESSAGE_NOT_WELL_FORMED decides, ahead of what the readable part
+//     shows; otherwise the first error in the validator's order decides. A body that is not an event message (publish) or a
 //     Subscription (create) is 422 INVALID_RESOURCE.
 //   - Client-assigned id on create (7.2, 4.3). Subscription.id is 405
 //     MSG_RESOURCE_ID_FAIL, unless the payload rules already report it.

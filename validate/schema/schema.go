@@ -13,10 +13,13 @@
 //
 // XML is validated with libxml2 (through github.com/lestrrat-go/libxml2),
 // whose schema errors carry neither line numbers nor paths: Problem.Location
-// then names the element the message is about, and at most 32 problems are
-// reported per document. JSON is validated with
-// github.com/santhosh-tekuri/jsonschema/v6, and each problem has the JSON
-// pointer of the offending value with its line and column.
+// names the element (and attribute) the message is about, the line and
+// column are filled in only when that element can be told apart in the
+// document (the only one of its name, or the only one carrying the quoted
+// value), and at most 32 problems are reported per document. JSON is
+// validated with github.com/santhosh-tekuri/jsonschema/v6, and each
+// problem has the JSON pointer of the offending value with its line and
+// column.
 package schema
 
 import (
@@ -29,8 +32,9 @@ type Problem struct {
 	// Message says what is wrong, in the validator's words.
 	Message string
 	// Location is a JSON pointer ("/entry/0/resource/status") for JSON,
-	// and for XML the name of the element or attribute the message is
-	// about, when the message names one. Empty when unknown.
+	// and for XML the name of the element the message is about, with
+	// "/@name" for an attribute ("birthDate/@value"), when the message
+	// names one. Empty when unknown.
 	Location string
 	// Line and Col are 1-based; 0 when unknown.
 	Line, Col int

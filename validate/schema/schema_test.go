@@ -48,21 +48,24 @@ func TestValidPatient(t *testing.T) {
 func TestInvalidPatient(t *testing.T) {
 	for _, tc := range []struct {
 		name, from, to, location string
+		line                     int // 0 where the element is ambiguous
 	}{
-		{"unknown element", `<gender value="female"/>`, `<sex value="female"/>`, "sex"},
-		{"bad code", `<gender value="female"/>`, `<gender value="f"/>`, "gender/@value"},
-		{"invalid date", `<birthDate value="1980-02-29"/>`, `<birthDate value="1981-02-29"/>`, "birthDate/@value"},
-		{"extension without url", `<extension url="http://example.org/x">`, `<extension>`, "extension"},
-		{"boolean written as 1 (FHIR allows only true and false)", `</identifier>`, `</identifier><active value="1"/>`, "active/@value"},
-		{"div outside XHTML", `<div xmlns="http://www.w3.org/1999/xhtml">`, `<div>`, "div"},
+		{"unknown element", `<gender value="female"/>`, `<sex value="female"/>`, "sex", 7},
+		{"bad code", `<gender value="female"/>`, `<gender value="f"/>`, "gender/@value", 7},
+		{"invalid date", `<birthDate value="1980-02-29"/>`, `<birthDate value="1981-02-29"/>`, "birthDate/@value", 8},
+		{"extension without url", `<extension url="http://example.org/x">`, `<extension>`, "extension", 4},
+		{"boolean written as 1 (FHIR allows only true and false)", `</identifier>`, `</identifier><active value="1"/>`, "active/@value", 5},
+		{"div outside XHTML", `<div xmlns="http://www.w3.org/1999/xhtml">`, `<div>`, "div", 3},
+		{"one of two given names", `<given value="Ann"/>`, `<given value="Ann" colour="red"/>`, "given/@colour", 6},
+		{"value shared by two elements", `<given value="Ann"/>`, `<given value="Jane" colour="red"/><given value="Jane" colour="blue"/>`, "given/@colour", 0},
 	} {
 		ps := ValidateXML([]byte(strings.Replace(patientXML, tc.from, tc.to, 1)))
 		if len(ps) == 0 {
 			t.Errorf("%s: accepted", tc.name)
 			continue
 		}
-		if ps[0].Location != tc.location {
-			t.Errorf("%s: location %q, want %q (%v)", tc.name, ps[0].Location, tc.location, ps)
+		if ps[0].Location != tc.location || ps[0].Line != tc.line {
+			t.Errorf("%s: first problem %q at line %d, want %q at line %d (%v)", tc.name, ps[0].Location, ps[0].Line, tc.location, tc.line, ps)
 		}
 	}
 	for _, tc := range []struct {

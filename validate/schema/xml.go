@@ -2,6 +2,7 @@ package schema
 
 import (
 	"bytes"
+	"encoding/xml"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -93,6 +94,7 @@ func ValidateXML(doc []byte) []Problem {
 	for _, e := range errs {
 		out = append(out, xmlProblem(e.Error()))
 	}
+	locateXML(doc, out)
 	if len(out) == 0 {
 		out = append(out, Problem{Message: "the document is not valid against the STU3 XML Schema"})
 	}
@@ -126,7 +128,7 @@ func xmlProblem(msg string) Problem {
 	return p
 }
 
-var valueTypeName = regexp.MustCompile(`atomic type '([^']+)\.value'`)
+var valueTypeName = regexp.MustCompile(`(?:atomic|union) type '([^']+)\.value'`)
 
 // parseError picks the line and the message out of the binding's parse
 // error, "failed to read document from memory: Entity: line 3: parser
@@ -139,4 +141,76 @@ func parseProblem(msg string) Problem {
 		return Problem{Message: "not well-formed XML: " + strings.TrimSpace(m[2]), Line: line}
 	}
 	return Problem{Message: "not well-formed XML: " + msg}
+}
+
+// locateXML fills in the line and column of the problems whose element can
+// be told apart in the document, since libxml2 does not report them: the
+// element named by the message when only one element of that name occurs,
+// or, for an attribute's value, only one such element carries the value
+// the message quotes. Problems that stay ambiguous keep line 0 rather than
+// a guess.
+func locateXML(doc []byte, ps []Problem) {
+	wanted := map[string]bool{}
+	for _, p := range ps {
+		if p.Location != "" {
+			elem, _, _ := strings.Cut(p.Location, "/@")
+			wanted[elem] = true
+		}
+	}
+	if len(wanted) == 0 {
+		return
+	}
+	found := map[string][]occurrence{}
+	dec := xml.NewDecoder(bytes.NewReader(doc))
+	dec.Strict = true
+	for {
+		off := dec.InputOffset()
+		tok, err := dec.RawToken()
+		if err != nil {
+			break // io.EOF, or XML that Go reads differently: stop looking
+		}
+		if se, ok := tok.(xml.StartElement); ok && wanted[se.Name.Local] {
+			start := int(off)
+			for start < len(doc) && doc[start] != '<' {
+				start++
+			}
+			found[se.Name.Local] = append(found[se.Name.Local], occurrence{start, se.Attr})
+		}
+	}
+	for i := range ps {
+		elem, attr, isAttr := strings.Cut(ps[i].Location, "/@")
+		occ := found[elem]
+		if len(occ) > 1 && isAttr {
+			// Keep the occurrences that carry the attribute, then those
+			// whose value the message quotes.
+			occ = filterOccurrences(occ, func(a xml.Attr) bool { return a.Name.Local == attr })
+			if len(occ) > 1 {
+				occ = filterOccurrences(occ, func(a xml.Attr) bool {
+					return a.Name.Local == attr && strings.Contains(ps[i].Message, "'"+a.Value+"'")
+				})
+			}
+		}
+		if len(occ) == 1 {
+			ps[i].Line, ps[i].Col = lineCol(doc, occ[0].offset)
+		}
+	}
+}
+
+// occurrence is where an element starts in a document, with its attributes.
+type occurrence struct {
+	offset int
+	attrs  []xml.Attr
+}
+
+func filterOccurrences(occ []occurrence, keep func(xml.Attr) bool) []occurrence {
+	var out []occurrence
+	for _, o := range occ {
+		for _, a := range o.attrs {
+			if keep(a) {
+				out = append(out, o)
+				break
+			}
+		}
+	}
+	return out
 }

@@ -33,5 +33,5 @@ func ExampleValidateXML() {
 		fmt.Println(p)
 	}
 	// Output:
-	// criteria: This element is not expected. Expected is one of ( contact, end, reason ).
+	// 3:3: criteria: This element is not expected. Expected is one of ( contact, end, reason ).
 }

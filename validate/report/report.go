@@ -111,8 +111,9 @@ func (t *Tally) Errors() int {
 // Line is the one-line summary: "N files checked: V valid, I invalid; E
 // errors, W warnings".
 func (t *Tally) Line() string {
-	return fmt.Sprintf("%d %s checked: %d valid, %d invalid; %d errors, %d warnings",
-		t.Files, plural(t.Files, "file", "files"), t.Valid, t.Invalid, t.Errors(), t.Issues[validate.SeverityWarning])
+	e, w := t.Errors(), t.Issues[validate.SeverityWarning]
+	return fmt.Sprintf("%d %s checked: %d valid, %d invalid; %d %s, %d %s",
+		t.Files, plural(t.Files, "file", "files"), t.Valid, t.Invalid, e, plural(e, "error", "errors"), w, plural(w, "warning", "warnings"))
 }
 
 // WriteTable writes the totals per rule and severity, most frequent first,

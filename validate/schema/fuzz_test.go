@@ -1,0 +1,46 @@
+package schema
+
+import (
+	"testing"
+	"unicode/utf8"
+)
+
+// The schema phase sees whatever a user feeds the validator: it must
+// return problems, never panic, and give positions inside the document.
+
+func FuzzValidateXML(f *testing.F) {
+	f.Add([]byte(patientXML))
+	f.Add([]byte(`<Bundle xmlns="http://hl7.org/fhir"><type value="x"/></Bundle>`))
+	f.Add([]byte(`<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><Patient xmlns="http://hl7.org/fhir"><id value="&a;"/></Patient>`))
+	f.Add([]byte(`<a`))
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		checkPositions(t, doc, ValidateXML(doc))
+	})
+}
+
+func FuzzValidateJSON(f *testing.F) {
+	f.Add([]byte(patientJSON))
+	f.Add([]byte(`{"resourceType":"Bundle","type":"message","entry":[{"resource":{"resourceType":"Patient","x":1}}]}`))
+	f.Add([]byte(`[1,2,{"a":"~/"}]`))
+	f.Add([]byte(`{"resourceType":`))
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		checkPositions(t, doc, ValidateJSON(doc))
+	})
+}
+
+func checkPositions(t *testing.T, doc []byte, ps []Problem) {
+	lines := 1
+	for _, c := range doc {
+		if c == '\n' {
+			lines++
+		}
+	}
+	for _, p := range ps {
+		if p.Message == "" || !utf8.ValidString(p.Message) && utf8.Valid(doc) {
+			t.Errorf("bad message in %+v", p)
+		}
+		if p.Line < 0 || p.Line > lines || p.Col < 0 {
+			t.Errorf("position out of the document (%d lines): %+v", lines, p)
+		}
+	}
+}

@@ -60,6 +60,11 @@ type Rule struct {
 	// Override must be set by a user pack rule that replaces a rule of the
 	// same id already loaded.
 	Override bool `json:"override,omitempty"`
+	// Restates names the base STU3 rule ("fhir:element-order") that
+	// already reports what this rule finds; the validator then keeps the
+	// base issue and drops this rule's finding on the same line, so that
+	// one defect is reported once.
+	Restates string `json:"restates,omitempty"`
 
 	// Pack is the name of the pack that defined the rule; File and Line
 	// where (set by the loader).

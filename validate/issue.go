@@ -91,7 +91,9 @@ type Result struct {
 	// "subscription" or "resource"; "unknown" when unreadable.
 	Kind string `json:"kind"`
 	// EventType is the MessageHeader event code of an event message.
-	EventType string  `json:"eventType,omitempty"`
+	EventType string `json:"eventType,omitempty"`
+	// Lifecycle is new, update or delete for an event message.
+	Lifecycle string  `json:"lifecycle,omitempty"`
 	Issues    []Issue `json:"issues"`
 }
 

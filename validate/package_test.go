@@ -35,7 +35,7 @@ func TestPackageResourcesAreValid(t *testing.T) {
 	tr := tar.NewReader(zr)
 	// The schema phase has its own oracle (package validate/schema); this
 	// one is about the model-driven phases, and runs faster without it.
-	v, err := validate.New(validate.Options{MaxSize: -1, NoSchema: true})
+	v, err := validate.New(validate.Options{MaxSize: -1, NoSchema: true, NoRules: true})
 	if err != nil {
 		t.Fatal(err)
 	}

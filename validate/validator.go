@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/nemsfhir/nemsfhir/internal/tree"
+	"github.com/nemsfhir/nemsfhir/profiles"
 	"github.com/nemsfhir/nemsfhir/schemas"
 )
 
@@ -25,7 +27,31 @@ type Options struct {
 	// MaxSize is the largest payload accepted, in bytes; 0 means
 	// DefaultMaxSize and a negative value means no limit.
 	MaxSize int64
+
+	// NoRules turns the NEMS rule packs off: only base STU3 is checked.
+	NoRules bool
+	// RulePacks are files or folders of rule packs loaded on top of the
+	// built-in ones; a pack may add rules, override them or disable them
+	// (see profiles/README.md).
+	RulePacks []string
+	// Kind forces what every payload is taken to be: "event-message",
+	// "subscription" or "resource". Empty means detected from the content.
+	Kind string
+	// Interaction says which subscription interaction a Subscription
+	// payload belongs to: "create" (the default: id and meta.versionId /
+	// lastUpdated are then forbidden) or "read" (a response from NEMS).
+	Interaction string
+	// Now is the clock for date and age rules; zero means the time of each
+	// validation.
+	Now time.Time
 }
+
+// Kinds of payload, as Result.Kind and Options.Kind name them.
+const (
+	KindEventMessage = profiles.KindEventMessage
+	KindSubscription = profiles.KindSubscription
+	KindResource     = profiles.KindResource
+)
 
 // Validator checks FHIR STU3 payloads. Make one with New and share it: it is
 // safe for concurrent use, and what it compiles (patterns, schemas,
@@ -34,6 +60,7 @@ type Validator struct {
 	opts  Options
 	model *schemas.Model
 	inv   *invariants
+	rules *profiles.RuleSet // nil with NoRules
 }
 
 // New returns a Validator with the given options.
@@ -41,9 +68,27 @@ func New(opts Options) (*Validator, error) {
 	if opts.MaxSize == 0 {
 		opts.MaxSize = DefaultMaxSize
 	}
+	switch opts.Kind {
+	case "", KindEventMessage, KindSubscription, KindResource:
+	default:
+		return nil, fmt.Errorf("unknown kind %q: expected %s, %s or %s", opts.Kind, KindEventMessage, KindSubscription, KindResource)
+	}
+	switch opts.Interaction {
+	case "":
+		opts.Interaction = "create"
+	case "create", "read":
+	default:
+		return nil, fmt.Errorf("unknown subscription interaction %q: expected create or read", opts.Interaction)
+	}
 	v := &Validator{opts: opts, model: schemas.STU3()}
 	if !opts.NoInvariants {
 		v.inv = newInvariants(v.model)
+	}
+	if !opts.NoRules {
+		var err error
+		if v.rules, err = profiles.LoadPacks(opts.RulePacks...); err != nil {
+			return nil, err
+		}
 	}
 	return v, nil
 }
@@ -74,8 +119,10 @@ func (v *Validator) Validate(source string, src []byte) *Result {
 		return res
 	}
 	res.ResourceType = doc.Root.Type
-	res.Kind = kindOf(doc.Root)
-	res.EventType = eventCode(doc.Root)
+	res.Kind, res.EventType, res.Lifecycle = profiles.DetectKind(doc.Root)
+	if v.opts.Kind != "" {
+		res.Kind = v.opts.Kind
+	}
 	(&structure{m: v.model, issues: &res.Issues, xml: res.Format == "xml"}).check(doc.Root)
 	checkBundles(doc.Root, &res.Issues)
 	if v.inv != nil {
@@ -83,6 +130,9 @@ func (v *Validator) Validate(source string, src []byte) *Result {
 	}
 	if !v.opts.NoSchema && err == nil {
 		schemaPhase(src, res.Format, doc.Root, &res.Issues)
+	}
+	if v.rules != nil {
+		v.nemsPhase(doc.Root, res, len(src))
 	}
 	sortIssues(res.Issues)
 	return res
@@ -156,39 +206,4 @@ func addParseIssues(res *Result, err error) {
 		}
 		res.Issues = append(res.Issues, iss)
 	}
-}
-
-// kindOf tells what a payload is to NEMS.
-func kindOf(root *tree.Node) string {
-	switch root.Type {
-	case "Bundle":
-		if t := root.Child("type"); t != nil && t.Value == "message" {
-			return "event-message"
-		}
-	case "Subscription":
-		return "subscription"
-	}
-	return "resource"
-}
-
-// eventCode returns the event code of the first MessageHeader of a message
-// Bundle, or "".
-func eventCode(root *tree.Node) string {
-	if root.Type != "Bundle" {
-		return ""
-	}
-	e := root.Child("entry")
-	if e == nil {
-		return ""
-	}
-	r := e.Child("resource")
-	if r == nil || r.Type != "MessageHeader" {
-		return ""
-	}
-	if ev := r.Child("event"); ev != nil {
-		if c := ev.Child("code"); c != nil {
-			return c.Value
-		}
-	}
-	return ""
 }

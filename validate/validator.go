@@ -9,6 +9,7 @@ import (
 
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/profiles"
+	"github.com/nemsfhir/nemsfhir/profiles/structuredef"
 	"github.com/nemsfhir/nemsfhir/schemas"
 )
 
@@ -44,6 +45,17 @@ type Options struct {
 	// Now is the clock for date and age rules; zero means the time of each
 	// validation.
 	Now time.Time
+
+	// IG are folders, files or FHIR package .tgz files of
+	// StructureDefinitions (with their ValueSets and CodeSystems) used as
+	// profiles: each resource is validated against the profiles in its
+	// meta.profile that are loaded, and extensions against their loaded
+	// definitions.
+	IG []string
+	// Profiles are profile URLs the root resource of every payload is
+	// validated against, besides those in its meta.profile. They must be
+	// among the loaded IG.
+	Profiles []string
 }
 
 // Kinds of payload, as Result.Kind and Options.Kind name them.
@@ -61,6 +73,9 @@ type Validator struct {
 	model *schemas.Model
 	inv   *invariants
 	rules *profiles.RuleSet // nil with NoRules
+	ig    *structuredef.Registry
+	// loadWarnings are files of the IG that could not be used.
+	loadWarnings []string
 }
 
 // New returns a Validator with the given options.
@@ -87,6 +102,11 @@ func New(opts Options) (*Validator, error) {
 	if !opts.NoRules {
 		var err error
 		if v.rules, err = profiles.LoadPacks(opts.RulePacks...); err != nil {
+			return nil, err
+		}
+	}
+	if len(opts.IG) > 0 || len(opts.Profiles) > 0 {
+		if err := v.loadIG(); err != nil {
 			return nil, err
 		}
 	}
@@ -130,6 +150,9 @@ func (v *Validator) Validate(source string, src []byte) *Result {
 	}
 	if !v.opts.NoSchema && err == nil {
 		schemaPhase(src, res.Format, doc.Root, &res.Issues)
+	}
+	if v.ig != nil {
+		v.profilePhase(doc.Root, res)
 	}
 	if v.rules != nil {
 		v.nemsPhase(doc.Root, res, len(src))

@@ -2,8 +2,32 @@ package transform
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"testing"
 )
+
+// addNEMSSeeds adds the NEMS examples (XML, or their JSON forms) as seeds
+// when the reference data is present.
+func addNEMSSeeds(f *testing.F, asJSON bool) {
+	dir := findShared()
+	if dir == "" {
+		return
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "corpus/nems-examples/*.xml"))
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			continue
+		}
+		if asJSON {
+			if b, _, err = XMLToJSON(b, Options{}); err != nil {
+				continue
+			}
+		}
+		f.Add(b)
+	}
+}
 
 // Fuzz targets: no input may panic, and whatever converts must convert
 // back, to the same result (the converter's output is always valid input).
@@ -28,6 +52,7 @@ func FuzzXMLToJSON(f *testing.F) {
 	for _, s := range fuzzXMLSeeds {
 		f.Add([]byte(s))
 	}
+	addNEMSSeeds(f, false)
 	f.Fuzz(func(t *testing.T, src []byte) {
 		j, _, err := XMLToJSON(src, Options{})
 		if err != nil {
@@ -51,6 +76,7 @@ func FuzzJSONToXML(f *testing.F) {
 	for _, s := range fuzzJSONSeeds {
 		f.Add([]byte(s))
 	}
+	addNEMSSeeds(f, true)
 	f.Fuzz(func(t *testing.T, src []byte) {
 		x, _, err := JSONToXML(src, Options{})
 		if err != nil {

@@ -294,6 +294,10 @@ func (r *jsonReader) prop(parent *Node, p prop) {
 				}
 				r.members(n, ext)
 			}
+			if !n.HasValue && len(n.Children) == 0 {
+				r.errorAt(ext.line, ext.col, n.Path(), "\"_"+p.name+"\" holds neither an id nor extensions, and there is no value (FHIR rule ele-1)")
+				continue
+			}
 		default:
 			if val.kind != jsonObject {
 				r.errorAt(val.line, val.col, n.Path(), "expected an object ("+mem.Type+"), found "+val.kind.String())

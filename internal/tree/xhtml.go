@@ -86,27 +86,27 @@ func serialiseXHTML(toks []xml.Token) string {
 // standalone div with its own namespace declaration, otherwise a
 // re-serialised copy.
 func checkXHTML(s string) (string, error) {
-	dec := xml.NewDecoder(strings.NewReader(s))
-	dec.Strict = true
+	// The same scanner as for whole documents, so that any div accepted
+	// here reads back when written into XML.
+	sc := newXMLScanner([]byte(s))
 	var toks []xml.Token
 	depth, roots := 0, 0
 	standalone := true
 	for {
-		off := dec.InputOffset()
-		tok, err := dec.Token()
-		if err == io.EOF {
+		off := sc.offset()
+		tok, err := sc.next()
+		if err == errEOF {
 			break
 		}
 		if err != nil {
-			var se *xml.SyntaxError
-			if errors.As(err, &se) {
-				return "", errors.New("narrative XHTML is not well-formed: " + se.Msg)
-			}
 			return "", errors.New("narrative XHTML is not well-formed: " + err.Error())
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
 			if depth == 0 {
+				if off != 0 {
+					standalone = false // something before the div
+				}
 				roots++
 				if roots > 1 {
 					return "", errors.New("narrative XHTML has more than one root element")
@@ -131,6 +131,9 @@ func checkXHTML(s string) (string, error) {
 			}
 		case xml.EndElement:
 			depth--
+			if depth == 0 && sc.offset() != len(s) {
+				standalone = false // something after the div
+			}
 		case xml.CharData:
 			if depth == 0 && !isXMLSpace(t) {
 				return "", errors.New("narrative XHTML has text outside the div")
@@ -146,7 +149,8 @@ func checkXHTML(s string) (string, error) {
 		return "", errors.New("narrative XHTML holds no <div>")
 	}
 	if standalone {
-		return s, nil
+		// Line ends as an XML reader will see them.
+		return normaliseNewlines(s), nil
 	}
 	// Drop what lies outside the div; whitespace there has no meaning.
 	for len(toks) > 0 {

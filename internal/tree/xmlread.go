@@ -353,6 +353,9 @@ func (r *xmlReader) element(parent *Node, se xml.StartElement, off int) {
 		}
 	}
 	r.content(n)
+	if n.Primitive != nil && !n.HasValue && len(n.Children) == 0 {
+		r.errorAt(off, n.Path(), "<"+name+"> has neither a value nor an id or extensions (FHIR rule ele-1); JSON has no form for it")
+	}
 }
 
 // primitiveTextProblem says why a primitive's value text cannot become the

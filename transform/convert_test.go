@@ -265,6 +265,11 @@ func TestErrors(t *testing.T) {
 			want: []string{`2:1: Patient.name[0].given: arrays "given" and "_given" differ in length (2 and 1)`},
 		},
 		{
+			name: "json extension on an attribute element",
+			src:  `{"resourceType":"Patient","extension":[{"url":"http://x","_url":{"id":"u"},"valueString":"v"}]}`,
+			want: []string{`1:58: Patient.extension[0].url: Extension.url is an XML attribute, so it cannot have an id or extensions ("_url")`},
+		},
+		{
 			name: "json not well-formed",
 			src:  "{\"resourceType\":\"Patient\",\n \"active\":tru}",
 			want: []string{"2:11: JSON is not well-formed: unexpected 't'"},

@@ -175,6 +175,11 @@ func (r *jsonReader) prop(parent *Node, p prop) {
 			return
 		}
 	}
+	if prim != nil && isAttrElem(e) && p.extra != nil {
+		r.errorAt(p.extra.line, p.extra.col, childPath(parent, p.name, -1),
+			e.Path+" is an XML attribute, so it cannot have an id or extensions (\"_"+p.name+"\")")
+		return
+	}
 	if prim != nil && mem.Type == "xhtml" && p.extra != nil {
 		r.errorAt(p.extra.line, p.extra.col, childPath(parent, p.name, -1),
 			"the narrative div cannot have an id or extensions in JSON")

@@ -65,6 +65,9 @@ type validateFlags struct {
 	noSchema, noInvariants        bool
 	maxSize                       int64
 	quiet, summary                bool
+	noRules                       bool
+	rules                         []string
+	kind, interaction, now        string
 }
 
 func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -78,6 +81,11 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringArrayVar(&f.exclude, "exclude", nil, "in folders, skip files and folders matching this glob (repeatable)")
 	fs.BoolVar(&f.noSchema, "no-schema", false, "skip the schema phase (the generated XSD for XML, JSON Schema for JSON)")
 	fs.BoolVar(&f.noInvariants, "no-invariants", false, "skip the evaluation of the STU3 constraints (FHIRPath invariants)")
+	fs.BoolVar(&f.noRules, "no-rules", false, "skip the NEMS rule packs: check base FHIR STU3 only")
+	fs.StringArrayVar(&f.rules, "rules", nil, "file or folder of extra rule packs, loaded on top of the built-in ones (repeatable)")
+	fs.StringVar(&f.kind, "kind", "", "take every payload as this kind instead of detecting it: event-message, subscription or resource")
+	fs.StringVar(&f.interaction, "interaction", "create", "the subscription interaction a Subscription belongs to: create (id and meta forbidden) or read")
+	fs.StringVar(&f.now, "now", "", "clock for date and age rules, RFC 3339 (default: the time of each validation); makes runs reproducible")
 	fs.Int64Var(&f.maxSize, "max-size", validate.DefaultMaxSize, "largest payload accepted, in bytes (NEMS refuses bodies over 3 MB); negative for no limit")
 	fs.StringVar(&f.failOn, "fail-on", "error", "lowest severity that makes the exit status 1: error or warning")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no per-file or per-issue output: only the summary line and the exit status")
@@ -138,7 +146,25 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	} else if _, err := report.New(f.format, io.Discard, report.Options{OutcomeFormat: f.outcomeFormat}); err != nil {
 		return usageErr("%v", err)
 	}
-	v, err := validate.New(validate.Options{NoSchema: f.noSchema, NoInvariants: f.noInvariants, MaxSize: f.maxSize})
+	switch f.kind {
+	case "", "event-message", "subscription", "resource":
+	default:
+		return usageErr("unknown --kind %q: expected event-message, subscription or resource", f.kind)
+	}
+	if f.interaction != "create" && f.interaction != "read" {
+		return usageErr("unknown --interaction %q: expected create or read", f.interaction)
+	}
+	var now time.Time
+	if f.now != "" {
+		var err error
+		if now, err = time.Parse(time.RFC3339, f.now); err != nil {
+			return usageErr("--now: %v", err)
+		}
+	}
+	v, err := validate.New(validate.Options{
+		NoSchema: f.noSchema, NoInvariants: f.noInvariants, MaxSize: f.maxSize,
+		NoRules: f.noRules, RulePacks: f.rules, Kind: f.kind, Interaction: f.interaction, Now: now,
+	})
 	if err != nil {
 		return usageErr("%v", err)
 	}

@@ -36,6 +36,16 @@ type xmlScanner struct {
 	sawRoot    bool
 	sawToken   bool
 	nsBuf      []nsBinding
+	// Reused between start tags: a StartElement's Attr is valid only until
+	// the next call to next (use xml.CopyToken to keep it).
+	rawAttrs []rawAttr
+	attrs    []xml.Attr
+	names    map[string]string // interned element and attribute names
+}
+
+type rawAttr struct {
+	name  string
+	value string
 }
 
 type scanFrame struct {
@@ -221,11 +231,7 @@ func (s *xmlScanner) startTag() (xml.Token, error) {
 	if !ok {
 		return nil, s.fail(start, "invalid element name")
 	}
-	type rawAttr struct {
-		name  string
-		value string
-	}
-	var attrs []rawAttr
+	attrs := s.rawAttrs[:0]
 	nsDepth := len(s.nsBuf)
 	selfClosing := false
 	for {
@@ -297,10 +303,11 @@ func (s *xmlScanner) startTag() (xml.Token, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.rawAttrs = attrs
 	se := xml.StartElement{Name: name}
 	if len(attrs) > 0 {
-		se.Attr = make([]xml.Attr, len(attrs))
-		for k, a := range attrs {
+		se.Attr = s.attrs[:0]
+		for _, a := range attrs {
 			var an xml.Name
 			switch {
 			case a.name == "xmlns":
@@ -312,8 +319,9 @@ func (s *xmlScanner) startTag() (xml.Token, error) {
 					return nil, err
 				}
 			}
-			se.Attr[k] = xml.Attr{Name: an, Value: a.value}
+			se.Attr = append(se.Attr, xml.Attr{Name: an, Value: a.value})
 		}
+		s.attrs = se.Attr
 	}
 	s.stack = append(s.stack, scanFrame{raw: raw, name: name, nsDepth: nsDepth})
 	s.sawRoot = true
@@ -419,7 +427,23 @@ func (s *xmlScanner) name() (string, bool) {
 	if s.i == start {
 		return "", false
 	}
-	return string(s.src[start:s.i]), true
+	return s.intern(s.src[start:s.i]), true
+}
+
+// intern returns b as a string, sharing one copy per distinct name: a FHIR
+// document uses a few hundred names many thousand times.
+func (s *xmlScanner) intern(b []byte) string {
+	if n, ok := s.names[string(b)]; ok {
+		return n
+	}
+	if s.names == nil {
+		s.names = make(map[string]string, 64)
+	}
+	n := string(b)
+	if len(s.names) < 4096 {
+		s.names[n] = n
+	}
+	return n
 }
 
 func isNameByte(c byte, first bool) bool {

@@ -34,6 +34,9 @@ func sharedDir(t testing.TB) string {
 // findShared returns the reference data folder, or "" when it is absent.
 func findShared() string {
 	if d := os.Getenv("NEMSFHIR_SHARED"); d != "" {
+		if _, err := os.Stat(filepath.Join(d, "fhir")); err != nil {
+			return ""
+		}
 		return d
 	}
 	wd, err := os.Getwd()

@@ -270,6 +270,11 @@ func TestErrors(t *testing.T) {
 			want: []string{`1:58: Patient.extension[0].url: Extension.url is an XML attribute, so it cannot have an id or extensions ("_url")`},
 		},
 		{
+			name: "json two types for one choice",
+			src:  "{\"resourceType\":\"Observation\",\n\"valueString\":\"a\",\n\"valueBoolean\":true}",
+			want: []string{"3:1: Observation.valueBoolean: choice element Observation.value[x] already has a value (valueString); it takes one type only"},
+		},
+		{
 			name: "json not well-formed",
 			src:  "{\"resourceType\":\"Patient\",\n \"active\":tru}",
 			want: []string{"2:11: JSON is not well-formed: unexpected 't'"},

@@ -191,6 +191,15 @@ func (r *jsonReader) prop(parent *Node, p prop) {
 
 	// Check the shape: arrays exactly where the element repeats.
 	repeats := e.Repeats()
+	if !repeats && e.IsChoice() {
+		for _, c := range parent.Children {
+			if c.Elem == e {
+				r.errorAt(first.line, first.col, childPath(parent, p.name, -1),
+					"choice element "+e.Path+" already has a value ("+c.Name+"); it takes one type only")
+				return
+			}
+		}
+	}
 	var values, extras []*jsonValue
 	shape := func(m *jsonMember) ([]*jsonValue, bool) {
 		if m == nil {

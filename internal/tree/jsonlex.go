@@ -330,14 +330,14 @@ func (l *jsonLexer) number(v *jsonValue) bool {
 // str reads a string starting at the opening quote and returns it decoded.
 func (l *jsonLexer) str() (string, bool) {
 	l.i++ // opening quote
-	start := l.i
+	start, cont := l.i, l.cont
 	// Fast path: no escapes.
 	for l.i < len(l.src) {
 		c := l.src[l.i]
 		if c == '"' {
 			s := l.src[start:l.i]
 			if !utf8.Valid(s) {
-				return "", l.badUTF8(start)
+				return "", l.badUTF8(start, cont)
 			}
 			l.i++
 			return string(s), true
@@ -356,7 +356,7 @@ func (l *jsonLexer) str() (string, bool) {
 		switch {
 		case c == '"':
 			if !utf8.Valid(buf) {
-				return "", l.badUTF8(start)
+				return "", l.badUTF8(start, cont)
 			}
 			l.i++
 			return string(buf), true
@@ -445,8 +445,10 @@ func (l *jsonLexer) hex4() (rune, bool) {
 	return r, true
 }
 
-func (l *jsonLexer) badUTF8(start int) bool {
-	l.i = start
+// badUTF8 reports invalid UTF-8 in the string that starts at start, where
+// the continuation count was cont.
+func (l *jsonLexer) badUTF8(start, cont int) bool {
+	l.i, l.cont = start, cont
 	l.fail("a string is not valid UTF-8")
 	return false
 }

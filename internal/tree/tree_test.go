@@ -114,3 +114,15 @@ func TestPositions(t *testing.T) {
 		t.Errorf("element id %q", id)
 	}
 }
+
+func TestJSONErrorColumns(t *testing.T) {
+	for src, want := range map[string]string{
+		"\"\xa7\xa7\xa7\"": "1:2: JSON is not well-formed: a string is not valid UTF-8",
+		"{\"resourceType\":\"Patient\",\"id\":\"é\xff\"}": "1:33: JSON is not well-formed: a string is not valid UTF-8",
+	} {
+		_, err := ParseJSON([]byte(src), schemas.STU3())
+		if err == nil || err.Error() != want {
+			t.Errorf("%q: got %v, want %s", src, err, want)
+		}
+	}
+}

@@ -57,6 +57,9 @@ func TestCorpusMatchesManifest(t *testing.T) {
 				t.Errorf("%s (%s): valid=%v, manifest says %v; issues: %v", e.Path, level.name, r.Valid(), e.ExpectedValid, r.Issues)
 				continue
 			}
+			if e.ExpectedValid && !level.baseOnly && len(r.Issues) > 0 {
+				t.Errorf("%s: a valid payload should raise nothing, not even a warning; got %v", e.Path, r.Issues)
+			}
 			got := map[string]bool{}
 			for _, is := range r.Issues {
 				got[is.Rule] = true

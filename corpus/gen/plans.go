@@ -144,6 +144,9 @@ func subscription(g *gen, kind string) string {
 		rule := g.pick("CHO_POSTCODE_CCG", "CHO_GP_CCG", "GP_GP_GP", "UHV_POSTCODE_LACODE", "COUNTRYCODE")
 		code := g.ods()
 		switch rule {
+		case "CHO_POSTCODE_CCG", "CHO_GP_CCG":
+			// ICB sub-location codes: three characters, like 02V.
+			code = fmt.Sprintf("%02d%c", g.rng.IntN(100), 'A'+rune(g.rng.IntN(26)))
 		case "COUNTRYCODE":
 			code = g.pick("E92000001", "W92000004")
 		case "UHV_POSTCODE_LACODE":

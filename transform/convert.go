@@ -63,7 +63,8 @@ func XMLToJSON(src []byte, opt Options) ([]byte, *Report, error) {
 	if err != nil {
 		return nil, rep, err
 	}
-	out, err := tree.WriteJSON(doc.Root, opt.Pretty)
+	// JSON is usually a little smaller than the XML it comes from.
+	out, err := tree.AppendJSON(make([]byte, 0, len(src)+len(src)/8), doc.Root, opt.Pretty)
 	return out, rep, err
 }
 
@@ -76,6 +77,7 @@ func JSONToXML(src []byte, opt Options) ([]byte, *Report, error) {
 	if err != nil {
 		return nil, rep, err
 	}
-	out, err := tree.WriteXML(doc.Root, opt.Pretty)
+	// XML is usually larger than its JSON: end tags and value attributes.
+	out, err := tree.AppendXML(make([]byte, 0, 2*len(src)), doc.Root, opt.Pretty)
 	return out, rep, err
 }

@@ -62,6 +62,11 @@ type jsonMember struct {
 }
 
 type jsonLexer struct {
+	slab      []jsonValue // values are handed out from blocks
+	// Members and items of the objects and arrays being read; each is
+	// copied out, exactly sized, when its object or array ends.
+	mstack    []jsonMember
+	istack    []*jsonValue
 	src       []byte
 	i         int
 	line      int
@@ -136,7 +141,8 @@ func (l *jsonLexer) value() *jsonValue {
 		return nil
 	}
 	line, col := l.pos()
-	v := &jsonValue{line: line, col: col}
+	v := l.newValue()
+	v.line, v.col = line, col
 	switch c := l.src[l.i]; {
 	case c == '{':
 		v.kind = jsonObject
@@ -204,6 +210,7 @@ func (l *jsonLexer) object(v *jsonValue) bool {
 		return true
 	}
 	var seen map[string]bool
+	base := len(l.mstack)
 	for {
 		l.space()
 		if l.i >= len(l.src) || l.src[l.i] != '"' {
@@ -218,8 +225,8 @@ func (l *jsonLexer) object(v *jsonValue) bool {
 		// Duplicate keys: a linear scan for small objects, a set for
 		// large ones.
 		dup := false
-		if len(v.members) < 16 {
-			for _, m := range v.members {
+		if members := l.mstack[base:]; len(members) < 16 {
+			for _, m := range members {
 				if m.key == key {
 					dup = true
 					break
@@ -227,8 +234,8 @@ func (l *jsonLexer) object(v *jsonValue) bool {
 			}
 		} else {
 			if seen == nil {
-				seen = make(map[string]bool, 2*len(v.members))
-				for _, m := range v.members {
+				seen = make(map[string]bool, 2*len(members))
+				for _, m := range members {
 					seen[m.key] = true
 				}
 			}
@@ -250,7 +257,7 @@ func (l *jsonLexer) object(v *jsonValue) bool {
 			return false
 		}
 		if !dup {
-			v.members = append(v.members, jsonMember{key: key, line: line, col: col, value: val})
+			l.mstack = append(l.mstack, jsonMember{key: key, line: line, col: col, value: val})
 		}
 		l.space()
 		if l.i >= len(l.src) {
@@ -262,6 +269,8 @@ func (l *jsonLexer) object(v *jsonValue) bool {
 			l.i++
 		case '}':
 			l.i++
+			v.members = append([]jsonMember(nil), l.mstack[base:]...)
+			l.mstack = l.mstack[:base]
 			return true
 		default:
 			l.fail("expected ',' or '}' in an object, found " + l.describe())
@@ -282,13 +291,14 @@ func (l *jsonLexer) array(v *jsonValue) bool {
 		v.items = []*jsonValue{}
 		return true
 	}
+	base := len(l.istack)
 	for {
 		l.space()
 		item := l.value()
 		if item == nil {
 			return false
 		}
-		v.items = append(v.items, item)
+		l.istack = append(l.istack, item)
 		l.space()
 		if l.i >= len(l.src) {
 			l.fail("unexpected end of input in an array")
@@ -299,6 +309,8 @@ func (l *jsonLexer) array(v *jsonValue) bool {
 			l.i++
 		case ']':
 			l.i++
+			v.items = append([]*jsonValue(nil), l.istack[base:]...)
+			l.istack = l.istack[:base]
 			return true
 		default:
 			l.fail("expected ',' or ']' in an array, found " + l.describe())
@@ -451,4 +463,13 @@ func (l *jsonLexer) badUTF8(start, cont int) bool {
 	l.i, l.cont = start, cont
 	l.fail("a string is not valid UTF-8")
 	return false
+}
+
+func (l *jsonLexer) newValue() *jsonValue {
+	if len(l.slab) == 0 {
+		l.slab = make([]jsonValue, 256)
+	}
+	v := &l.slab[0]
+	l.slab = l.slab[1:]
+	return v
 }

@@ -31,6 +31,10 @@ func ParseJSON(src []byte, m *schemas.Model) (*Document, error) {
 }
 
 type jsonReader struct {
+	slab nodeSlab
+	// props is a stack shared by the objects being read: each call of
+	// members works on its own top part.
+	props []prop
 	m    *schemas.Model
 	doc  *Document
 	errs errs
@@ -68,8 +72,8 @@ func (r *jsonReader) resource(v *jsonValue, parent *Node, elem *schemas.Element,
 		r.errorAt(rt.line, rt.col, elemPath, strconv.Quote(rt.value.text)+" is not a FHIR STU3 resource type")
 		return nil
 	}
-	n := &Node{Name: t.Name, Type: t.Name, Elem: t.Root(), Resource: true, Index: index,
-		Parent: parent, Line: int(line), Col: int(col)}
+	n := r.slab.node(Node{Name: t.Name, Type: t.Name, Elem: t.Root(), Resource: true, Index: index,
+		Parent: parent, Line: int(line), Col: int(col)})
 	if parent != nil {
 		n.Name, n.Elem = name, elem
 	}
@@ -86,9 +90,11 @@ type prop struct {
 
 // members turns the properties of object v into the children of n.
 func (r *jsonReader) members(n *Node, v *jsonValue) {
-	var props []prop
+	base := len(r.props)
+	defer func() { r.props = r.props[:base] }()
 	var index map[string]int // name -> position in props, for large objects
 	for i := range v.members {
+		props := r.props[base:]
 		m := &v.members[i]
 		if r.errs.fatal {
 			return
@@ -115,7 +121,8 @@ func (r *jsonReader) members(n *Node, v *jsonValue) {
 			}
 		}
 		if k < 0 {
-			props = append(props, prop{name: name})
+			r.props = append(r.props, prop{name: name})
+			props = r.props[base:]
 			k = len(props) - 1
 			if index != nil {
 				index[name] = k
@@ -132,11 +139,11 @@ func (r *jsonReader) members(n *Node, v *jsonValue) {
 			props[k].value = m
 		}
 	}
-	for _, p := range props {
+	for k, end := base, len(r.props); k < end; k++ {
 		if r.errs.fatal {
 			return
 		}
-		r.prop(n, p)
+		r.prop(n, r.props[k]) // by value: prop may grow r.props
 	}
 }
 
@@ -286,7 +293,7 @@ func (r *jsonReader) prop(parent *Node, p prop) {
 				line, col = p.extra.line, p.extra.col
 			}
 		}
-		n := &Node{Name: p.name, Type: mem.Type, Elem: e, Parent: parent, Index: idx, Line: int(line), Col: int(col), Primitive: prim}
+		n := r.slab.node(Node{Name: p.name, Type: mem.Type, Elem: e, Parent: parent, Index: idx, Line: int(line), Col: int(col), Primitive: prim})
 		switch {
 		case r.m.IsResource(mem.Type):
 			if val.kind != jsonObject {

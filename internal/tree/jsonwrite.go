@@ -11,7 +11,13 @@ import (
 // output is indented by two spaces and ends with a newline; otherwise it is
 // compact.
 func WriteJSON(root *Node, pretty bool) ([]byte, error) {
-	w := &jsonWriter{pretty: pretty, buf: make([]byte, 0, 4096)}
+	return AppendJSON(make([]byte, 0, 4096), root, pretty)
+}
+
+// AppendJSON is WriteJSON appending to dst; give dst room for the output to
+// save the copies of a growing buffer. On error it returns nil.
+func AppendJSON(dst []byte, root *Node, pretty bool) ([]byte, error) {
+	w := &jsonWriter{pretty: pretty, buf: dst}
 	w.resource(root, 0)
 	if pretty {
 		w.buf = append(w.buf, '\n')

@@ -221,3 +221,17 @@ func memberType(mem schemas.Member) string {
 	}
 	return ""
 }
+
+// nodeSlab hands out nodes from larger blocks: a tree is built and dropped
+// as a whole, and one allocation per node was a large share of parse time.
+type nodeSlab struct{ buf []Node }
+
+func (s *nodeSlab) node(n Node) *Node {
+	if len(s.buf) == 0 {
+		s.buf = make([]Node, 256)
+	}
+	p := &s.buf[0]
+	s.buf = s.buf[1:]
+	*p = n
+	return p
+}

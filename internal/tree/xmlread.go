@@ -34,6 +34,7 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 var errUnexpectedEOF = errors.New("unexpected end of input")
 
 type xmlReader struct {
+	slab  nodeSlab
 	src   []byte
 	sc    *xmlScanner
 	m     *schemas.Model
@@ -159,7 +160,7 @@ func (r *xmlReader) root(se xml.StartElement, off int) {
 		r.skip()
 		return
 	}
-	n := &Node{Name: typ.Name, Type: typ.Name, Elem: typ.Root(), Resource: true, Index: -1, Line: line, Col: col}
+	n := r.slab.node(Node{Name: typ.Name, Type: typ.Name, Elem: typ.Root(), Resource: true, Index: -1, Line: line, Col: col})
 	r.doc.Root = n
 	r.resourceAttrs(n, se, off)
 	r.depth = 1
@@ -266,7 +267,7 @@ func (r *xmlReader) element(parent *Node, se xml.StartElement, off int) {
 	}
 	mem.Type = memberType(mem)
 	line, col := r.pos.at(off)
-	n := &Node{Name: name, Type: mem.Type, Elem: mem.Element, Parent: parent, Index: -1, Line: line, Col: col}
+	n := r.slab.node(Node{Name: name, Type: mem.Type, Elem: mem.Element, Parent: parent, Index: -1, Line: line, Col: col})
 	if mem.Element.Repeats() {
 		n.Index = 0
 		if k := len(parent.Children); k > 0 && parent.Children[k-1].Elem == mem.Element {
@@ -340,8 +341,8 @@ func (r *xmlReader) element(parent *Node, se xml.StartElement, off int) {
 			r.errorAt(off, n.Path(), "unknown attribute "+a.Name.Local+" on "+n.Type)
 			continue
 		}
-		an := &Node{Name: a.Name.Local, Type: am.Type, Elem: am.Element, Parent: n, Index: -1,
-			Value: a.Value, HasValue: true, Line: line, Col: col}
+		an := r.slab.node(Node{Name: a.Name.Local, Type: am.Type, Elem: am.Element, Parent: n, Index: -1,
+			Value: a.Value, HasValue: true, Line: line, Col: col})
 		if at := r.m.Type(am.Type); at != nil {
 			an.Primitive = at.Primitive
 		}

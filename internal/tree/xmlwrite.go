@@ -7,7 +7,13 @@ package tree
 // XHTML as written. With pretty the output is indented by two spaces;
 // otherwise elements follow each other with no whitespace between them.
 func WriteXML(root *Node, pretty bool) ([]byte, error) {
-	w := &xmlWriter{pretty: pretty, buf: make([]byte, 0, 4096)}
+	return AppendXML(make([]byte, 0, 4096), root, pretty)
+}
+
+// AppendXML is WriteXML appending to dst; give dst room for the output to
+// save the copies of a growing buffer. On error it returns nil.
+func AppendXML(dst []byte, root *Node, pretty bool) ([]byte, error) {
+	w := &xmlWriter{pretty: pretty, buf: dst}
 	w.buf = append(w.buf, `<?xml version="1.0" encoding="UTF-8"?>`...)
 	w.newline(0)
 	w.resource(root, 0, true)

@@ -62,7 +62,7 @@ type jsonMember struct {
 }
 
 type jsonLexer struct {
-	slab      []jsonValue // values are handed out from blocks
+	slab []jsonValue // values are handed out from blocks
 	// Members and items of the objects and arrays being read; each is
 	// copied out, exactly sized, when its object or array ends.
 	mstack    []jsonMember

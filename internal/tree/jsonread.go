@@ -35,9 +35,9 @@ type jsonReader struct {
 	// props is a stack shared by the objects being read: each call of
 	// members works on its own top part.
 	props []prop
-	m    *schemas.Model
-	doc  *Document
-	errs errs
+	m     *schemas.Model
+	doc   *Document
+	errs  errs
 }
 
 func (r *jsonReader) errorAt(line, col int32, path, msg string) {

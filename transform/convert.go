@@ -1,13 +1,27 @@
+// Package transform knows the two wire formats of FHIR STU3: it converts a
+// resource between XML and JSON ([XMLToJSON], [JSONToXML]) and handles the
+// media types of the NEMS APIs.
+//
+// A conversion reads the input into the element tree that the validator
+// also uses, resolving every element against the STU3 model, and writes the
+// tree in the other format. So it checks the input on the way: an unknown
+// element or property, a value of the wrong JSON type, a duplicate key, or
+// an array where a single value belongs (or the reverse) stops it with an
+// [ErrorList] whose errors give line:column and FHIR path. Nothing is
+// dropped silently: what the target format cannot hold (XML comments,
+// xsi:schemaLocation) is counted and named in the [Report].
+//
+// What is kept exactly: primitive values as written (a decimal "1.50"
+// stays 1.50 in JSON, whitespace inside values stays), element ids,
+// primitive extensions ("_name" in JSON, aligned with null in arrays),
+// nested resources (contained, Bundle.entry.resource,
+// Parameters.parameter.resource) and the narrative XHTML, which JSON holds
+// as a string with its namespace declaration. Output follows the model's
+// definition order in both formats, compact or indented. Elements out of
+// order in XML input are moved into order, with a warning.
+//
+// The conversion functions are safe for concurrent use.
 package transform
-
-// This file converts FHIR STU3 resources between the XML and JSON forms.
-// Both directions go through the element tree of internal/tree, the same
-// tree the validator reads, so a conversion checks the input against the
-// STU3 model on the way: an unknown element or property, a value of the
-// wrong JSON type, a duplicate key, or an array where a single value
-// belongs (or the reverse) stops it with an error that gives line:column
-// and FHIR path. Nothing is dropped silently: what the target format cannot
-// hold (XML comments, xsi:schemaLocation) is listed in the Report.
 
 import (
 	"github.com/nemsfhir/nemsfhir/internal/tree"

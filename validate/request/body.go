@@ -58,18 +58,6 @@ func (k *check) body() {
 	slices.SortStableFunc(issues, func(a, b validate.Issue) int {
 		return cmpBool(b.Spine == validate.SpineMessageNotWellFormed, a.Spine == validate.SpineMessageNotWellFormed)
 	})
-	for _, is := range issues {
-		f := Finding{Issue: is, Stage: StageBody, Status: k.in.success()}
-		if is.Severity.IsError() {
-			if f.Spine == "" {
-				// The Spine shape needs a code; a payload NEMS refuses is
-				// an invalid resource unless a rule says otherwise.
-				f.Spine = validate.SpineInvalidResource
-			}
-			f.Status = f.Spine.Status()
-		}
-		k.resp.Findings = append(k.resp.Findings, f)
-	}
 	want := "event-message"
 	if k.in == SubscriptionCreate {
 		want = "subscription"
@@ -81,13 +69,27 @@ func (k *check) body() {
 		}
 		k.add(StageBody, validate.SeverityError, validate.SpineInvalidResource, RuleResourceKind, 0,
 			fmt.Sprintf("%s takes %s; the body is %s", k.in, what, found))
-		return
 	}
+	// Checks NEMS makes of the request as a whole (is this event type
+	// publishable at all?) come before the payload's own issues, so that
+	// they decide the status.
 	switch {
 	case k.in == Publish && res.Kind == want:
 		k.publishEvent(res)
 	case k.in == SubscriptionCreate && res.Kind == want:
 		k.subscription(res)
+	}
+	for _, is := range issues {
+		f := Finding{Issue: is, Stage: StageBody, Status: k.in.success()}
+		if is.Severity.IsError() {
+			if f.Spine == "" {
+				// The Spine shape needs a code; a payload NEMS refuses is
+				// an invalid resource unless a rule says otherwise.
+				f.Spine = validate.SpineInvalidResource
+			}
+			f.Status = f.Spine.Status()
+		}
+		k.resp.Findings = append(k.resp.Findings, f)
 	}
 }
 

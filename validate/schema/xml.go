@@ -35,7 +35,10 @@ var (
 // the process, and libxml2 allows one schema to be used by many
 // validations at once.
 func xmlSchema() (*xsd.Schema, error) {
-	xsdOnce.Do(func() { xsdComp, xsdErr = compileXSD() })
+	xsdOnce.Do(func() {
+		initLibxml2()
+		xsdComp, xsdErr = compileXSD()
+	})
 	return xsdComp, xsdErr
 }
 

@@ -24,8 +24,10 @@ import (
 //   - start and end tags must match, attribute names must be unique, and
 //     prefixes must be declared.
 //
-// As with encoding/xml, attribute values are not whitespace-normalised
-// (a literal line feed stays a line feed) and CR LF becomes LF everywhere.
+// Line ends become LF, and, unlike encoding/xml, attribute values are
+// normalised as XML 1.0 (3.3.3) requires: a literal tab, line feed or CR LF
+// in a value becomes a space, while a character reference (&#10;) keeps its
+// character. FHIR writers escape whitespace they mean to keep.
 type xmlScanner struct {
 	src   []byte
 	i     int
@@ -493,7 +495,7 @@ func (s *xmlScanner) decode(raw []byte, off int, attr bool) ([]byte, error) {
 		c := raw[k]
 		if c < utf8.RuneSelf {
 			switch {
-			case c == '&' || c == '\r':
+			case c == '&' || c == '\r' || attr && (c == '\t' || c == '\n'):
 				clean = false
 			case c < 0x20 && c != '\t' && c != '\n':
 				return nil, s.fail(off+k, "character "+strconv.QuoteRune(rune(c))+" is not allowed in XML")
@@ -514,8 +516,17 @@ func (s *xmlScanner) decode(raw []byte, off int, attr bool) ([]byte, error) {
 	for k := 0; k < len(raw); k++ {
 		c := raw[k]
 		switch c {
+		case '\t', '\n':
+			if attr {
+				c = ' ' // attribute-value normalisation
+			}
+			out = append(out, c)
 		case '\r':
-			out = append(out, '\n')
+			if attr {
+				out = append(out, ' ')
+			} else {
+				out = append(out, '\n')
+			}
 			if k+1 < len(raw) && raw[k+1] == '\n' {
 				k++
 			}

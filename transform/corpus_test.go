@@ -125,11 +125,11 @@ func emptyExtra(v any) bool {
 // tally collects the outcome of each check of a corpus.
 type tally struct {
 	commentsStripped int
-	t       *testing.T
-	bad     map[string]string
-	pass    map[string]int
-	total   map[string]int
-	missing map[string]bool // known-bad keys of this corpus that were checked
+	t                *testing.T
+	bad              map[string]string
+	pass             map[string]int
+	total            map[string]int
+	missing          map[string]bool // known-bad keys of this corpus that were checked
 }
 
 func newTally(t *testing.T) *tally {

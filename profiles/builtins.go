@@ -15,6 +15,7 @@ import (
 	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
 	"github.com/nemsfhir/nemsfhir/internal/nhsid"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
+	"github.com/nemsfhir/nemsfhir/internal/treepath"
 )
 
 // builtinCheck is a check written in Go for what a FHIRPath expression
@@ -261,7 +262,7 @@ func (r *run) subjectPatient() *tree.Node {
 			return r.focus
 		}
 		for _, name := range []string{"subject", "patient"} {
-			if t := r.ix.resolveRef(r.focus.Child(name)); t != nil && t.Type == "Patient" {
+			if t := r.ix.LookupReference(r.focus.Child(name)); t != nil && t.Type == "Patient" {
 				return t
 			}
 		}
@@ -300,7 +301,7 @@ func runRouting(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 	if p.patient != nil {
 		patient = nil
 		if col, ok := r.eval(p.patient, at, r.root); ok && len(col) > 0 {
-			patient = treeNode(col[0])
+			patient = treepath.TreeNode(col[0])
 		}
 	}
 	if patient == nil {
@@ -418,7 +419,7 @@ func runRefTarget(r *run, rule *Rule, _ *tree.Node, items []*tree.Node) {
 		if ref == "" {
 			continue
 		}
-		t := r.ix.lookup(ref, n)
+		t := r.ix.Lookup(ref, n)
 		if t == nil {
 			if p.InBundle || strings.HasPrefix(ref, "urn:") || strings.HasPrefix(ref, "#") {
 				r.reportVals(rule, n, map[string]string{"found": ref + " (not in the Bundle)", "expected": exp})
@@ -520,7 +521,7 @@ func parseDateOrder(raw json.RawMessage) (any, error) {
 
 func firstNode(c fhirpath.Collection) *tree.Node {
 	for _, it := range c {
-		if n := treeNode(it); n != nil && n.HasValue {
+		if n := treepath.TreeNode(it); n != nil && n.HasValue {
 			return n
 		}
 	}
@@ -748,7 +749,7 @@ func runEntryIdentity(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 			if n.Name != "reference" || n.Parent == nil || n.Parent.Type != "Reference" || !n.HasValue {
 				return true
 			}
-			if strings.HasPrefix(n.Value, nhsid.URNUUIDPrefix) && r.ix.lookup(n.Value, n) == nil {
+			if strings.HasPrefix(n.Value, nhsid.URNUUIDPrefix) && r.ix.Lookup(n.Value, n) == nil {
 				r.reportVals(rule, n, map[string]string{"found": n.Value, "expected": "the fullUrl of an entry of the Bundle"})
 			}
 			return true

@@ -9,6 +9,7 @@ import (
 
 	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
+	"github.com/nemsfhir/nemsfhir/internal/treepath"
 )
 
 // Extension and code-system URLs the engine reads itself.
@@ -141,7 +142,7 @@ type run struct {
 	ctx    context.Context
 	root   *tree.Node
 	in     Input
-	ix     *bundleIndex
+	ix     *treepath.Resolver
 	header *tree.Node
 	focus  *tree.Node
 	env    fhirpath.Env
@@ -174,15 +175,15 @@ func (rs *RuleSet) CheckContext(ctx context.Context, root *tree.Node, in Input) 
 	if in.Now.IsZero() {
 		in.Now = time.Now()
 	}
-	r := &run{rs: rs, ctx: ctx, root: root, in: in, ix: newBundleIndex(root)}
+	r := &run{rs: rs, ctx: ctx, root: root, in: in, ix: treepath.NewResolver(root)}
 	if root.Type == "Bundle" {
 		r.header = findHeader(root)
 		if r.header != nil {
-			r.focus = r.ix.resolveRef(r.header.Child("focus"))
+			r.focus = r.ix.LookupReference(r.header.Child("focus"))
 		}
 	}
 	vars := map[string]fhirpath.Collection{
-		"bundle":    {fhirpath.NodeItem(FHIRPathNode{root})},
+		"bundle":    {fhirpath.NodeItem(treepath.Of(root))},
 		"event":     {fhirpath.ValueItem(fhirpath.String(in.Event))},
 		"lifecycle": {fhirpath.ValueItem(fhirpath.String(in.Lifecycle))},
 		"header":    nil,
@@ -190,13 +191,13 @@ func (rs *RuleSet) CheckContext(ctx context.Context, root *tree.Node, in Input) 
 		"patient":   nil,
 	}
 	if r.header != nil {
-		vars["header"] = fhirpath.Collection{fhirpath.NodeItem(FHIRPathNode{r.header})}
+		vars["header"] = fhirpath.Collection{fhirpath.NodeItem(treepath.Of(r.header))}
 	}
 	if r.focus != nil {
-		vars["focus"] = fhirpath.Collection{fhirpath.NodeItem(FHIRPathNode{r.focus})}
+		vars["focus"] = fhirpath.Collection{fhirpath.NodeItem(treepath.Of(r.focus))}
 	}
 	if p := r.subjectPatient(); p != nil {
-		vars["patient"] = fhirpath.Collection{fhirpath.NodeItem(FHIRPathNode{p})}
+		vars["patient"] = fhirpath.Collection{fhirpath.NodeItem(treepath.Of(p))}
 	}
 	r.env = fhirpath.Env{Resolver: r.ix, Vars: vars, MaxSteps: defaultMaxStepsPerCheck, Now: in.Now}
 	for _, rule := range rs.rules {
@@ -267,8 +268,8 @@ func hasProfile(n *tree.Node, url string) bool {
 
 func (r *run) eval(e *fhirpath.Expression, at, resource *tree.Node) (fhirpath.Collection, bool) {
 	env := r.env
-	env.Resource = FHIRPathNode{resource}
-	res, err := e.Evaluate(r.ctx, FHIRPathNode{at}, &env)
+	env.Resource = treepath.Of(resource)
+	res, err := e.Evaluate(r.ctx, treepath.Of(at), &env)
 	if err != nil || len(res.Unsupported) > 0 {
 		return nil, false
 	}
@@ -285,7 +286,7 @@ func (r *run) apply(rule *Rule, target *tree.Node) {
 		}
 		contexts = contexts[:0]
 		for _, it := range col {
-			if n := treeNode(it); n != nil {
+			if n := treepath.TreeNode(it); n != nil {
 				contexts = append(contexts, n)
 			}
 		}
@@ -320,7 +321,7 @@ func (r *run) checkAt(rule *Rule, at, target *tree.Node) {
 		case n < min:
 			r.report(rule, at, strconv.Itoa(n), exp, n)
 		case ch.max >= 0 && n > ch.max:
-			where := treeNode(items[ch.max])
+			where := treepath.TreeNode(items[ch.max])
 			if where == nil {
 				where = at
 			}
@@ -356,7 +357,7 @@ func (r *run) checkAt(rule *Rule, at, target *tree.Node) {
 	case CheckBuiltin:
 		var nodes []*tree.Node
 		for _, it := range items {
-			if n := treeNode(it); n != nil {
+			if n := treepath.TreeNode(it); n != nil {
 				nodes = append(nodes, n)
 			}
 		}
@@ -365,7 +366,7 @@ func (r *run) checkAt(rule *Rule, at, target *tree.Node) {
 }
 
 func nodeOr(it fhirpath.Item, def *tree.Node) *tree.Node {
-	if n := treeNode(it); n != nil {
+	if n := treepath.TreeNode(it); n != nil {
 		return n
 	}
 	return def
@@ -376,7 +377,7 @@ func quote(s string) string { return strconv.Quote(s) }
 // itemText is the text of an item: a primitive's value as written, or a
 // computed value rendered.
 func itemText(it fhirpath.Item) string {
-	if n := treeNode(it); n != nil {
+	if n := treepath.TreeNode(it); n != nil {
 		return n.Value
 	}
 	if v, ok := it.Value(); ok {
@@ -388,7 +389,7 @@ func itemText(it fhirpath.Item) string {
 // codeMatches checks a code, Coding or CodeableConcept item against the
 // codes (and system) of a check, returning what was found.
 func codeMatches(it fhirpath.Item, ch *Check) (string, bool) {
-	n := treeNode(it)
+	n := treepath.TreeNode(it)
 	in := func(code string) bool {
 		for _, c := range ch.Codes {
 			if c == code {

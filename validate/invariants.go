@@ -9,6 +9,7 @@ import (
 
 	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
+	"github.com/nemsfhir/nemsfhir/internal/treepath"
 	"github.com/nemsfhir/nemsfhir/schemas"
 )
 
@@ -73,7 +74,7 @@ func (inv *invariants) constraintsFor(n *tree.Node) []*schemas.Constraint {
 }
 
 func (inv *invariants) check(root *tree.Node, issues *[]Issue) {
-	res := newResolver(root)
+	res := treepath.NewResolver(root)
 	env := &fhirpath.Env{Resolver: res, BaseType: inv.baseType, MaxSteps: 200_000}
 	ctx := context.Background()
 	var walk func(n, resource *tree.Node)
@@ -91,8 +92,8 @@ func (inv *invariants) check(root *tree.Node, issues *[]Issue) {
 			if comp.err != nil {
 				continue // listed as not evaluated by Coverage
 			}
-			env.Resource = fpNode{resource}
-			r, err := comp.expr.Evaluate(ctx, fpNode{n}, env)
+			env.Resource = treepath.Of(resource)
+			r, err := comp.expr.Evaluate(ctx, treepath.Of(n), env)
 			if err != nil || len(r.Unsupported) > 0 {
 				continue // cannot be judged faithfully: never guess
 			}
@@ -123,98 +124,6 @@ func (inv *invariants) baseType(name string) string {
 		return t.Base
 	}
 	return ""
-}
-
-// fpNode presents a tree node to the FHIRPath engine. It is a value type
-// holding a pointer, so two fpNodes for the same element compare equal.
-type fpNode struct{ n *tree.Node }
-
-// fhirpathName is the name FHIRPath uses for an element: the definition's
-// name without [x] for a choice element ("value" for valueQuantity).
-func fhirpathName(n *tree.Node) string {
-	if n.Elem != nil && n.Parent != nil && n.Elem.IsChoice() {
-		return strings.TrimSuffix(n.Elem.Name, "[x]")
-	}
-	return n.Name
-}
-
-func (f fpNode) Name() string { return fhirpathName(f.n) }
-func (f fpNode) Type() string { return f.n.Type }
-
-func (f fpNode) Children(name string) []fhirpath.Node {
-	var out []fhirpath.Node
-	for _, c := range f.n.Children {
-		if c.Name == name || fhirpathName(c) == name {
-			out = append(out, fpNode{c})
-		}
-	}
-	return out
-}
-
-func (f fpNode) AllChildren() []fhirpath.Node {
-	out := make([]fhirpath.Node, len(f.n.Children))
-	for i, c := range f.n.Children {
-		out[i] = fpNode{c}
-	}
-	return out
-}
-
-func (f fpNode) Value() (string, bool) {
-	if f.n.Type == "xhtml" {
-		return f.n.Value, true
-	}
-	return f.n.Value, f.n.HasValue
-}
-
-// resolver answers resolve() for references between the entries of the
-// Bundles in a payload and to contained resources.
-type resolver struct {
-	byRef map[string]*tree.Node
-}
-
-func newResolver(root *tree.Node) *resolver {
-	r := &resolver{byRef: map[string]*tree.Node{}}
-	root.Walk(func(n *tree.Node) bool {
-		if n.Name == "entry" && n.Parent != nil && n.Parent.Type == "Bundle" {
-			res := n.Child("resource")
-			if res == nil {
-				return true
-			}
-			if fu := n.Child("fullUrl"); fu != nil && fu.HasValue {
-				r.byRef[fu.Value] = res
-			}
-			if id := res.Child("id"); id != nil && id.HasValue {
-				r.byRef[res.Type+"/"+id.Value] = res
-			}
-		}
-		return true
-	})
-	return r
-}
-
-func (r *resolver) Resolve(ref string, from fhirpath.Node) (fhirpath.Node, bool) {
-	if strings.HasPrefix(ref, "#") {
-		// A contained resource of the resource that holds the reference.
-		f, ok := from.(fpNode)
-		if !ok {
-			return nil, false
-		}
-		for p := f.n; p != nil; p = p.Parent {
-			if p.Resource {
-				for _, c := range p.ChildrenNamed("contained") {
-					if c.ElementID() == ref[1:] {
-						return fpNode{c}, true
-					}
-				}
-				break
-			}
-		}
-		return nil, false
-	}
-	if n := r.byRef[stripHistory(ref)]; n != nil {
-		return fpNode{n}, true
-	}
-	return nil, false
 }
 
 // ConstraintCoverage says how the STU3 constraints of the model are

@@ -9,6 +9,7 @@ import (
 
 	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
+	"github.com/nemsfhir/nemsfhir/internal/treepath"
 	"github.com/nemsfhir/nemsfhir/schemas"
 )
 
@@ -33,7 +34,7 @@ func TestInvariantsEvaluateFully(t *testing.T) {
 		if err != nil {
 			continue // the listed wrong examples
 		}
-		env := &fhirpath.Env{Resolver: newResolver(doc.Root), BaseType: inv.baseType}
+		env := &fhirpath.Env{Resolver: treepath.NewResolver(doc.Root), BaseType: inv.baseType}
 		doc.Root.Walk(func(n *tree.Node) bool {
 			for _, c := range inv.constraintsFor(n) {
 				if _, native := nativeInvariants[c.Key]; native {
@@ -44,7 +45,7 @@ func TestInvariantsEvaluateFully(t *testing.T) {
 					problems[c.Key] = comp.err.Error()
 					continue
 				}
-				r, err := comp.expr.Evaluate(context.Background(), fpNode{n}, env)
+				r, err := comp.expr.Evaluate(context.Background(), treepath.Of(n), env)
 				evaluated[c.Key]++
 				if err != nil {
 					problems[c.Key] = filepath.Base(f) + ": " + err.Error()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
+	"github.com/nemsfhir/nemsfhir/internal/treepath"
 	"github.com/nemsfhir/nemsfhir/profiles"
 	"github.com/nemsfhir/nemsfhir/schemas"
 )
@@ -111,7 +112,7 @@ type visitKey struct {
 
 type checker struct {
 	reg     *Registry
-	res     *resolver
+	res     *treepath.Resolver
 	out     []profiles.Finding
 	visited map[visitKey]bool
 	// conformsMemo is shared with trial checkers: whether a resource
@@ -121,7 +122,7 @@ type checker struct {
 }
 
 func (r *Registry) newChecker(root *tree.Node) *checker {
-	res := newResolver(root)
+	res := treepath.NewResolver(root)
 	return &checker{
 		reg: r, res: res, visited: map[visitKey]bool{}, conformsMemo: map[visitKey]bool{},
 		env: &fhirpath.Env{Resolver: res, BaseType: r.baseType, MaxSteps: 200_000},
@@ -631,7 +632,7 @@ func (c *checker) reference(n *tree.Node, d *edef, p *Profile) {
 	if len(targets) == 0 || ref == nil || !ref.HasValue {
 		return
 	}
-	tgt := c.res.target(ref.Value, n)
+	tgt := c.res.Lookup(ref.Value, n)
 	if tgt == nil {
 		return // outside the payload: nothing to judge
 	}
@@ -763,8 +764,8 @@ func (c *checker) constraints(n *tree.Node, d *edef, p *Profile) {
 			continue
 		}
 		env := *c.env
-		env.Resource = fpNode{res}
-		r, err := cc.expr.Evaluate(context.Background(), fpNode{n}, &env)
+		env.Resource = treepath.Of(res)
+		r, err := cc.expr.Evaluate(context.Background(), treepath.Of(n), &env)
 		if err != nil || len(r.Unsupported) > 0 {
 			continue // cannot be judged faithfully
 		}

@@ -1,0 +1,181 @@
+// Package treepath lets the FHIRPath engine walk the element tree: it
+// presents tree nodes as fhirpath.Node values and resolves references
+// between the resources of one payload. The validator, the NEMS rule packs
+// and the StructureDefinition profiles all evaluate FHIRPath through it.
+package treepath
+
+import (
+	"strings"
+
+	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
+	"github.com/nemsfhir/nemsfhir/internal/tree"
+)
+
+// Node presents a tree node to the FHIRPath engine. It is a value type
+// around a pointer, so two views of the same element compare equal, which
+// the engine relies on in repeat() and in unions.
+type Node struct{ N *tree.Node }
+
+// Of returns the FHIRPath view of n.
+func Of(n *tree.Node) fhirpath.Node { return Node{n} }
+
+// TreeNode returns the tree node behind a FHIRPath item, or nil for a
+// computed value.
+func TreeNode(it fhirpath.Item) *tree.Node {
+	if f, ok := it.Node().(Node); ok {
+		return f.N
+	}
+	return nil
+}
+
+// Name is the name FHIRPath gives an element: a choice element answers to
+// its base name ("value" for valueQuantity).
+func Name(n *tree.Node) string {
+	if n.Elem != nil && n.Parent != nil && n.Elem.IsChoice() {
+		return strings.TrimSuffix(n.Elem.Name, "[x]")
+	}
+	return n.Name
+}
+
+// Name implements fhirpath.Node.
+func (f Node) Name() string { return Name(f.N) }
+
+// Type implements fhirpath.Node.
+func (f Node) Type() string { return f.N.Type }
+
+// Children implements fhirpath.Node: a choice element answers to its base
+// name and to its full name.
+func (f Node) Children(name string) []fhirpath.Node {
+	var out []fhirpath.Node
+	for _, c := range f.N.Children {
+		if c.Name == name || Name(c) == name {
+			out = append(out, Node{c})
+		}
+	}
+	return out
+}
+
+// AllChildren implements fhirpath.Node.
+func (f Node) AllChildren() []fhirpath.Node {
+	out := make([]fhirpath.Node, len(f.N.Children))
+	for i, c := range f.N.Children {
+		out[i] = Node{c}
+	}
+	return out
+}
+
+// Value implements fhirpath.Node. The narrative div always has a value:
+// its XHTML.
+func (f Node) Value() (string, bool) {
+	if f.N.Type == "xhtml" {
+		return f.N.Value, true
+	}
+	return f.N.Value, f.N.HasValue
+}
+
+// Resolver finds the resources that references in one payload point to:
+// Bundle entries (of every Bundle in the payload) by fullUrl, by Type/id,
+// and by the Type/id that ends a RESTful fullUrl; contained resources by
+// "#id". It is built once per payload, so each lookup costs a map access.
+type Resolver struct {
+	byRef map[string]*tree.Node
+}
+
+// NewResolver indexes the entries of every Bundle below root. Where two
+// entries claim the same reference, the first wins.
+func NewResolver(root *tree.Node) *Resolver {
+	r := &Resolver{byRef: map[string]*tree.Node{}}
+	add := func(key string, n *tree.Node) {
+		if _, dup := r.byRef[key]; !dup {
+			r.byRef[key] = n
+		}
+	}
+	if root == nil {
+		return r
+	}
+	root.Walk(func(n *tree.Node) bool {
+		if n.Name != "entry" || n.Parent == nil || n.Parent.Type != "Bundle" {
+			return true
+		}
+		res := n.Child("resource")
+		if res == nil {
+			return true
+		}
+		if fu := n.Child("fullUrl"); fu != nil && fu.HasValue {
+			add(fu.Value, res)
+			if tail, ok := typeAndID(fu.Value); ok {
+				add(tail, res)
+			}
+		}
+		if id := res.Child("id"); id != nil && id.HasValue {
+			add(res.Type+"/"+id.Value, res)
+		}
+		return true
+	})
+	return r
+}
+
+// typeAndID returns "Type/id" from the end of a RESTful URL.
+func typeAndID(url string) (string, bool) {
+	if !strings.Contains(url, "://") {
+		return "", false
+	}
+	i := strings.LastIndexByte(url, '/')
+	if i <= 0 {
+		return "", false
+	}
+	j := strings.LastIndexByte(url[:i], '/')
+	if j < 0 {
+		return "", false
+	}
+	return url[j+1:], true
+}
+
+// Lookup returns the resource ref points to, or nil. from is the element
+// holding the reference; a "#id" reference is looked up among the contained
+// resources of the resource that holds it (its container, when it is itself
+// contained).
+func (r *Resolver) Lookup(ref string, from *tree.Node) *tree.Node {
+	if strings.HasPrefix(ref, "#") {
+		for p := from; p != nil; p = p.Parent {
+			if p.Resource && p.Name != "contained" {
+				for _, c := range p.ChildrenNamed("contained") {
+					if c.ElementID() == ref[1:] {
+						return c
+					}
+				}
+				return nil
+			}
+		}
+		return nil
+	}
+	if i := strings.Index(ref, "/_history/"); i > 0 {
+		ref = ref[:i]
+	}
+	return r.byRef[ref]
+}
+
+// LookupReference resolves a Reference element through its reference
+// child; nil when it has none or it does not resolve.
+func (r *Resolver) LookupReference(refElem *tree.Node) *tree.Node {
+	if refElem == nil {
+		return nil
+	}
+	v := refElem.Child("reference")
+	if v == nil || !v.HasValue {
+		return nil
+	}
+	return r.Lookup(v.Value, refElem)
+}
+
+// Resolve implements fhirpath.Resolver.
+func (r *Resolver) Resolve(ref string, from fhirpath.Node) (fhirpath.Node, bool) {
+	var fn *tree.Node
+	if f, ok := from.(Node); ok {
+		fn = f.N
+	}
+	if n := r.Lookup(ref, fn); n != nil {
+		return Node{n}, true
+	}
+	return nil, false
+}

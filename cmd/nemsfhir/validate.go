@@ -68,6 +68,7 @@ type validateFlags struct {
 	noRules                       bool
 	rules                         []string
 	kind, interaction, now        string
+	ig, profiles                  []string
 }
 
 func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -83,6 +84,8 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.BoolVar(&f.noInvariants, "no-invariants", false, "skip the evaluation of the STU3 constraints (FHIRPath invariants)")
 	fs.BoolVar(&f.noRules, "no-rules", false, "skip the NEMS rule packs: check base FHIR STU3 only")
 	fs.StringArrayVar(&f.rules, "rules", nil, "file or folder of extra rule packs, loaded on top of the built-in ones (repeatable)")
+	fs.StringArrayVar(&f.ig, "ig", nil, "folder, file or FHIR package .tgz of StructureDefinitions used as profiles (repeatable)")
+	fs.StringArrayVar(&f.profiles, "profile", nil, "profile URL (from --ig) every payload's root resource must meet, besides its meta.profile (repeatable)")
 	fs.StringVar(&f.kind, "kind", "", "take every payload as this kind instead of detecting it: event-message, subscription or resource")
 	fs.StringVar(&f.interaction, "interaction", "create", "the subscription interaction a Subscription belongs to: create (id and meta forbidden) or read")
 	fs.StringVar(&f.now, "now", "", "clock for date and age rules, RFC 3339 (default: the time of each validation); makes runs reproducible")
@@ -164,6 +167,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	v, err := validate.New(validate.Options{
 		NoSchema: f.noSchema, NoInvariants: f.noInvariants, MaxSize: f.maxSize,
 		NoRules: f.noRules, RulePacks: f.rules, Kind: f.kind, Interaction: f.interaction, Now: now,
+		IG: f.ig, Profiles: f.profiles,
 	})
 	if err != nil {
 		return usageErr("%v", err)

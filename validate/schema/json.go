@@ -28,9 +28,10 @@ var (
 	jsonErr  error
 )
 
-// jsonSchema compiles the embedded JSON Schema on first use. The compiler
-// gets no loader, so a reference outside the schema fails compilation
-// instead of reaching the network.
+// jsonSchema compiles the embedded JSON Schema on first use. The compiler's
+// loader refuses every URL, so a reference outside the schema would fail
+// compilation instead of reaching the network (the draft's metaschemas are
+// built into the library).
 func jsonSchema() (*jsonschema.Schema, error) {
 	jsonOnce.Do(func() { jsonComp, jsonErr = compileJSONSchema() })
 	return jsonComp, jsonErr
@@ -89,8 +90,18 @@ func ValidateJSON(doc []byte) []Problem {
 	var out []Problem
 	collect(verr, &out)
 	out = dedupe(out)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Location < out[j].Location })
 	locate(doc, out)
+	// In document order, as a reader goes through the payload.
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Col != b.Col {
+			return a.Col < b.Col
+		}
+		return a.Location < b.Location
+	})
 	return out
 }
 

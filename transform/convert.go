@@ -24,6 +24,8 @@
 package transform
 
 import (
+	"fmt"
+
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/schemas"
 )
@@ -72,26 +74,48 @@ type Report struct {
 // properties follow the definition order of the model. On bad input it
 // returns no output and an ErrorList.
 func XMLToJSON(src []byte, opt Options) ([]byte, *Report, error) {
-	doc, err := tree.ParseXML(src, opt.model())
-	rep := &Report{CommentsDropped: doc.Comments, Warnings: doc.Warnings}
-	if err != nil {
-		return nil, rep, err
-	}
-	// JSON is usually a little smaller than the XML it comes from.
-	out, err := tree.AppendJSON(make([]byte, 0, len(src)+len(src)/8), doc.Root, opt.Pretty)
-	return out, rep, err
+	return Convert(src, XML, JSON, opt)
 }
 
 // JSONToXML converts one FHIR STU3 resource from JSON to XML, writing
 // elements in the order the model defines. On bad input it returns no
 // output and an ErrorList.
 func JSONToXML(src []byte, opt Options) ([]byte, *Report, error) {
-	doc, err := tree.ParseJSON(src, opt.model())
-	rep := &Report{Warnings: doc.Warnings}
+	return Convert(src, JSON, XML, opt)
+}
+
+// Convert reads one resource in format from and writes it in format to.
+// The two may be the same: XML to XML puts elements in definition order and
+// re-indents (comments are dropped and counted as for JSON), JSON to JSON
+// checks the input and orders its properties.
+func Convert(src []byte, from, to Format, opt Options) ([]byte, *Report, error) {
+	var doc *tree.Document
+	var err error
+	switch from {
+	case XML:
+		doc, err = tree.ParseXML(src, opt.model())
+	case JSON:
+		doc, err = tree.ParseJSON(src, opt.model())
+	default:
+		return nil, &Report{}, fmt.Errorf("transform: unknown input format %v", from)
+	}
+	rep := &Report{CommentsDropped: doc.Comments, Warnings: doc.Warnings}
 	if err != nil {
 		return nil, rep, err
 	}
-	// XML is usually larger than its JSON: end tags and value attributes.
-	out, err := tree.AppendXML(make([]byte, 0, 2*len(src)), doc.Root, opt.Pretty)
-	return out, rep, err
+	var out []byte
+	switch to {
+	case XML:
+		// XML is usually larger than its JSON: end tags and value attributes.
+		out, err = tree.AppendXML(make([]byte, 0, 2*len(src)), doc.Root, opt.Pretty)
+	case JSON:
+		// JSON is usually a little smaller than the XML it comes from.
+		out, err = tree.AppendJSON(make([]byte, 0, len(src)+len(src)/8), doc.Root, opt.Pretty)
+	default:
+		return nil, rep, fmt.Errorf("transform: unknown output format %v", to)
+	}
+	if err != nil {
+		return nil, rep, err
+	}
+	return out, rep, nil
 }

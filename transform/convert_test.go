@@ -361,3 +361,32 @@ func TestOrderWarning(t *testing.T) {
 		t.Errorf("got %s", got)
 	}
 }
+
+func TestConvertSameFormat(t *testing.T) {
+	x := "<Patient xmlns=\"http://hl7.org/fhir\"><!-- c --><name><given value=\"A\"/><family value=\"B\"/></name></Patient>"
+	out, rep, err := Convert([]byte(x), XML, XML, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `<?xml version="1.0" encoding="UTF-8"?><Patient xmlns="http://hl7.org/fhir"><name><family value="B"/><given value="A"/></name></Patient>`
+	if string(out) != want || rep.CommentsDropped != 1 || len(rep.Warnings) != 2 {
+		t.Errorf("XML to XML: %s %+v", out, rep)
+	}
+	out, _, err = Convert([]byte(`{"name":[{"given":["A"],"family":"B"}],"resourceType":"Patient"}`), JSON, JSON, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"resourceType":"Patient","name":[{"family":"B","given":["A"]}]}`; string(out) != want {
+		t.Errorf("JSON to JSON: %s", out)
+	}
+	if _, _, err := Convert([]byte(x), 0, JSON, Options{}); err == nil {
+		t.Error("no error for an unknown format")
+	}
+}
+
+func TestNarrativeProcessingInstruction(t *testing.T) {
+	x := `<Patient xmlns="http://hl7.org/fhir"><text><status value="generated"/><div xmlns="http://www.w3.org/1999/xhtml"><?php x?></div></text></Patient>`
+	if _, _, err := XMLToJSON([]byte(x), Options{}); err == nil || !strings.Contains(err.Error(), "processing instruction") {
+		t.Errorf("got %v", err)
+	}
+}

@@ -148,7 +148,7 @@ func (r *xmlReader) comment(off int) {
 	if r.doc.Comments == 0 {
 		line, col := r.pos.at(off)
 		r.doc.Warnings = append(r.doc.Warnings, &Error{Line: line, Column: col,
-			Msg: "XML comments have no JSON form and are dropped"})
+			Msg: "XML comments are dropped: JSON has no place for them, and the converter does not copy them"})
 	}
 	r.doc.Comments++
 }
@@ -472,6 +472,11 @@ func (r *xmlReader) xhtml(n *Node, se xml.StartElement, off int) {
 		case xml.Directive:
 			r.directive(int64(toff))
 			return
+		case xml.ProcInst:
+			// The JSON form could not be read back: narrative XHTML has
+			// no processing instructions.
+			r.errorAt(toff, n.Path(), "processing instruction <?"+t.Target+"?> inside the narrative")
+			continue
 		}
 		toks = append(toks, xml.CopyToken(tok))
 	}

@@ -103,6 +103,9 @@ func TestJSONSchemaShape(t *testing.T) {
 }
 
 func TestXSDShape(t *testing.T) {
+	if schemas.STU3XHTMLXSDName != xsdgen.XHTMLFile {
+		t.Errorf("the embedded XSD imports %s, the generator writes %s", xsdgen.XHTMLFile, schemas.STU3XHTMLXSDName)
+	}
 	x := string(schemas.STU3XSD())
 	for _, want := range []string{
 		`targetNamespace="http://hl7.org/fhir"`,

@@ -104,7 +104,7 @@ func TestJSONSchemaShape(t *testing.T) {
 
 func TestXSDShape(t *testing.T) {
 	if schemas.STU3XHTMLXSDName != xsdgen.XHTMLFile {
-		t.Errorf("the embedded XSD imports %s, the generator writes %s", xsdgen.XHTMLFile, schemas.STU3XHTMLXSDName)
+		t.Errorf("the XSD imports %s, but STU3XHTMLXSDName says %s", xsdgen.XHTMLFile, schemas.STU3XHTMLXSDName)
 	}
 	x := string(schemas.STU3XSD())
 	for _, want := range []string{

@@ -390,3 +390,37 @@ func TestNarrativeProcessingInstruction(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestConcurrent runs conversions from several goroutines; run it with
+// -race.
+func TestConcurrent(t *testing.T) {
+	src := []byte(`<Bundle xmlns="http://hl7.org/fhir"><type value="collection"/><entry><resource><Observation><status value="final"/><code><text value="t"/></code><valueQuantity><value value="1.0"/></valueQuantity></Observation></resource></entry></Bundle>`)
+	want, _, err := XMLToJSON(src, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	for g := 0; g < 8; g++ {
+		go func() {
+			for i := 0; i < 50; i++ {
+				j, _, err := XMLToJSON(src, Options{})
+				if err == nil && string(j) != string(want) {
+					err = errors.New("different output")
+				}
+				if err == nil {
+					_, _, err = JSONToXML(j, Options{Pretty: true})
+				}
+				if err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}

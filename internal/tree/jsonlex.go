@@ -62,7 +62,8 @@ type jsonMember struct {
 }
 
 type jsonLexer struct {
-	slab []jsonValue // values are handed out from blocks
+	slab     []jsonValue // values are handed out from blocks
+	slabSize int
 	// Members and items of the objects and arrays being read; each is
 	// copied out, exactly sized, when its object or array ends.
 	mstack    []jsonMember
@@ -467,7 +468,8 @@ func (l *jsonLexer) badUTF8(start, cont int) bool {
 
 func (l *jsonLexer) newValue() *jsonValue {
 	if len(l.slab) == 0 {
-		l.slab = make([]jsonValue, 256)
+		l.slabSize = min(max(2*l.slabSize, 16), 512)
+		l.slab = make([]jsonValue, l.slabSize)
 	}
 	v := &l.slab[0]
 	l.slab = l.slab[1:]

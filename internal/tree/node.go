@@ -224,11 +224,15 @@ func memberType(mem schemas.Member) string {
 
 // nodeSlab hands out nodes from larger blocks: a tree is built and dropped
 // as a whole, and one allocation per node was a large share of parse time.
-type nodeSlab struct{ buf []Node }
+type nodeSlab struct {
+	buf  []Node
+	next int // size of the next block: small documents need few nodes
+}
 
 func (s *nodeSlab) node(n Node) *Node {
 	if len(s.buf) == 0 {
-		s.buf = make([]Node, 256)
+		s.next = min(max(2*s.next, 16), 512)
+		s.buf = make([]Node, s.next)
 	}
 	p := &s.buf[0]
 	s.buf = s.buf[1:]

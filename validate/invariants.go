@@ -29,8 +29,9 @@ var nativeInvariants = map[string]string{
 // type with the project's FHIRPath engine. Compiled expressions are cached
 // per constraint for the life of the Validator.
 type invariants struct {
-	m     *schemas.Model
-	cache sync.Map // *schemas.Constraint -> *compiled
+	m      *schemas.Model
+	cache  sync.Map // *schemas.Constraint -> *compiled
+	byNode sync.Map // slot -> []checkable
 }
 
 type compiled struct {
@@ -73,6 +74,40 @@ func (inv *invariants) constraintsFor(n *tree.Node) []*schemas.Constraint {
 	return out
 }
 
+// checkable is a constraint the FHIRPath phase evaluates, compiled.
+type checkable struct {
+	c    *schemas.Constraint
+	expr *fhirpath.Expression
+}
+
+// slot identifies what decides a node's constraints: its definition and
+// its type.
+type slot struct {
+	elem *schemas.Element
+	typ  string
+}
+
+// checkablesFor returns the compiled constraints to evaluate on a node,
+// worked out once per definition and type: most elements have none but
+// ele-1, which is checked natively, so the common case is an empty list.
+func (inv *invariants) checkablesFor(n *tree.Node) []checkable {
+	k := slot{n.Elem, n.Type}
+	if v, ok := inv.byNode.Load(k); ok {
+		return v.([]checkable)
+	}
+	var out []checkable
+	for _, c := range inv.constraintsFor(n) {
+		if _, native := nativeInvariants[c.Key]; native || c.Expression == "" {
+			continue
+		}
+		if comp := inv.compile(c); comp.err == nil {
+			out = append(out, checkable{c, comp.expr}) // a compile error is listed by Coverage
+		}
+	}
+	v, _ := inv.byNode.LoadOrStore(k, out)
+	return v.([]checkable)
+}
+
 func (inv *invariants) check(root *tree.Node, issues *[]Issue) {
 	res := treepath.NewResolver(root)
 	env := &fhirpath.Env{Resolver: res, BaseType: inv.baseType, MaxSteps: 200_000}
@@ -84,16 +119,10 @@ func (inv *invariants) check(root *tree.Node, issues *[]Issue) {
 		if n.Resource && n.Name != "contained" {
 			resource = n
 		}
-		for _, c := range inv.constraintsFor(n) {
-			if _, native := nativeInvariants[c.Key]; native || c.Expression == "" {
-				continue
-			}
-			comp := inv.compile(c)
-			if comp.err != nil {
-				continue // listed as not evaluated by Coverage
-			}
+		for _, ck := range inv.checkablesFor(n) {
+			c := ck.c
 			env.Resource = treepath.Of(resource)
-			r, err := comp.expr.Evaluate(ctx, treepath.Of(n), env)
+			r, err := ck.expr.Evaluate(ctx, treepath.Of(n), env)
 			if err != nil || len(r.Unsupported) > 0 {
 				continue // cannot be judged faithfully: never guess
 			}

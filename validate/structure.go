@@ -86,33 +86,63 @@ func (s *structure) cardinality(n *tree.Node) {
 	if len(defs) == 0 {
 		return
 	}
-	counts := make(map[*schemas.Element]int, len(n.Children))
-	first := make(map[*schemas.Element]*tree.Node, len(n.Children))
+	// defs are in snapshot order, so a child's definition is found by its
+	// index with a binary search; counting needs no map.
+	var buf [64]int
+	counts := buf[:0]
+	if len(defs) <= len(buf) {
+		counts = buf[:len(defs)]
+	} else {
+		counts = make([]int, len(defs))
+	}
 	for _, c := range n.Children {
-		if c.Elem == nil {
-			continue
-		}
-		counts[c.Elem]++
-		if first[c.Elem] == nil {
-			first[c.Elem] = c
+		if i := defIndex(defs, c.Elem); i >= 0 {
+			counts[i]++
 		}
 	}
-	for _, d := range defs {
+	for i, d := range defs {
 		if n.Primitive != nil && d.Name == "value" {
 			continue // the value of a primitive is Node.Value, not a child
 		}
-		got := counts[d]
+		got := counts[i]
 		switch {
 		case got < d.Min:
 			s.add(n, SeverityError, "required", SpineInvalidResource, RuleCardinality,
 				"missing required element "+strconv.Quote(displayName(d))+": found "+strconv.Itoa(got)+", expected "+d.Cardinality())
 		case d.Max != schemas.Unbounded && got > d.Max && !d.IsChoice():
 			// (A second type for a choice element is a parse error already.)
-			c := first[d]
-			s.add(c, SeverityError, "structure", SpineInvalidResource, RuleCardinality,
+			var first *tree.Node
+			for _, c := range n.Children {
+				if c.Elem == d {
+					first = c
+					break
+				}
+			}
+			s.add(first, SeverityError, "structure", SpineInvalidResource, RuleCardinality,
 				"element "+strconv.Quote(displayName(d))+" occurs "+strconv.Itoa(got)+" times, expected "+d.Cardinality())
 		}
 	}
+}
+
+// defIndex finds e among defs, which are sorted by snapshot index; -1 when
+// it is not there.
+func defIndex(defs []*schemas.Element, e *schemas.Element) int {
+	if e == nil {
+		return -1
+	}
+	lo, hi := 0, len(defs)
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if defs[mid].Index < e.Index {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	if lo < len(defs) && defs[lo] == e {
+		return lo
+	}
+	return -1
 }
 
 func displayName(d *schemas.Element) string { return d.Name }

@@ -218,7 +218,12 @@ func primitiveRegex(pattern string) *regexp.Regexp {
 // type code, or "".
 func primitiveProblem(code string, p *schemas.Primitive, v string) string {
 	if p.Regex != "" {
-		if re := primitiveRegex(p.Regex); re != nil && !re.MatchString(v) {
+		match, known := fastMatch(code, v)
+		if !known {
+			re := primitiveRegex(p.Regex)
+			match = re == nil || re.MatchString(v)
+		}
+		if !match {
 			return "value " + quoteShort(v) + " is not a valid " + code + formatHint(code)
 		}
 	}

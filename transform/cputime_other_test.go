@@ -1,0 +1,8 @@
+//go:build !unix
+
+package transform
+
+import "time"
+
+// cpuTime is not measured here; the CPU metric is then left out.
+func cpuTime() time.Duration { return 0 }

@@ -1,0 +1,54 @@
+package profiles
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nemsfhir/nemsfhir/internal/tree"
+	"github.com/nemsfhir/nemsfhir/schemas"
+)
+
+// BenchmarkCheckNEMSExamples times RuleSet.Check alone: each official
+// example is parsed once, outside the timer, and one iteration checks every
+// example once. It reports the cost per message.
+func BenchmarkCheckNEMSExamples(b *testing.B) {
+	files, _ := filepath.Glob(filepath.Join(corpusDir, "*.xml"))
+	if len(files) == 0 {
+		b.Skipf("reference corpus %s not present; skipping", corpusDir)
+	}
+	rs, err := Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	type payload struct {
+		root *tree.Node
+		in   Input
+	}
+	var msgs []payload
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		doc, _ := tree.ParseXML(src, schemas.STU3())
+		if doc == nil || doc.Root == nil {
+			continue // the few payloads outside the FHIR namespace
+		}
+		in := Input{Size: int64(len(src)), Now: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
+		if strings.HasPrefix(filepath.Base(f), "subscription-") {
+			in.Interaction = "create"
+		}
+		msgs = append(msgs, payload{doc.Root, in})
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for _, m := range msgs {
+			rs.Check(m.root, m.in)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(msgs)), "ns/msg")
+}

@@ -7,8 +7,9 @@ type expr interface{ offset() int }
 type (
 	// literalExpr is a constant: a single value, or nothing for {}.
 	literalExpr struct {
-		at  int
-		val Value // nil for the empty collection
+		at   int
+		val  Value      // nil for the empty collection
+		coll Collection // val as a collection, built once
 	}
 	// identExpr navigates from the focus to the children called name; at
 	// the start of a path it may also be a type name (Bundle.entry).
@@ -75,6 +76,10 @@ func (t typeSpec) String() string {
 		return t.ns + "." + t.name
 	}
 	return t.name
+}
+
+func newLiteral(at int, v Value) *literalExpr {
+	return &literalExpr{at: at, val: v, coll: Collection{ValueItem(v)}[:1:1]}
 }
 
 func (e *literalExpr) offset() int { return e.at }

@@ -2,6 +2,7 @@ package fhirpath
 
 import (
 	"math/big"
+	"strconv"
 	"strings"
 )
 
@@ -30,6 +31,19 @@ func rawText(it Item) (string, bool) {
 func (ev *evaluator) equalItems(a, b Item) (eq, known bool, err error) {
 	if a.node != nil && b.node != nil && sameNode(a.node, b.node) {
 		return true, true, nil
+	}
+	// A primitive element against a string (system = 'http://...'): the
+	// rules below come down to comparing the instance text, so skip
+	// converting the element.
+	if s, ok := b.val.(String); ok && a.node != nil {
+		if t, ok := a.node.Value(); ok {
+			return t == string(s), true, nil
+		}
+	}
+	if s, ok := a.val.(String); ok && b.node != nil {
+		if t, ok := b.node.Value(); ok {
+			return string(s) == t, true, nil
+		}
 	}
 	va, aok := valueOf(a)
 	vb, bok := valueOf(b)
@@ -67,6 +81,11 @@ func (ev *evaluator) equalItems(a, b Item) (eq, known bool, err error) {
 }
 
 func (ev *evaluator) valuesEqual(a, b Value) (eq, known bool) {
+	if x, ok := a.(Integer); ok {
+		if y, ok := b.(Integer); ok {
+			return x == y, true
+		}
+	}
 	if ra, _, ok := ratOf(a); ok {
 		if rb, _, ok := ratOf(b); ok {
 			return ra.Cmp(rb) == 0, true
@@ -191,6 +210,11 @@ func (ev *evaluator) compareItems(a, b Item) (cmp int, known bool, err error) {
 	if !aok || !bok {
 		return 0, false, evalErrorf("cannot order %s and %s", a, b)
 	}
+	if x, ok := va.(Integer); ok {
+		if y, ok := vb.(Integer); ok {
+			return cmpInt(x, y), true, nil
+		}
+	}
 	if ra, _, ok := ratOf(va); ok {
 		if rb, _, ok := ratOf(vb); ok {
 			return ra.Cmp(rb), true, nil
@@ -230,6 +254,16 @@ func (ev *evaluator) compareItems(a, b Item) (cmp int, known bool, err error) {
 		}
 	}
 	return 0, false, evalErrorf("cannot order %s (%s) and %s (%s)", va, va.SystemType(), vb, vb.SystemType())
+}
+
+func cmpInt(x, y Integer) int {
+	switch {
+	case x < y:
+		return -1
+	case x > y:
+		return 1
+	}
+	return 0
 }
 
 // sameNode reports node identity without risking the panic == raises on
@@ -280,8 +314,13 @@ func (ev *evaluator) itemKey(it Item, depth int) (string, error) {
 func (ev *evaluator) valueKey(v Value) string {
 	switch v := v.(type) {
 	case Boolean:
-		return "b:" + v.String()
-	case Integer, Decimal:
+		if v {
+			return "b:true"
+		}
+		return "b:false"
+	case Integer:
+		return "n:" + strconv.FormatInt(int64(v), 10) // as RatString writes it
+	case Decimal:
 		r, _, _ := ratOf(v)
 		return "n:" + r.RatString()
 	case String:

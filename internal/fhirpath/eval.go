@@ -3,6 +3,7 @@ package fhirpath
 import (
 	"context"
 	"sort"
+	"sync"
 	"time"
 )
 
@@ -162,6 +163,9 @@ func (e *Expression) String() string { return e.src }
 // Evaluate evaluates the expression with node as the context ($this and
 // %context). A nil node evaluates against the empty collection. The error
 // is an *[EvalError], [ErrBudget] or the context's error.
+//
+// The returned collection may share memory with env and with the engine's
+// constants: read it, do not modify it.
 func (e *Expression) Evaluate(ctx context.Context, node Node, env *Env) (res Result, err error) {
 	if env == nil {
 		env = &Env{}
@@ -169,28 +173,18 @@ func (e *Expression) Evaluate(ctx context.Context, node Node, env *Env) (res Res
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	ev := &evaluator{ctx: ctx, env: env, loc: env.Location, now: env.Now,
-		maxSteps: env.MaxSteps, maxDepth: env.MaxDepth}
-	if ev.loc == nil {
-		ev.loc = time.UTC
-	}
-	if ev.now.IsZero() {
-		ev.now = time.Now()
-	}
-	if ev.maxSteps <= 0 {
-		ev.maxSteps = 1_000_000
-	}
-	if ev.maxDepth <= 0 {
-		ev.maxDepth = 512
-	}
+	ev := getEvaluator(ctx, env)
+	defer putEvaluator(ev)
 	var focus Collection
 	if node != nil {
-		focus = Collection{NodeItem(node)}
+		ev.focusBuf[0] = NodeItem(node)
+		focus = ev.focusBuf[:1:1]
 		ev.context = focus
 		ev.resource = focus
 	}
 	if env.Resource != nil {
-		ev.resource = Collection{NodeItem(env.Resource)}
+		ev.resourceBuf[0] = NodeItem(env.Resource)
+		ev.resource = ev.resourceBuf[:1:1]
 	}
 	// A Node implementation that panics must not take the caller down.
 	if recoverPanics {
@@ -200,16 +194,66 @@ func (e *Expression) Evaluate(ctx context.Context, node Node, env *Env) (res Res
 			}
 		}()
 	}
-	out, err := ev.eval(e.root, focus, &frame{})
+	out, err := ev.eval(e.root, focus, &ev.rootFrame)
 	if err != nil {
 		return Result{}, err
 	}
-	res.Collection = out
-	for name := range ev.unsupported {
-		res.Unsupported = append(res.Unsupported, name)
+	// The evaluator goes back to the pool: a result that is its focus or
+	// %resource must not point into it.
+	if len(out) == 1 && (&out[0] == &ev.focusBuf[0] || &out[0] == &ev.resourceBuf[0]) {
+		out = Collection{out[0]}
 	}
-	sort.Strings(res.Unsupported)
+	res.Collection = out
+	if len(ev.unsupported) > 0 {
+		for name := range ev.unsupported {
+			res.Unsupported = append(res.Unsupported, name)
+		}
+		sort.Strings(res.Unsupported)
+	}
 	return res, nil
+}
+
+// evaluators are reused across evaluations: one evaluation is short, and
+// allocating its state each time cost more than the work itself for the
+// small invariants checked on every element.
+var evaluators = sync.Pool{New: func() any { return new(evaluator) }}
+
+func getEvaluator(ctx context.Context, env *Env) *evaluator {
+	ev := evaluators.Get().(*evaluator)
+	ev.ctx, ev.env = ctx, env
+	ev.loc, ev.now = env.Location, env.Now
+	ev.steps, ev.maxSteps = 0, env.MaxSteps
+	ev.depth, ev.maxDepth = 0, env.MaxDepth
+	ev.context, ev.resource = nil, nil
+	ev.rootFrame = frame{}
+	if ev.loc == nil {
+		ev.loc = time.UTC
+	}
+	if ev.maxSteps <= 0 {
+		ev.maxSteps = 1_000_000
+	}
+	if ev.maxDepth <= 0 {
+		ev.maxDepth = 512
+	}
+	return ev
+}
+
+func putEvaluator(ev *evaluator) {
+	// Drop what belongs to the caller, so the pool holds nothing alive.
+	ev.ctx, ev.env, ev.loc = nil, nil, nil
+	ev.context, ev.resource = nil, nil
+	ev.focusBuf[0], ev.resourceBuf[0] = Item{}, Item{}
+	clear(ev.unsupported)
+	evaluators.Put(ev)
+}
+
+// clock is the instant now() and today() answer: Env.Now, or the time
+// they are first asked for in this evaluation.
+func (ev *evaluator) clock() time.Time {
+	if ev.now.IsZero() {
+		ev.now = time.Now()
+	}
+	return ev.now
 }
 
 // recoverPanics is switched off by the fuzz test, so that a panic in the
@@ -241,6 +285,29 @@ type evaluator struct {
 	depth, maxDepth   int
 	context, resource Collection
 	unsupported       map[string]bool
+
+	// Storage reused from one evaluation to the next.
+	focusBuf, resourceBuf [1]Item
+	rootFrame             frame
+	frames                []*frame // free frames for where(), select() and the like
+}
+
+// newFrame returns a frame for an iteration; freeFrame gives it back.
+func (ev *evaluator) newFrame(total Collection, hasIndex bool) *frame {
+	var f *frame
+	if n := len(ev.frames); n > 0 {
+		f = ev.frames[n-1]
+		ev.frames = ev.frames[:n-1]
+	} else {
+		f = new(frame)
+	}
+	*f = frame{hasIndex: hasIndex, total: total}
+	return f
+}
+
+func (ev *evaluator) freeFrame(f *frame) {
+	*f = frame{}
+	ev.frames = append(ev.frames, f)
 }
 
 // frame holds the iteration variables of where(), select() and friends.
@@ -280,16 +347,19 @@ func (ev *evaluator) eval(e expr, scope Collection, fr *frame) (Collection, erro
 		return nil, err
 	}
 	ev.depth++
-	defer func() { ev.depth-- }()
 	if ev.depth > ev.maxDepth {
+		ev.depth--
 		return nil, ErrBudget
 	}
+	out, err := ev.evalNode(e, scope, fr)
+	ev.depth--
+	return out, err
+}
+
+func (ev *evaluator) evalNode(e expr, scope Collection, fr *frame) (Collection, error) {
 	switch e := e.(type) {
 	case *literalExpr:
-		if e.val == nil {
-			return nil, nil
-		}
-		return Collection{ValueItem(e.val)}, nil
+		return e.coll, nil
 	case *identExpr:
 		return ev.navigate(scope, e.name, true)
 	case *memberExpr:
@@ -364,19 +434,26 @@ func (ev *evaluator) navigate(in Collection, name string, first bool) (Collectio
 		if it.node == nil {
 			continue
 		}
-		kids := it.node.Children(name)
-		if err := ev.step(len(kids) + 1); err != nil {
+		var nkids int
+		if ca, ok := it.node.(ChildAppender); ok {
+			n0 := len(out)
+			out = ca.AppendChildren(out, name)
+			nkids = len(out) - n0
+		} else {
+			kids := it.node.Children(name)
+			nkids = len(kids)
+			for _, k := range kids {
+				if k != nil {
+					out = append(out, NodeItem(k))
+				}
+			}
+		}
+		if err := ev.step(nkids + 1); err != nil {
 			return nil, err
 		}
-		if len(kids) == 0 && first && isUpper(name) {
+		if nkids == 0 && first && isUpper(name) {
 			if ev.nodeIsType(it.node, typeSpec{name: name}) {
 				out = append(out, it)
-			}
-			continue
-		}
-		for _, k := range kids {
-			if k != nil {
-				out = append(out, NodeItem(k))
 			}
 		}
 	}
@@ -413,7 +490,34 @@ func (ev *evaluator) constant(name string) (Collection, error) {
 
 func str(s string) Collection { return Collection{ValueItem(String(s))} }
 
-func boolean(b bool) Collection { return Collection{ValueItem(Boolean(b))} }
+// The two boolean results are shared, as nothing writes into a collection
+// once built (capacity 1, so an append copies).
+var (
+	trueColl  = Collection{ValueItem(Boolean(true))}[:1:1]
+	falseColl = Collection{ValueItem(Boolean(false))}[:1:1]
+)
+
+// smallInts are the shared results of count() on small collections.
+var smallInts = func() (out [64]Collection) {
+	for i := range out {
+		out[i] = Collection{ValueItem(Integer(i))}[:1:1]
+	}
+	return out
+}()
+
+func integer(n int) Collection {
+	if n >= 0 && n < len(smallInts) {
+		return smallInts[n]
+	}
+	return Collection{ValueItem(Integer(n))}
+}
+
+func boolean(b bool) Collection {
+	if b {
+		return trueColl
+	}
+	return falseColl
+}
 
 // integerArg evaluates an argument that must be a single integer. ok is
 // false when it is empty.

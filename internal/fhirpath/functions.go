@@ -93,7 +93,7 @@ func init() {
 		})
 	}
 	def("count", 0, 0, func(_ *evaluator, _ *callExpr, in, _ Collection, _ *frame) (Collection, error) {
-		return Collection{ValueItem(Integer(len(in)))}, nil
+		return integer(len(in)), nil
 	})
 	def("distinct", 0, 0, func(ev *evaluator, _ *callExpr, in, _ Collection, _ *frame) (Collection, error) {
 		return ev.union(in, nil)
@@ -496,7 +496,7 @@ func init() {
 		return in, nil
 	})
 	def("now", 0, 0, func(ev *evaluator, _ *callExpr, _, _ Collection, _ *frame) (Collection, error) {
-		t := ev.now
+		t := ev.clock()
 		_, off := t.Zone()
 		d := DateTime{Year: t.Year(), Month: int(t.Month()), Day: t.Day(), Hour: t.Hour(), Minute: t.Minute(),
 			Second: t.Second(), Nanosecond: t.Nanosecond() / 1e6 * 1e6, Precision: PrecMillisecond,
@@ -504,12 +504,12 @@ func init() {
 		return Collection{ValueItem(d)}, nil
 	})
 	def("today", 0, 0, func(ev *evaluator, _ *callExpr, _, _ Collection, _ *frame) (Collection, error) {
-		t := ev.now.In(ev.loc)
+		t := ev.clock().In(ev.loc)
 		d := DateTime{Year: t.Year(), Month: int(t.Month()), Day: t.Day(), Precision: PrecDay, DateOnly: true}
 		return Collection{ValueItem(d)}, nil
 	})
 	def("timeOfDay", 0, 0, func(ev *evaluator, _ *callExpr, _, _ Collection, _ *frame) (Collection, error) {
-		t := ev.now.In(ev.loc)
+		t := ev.clock().In(ev.loc)
 		return Collection{ValueItem(Time{Hour: t.Hour(), Minute: t.Minute(), Second: t.Second(),
 			Nanosecond: t.Nanosecond() / 1e6 * 1e6, Precision: PrecMillisecond})}, nil
 	})
@@ -623,7 +623,8 @@ func regexFor(pat string) (*regexp.Regexp, error) {
 // each evaluates e once per item of in, with the item as $this and its
 // position as $index, and hands the results to fn until it says stop.
 func (ev *evaluator) each(in Collection, e expr, fr *frame, fn func(it Item, res Collection) (stop bool, err error)) error {
-	inner := &frame{hasIndex: true, total: fr.total}
+	inner := ev.newFrame(fr.total, true)
+	defer ev.freeFrame(inner)
 	for i, it := range in {
 		inner.index = i
 		res, err := ev.eval(e, in[i:i+1], inner)

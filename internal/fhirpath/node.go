@@ -32,6 +32,13 @@ type Node interface {
 	Value() (string, bool)
 }
 
+// ChildAppender is an optional interface for a [Node]: it appends the
+// children called name (what Children(name) returns) to dst as items. The
+// engine uses it, when present, to navigate without a slice per step.
+type ChildAppender interface {
+	AppendChildren(dst Collection, name string) Collection
+}
+
 // Resolver finds the resource a reference points at, for resolve(). ref is
 // the reference text (e.g. "urn:uuid:...", "Patient/123", "#p1"); from is
 // the Reference element it came from, or nil when resolve() was applied to

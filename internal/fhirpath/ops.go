@@ -238,9 +238,12 @@ func (ev *evaluator) membership(item, set Collection) (Collection, error) {
 // union merges two collections without duplicates (by =), keeping first
 // occurrences in order.
 func (ev *evaluator) union(l, r Collection) (Collection, error) {
-	seen := map[string]bool{}
-	var out Collection
-	for _, c := range []Collection{l, r} {
+	if len(l)+len(r) == 0 {
+		return nil, nil
+	}
+	seen := make(map[string]bool, len(l)+len(r))
+	out := make(Collection, 0, len(l)+len(r))
+	for _, c := range [2]Collection{l, r} {
 		for _, it := range c {
 			k, err := ev.itemKey(it, 0)
 			if err != nil {

@@ -165,12 +165,12 @@ func negate(at int, x expr) expr {
 	if lit, ok := x.(*literalExpr); ok {
 		switch v := lit.val.(type) {
 		case Integer:
-			return &literalExpr{at: at, val: -v}
+			return newLiteral(at, -v)
 		case Decimal:
-			return &literalExpr{at: at, val: Decimal{r: v.Rat().Neg(v.Rat()), scale: v.scale}}
+			return newLiteral(at, Decimal{r: v.Rat().Neg(v.Rat()), scale: v.scale})
 		case Quantity:
 			v.Value = Decimal{r: v.Value.Rat().Neg(v.Value.Rat()), scale: v.Value.scale}
-			return &literalExpr{at: at, val: v}
+			return newLiteral(at, v)
 		}
 	}
 	return &unaryExpr{at: at, op: "-", x: x}
@@ -207,15 +207,15 @@ func (p *parser) term() (expr, *ParseError) {
 		return p.number(t)
 	case tkString:
 		p.next()
-		return &literalExpr{at: t.pos, val: String(t.text)}, nil
+		return newLiteral(t.pos, String(t.text)), nil
 	case tkDateTime:
 		p.next()
 		d, _ := ParseDateTime(t.text)
-		return &literalExpr{at: t.pos, val: d}, nil
+		return newLiteral(t.pos, d), nil
 	case tkTime:
 		p.next()
 		tm, _ := ParseTime(t.text[1:])
-		return &literalExpr{at: t.pos, val: tm}, nil
+		return newLiteral(t.pos, tm), nil
 	case tkDelimited:
 		p.next()
 		if p.isPunct("(") {
@@ -226,7 +226,7 @@ func (p *parser) term() (expr, *ParseError) {
 		p.next()
 		switch {
 		case t.text == "true" || t.text == "false":
-			return &literalExpr{at: t.pos, val: Boolean(t.text == "true")}, nil
+			return newLiteral(t.pos, Boolean(t.text == "true")), nil
 		case t.text == "$this" || t.text == "$index" || t.text == "$total":
 			return &varExpr{at: t.pos, name: t.text}, nil
 		case strings.HasPrefix(t.text, "$"):
@@ -294,7 +294,7 @@ func (p *parser) number(t token) (expr, *ParseError) {
 	case u.kind == tkIdent && isCalendarUnit(u.text):
 		unit = u.text
 	default:
-		return &literalExpr{at: t.pos, val: val}, nil
+		return newLiteral(t.pos, val), nil
 	}
 	p.next()
 	var d Decimal
@@ -304,7 +304,7 @@ func (p *parser) number(t token) (expr, *ParseError) {
 	case Decimal:
 		d = v
 	}
-	return &literalExpr{at: t.pos, val: Quantity{Value: d, Unit: unit}}, nil
+	return newLiteral(t.pos, Quantity{Value: d, Unit: unit}), nil
 }
 
 func (p *parser) call(recv expr, name token) (expr, *ParseError) {

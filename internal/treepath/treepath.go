@@ -55,6 +55,17 @@ func (f Node) Children(name string) []fhirpath.Node {
 	return out
 }
 
+// AppendChildren implements fhirpath.ChildAppender, so that the engine
+// navigates without a slice per step.
+func (f Node) AppendChildren(dst fhirpath.Collection, name string) fhirpath.Collection {
+	for _, c := range f.N.Children {
+		if c.Name == name || Name(c) == name {
+			dst = append(dst, fhirpath.NodeItem(Node{c}))
+		}
+	}
+	return dst
+}
+
 // AllChildren implements fhirpath.Node.
 func (f Node) AllChildren() []fhirpath.Node {
 	out := make([]fhirpath.Node, len(f.N.Children))

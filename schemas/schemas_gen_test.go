@@ -3,6 +3,7 @@ package schemas_test
 import (
 	"bytes"
 	"encoding/json"
+	"io/fs"
 	"strings"
 	"testing"
 
@@ -23,7 +24,6 @@ func TestGeneratorsReproduceCommittedSchemas(t *testing.T) {
 	}{
 		{"stu3/fhir.xsd", schemas.STU3XSD(), func(b *bytes.Buffer) error { return xsdgen.Write(b, m) }},
 		{"stu3/" + schemas.STU3XHTMLXSDName, schemas.STU3XHTMLXSD(), func(b *bytes.Buffer) error { return xsdgen.WriteXHTML(b) }},
-		{"stu3/fhir.schema.json", schemas.STU3JSONSchema(), func(b *bytes.Buffer) error { return jsonschemagen.Write(b, m) }},
 	} {
 		var got bytes.Buffer
 		if err := tc.write(&got); err != nil {
@@ -49,26 +49,99 @@ func TestGeneratorsReproduceCommittedSchemas(t *testing.T) {
 	}
 }
 
-func TestJSONSchemaShape(t *testing.T) {
+// The committed JSON Schema folder holds exactly the documents the generator
+// makes, byte for byte.
+func TestGeneratorReproducesCommittedJSONSchemas(t *testing.T) {
+	m := schemas.STU3()
+	got, err := jsonschemagen.Files(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := jsonschemagen.Files(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed := schemas.STU3JSONSchemas()
+	names := map[string]bool{}
+	for i, f := range got {
+		names[f.Name] = true
+		if again[i].Name != f.Name || !bytes.Equal(again[i].Data, f.Data) {
+			t.Errorf("%s: two generations differ", f.Name)
+		}
+		want, err := fs.ReadFile(committed, f.Name)
+		if err != nil {
+			t.Errorf("%s: not committed (run go generate ./schemas): %v", f.Name, err)
+			continue
+		}
+		if !bytes.Equal(f.Data, want) {
+			gl, wl := strings.Split(string(f.Data), "\n"), strings.Split(string(want), "\n")
+			for i := 0; i < len(gl) && i < len(wl); i++ {
+				if gl[i] != wl[i] {
+					t.Errorf("stu3/jsonschema/%s differs from a fresh generation at line %d (run go generate ./schemas):\n got %.200s\nwant %.200s", f.Name, i+1, gl[i], wl[i])
+					break
+				}
+			}
+			if len(gl) != len(wl) {
+				t.Errorf("stu3/jsonschema/%s differs from a fresh generation: %d lines vs %d (run go generate ./schemas)", f.Name, len(gl), len(wl))
+			}
+		}
+	}
+	entries, err := fs.ReadDir(committed, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !names[e.Name()] {
+			t.Errorf("stu3/jsonschema/%s is committed but no longer generated", e.Name())
+		}
+	}
+	if got[0].Name != jsonschemagen.SharedFile || jsonschemagen.SharedFile != schemas.STU3JSONSchemaRoot {
+		t.Errorf("first document %s, shared %s, embedded root %s: want all the same", got[0].Name, jsonschemagen.SharedFile, schemas.STU3JSONSchemaRoot)
+	}
+}
+
+// jsonDefs reads the $defs of one committed JSON Schema document.
+func jsonDefs(t *testing.T, name string) map[string]json.RawMessage {
+	t.Helper()
+	raw, err := fs.ReadFile(schemas.STU3JSONSchemas(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var doc struct {
 		Schema string                     `json:"$schema"`
 		Defs   map[string]json.RawMessage `json:"$defs"`
 	}
-	if err := json.Unmarshal(schemas.STU3JSONSchema(), &doc); err != nil {
-		t.Fatal(err)
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("%s: %v", name, err)
 	}
 	if doc.Schema != jsonschemagen.Draft {
-		t.Errorf("$schema = %q", doc.Schema)
+		t.Errorf("%s: $schema = %q", name, doc.Schema)
 	}
+	return doc.Defs
+}
+
+func TestJSONSchemaShape(t *testing.T) {
 	m := schemas.STU3()
 	for _, r := range m.ResourceNames() {
 		if m.Type(r).Abstract {
 			continue
 		}
-		if doc.Defs[r] == nil {
-			t.Errorf("no definition for resource %s", r)
+		if defs := jsonDefs(t, jsonschemagen.TypeFile(r)); defs[r] == nil {
+			t.Errorf("%s: no definition for resource %s", jsonschemagen.TypeFile(r), r)
 		}
 	}
+	shared := jsonDefs(t, jsonschemagen.SharedFile)
+	for _, name := range []string{"Resource", "Element", "Identifier", "dateTime", "list:Extension"} {
+		if shared[name] == nil {
+			t.Errorf("%s: no definition %s", jsonschemagen.SharedFile, name)
+		}
+	}
+	// The resource slot names no resource definition, so that compiling one
+	// resource's document does not compile all of them.
+	if strings.Contains(string(shared["Resource"]), "$ref") || !strings.Contains(string(shared["Resource"]), jsonschemagen.ResourceKeyword) {
+		t.Errorf("Resource = %s, want a slot marked %s without references", shared["Resource"], jsonschemagen.ResourceKeyword)
+	}
+	doc := struct{ Defs map[string]json.RawMessage }{jsonDefs(t, "Subscription.schema.json")}
 	var sub struct {
 		Required   []string                   `json:"required"`
 		Properties map[string]json.RawMessage `json:"properties"`
@@ -85,7 +158,8 @@ func TestJSONSchemaShape(t *testing.T) {
 	var bundle struct {
 		Properties map[string]map[string]any `json:"properties"`
 	}
-	if err := json.Unmarshal(doc.Defs["Bundle"], &bundle); err != nil {
+	bundleDefs := jsonDefs(t, "Bundle.schema.json")
+	if err := json.Unmarshal(bundleDefs["Bundle"], &bundle); err != nil {
 		t.Fatal(err)
 	}
 	// Bundle.entry (0..*) is a shared array definition of Bundle.entry.
@@ -94,7 +168,7 @@ func TestJSONSchemaShape(t *testing.T) {
 		t.Fatalf("Bundle.entry = %v", e)
 	}
 	var list map[string]any
-	if err := json.Unmarshal(doc.Defs["list:Bundle.entry"], &list); err != nil {
+	if err := json.Unmarshal(bundleDefs["list:Bundle.entry"], &list); err != nil {
 		t.Fatal(err)
 	}
 	if list["type"] != "array" || list["minItems"] != float64(1) {

@@ -29,7 +29,7 @@ func main() {
 	pkg := flag.String("package", os.Getenv("NEMSFHIR_STU3_PACKAGE"), "path of "+packageFile+" (default: $NEMSFHIR_STU3_PACKAGE, else fetched into the user cache with npm pack)")
 	out := flag.String("o", "stu3/model.jsonl", "output file")
 	xsdOut := flag.String("xsd", "stu3/fhir.xsd", "XML Schema output file, with "+xsdgen.XHTMLFile+" beside it (empty: skip)")
-	jsonOut := flag.String("jsonschema", "stu3/fhir.schema.json", "JSON Schema output file (empty: skip)")
+	jsonOut := flag.String("jsonschema", "stu3/jsonschema/fhir.schema.json", "JSON Schema output file shared by all resources, with one <Type>.schema.json per resource beside it (empty: skip)")
 	flag.Parse()
 
 	start := time.Now()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,46 +19,176 @@ import (
 	"github.com/nemsfhir/nemsfhir/schemas"
 )
 
-// jsonSchemaURL names the embedded schema inside the compiler; nothing is
-// ever fetched from it.
-const jsonSchemaURL = "urn:nemsfhir:stu3:fhir.schema.json"
+// jsonSchemaBase is the URL under which the embedded JSON Schema documents
+// are known to the compiler ("nemsfhir:///stu3/Bundle.schema.json"); its
+// path makes the documents' relative references resolve among themselves.
+// Nothing is ever fetched from it.
+const jsonSchemaBase = "nemsfhir:///stu3/"
 
-var (
-	jsonOnce sync.Once
-	jsonComp *jsonschema.Schema
-	jsonErr  error
-)
+// resourceKeyword marks a resource slot in the generated schema (see
+// package schemas/gen/jsonschemagen).
+const resourceKeyword = "x-nemsfhir-resource"
 
-// jsonSchema compiles the embedded JSON Schema on first use. The compiler's
-// loader refuses every URL, so a reference outside the schema would fail
-// compilation instead of reaching the network (the draft's metaschemas are
-// built into the library).
-func jsonSchema() (*jsonschema.Schema, error) {
-	jsonOnce.Do(func() { jsonComp, jsonErr = compileJSONSchema() })
-	return jsonComp, jsonErr
+// jsonSchemas is the JSON Schema compiled piece by piece: the shared
+// document when the first payload arrives, and each resource type's
+// document the first time a payload holds such a resource, so that a
+// Subscription costs the Subscription schema and not the 117 others. One
+// compiler serves all of them, so that the shared definitions are compiled
+// once; it is not safe for concurrent use, hence mu. Compiled schemas are
+// immutable and used without the lock.
+type jsonSchemas struct {
+	mu       sync.Mutex
+	compiler *jsonschema.Compiler
+
+	rootOnce sync.Once
+	root     *jsonschema.Schema
+	rootErr  error
+
+	types map[string]*lazySchema // by resource type, fixed at creation
 }
 
-func compileJSONSchema() (*jsonschema.Schema, error) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemas.STU3JSONSchema()))
-	if err != nil {
-		return nil, fmt.Errorf("schema: reading the JSON Schema: %v", err)
-	}
+type lazySchema struct {
+	once sync.Once
+	s    *jsonschema.Schema
+	err  error
+}
+
+// stu3JSON is the process's JSON Schema, shared by all validations.
+var stu3JSON = newJSONSchemas()
+
+// newJSONSchemas sets up a compiler whose loader serves the embedded
+// documents only, so that a reference outside them fails compilation
+// instead of reaching the network (the draft's metaschemas are built into
+// the library). Nothing is compiled yet.
+func newJSONSchemas() *jsonSchemas {
+	js := &jsonSchemas{types: map[string]*lazySchema{}}
 	c := jsonschema.NewCompiler()
-	c.UseLoader(noLoader{})
-	if err := c.AddResource(jsonSchemaURL, doc); err != nil {
-		return nil, fmt.Errorf("schema: compiling the JSON Schema: %v", err)
+	c.UseLoader(embeddedLoader{})
+	c.RegisterVocabulary(&jsonschema.Vocabulary{
+		URL: "urn:nemsfhir:vocab:resource",
+		Compile: func(_ *jsonschema.CompilerContext, obj map[string]any) (jsonschema.SchemaExt, error) {
+			if v, ok := obj[resourceKeyword]; !ok || v != true {
+				return nil, nil
+			}
+			return resourceSlot{js}, nil
+		},
+	})
+	// Draft 2020-12 ignores vocabularies its metaschema does not name
+	// unless told otherwise.
+	c.AssertVocabs()
+	js.compiler = c
+	m := schemas.STU3()
+	for _, r := range m.ResourceNames() {
+		if !m.Type(r).Abstract {
+			js.types[r] = &lazySchema{}
+		}
 	}
-	s, err := c.Compile(jsonSchemaURL)
+	return js
+}
+
+// jsonSchema returns the process's schema for any one resource, compiling
+// the shared document on first use.
+func jsonSchema() (*jsonschema.Schema, error) { return stu3JSON.rootSchema() }
+
+func (js *jsonSchemas) rootSchema() (*jsonschema.Schema, error) {
+	js.rootOnce.Do(func() { js.root, js.rootErr = js.compile(schemas.STU3JSONSchemaRoot) })
+	return js.root, js.rootErr
+}
+
+// compile compiles the root of one embedded document.
+func (js *jsonSchemas) compile(name string) (*jsonschema.Schema, error) {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	s, err := js.compiler.Compile(jsonSchemaBase + name)
 	if err != nil {
-		return nil, fmt.Errorf("schema: compiling the JSON Schema: %v", err)
+		return nil, fmt.Errorf("schema: compiling the JSON Schema %s: %v", name, err)
 	}
 	return s, nil
 }
 
-type noLoader struct{}
+// resourceSchema returns the compiled schema of a resource type, compiling
+// it on first use; nil, nil when the type is not a concrete resource.
+func (js *jsonSchemas) resourceSchema(resourceType string) (*jsonschema.Schema, error) {
+	l := js.types[resourceType]
+	if l == nil {
+		return nil, nil
+	}
+	l.once.Do(func() {
+		if _, err := js.rootSchema(); err != nil {
+			l.err = err
+			return
+		}
+		l.s, l.err = js.compile(resourceType + ".schema.json")
+	})
+	return l.s, l.err
+}
 
-func (noLoader) Load(url string) (any, error) {
-	return nil, fmt.Errorf("schema: %s is not part of the embedded JSON Schema", url)
+// compileAll compiles every resource type's schema; for tests.
+func (js *jsonSchemas) compileAll() error {
+	if _, err := js.rootSchema(); err != nil {
+		return err
+	}
+	for r := range js.types {
+		if _, err := js.resourceSchema(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// embeddedLoader serves the embedded JSON Schema documents, and nothing
+// else.
+type embeddedLoader struct{}
+
+func (embeddedLoader) Load(url string) (any, error) {
+	name, ok := strings.CutPrefix(url, jsonSchemaBase)
+	if !ok || strings.Contains(name, "/") {
+		return nil, fmt.Errorf("schema: %s is not part of the embedded JSON Schema", url)
+	}
+	raw, err := fs.ReadFile(schemas.STU3JSONSchemas(), name)
+	if err != nil {
+		return nil, fmt.Errorf("schema: %s is not part of the embedded JSON Schema", url)
+	}
+	return jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+}
+
+// resourceSlot validates a resource held in a slot against the schema of
+// its resourceType, compiled on demand. Its problems are reported at their
+// places in the whole document, since the nested validation runs at the
+// slot's instance location. An unknown or missing resourceType is left to
+// the slot's own enum and required.
+type resourceSlot struct{ js *jsonSchemas }
+
+func (r resourceSlot) Validate(ctx *jsonschema.ValidatorContext, v any) {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return
+	}
+	rt, _ := obj["resourceType"].(string)
+	s, err := r.js.resourceSchema(rt)
+	if err != nil {
+		ctx.AddError(&slotError{rt, err})
+		return
+	}
+	if s == nil {
+		return
+	}
+	if err := ctx.Validate(s, v, nil); err != nil {
+		ctx.AddErr(err)
+	}
+}
+
+// slotError reports a resource type whose schema does not compile, which
+// the package's tests rule out.
+type slotError struct {
+	resourceType string
+	err          error
+}
+
+func (*slotError) KeywordPath() []string { return []string{resourceKeyword} }
+
+func (e *slotError) LocalizedString(*message.Printer) string {
+	return fmt.Sprintf("no schema for resource type %s: %v", e.resourceType, e.err)
 }
 
 var printer = message.NewPrinter(language.English)

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -153,6 +154,13 @@ func TestXMLAndJSONSchemasAgreeOnExamplePairs(t *testing.T) {
 		}
 	}
 	t.Logf("%d example pairs", pairs)
+}
+
+// noLoader refuses every URL: the official schema is one document.
+type noLoader struct{}
+
+func (noLoader) Load(url string) (any, error) {
+	return nil, fmt.Errorf("%s is not part of the official JSON Schema", url)
 }
 
 var (

@@ -168,3 +168,11 @@ func TestProblemString(t *testing.T) {
 		}
 	}
 }
+
+// Payloads compile only the resource types they hold; every type's
+// document must compile all the same.
+func TestCompileEveryResourceType(t *testing.T) {
+	if err := newJSONSchemas().compileAll(); err != nil {
+		t.Fatal(err)
+	}
+}

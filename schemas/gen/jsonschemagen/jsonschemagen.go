@@ -1,8 +1,8 @@
-// Package jsonschemagen writes a JSON Schema (draft 2020-12) for FHIR STU3
+// Package jsonschemagen writes JSON Schemas (draft 2020-12) for FHIR STU3
 // from the nemsfhir model (package schemas), for the JSON half of the schema
 // phase.
 //
-// It is stricter than the official STU3 JSON Schema:
+// They are stricter than the official STU3 JSON Schema:
 //
 //   - every object forbids properties the model does not define
 //     (additionalProperties false);
@@ -16,20 +16,29 @@
 //   - a code bound with strength required to a value set the model expands
 //     completely takes one of its codes.
 //
-// A resource is dispatched on its resourceType: the definition "Resource"
-// checks resourceType against the list of resource names, then applies the
-// definition of the named resource only (through a binary tree of
-// if/then/else), so an invalid resource yields the errors of its own type
-// rather than those of every alternative, as a oneOf would.
+// The schema is split into documents so that a validator compiles only what
+// a payload needs: SharedFile holds the primitives, the data types, the
+// "_name" sibling (Element) and the resource slot (Resource), and each
+// concrete resource type has its own document, "<Type>.schema.json",
+// holding the type and its backbone elements and referring to SharedFile for
+// the rest. The root of SharedFile accepts any one resource.
 //
-// Output is deterministic: definitions are written in name order and
-// properties in model order.
+// A resource slot (the root, contained, Bundle.entry.resource,
+// Parameters.parameter.resource, ...) checks that resourceType names a
+// resource and carries the keyword ResourceKeyword, which asks the
+// validator to check the object against the document of that resource type.
+// Standard JSON Schema validators ignore the keyword and so check nested
+// resources only as far as their resourceType; nemsfhir's schema phase
+// implements it, and compiles each resource type's document the first time
+// a payload holds such a resource.
+//
+// Output is deterministic: documents and definitions are written in name
+// order and properties in model order.
 package jsonschemagen
 
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -41,6 +50,15 @@ import (
 // Draft is the JSON Schema dialect of the generated schema.
 const Draft = "https://json-schema.org/draft/2020-12/schema"
 
+// SharedFile is the name of the document holding the definitions every
+// resource type refers to.
+const SharedFile = "fhir.schema.json"
+
+// ResourceKeyword marks a resource slot: its value is an object to be
+// checked against the document of the resource type its resourceType
+// names, "<Type>.schema.json" beside SharedFile.
+const ResourceKeyword = "x-nemsfhir-resource"
+
 // resourceDef is the definition that accepts any one resource.
 const resourceDef = "Resource"
 
@@ -48,51 +66,155 @@ const resourceDef = "Resource"
 // primitive's id and extensions.
 const elementDef = "Element"
 
-// Write writes the JSON Schema for the types of m to w.
-func Write(w io.Writer, m *schemas.Model) error {
+// File is one generated schema document.
+type File struct {
+	Name string // file name, "fhir.schema.json" or "<Type>.schema.json"
+	Data []byte
+}
+
+// TypeFile is the name of the document of a resource type.
+func TypeFile(resourceType string) string { return resourceType + ".schema.json" }
+
+// Files returns the JSON Schema documents for the types of m: SharedFile
+// first, then one per concrete resource type in name order.
+func Files(m *schemas.Model) ([]File, error) {
 	g := &gen{m: m, defs: newObj(), codeDefs: map[string]string{}}
-	var resources []string
+	var resources, shared []string
 	for _, name := range m.TypeNames() {
 		t := m.Type(name)
 		switch {
 		case t.Abstract:
 		case t.Kind == schemas.KindPrimitive:
 			if err := g.primitive(t); err != nil {
-				return err
+				return nil, err
 			}
+			shared = append(shared, name)
 		default:
 			if t.Kind == schemas.KindResource {
 				resources = append(resources, name)
+			} else {
+				shared = append(shared, name)
 			}
 			g.typeAndBackbones(t)
 		}
 	}
 	if err := g.element(); err != nil {
-		return err
+		return nil, err
 	}
 	g.resource(resources)
 	if g.err != nil {
-		return g.err
+		return nil, g.err
 	}
+	shared = append(shared, elementDef, resourceDef)
 
-	// Definitions in name order, whatever order they were made in.
-	defs := newObj()
-	names := append([]string(nil), g.defs.keys...)
-	slices.Sort(names)
-	for _, n := range names {
-		defs.set(n, g.defs.get(n))
+	// The shared document holds everything the data types reach; a
+	// resource's document holds what only resources reach from it, so a
+	// value set or array definition used by several resources is written
+	// in each of their documents.
+	inShared := g.closure(shared, nil)
+	for _, r := range resources {
+		if inShared[r] {
+			return nil, fmt.Errorf("resource %s is reachable from the data types", r)
+		}
 	}
-	root := newObj().
-		set("$schema", Draft).
-		set("title", "FHIR STU3 "+m.Header.FHIRVersion+" resources (nemsfhir)").
-		set("description", `Generated by nemsfhir (schemas/gen) from its STU3 model; do not edit, run "go generate ./schemas". Stricter than the official STU3 JSON Schema: required elements, closed objects, non-empty arrays.`).
-		set("$ref", "#/$defs/"+resourceDef).
-		set("$defs", defs)
+	header := func(title string) *obj {
+		return newObj().
+			set("$schema", Draft).
+			set("title", title+" (nemsfhir)").
+			set("description", `Generated by nemsfhir (schemas/gen) from its STU3 model; do not edit, run "go generate ./schemas". Stricter than the official STU3 JSON Schema: required elements, closed objects, non-empty arrays. A resource slot (`+ResourceKeyword+`) is checked against the document of the resource type it holds, <Type>.schema.json beside `+SharedFile+`.`)
+	}
+	version := m.Header.FHIRVersion
+	files := []File{{SharedFile, g.document(header("FHIR STU3 "+version+" resources and data types"), resourceDef, inShared, nil)}}
+	for _, r := range resources {
+		local := g.closure([]string{r}, inShared)
+		files = append(files, File{TypeFile(r), g.document(header("FHIR STU3 "+version+" "+r), r, local, inShared)})
+	}
+	return files, nil
+}
+
+// document renders the document whose root refers to the definition root
+// and which holds the definitions in defs, referring to those in shared by
+// way of SharedFile.
+func (g *gen) document(head *obj, root string, defs, shared map[string]bool) []byte {
+	names := make([]string, 0, len(defs))
+	for n := range defs {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	out := newObj()
+	for _, n := range names {
+		out.set(n, relink(g.defs.get(n), shared))
+	}
+	head.set("$ref", "#/$defs/"+root).set("$defs", out)
 	var b bytes.Buffer
-	render(&b, root, 0)
+	render(&b, head, 0)
 	b.WriteByte('\n')
-	_, err := w.Write(b.Bytes())
-	return err
+	return b.Bytes()
+}
+
+// closure returns the definitions reachable from roots through $ref,
+// without entering those in skip.
+func (g *gen) closure(roots []string, skip map[string]bool) map[string]bool {
+	seen := map[string]bool{}
+	var visit func(string)
+	visit = func(name string) {
+		if seen[name] || skip[name] {
+			return
+		}
+		def := g.defs.get(name)
+		if def == nil {
+			g.fail(fmt.Errorf("reference to undefined definition %s", name))
+			return
+		}
+		seen[name] = true
+		eachRef(def, visit)
+	}
+	for _, r := range roots {
+		visit(r)
+	}
+	return seen
+}
+
+// eachRef calls f with the definition named by each $ref in v.
+func eachRef(v any, f func(string)) {
+	switch v := v.(type) {
+	case *obj:
+		for _, k := range v.keys {
+			if s, ok := v.vals[k].(string); ok && k == "$ref" {
+				f(strings.TrimPrefix(s, "#/$defs/"))
+				continue
+			}
+			eachRef(v.vals[k], f)
+		}
+	case []any:
+		for _, e := range v {
+			eachRef(e, f)
+		}
+	}
+}
+
+// relink returns a copy of v whose references to definitions in shared
+// point into SharedFile.
+func relink(v any, shared map[string]bool) any {
+	switch v := v.(type) {
+	case *obj:
+		out := newObj()
+		for _, k := range v.keys {
+			val := v.vals[k]
+			if s, ok := val.(string); ok && k == "$ref" && shared[strings.TrimPrefix(s, "#/$defs/")] {
+				val = SharedFile + s
+			}
+			out.set(k, relink(val, shared))
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = relink(e, shared)
+		}
+		return out
+	}
+	return v
 }
 
 type gen struct {
@@ -174,34 +296,17 @@ func (g *gen) element() error {
 	return nil
 }
 
-// resource defines the dispatcher over all resources. Once resourceType
-// is known to name a resource, a binary tree of if/then/else on halves of
-// the name list picks the one definition to apply: about seven enum tests
-// per resource instead of one if per resource type, which matters because
-// every subschema the validator enters costs allocations.
+// resource defines the resource slot: an object whose resourceType names
+// a concrete resource, to be checked against that resource's document (see
+// ResourceKeyword). Referring to the resource definitions here instead
+// would make every document reach every other, and a validator compile
+// all of them for any payload.
 func (g *gen) resource(names []string) {
-	known := newObj().
-		set("required", []string{"resourceType"}).
-		set("properties", newObj().set("resourceType", newObj().set("enum", names)))
 	g.define(resourceDef, newObj().
 		set("type", "object").
 		set("required", []string{"resourceType"}).
 		set("properties", newObj().set("resourceType", newObj().set("enum", names))).
-		set("if", known).
-		set("then", dispatch(names)))
-}
-
-// dispatch returns the schema that applies the definition of the resource
-// named by resourceType, which is known to be one of names (sorted).
-func dispatch(names []string) *obj {
-	if len(names) == 1 {
-		return ref(names[0])
-	}
-	half := len(names) / 2
-	return newObj().
-		set("if", newObj().set("properties", newObj().set("resourceType", newObj().set("enum", names[:half])))).
-		set("then", dispatch(names[:half])).
-		set("else", dispatch(names[half:]))
+		set(ResourceKeyword, true))
 }
 
 // typeAndBackbones defines a complex type or resource and each of its

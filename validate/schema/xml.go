@@ -79,6 +79,9 @@ func ValidateXML(doc []byte) []Problem {
 	if len(bytes.TrimSpace(doc)) == 0 {
 		return []Problem{{Message: "not well-formed XML: the document is empty"}}
 	}
+	if msg := refused(doc); msg != "" {
+		return []Problem{{Message: "not well-formed XML: " + msg}}
+	}
 	d, err := xmlParser.Parse(doc)
 	if err != nil {
 		return []Problem{parseProblem(err.Error())}

@@ -1,0 +1,69 @@
+package schema
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRefusedProlog(t *testing.T) {
+	const patient = `<Patient xmlns="http://hl7.org/fhir"><id value="p"/></Patient>`
+	for _, c := range []struct {
+		doc    string
+		refuse bool
+	}{
+		{patient, false},
+		{"\xef\xbb\xbf" + patient, false},
+		{`<?xml version="1.0"?>` + "\n<!-- a <!DOCTYPE in a comment -->\n" + patient, false},
+		{`<!DOCTYPE Patient>` + patient, true},
+		{`<?xml version="1.0"?><!-- c --> <!DOCTYPE Patient [<!ENTITY e "x">]>` + patient, true},
+		{"\xff\xfe<\x00P\x00", true},
+		{"\x00<\x00P", true},
+		{`<!-- unterminated`, false},
+	} {
+		if got := refusedProlog([]byte(c.doc)) != ""; got != c.refuse {
+			t.Errorf("refusedProlog(%q) refuses = %v, want %v", c.doc, got, c.refuse)
+		}
+	}
+}
+
+// The case that hung libxml2: one entity of 50,000 characters, referenced
+// 50,000 times in an attribute value.
+func TestValidateXMLQuadraticBlowup(t *testing.T) {
+	doc := `<!DOCTYPE Patient [<!ENTITY a "` + strings.Repeat("x", 50000) + `">]>` +
+		`<Patient xmlns="http://hl7.org/fhir"><id value="` + strings.Repeat("&a;", 50000) + `"/></Patient>`
+	start := time.Now()
+	probs := ValidateXML([]byte(doc))
+	if len(probs) != 1 || !strings.Contains(probs[0].Message, "DTD") {
+		t.Errorf("got %v, want one problem about the DTD", probs)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v", d)
+	}
+}
+
+func TestTooManyAttributes(t *testing.T) {
+	many := func(n int) string {
+		var b strings.Builder
+		b.WriteString(`<Patient xmlns="http://hl7.org/fhir"><!-- a=b c=d --><id value="p" x='1=2'/><text><div xmlns="http://www.w3.org/1999/xhtml"><![CDATA[a=b]]><p`)
+		for i := range n {
+			fmt.Fprintf(&b, " a%d=\"v\"", i)
+		}
+		b.WriteString("/></div></text></Patient>")
+		return b.String()
+	}
+	if msg := tooManyAttributes([]byte(many(maxAttributes))); msg != "" {
+		t.Errorf("%d attributes refused: %s", maxAttributes, msg)
+	}
+	if msg := tooManyAttributes([]byte(many(maxAttributes + 1))); msg == "" {
+		t.Errorf("%d attributes accepted", maxAttributes+1)
+	}
+	start := time.Now()
+	if probs := ValidateXML([]byte(many(200000))); len(probs) != 1 || !strings.Contains(probs[0].Message, "attributes") {
+		t.Errorf("got %v, want one problem about attributes", probs)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v", d)
+	}
+}

@@ -31,6 +31,9 @@ type (
 		args []expr
 		fn   *function
 		typ  *typeSpec // the type argument of is(), as() and ofType()
+		// ofDescendants marks descendants().ofType(T), evaluated in one
+		// walk that keeps only the elements of type T.
+		ofDescendants bool
 	}
 	indexExpr struct {
 		at        int

@@ -2,6 +2,7 @@ package fhirpath
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -369,6 +370,9 @@ func (ev *evaluator) evalNode(e expr, scope Collection, fr *frame) (Collection, 
 		}
 		return ev.navigate(in, e.name, false)
 	case *callExpr:
+		if e.ofDescendants {
+			return ev.descendantsOfType(e, scope, fr)
+		}
 		in := scope
 		if e.recv != nil {
 			var err error
@@ -430,12 +434,17 @@ func (ev *evaluator) evalNode(e expr, scope Collection, fr *frame) (Collection, 
 // (Bundle in "Bundle.entry") selects the focus itself.
 func (ev *evaluator) navigate(in Collection, name string, first bool) (Collection, error) {
 	var out Collection
-	for _, it := range in {
+	for i, it := range in {
 		if it.node == nil {
 			continue
 		}
 		var nkids int
 		if ca, ok := it.node.(ChildAppender); ok {
+			// Most steps find about one child per item (entry.resource):
+			// room for the rest of the input saves regrowing.
+			if rest := len(in) - i; len(out) == cap(out) && rest > 1 {
+				out = slices.Grow(out, rest)
+			}
 			n0 := len(out)
 			out = ca.AppendChildren(out, name)
 			nkids = len(out) - n0

@@ -492,3 +492,50 @@ func TestDateArithmeticLimits(t *testing.T) {
 		{"@2014-01-01 + 99999 years", "error"},
 	})
 }
+
+// descendants().ofType(T) is evaluated in one walk; it must give what the
+// two calls give, and run out of budget at the same step count.
+func TestDescendantsOfTypeAsTwoCalls(t *testing.T) {
+	for _, src := range []string{patientJSON, observationJSON} {
+		root := fromJSON(t, src)
+		for _, pair := range [][2]string{
+			{"descendants().ofType(Coding)", "descendants().select($this).ofType(Coding)"},
+			{"contained.descendants().ofType(string).count()", "contained.descendants().select($this).ofType(string).count()"},
+			{"%resource.descendants().ofType(Quantity).value", "%resource.descendants().select($this).ofType(Quantity).value"},
+		} {
+			fused, plain := MustCompile(pair[0]), MustCompile(pair[1])
+			for steps := 1; steps < 400; steps++ {
+				env := testEnv()
+				env.MaxSteps = steps
+				a, errA := fused.Evaluate(context.Background(), root, env)
+				// The plain form pays for select() on top: one step for
+				// the call, and per item one for $this.
+				env.MaxSteps = 1_000_000
+				b, errB := plain.Evaluate(context.Background(), root, env)
+				if errB != nil {
+					t.Fatal(errB)
+				}
+				if errA == nil && render(a.Collection) != render(b.Collection) {
+					t.Fatalf("%s: %s, want %s", pair[0], render(a.Collection), render(b.Collection))
+				}
+			}
+		}
+	}
+	// The budget at which the fused form first succeeds is the budget the
+	// descendants() and ofType() calls need written apart.
+	root := fromJSON(t, observationJSON)
+	least := func(e *Expression) int {
+		for steps := 1; ; steps++ {
+			env := testEnv()
+			env.MaxSteps = steps
+			if _, err := e.Evaluate(context.Background(), root, env); err == nil {
+				return steps
+			}
+		}
+	}
+	fused := least(MustCompile("descendants().ofType(Coding).count()"))
+	d := least(MustCompile("descendants().count()"))
+	if fused != d+1 {
+		t.Errorf("fused form needs %d steps, descendants().count() %d: want one more for ofType()", fused, d)
+	}
+}

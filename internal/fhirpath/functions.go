@@ -2,6 +2,7 @@ package fhirpath
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -455,10 +456,19 @@ func init() {
 			if it.node == nil {
 				continue
 			}
+			if ca, ok := it.node.(ChildAppender); ok {
+				n0 := len(out)
+				out = ca.AppendAllChildren(out)
+				if err := ev.step(len(out) - n0 + 1); err != nil {
+					return nil, err
+				}
+				continue
+			}
 			kids := it.node.AllChildren()
 			if err := ev.step(len(kids) + 1); err != nil {
 				return nil, err
 			}
+			out = slices.Grow(out, len(kids))
 			for _, k := range kids {
 				if k != nil {
 					out = append(out, NodeItem(k))
@@ -682,32 +692,84 @@ func (ev *evaluator) repeat(in Collection, e expr, fr *frame) (Collection, error
 // descendants walks the subtree below each input element, depth first, in
 // document order, without recursion.
 func (ev *evaluator) descendants(in Collection) (Collection, error) {
-	var out Collection
+	var out, stack Collection
 	for _, it := range in {
 		if it.node == nil {
 			continue
 		}
-		var stack []Node
-		push := func(n Node) error {
-			kids := n.AllChildren()
-			if err := ev.step(len(kids) + 1); err != nil {
-				return err
-			}
-			for i := len(kids) - 1; i >= 0; i-- {
-				if kids[i] != nil {
-					stack = append(stack, kids[i])
-				}
-			}
-			return nil
-		}
-		if err := push(it.node); err != nil {
+		if err := ev.pushChildren(&stack, it.node); err != nil {
 			return nil, err
 		}
 		for len(stack) > 0 {
 			n := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			out = append(out, NodeItem(n))
-			if err := push(n); err != nil {
+			out = append(out, n)
+			if err := ev.pushChildren(&stack, n.node); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// pushChildren puts the children of n on the stack, last child first, and
+// charges them against the budget.
+func (ev *evaluator) pushChildren(stack *Collection, n Node) error {
+	n0 := len(*stack)
+	listed := 0
+	if ca, ok := n.(ChildAppender); ok {
+		*stack = ca.AppendAllChildren(*stack)
+		listed = len(*stack) - n0
+	} else {
+		kids := n.AllChildren()
+		listed = len(kids)
+		for _, k := range kids {
+			if k != nil {
+				*stack = append(*stack, NodeItem(k))
+			}
+		}
+	}
+	slices.Reverse((*stack)[n0:])
+	return ev.step(listed + 1)
+}
+
+// descendantsOfType evaluates c, an ofType(T) whose receiver is
+// descendants(), without building the collection of every descendant. It
+// charges the budget exactly as the two calls would.
+func (ev *evaluator) descendantsOfType(c *callExpr, scope Collection, fr *frame) (Collection, error) {
+	d := c.recv.(*callExpr)
+	// What eval would charge on entering descendants().
+	if err := ev.step(1); err != nil {
+		return nil, err
+	}
+	ev.depth++
+	defer func() { ev.depth-- }()
+	if ev.depth > ev.maxDepth {
+		return nil, ErrBudget
+	}
+	in := scope
+	if d.recv != nil {
+		var err error
+		if in, err = ev.eval(d.recv, scope, fr); err != nil {
+			return nil, err
+		}
+	}
+	var out, stack Collection
+	for _, it := range in {
+		if it.node == nil {
+			continue
+		}
+		stack = stack[:0]
+		if err := ev.pushChildren(&stack, it.node); err != nil {
+			return nil, err
+		}
+		for len(stack) > 0 {
+			n := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if ev.itemIsType(n, *c.typ) {
+				out = append(out, n)
+			}
+			if err := ev.pushChildren(&stack, n.node); err != nil {
 				return nil, err
 			}
 		}

@@ -32,11 +32,13 @@ type Node interface {
 	Value() (string, bool)
 }
 
-// ChildAppender is an optional interface for a [Node]: it appends the
-// children called name (what Children(name) returns) to dst as items. The
-// engine uses it, when present, to navigate without a slice per step.
+// ChildAppender is an optional interface for a [Node]: it appends
+// children to dst as items, so that the engine navigates without a slice
+// per step. AppendChildren appends what Children(name) returns,
+// AppendAllChildren what AllChildren returns (nil entries left out).
 type ChildAppender interface {
 	AppendChildren(dst Collection, name string) Collection
+	AppendAllChildren(dst Collection) Collection
 }
 
 // Resolver finds the resource a reference points at, for resolve(). ref is

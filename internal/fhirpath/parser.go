@@ -344,6 +344,9 @@ func (p *parser) call(recv expr, name token) (expr, *ParseError) {
 			return nil, newParseError(p.src, argAt, "an expression", "a type name as the argument of "+name.text+"()")
 		}
 		c.typ, c.args = &ts, nil
+		if d, ok := recv.(*callExpr); ok && name.text == "ofType" && d.name == "descendants" {
+			c.ofDescendants = true
+		}
 	}
 	return c, nil
 }

@@ -5,6 +5,7 @@
 package treepath
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
@@ -55,13 +56,32 @@ func (f Node) Children(name string) []fhirpath.Node {
 	return out
 }
 
-// AppendChildren implements fhirpath.ChildAppender, so that the engine
-// navigates without a slice per step.
+// AppendChildren implements fhirpath.ChildAppender. It counts first, so
+// that dst grows once.
 func (f Node) AppendChildren(dst fhirpath.Collection, name string) fhirpath.Collection {
+	n := 0
+	for _, c := range f.N.Children {
+		if c.Name == name || Name(c) == name {
+			n++
+		}
+	}
+	if n == 0 {
+		return dst
+	}
+	dst = slices.Grow(dst, n)
 	for _, c := range f.N.Children {
 		if c.Name == name || Name(c) == name {
 			dst = append(dst, fhirpath.NodeItem(Node{c}))
 		}
+	}
+	return dst
+}
+
+// AppendAllChildren implements fhirpath.ChildAppender.
+func (f Node) AppendAllChildren(dst fhirpath.Collection) fhirpath.Collection {
+	dst = slices.Grow(dst, len(f.N.Children))
+	for _, c := range f.N.Children {
+		dst = append(dst, fhirpath.NodeItem(Node{c}))
 	}
 	return dst
 }

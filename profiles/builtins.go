@@ -297,7 +297,7 @@ func runRouting(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 		return // presence is G08's business
 	}
 	rd := exts[0]
-	patient := r.subjectPatient()
+	patient := r.patient
 	if p.patient != nil {
 		patient = nil
 		if col, ok := r.eval(p.patient, at, r.root); ok && len(col) > 0 {

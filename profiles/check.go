@@ -138,15 +138,39 @@ func lifecycleCoding(h *tree.Node) *tree.Node {
 
 // run is the state of one Check call.
 type run struct {
-	rs     *RuleSet
-	ctx    context.Context
-	root   *tree.Node
-	in     Input
-	ix     *treepath.Resolver
-	header *tree.Node
-	focus  *tree.Node
-	env    fhirpath.Env
-	out    []Finding
+	rs      *RuleSet
+	ctx     context.Context
+	root    *tree.Node
+	in      Input
+	ix      *treepath.Resolver
+	header  *tree.Node
+	focus   *tree.Node
+	patient *tree.Node
+	env     fhirpath.Env
+	out     []Finding
+
+	// resources are the root and the Bundle entries' resources, the
+	// candidates of targets; byTarget keeps targets' answer per AppliesTo.
+	resources []*tree.Node
+	byTarget  map[targetKey][]*tree.Node
+	// memo keeps the evaluations of expressions several rules share (ten
+	// rules look at entry.resource.ofType(RelatedPerson).patient.resolve()).
+	memo map[evalKey]evalResult
+}
+
+type targetKey struct{ resourceType, profile string }
+
+// evalKey identifies an evaluation within one Check: the same expression
+// text at the same node with the same %resource has the same answer, as
+// everything else the evaluation sees is fixed for the run.
+type evalKey struct {
+	src          string
+	at, resource *tree.Node
+}
+
+type evalResult struct {
+	col fhirpath.Collection
+	ok  bool
 }
 
 // Check runs every active rule that applies to the payload and returns the
@@ -182,6 +206,7 @@ func (rs *RuleSet) CheckContext(ctx context.Context, root *tree.Node, in Input) 
 			r.focus = r.ix.LookupReference(r.header.Child("focus"))
 		}
 	}
+	r.patient = r.subjectPatient()
 	vars := map[string]fhirpath.Collection{
 		"bundle":    {fhirpath.NodeItem(treepath.Of(root))},
 		"event":     {fhirpath.ValueItem(fhirpath.String(in.Event))},
@@ -196,14 +221,11 @@ func (rs *RuleSet) CheckContext(ctx context.Context, root *tree.Node, in Input) 
 	if r.focus != nil {
 		vars["focus"] = fhirpath.Collection{fhirpath.NodeItem(treepath.Of(r.focus))}
 	}
-	if p := r.subjectPatient(); p != nil {
-		vars["patient"] = fhirpath.Collection{fhirpath.NodeItem(treepath.Of(p))}
+	if r.patient != nil {
+		vars["patient"] = fhirpath.Collection{fhirpath.NodeItem(treepath.Of(r.patient))}
 	}
 	r.env = fhirpath.Env{Resolver: r.ix, Vars: vars, MaxSteps: defaultMaxStepsPerCheck, Now: in.Now}
-	for _, rule := range rs.rules {
-		if _, off := rs.disabled[rule.ID]; off || !rule.Applies(in) {
-			continue
-		}
+	for _, rule := range rs.applicable(in) {
 		if ctx.Err() != nil {
 			break
 		}
@@ -236,22 +258,36 @@ func (r *run) targets(rule *Rule) []*tree.Node {
 	if a.ResourceType == "" && a.Profile == "" {
 		return []*tree.Node{r.root}
 	}
+	k := targetKey{a.ResourceType, a.Profile}
+	if out, ok := r.byTarget[k]; ok {
+		return out
+	}
+	if r.resources == nil {
+		r.resources = append(r.resources, r.root)
+		if r.root.Type == "Bundle" {
+			for _, c := range r.root.Children {
+				if c.Name == "entry" {
+					if res := c.Child("resource"); res != nil {
+						r.resources = append(r.resources, res)
+					}
+				}
+			}
+		}
+	}
 	var out []*tree.Node
-	consider := func(n *tree.Node) {
-		if n == nil || (a.ResourceType != "" && n.Type != a.ResourceType) {
-			return
+	for _, n := range r.resources {
+		if a.ResourceType != "" && n.Type != a.ResourceType {
+			continue
 		}
 		if a.Profile != "" && !hasProfile(n, a.Profile) {
-			return
+			continue
 		}
 		out = append(out, n)
 	}
-	consider(r.root)
-	if r.root.Type == "Bundle" {
-		for _, e := range r.root.ChildrenNamed("entry") {
-			consider(e.Child("resource"))
-		}
+	if r.byTarget == nil {
+		r.byTarget = map[targetKey][]*tree.Node{}
 	}
+	r.byTarget[k] = out
 	return out
 }
 
@@ -267,13 +303,25 @@ func hasProfile(n *tree.Node, url string) bool {
 }
 
 func (r *run) eval(e *fhirpath.Expression, at, resource *tree.Node) (fhirpath.Collection, bool) {
-	env := r.env
-	env.Resource = treepath.Of(resource)
-	res, err := e.Evaluate(r.ctx, treepath.Of(at), &env)
-	if err != nil || len(res.Unsupported) > 0 {
-		return nil, false
+	memo := r.rs.memoize[e]
+	if memo {
+		if m, ok := r.memo[evalKey{e.String(), at, resource}]; ok {
+			return m.col, m.ok
+		}
 	}
-	return res.Collection, true
+	r.env.Resource = treepath.Of(resource)
+	res, err := e.Evaluate(r.ctx, treepath.Of(at), &r.env)
+	m := evalResult{res.Collection, err == nil && len(res.Unsupported) == 0}
+	if !m.ok {
+		m.col = nil
+	}
+	if memo {
+		if r.memo == nil {
+			r.memo = map[evalKey]evalResult{}
+		}
+		r.memo[evalKey{e.String(), at, resource}] = m
+	}
+	return m.col, m.ok
 }
 
 // apply runs a rule on one target resource.

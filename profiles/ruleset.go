@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/nemsfhir/nemsfhir/internal/criteria"
+	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
 )
 
 // RuleSet is a compiled, ordered set of rules from one or more packs. It is
@@ -17,6 +19,51 @@ type RuleSet struct {
 	byID     map[string]*Rule
 	disabled map[string]string // id -> pack that disabled it
 	crit     *criteria.Checker
+
+	// active are the rules not disabled, in order; byInput caches which
+	// of them apply to each kind of payload seen (see applicable).
+	active  []*Rule
+	byInput *applicableCache
+	// memoize holds the expressions whose text several active rules
+	// share; Check keeps their results for the other rules.
+	memoize map[*fhirpath.Expression]bool
+}
+
+// applicableCache remembers the rules that apply per payload description,
+// so that Check decides appliesTo once per kind of payload rather than once
+// per rule and payload. It stops growing at maxApplicable entries, as the
+// event codes come from the payloads.
+type applicableCache struct {
+	mu sync.RWMutex
+	m  map[appliesKey][]*Rule
+}
+
+type appliesKey struct{ kind, event, lifecycle, interaction string }
+
+const maxApplicable = 1024
+
+// applicable returns the active rules that apply to in, in order.
+func (rs *RuleSet) applicable(in Input) []*Rule {
+	k := appliesKey{in.Kind, in.Event, in.Lifecycle, in.Interaction}
+	c := rs.byInput
+	c.mu.RLock()
+	out, ok := c.m[k]
+	c.mu.RUnlock()
+	if ok {
+		return out
+	}
+	out = []*Rule{}
+	for _, r := range rs.active {
+		if r.Applies(in) {
+			out = append(out, r)
+		}
+	}
+	c.mu.Lock()
+	if len(c.m) < maxApplicable {
+		c.m[k] = out
+	}
+	c.mu.Unlock()
+	return out
 }
 
 // PackInfo describes a loaded pack for listings.
@@ -136,6 +183,24 @@ func (rs *RuleSet) with(packs []*Pack) (*RuleSet, error) {
 // the life-cycle states of event types from the 4.2 rules.
 func (rs *RuleSet) finish() {
 	rs.crit = criteria.New(criteria.Options{Lifecycle: rs.eventLifecycle()})
+	rs.active = rs.Rules()
+	rs.byInput = &applicableCache{m: map[appliesKey][]*Rule{}}
+	uses := map[string]int{}
+	for _, r := range rs.active {
+		for _, e := range [...]*fhirpath.Expression{r.ctxExpr, r.pathExpr, r.expr} {
+			if e != nil {
+				uses[e.String()]++
+			}
+		}
+	}
+	rs.memoize = map[*fhirpath.Expression]bool{}
+	for _, r := range rs.active {
+		for _, e := range [...]*fhirpath.Expression{r.ctxExpr, r.pathExpr, r.expr} {
+			if e != nil && uses[e.String()] > 1 {
+				rs.memoize[e] = true
+			}
+		}
+	}
 }
 
 func isCriteriaRule(id string) bool {

@@ -150,15 +150,13 @@ type run struct {
 	out     []Finding
 
 	// resources are the root and the Bundle entries' resources, the
-	// candidates of targets; byTarget keeps targets' answer per AppliesTo.
+	// candidates of targets; byType keeps targets' answer per resource type.
 	resources []*tree.Node
-	byTarget  map[targetKey][]*tree.Node
+	byType    map[string][]*tree.Node
 	// memo keeps the evaluations of expressions several rules share (ten
 	// rules look at entry.resource.ofType(RelatedPerson).patient.resolve()).
 	memo map[evalKey]evalResult
 }
-
-type targetKey struct{ resourceType, profile string }
 
 // evalKey identifies an evaluation within one Check: the same expression
 // text at the same node with the same %resource has the same answer, as
@@ -258,8 +256,9 @@ func (r *run) targets(rule *Rule) []*tree.Node {
 	if a.ResourceType == "" && a.Profile == "" {
 		return []*tree.Node{r.root}
 	}
-	k := targetKey{a.ResourceType, a.Profile}
-	if out, ok := r.byTarget[k]; ok {
+	// Only targets by type alone are kept: profiles are rare in packs.
+	cache := a.Profile == ""
+	if out, ok := r.byType[a.ResourceType]; ok && cache {
 		return out
 	}
 	if r.resources == nil {
@@ -284,10 +283,12 @@ func (r *run) targets(rule *Rule) []*tree.Node {
 		}
 		out = append(out, n)
 	}
-	if r.byTarget == nil {
-		r.byTarget = map[targetKey][]*tree.Node{}
+	if cache {
+		if r.byType == nil {
+			r.byType = map[string][]*tree.Node{}
+		}
+		r.byType[a.ResourceType] = out
 	}
-	r.byTarget[k] = out
 	return out
 }
 
@@ -317,7 +318,7 @@ func (r *run) eval(e *fhirpath.Expression, at, resource *tree.Node) (fhirpath.Co
 	}
 	if memo {
 		if r.memo == nil {
-			r.memo = map[evalKey]evalResult{}
+			r.memo = make(map[evalKey]evalResult, 32)
 		}
 		r.memo[evalKey{e.String(), at, resource}] = m
 	}

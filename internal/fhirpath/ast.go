@@ -72,6 +72,13 @@ type (
 // System).
 type typeSpec struct {
 	ns, name string
+	// Worked out once, for nodeIsType: whether a built-in type derives
+	// from name, and whether name is a System type.
+	isBase, isSystem bool
+}
+
+func newTypeSpec(ns, name string) typeSpec {
+	return typeSpec{ns: ns, name: name, isBase: isBuiltinBase(name), isSystem: systemTypes[name]}
 }
 
 func (t typeSpec) String() string {

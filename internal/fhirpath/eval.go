@@ -461,7 +461,7 @@ func (ev *evaluator) navigate(in Collection, name string, first bool) (Collectio
 			return nil, err
 		}
 		if nkids == 0 && first && isUpper(name) {
-			if ev.nodeIsType(it.node, typeSpec{name: name}) {
+			if ev.nodeIsType(it.node, newTypeSpec("", name)) {
 				out = append(out, it)
 			}
 		}

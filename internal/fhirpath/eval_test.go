@@ -539,3 +539,11 @@ func TestDescendantsOfTypeAsTwoCalls(t *testing.T) {
 		t.Errorf("fused form needs %d steps, descendants().count() %d: want one more for ofType()", fused, d)
 	}
 }
+
+func TestBuiltinBases(t *testing.T) {
+	for sub, base := range builtinBase {
+		if !isBuiltinBase(base) {
+			t.Errorf("%s derives from %s, which isBuiltinBase does not list", sub, base)
+		}
+	}
+}

@@ -355,10 +355,10 @@ func (p *parser) call(recv expr, name token) (expr, *ParseError) {
 func typeSpecOf(e expr) (typeSpec, bool) {
 	switch e := e.(type) {
 	case *identExpr:
-		return typeSpec{name: e.name}, true
+		return newTypeSpec("", e.name), true
 	case *memberExpr:
 		if id, ok := e.recv.(*identExpr); ok {
-			return typeSpec{ns: id.name, name: e.name}, true
+			return newTypeSpec(id.name, e.name), true
 		}
 	}
 	return typeSpec{}, false
@@ -370,12 +370,12 @@ func (p *parser) typeSpecifier() (typeSpec, *ParseError) {
 		return typeSpec{}, p.errAt(t, "a type name")
 	}
 	p.next()
-	ts := typeSpec{name: t.text}
+	ts := newTypeSpec("", t.text)
 	if p.isPunct(".") {
 		if n := p.toks[p.i+1]; n.kind == tkIdent || n.kind == tkDelimited {
 			p.next()
 			p.next()
-			ts = typeSpec{ns: t.text, name: n.text}
+			ts = newTypeSpec(t.text, n.text)
 		}
 	}
 	return ts, nil

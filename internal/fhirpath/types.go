@@ -46,6 +46,16 @@ func init() {
 	}
 }
 
+// isBuiltinBase reports whether a type of builtinBase derives from name;
+// TestBuiltinBases keeps it in step with the table.
+func isBuiltinBase(name string) bool {
+	switch name {
+	case "string", "uri", "integer", "Quantity", "Resource", "DomainResource":
+		return true
+	}
+	return false
+}
+
 // systemOfPrimitive maps each FHIR primitive root to the System type its
 // values convert to; primitives not listed convert to String.
 var systemOfPrimitive = map[string]string{
@@ -175,15 +185,22 @@ func (ev *evaluator) nodeIsType(n Node, ts typeSpec) bool {
 		return false
 	}
 	t := n.Type()
-	for i := 0; t != "" && i < 32; i++ {
-		if t == ts.name {
-			return true
+	if t == ts.name {
+		return true
+	}
+	// Without a model only the built-in bases have subtypes, so the walk
+	// up the hierarchy can only find those.
+	if ev.env.BaseType != nil || ts.isBase {
+		for i := 0; t != "" && i < 32; i++ {
+			if t == ts.name {
+				return true
+			}
+			t = ev.baseOf(t)
 		}
-		t = ev.baseOf(t)
 	}
 	// A capitalised System name also accepts elements that convert to it,
 	// so `value is Quantity` and `x is String` read naturally.
-	if ts.ns == "" && systemTypes[ts.name] {
+	if ts.ns == "" && ts.isSystem {
 		if v, ok := valueOf(NodeItem(n)); ok {
 			return v.SystemType() == ts.name
 		}

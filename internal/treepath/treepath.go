@@ -44,12 +44,21 @@ func (f Node) Name() string { return Name(f.N) }
 // Type implements fhirpath.Node.
 func (f Node) Type() string { return f.N.Type }
 
+// answersTo reports whether c is called name, by its full name or, for a
+// choice element, by its base name (which its full name starts with).
+func answersTo(c *tree.Node, name string) bool {
+	if c.Name == name {
+		return true
+	}
+	return len(c.Name) > len(name) && c.Name[:len(name)] == name && Name(c) == name
+}
+
 // Children implements fhirpath.Node: a choice element answers to its base
 // name and to its full name.
 func (f Node) Children(name string) []fhirpath.Node {
 	var out []fhirpath.Node
 	for _, c := range f.N.Children {
-		if c.Name == name || Name(c) == name {
+		if answersTo(c, name) {
 			out = append(out, Node{c})
 		}
 	}
@@ -61,7 +70,7 @@ func (f Node) Children(name string) []fhirpath.Node {
 func (f Node) AppendChildren(dst fhirpath.Collection, name string) fhirpath.Collection {
 	n := 0
 	for _, c := range f.N.Children {
-		if c.Name == name || Name(c) == name {
+		if answersTo(c, name) {
 			n++
 		}
 	}
@@ -70,7 +79,7 @@ func (f Node) AppendChildren(dst fhirpath.Collection, name string) fhirpath.Coll
 	}
 	dst = slices.Grow(dst, n)
 	for _, c := range f.N.Children {
-		if c.Name == name || Name(c) == name {
+		if answersTo(c, name) {
 			dst = append(dst, fhirpath.NodeItem(Node{c}))
 		}
 	}

@@ -1,6 +1,8 @@
 package tree
 
 import (
+	"bytes"
+	"encoding/binary"
 	"strconv"
 	"strings"
 )
@@ -114,17 +116,38 @@ func (p *position) at(off int) (line, col int) {
 		// Out of order: count again from the start. Rare by construction.
 		p.off, p.line, p.col = 0, 1, 1
 	}
-	for i := p.off; i < off; i++ {
-		switch c := p.src[i]; {
-		case c == '\n':
-			p.line++
-			p.col = 1
-		case c&0xC0 == 0x80:
-			// A UTF-8 continuation byte is part of the previous character.
-		default:
-			p.col++
-		}
+	seg := p.src[p.off:off]
+	if nl := bytes.Count(seg, newline); nl > 0 {
+		p.line += nl
+		p.col = 1
+		seg = seg[bytes.LastIndexByte(seg, '\n')+1:]
 	}
+	p.col += charCount(seg)
 	p.off = off
 	return p.line, p.col
 }
+
+// charCount counts the bytes of b that start a character: all but UTF-8
+// continuation bytes, so that malformed UTF-8 counts as it always has.
+func charCount(b []byte) int {
+	n := len(b)
+	for len(b) >= 8 {
+		// Eight ASCII bytes at a time: no continuation bytes among them.
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
+			for _, c := range b[:8] {
+				if c&0xC0 == 0x80 {
+					n--
+				}
+			}
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c&0xC0 == 0x80 {
+			n--
+		}
+	}
+	return n
+}
+
+var newline = []byte{'\n'}

@@ -17,7 +17,7 @@ import (
 // UTF-8 and hold only characters XML 1.0 allows, so that any tree
 // ParseJSON accepts can be written as XML.
 func ParseJSON(src []byte, m *schemas.Model) (*Document, error) {
-	r := &jsonReader{m: m, doc: &Document{}}
+	r := &jsonReader{m: m, doc: &Document{}, types: typeCache{m: m}}
 	v := parseJSONText(src, &r.errs)
 	if v == nil {
 		return r.doc, r.errs.err()
@@ -31,7 +31,8 @@ func ParseJSON(src []byte, m *schemas.Model) (*Document, error) {
 }
 
 type jsonReader struct {
-	slab nodeSlab
+	types typeCache
+	slab  nodeSlab
 	// props is a stack shared by the objects being read: each call of
 	// members works on its own top part.
 	props []prop
@@ -170,7 +171,7 @@ func (r *jsonReader) prop(parent *Node, p prop) {
 	}
 	e := mem.Element
 	mem.Type = memberType(mem)
-	typ := r.m.Type(mem.Type)
+	typ, resource := r.types.facts(mem.Type)
 	var prim *schemas.Primitive
 	if typ != nil && typ.Kind == schemas.KindPrimitive {
 		prim = typ.Primitive
@@ -191,7 +192,7 @@ func (r *jsonReader) prop(parent *Node, p prop) {
 		r.errorAt(p.extra.line, p.extra.col, childPath(parent, p.name, -1),
 			"the narrative div cannot have an id or extensions in JSON")
 	}
-	if prim == nil && typ == nil && !r.m.IsResource(mem.Type) {
+	if prim == nil && typ == nil && !resource {
 		r.errorAt(first.line, first.col, childPath(parent, p.name, -1), "the model has no type "+mem.Type)
 		return
 	}
@@ -295,7 +296,7 @@ func (r *jsonReader) prop(parent *Node, p prop) {
 		}
 		n := r.slab.node(Node{Name: p.name, Type: mem.Type, Elem: e, Parent: parent, Index: idx, Line: int(line), Col: int(col), Primitive: prim})
 		switch {
-		case r.m.IsResource(mem.Type):
+		case resource:
 			if val.kind != jsonObject {
 				r.errorAt(val.line, val.col, n.Path(), "expected a resource object, found "+val.kind.String())
 				continue

@@ -224,18 +224,92 @@ func memberType(mem schemas.Member) string {
 
 // nodeSlab hands out nodes from larger blocks: a tree is built and dropped
 // as a whole, and one allocation per node was a large share of parse time.
+// The first block takes the size the parser expects to need (bounded, so
+// that hostile input cannot ask for much memory up front); later blocks
+// double up to maxSlab.
 type nodeSlab struct {
 	buf  []Node
-	next int // size of the next block: small documents need few nodes
+	next int // size of the next block
 }
+
+const maxSlab = 4096
+
+// expect sizes the first block for about n nodes.
+func (s *nodeSlab) expect(n int) { s.next = min(max(n, 16), maxSlab) }
 
 func (s *nodeSlab) node(n Node) *Node {
 	if len(s.buf) == 0 {
-		s.next = min(max(2*s.next, 16), 512)
+		s.next = min(max(s.next, 16), maxSlab)
 		s.buf = make([]Node, s.next)
+		s.next *= 2
 	}
 	p := &s.buf[0]
 	s.buf = s.buf[1:]
 	*p = n
 	return p
+}
+
+// childStack collects the children of the nodes being read, the deepest
+// node's on top, so that each node's Children can be cut exactly sized
+// from a shared block when the node is complete instead of growing by
+// appends. While a node is read its Children is a view of its part of the
+// top of the stack, so the reader can look at the children so far.
+type childStack struct {
+	stack []*Node
+	block []*Node // free part of the current block of finished slices
+	next  int     // size of the next block: small documents need little
+}
+
+// push adds c as the next child of n, whose children are on top.
+func (s *childStack) push(n *Node, c *Node) {
+	mark := len(s.stack) - len(n.Children)
+	s.stack = append(s.stack, c)
+	n.Children = s.stack[mark:len(s.stack):len(s.stack)]
+}
+
+// done gives n, whose children are on top, its final Children and pops
+// them off the stack.
+func (s *childStack) done(n *Node) {
+	k := len(n.Children)
+	if k == 0 {
+		return
+	}
+	kids := s.stack[len(s.stack)-k:]
+	if k > len(s.block) {
+		s.next = min(max(2*s.next, 64), maxSlab)
+		s.block = make([]*Node, max(k, s.next))
+	}
+	// Capacity ends with the slice, so appending to one node's children
+	// never writes over a neighbour's.
+	n.Children = s.block[:k:k]
+	copy(n.Children, kids)
+	s.block = s.block[k:]
+	clear(kids)
+	s.stack = s.stack[:len(s.stack)-k]
+}
+
+// typeCache remembers what the model says about the type codes a reader
+// meets: each is looked up thousands of times per large document.
+type typeCache struct {
+	m     *schemas.Model
+	known map[string]typeFacts
+}
+
+type typeFacts struct {
+	t        *schemas.Type
+	resource bool
+}
+
+// facts returns the model's type called code, or nil, and whether code is
+// a resource type.
+func (c *typeCache) facts(code string) (*schemas.Type, bool) {
+	if f, ok := c.known[code]; ok {
+		return f.t, f.resource
+	}
+	if c.known == nil {
+		c.known = make(map[string]typeFacts, 64)
+	}
+	f := typeFacts{c.m.Type(code), c.m.IsResource(code)}
+	c.known[code] = f
+	return f.t, f.resource
 }

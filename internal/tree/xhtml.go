@@ -88,7 +88,7 @@ func serialiseXHTML(toks []xml.Token) string {
 func checkXHTML(s string) (string, error) {
 	// The same scanner as for whole documents, so that any div accepted
 	// here reads back when written into XML.
-	sc := newXMLScanner([]byte(s))
+	sc := newXMLScannerString(s)
 	var toks []xml.Token
 	depth, roots := 0, 0
 	standalone := true

@@ -23,8 +23,11 @@ import (
 // instructions other than the XML declaration are reported as warnings.
 func ParseXML(src []byte, m *schemas.Model) (*Document, error) {
 	src = bytes.TrimPrefix(src, utf8BOM)
-	r := &xmlReader{src: src, m: m, pos: newPosition(src), doc: &Document{}}
+	r := &xmlReader{src: src, m: m, pos: newPosition(src), doc: &Document{}, types: typeCache{m: m}}
 	r.sc = newXMLScanner(src)
+	// Every element but the narrative's has a node, and starts with '<'
+	// where its end tag, if any, starts with "</".
+	r.slab.expect(bytes.Count(src, []byte("<")) - bytes.Count(src, []byte("</")))
 	r.document()
 	return r.doc, r.errs.err()
 }
@@ -34,7 +37,9 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 var errUnexpectedEOF = errors.New("unexpected end of input")
 
 type xmlReader struct {
+	types typeCache
 	slab  nodeSlab
+	kids  childStack
 	src   []byte
 	sc    *xmlScanner
 	m     *schemas.Model
@@ -44,18 +49,19 @@ type xmlReader struct {
 	depth int
 }
 
-// next returns the next token and the byte offset where it starts.
-func (r *xmlReader) next() (xml.Token, int, bool) {
+// next scans the next token and returns its kind and the byte offset
+// where it starts. The token itself is in r.sc.
+func (r *xmlReader) next() (tokKind, int, bool) {
 	off := r.sc.offset()
-	tok, err := r.sc.next()
+	k, err := r.sc.scan()
 	if err != nil {
 		if err == errEOF {
-			return nil, off, false
+			return 0, off, false
 		}
 		r.syntaxError(err)
-		return nil, off, false
+		return 0, off, false
 	}
-	return tok, off, true
+	return k, off, true
 }
 
 func (r *xmlReader) syntaxError(err error) {
@@ -83,19 +89,19 @@ func (r *xmlReader) warnAt(off int, path, msg string) {
 func (r *xmlReader) skip() {
 	depth := 1
 	for depth > 0 && !r.errs.fatal {
-		tok, _, ok := r.next()
+		k, _, ok := r.next()
 		if !ok {
 			if !r.errs.fatal {
 				r.syntaxError(errUnexpectedEOF)
 			}
 			return
 		}
-		switch tok.(type) {
-		case xml.StartElement:
+		switch k {
+		case tokStart:
 			depth++
-		case xml.EndElement:
+		case tokEnd:
 			depth--
-		case xml.Directive:
+		case tokDirective:
 			r.directive(int64(r.sc.offset()))
 		}
 	}
@@ -110,32 +116,32 @@ func (r *xmlReader) document() {
 	seenRoot := false
 	first := true
 	for !r.errs.fatal {
-		tok, off, ok := r.next()
+		k, off, ok := r.next()
 		if !ok {
 			break
 		}
-		switch t := tok.(type) {
-		case xml.ProcInst:
-			if t.Target == "xml" && first {
+		switch k {
+		case tokProcInst:
+			if r.sc.pi.Target == "xml" && first {
 				break
 			}
-			r.warnAt(off, "", "processing instruction <?"+t.Target+"?> dropped")
-		case xml.Directive:
+			r.warnAt(off, "", "processing instruction <?"+r.sc.pi.Target+"?> dropped")
+		case tokDirective:
 			r.directive(int64(off))
-		case xml.Comment:
+		case tokComment:
 			r.comment(off)
-		case xml.CharData:
-			if !isXMLSpace(t) {
+		case tokText:
+			if !isXMLSpace(r.sc.data) {
 				r.errorAt(off, "", "text outside the root element")
 			}
-		case xml.StartElement:
+		case tokStart:
 			if seenRoot {
 				r.errorAt(off, "", "more than one root element")
 				r.skip()
 				continue
 			}
 			seenRoot = true
-			r.root(t, off)
+			r.root(r.sc.start, off)
 		}
 		first = false
 	}
@@ -165,6 +171,7 @@ func (r *xmlReader) root(se xml.StartElement, off int) {
 	r.resourceAttrs(n, se, off)
 	r.depth = 1
 	r.content(n)
+	r.kids.done(n)
 }
 
 // resourceType checks that se names a concrete resource in the FHIR
@@ -211,27 +218,27 @@ func attrName(a xml.Attr) string {
 // content reads the children of n up to its end tag.
 func (r *xmlReader) content(n *Node) {
 	for !r.errs.fatal {
-		tok, off, ok := r.next()
+		k, off, ok := r.next()
 		if !ok {
 			if !r.errs.fatal {
 				r.syntaxError(errUnexpectedEOF)
 			}
 			return
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			r.element(n, t, off)
-		case xml.EndElement:
+		switch k {
+		case tokStart:
+			r.element(n, r.sc.start, off)
+		case tokEnd:
 			return
-		case xml.CharData:
-			if !isXMLSpace(t) {
+		case tokText:
+			if !isXMLSpace(r.sc.data) {
 				r.errorAt(off, n.Path(), "text content is not allowed here (FHIR values go in the value attribute)")
 			}
-		case xml.Comment:
+		case tokComment:
 			r.comment(off)
-		case xml.ProcInst:
-			r.warnAt(off, n.Path(), "processing instruction <?"+t.Target+"?> dropped")
-		case xml.Directive:
+		case tokProcInst:
+			r.warnAt(off, n.Path(), "processing instruction <?"+r.sc.pi.Target+"?> dropped")
+		case tokDirective:
 			r.directive(int64(off))
 		}
 	}
@@ -300,17 +307,17 @@ func (r *xmlReader) element(parent *Node, se xml.StartElement, off int) {
 			r.warnAt(off, n.Path(), "element <"+name+"> comes after <"+last.Name+">, against the STU3 element order; converted output puts it in definition order")
 		}
 	}
-	parent.Children = append(parent.Children, n)
+	r.kids.push(parent, n)
 
+	t, resource := r.types.facts(mem.Type)
 	switch {
 	case mem.Type == "xhtml":
 		r.xhtml(n, se, off)
 		return
-	case r.m.IsResource(mem.Type):
+	case resource:
 		r.wrappedResource(n, se, off)
 		return
 	}
-	t := r.m.Type(mem.Type)
 	if t == nil {
 		// The model names a type it does not define: nothing we can check.
 		r.errorAt(off, n.Path(), "the model has no type "+mem.Type)
@@ -343,10 +350,10 @@ func (r *xmlReader) element(parent *Node, se xml.StartElement, off int) {
 		}
 		an := r.slab.node(Node{Name: a.Name.Local, Type: am.Type, Elem: am.Element, Parent: n, Index: -1,
 			Value: a.Value, HasValue: true, Line: line, Col: col})
-		if at := r.m.Type(am.Type); at != nil {
+		if at, _ := r.types.facts(am.Type); at != nil {
 			an.Primitive = at.Primitive
 		}
-		n.Children = append(n.Children, an)
+		r.kids.push(n, an)
 	}
 	if n.Primitive != nil && n.HasValue {
 		if msg := primitiveTextProblem(n); msg != "" {
@@ -354,6 +361,7 @@ func (r *xmlReader) element(parent *Node, se xml.StartElement, off int) {
 		}
 	}
 	r.content(n)
+	r.kids.done(n)
 	if n.Primitive != nil && !n.HasValue && len(n.Children) == 0 {
 		r.errorAt(off, n.Path(), "<"+name+"> has neither a value nor an id or extensions (FHIR rule ele-1); JSON has no form for it")
 	}
@@ -386,15 +394,16 @@ func (r *xmlReader) wrappedResource(n *Node, se xml.StartElement, off int) {
 	}
 	found := false
 	for !r.errs.fatal {
-		tok, toff, ok := r.next()
+		k, toff, ok := r.next()
 		if !ok {
 			if !r.errs.fatal {
 				r.syntaxError(errUnexpectedEOF)
 			}
 			return
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
+		switch k {
+		case tokStart:
+			t := r.sc.start
 			if found {
 				r.errorAt(toff, n.Path(), "more than one resource inside <"+n.Name+">")
 				r.skip()
@@ -410,21 +419,22 @@ func (r *xmlReader) wrappedResource(n *Node, se xml.StartElement, off int) {
 			r.resourceAttrs(n, t, toff)
 			r.depth++
 			r.content(n)
+			r.kids.done(n)
 			r.depth--
-		case xml.EndElement:
+		case tokEnd:
 			if !found {
 				r.errorAt(off, n.Path(), "<"+n.Name+"> holds no resource")
 			}
 			return
-		case xml.CharData:
-			if !isXMLSpace(t) {
+		case tokText:
+			if !isXMLSpace(r.sc.data) {
 				r.errorAt(toff, n.Path(), "text content is not allowed here")
 			}
-		case xml.Comment:
+		case tokComment:
 			r.comment(toff)
-		case xml.ProcInst:
-			r.warnAt(toff, n.Path(), "processing instruction <?"+t.Target+"?> dropped")
-		case xml.Directive:
+		case tokProcInst:
+			r.warnAt(toff, n.Path(), "processing instruction <?"+r.sc.pi.Target+"?> dropped")
+		case tokDirective:
 			r.directive(int64(toff))
 		}
 	}
@@ -451,13 +461,14 @@ func (r *xmlReader) xhtml(n *Node, se xml.StartElement, off int) {
 	toks := []xml.Token{se.Copy()}
 	depth := 1
 	for depth > 0 && !r.errs.fatal {
-		tok, toff, ok := r.next()
+		k, toff, ok := r.next()
 		if !ok {
 			if !r.errs.fatal {
 				r.syntaxError(errUnexpectedEOF)
 			}
 			return
 		}
+		tok := r.sc.token(k)
 		switch t := tok.(type) {
 		case xml.StartElement:
 			depth++

@@ -29,7 +29,10 @@ import (
 // in a value becomes a space, while a character reference (&#10;) keeps its
 // character. FHIR writers escape whitespace they mean to keep.
 type xmlScanner struct {
-	src   []byte
+	src []byte
+	// str is src as one string: names and values that need no decoding are
+	// cut from it, so that they cost no allocation of their own.
+	str   string
 	i     int
 	stack []scanFrame
 	// pendingEnd is set after a self-closing tag: the next token is its end.
@@ -42,8 +45,27 @@ type xmlScanner struct {
 	// the next call to next (use xml.CopyToken to keep it).
 	rawAttrs []rawAttr
 	attrs    []xml.Attr
-	names    map[string]string // interned element and attribute names
+
+	// The current token, as set by scan: start is valid for tokStart,
+	// endName for tokEnd, data for text, comments and directives, and
+	// pi for processing instructions.
+	start xml.StartElement
+	data  []byte
+	pi    xml.ProcInst
 }
+
+// tokKind is the kind of token scan found. The reader switches on it
+// rather than on an xml.Token, whose boxing cost an allocation per token.
+type tokKind uint8
+
+const (
+	tokStart tokKind = iota + 1
+	tokEnd
+	tokText
+	tokComment
+	tokProcInst
+	tokDirective
+)
 
 type rawAttr struct {
 	name  string
@@ -68,7 +90,10 @@ type syntaxError struct {
 
 func (e *syntaxError) Error() string { return e.msg }
 
-func newXMLScanner(src []byte) *xmlScanner { return &xmlScanner{src: src} }
+func newXMLScanner(src []byte) *xmlScanner { return &xmlScanner{src: src, str: string(src)} }
+
+// newXMLScannerString scans s, sharing its memory for names and values.
+func newXMLScannerString(s string) *xmlScanner { return &xmlScanner{src: []byte(s), str: s} }
 
 // offset is where the next token starts.
 func (s *xmlScanner) offset() int { return s.i }
@@ -77,16 +102,44 @@ func (s *xmlScanner) fail(off int, msg string) error { return &syntaxError{off, 
 
 // next returns the next token, errEOF at a clean end, or a *syntaxError.
 func (s *xmlScanner) next() (xml.Token, error) {
+	k, err := s.scan()
+	if err != nil {
+		return nil, err
+	}
+	return s.token(k), nil
+}
+
+// token returns the current token of kind k as an xml.Token.
+func (s *xmlScanner) token(k tokKind) xml.Token {
+	switch k {
+	case tokStart:
+		return s.start
+	case tokEnd:
+		return xml.EndElement{Name: s.endName}
+	case tokText:
+		return xml.CharData(s.data)
+	case tokComment:
+		return xml.Comment(s.data)
+	case tokProcInst:
+		return s.pi
+	default:
+		return xml.Directive(s.data)
+	}
+}
+
+// scan reads the next token into the scanner and returns its kind;
+// errEOF at a clean end, or a *syntaxError.
+func (s *xmlScanner) scan() (tokKind, error) {
 	if s.pendingEnd {
 		s.pendingEnd = false
 		s.pop()
-		return xml.EndElement{Name: s.endName}, nil
+		return tokEnd, nil
 	}
 	if s.i >= len(s.src) {
 		if len(s.stack) > 0 {
-			return nil, s.fail(s.i, "unexpected end of input: <"+s.stack[len(s.stack)-1].raw+"> is not closed")
+			return 0, s.fail(s.i, "unexpected end of input: <"+s.stack[len(s.stack)-1].raw+"> is not closed")
 		}
-		return nil, errEOF
+		return 0, errEOF
 	}
 	first := !s.sawToken
 	s.sawToken = true
@@ -99,40 +152,43 @@ func (s *xmlScanner) next() (xml.Token, error) {
 	case bytes.HasPrefix(rest, []byte("!--")):
 		end := bytes.Index(s.src[s.i+4:], []byte("--"))
 		if end < 0 {
-			return nil, s.fail(start, "unterminated comment")
+			return 0, s.fail(start, "unterminated comment")
 		}
 		body := s.src[s.i+4 : s.i+4+end]
 		after := s.i + 4 + end + 2
 		if after >= len(s.src) || s.src[after] != '>' {
-			return nil, s.fail(s.i+4+end, `"--" is not allowed inside a comment`)
+			return 0, s.fail(s.i+4+end, `"--" is not allowed inside a comment`)
 		}
 		if err := s.checkChars(body, s.i+4); err != nil {
-			return nil, err
+			return 0, err
 		}
 		s.i = after + 1
-		return xml.Comment(normaliseNL(body)), nil
+		s.data = normaliseNL(body)
+		return tokComment, nil
 	case bytes.HasPrefix(rest, []byte("![CDATA[")):
 		if len(s.stack) == 0 {
-			return nil, s.fail(start, "CDATA section outside the root element")
+			return 0, s.fail(start, "CDATA section outside the root element")
 		}
 		end := bytes.Index(s.src[s.i+9:], []byte("]]>"))
 		if end < 0 {
-			return nil, s.fail(start, "unterminated CDATA section")
+			return 0, s.fail(start, "unterminated CDATA section")
 		}
 		body := s.src[s.i+9 : s.i+9+end]
 		if err := s.checkChars(body, s.i+9); err != nil {
-			return nil, err
+			return 0, err
 		}
 		s.i += 9 + end + 3
-		return xml.CharData(normaliseNL(body)), nil
+		s.data = normaliseNL(body)
+		return tokText, nil
 	case len(rest) > 0 && rest[0] == '!':
 		// <!DOCTYPE ...> and friends: returned for the caller to refuse.
 		end := bytes.IndexByte(rest, '>')
 		if end < 0 {
-			return nil, s.fail(start, "unterminated declaration")
+			return 0, s.fail(start, "unterminated declaration")
 		}
 		s.i += 1 + end + 1
-		return xml.Directive(append([]byte(nil), rest[1:end]...)), nil
+		s.data = append([]byte(nil), rest[1:end]...)
+		return tokDirective, nil
 	case len(rest) > 0 && rest[0] == '?':
 		return s.procInst(first)
 	case len(rest) > 0 && rest[0] == '/':
@@ -142,7 +198,7 @@ func (s *xmlScanner) next() (xml.Token, error) {
 	}
 }
 
-func (s *xmlScanner) text() (xml.Token, error) {
+func (s *xmlScanner) text() (tokKind, error) {
 	start := s.i
 	end := bytes.IndexByte(s.src[s.i:], '<')
 	if end < 0 {
@@ -154,25 +210,26 @@ func (s *xmlScanner) text() (xml.Token, error) {
 	if len(s.stack) == 0 && !isXMLSpace(raw) {
 		// Let the caller report text outside the root; still check it.
 		if !utf8.Valid(raw) {
-			return nil, s.fail(start, "invalid UTF-8")
+			return 0, s.fail(start, "invalid UTF-8")
 		}
 	}
 	if k := bytes.Index(raw, []byte("]]>")); k >= 0 {
-		return nil, s.fail(start+k, `"]]>" is not allowed in text`)
+		return 0, s.fail(start+k, `"]]>" is not allowed in text`)
 	}
 	out, err := s.decode(raw, start, false)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	s.i = end
-	return xml.CharData(out), nil
+	s.data = out
+	return tokText, nil
 }
 
-func (s *xmlScanner) procInst(first bool) (xml.Token, error) {
+func (s *xmlScanner) procInst(first bool) (tokKind, error) {
 	start := s.i
 	end := bytes.Index(s.src[s.i+2:], []byte("?>"))
 	if end < 0 {
-		return nil, s.fail(start, "unterminated processing instruction")
+		return 0, s.fail(start, "unterminated processing instruction")
 	}
 	body := s.src[s.i+2 : s.i+2+end]
 	s.i += 2 + end + 2
@@ -181,23 +238,24 @@ func (s *xmlScanner) procInst(first bool) (xml.Token, error) {
 		target, inst = target[:k], target[k+1:]+" "+inst
 	}
 	if target == "" || !validName(target) {
-		return nil, s.fail(start, "processing instruction without a valid target")
+		return 0, s.fail(start, "processing instruction without a valid target")
 	}
 	if strings.EqualFold(target, "xml") {
 		if !first || target != "xml" {
-			return nil, s.fail(start, "the XML declaration must come first, in lower case")
+			return 0, s.fail(start, "the XML declaration must come first, in lower case")
 		}
 		if enc := pseudoAttr(inst, "encoding"); enc != "" && !strings.EqualFold(enc, "utf-8") {
-			return nil, s.fail(start, "encoding "+strconv.Quote(enc)+" is not supported; FHIR XML must be UTF-8")
+			return 0, s.fail(start, "encoding "+strconv.Quote(enc)+" is not supported; FHIR XML must be UTF-8")
 		}
 		if v := pseudoAttr(inst, "version"); v != "1.0" {
-			return nil, s.fail(start, "XML version must be 1.0")
+			return 0, s.fail(start, "XML version must be 1.0")
 		}
 	}
 	if err := s.checkChars(body, start+2); err != nil {
-		return nil, err
+		return 0, err
 	}
-	return xml.ProcInst{Target: target, Inst: []byte(strings.TrimSpace(inst))}, nil
+	s.pi = xml.ProcInst{Target: target, Inst: []byte(strings.TrimSpace(inst))}
+	return tokProcInst, nil
 }
 
 // pseudoAttr reads name="value" from an XML declaration.
@@ -221,17 +279,17 @@ func pseudoAttr(inst, name string) string {
 	return ""
 }
 
-func (s *xmlScanner) startTag() (xml.Token, error) {
+func (s *xmlScanner) startTag() (tokKind, error) {
 	start := s.i
 	if len(s.stack) == 0 && s.sawRoot {
 		// A second root: let the caller decide, but it is never
 		// well-formed, so stop here.
-		return nil, s.fail(start, "more than one root element")
+		return 0, s.fail(start, "more than one root element")
 	}
 	s.i++
 	raw, ok := s.name()
 	if !ok {
-		return nil, s.fail(start, "invalid element name")
+		return 0, s.fail(start, "invalid element name")
 	}
 	attrs := s.rawAttrs[:0]
 	nsDepth := len(s.nsBuf)
@@ -239,7 +297,7 @@ func (s *xmlScanner) startTag() (xml.Token, error) {
 	for {
 		ws := s.skipSpace()
 		if s.i >= len(s.src) {
-			return nil, s.fail(start, "unterminated start tag <"+raw+">")
+			return 0, s.fail(start, "unterminated start tag <"+raw+">")
 		}
 		c := s.src[s.i]
 		if c == '>' {
@@ -248,62 +306,62 @@ func (s *xmlScanner) startTag() (xml.Token, error) {
 		}
 		if c == '/' {
 			if s.i+1 >= len(s.src) || s.src[s.i+1] != '>' {
-				return nil, s.fail(s.i, "expected '/>'")
+				return 0, s.fail(s.i, "expected '/>'")
 			}
 			s.i += 2
 			selfClosing = true
 			break
 		}
 		if !ws {
-			return nil, s.fail(s.i, "attributes must be separated by white space")
+			return 0, s.fail(s.i, "attributes must be separated by white space")
 		}
 		aoff := s.i
 		an, ok := s.name()
 		if !ok {
-			return nil, s.fail(aoff, "invalid attribute name in <"+raw+">")
+			return 0, s.fail(aoff, "invalid attribute name in <"+raw+">")
 		}
 		s.skipSpace()
 		if s.i >= len(s.src) || s.src[s.i] != '=' {
-			return nil, s.fail(s.i, "expected '=' after attribute "+an)
+			return 0, s.fail(s.i, "expected '=' after attribute "+an)
 		}
 		s.i++
 		s.skipSpace()
 		if s.i >= len(s.src) || (s.src[s.i] != '"' && s.src[s.i] != '\'') {
-			return nil, s.fail(s.i, "attribute value must be quoted")
+			return 0, s.fail(s.i, "attribute value must be quoted")
 		}
 		q := s.src[s.i]
 		end := bytes.IndexByte(s.src[s.i+1:], q)
 		if end < 0 {
-			return nil, s.fail(s.i, "unterminated attribute value")
+			return 0, s.fail(s.i, "unterminated attribute value")
 		}
 		rawVal := s.src[s.i+1 : s.i+1+end]
 		if k := bytes.IndexByte(rawVal, '<'); k >= 0 {
-			return nil, s.fail(s.i+1+k, "'<' is not allowed in an attribute value")
+			return 0, s.fail(s.i+1+k, "'<' is not allowed in an attribute value")
 		}
-		val, err := s.decode(rawVal, s.i+1, true)
+		val, err := s.decodeString(rawVal, s.i+1, true)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
 		s.i += 1 + end + 1
 		for _, a := range attrs {
 			if a.name == an {
-				return nil, s.fail(aoff, "attribute "+an+" appears twice")
+				return 0, s.fail(aoff, "attribute "+an+" appears twice")
 			}
 		}
-		attrs = append(attrs, rawAttr{an, string(val)})
+		attrs = append(attrs, rawAttr{an, val})
 		switch {
 		case an == "xmlns":
-			s.nsBuf = append(s.nsBuf, nsBinding{"", string(val)})
+			s.nsBuf = append(s.nsBuf, nsBinding{"", val})
 		case strings.HasPrefix(an, "xmlns:"):
-			if string(val) == "" {
-				return nil, s.fail(aoff, "namespace prefix "+an[6:]+" cannot be undeclared")
+			if val == "" {
+				return 0, s.fail(aoff, "namespace prefix "+an[6:]+" cannot be undeclared")
 			}
-			s.nsBuf = append(s.nsBuf, nsBinding{an[6:], string(val)})
+			s.nsBuf = append(s.nsBuf, nsBinding{an[6:], val})
 		}
 	}
 	name, err := s.resolve(raw, true, start)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	s.rawAttrs = attrs
 	se := xml.StartElement{Name: name}
@@ -318,7 +376,7 @@ func (s *xmlScanner) startTag() (xml.Token, error) {
 				an = xml.Name{Space: "xmlns", Local: a.name[6:]}
 			default:
 				if an, err = s.resolve(a.name, false, start); err != nil {
-					return nil, err
+					return 0, err
 				}
 			}
 			se.Attr = append(se.Attr, xml.Attr{Name: an, Value: a.value})
@@ -331,7 +389,8 @@ func (s *xmlScanner) startTag() (xml.Token, error) {
 		s.pendingEnd = true
 		s.endName = name
 	}
-	return se, nil
+	s.start = se
+	return tokStart, nil
 }
 
 func (s *xmlScanner) pop() {
@@ -340,27 +399,28 @@ func (s *xmlScanner) pop() {
 	s.nsBuf = s.nsBuf[:f.nsDepth]
 }
 
-func (s *xmlScanner) endTag() (xml.Token, error) {
+func (s *xmlScanner) endTag() (tokKind, error) {
 	start := s.i
 	s.i += 2
 	raw, ok := s.name()
 	if !ok {
-		return nil, s.fail(start, "invalid end tag")
+		return 0, s.fail(start, "invalid end tag")
 	}
 	s.skipSpace()
 	if s.i >= len(s.src) || s.src[s.i] != '>' {
-		return nil, s.fail(start, "unterminated end tag </"+raw+">")
+		return 0, s.fail(start, "unterminated end tag </"+raw+">")
 	}
 	s.i++
 	if len(s.stack) == 0 {
-		return nil, s.fail(start, "end tag </"+raw+"> without a start tag")
+		return 0, s.fail(start, "end tag </"+raw+"> without a start tag")
 	}
 	top := s.stack[len(s.stack)-1]
 	if top.raw != raw {
-		return nil, s.fail(start, "element <"+top.raw+"> closed by </"+raw+">")
+		return 0, s.fail(start, "element <"+top.raw+"> closed by </"+raw+">")
 	}
 	s.pop()
-	return xml.EndElement{Name: top.name}, nil
+	s.endName = top.name
+	return tokEnd, nil
 }
 
 // resolve maps a qualified name onto its namespace. Unprefixed attributes
@@ -429,23 +489,7 @@ func (s *xmlScanner) name() (string, bool) {
 	if s.i == start {
 		return "", false
 	}
-	return s.intern(s.src[start:s.i]), true
-}
-
-// intern returns b as a string, sharing one copy per distinct name: a FHIR
-// document uses a few hundred names many thousand times.
-func (s *xmlScanner) intern(b []byte) string {
-	if n, ok := s.names[string(b)]; ok {
-		return n
-	}
-	if s.names == nil {
-		s.names = make(map[string]string, 64)
-	}
-	n := string(b)
-	if len(s.names) < 4096 {
-		s.names[n] = n
-	}
-	return n
+	return s.str[start:s.i], true
 }
 
 func isNameByte(c byte, first bool) bool {
@@ -486,11 +530,33 @@ func validName(n string) bool {
 	return n != ""
 }
 
+// decodeString is decode returning a string: a part of s.str when raw,
+// found at off, needs no replacing.
+func (s *xmlScanner) decodeString(raw []byte, off int, attr bool) (string, error) {
+	clean, err := s.check(raw, off, attr)
+	if err != nil || clean {
+		return s.str[off : off+len(raw)], err
+	}
+	out, err := s.unescape(raw, off, attr)
+	return string(out), err
+}
+
 // decode checks the characters of text or an attribute value and replaces
 // references and CR LF. It returns raw itself when there is nothing to
 // replace.
 func (s *xmlScanner) decode(raw []byte, off int, attr bool) ([]byte, error) {
-	clean := true
+	clean, err := s.check(raw, off, attr)
+	if err != nil || clean {
+		return raw, err
+	}
+	return s.unescape(raw, off, attr)
+}
+
+// check checks the characters of text or an attribute value at off, and
+// reports whether they are clean: free of references and of line ends or
+// tabs that need replacing.
+func (s *xmlScanner) check(raw []byte, off int, attr bool) (clean bool, err error) {
+	clean = true
 	for k := 0; k < len(raw); {
 		c := raw[k]
 		if c < utf8.RuneSelf {
@@ -498,20 +564,22 @@ func (s *xmlScanner) decode(raw []byte, off int, attr bool) ([]byte, error) {
 			case c == '&' || c == '\r' || attr && (c == '\t' || c == '\n'):
 				clean = false
 			case c < 0x20 && c != '\t' && c != '\n':
-				return nil, s.fail(off+k, "character "+strconv.QuoteRune(rune(c))+" is not allowed in XML")
+				return false, s.fail(off+k, "character "+strconv.QuoteRune(rune(c))+" is not allowed in XML")
 			}
 			k++
 			continue
 		}
 		r, size := utf8.DecodeRune(raw[k:])
 		if !xmlChar(r, size) {
-			return nil, s.fail(off+k, "invalid UTF-8 or a character XML does not allow")
+			return false, s.fail(off+k, "invalid UTF-8 or a character XML does not allow")
 		}
 		k += size
 	}
-	if clean {
-		return raw, nil
-	}
+	return clean, nil
+}
+
+// unescape replaces the references and line ends of raw, found at off.
+func (s *xmlScanner) unescape(raw []byte, off int, attr bool) ([]byte, error) {
 	out := make([]byte, 0, len(raw))
 	for k := 0; k < len(raw); k++ {
 		c := raw[k]

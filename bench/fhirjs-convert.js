@@ -1,10 +1,16 @@
 #!/usr/bin/env node
 // Measures FHIR.js (the npm package "fhir") converting FHIR STU3 XML to JSON
-// and JSON to XML, for bench/convert.sh. FHIR.js is loaded for STU3 from the
+// and JSON to XML, for bench/convert.sh, and validating XML and JSON, for
+// bench/run.sh. FHIR.js is loaded for STU3 from the
 // StructureDefinitions, ValueSets and CodeSystems of the official STU3
 // package (unpacked by the script), not from its built-in R4 definitions.
 //
 //   node bench/fhirjs-convert.js --package DIR --xml-list FILE --json-list FILE [--rounds N]
+//       [--ops XML->JSON,JSON->XML,validate XML,validate JSON]
+//   node bench/fhirjs-convert.js --package DIR --one FILE   # load, validate one file, exit
+//
+// Validation counts a file as accepted when FHIR.js answers valid; the
+// count goes to stderr. An empty list skips the operations that read it.
 //
 // Prints the same tab-separated lines as bench/convbench, for wall-clock
 // and for process CPU time (all threads, garbage collection included):
@@ -16,7 +22,7 @@ const fs = require('fs');
 const path = require('path');
 
 function parseArgs(argv) {
-  const opts = { rounds: 5, minRoundMs: 300 };
+  const opts = { rounds: 5, minRoundMs: 300, ops: ['XML->JSON', 'JSON->XML'] };
   for (let i = 0; i < argv.length; i += 2) {
     const v = argv[i + 1];
     switch (argv[i]) {
@@ -25,9 +31,12 @@ function parseArgs(argv) {
       case '--json-list': opts.jsonList = v; break;
       case '--rounds': opts.rounds = parseInt(v, 10); break;
       case '--min-round-ms': opts.minRoundMs = parseInt(v, 10); break;
+      case '--ops': opts.ops = v.split(','); break;
+      case '--one': opts.one = v; break;
       default: throw new Error('unknown argument ' + argv[i]);
     }
   }
+  if (opts.pkg && opts.one) return opts;
   if (!opts.pkg || !opts.xmlList || !opts.jsonList || !(opts.rounds >= 1)) {
     throw new Error('usage: fhirjs-convert.js --package DIR --xml-list FILE --json-list FILE [--rounds N]');
   }
@@ -64,6 +73,7 @@ function median(xs) {
 // minRoundMs, like convbench does. Inputs FHIR.js fails on are left out
 // and named on stderr, so its figure covers what it can convert.
 function measure(op, inputs, fn, opts) {
+  if (inputs.length === 0) return;
   const ok = [];
   for (const f of inputs) {
     try {
@@ -105,8 +115,30 @@ function main() {
   const { fhir, count } = loadSTU3(fhirjs, opts.pkg);
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
   process.stderr.write(`fhirjs-convert: loaded ${count} STU3 definitions in ${ms.toFixed(0)} ms (not timed below)\n`);
-  measure('XML->JSON', readList(opts.xmlList), (s) => fhir.xmlToJson(s), opts);
-  measure('JSON->XML', readList(opts.jsonList), (s) => fhir.jsonToXml(s), opts);
+  if (opts.one) {
+    const res = fhir.validate(fs.readFileSync(opts.one, 'utf8'));
+    process.exit(res.valid ? 0 : 1);
+  }
+  const ops = {
+    'XML->JSON': [opts.xmlList, (s) => fhir.xmlToJson(s)],
+    'JSON->XML': [opts.jsonList, (s) => fhir.jsonToXml(s)],
+    'validate XML': [opts.xmlList, (s) => fhir.validate(s)],
+    'validate JSON': [opts.jsonList, (s) => fhir.validate(s)],
+  };
+  for (const op of opts.ops) {
+    if (!ops[op]) throw new Error('unknown operation ' + op);
+    const [list, fn] = ops[op];
+    const inputs = readList(list);
+    if (op.startsWith('validate')) {
+      let valid = 0;
+      for (const f of inputs) {
+        try { if (fn(f.text).valid) valid++; } catch (e) { /* rejected */ }
+      }
+      process.stderr.write(`fhirjs-convert: ${op}: ${valid} of ${inputs.length} valid\n`);
+      process.stdout.write(`#accepted\tFHIR.js\t${op}\t${valid}\t${inputs.length}\n`);
+    }
+    measure(op, inputs, fn, opts);
+  }
 }
 
 main();

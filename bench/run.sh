@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# One command for the whole comparison: builds nemsfhir and the peers,
+# makes the corpora, runs every tool on the same files at equal cores, and
+# prints a markdown table of medians and ratios.
+#
+#   bench/run.sh                   # 3 rounds, about 2,000 generated XML messages
+#   ROUNDS=5 N=500 bench/run.sh
+#
+# Tools, all pinned to one core (taskset -c 0; nemsfhir with one worker):
+#   nemsfhir validate / convert     the CLI, one process per pass (start-up included)
+#   FHIR.js 4.12.0 (node)           loaded for STU3 from the package's own
+#                                   definitions; timed in-process, load excluded
+#   google/fhir/go v0.7.4           STU3 JSON, validating unmarshaller; its own
+#                                   module in bench/googlefhir; timed in-process
+#   xmllint --schema fhir-single.xsd and xmllint --noout (the floor), one process a pass
+# Corpora: the NEMS examples (XML, JSON twins written by nemsfhir convert),
+# N messages from corpus/gen (XML, JSON twins likewise) and the official
+# STU3 JSON examples.
+#
+# Setup (not runtime) needs the network once: npm installs fhir@4.12.0 into
+# bench/node_modules and go fetches google/fhir/go. Debian packages used
+# when present: libxml2-utils (xmllint), time (/usr/bin/time), hyperfine.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+shared=${NEMSFHIR_SHARED:-$root/../shared}
+rounds=${ROUNDS:-3}
+n=${N:-3800} # corpus/gen payloads; about half are XML event messages
+out=$root/bench/out/run
+fhirjs_version=4.12.0
+pin=(taskset -c 0)
+command -v taskset >/dev/null || pin=()
+
+if [ ! -d "$shared/corpus/nems-examples" ]; then
+	echo "run.sh: skipped: no reference data at $shared (set NEMSFHIR_SHARED)"
+	exit 0
+fi
+shared=$(cd "$shared" && pwd)
+for tool in go xmllint /usr/bin/time node npm; do
+	command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing (see the header of this script)" >&2; exit 2; }
+done
+rm -rf "$out"
+mkdir -p "$out/lists" "$out/corpora" "$out/tmp"
+results=$out/results.tsv
+: >"$results"
+
+echo "== build" >&2
+go build -o "$out/nemsfhir" ./cmd/nemsfhir
+(cd bench/googlefhir && go build -o "$out/googlefhir" .)
+if [ ! -f bench/node_modules/fhir/package.json ]; then
+	(cd bench && npm install --no-save --ignore-scripts --no-audit --no-fund "fhir@$fhirjs_version" >&2)
+fi
+pkg=$out/stu3/package
+mkdir -p "$out/stu3"
+tar xzf "$shared/fhir/stu3/definitions/package-3.0.2/hl7.fhir.r3.examples-3.0.2.tgz" -C "$out/stu3" \
+	--wildcards 'package/StructureDefinition-*' 'package/ValueSet-*' 'package/CodeSystem-*'
+xsd=$shared/fhir/stu3/xsd/fhir-single.xsd
+nf=$out/nemsfhir
+
+echo "== corpora" >&2
+# twins LIST DIR: JSON twins of the XML files in LIST, written by nemsfhir
+# convert into DIR; prints the JSON files that were written.
+twins() {
+	mkdir -p "$2"
+	xargs -a "$1" "$nf" convert --to json -o "$2" >/dev/null 2>&1 || true
+	find "$2" -name '*.json' | sort
+}
+ls "$shared"/corpus/nems-examples/*.xml >"$out/lists/nems.xml"
+twins "$out/lists/nems.xml" "$out/corpora/nems-json" >"$out/lists/nems.json"
+if [ -d corpus/gen ]; then
+	go run ./corpus/gen -n "$n" -o "$out/corpora/gen" >/dev/null
+else
+	echo "run.sh: corpus/gen is missing" >&2
+	exit 2
+fi
+find "$out/corpora/gen" -name '*.xml' | sort >"$out/lists/gen.xml"
+twins "$out/lists/gen.xml" "$out/corpora/gen-json" >"$out/lists/gen.json"
+ls "$shared"/fhir/stu3/examples/json/*.json >"$out/lists/stu3.json"
+: >"$out/lists/stu3.xml"
+
+bytes_of() { if [ -s "$1" ]; then xargs -a "$1" cat | wc -c; else echo 0; fi; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# proc CORPUS TOOL OP LIST ACCEPTED-CMD -- CMD...: runs CMD (which reads the
+# files of LIST) ROUNDS times, one process a pass, and records the median
+# wall time and the peak RSS.
+proc() {
+	local corpus=$1 tool=$2 op=$3 list=$4 accepted=$5
+	shift 6
+	[ -s "$list" ] || return 0
+	local files bytes walls=() rss=0
+	files=$(wc -l <"$list")
+	bytes=$(bytes_of "$list")
+	for _ in $(seq "$rounds"); do
+		/usr/bin/time -f '%e %M' -o "$out/tmp/time" "${pin[@]}" "$@" >"$out/tmp/stdout" 2>"$out/tmp/stderr" || true
+		# time(1) puts "Command exited with non-zero status" first.
+		read -r wall kb < <(tail -1 "$out/tmp/time") || true
+		walls+=("$wall")
+		[ "${kb:-0}" -gt "$rss" ] && rss=$kb
+	done
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$corpus" "$tool" "$op" "$files" "$bytes" \
+		"$($accepted)" "$(printf '%s\n' "${walls[@]}" | median)" "$rss" >>"$results"
+}
+nf_accepted() { sed -n 's/.* checked: \([0-9]*\) valid.*/\1/p' "$out/tmp/stdout" | tail -1; }
+lint_accepted() { grep -c ' validates$' "$out/tmp/stderr" || true; }
+conv_accepted() { find "$out/tmp/conv" -type f | wc -l; }
+none() { echo -; }
+
+for corpus in nems gen stu3; do
+	xml=$out/lists/$corpus.xml json=$out/lists/$corpus.json
+	echo "== $corpus: nemsfhir, xmllint" >&2
+	proc "$corpus" nemsfhir "validate XML" "$xml" nf_accepted -- xargs -a "$xml" "$nf" validate --workers 1 -q
+	proc "$corpus" nemsfhir "validate JSON" "$json" nf_accepted -- xargs -a "$json" "$nf" validate --workers 1 -q
+	rm -rf "$out/tmp/conv"
+	proc "$corpus" nemsfhir "XML->JSON" "$xml" conv_accepted -- xargs -a "$xml" "$nf" convert -j 1 --to json -o "$out/tmp/conv"
+	rm -rf "$out/tmp/conv"
+	proc "$corpus" nemsfhir "JSON->XML" "$json" conv_accepted -- xargs -a "$json" "$nf" convert -j 1 --to xml -o "$out/tmp/conv"
+	proc "$corpus" xmllint "--schema fhir-single.xsd" "$xml" lint_accepted -- xargs -a "$xml" xmllint --noout --nonet --schema "$xsd"
+	proc "$corpus" xmllint "--noout" "$xml" none -- xargs -a "$xml" xmllint --noout --nonet
+
+	echo "== $corpus: google/fhir" >&2
+	if [ -s "$json" ]; then
+		/usr/bin/time -f '%M' -o "$out/tmp/time" "${pin[@]}" "$out/googlefhir" -rounds "$rounds" -list "$json" >"$out/tmp/g.tsv"
+		awk -F'\t' -v c="$corpus" -v rss="$(cat "$out/tmp/time")" \
+			'{ printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c, $1, $2, $3, $4, $5, $6, rss }' "$out/tmp/g.tsv" >>"$results"
+	fi
+
+	echo "== $corpus: FHIR.js" >&2
+	ops="validate XML,validate JSON,XML->JSON,JSON->XML"
+	[ -s "$xml" ] || ops="validate JSON,JSON->XML"
+	/usr/bin/time -f '%M' -o "$out/tmp/time" "${pin[@]}" node bench/fhirjs-convert.js --package "$pkg" \
+		--xml-list "$xml" --json-list "$json" --rounds "$rounds" --ops "$ops" >"$out/tmp/js.tsv" 2>"$out/tmp/js.err" || cat "$out/tmp/js.err" >&2
+	rss=$(tail -1 "$out/tmp/time")
+	# FHIR.js lines give MB/s over the files it could handle; turn them
+	# into seconds per pass over those bytes.
+	awk -F'\t' -v c="$corpus" -v rss="$rss" -v xf="$(wc -l <"$xml")" -v jf="$(wc -l <"$json")" '
+		$1 == "#accepted" { acc[$3] = $4; next }
+		$4 == "wall" {
+			files = ($2 ~ /XML$|^XML/) ? xf : jf
+			if ($2 == "JSON->XML") files = jf
+			if ($2 == "XML->JSON") files = xf
+			a = ($2 in acc) ? acc[$2] : "-"
+			printf "%s\tFHIR.js\t%s\t%s\t%s\t%s\t%.4f\t%s\n", c, $2, files, $3, a, ($3 / 1e6) / $5, rss
+		}' "$out/tmp/js.tsv" >>"$results"
+done
+
+echo "== cold start (one message, 20 runs)" >&2
+one=$shared/corpus/nems-examples/vaccinations-1-new.xml
+onejs=$out/corpora/nems-json/vaccinations-1-new.json
+cold=$out/cold.tsv
+: >"$cold"
+coldrun() { # NAME CMD...: median wall of 20 runs, in ms
+	local name=$1
+	shift
+	if command -v hyperfine >/dev/null; then
+		hyperfine -N -i --runs 20 --warmup 2 --export-json "$out/tmp/h.json" -- "$(printf '%q ' "${pin[@]}" "$@")" >/dev/null 2>&1
+		printf '%s\t%s\n' "$name" "$(node -e 'const r=require(process.argv[1]).results[0]; console.log((r.median*1000).toFixed(1))' "$out/tmp/h.json")" >>"$cold"
+	else
+		local ts=()
+		for _ in $(seq 20); do
+			local s=$(date +%s%N)
+			"${pin[@]}" "$@" >/dev/null 2>&1 || true
+			ts+=("$(( ($(date +%s%N) - s) / 1000 ))")
+		done
+		printf '%s\t%s\n' "$name" "$(printf '%s\n' "${ts[@]}" | median | awk '{ printf "%.1f", $1 / 1000 }')" >>"$cold"
+	fi
+}
+coldrun "nemsfhir validate one.xml" "$nf" validate --workers 1 "$one"
+coldrun "nemsfhir validate --no-schema one.xml" "$nf" validate --workers 1 --no-schema "$one"
+coldrun "nemsfhir validate one.json" "$nf" validate --workers 1 "$onejs"
+coldrun "xmllint --schema fhir-single.xsd one.xml" xmllint --noout --nonet --schema "$xsd" "$one"
+coldrun "xmllint --noout one.xml" xmllint --noout --nonet "$one"
+coldrun "google/fhir one.json" "$out/googlefhir" "$onejs"
+coldrun "FHIR.js one.json (loads STU3 first)" node bench/fhirjs-convert.js --package "$pkg" --one "$onejs"
+
+# The table.
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+echo
+echo "Machine: $(nproc) cores, $cpu; $(date -u '+%Y-%m-%d %H:%M UTC'); load average $(cut -d' ' -f1-3 /proc/loadavg) (shared machine)."
+echo "$(go env GOVERSION), node $(node --version), $(xmllint --version 2>&1 | head -1 | sed 's/^xmllint: //'). Every tool on one core (taskset -c 0); median of $rounds rounds."
+echo
+echo "| corpus | tool | operation | files | accepted | MB | median s | msg/s | MB/s | peak RSS MB | nemsfhir is |"
+echo "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+awk -F'\t' '
+	{ row[NR] = $0; c[NR] = $1; t[NR] = $2; o[NR] = $3; f[NR] = $4; b[NR] = $5; a[NR] = $6; s[NR] = $7; r[NR] = $8
+	  rate[NR] = ($7 > 0) ? $4 / $7 : 0
+	  if ($2 == "nemsfhir") nems[$1 "|" $3] = rate[NR] }
+	END {
+		for (i = 1; i <= NR; i++) {
+			op = o[i]
+			if (t[i] == "xmllint") op = "validate XML"
+			if (t[i] == "google/fhir") op = "validate JSON"
+			ratio = "-"
+			if (t[i] != "nemsfhir" && rate[i] > 0 && (c[i] "|" op) in nems)
+				ratio = sprintf("%.2fx as fast", nems[c[i] "|" op] / rate[i])
+			printf "| %s | %s | %s | %d | %s | %.2f | %.3f | %.0f | %.2f | %.0f | %s |\n",
+				c[i], t[i], o[i], f[i], a[i], b[i] / 1e6, s[i], rate[i], (s[i] > 0) ? b[i] / 1e6 / s[i] : 0, r[i] / 1024, ratio
+		}
+	}' "$results"
+echo
+echo "Cold start: wall time from process start to exit, one message, median of 20 runs:"
+echo
+echo "| command | ms |"
+echo "| --- | ---: |"
+awk -F'\t' '{ printf "| %s | %s |\n", $1, $2 }' "$cold"
+echo
+echo "nemsfhir and xmllint times are whole processes (start-up included); FHIR.js and"
+echo "google/fhir are timed in-process after loading (FHIR.js spends seconds loading"
+echo "STU3). Raw rows: $results"

@@ -64,11 +64,17 @@ type jsonMember struct {
 type jsonLexer struct {
 	slab     []jsonValue // values are handed out from blocks
 	slabSize int
+	values   int // how many were handed out
 	// Members and items of the objects and arrays being read; each is
 	// copied out, exactly sized, when its object or array ends.
-	mstack    []jsonMember
-	istack    []*jsonValue
-	src       []byte
+	mstack  []jsonMember
+	istack  []*jsonValue
+	members blockCopier[jsonMember]
+	items   blockCopier[*jsonValue]
+	src     []byte
+	// str is src as one string: strings without escapes, keys and
+	// numbers are cut from it rather than copied one by one.
+	srcText   string
 	i         int
 	line      int
 	lineStart int // offset of the first byte of the line
@@ -103,10 +109,10 @@ func (l *jsonLexer) space() {
 	}
 }
 
-// parseJSONText parses a whole document. It returns nil after recording a
-// fatal error in e.
-func parseJSONText(src []byte, e *errs) *jsonValue {
-	l := &jsonLexer{src: src, line: 1, errs: e}
+// parseJSONText parses a whole document and says how many values it made.
+// It returns nil after recording a fatal error in e.
+func parseJSONText(src []byte, e *errs) (*jsonValue, int) {
+	l := &jsonLexer{src: src, srcText: string(src), line: 1, errs: e}
 	if len(src) >= 3 && src[0] == 0xEF && src[1] == 0xBB && src[2] == 0xBF {
 		l.i, l.lineStart = 3, 0
 		l.cont = 2 // the BOM counts as one character
@@ -114,18 +120,18 @@ func parseJSONText(src []byte, e *errs) *jsonValue {
 	l.space()
 	if l.i >= len(src) {
 		l.fail("the input is empty")
-		return nil
+		return nil, l.values
 	}
 	v := l.value()
 	if e.fatal {
-		return nil
+		return nil, l.values
 	}
 	l.space()
 	if l.i < len(src) {
 		l.fail("unexpected " + l.describe() + " after the top-level value")
-		return nil
+		return nil, l.values
 	}
-	return v
+	return v, l.values
 }
 
 func (l *jsonLexer) describe() string {
@@ -270,7 +276,7 @@ func (l *jsonLexer) object(v *jsonValue) bool {
 			l.i++
 		case '}':
 			l.i++
-			v.members = append([]jsonMember(nil), l.mstack[base:]...)
+			v.members = l.members.copy(l.mstack[base:])
 			l.mstack = l.mstack[:base]
 			return true
 		default:
@@ -310,7 +316,7 @@ func (l *jsonLexer) array(v *jsonValue) bool {
 			l.i++
 		case ']':
 			l.i++
-			v.items = append([]*jsonValue(nil), l.istack[base:]...)
+			v.items = l.items.copy(l.istack[base:])
 			l.istack = l.istack[:base]
 			return true
 		default:
@@ -330,7 +336,7 @@ func (l *jsonLexer) number(v *jsonValue) bool {
 		}
 		break
 	}
-	text := string(l.src[start:l.i])
+	text := l.srcText[start:l.i]
 	if !validJSONNumber(text) {
 		l.i = start
 		l.fail("invalid number " + strconv.Quote(text))
@@ -346,6 +352,13 @@ func (l *jsonLexer) str() (string, bool) {
 	start, cont := l.i, l.cont
 	// Fast path: no escapes.
 	for l.i < len(l.src) {
+		// Plain ASCII needs no look beyond the table.
+		for l.i < len(l.src) && plainJSON[l.src[l.i]] {
+			l.i++
+		}
+		if l.i >= len(l.src) {
+			break
+		}
 		c := l.src[l.i]
 		if c == '"' {
 			s := l.src[start:l.i]
@@ -353,7 +366,7 @@ func (l *jsonLexer) str() (string, bool) {
 				return "", l.badUTF8(start, cont)
 			}
 			l.i++
-			return string(s), true
+			return l.srcText[start : l.i-1], true
 		}
 		if c == '\\' || c < 0x20 {
 			break
@@ -434,6 +447,16 @@ func (l *jsonLexer) str() (string, bool) {
 	return "", false
 }
 
+// plainJSON marks the bytes a string can hold as they are, with no escape,
+// no check and no effect on the column count: printable ASCII but the
+// quote and the backslash.
+var plainJSON = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 func (l *jsonLexer) hex4() (rune, bool) {
 	if l.i+4 > len(l.src) {
 		l.fail("incomplete \\u escape")
@@ -467,8 +490,9 @@ func (l *jsonLexer) badUTF8(start, cont int) bool {
 }
 
 func (l *jsonLexer) newValue() *jsonValue {
+	l.values++
 	if len(l.slab) == 0 {
-		l.slabSize = min(max(2*l.slabSize, 16), 512)
+		l.slabSize = min(max(2*l.slabSize, 16), maxSlab)
 		l.slab = make([]jsonValue, l.slabSize)
 	}
 	v := &l.slab[0]

@@ -18,7 +18,9 @@ import (
 // ParseJSON accepts can be written as XML.
 func ParseJSON(src []byte, m *schemas.Model) (*Document, error) {
 	r := &jsonReader{m: m, doc: &Document{}, types: typeCache{m: m}}
-	v := parseJSONText(src, &r.errs)
+	v, values := parseJSONText(src, &r.errs)
+	// Each node comes from a value, and no value makes more than one.
+	r.slab.expect(values)
 	if v == nil {
 		return r.doc, r.errs.err()
 	}
@@ -33,6 +35,7 @@ func ParseJSON(src []byte, m *schemas.Model) (*Document, error) {
 type jsonReader struct {
 	types typeCache
 	slab  nodeSlab
+	kids  childStack
 	// props is a stack shared by the objects being read: each call of
 	// members works on its own top part.
 	props []prop
@@ -92,7 +95,10 @@ type prop struct {
 // members turns the properties of object v into the children of n.
 func (r *jsonReader) members(n *Node, v *jsonValue) {
 	base := len(r.props)
-	defer func() { r.props = r.props[:base] }()
+	defer func() {
+		r.props = r.props[:base]
+		r.kids.done(n)
+	}()
 	var index map[string]int // name -> position in props, for large objects
 	for i := range v.members {
 		props := r.props[base:]
@@ -327,7 +333,7 @@ func (r *jsonReader) prop(parent *Node, p prop) {
 			}
 			r.members(n, val)
 		}
-		parent.Children = append(parent.Children, n)
+		r.kids.push(parent, n)
 	}
 }
 

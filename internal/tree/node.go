@@ -255,9 +255,8 @@ func (s *nodeSlab) node(n Node) *Node {
 // appends. While a node is read its Children is a view of its part of the
 // top of the stack, so the reader can look at the children so far.
 type childStack struct {
-	stack []*Node
-	block []*Node // free part of the current block of finished slices
-	next  int     // size of the next block: small documents need little
+	stack    []*Node
+	finished blockCopier[*Node]
 }
 
 // push adds c as the next child of n, whose children are on top.
@@ -275,17 +274,33 @@ func (s *childStack) done(n *Node) {
 		return
 	}
 	kids := s.stack[len(s.stack)-k:]
-	if k > len(s.block) {
-		s.next = min(max(2*s.next, 64), maxSlab)
-		s.block = make([]*Node, max(k, s.next))
-	}
-	// Capacity ends with the slice, so appending to one node's children
-	// never writes over a neighbour's.
-	n.Children = s.block[:k:k]
-	copy(n.Children, kids)
-	s.block = s.block[k:]
+	n.Children = s.finished.copy(kids)
 	clear(kids)
 	s.stack = s.stack[:len(s.stack)-k]
+}
+
+// blockCopier copies slices into larger shared blocks, saving an
+// allocation per slice.
+type blockCopier[T any] struct {
+	free []T // what is left of the current block
+	next int // size of the next block: small documents need little
+}
+
+// copy returns a copy of src, nil when src is empty. Its capacity ends with
+// it, so that appending to one copy never writes over another.
+func (b *blockCopier[T]) copy(src []T) []T {
+	k := len(src)
+	if k == 0 {
+		return nil
+	}
+	if k > len(b.free) {
+		b.next = min(max(2*b.next, 64), maxSlab)
+		b.free = make([]T, max(k, b.next))
+	}
+	out := b.free[:k:k]
+	copy(out, src)
+	b.free = b.free[k:]
+	return out
 }
 
 // typeCache remembers what the model says about the type codes a reader
@@ -307,7 +322,7 @@ func (c *typeCache) facts(code string) (*schemas.Type, bool) {
 		return f.t, f.resource
 	}
 	if c.known == nil {
-		c.known = make(map[string]typeFacts, 64)
+		c.known = make(map[string]typeFacts, 16)
 	}
 	f := typeFacts{c.m.Type(code), c.m.IsResource(code)}
 	c.known[code] = f

@@ -237,11 +237,16 @@ func ValidateJSON(doc []byte) []Problem {
 }
 
 // collect flattens a tree of validation errors into problems, one per
-// finding. The generated schema's anyOf and oneOf only express "this
-// primitive or its _name sibling" and "one name of a choice element", so
-// those are reported as one finding each, in FHIR terms, rather than as
-// one finding per failed alternative.
+// finding. The generated schema's anyOf only expresses "this primitive or
+// its _name sibling", and its propertyNames and not only "one name of a
+// choice element", so those are reported as one finding each, in FHIR
+// terms, rather than in JSON Schema's.
 func collect(e *jsonschema.ValidationError, out *[]Problem) {
+	collectUnder(nil, e, out)
+}
+
+// collectUnder collects e, whose cause it is of parent (nil at the top).
+func collectUnder(parent, e *jsonschema.ValidationError, out *[]Problem) {
 	loc := pointer(e.InstanceLocation)
 	def := defName(e.SchemaURL)
 	switch k := e.ErrorKind.(type) {
@@ -254,12 +259,19 @@ func collect(e *jsonschema.ValidationError, out *[]Problem) {
 			})
 		}
 		return
-	case *kind.OneOf:
-		if len(k.Subschemas) > 1 {
+	case *kind.PropertyNames:
+		// "T.e-x:<name>": a second name of the choice is present. The
+		// library gives a propertyNames error a location slice it goes on
+		// to reuse, so the object's location is taken from the error of
+		// the definition it stands under, which the library copies.
+		if isChoiceDef(def) && parent != nil {
+			loc = pointer(parent.InstanceLocation)
 			*out = append(*out, Problem{Message: choiceElement(def) + " is given under more than one name", Location: loc})
 			return
 		}
-		if len(e.Causes) > 0 {
+	case *kind.Not:
+		// "T.e-x:required": no name of the choice is present.
+		if isChoiceDef(def) {
 			*out = append(*out, Problem{Message: "missing required element " + choiceElement(def), Location: loc})
 			return
 		}
@@ -313,7 +325,7 @@ func collect(e *jsonschema.ValidationError, out *[]Problem) {
 		return
 	}
 	for _, c := range e.Causes {
-		collect(c, out)
+		collectUnder(e, c, out)
 	}
 }
 
@@ -335,9 +347,17 @@ func isPrimitiveDef(def string) bool {
 	return def != "" && def[0] >= 'a' && def[0] <= 'z' && !strings.ContainsAny(def, ".:")
 }
 
+// isChoiceDef reports whether a definition is one of a choice element's
+// ("Observation.effective-x:effectiveDateTime", "...-x:required").
+func isChoiceDef(def string) bool {
+	before, _, ok := strings.Cut(def, ":")
+	return ok && strings.HasSuffix(before, "-x")
+}
+
 // choiceElement turns a choice's definition name back into the element's
-// ("Observation.effective-x" -> "Observation.effective[x]").
+// ("Observation.effective-x:effectivePeriod" -> "Observation.effective[x]").
 func choiceElement(def string) string {
+	def, _, _ = strings.Cut(def, ":")
 	if def == "" {
 		return "a choice element"
 	}

@@ -176,3 +176,36 @@ func TestCompileEveryResourceType(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A choice element is checked through its property names: at most one
+// name, and one at least where the element is required.
+func TestJSONChoiceElements(t *testing.T) {
+	for _, tc := range []struct {
+		name, doc, want, location string
+		line                      int
+	}{
+		{"required choice missing", `{"resourceType": "Communication", "status": "completed",
+  "payload": [{"id": "x"}]}`, "missing required element Communication.payload.content[x]", "/payload/0", 2},
+		{"required choice given", `{"resourceType": "Communication", "status": "completed",
+  "payload": [{"contentString": "x"}]}`, "", "", 0},
+		{"required choice given by its extensions", `{"resourceType": "Communication", "status": "completed",
+  "payload": [{"_contentString": {"extension": [{"url": "http://example.org/x", "valueBoolean": true}]}}]}`, "", "", 0},
+		{"required choice twice", `{"resourceType": "Communication", "status": "completed",
+  "payload": [{"contentString": "x", "contentReference": {"reference": "Patient/1"}}]}`, "Communication.payload.content[x] is given under more than one name", "/payload/0", 2},
+		{"value and the other's extensions", `{"resourceType": "Basic", "code": {"text": "x"},
+  "extension": [{"url": "http://example.org/x", "valueString": "y", "_valueBoolean": {"id": "b"}}]}`, "Extension.value[x] is given under more than one name", "/extension/0", 2},
+		{"value with its own extensions", `{"resourceType": "Basic", "code": {"text": "x"},
+  "extension": [{"url": "http://example.org/x", "valueString": "y", "_valueString": {"id": "b"}}]}`, "", "", 0},
+	} {
+		ps := ValidateJSON([]byte(tc.doc))
+		if tc.want == "" {
+			if ps != nil {
+				t.Errorf("%s: %v", tc.name, ps)
+			}
+			continue
+		}
+		if len(ps) != 1 || ps[0].Message != tc.want || ps[0].Location != tc.location || ps[0].Line != tc.line {
+			t.Errorf("%s: %v, want one problem %q at %s, line %d", tc.name, ps, tc.want, tc.location, tc.line)
+		}
+	}
+}

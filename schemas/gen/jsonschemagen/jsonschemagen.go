@@ -358,28 +358,7 @@ func (g *gen) object(t *schemas.Type, parent *schemas.Element, resourceType stri
 			continue
 		}
 		if e.IsChoice() {
-			var branches []any
-			var names []string
-			for _, c := range e.Choices {
-				props.set(c.Name, g.valueSchema(t, e, c.Type, false))
-				branch := newObj().set("required", []string{c.Name})
-				names = append(names, c.Name)
-				if g.isPrimitive(c.Type) {
-					props.set("_"+c.Name, ref(elementDef))
-					branch = newObj().set("anyOf", []any{branch, newObj().set("required", []string{"_" + c.Name})})
-					names = append(names, "_"+c.Name)
-				}
-				branches = append(branches, branch)
-			}
-			name := choiceName(t, e)
-			g.define(name, newObj().set("oneOf", branches))
-			if e.Min > 0 {
-				allOf = append(allOf, ref(name))
-			} else {
-				for _, n := range names {
-					dependent.set(n, ref(name))
-				}
-			}
+			g.choice(t, e, props, dependent, &allOf)
 			continue
 		}
 		code := ""
@@ -416,6 +395,54 @@ func (g *gen) object(t *schemas.Type, parent *schemas.Element, resourceType stri
 		s.set("dependentSchemas", dependent)
 	}
 	return s
+}
+
+// choice adds the names of a choice element to props, and the rules that
+// it appears under at most one of them (one per name, in dependent) and, if
+// required, at least one (in allOf). The obvious oneOf over the names makes
+// a validator try every alternative on every object holding one, building
+// an error for each that fails: Extension.value[x] alone has 47. These
+// rules cost a few checks of the object's property names instead:
+//
+//	"T.e-x"          the pattern matching every name of the choice
+//	"T.e-x:<name>"   when <name> is present, each property name the
+//	                 pattern matches is <name> or its "_" sibling
+//	"T.e-x:required" some property name matches the pattern
+func (g *gen) choice(t *schemas.Type, e *schemas.Element, props, dependent *obj, allOf *[]any) {
+	name := choiceName(t, e)
+	var all []string
+	var groups [][]string
+	for _, c := range e.Choices {
+		props.set(c.Name, g.valueSchema(t, e, c.Type, false))
+		group := []string{c.Name}
+		if g.isPrimitive(c.Type) {
+			props.set("_"+c.Name, ref(elementDef))
+			group = append(group, "_"+c.Name)
+		}
+		all = append(all, group...)
+		groups = append(groups, group)
+	}
+	for _, n := range all {
+		// Element names are letters and digits, never regex syntax.
+		if strings.ContainsFunc(n, func(r rune) bool {
+			return !(r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+		}) {
+			g.fail(fmt.Errorf("%s: choice name %q is not an identifier", e.Path, n))
+		}
+	}
+	g.define(name, newObj().set("pattern", "^(?:"+strings.Join(all, "|")+")$"))
+	for _, group := range groups {
+		one := name + ":" + group[0]
+		g.define(one, newObj().set("propertyNames", newObj().set("if", ref(name)).set("then", newObj().set("enum", group))))
+		for _, n := range group {
+			dependent.set(n, ref(one))
+		}
+	}
+	if e.Min > 0 {
+		req := name + ":required"
+		g.define(req, newObj().set("not", newObj().set("propertyNames", newObj().set("not", ref(name)))))
+		*allOf = append(*allOf, ref(req))
+	}
 }
 
 func (g *gen) isPrimitive(code string) bool {

@@ -197,12 +197,14 @@ func (e *Expression) Evaluate(ctx context.Context, node Node, env *Env) (res Res
 	}
 	out, err := ev.eval(e.root, focus, &ev.rootFrame)
 	if err != nil {
+		// A carve cut short by the error may have written past top.
+		clear(ev.arena)
 		return Result{}, err
 	}
-	// The evaluator goes back to the pool: a result that is its focus or
-	// %resource must not point into it.
-	if len(out) == 1 && (&out[0] == &ev.focusBuf[0] || &out[0] == &ev.resourceBuf[0]) {
-		out = Collection{out[0]}
+	// The evaluator goes back to the pool: a result that is its focus,
+	// %resource or in its arena must not point into it.
+	if len(out) == 1 && (&out[0] == &ev.focusBuf[0] || &out[0] == &ev.resourceBuf[0]) || ev.inArena(out) {
+		out = append(Collection(nil), out...)
 	}
 	res.Collection = out
 	if len(ev.unsupported) > 0 {
@@ -227,6 +229,7 @@ func getEvaluator(ctx context.Context, env *Env) *evaluator {
 	ev.depth, ev.maxDepth = 0, env.MaxDepth
 	ev.context, ev.resource = nil, nil
 	ev.rootFrame = frame{}
+	ev.top, ev.overflow = 0, false
 	if ev.loc == nil {
 		ev.loc = time.UTC
 	}
@@ -245,6 +248,10 @@ func putEvaluator(ev *evaluator) {
 	ev.context, ev.resource = nil, nil
 	ev.focusBuf[0], ev.resourceBuf[0] = Item{}, Item{}
 	clear(ev.unsupported)
+	clear(ev.arena[:ev.top])
+	if ev.overflow || ev.arena == nil {
+		ev.arena = make(Collection, min(max(2*len(ev.arena), 64), maxArena))
+	}
 	evaluators.Put(ev)
 }
 
@@ -291,6 +298,51 @@ type evaluator struct {
 	focusBuf, resourceBuf [1]Item
 	rootFrame             frame
 	frames                []*frame // free frames for where(), select() and the like
+
+	// arena holds the collections navigation and type filters build: a
+	// step such as entry in entry.resource is dead once the next step has
+	// read it, so these are carved from one buffer reused by every
+	// evaluation rather than allocated. arena[:top] is in use; overflow
+	// says a collection did not fit, so the next evaluation gets more.
+	arena    Collection
+	top      int
+	overflow bool
+}
+
+// maxArena bounds the arena of a pooled evaluator, in items.
+const maxArena = 4096
+
+// carve returns an empty collection whose appends go into the free part of
+// the arena. Code that appends to it must not evaluate anything before
+// handing it to keep, as that could carve the same space.
+func (ev *evaluator) carve() Collection { return ev.arena[ev.top:ev.top] }
+
+// keep ends a carve: a collection that fitted takes its place in the arena
+// and is capped, so that an append to it copies rather than writing over
+// the next one. An empty collection is nil, as the engine always gave.
+func (ev *evaluator) keep(c Collection) Collection {
+	if len(c) == 0 {
+		return nil
+	}
+	if ev.top < len(ev.arena) && &c[0] == &ev.arena[ev.top] {
+		ev.top += len(c)
+		return c[:len(c):len(c)]
+	}
+	ev.overflow = true // append moved it to the heap
+	return c
+}
+
+// inArena reports whether c starts inside the used part of the arena.
+func (ev *evaluator) inArena(c Collection) bool {
+	if len(c) == 0 {
+		return false
+	}
+	for i := range ev.arena[:ev.top] {
+		if &c[0] == &ev.arena[i] {
+			return true
+		}
+	}
+	return false
 }
 
 // newFrame returns a frame for an iteration; freeFrame gives it back.
@@ -433,7 +485,7 @@ func (ev *evaluator) evalNode(e expr, scope Collection, fr *frame) (Collection, 
 // the start of a path a capitalised name that is the type of the focus
 // (Bundle in "Bundle.entry") selects the focus itself.
 func (ev *evaluator) navigate(in Collection, name string, first bool) (Collection, error) {
-	var out Collection
+	out := ev.carve()
 	for i, it := range in {
 		if it.node == nil {
 			continue
@@ -466,7 +518,7 @@ func (ev *evaluator) navigate(in Collection, name string, first bool) (Collectio
 			}
 		}
 	}
-	return out, nil
+	return ev.keep(out), nil
 }
 
 func isUpper(s string) bool { return s != "" && s[0] >= 'A' && s[0] <= 'Z' }

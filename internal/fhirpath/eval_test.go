@@ -547,3 +547,28 @@ func TestBuiltinBases(t *testing.T) {
 		}
 	}
 }
+
+// Collections built in an evaluator's arena must not leak out of it: a
+// result stays as it was while later evaluations reuse the evaluator.
+func TestResultsOutliveEvaluation(t *testing.T) {
+	root := fromJSON(t, patientJSON)
+	ctx := context.Background()
+	first, err := MustCompile("name.given").Evaluate(ctx, root, testEnv())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := render(first.Collection)
+	for _, src := range []string{"telecom.value", "descendants().ofType(string)", "name.ofType(HumanName).use", "(name.given | telecom.system).count()"} {
+		if _, err := MustCompile(src).Evaluate(ctx, root, testEnv()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := render(first.Collection); got != want {
+		t.Fatalf("earlier result changed: %s, was %s", got, want)
+	}
+	// Appending to a navigation result inside an expression copies it.
+	runCases(t, root, testEnv(), []evalCase{
+		{"name.given.combine(telecom.value).count()", "[5]"},
+		{"name.given.combine(name.family) | name.given", "['John', 'Jacob', 'Jack', 'Smith']"},
+	})
+}

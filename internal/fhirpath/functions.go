@@ -502,7 +502,7 @@ func init() {
 			}
 		}
 		label, _, _ := singleText(name, "")
-		ev.env.Trace(label, shown)
+		ev.env.Trace(label, append(Collection(nil), shown...)) // the arena is reused
 		return in, nil
 	})
 	def("now", 0, 0, func(ev *evaluator, _ *callExpr, _, _ Collection, _ *frame) (Collection, error) {
@@ -754,7 +754,8 @@ func (ev *evaluator) descendantsOfType(c *callExpr, scope Collection, fr *frame)
 			return nil, err
 		}
 	}
-	var out, stack Collection
+	var stack Collection
+	out := ev.carve()
 	for _, it := range in {
 		if it.node == nil {
 			continue
@@ -774,7 +775,7 @@ func (ev *evaluator) descendantsOfType(c *callExpr, scope Collection, fr *frame)
 			}
 		}
 	}
-	return out, nil
+	return ev.keep(out), nil
 }
 
 func (ev *evaluator) subset(sub, super Collection) (Collection, error) {

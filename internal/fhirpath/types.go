@@ -237,13 +237,13 @@ func (ev *evaluator) isType(in Collection, ts typeSpec) (Collection, error) {
 // asType keeps the items of the type; on a single item it is the FHIRPath
 // `as`, on several it filters like ofType() rather than failing.
 func (ev *evaluator) asType(in Collection, ts typeSpec) Collection {
-	var out Collection
+	out := ev.carve()
 	for _, it := range in {
 		if ev.itemIsType(it, ts) {
 			out = append(out, it)
 		}
 	}
-	return out
+	return ev.keep(out)
 }
 
 // isValuelessPrimitive reports a primitive element that carries only

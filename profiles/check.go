@@ -159,10 +159,10 @@ type run struct {
 }
 
 // evalKey identifies an evaluation within one Check: the same expression
-// text at the same node with the same %resource has the same answer, as
-// everything else the evaluation sees is fixed for the run.
+// text (numbered by RuleSet.memoize) at the same node with the same
+// %resource has the same answer, as all else it sees is fixed for the run.
 type evalKey struct {
-	src          string
+	expr         int
 	at, resource *tree.Node
 }
 
@@ -304,9 +304,9 @@ func hasProfile(n *tree.Node, url string) bool {
 }
 
 func (r *run) eval(e *fhirpath.Expression, at, resource *tree.Node) (fhirpath.Collection, bool) {
-	memo := r.rs.memoize[e]
-	if memo {
-		if m, ok := r.memo[evalKey{e.String(), at, resource}]; ok {
+	k := evalKey{r.rs.memoize[e], at, resource}
+	if k.expr != 0 {
+		if m, ok := r.memo[k]; ok {
 			return m.col, m.ok
 		}
 	}
@@ -316,11 +316,11 @@ func (r *run) eval(e *fhirpath.Expression, at, resource *tree.Node) (fhirpath.Co
 	if !m.ok {
 		m.col = nil
 	}
-	if memo {
+	if k.expr != 0 {
 		if r.memo == nil {
-			r.memo = make(map[evalKey]evalResult, 32)
+			r.memo = map[evalKey]evalResult{}
 		}
-		r.memo[evalKey{e.String(), at, resource}] = m
+		r.memo[k] = m
 	}
 	return m.col, m.ok
 }

@@ -24,9 +24,10 @@ type RuleSet struct {
 	// of them apply to each kind of payload seen (see applicable).
 	active  []*Rule
 	byInput *applicableCache
-	// memoize holds the expressions whose text several active rules
-	// share; Check keeps their results for the other rules.
-	memoize map[*fhirpath.Expression]bool
+	// memoize numbers the expressions whose text several active rules
+	// share (from 1, one number per text); Check keeps their results for
+	// the other rules.
+	memoize map[*fhirpath.Expression]int
 }
 
 // applicableCache remembers the rules that apply per payload description,
@@ -193,12 +194,19 @@ func (rs *RuleSet) finish() {
 			}
 		}
 	}
-	rs.memoize = map[*fhirpath.Expression]bool{}
+	ids := map[string]int{}
+	rs.memoize = map[*fhirpath.Expression]int{}
 	for _, r := range rs.active {
 		for _, e := range [...]*fhirpath.Expression{r.ctxExpr, r.pathExpr, r.expr} {
-			if e != nil && uses[e.String()] > 1 {
-				rs.memoize[e] = true
+			if e == nil || uses[e.String()] < 2 {
+				continue
 			}
+			id, ok := ids[e.String()]
+			if !ok {
+				id = len(ids) + 1
+				ids[e.String()] = id
+			}
+			rs.memoize[e] = id
 		}
 	}
 }

@@ -280,35 +280,40 @@ func sameNode(a, b Node) (same bool) {
 // itemKey returns a text under which items that are equal (=) share a key
 // and unequal ones differ; distinct(), union and friends hash on it.
 func (ev *evaluator) itemKey(it Item, depth int) (string, error) {
+	b, err := ev.appendItemKey(ev.keyBuf[:0], it, depth)
+	ev.keyBuf = b[:0]
+	return string(b), err
+}
+
+// appendItemKey appends the key of it to dst: one buffer for the whole
+// element rather than a string per level.
+func (ev *evaluator) appendItemKey(dst []byte, it Item, depth int) ([]byte, error) {
 	if depth > ev.maxDepth {
-		return "", ErrBudget
+		return dst, ErrBudget
 	}
 	if err := ev.step(1); err != nil {
-		return "", err
+		return dst, err
 	}
 	if v, ok := valueOf(it); ok {
-		return ev.valueKey(v), nil
+		return append(dst, ev.valueKey(v)...), nil
 	}
 	if it.node == nil {
-		return "", nil
+		return dst, nil
 	}
-	var b strings.Builder
-	b.WriteString("{")
+	dst = append(dst, '{')
 	for _, k := range it.node.AllChildren() {
 		if k == nil {
 			continue
 		}
-		s, err := ev.itemKey(NodeItem(k), depth+1)
-		if err != nil {
-			return "", err
+		dst = append(dst, k.Name()...)
+		dst = append(dst, '=')
+		var err error
+		if dst, err = ev.appendItemKey(dst, NodeItem(k), depth+1); err != nil {
+			return dst, err
 		}
-		b.WriteString(k.Name())
-		b.WriteByte('=')
-		b.WriteString(s)
-		b.WriteByte(';')
+		dst = append(dst, ';')
 	}
-	b.WriteString("}")
-	return b.String(), nil
+	return append(dst, '}'), nil
 }
 
 func (ev *evaluator) valueKey(v Value) string {

@@ -307,6 +307,7 @@ type evaluator struct {
 	arena    Collection
 	top      int
 	overflow bool
+	keyBuf   []byte // scratch for itemKey
 }
 
 // maxArena bounds the arena of a pooled evaluator, in items.

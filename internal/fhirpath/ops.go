@@ -245,12 +245,13 @@ func (ev *evaluator) union(l, r Collection) (Collection, error) {
 	out := make(Collection, 0, len(l)+len(r))
 	for _, c := range [2]Collection{l, r} {
 		for _, it := range c {
-			k, err := ev.itemKey(it, 0)
+			k, err := ev.appendItemKey(ev.keyBuf[:0], it, 0)
+			ev.keyBuf = k[:0]
 			if err != nil {
 				return nil, err
 			}
-			if !seen[k] {
-				seen[k] = true
+			if !seen[string(k)] { // looking up does not copy k
+				seen[string(k)] = true
 				out = append(out, it)
 			}
 		}

@@ -13,6 +13,12 @@ func appendAttr(dst []byte, s string) (out []byte, ok bool) {
 	ok = true
 	start := 0
 	for i := 0; i < len(s); {
+		for i < len(s) && plainAttr[s[i]] {
+			i++
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		var rep string
 		size := 1
@@ -53,6 +59,15 @@ func appendAttr(dst []byte, s string) (out []byte, ok bool) {
 	}
 	return append(dst, s[start:]...), ok
 }
+
+// plainAttr marks the bytes appendAttr copies as they are: printable ASCII
+// but the characters it escapes.
+var plainAttr = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '&' && c != '<' && c != '>' && c != '"'
+	}
+	return t
+}()
 
 // xmlChar reports whether a non-ASCII rune decoded with the given size is a
 // character XML 1.0 allows.

@@ -45,11 +45,18 @@ func (w *jsonWriter) newline(depth int) {
 }
 
 func (w *jsonWriter) key(name string, first bool, depth int) {
+	w.prefixedKey("", name, first, depth)
+}
+
+// prefixedKey writes the key prefix+name ("_" for a primitive's id and
+// extensions) without building the string.
+func (w *jsonWriter) prefixedKey(prefix, name string, first bool, depth int) {
 	if !first {
 		w.buf = append(w.buf, ',')
 	}
 	w.newline(depth)
 	w.buf = append(w.buf, '"')
+	w.buf = append(w.buf, prefix...)
 	w.buf = append(w.buf, name...)
 	w.buf = append(w.buf, '"', ':')
 	if w.pretty {
@@ -78,7 +85,15 @@ func (w *jsonWriter) object(n *Node, depth int) {
 // wrote any.
 func (w *jsonWriter) members(n *Node, first bool, depth int) bool {
 	wrote := false
-	for _, g := range groups(n.ordered()) {
+	cs := n.ordered()
+	for i := 0; i < len(cs); {
+		// g is the run of children of the same name starting at i.
+		j := i + 1
+		for j < len(cs) && cs[j].Name == cs[i].Name {
+			j++
+		}
+		g := cs[i:j]
+		i = j
 		c := g[0]
 		repeats := c.Elem.Repeats()
 		if !repeats && len(g) > 1 {
@@ -144,7 +159,7 @@ func (w *jsonWriter) primitive(g []*Node, repeats bool, first bool, depth int) b
 		}
 	}
 	if anyExtra {
-		w.key("_"+name, first, depth)
+		w.prefixedKey("_", name, first, depth)
 		first = false
 		if repeats {
 			w.buf = append(w.buf, '[')

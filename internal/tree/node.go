@@ -14,7 +14,7 @@
 package tree
 
 import (
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -191,21 +191,7 @@ func (n *Node) ordered() []*Node {
 		return cs
 	}
 	out := append([]*Node(nil), cs...)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Elem.Index < out[j].Elem.Index })
-	return out
-}
-
-// groups splits ordered children into runs of the same name.
-func groups(cs []*Node) [][]*Node {
-	var out [][]*Node
-	for i := 0; i < len(cs); {
-		j := i + 1
-		for j < len(cs) && cs[j].Name == cs[i].Name {
-			j++
-		}
-		out = append(out, cs[i:j])
-		i = j
-	}
+	slices.SortStableFunc(out, func(a, b *Node) int { return a.Elem.Index - b.Elem.Index })
 	return out
 }
 

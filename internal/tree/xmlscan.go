@@ -558,6 +558,12 @@ func (s *xmlScanner) decode(raw []byte, off int, attr bool) ([]byte, error) {
 func (s *xmlScanner) check(raw []byte, off int, attr bool) (clean bool, err error) {
 	clean = true
 	for k := 0; k < len(raw); {
+		for k < len(raw) && plainXML[raw[k]] {
+			k++
+		}
+		if k >= len(raw) {
+			break
+		}
 		c := raw[k]
 		if c < utf8.RuneSelf {
 			switch {
@@ -577,6 +583,15 @@ func (s *xmlScanner) check(raw []byte, off int, attr bool) (clean bool, err erro
 	}
 	return clean, nil
 }
+
+// plainXML marks the bytes that text and attribute values can hold as
+// they are, needing no check: printable ASCII but '&'.
+var plainXML = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '&'
+	}
+	return t
+}()
 
 // unescape replaces the references and line ends of raw, found at off.
 func (s *xmlScanner) unescape(raw []byte, off int, attr bool) ([]byte, error) {

@@ -245,6 +245,18 @@ func (ev *evaluator) union(l, r Collection) (Collection, error) {
 	out := make(Collection, 0, len(l)+len(r))
 	for _, c := range [2]Collection{l, r} {
 		for _, it := range c {
+			if v, ok := valueOf(it); ok {
+				// A value's key is often a constant ("b:true"): use it
+				// as it is, charged as itemKey charges it.
+				if err := ev.step(1); err != nil {
+					return nil, err
+				}
+				if k := ev.valueKey(v); !seen[k] {
+					seen[k] = true
+					out = append(out, it)
+				}
+				continue
+			}
 			k, err := ev.appendItemKey(ev.keyBuf[:0], it, 0)
 			ev.keyBuf = k[:0]
 			if err != nil {

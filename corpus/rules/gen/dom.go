@@ -159,7 +159,7 @@ func (n *node) at(path string) *node {
 	if path == "" {
 		return n
 	}
-	for _, seg := range strings.Split(path, "/") {
+	for _, seg := range splitPath(path) {
 		_, next := cur.step(seg)
 		if next == nil {
 			panic(fmt.Sprintf("no %q below <%s> (at %q)", path, n.name, seg))
@@ -169,12 +169,33 @@ func (n *node) at(path string) *node {
 	return cur
 }
 
+// splitPath cuts a path at the slashes outside brackets, so that a selector
+// may hold a URL.
+func splitPath(path string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i := 0; i < len(path); i++ {
+		switch path[i] {
+		case '[':
+			depth++
+		case ']':
+			depth--
+		case '/':
+			if depth == 0 {
+				out = append(out, path[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(out, path[start:])
+}
+
 // parentOf returns the parent of the element at path and its index there.
 func (n *node) parentOf(path string) (*node, int) {
 	parent := n
-	if i := strings.LastIndexByte(path, '/'); i >= 0 {
-		parent = n.at(path[:i])
-		path = path[i+1:]
+	if segs := splitPath(path); len(segs) > 1 {
+		parent = n.at(strings.Join(segs[:len(segs)-1], "/"))
+		path = segs[len(segs)-1]
 	}
 	i, k := parent.step(path)
 	if k == nil {
@@ -213,8 +234,8 @@ func (n *node) appendTo(path, snippet string) {
 
 // doc is a payload being edited: an event-message Bundle or a Subscription.
 type doc struct {
-	root *node
-	seed string
+	root  *node
+	seed  string
 	uuids int
 }
 

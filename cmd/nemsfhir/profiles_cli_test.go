@@ -1,0 +1,76 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestProfilesList(t *testing.T) {
+	code, out, errOut := runCLI("profiles")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"Packs:\n",
+		"nems-generic ",
+		"profiles/packs/50-subscription.json",
+		"Rules (232 active):",
+		"ID ", "SEVERITY", "SPINE CODE", "HTTP", "APPLIES TO", "SUMMARY",
+		"\nnems:G12 ",
+		"\nnems:6.2:home-address ",
+		"\nnems:sub:contact-system ",
+		"INVALID_NHS_NUMBER",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("profiles lacks %q", want)
+		}
+	}
+	// Rules are listed in pack order: the generic pack before the subscriptions.
+	if strings.Index(out, "\nnems:G01 ") > strings.Index(out, "\nnems:sub:status ") {
+		t.Error("nems:G01 listed after nems:sub:status")
+	}
+}
+
+func TestProfilesExplain(t *testing.T) {
+	code, out, errOut := runCLI("profiles", "explain", "nems:G12")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"nems:G12  (pack nems-generic, profiles/packs/00-generic.json:",
+		"summary:     MessageHeader.source.name present",
+		"severity:    error",
+		"Spine code:  INVALID_RESOURCE",
+		"HTTP status: 422",
+		"check:       cardinality 1..1 of source.name",
+		"failing example:",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("explain nems:G12 lacks %q in\n%s", want, out)
+		}
+	}
+
+	code, out, _ = runCLI("profiles", "explain", "nems:sub:contact-system")
+	if code != exitOK || !strings.Contains(out, "nems:sub:contact-system") || !strings.Contains(out, "nems-subscription") {
+		t.Errorf("explain nems:sub:contact-system: exit %d\n%s", code, out)
+	}
+}
+
+func TestProfilesErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		msg  string // expected in stderr
+	}{
+		{[]string{"profiles", "explain", "nems:G99"}, exitInvalid, `no rule "nems:G99"`},
+		{[]string{"profiles", "explain"}, exitUsage, "explain takes one RULE-ID"},
+		{[]string{"profiles", "explain", "nems:G12", "nems:G13"}, exitUsage, "explain takes one RULE-ID"},
+		{[]string{"profiles", "list"}, exitUsage, `unexpected argument "list"`},
+		{[]string{"profiles", "--rules", "no/such/pack.json"}, exitUsage, "nemsfhir profiles:"},
+	} {
+		code, out, errOut := runCLI(tc.args...)
+		if code != tc.code || !strings.Contains(errOut, tc.msg) || out != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit %d with %q", tc.args, code, out, errOut, tc.code, tc.msg)
+		}
+	}
+}

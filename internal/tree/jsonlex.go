@@ -2,6 +2,7 @@ package tree
 
 import (
 	"strconv"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -62,17 +63,18 @@ type jsonMember struct {
 }
 
 type jsonLexer struct {
-	slab     []jsonValue // values are handed out from blocks
-	slabSize int
-	values   int // how many were handed out
+	// The values and their member and item lists live only until the tree
+	// is built, so their blocks are kept for the next document.
+	vals    scratch[jsonValue]
+	members scratch[jsonMember]
+	items   scratch[*jsonValue]
+	values  int // how many values were handed out
 	// Members and items of the objects and arrays being read; each is
 	// copied out, exactly sized, when its object or array ends.
-	mstack  []jsonMember
-	istack  []*jsonValue
-	members blockCopier[jsonMember]
-	items   blockCopier[*jsonValue]
-	src     []byte
-	// str is src as one string: strings without escapes, keys and
+	mstack []jsonMember
+	istack []*jsonValue
+	src    []byte
+	// srcText is src as one string: strings without escapes, keys and
 	// numbers are cut from it rather than copied one by one.
 	srcText   string
 	i         int
@@ -109,10 +111,34 @@ func (l *jsonLexer) space() {
 	}
 }
 
+// lexers keeps jsonLexers with their blocks between documents.
+var lexers = sync.Pool{New: func() any { return new(jsonLexer) }}
+
+// newJSONLexer returns a lexer for src from the pool. Call release when the
+// values it made are no longer needed.
+func newJSONLexer(src []byte, e *errs) *jsonLexer {
+	l := lexers.Get().(*jsonLexer)
+	l.src, l.srcText, l.line, l.errs = src, string(src), 1, e
+	return l
+}
+
+// release drops the values and puts l back in the pool, unless a large
+// document made its blocks too big to keep.
+func (l *jsonLexer) release() {
+	keep := l.vals.reset()+l.members.reset()+l.items.reset() <= 1<<14
+	clear(l.mstack[:cap(l.mstack)])
+	clear(l.istack[:cap(l.istack)])
+	*l = jsonLexer{vals: l.vals, members: l.members, items: l.items,
+		mstack: l.mstack[:0], istack: l.istack[:0]}
+	if keep {
+		lexers.Put(l)
+	}
+}
+
 // parseJSONText parses a whole document and says how many values it made.
-// It returns nil after recording a fatal error in e.
-func parseJSONText(src []byte, e *errs) (*jsonValue, int) {
-	l := &jsonLexer{src: src, srcText: string(src), line: 1, errs: e}
+// It returns nil after recording a fatal error in l.errs.
+func (l *jsonLexer) parseJSONText() (*jsonValue, int) {
+	src, e := l.src, l.errs
 	if len(src) >= 3 && src[0] == 0xEF && src[1] == 0xBB && src[2] == 0xBF {
 		l.i, l.lineStart = 3, 0
 		l.cont = 2 // the BOM counts as one character
@@ -276,7 +302,8 @@ func (l *jsonLexer) object(v *jsonValue) bool {
 			l.i++
 		case '}':
 			l.i++
-			v.members = l.members.copy(l.mstack[base:])
+			v.members = l.members.take(len(l.mstack) - base)
+			copy(v.members, l.mstack[base:])
 			l.mstack = l.mstack[:base]
 			return true
 		default:
@@ -316,7 +343,8 @@ func (l *jsonLexer) array(v *jsonValue) bool {
 			l.i++
 		case ']':
 			l.i++
-			v.items = l.items.copy(l.istack[base:])
+			v.items = l.items.take(len(l.istack) - base)
+			copy(v.items, l.istack[base:])
 			l.istack = l.istack[:base]
 			return true
 		default:
@@ -491,11 +519,51 @@ func (l *jsonLexer) badUTF8(start, cont int) bool {
 
 func (l *jsonLexer) newValue() *jsonValue {
 	l.values++
-	if len(l.slab) == 0 {
-		l.slabSize = min(max(2*l.slabSize, 16), maxSlab)
-		l.slab = make([]jsonValue, l.slabSize)
+	return &l.vals.take(1)[0]
+}
+
+// scratch hands out zeroed slices from blocks that are kept, and cleared,
+// for reuse.
+type scratch[T any] struct {
+	blocks [][]T
+	used   int // blocks[:used] have been handed out from
+	free   []T // the rest of blocks[used-1]
+}
+
+// take returns a zeroed slice of k elements whose capacity ends with it.
+func (s *scratch[T]) take(k int) []T {
+	if k > len(s.free) {
+		if s.used == len(s.blocks) || len(s.blocks[s.used]) < k {
+			// Blocks double up to maxSlab: small documents need little.
+			size := 16
+			if s.used > 0 {
+				size = min(2*len(s.blocks[s.used-1]), maxSlab)
+			}
+			b := make([]T, max(k, size))
+			if s.used == len(s.blocks) {
+				s.blocks = append(s.blocks, b)
+			} else {
+				s.blocks[s.used] = b
+			}
+		}
+		s.free = s.blocks[s.used]
+		s.used++
 	}
-	v := &l.slab[0]
-	l.slab = l.slab[1:]
-	return v
+	out := s.free[:k:k]
+	s.free = s.free[k:]
+	return out
+}
+
+// reset clears what was handed out, so that it is zero when handed out
+// again and holds on to nothing, and returns the number of elements kept.
+func (s *scratch[T]) reset() int {
+	n := 0
+	for i, b := range s.blocks {
+		if i < s.used {
+			clear(b)
+		}
+		n += len(b)
+	}
+	s.used, s.free = 0, nil
+	return n
 }

@@ -18,7 +18,9 @@ import (
 // ParseJSON accepts can be written as XML.
 func ParseJSON(src []byte, m *schemas.Model) (*Document, error) {
 	r := &jsonReader{m: m, doc: &Document{}, types: typeCache{m: m}}
-	v, values := parseJSONText(src, &r.errs)
+	l := newJSONLexer(src, &r.errs)
+	defer l.release()
+	v, values := l.parseJSONText()
 	// Each node comes from a value, and no value makes more than one.
 	r.slab.expect(values)
 	if v == nil {

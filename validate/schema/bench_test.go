@@ -1,16 +1,24 @@
 package schema
 
 import (
+	"os"
+	"path/filepath"
+	"sort"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/nemsfhir/nemsfhir/schemas"
 )
 
 // Benchmarks over the shared corpora; each reports files/s besides ns/op
 // (one op is one pass over the whole folder).
 
 func benchFiles(b *testing.B, pattern string, validate func([]byte) []Problem) {
-	files := glob(b, pattern)
+	benchDocs(b, glob(b, pattern), validate)
+}
+
+func benchDocs(b *testing.B, files []string, validate func([]byte) []Problem) {
 	docs := make([][]byte, len(files))
 	size := 0
 	for i, f := range files {
@@ -57,6 +65,21 @@ func BenchmarkJSONSchemaSTU3Examples(b *testing.B) {
 	benchFiles(b, "fhir/stu3/examples/json/*.json", ValidateJSON)
 }
 
+// BenchmarkJSONSchemaNEMSExamples validates the NEMS examples converted to
+// JSON ("nemsfhir convert --to json -o DIR"), found in $NEMSFHIR_NEMS_JSON.
+func BenchmarkJSONSchemaNEMSExamples(b *testing.B) {
+	dir := os.Getenv("NEMSFHIR_NEMS_JSON")
+	if dir == "" {
+		b.Skip("set NEMSFHIR_NEMS_JSON to a folder of the NEMS examples converted to JSON")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	sort.Strings(files)
+	if len(files) == 0 {
+		b.Skip("no JSON files in " + dir)
+	}
+	benchDocs(b, files, ValidateJSON)
+}
+
 // The official XSD on the NEMS examples, for comparison.
 func BenchmarkOfficialXSDNEMSExamples(b *testing.B) {
 	benchFiles(b, "corpus/nems-examples/*.xml", func(d []byte) []Problem {
@@ -65,14 +88,48 @@ func BenchmarkOfficialXSDNEMSExamples(b *testing.B) {
 	})
 }
 
-// What Compile costs, once per process.
+// What compiling the XSD costs: the whole schema (Compile), and the
+// subsets a Subscription and a NEMS birth notification are checked with.
 func BenchmarkCompileXSD(b *testing.B) {
+	libxmlOnce.Do(initLibxml2)
+	x, err := splitSTU3XSD()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		types []string
+	}{
+		{"whole", nil},
+		{"Subscription", []string{"Subscription"}},
+		{"NEMSBirthNotification", []string{"Bundle", "Communication", "EpisodeOfCare", "HealthcareService", "MessageHeader", "Observation", "Organization", "Patient", "Practitioner", "RelatedPerson"}},
+	} {
+		text := schemas.STU3XSD()
+		if tc.types != nil {
+			keep := map[string]bool{}
+			for _, t := range tc.types {
+				keep[t] = true
+			}
+			text = []byte(x.subset(keep))
+		}
+		b.Run(tc.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				s, err := compileXSD(text)
+				if err != nil {
+					b.Fatal(err)
+				}
+				s.Free()
+			}
+		})
+	}
+}
+
+// Cutting the XSD into declarations, once per process.
+func BenchmarkSplitXSD(b *testing.B) {
 	for i := 0; i < b.N; i++ {
-		s, err := compileXSD()
-		if err != nil {
+		if _, err := splitXSD(string(schemas.STU3XSD())); err != nil {
 			b.Fatal(err)
 		}
-		s.Free()
 	}
 }
 

@@ -30,6 +30,7 @@ var (
 func official(t testing.TB) *xsd.Schema {
 	t.Helper()
 	dir := sharedDir(t)
+	libxmlOnce.Do(initLibxml2)
 	officialOnce.Do(func() {
 		officialXSD, officialErr = xsd.ParseFromFile(filepath.Join(dir, "fhir", "stu3", "xsd", "fhir-single.xsd"))
 	})

@@ -209,3 +209,31 @@ func TestJSONChoiceElements(t *testing.T) {
 		}
 	}
 }
+
+// Payloads of different resource types arriving together make the XSD in
+// use grow while others validate with it.
+func TestConcurrentGrowth(t *testing.T) {
+	docs := []string{
+		patientXML,
+		`<Basic xmlns="http://hl7.org/fhir"><code><text value="x"/></code></Basic>`,
+		`<Bundle xmlns="http://hl7.org/fhir"><type value="collection"/><entry><resource><Organization><name value="x"/></Organization></resource></entry></Bundle>`,
+		`<Subscription xmlns="http://hl7.org/fhir"><status value="requested"/><reason value="x"/><criteria value="/Bundle?type=message"/><channel><type value="message"/></channel></Subscription>`,
+		`<Bundle xmlns="http://hl7.org/fhir"><type value="collection"/><entry><resource><Device><model value="x"/></Device></resource></entry></Bundle>`,
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, len(docs)*4)
+	for g := 0; g < len(docs)*4; g++ {
+		wg.Add(1)
+		go func(doc string) {
+			defer wg.Done()
+			if ps := ValidateXML([]byte(doc)); ps != nil {
+				errs <- fmt.Sprint(ps)
+			}
+		}(docs[g%len(docs)])
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/lestrrat-go/libxml2/parser"
 	"github.com/lestrrat-go/libxml2/xsd"
@@ -21,35 +22,130 @@ import (
 // document; it drops the rest silently.
 const maxXMLErrors = 32
 
-var (
-	xsdOnce sync.Once
-	xsdComp *xsd.Schema
-	xsdErr  error
-)
+// maxXSDGrowths is how many times the XSD in use is recompiled to cover
+// resource types not met before, before the whole XSD is compiled instead.
+// A batch of NEMS messages uses a dozen resource types, which a few
+// growths cover; a batch of everything FHIR has stops paying for subsets
+// after the fourth.
+const maxXSDGrowths = 4
 
-// xmlSchema compiles the embedded XSD on first use. The binding's
-// xsd.Parse leaks its input buffer (about 8 MB a call for this schema), and
-// the schema imports the XHTML schema by a relative file name anyway, so
-// both files are written to a temporary folder that is removed once libxml2
-// has read them. The compiled schema is never freed: it lives as long as
-// the process, and libxml2 allows one schema to be used by many
-// validations at once.
-func xmlSchema() (*xsd.Schema, error) {
-	xsdOnce.Do(func() {
-		initLibxml2()
-		xsdComp, xsdErr = compileXSD()
-	})
-	return xsdComp, xsdErr
+// xsdCover is a compiled XSD with the resource types it declares.
+type xsdCover struct {
+	schema *xsd.Schema
+	types  map[string]bool // nil: all of them
 }
 
-func compileXSD() (*xsd.Schema, error) {
+func (c *xsdCover) covers(names []string) bool {
+	if c.types == nil {
+		return true
+	}
+	for _, n := range names {
+		if !c.types[n] {
+			return false
+		}
+	}
+	return true
+}
+
+// The XSD is compiled for the resource types the payloads hold (see
+// xsdsubset.go): the first payload's types, then the union with each
+// payload's types that are not covered yet, and after maxXSDGrowths the
+// whole schema. Each compiled schema covers everything earlier ones did,
+// so validation reads the latest without a lock; the earlier ones are
+// never freed, since a validation may still be using them, which bounds
+// the memory held to maxXSDGrowths+1 schemas.
+var (
+	libxmlOnce sync.Once
+
+	xsdMu      sync.Mutex // held while compiling
+	xsdCurrent atomic.Pointer[xsdCover]
+	xsdGrowths int
+
+	xsdTextOnce sync.Once
+	xsdSplit    *xsdText
+	xsdSplitErr error
+)
+
+// splitSTU3XSD cuts the embedded XSD into declarations, once.
+func splitSTU3XSD() (*xsdText, error) {
+	xsdTextOnce.Do(func() {
+		xsdSplit, xsdSplitErr = splitXSD(string(schemas.STU3XSD()))
+		if xsdSplitErr != nil {
+			xsdSplitErr = fmt.Errorf("schema: reading the XSD: %v", xsdSplitErr)
+		}
+	})
+	return xsdSplit, xsdSplitErr
+}
+
+// xmlSchemaFor returns a compiled XSD that declares every resource type
+// doc names, compiling one if none does yet.
+func xmlSchemaFor(doc []byte) (*xsd.Schema, error) {
+	libxmlOnce.Do(initLibxml2)
+	x, err := splitSTU3XSD()
+	if err != nil {
+		return nil, err
+	}
+	names := x.resourceNames(doc)
+	if c := xsdCurrent.Load(); c != nil && c.covers(names) {
+		return c.schema, nil
+	}
+	xsdMu.Lock()
+	defer xsdMu.Unlock()
+	c := xsdCurrent.Load()
+	if c != nil && c.covers(names) {
+		return c.schema, nil // compiled meanwhile
+	}
+	if c != nil && xsdGrowths >= maxXSDGrowths {
+		return xmlSchema()
+	}
+	types := map[string]bool{}
+	if c != nil {
+		for n := range c.types {
+			types[n] = true
+		}
+	}
+	for _, n := range names {
+		types[n] = true
+	}
+	s, err := compileXSD([]byte(x.subset(types)))
+	if err != nil {
+		return nil, err
+	}
+	if c != nil {
+		xsdGrowths++
+	}
+	xsdCurrent.Store(&xsdCover{s, types})
+	return s, nil
+}
+
+// xmlSchema compiles the whole embedded XSD, if it is not compiled yet,
+// and makes it the one in use. Called with xsdMu held.
+func xmlSchema() (*xsd.Schema, error) {
+	if c := xsdCurrent.Load(); c != nil && c.types == nil {
+		return c.schema, nil
+	}
+	s, err := compileXSD(schemas.STU3XSD())
+	if err != nil {
+		return nil, err
+	}
+	xsdCurrent.Store(&xsdCover{schema: s})
+	return s, nil
+}
+
+// compileXSD compiles an XSD text. The binding's xsd.Parse leaks its input
+// buffer (about 8 MB a call for the whole schema), and the schema imports
+// the XHTML schema by a relative file name anyway, so both files are
+// written to a temporary folder that is removed once libxml2 has read
+// them. The compiled schema is never freed: libxml2 allows one schema to be
+// used by many validations at once, and one may still be under way.
+func compileXSD(text []byte) (*xsd.Schema, error) {
 	dir, err := os.MkdirTemp("", "nemsfhir-xsd-")
 	if err != nil {
 		return nil, fmt.Errorf("schema: compiling the XSD: %v", err)
 	}
 	defer os.RemoveAll(dir)
 	main := filepath.Join(dir, "fhir.xsd")
-	if err := os.WriteFile(main, schemas.STU3XSD(), 0o600); err != nil {
+	if err := os.WriteFile(main, text, 0o600); err != nil {
 		return nil, fmt.Errorf("schema: compiling the XSD: %v", err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, schemas.STU3XHTMLXSDName), schemas.STU3XHTMLXSD(), 0o600); err != nil {
@@ -72,15 +168,15 @@ var xmlParser = parser.New(parser.XMLParseNoNet, parser.XMLParseNoError, parser.
 // what is wrong, nil when it is valid. A payload that is not well-formed
 // XML yields one problem saying so.
 func ValidateXML(doc []byte) []Problem {
-	s, err := xmlSchema()
-	if err != nil {
-		return []Problem{{Message: err.Error()}}
-	}
 	if len(bytes.TrimSpace(doc)) == 0 {
 		return []Problem{{Message: "not well-formed XML: the document is empty"}}
 	}
 	if msg := refused(doc); msg != "" {
 		return []Problem{{Message: "not well-formed XML: " + msg}}
+	}
+	s, err := xmlSchemaFor(doc)
+	if err != nil {
+		return []Problem{{Message: err.Error()}}
 	}
 	d, err := xmlParser.Parse(doc)
 	if err != nil {

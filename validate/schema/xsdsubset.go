@@ -1,0 +1,243 @@
+package schema
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// The generated XSD declares all 117 resources, and libxml2 takes 50 ms or
+// more to compile it, most of it spent on resources a payload never holds.
+// A payload is validated instead against a subset of the same text: the
+// data types, the resource types the payload names, and the value sets
+// those use. The other resources keep their global element, untyped, so
+// that ResourceContainer (and so every message about it) stays the same;
+// since the subset is chosen from the payload's own element names, no such
+// element can occur in it.
+
+// xsdText is the generated XSD cut into its top-level declarations.
+type xsdText struct {
+	head, tail string    // the schema's start (up to the import) and end
+	parts      []xsdPart // in document order
+	byName     map[string]int
+	resources  map[string]bool // resource type names (global elements)
+}
+
+// xsdPart is one top-level declaration or comment.
+type xsdPart struct {
+	text  string
+	name  string   // the name attribute; "" for a comment
+	elem  bool     // a global element declaration
+	owner string   // the resource whose type or backbone this is, else ""
+	refs  []string // the types it refers to
+}
+
+var xsdName = regexp.MustCompile(`^  <xs:(?:complexType|simpleType|element) name="([^"]+)"`)
+
+// typeRefs returns the types a declaration's text refers to by type= and
+// base=, leaving out the XML Schema and XHTML ones (which have a prefix).
+// Element references (ref=) name global elements, which subset handles
+// itself. A plain scan, since a regular expression over the whole schema
+// takes longer than compiling a subset of it.
+func typeRefs(text string) []string {
+	var refs []string
+	for _, attr := range []string{` type="`, ` base="`} {
+		for rest := text; ; {
+			i := strings.Index(rest, attr)
+			if i < 0 {
+				break
+			}
+			rest = rest[i+len(attr):]
+			j := strings.IndexByte(rest, '"')
+			if j < 0 {
+				break
+			}
+			if name := rest[:j]; !strings.Contains(name, ":") {
+				refs = append(refs, name)
+			}
+			rest = rest[j:]
+		}
+	}
+	return refs
+}
+
+// splitXSD cuts the generated XSD into parts. It relies on the generator's
+// layout (each top-level declaration starts on a line indented by two
+// spaces and ends on the next line so indented), and fails rather than
+// guess when the text is laid out otherwise.
+func splitXSD(src string) (*xsdText, error) {
+	const imp = "\n  <xs:import "
+	i := strings.Index(src, imp)
+	if i < 0 {
+		return nil, fmt.Errorf("no xs:import")
+	}
+	end := strings.Index(src[i+1:], "\n")
+	if end < 0 {
+		return nil, fmt.Errorf("no line after xs:import")
+	}
+	x := &xsdText{head: src[:i+1+end+1], byName: map[string]int{}, resources: map[string]bool{}}
+	rest := src[len(x.head):]
+	const tail = "</xs:schema>\n"
+	if !strings.HasSuffix(rest, tail) {
+		return nil, fmt.Errorf("does not end with %q", tail)
+	}
+	x.tail = tail
+	body := strings.TrimSuffix(rest, tail)
+	// line returns the line starting at off, with its newline.
+	line := func(off int) string {
+		if i := strings.IndexByte(body[off:], '\n'); i >= 0 {
+			return body[off : off+i+1]
+		}
+		return body[off:]
+	}
+	for off := 0; off < len(body); {
+		first := line(off)
+		switch {
+		case strings.HasPrefix(first, "  <!--") && strings.HasSuffix(first, "-->\n"):
+			x.parts = append(x.parts, xsdPart{text: first})
+			off += len(first)
+			continue
+		case !strings.HasPrefix(first, "  <xs:"):
+			return nil, fmt.Errorf("line %q starts no declaration", strings.TrimSpace(first))
+		}
+		m := xsdName.FindStringSubmatch(first)
+		if m == nil {
+			return nil, fmt.Errorf("declaration without a name: %q", strings.TrimSpace(first))
+		}
+		p := xsdPart{name: m[1]}
+		end := off + len(first)
+		if !strings.HasSuffix(first, "/>\n") {
+			// Up to the closing tag at the same indentation.
+			for {
+				if end >= len(body) {
+					return nil, fmt.Errorf("%s: not closed", p.name)
+				}
+				l := line(end)
+				end += len(l)
+				if strings.HasPrefix(l, "  </") {
+					break
+				}
+				if !strings.HasPrefix(l, "   ") {
+					return nil, fmt.Errorf("%s: unexpected line %q", p.name, strings.TrimSpace(l))
+				}
+			}
+		}
+		p.text = body[off:end]
+		p.refs = typeRefs(p.text)
+		if strings.HasPrefix(first, "  <xs:element ") {
+			p.elem = true
+			x.resources[p.name] = true
+		} else {
+			if _, dup := x.byName[p.name]; dup {
+				return nil, fmt.Errorf("%s declared twice", p.name)
+			}
+			x.byName[p.name] = len(x.parts)
+		}
+		x.parts = append(x.parts, p)
+		off = end
+	}
+	for i := range x.parts {
+		p := &x.parts[i]
+		if p.name == "" || p.elem {
+			continue
+		}
+		first, _, _ := strings.Cut(p.name, ".")
+		if x.resources[first] {
+			p.owner = first
+		}
+	}
+	for _, p := range x.parts {
+		for _, r := range p.refs {
+			if _, ok := x.byName[r]; !ok {
+				return nil, fmt.Errorf("%s refers to %s, which is not declared", p.name, r)
+			}
+		}
+	}
+	return x, nil
+}
+
+// subset returns the text of the schema restricted to the resource types
+// in keep (unknown names are ignored): everything not owned by a resource
+// except value set types, the types of the kept resources, and what those
+// refer to.
+func (x *xsdText) subset(keep map[string]bool) string {
+	in := make([]bool, len(x.parts))
+	var queue []int
+	add := func(i int) {
+		if !in[i] {
+			in[i] = true
+			queue = append(queue, i)
+		}
+	}
+	for i, p := range x.parts {
+		switch {
+		case p.name == "" || p.elem:
+		case p.owner != "":
+			if keep[p.owner] {
+				add(i)
+			}
+		case !strings.HasPrefix(p.name, "code."):
+			add(i) // primitives, data types, ResourceContainer
+		}
+	}
+	for len(queue) > 0 {
+		p := x.parts[queue[0]]
+		queue = queue[1:]
+		for _, r := range p.refs {
+			if j, ok := x.byName[r]; ok {
+				add(j)
+			}
+		}
+	}
+	var b strings.Builder
+	b.Grow(len(x.head) + 256*1024)
+	b.WriteString(x.head)
+	for i, p := range x.parts {
+		switch {
+		case p.elem && keep[p.name]:
+			b.WriteString(p.text)
+		case p.elem:
+			// Declared for ResourceContainer's sake, never met.
+			b.WriteString(`  <xs:element name="` + p.name + `"/>` + "\n")
+		case in[i]:
+			b.WriteString(p.text)
+		}
+	}
+	b.WriteString(x.tail)
+	return b.String()
+}
+
+// resourceNames returns the resource type names among the element names of
+// an XML document, sorted: every local name after a '<' that names a
+// resource. It reads no structure, so it may find more (a name in a
+// comment, in another namespace) but never fewer than the resources the
+// document holds, which is what choosing a subset of the schema needs.
+func (x *xsdText) resourceNames(doc []byte) []string {
+	var names []string
+	for i := 0; i < len(doc); i++ {
+		if doc[i] != '<' {
+			continue
+		}
+		j := i + 1
+		for j < len(doc) && isNameByte(doc[j]) {
+			j++
+		}
+		name := doc[i+1 : j]
+		if k := slices.Index(name, ':'); k >= 0 {
+			name = name[k+1:]
+		}
+		if len(name) == 0 || name[0] < 'A' || name[0] > 'Z' || !x.resources[string(name)] {
+			continue
+		}
+		if !slices.Contains(names, string(name)) {
+			names = append(names, string(name))
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+func isNameByte(c byte) bool {
+	return c == ':' || c == '_' || c == '-' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
+}

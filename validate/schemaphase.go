@@ -12,11 +12,17 @@ import (
 const RuleSchema = "fhir:schema"
 
 // schemaPhase checks the payload against the XSD or JSON Schema generated
-// from the model. The structure phase reads the same model, so most schema
-// problems restate an issue already found; a schema problem is added only
-// where no error stands at its line yet, so that the phase is a second
-// opinion rather than an echo.
+// from the model. The model phases read the same model, so where they found
+// an error the schema's problems restate it, often on another line (a
+// missing element is noticed at the next one): the phase then adds nothing.
+// It is a second opinion on payloads the model phases pass, and on those it
+// reports each problem it finds.
 func schemaPhase(src []byte, format string, root *tree.Node, issues *[]Issue) {
+	for _, is := range *issues {
+		if is.Severity.IsError() {
+			return
+		}
+	}
 	var problems []schema.Problem
 	src = bytes.TrimPrefix(src, []byte{0xEF, 0xBB, 0xBF}) // the parsers accept a BOM too
 	switch format {
@@ -30,12 +36,6 @@ func schemaPhase(src []byte, format string, root *tree.Node, issues *[]Issue) {
 	if len(problems) == 0 {
 		return
 	}
-	taken := map[int]bool{}
-	for _, is := range *issues {
-		if is.Severity.IsError() {
-			taken[is.Line] = true
-		}
-	}
 	for _, p := range problems {
 		iss := Issue{
 			Severity: SeverityError, Code: "structure", Spine: SpineInvalidResource, Rule: RuleSchema,
@@ -47,13 +47,6 @@ func schemaPhase(src []byte, format string, root *tree.Node, issues *[]Issue) {
 				iss.Line, iss.Column = n.Line, n.Col
 			}
 		}
-		if iss.Line != 0 && taken[iss.Line] {
-			continue
-		}
-		if iss.Line == 0 && len(taken) > 0 {
-			continue // unplaced, and the payload already has errors
-		}
-		taken[iss.Line] = true
 		*issues = append(*issues, iss)
 	}
 }

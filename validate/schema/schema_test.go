@@ -237,3 +237,15 @@ func TestConcurrentGrowth(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+// Warm runs beside validations that need what it compiles.
+func TestWarm(t *testing.T) {
+	Warm()
+	Warm("xml", "json")
+	if ps := ValidateXML([]byte(patientXML)); ps != nil {
+		t.Errorf("XML: %v", ps)
+	}
+	if ps := ValidateJSON([]byte(patientJSON)); ps != nil {
+		t.Errorf("JSON: %v", ps)
+	}
+}

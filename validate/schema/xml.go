@@ -80,12 +80,17 @@ func splitSTU3XSD() (*xsdText, error) {
 // xmlSchemaFor returns a compiled XSD that declares every resource type
 // doc names, compiling one if none does yet.
 func xmlSchemaFor(doc []byte) (*xsd.Schema, error) {
-	libxmlOnce.Do(initLibxml2)
 	x, err := splitSTU3XSD()
 	if err != nil {
 		return nil, err
 	}
-	names := x.resourceNames(doc)
+	return xmlSchemaForTypes(x, x.resourceNames(doc))
+}
+
+// xmlSchemaForTypes returns a compiled XSD that declares the resource types
+// names, compiling one if none does yet.
+func xmlSchemaForTypes(x *xsdText, names []string) (*xsd.Schema, error) {
+	libxmlOnce.Do(initLibxml2)
 	if c := xsdCurrent.Load(); c != nil && c.covers(names) {
 		return c.schema, nil
 	}

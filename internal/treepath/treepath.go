@@ -65,9 +65,17 @@ func (f Node) Children(name string) []fhirpath.Node {
 	return out
 }
 
-// AppendChildren implements fhirpath.ChildAppender. It counts first, so
-// that dst grows once.
+// AppendChildren implements fhirpath.ChildAppender. When dst may be too
+// small it counts first, so that dst grows once.
 func (f Node) AppendChildren(dst fhirpath.Collection, name string) fhirpath.Collection {
+	if cap(dst)-len(dst) >= len(f.N.Children) {
+		for _, c := range f.N.Children {
+			if answersTo(c, name) {
+				dst = append(dst, fhirpath.NodeItem(Node{c}))
+			}
+		}
+		return dst
+	}
 	n := 0
 	for _, c := range f.N.Children {
 		if answersTo(c, name) {

@@ -153,6 +153,7 @@ type run struct {
 	// candidates of targets; byType keeps targets' answer per resource type.
 	resources []*tree.Node
 	byType    map[string][]*tree.Node
+	rootOnly  []*tree.Node // the targets of a rule with no resource type
 	// memo keeps the evaluations of expressions several rules share (ten
 	// rules look at entry.resource.ofType(RelatedPerson).patient.resolve()).
 	memo map[evalKey]evalResult
@@ -197,7 +198,7 @@ func (rs *RuleSet) CheckContext(ctx context.Context, root *tree.Node, in Input) 
 	if in.Now.IsZero() {
 		in.Now = time.Now()
 	}
-	r := &run{rs: rs, ctx: ctx, root: root, in: in, ix: treepath.NewResolver(root)}
+	r := &run{rs: rs, ctx: ctx, root: root, in: in, ix: treepath.NewResolver(root), rootOnly: []*tree.Node{root}}
 	if root.Type == "Bundle" {
 		r.header = findHeader(root)
 		if r.header != nil {
@@ -254,7 +255,7 @@ func (rs *RuleSet) CheckContext(ctx context.Context, root *tree.Node, in Input) 
 func (r *run) targets(rule *Rule) []*tree.Node {
 	a := &rule.AppliesTo
 	if a.ResourceType == "" && a.Profile == "" {
-		return []*tree.Node{r.root}
+		return r.rootOnly
 	}
 	// Only targets by type alone are kept: profiles are rare in packs.
 	cache := a.Profile == ""
@@ -362,19 +363,22 @@ func (r *run) checkAt(rule *Rule, at, target *tree.Node) {
 		if ch.Min != nil {
 			min = *ch.Min
 		}
-		exp := strconv.Itoa(min) + ".." + ch.Max
-		if ch.Max == "" {
-			exp = strconv.Itoa(min) + "..*"
+		// The expected range is spelled out only for a finding.
+		exp := func() string {
+			if ch.Max == "" {
+				return strconv.Itoa(min) + "..*"
+			}
+			return strconv.Itoa(min) + ".." + ch.Max
 		}
 		switch {
 		case n < min:
-			r.report(rule, at, strconv.Itoa(n), exp, n)
+			r.report(rule, at, strconv.Itoa(n), exp(), n)
 		case ch.max >= 0 && n > ch.max:
 			where := treepath.TreeNode(items[ch.max])
 			if where == nil {
 				where = at
 			}
-			r.report(rule, where, strconv.Itoa(n), exp, n)
+			r.report(rule, where, strconv.Itoa(n), exp(), n)
 		}
 	case CheckFixed:
 		for _, it := range items {

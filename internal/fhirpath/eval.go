@@ -230,6 +230,7 @@ func getEvaluator(ctx context.Context, env *Env) *evaluator {
 	ev.context, ev.resource = nil, nil
 	ev.rootFrame = frame{}
 	ev.top, ev.overflow = 0, false
+	ev.picks = ev.picks[:0]
 	if ev.loc == nil {
 		ev.loc = time.UTC
 	}
@@ -308,6 +309,7 @@ type evaluator struct {
 	top      int
 	overflow bool
 	keyBuf   []byte // scratch for itemKey
+	picks    []int  // positions where() keeps, for every where() under way
 }
 
 // maxArena bounds the arena of a pooled evaluator, in items.

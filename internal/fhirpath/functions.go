@@ -549,6 +549,15 @@ func init() {
 		}
 		var out Collection
 		for _, x := range exts {
+			if ca, ok := x.node.(ChildAppender); ok {
+				for _, u := range ca.AppendChildren(ev.carve(), "url") { // scratch
+					if t, ok := u.node.Value(); ok && t == url {
+						out = append(out, x)
+						break
+					}
+				}
+				continue
+			}
 			for _, u := range x.node.Children("url") {
 				if t, ok := u.Value(); ok && t == url {
 					out = append(out, x)
@@ -649,16 +658,26 @@ func (ev *evaluator) each(in Collection, e expr, fr *frame, fn func(it Item, res
 	return nil
 }
 
+// where keeps the items whose criterion is true. The criterion may carve
+// from the arena, so the positions kept go on a stack shared by nested
+// where() calls, and the result is carved once all are known.
 func (ev *evaluator) where(in Collection, e expr, fr *frame) (Collection, error) {
-	var out Collection
-	err := ev.each(in, e, fr, func(it Item, res Collection) (bool, error) {
+	mark := len(ev.picks)
+	i := 0
+	err := ev.each(in, e, fr, func(_ Item, res Collection) (bool, error) {
 		t, err := truthOf(res, "where")
 		if t == True {
-			out = append(out, it)
+			ev.picks = append(ev.picks, i)
 		}
+		i++
 		return false, err
 	})
-	return out, err
+	out := ev.carve()
+	for _, j := range ev.picks[mark:] {
+		out = append(out, in[j])
+	}
+	ev.picks = ev.picks[:mark]
+	return ev.keep(out), err
 }
 
 // repeat applies e to the input, then to what it returned, and so on, and
@@ -872,6 +891,11 @@ func (ev *evaluator) resolve(in Collection) (Collection, error) {
 		if it.node != nil {
 			if t, ok := it.node.Value(); ok {
 				ref = t
+			} else if ca, ok := it.node.(ChildAppender); ok {
+				if rs := ca.AppendChildren(ev.carve(), "reference"); len(rs) == 1 { // scratch
+					ref, _ = rs[0].node.Value()
+					from = it.node
+				}
 			} else if rs := it.node.Children("reference"); len(rs) == 1 && rs[0] != nil {
 				ref, _ = rs[0].Value()
 				from = it.node

@@ -204,7 +204,7 @@ func (e *Expression) Evaluate(ctx context.Context, node Node, env *Env) (res Res
 	// The evaluator goes back to the pool: a result that is its focus,
 	// %resource or in its arena must not point into it.
 	if len(out) == 1 && (&out[0] == &ev.focusBuf[0] || &out[0] == &ev.resourceBuf[0]) || ev.inArena(out) {
-		out = append(Collection(nil), out...)
+		out = ev.keepResult(out)
 	}
 	res.Collection = out
 	if len(ev.unsupported) > 0 {
@@ -231,6 +231,8 @@ func getEvaluator(ctx context.Context, env *Env) *evaluator {
 	ev.rootFrame = frame{}
 	ev.top, ev.overflow = 0, false
 	ev.picks = ev.picks[:0]
+	clear(ev.args)
+	ev.args = ev.args[:0]
 	if ev.loc == nil {
 		ev.loc = time.UTC
 	}
@@ -308,8 +310,30 @@ type evaluator struct {
 	arena    Collection
 	top      int
 	overflow bool
-	keyBuf   []byte // scratch for itemKey
-	picks    []int  // positions where() keeps, for every where() under way
+	keyBuf   []byte       // scratch for itemKey
+	picks    []int        // positions where() keeps, for every where() under way
+	args     []Collection // arguments of the string functions under way
+
+	// results holds copies of results that were in the arena: a chunk
+	// shared by the results of many evaluations, each capped, and never
+	// written again once handed out (a new chunk replaces a full one).
+	results Collection
+}
+
+// resultChunk is the size of a results chunk, in items.
+const resultChunk = 64
+
+// keepResult copies a result out of the arena.
+func (ev *evaluator) keepResult(c Collection) Collection {
+	if len(c) > resultChunk/4 {
+		return append(Collection(nil), c...)
+	}
+	if cap(ev.results)-len(ev.results) < len(c) {
+		ev.results = make(Collection, 0, resultChunk)
+	}
+	n := len(ev.results)
+	ev.results = append(ev.results, c...)
+	return ev.results[n : n+len(c) : n+len(c)]
 }
 
 // maxArena bounds the arena of a pooled evaluator, in items.

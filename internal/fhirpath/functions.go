@@ -329,24 +329,33 @@ func init() {
 	// Strings. Each takes a single string (or primitive, read as its text);
 	// empty input gives empty output.
 	strFn := func(name string, minArgs, maxArgs int, f func(ev *evaluator, s string, args []Collection, c *callExpr) (Collection, error)) {
+		what := name + "()"
 		def(name, minArgs, maxArgs, func(ev *evaluator, c *callExpr, in, scope Collection, fr *frame) (Collection, error) {
-			s, ok, err := singleText(in, name+"()")
+			s, ok, err := singleText(in, what)
 			if err != nil || !ok {
 				return nil, err
 			}
-			args := make([]Collection, len(c.args))
+			// The arguments go on the evaluator's stack, which arguments
+			// that call string functions themselves push above.
+			mark := len(ev.args)
+			defer func() {
+				clear(ev.args[mark:])
+				ev.args = ev.args[:mark]
+			}()
 			for i, a := range c.args {
-				if args[i], err = ev.eval(a, scope, fr); err != nil {
+				arg, err := ev.eval(a, scope, fr)
+				if err != nil {
 					return nil, err
 				}
-				if len(args[i]) == 0 {
+				if len(arg) == 0 {
 					return nil, nil
 				}
-				if len(args[i]) > 1 {
-					return nil, evalErrorf("%s(): argument %d has %d items", name, i+1, len(args[i]))
+				if len(arg) > 1 {
+					return nil, evalErrorf("%s(): argument %d has %d items", name, i+1, len(arg))
 				}
+				ev.args = append(ev.args, arg)
 			}
-			return f(ev, s, args, c)
+			return f(ev, s, ev.args[mark:], c)
 		})
 	}
 	argText := func(c Collection) string {
@@ -547,12 +556,14 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		var out Collection
-		for _, x := range exts {
+		// The url children are read into arena scratch, so the positions
+		// kept wait on the picks stack until the result can be carved.
+		mark := len(ev.picks)
+		for i, x := range exts {
 			if ca, ok := x.node.(ChildAppender); ok {
-				for _, u := range ca.AppendChildren(ev.carve(), "url") { // scratch
+				for _, u := range ca.AppendChildren(ev.carve(), "url") {
 					if t, ok := u.node.Value(); ok && t == url {
-						out = append(out, x)
+						ev.picks = append(ev.picks, i)
 						break
 					}
 				}
@@ -560,12 +571,17 @@ func init() {
 			}
 			for _, u := range x.node.Children("url") {
 				if t, ok := u.Value(); ok && t == url {
-					out = append(out, x)
+					ev.picks = append(ev.picks, i)
 					break
 				}
 			}
 		}
-		return out, nil
+		out := ev.carve()
+		for _, j := range ev.picks[mark:] {
+			out = append(out, exts[j])
+		}
+		ev.picks = ev.picks[:mark]
+		return ev.keep(out), nil
 	})
 	def("resolve", 0, 0, func(ev *evaluator, _ *callExpr, in, _ Collection, _ *frame) (Collection, error) {
 		return ev.resolve(in)

@@ -53,8 +53,18 @@ type lazySchema struct {
 	err  error
 }
 
-// stu3JSON is the process's JSON Schema, shared by all validations.
-var stu3JSON = newJSONSchemas()
+// The process's JSON Schema, shared by all validations, set up on first
+// use rather than at package initialisation, which every run of the CLI
+// pays for.
+var (
+	stu3JSONOnce sync.Once
+	stu3JSONSet  *jsonSchemas
+)
+
+func stu3JSON() *jsonSchemas {
+	stu3JSONOnce.Do(func() { stu3JSONSet = newJSONSchemas() })
+	return stu3JSONSet
+}
 
 // newJSONSchemas sets up a compiler whose loader serves the embedded
 // documents only, so that a reference outside them fails compilation
@@ -77,9 +87,10 @@ func newJSONSchemas() *jsonSchemas {
 	// unless told otherwise.
 	c.AssertVocabs()
 	js.compiler = c
-	m := schemas.STU3()
-	for _, r := range m.ResourceNames() {
-		if !m.Type(r).Abstract {
+	// One document per concrete resource type, named after it.
+	entries, _ := fs.ReadDir(schemas.STU3JSONSchemas(), ".")
+	for _, e := range entries {
+		if r, ok := strings.CutSuffix(e.Name(), ".schema.json"); ok && e.Name() != schemas.STU3JSONSchemaRoot {
 			js.types[r] = &lazySchema{}
 		}
 	}
@@ -88,7 +99,7 @@ func newJSONSchemas() *jsonSchemas {
 
 // jsonSchema returns the process's schema for any one resource, compiling
 // the shared document on first use.
-func jsonSchema() (*jsonschema.Schema, error) { return stu3JSON.rootSchema() }
+func jsonSchema() (*jsonschema.Schema, error) { return stu3JSON().rootSchema() }
 
 func (js *jsonSchemas) rootSchema() (*jsonschema.Schema, error) {
 	js.rootOnce.Do(func() { js.root, js.rootErr = js.compile(schemas.STU3JSONSchemaRoot) })

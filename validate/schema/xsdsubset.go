@@ -10,7 +10,7 @@ import (
 // The generated XSD declares all 117 resources, and libxml2 takes 50 ms or
 // more to compile it, most of it spent on resources a payload never holds.
 // A payload is validated instead against a subset of the same text: the
-// data types, the resource types the payload names, and the value sets
+// resource types the payload names, and the data types and value sets
 // those use. The other resources keep their global element, untyped, so
 // that ResourceContainer (and so every message about it) stays the same;
 // since the subset is chosen from the payload's own element names, no such
@@ -158,9 +158,10 @@ func splitXSD(src string) (*xsdText, error) {
 }
 
 // subset returns the text of the schema restricted to the resource types
-// in keep (unknown names are ignored): everything not owned by a resource
-// except value set types, the types of the kept resources, and what those
-// refer to.
+// in keep (unknown names are ignored): the types of the kept resources,
+// ResourceContainer, and the primitives, data types and value sets those
+// refer to. A data type no kept resource reaches (ElementDefinition, say)
+// is left out too, since libxml2 spends its time on every type declared.
 func (x *xsdText) subset(keep map[string]bool) string {
 	in := make([]bool, len(x.parts))
 	var queue []int
@@ -177,8 +178,8 @@ func (x *xsdText) subset(keep map[string]bool) string {
 			if keep[p.owner] {
 				add(i)
 			}
-		case !strings.HasPrefix(p.name, "code."):
-			add(i) // primitives, data types, ResourceContainer
+		case p.name == "ResourceContainer":
+			add(i) // the global elements refer to it
 		}
 	}
 	for len(queue) > 0 {

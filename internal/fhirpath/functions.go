@@ -727,6 +727,12 @@ func (ev *evaluator) repeat(in Collection, e expr, fr *frame) (Collection, error
 // descendants walks the subtree below each input element, depth first, in
 // document order, without recursion.
 func (ev *evaluator) descendants(in Collection) (Collection, error) {
+	if all, ok, err := ev.appendDescendants(in); ok {
+		if err != nil {
+			return nil, err
+		}
+		return ev.keep(all), nil
+	}
 	var out, stack Collection
 	for _, it := range in {
 		if it.node == nil {
@@ -745,6 +751,34 @@ func (ev *evaluator) descendants(in Collection) (Collection, error) {
 		}
 	}
 	return out, nil
+}
+
+// appendDescendants lists the descendants of every element of in, when
+// all of them can append their own, into arena scratch (not kept), and
+// charges what the walk in descendants() charges: every element listed
+// and every element visited, the input ones included. ok is false when an
+// element cannot, or when that would go over budget: the walk then runs
+// and stops where it always did.
+func (ev *evaluator) appendDescendants(in Collection) (all Collection, ok bool, err error) {
+	for _, it := range in {
+		if _, can := it.node.(ChildAppender); it.node != nil && !can {
+			return nil, false, nil
+		}
+	}
+	all = ev.carve()
+	visited := 0
+	for _, it := range in {
+		if it.node != nil {
+			all = it.node.(ChildAppender).AppendDescendants(all)
+			visited++
+		}
+	}
+	charge := 2*len(all) + visited
+	if ev.steps+charge > ev.maxSteps {
+		clear(all)
+		return nil, false, nil
+	}
+	return all, true, ev.step(charge)
 }
 
 // pushChildren puts the children of n on the stack, last child first, and
@@ -788,6 +822,20 @@ func (ev *evaluator) descendantsOfType(c *callExpr, scope Collection, fr *frame)
 		if in, err = ev.eval(d.recv, scope, fr); err != nil {
 			return nil, err
 		}
+	}
+	if all, ok, err := ev.appendDescendants(in); ok {
+		if err != nil {
+			return nil, err
+		}
+		// Keep the elements of the type, in place.
+		out := all[:0]
+		for _, n := range all {
+			if ev.itemIsType(n, *c.typ) {
+				out = append(out, n)
+			}
+		}
+		clear(all[len(out):])
+		return ev.keep(out), nil
 	}
 	var stack Collection
 	out := ev.carve()

@@ -35,10 +35,13 @@ type Node interface {
 // ChildAppender is an optional interface for a [Node]: it appends
 // children to dst as items, so that the engine navigates without a slice
 // per step. AppendChildren appends what Children(name) returns,
-// AppendAllChildren what AllChildren returns (nil entries left out).
+// AppendAllChildren what AllChildren returns, and AppendDescendants every
+// element below the node, depth first in document order (nil entries
+// left out).
 type ChildAppender interface {
 	AppendChildren(dst Collection, name string) Collection
 	AppendAllChildren(dst Collection) Collection
+	AppendDescendants(dst Collection) Collection
 }
 
 // Resolver finds the resource a reference points at, for resolve(). ref is

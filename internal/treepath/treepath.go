@@ -103,6 +103,15 @@ func (f Node) AppendAllChildren(dst fhirpath.Collection) fhirpath.Collection {
 	return dst
 }
 
+// AppendDescendants implements fhirpath.ChildAppender.
+func (f Node) AppendDescendants(dst fhirpath.Collection) fhirpath.Collection {
+	for _, c := range f.N.Children {
+		dst = append(dst, fhirpath.NodeItem(Node{c}))
+		dst = Node{c}.AppendDescendants(dst)
+	}
+	return dst
+}
+
 // AllChildren implements fhirpath.Node.
 func (f Node) AllChildren() []fhirpath.Node {
 	out := make([]fhirpath.Node, len(f.N.Children))

@@ -279,6 +279,12 @@ func pseudoAttr(inst, name string) string {
 	return ""
 }
 
+// Bounds on what one start tag may declare (see startTag).
+const (
+	maxAttrs             = 256
+	maxNamespaceBindings = 256
+)
+
 func (s *xmlScanner) startTag() (tokKind, error) {
 	start := s.i
 	if len(s.stack) == 0 && s.sawRoot {
@@ -343,6 +349,13 @@ func (s *xmlScanner) startTag() (tokKind, error) {
 			return 0, err
 		}
 		s.i += 1 + end + 1
+		// The bounds keep the duplicate check and the namespace lookups,
+		// both linear scans, from going quadratic on hostile input; FHIR
+		// elements carry a handful of attributes and one or two
+		// namespaces.
+		if len(attrs) >= maxAttrs {
+			return 0, s.fail(aoff, "element <"+raw+"> has more than "+strconv.Itoa(maxAttrs)+" attributes")
+		}
 		for _, a := range attrs {
 			if a.name == an {
 				return 0, s.fail(aoff, "attribute "+an+" appears twice")
@@ -357,6 +370,9 @@ func (s *xmlScanner) startTag() (tokKind, error) {
 				return 0, s.fail(aoff, "namespace prefix "+an[6:]+" cannot be undeclared")
 			}
 			s.nsBuf = append(s.nsBuf, nsBinding{an[6:], val})
+		}
+		if len(s.nsBuf) > maxNamespaceBindings {
+			return 0, s.fail(aoff, "more than "+strconv.Itoa(maxNamespaceBindings)+" namespace declarations in scope")
 		}
 	}
 	name, err := s.resolve(raw, true, start)

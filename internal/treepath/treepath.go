@@ -47,10 +47,16 @@ func (f Node) Type() string { return f.N.Type }
 // answersTo reports whether c is called name, by its full name or, for a
 // choice element, by its base name (which its full name starts with).
 func answersTo(c *tree.Node, name string) bool {
-	if c.Name == name {
-		return true
+	cn := c.Name
+	// Most children differ in length or in the first letter; rule those
+	// out before comparing text.
+	if len(name) == 0 || len(cn) < len(name) || cn[0] != name[0] {
+		return name == "" && (cn == "" || Name(c) == "")
 	}
-	return len(c.Name) > len(name) && c.Name[:len(name)] == name && Name(c) == name
+	if len(cn) == len(name) {
+		return cn == name
+	}
+	return cn[:len(name)] == name && Name(c) == name
 }
 
 // Children implements fhirpath.Node: a choice element answers to its base

@@ -44,7 +44,9 @@ type jsonSchemas struct {
 	root     *jsonschema.Schema
 	rootErr  error
 
-	types map[string]*lazySchema // by resource type, fixed at creation
+	// types has one entry per resource type, made when the resource slot
+	// is compiled (with the shared document) and fixed from then on.
+	types map[string]*lazySchema
 }
 
 type lazySchema struct {
@@ -71,7 +73,7 @@ func stu3JSON() *jsonSchemas {
 // instead of reaching the network (the draft's metaschemas are built into
 // the library). Nothing is compiled yet.
 func newJSONSchemas() *jsonSchemas {
-	js := &jsonSchemas{types: map[string]*lazySchema{}}
+	js := &jsonSchemas{}
 	c := jsonschema.NewCompiler()
 	c.UseLoader(embeddedLoader{})
 	c.RegisterVocabulary(&jsonschema.Vocabulary{
@@ -80,6 +82,24 @@ func newJSONSchemas() *jsonSchemas {
 			if v, ok := obj[resourceKeyword]; !ok || v != true {
 				return nil, nil
 			}
+			// The slot's own enum of resourceType lists the resource
+			// types, each with a document named after it. The documents
+			// of other data types sit beside them, and must not be taken
+			// for resources.
+			props, _ := obj["properties"].(map[string]any)
+			rt, _ := props["resourceType"].(map[string]any)
+			names, _ := rt["enum"].([]any)
+			if len(names) == 0 {
+				return nil, fmt.Errorf("%s without an enum of resourceType", resourceKeyword)
+			}
+			if js.types == nil { // compiled once, under js.mu
+				js.types = map[string]*lazySchema{}
+				for _, n := range names {
+					if s, ok := n.(string); ok {
+						js.types[s] = &lazySchema{}
+					}
+				}
+			}
 			return resourceSlot{js}, nil
 		},
 	})
@@ -87,13 +107,6 @@ func newJSONSchemas() *jsonSchemas {
 	// unless told otherwise.
 	c.AssertVocabs()
 	js.compiler = c
-	// One document per concrete resource type, named after it.
-	entries, _ := fs.ReadDir(schemas.STU3JSONSchemas(), ".")
-	for _, e := range entries {
-		if r, ok := strings.CutSuffix(e.Name(), ".schema.json"); ok && e.Name() != schemas.STU3JSONSchemaRoot {
-			js.types[r] = &lazySchema{}
-		}
-	}
 	return js
 }
 
@@ -120,17 +133,14 @@ func (js *jsonSchemas) compile(name string) (*jsonschema.Schema, error) {
 // resourceSchema returns the compiled schema of a resource type, compiling
 // it on first use; nil, nil when the type is not a concrete resource.
 func (js *jsonSchemas) resourceSchema(resourceType string) (*jsonschema.Schema, error) {
+	if _, err := js.rootSchema(); err != nil {
+		return nil, err
+	}
 	l := js.types[resourceType]
 	if l == nil {
 		return nil, nil
 	}
-	l.once.Do(func() {
-		if _, err := js.rootSchema(); err != nil {
-			l.err = err
-			return
-		}
-		l.s, l.err = js.compile(resourceType + ".schema.json")
-	})
+	l.once.Do(func() { l.s, l.err = js.compile(resourceType + ".schema.json") })
 	return l.s, l.err
 }
 

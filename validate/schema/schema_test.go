@@ -249,3 +249,13 @@ func TestWarm(t *testing.T) {
 		t.Errorf("JSON: %v", ps)
 	}
 }
+
+// Data types have documents beside the resources' own, but a resource slot
+// holding one is an unknown resourceType and nothing more.
+func TestDataTypeIsNoResource(t *testing.T) {
+	ps := ValidateJSON([]byte(`{"resourceType": "Bundle", "type": "collection",
+  "entry": [{"resource": {"resourceType": "Dosage", "text": "x"}}]}`))
+	if len(ps) != 1 || ps[0].Location != "/entry/0/resource/resourceType" || !strings.Contains(ps[0].Message, `unknown resourceType "Dosage"`) {
+		t.Errorf("%v", ps)
+	}
+}

@@ -272,8 +272,13 @@ func (m *Model) source(e *Element, code string) *Element {
 	if len(e.children) > 0 {
 		return e
 	}
-	if code == "" && len(e.Types) == 1 {
-		code = e.Types[0].Code
+	if len(e.Types) == 1 && (code == "" || code == e.Types[0].Code) {
+		e.typeRootOnce.Do(func() {
+			if t := m.Type(e.Types[0].Code); t != nil {
+				e.typeRoot = t.Root()
+			}
+		})
+		return e.typeRoot
 	}
 	t := m.Type(code)
 	if t == nil {

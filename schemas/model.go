@@ -117,6 +117,12 @@ type Element struct {
 
 	children []*Element        // backbone children in the same snapshot
 	byName   map[string]Member // names an instance may use, choices expanded
+
+	// typeRootOnce caches the root of the element's single type, which
+	// defines its children when it is not a backbone element: looked up
+	// for every element of every payload.
+	typeRootOnce sync.Once
+	typeRoot     *Element
 }
 
 // TypeRef is one allowed type of an element.

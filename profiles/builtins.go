@@ -103,10 +103,14 @@ func compileParam(name, src string) (*fhirpath.Expression, error) {
 }
 
 func (r *run) reportVals(rule *Rule, n *tree.Node, vals map[string]string) {
-	vals["path"] = n.Path()
+	path := n.Path()
+	vals["path"] = path
 	vals["event"] = r.in.Event
 	vals["lifecycle"] = r.in.Lifecycle
-	r.reportMsg(rule, n, expandMessage(rule.Message, vals))
+	r.addFinding(rule, n, path, expandMessage(rule.Message, func(name string) (string, bool) {
+		v, ok := vals[name]
+		return v, ok
+	}))
 }
 
 // --- identifiers -----------------------------------------------------------

@@ -491,22 +491,42 @@ func codeExpected(ch *Check) string {
 // report adds a finding of rule at n with the message's placeholders
 // filled in.
 func (r *run) report(rule *Rule, n *tree.Node, found, expected string, count int) {
-	r.reportMsg(rule, n, expandMessage(rule.Message, map[string]string{
-		"found": found, "expected": expected, "count": strconv.Itoa(count),
-		"path": n.Path(), "event": r.in.Event, "lifecycle": r.in.Lifecycle,
-	}))
+	path := n.Path()
+	msg := expandMessage(rule.Message, func(name string) (string, bool) {
+		switch name {
+		case "found":
+			return found, true
+		case "expected":
+			return expected, true
+		case "count":
+			return strconv.Itoa(count), true
+		case "path":
+			return path, true
+		case "event":
+			return r.in.Event, true
+		case "lifecycle":
+			return r.in.Lifecycle, true
+		}
+		return "", false
+	})
+	r.addFinding(rule, n, path, msg)
 }
 
-func (r *run) reportMsg(rule *Rule, n *tree.Node, msg string) {
+// addFinding records a finding at n, whose path the caller has made.
+func (r *run) addFinding(rule *Rule, n *tree.Node, path, msg string) {
 	f := Finding{
 		Rule: rule.ID, Severity: rule.Severity, IssueType: rule.IssueType,
 		SpineCode: rule.SpineCode, HTTPStatus: rule.HTTPStatus, Message: msg,
 	}
-	r.out = append(r.out, f.At(n))
+	if n != nil {
+		f.Path, f.Line, f.Column = path, n.Line, n.Col
+	}
+	r.out = append(r.out, f)
 }
 
-// expandMessage replaces {name} placeholders; unknown ones stay as written.
-func expandMessage(msg string, vals map[string]string) string {
+// expandMessage replaces {name} placeholders with what value says; those
+// it does not know stay as written.
+func expandMessage(msg string, value func(name string) (string, bool)) string {
 	if !strings.Contains(msg, "{") {
 		return msg
 	}
@@ -521,7 +541,7 @@ func expandMessage(msg string, vals map[string]string) string {
 			break
 		}
 		b.WriteString(msg[:i])
-		if v, ok := vals[msg[i+1:i+j]]; ok {
+		if v, ok := value(msg[i+1 : i+j]); ok {
 			b.WriteString(v)
 		} else {
 			b.WriteString(msg[i : i+j+1])

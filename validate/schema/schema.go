@@ -8,7 +8,7 @@
 // it holds: a NEMS event message costs about 6 ms of XSD or 50 ms of JSON
 // Schema compilation the first time, rather than 45 ms or a second for the
 // whole schemas. Call Warm when starting up to prepare in the
-// background what every payload needs, or Compile to compile the whole XSD
+// background the XSD NEMS payloads need, or Compile to compile the whole XSD
 // up front.
 //
 //	for _, p := range schema.ValidateXML(payload) {
@@ -93,35 +93,21 @@ var nemsResourceTypes = []string{
 	"PractitionerRole", "Procedure", "Provenance", "RelatedPerson", "Specimen", "Subscription",
 }
 
-// Warm starts preparing the schemas in the background and returns at once;
-// call it when starting up, before the first payload arrives. For "xml" it
-// compiles the XSD for the resource types NEMS payloads hold: about 10 ms
-// in libxml2, which runs beside the caller's Go code even with
-// GOMAXPROCS=1 (a cgo call gives up its P) when a second core is free. For
-// "json" it compiles the JSON Schema document every resource refers to:
-// about 25 ms of Go, which overlaps the caller's work only with GOMAXPROCS
-// of 2 or more and otherwise delays it. With no format named it does both.
-// A payload that arrives before the work is done waits for it rather than
-// repeating it, and payloads of other resource types still compile what
-// they need. Calling Warm again does no more work.
-func Warm(formats ...string) {
-	xml, json := len(formats) == 0, len(formats) == 0
-	for _, f := range formats {
-		switch f {
-		case "xml":
-			xml = true
-		case "json":
-			json = true
+// Warm starts compiling, in the background, the XSD for the resource types
+// NEMS payloads hold, and returns at once; call it when starting up, before
+// the first payload arrives. The work (about 10 ms) is done in libxml2,
+// which runs beside the caller's Go code even with GOMAXPROCS=1 when a
+// second core is free, since a cgo call gives up its P. An XML payload
+// that arrives before it is done waits for it rather than repeating it;
+// one holding other resource types still compiles what it needs. Calling
+// Warm again does no more work.
+//
+// The JSON Schema is not warmed: its compilation is Go code, which would
+// compete with the caller's start-up, and measured no faster overall.
+func Warm() {
+	go func() {
+		if x, err := splitSTU3XSD(); err == nil {
+			xmlSchemaForTypes(x, nemsResourceTypes)
 		}
-	}
-	if xml {
-		go func() {
-			if x, err := splitSTU3XSD(); err == nil {
-				xmlSchemaForTypes(x, nemsResourceTypes)
-			}
-		}()
-	}
-	if json {
-		go jsonSchema()
-	}
+	}()
 }

@@ -241,7 +241,7 @@ func TestConcurrentGrowth(t *testing.T) {
 // Warm runs beside validations that need what it compiles.
 func TestWarm(t *testing.T) {
 	Warm()
-	Warm("xml", "json")
+	Warm()
 	if ps := ValidateXML([]byte(patientXML)); ps != nil {
 		t.Errorf("XML: %v", ps)
 	}

@@ -2,7 +2,9 @@ package treepath
 
 import (
 	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
@@ -81,3 +83,41 @@ func TestFastPathsAgree(t *testing.T) {
 		}
 	}
 }
+
+// FuzzFastPathsAgree evaluates arbitrary expressions through the adapter
+// and through the engine's general path, under the same small budget:
+// results and errors must be the same.
+//
+//	go test -run '^$' -fuzz FuzzFastPathsAgree -fuzztime 60s ./internal/treepath
+func FuzzFastPathsAgree(f *testing.F) {
+	for _, s := range []string{
+		"descendants().ofType(Reference).reference", "source.name | event.code", "event.where(code.startsWith('pds')).display",
+		"descendants().where($this is string).count() > 3", "extension('x') | focus.extension.url", "children().children().count()",
+		"(event | source).descendants().ofType(uri).select($this.toString().length())", "repeat(children()).count()",
+		"event.code.combine(event.system).distinct()", "descendants().descendants().count()", "focus.reference.resolve()",
+	} {
+		f.Add(s, 200)
+	}
+	doc, err := tree.ParseXML([]byte(headerXML), schemas.STU3())
+	if err != nil {
+		f.Fatal(err)
+	}
+	fast, slow := Of(doc.Root), plain{Node{doc.Root}}
+	f.Fuzz(func(t *testing.T, src string, steps int) {
+		e, err := fhirpath.Compile(src)
+		if err != nil || steps <= 0 || steps > 5000 {
+			return
+		}
+		ctx := context.Background()
+		a, errA := e.Evaluate(ctx, fast, &fhirpath.Env{MaxSteps: steps, Now: fixedNow})
+		b, errB := e.Evaluate(ctx, slow, &fhirpath.Env{MaxSteps: steps, Now: fixedNow})
+		if fmt.Sprint(errA) != fmt.Sprint(errB) {
+			t.Fatalf("%q with %d steps: fast path error %v, general path %v", src, steps, errA, errB)
+		}
+		if errA == nil && render(a.Collection) != render(b.Collection) {
+			t.Fatalf("%q: fast %s, general %s", src, render(a.Collection), render(b.Collection))
+		}
+	})
+}
+
+var fixedNow = time.Date(2024, 3, 15, 12, 0, 0, 0, time.UTC)

@@ -154,6 +154,7 @@ type run struct {
 	resources []*tree.Node
 	byType    map[string][]*tree.Node
 	rootOnly  []*tree.Node // the targets of a rule with no resource type
+	nodeBuf   []*tree.Node // the items handed to a built-in check
 	// memo keeps the evaluations of expressions several rules share (ten
 	// rules look at entry.resource.ofType(RelatedPerson).patient.resolve()).
 	memo map[evalKey]evalResult
@@ -319,7 +320,7 @@ func (r *run) eval(e *fhirpath.Expression, at, resource *tree.Node) (fhirpath.Co
 	}
 	if k.expr != 0 {
 		if r.memo == nil {
-			r.memo = map[evalKey]evalResult{}
+			r.memo = make(map[evalKey]evalResult, 16)
 		}
 		r.memo[k] = m
 	}
@@ -328,21 +329,18 @@ func (r *run) eval(e *fhirpath.Expression, at, resource *tree.Node) (fhirpath.Co
 
 // apply runs a rule on one target resource.
 func (r *run) apply(rule *Rule, target *tree.Node) {
-	contexts := []*tree.Node{target}
-	if rule.ctxExpr != nil {
-		col, ok := r.eval(rule.ctxExpr, target, target)
-		if !ok {
-			return
-		}
-		contexts = contexts[:0]
-		for _, it := range col {
-			if n := treepath.TreeNode(it); n != nil {
-				contexts = append(contexts, n)
-			}
-		}
+	if rule.ctxExpr == nil {
+		r.checkAt(rule, target, target)
+		return
 	}
-	for _, c := range contexts {
-		r.checkAt(rule, c, target)
+	col, ok := r.eval(rule.ctxExpr, target, target)
+	if !ok {
+		return
+	}
+	for _, it := range col { // never rewritten, though checkAt evaluates more
+		if n := treepath.TreeNode(it); n != nil {
+			r.checkAt(rule, n, target)
+		}
 	}
 }
 
@@ -408,12 +406,14 @@ func (r *run) checkAt(rule *Rule, at, target *tree.Node) {
 			r.report(rule, at, t.String(), "true", 0)
 		}
 	case CheckBuiltin:
-		var nodes []*tree.Node
+		// Built-ins read the nodes and keep none, so one buffer serves all.
+		nodes := r.nodeBuf[:0]
 		for _, it := range items {
 			if n := treepath.TreeNode(it); n != nil {
 				nodes = append(nodes, n)
 			}
 		}
+		r.nodeBuf = nodes
 		rule.builtin.run(r, rule, at, nodes)
 	}
 }

@@ -313,6 +313,7 @@ type evaluator struct {
 	keyBuf   []byte       // scratch for itemKey
 	picks    []int        // positions where() keeps, for every where() under way
 	args     []Collection // arguments of the string functions under way
+	stack    Collection   // the walk of descendants()
 
 	// results holds copies of results that were in the arena: a chunk
 	// shared by the results of many evaluations, each capped, and never

@@ -733,7 +733,11 @@ func (ev *evaluator) descendants(in Collection) (Collection, error) {
 		}
 		return ev.keep(all), nil
 	}
-	var out, stack Collection
+	// The walk evaluates nothing, so it can build its result in the arena
+	// and keep its stack for the next walk.
+	stack := ev.stack[:0]
+	defer func() { clear(stack); ev.stack = stack[:0] }()
+	out := ev.carve()
 	for _, it := range in {
 		if it.node == nil {
 			continue
@@ -750,7 +754,7 @@ func (ev *evaluator) descendants(in Collection) (Collection, error) {
 			}
 		}
 	}
-	return out, nil
+	return ev.keep(out), nil
 }
 
 // appendDescendants lists the descendants of every element of in, when

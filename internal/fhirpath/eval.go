@@ -106,7 +106,8 @@ type Env struct {
 	// primitive and Quantity types, for is, as and ofType.
 	BaseType func(typeName string) string
 	// Now fixes the instant now() and today() answer; the zero value means
-	// the clock at the start of the evaluation.
+	// the clock when the evaluation first asks for it (one instant for the
+	// whole evaluation).
 	Now time.Time
 	// Location is the time zone assumed for date-times written without
 	// one when they are compared. Defaults to UTC.

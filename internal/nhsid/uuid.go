@@ -48,6 +48,9 @@ func UUIDFromURN(s string) (string, error) {
 // checkUUID checks u (the UUID part of whole) and reports against whole.
 func checkUUID(kind Kind, whole, u string, anyCase bool) error {
 	const form = "8-4-4-4-12 hex digits"
+	if wellFormedUUID(u, anyCase) {
+		return nil // the common case, without building the groups
+	}
 	switch {
 	case u == "":
 		return newError(kind, whole, ErrEmpty, "expected %s", form)
@@ -79,6 +82,28 @@ func checkUUID(kind Kind, whole, u string, anyCase bool) error {
 		}
 	}
 	return nil
+}
+
+// wellFormedUUID reports whether u is 8-4-4-4-12 hex digits (lower case
+// unless anyCase).
+func wellFormedUUID(u string, anyCase bool) bool {
+	if len(u) != 36 {
+		return false
+	}
+	for i := 0; i < len(u); i++ {
+		c := u[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || anyCase && c >= 'A' && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func isHex(s string, anyCase bool) bool {

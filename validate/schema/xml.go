@@ -7,12 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 
-	"github.com/lestrrat-go/libxml2/parser"
 	"github.com/lestrrat-go/libxml2/xsd"
 
 	"github.com/nemsfhir/nemsfhir/schemas"
@@ -163,12 +161,6 @@ func compileXSD(text []byte) (*xsd.Schema, error) {
 	return s, nil
 }
 
-// xmlParser reads payloads without touching the network; entities are
-// not substituted and no external DTD is loaded (libxml2's defaults).
-// libxml2 would also print parse errors on standard error, which a batch
-// run must not do: the error comes back in the returned value instead.
-var xmlParser = parser.New(parser.XMLParseNoNet, parser.XMLParseNoError, parser.XMLParseNoWarning)
-
 // ValidateXML checks an XML payload against the STU3 XML Schema and returns
 // what is wrong, nil when it is valid. A payload that is not well-formed
 // XML yields one problem saying so.
@@ -183,23 +175,20 @@ func ValidateXML(doc []byte) []Problem {
 	if err != nil {
 		return []Problem{{Message: err.Error()}}
 	}
-	d, err := xmlParser.Parse(doc)
-	if err != nil {
-		return []Problem{parseProblem(err.Error())}
-	}
-	defer d.Free()
-	err = s.Validate(d)
-	if err == nil {
+	errs, parseMsg, parseLine, err := validateStream(s, doc)
+	switch {
+	case err != nil:
+		return []Problem{{Message: "schema: " + err.Error()}}
+	case parseMsg != "":
+		return []Problem{{Message: "not well-formed XML: " + parseMsg, Line: parseLine}}
+	case errs == nil:
 		return nil
 	}
-	verr, ok := err.(xsd.SchemaValidationError)
-	if !ok {
-		return []Problem{{Message: err.Error()}}
-	}
-	errs := verr.Errors()
 	out := make([]Problem, 0, len(errs)+1)
 	for _, e := range errs {
-		out = append(out, xmlProblem(e.Error()))
+		if e != "" {
+			out = append(out, xmlProblem(e))
+		}
 	}
 	locateXML(doc, out)
 	if len(out) == 0 {
@@ -236,19 +225,6 @@ func xmlProblem(msg string) Problem {
 }
 
 var valueTypeName = regexp.MustCompile(`(?:atomic|union) type '([^']+)\.value'`)
-
-// parseError picks the line and the message out of the binding's parse
-// error, "failed to read document from memory: Entity: line 3: parser
-// error : Opening and ending tag mismatch: ...".
-var parseError = regexp.MustCompile(`line (\d+): parser error : (.*)$`)
-
-func parseProblem(msg string) Problem {
-	if m := parseError.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return Problem{Message: "not well-formed XML: " + strings.TrimSpace(m[2]), Line: line}
-	}
-	return Problem{Message: "not well-formed XML: " + msg}
-}
 
 // locateXML fills in the line and column of the problems whose element can
 // be told apart in the document, since libxml2 does not report them: the

@@ -2,7 +2,6 @@ package schema
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 )
@@ -27,13 +26,23 @@ type xsdText struct {
 // xsdPart is one top-level declaration or comment.
 type xsdPart struct {
 	text  string
-	name  string   // the name attribute; "" for a comment
-	elem  bool     // a global element declaration
-	owner string   // the resource whose type or backbone this is, else ""
-	refs  []string // the types it refers to
+	name  string // the name attribute; "" for a comment
+	elem  bool   // a global element declaration
+	owner string // the resource whose type or backbone this is, else ""
 }
 
-var xsdName = regexp.MustCompile(`^  <xs:(?:complexType|simpleType|element) name="([^"]+)"`)
+// declName returns the name a top-level declaration's first line gives it,
+// or "".
+func declName(line string) string {
+	for _, start := range []string{`  <xs:complexType name="`, `  <xs:simpleType name="`, `  <xs:element name="`} {
+		if rest, ok := strings.CutPrefix(line, start); ok {
+			if i := strings.IndexByte(rest, '"'); i > 0 {
+				return rest[:i]
+			}
+		}
+	}
+	return ""
+}
 
 // typeRefs returns the types a declaration's text refers to by type= and
 // base=, leaving out the XML Schema and XHTML ones (which have a prefix).
@@ -101,30 +110,23 @@ func splitXSD(src string) (*xsdText, error) {
 		case !strings.HasPrefix(first, "  <xs:"):
 			return nil, fmt.Errorf("line %q starts no declaration", strings.TrimSpace(first))
 		}
-		m := xsdName.FindStringSubmatch(first)
-		if m == nil {
+		name := declName(first)
+		if name == "" {
 			return nil, fmt.Errorf("declaration without a name: %q", strings.TrimSpace(first))
 		}
-		p := xsdPart{name: m[1]}
+		p := xsdPart{name: name}
 		end := off + len(first)
 		if !strings.HasSuffix(first, "/>\n") {
-			// Up to the closing tag at the same indentation.
-			for {
-				if end >= len(body) {
-					return nil, fmt.Errorf("%s: not closed", p.name)
-				}
-				l := line(end)
-				end += len(l)
-				if strings.HasPrefix(l, "  </") {
-					break
-				}
-				if !strings.HasPrefix(l, "   ") {
-					return nil, fmt.Errorf("%s: unexpected line %q", p.name, strings.TrimSpace(l))
-				}
+			// Up to the closing tag at the same indentation; what lies
+			// between is indented further.
+			i := strings.Index(body[end-1:], "\n  </")
+			if i < 0 {
+				return nil, fmt.Errorf("%s: not closed", p.name)
 			}
+			end += i
+			end += len(line(end))
 		}
 		p.text = body[off:end]
-		p.refs = typeRefs(p.text)
 		if strings.HasPrefix(first, "  <xs:element ") {
 			p.elem = true
 			x.resources[p.name] = true
@@ -145,13 +147,6 @@ func splitXSD(src string) (*xsdText, error) {
 		first, _, _ := strings.Cut(p.name, ".")
 		if x.resources[first] {
 			p.owner = first
-		}
-	}
-	for _, p := range x.parts {
-		for _, r := range p.refs {
-			if _, ok := x.byName[r]; !ok {
-				return nil, fmt.Errorf("%s refers to %s, which is not declared", p.name, r)
-			}
 		}
 	}
 	return x, nil
@@ -185,7 +180,9 @@ func (x *xsdText) subset(keep map[string]bool) string {
 	for len(queue) > 0 {
 		p := x.parts[queue[0]]
 		queue = queue[1:]
-		for _, r := range p.refs {
+		// References are read here, from the few declarations a subset
+		// reaches, rather than from all of them when splitting.
+		for _, r := range typeRefs(p.text) {
 			if j, ok := x.byName[r]; ok {
 				add(j)
 			}

@@ -100,6 +100,13 @@ func TestXSDSplitKeepsEveryLine(t *testing.T) {
 	if b.String() != string(schemas.STU3XSD()) {
 		t.Error("the declarations put back together differ from the XSD")
 	}
+	for _, p := range x.parts {
+		for _, r := range typeRefs(p.text) {
+			if _, ok := x.byName[r]; !ok {
+				t.Errorf("%s refers to %s, which is not declared", p.name, r)
+			}
+		}
+	}
 	if len(x.resources) != 117 {
 		t.Errorf("%d resources, want 117", len(x.resources))
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/nemsfhir/nemsfhir/profiles"
 	"github.com/nemsfhir/nemsfhir/profiles/structuredef"
 	"github.com/nemsfhir/nemsfhir/schemas"
+	"github.com/nemsfhir/nemsfhir/validate/schema"
 )
 
 // DefaultMaxSize is the largest payload Validate reads by default: NEMS
@@ -104,6 +105,11 @@ func New(opts Options) (*Validator, error) {
 		if v.rules, err = profiles.LoadPacks(opts.RulePacks...); err != nil {
 			return nil, err
 		}
+	}
+	if !opts.NoSchema {
+		// libxml2 compiles the XSD of the NEMS resource types beside the
+		// Go work that follows (rule packs, the first parse).
+		schema.Warm()
 	}
 	if len(opts.IG) > 0 || len(opts.Profiles) > 0 {
 		if err := v.loadIG(); err != nil {

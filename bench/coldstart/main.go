@@ -47,7 +47,7 @@ func main() {
 	}
 	t0 := time.Now()
 	if *overlap && !*noSchema {
-		go schema.Compile()
+		schema.Warm()
 	}
 	v, err := validate.New(validate.Options{NoSchema: *noSchema})
 	if err != nil {

@@ -102,7 +102,9 @@ proc() {
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$corpus" "$tool" "$op" "$files" "$bytes" \
 		"$($accepted)" "$(printf '%s\n' "${walls[@]}" | median)" "$rss" >>"$results"
 }
-nf_accepted() { sed -n 's/.* checked: \([0-9]*\) valid.*/\1/p' "$out/tmp/stdout" | tail -1; }
+# xargs may split a long file list over several processes: add up every
+# summary line.
+nf_accepted() { sed -n 's/.* checked: \([0-9]*\) valid.*/\1/p' "$out/tmp/stdout" | awk '{n += $1} END {print n + 0}'; }
 lint_accepted() { grep -c ' validates$' "$out/tmp/stderr" || true; }
 conv_accepted() { find "$out/tmp/conv" -type f | wc -l; }
 none() { echo -; }

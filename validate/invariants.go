@@ -91,6 +91,11 @@ type slot struct {
 // worked out once per definition and type: most elements have none but
 // ele-1, which is checked natively, so the common case is an empty list.
 func (inv *invariants) checkablesFor(n *tree.Node) []checkable {
+	// Primitives, most of a payload, take no constraints from their type
+	// and usually carry only ele-1: answer those without the cache.
+	if n.Primitive != nil && (n.Elem == nil || onlyNative(n.Elem)) {
+		return nil
+	}
 	k := slot{n.Elem, n.Type}
 	if v, ok := inv.byNode.Load(k); ok {
 		return v.([]checkable)
@@ -106,6 +111,16 @@ func (inv *invariants) checkablesFor(n *tree.Node) []checkable {
 	}
 	v, _ := inv.byNode.LoadOrStore(k, out)
 	return v.([]checkable)
+}
+
+// onlyNative reports whether every constraint of e is checked natively.
+func onlyNative(e *schemas.Element) bool {
+	for _, r := range e.ConstraintRefs {
+		if _, ok := nativeInvariants[e.Owner.Constraints[r].Key]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func (inv *invariants) check(root *tree.Node, issues *[]Issue) {

@@ -28,29 +28,9 @@ type stu3Constraint struct {
 // test when the reference data is not there (a fresh clone).
 func loadSTU3Constraints(t testing.TB) (defs int, out []stu3Constraint) {
 	t.Helper()
-	f, err := os.Open(stu3Package)
-	if errors.Is(err, os.ErrNotExist) {
-		t.Skipf("STU3 package not found at %s (the shared reference data is not checked out next to the repository)", stu3Package)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := tar.NewReader(gz)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.HasSuffix(h.Name, ".json") || !strings.HasPrefix(filepath.Base(h.Name), "StructureDefinition-") {
-			continue
+	stu3Files(t, func(name string, data []byte) {
+		if !strings.HasPrefix(name, "StructureDefinition-") {
+			return
 		}
 		var sd struct {
 			ResourceType string `json:"resourceType"`
@@ -65,11 +45,11 @@ func loadSTU3Constraints(t testing.TB) (defs int, out []stu3Constraint) {
 				} `json:"element"`
 			} `json:"snapshot"`
 		}
-		if err := json.NewDecoder(tr).Decode(&sd); err != nil {
-			t.Fatalf("%s: %v", h.Name, err)
+		if err := json.Unmarshal(data, &sd); err != nil {
+			t.Fatalf("%s: %v", name, err)
 		}
 		if sd.ResourceType != "StructureDefinition" {
-			continue
+			return
 		}
 		defs++
 		for _, e := range sd.Snapshot.Element {
@@ -79,7 +59,7 @@ func loadSTU3Constraints(t testing.TB) (defs int, out []stu3Constraint) {
 				}
 			}
 		}
-	}
+	})
 	return defs, out
 }
 

@@ -37,6 +37,9 @@ type invariants struct {
 type compiled struct {
 	expr *fhirpath.Expression
 	err  error
+	// absent is the verdict on elements that lack the children the
+	// expression reads, or nil when the expression reads more than that.
+	absent *absentVerdict
 }
 
 func newInvariants(m *schemas.Model) *invariants { return &invariants{m: m} }
@@ -46,7 +49,11 @@ func (inv *invariants) compile(c *schemas.Constraint) *compiled {
 		return v.(*compiled)
 	}
 	e, err := fhirpath.Compile(c.Expression)
-	v, _ := inv.cache.LoadOrStore(c, &compiled{e, err})
+	comp := &compiled{expr: e, err: err}
+	if err == nil {
+		comp.absent = verdictWhenAbsent(e, c.Expression)
+	}
+	v, _ := inv.cache.LoadOrStore(c, comp)
 	return v.(*compiled)
 }
 
@@ -76,8 +83,9 @@ func (inv *invariants) constraintsFor(n *tree.Node) []*schemas.Constraint {
 
 // checkable is a constraint the FHIRPath phase evaluates, compiled.
 type checkable struct {
-	c    *schemas.Constraint
-	expr *fhirpath.Expression
+	c      *schemas.Constraint
+	expr   *fhirpath.Expression
+	absent *absentVerdict
 }
 
 // slot identifies what decides a node's constraints: its definition and
@@ -106,7 +114,7 @@ func (inv *invariants) checkablesFor(n *tree.Node) []checkable {
 			continue
 		}
 		if comp := inv.compile(c); comp.err == nil {
-			out = append(out, checkable{c, comp.expr}) // a compile error is listed by Coverage
+			out = append(out, checkable{c, comp.expr, comp.absent}) // a compile error is listed by Coverage
 		}
 	}
 	v, _ := inv.byNode.LoadOrStore(k, out)
@@ -136,12 +144,18 @@ func (inv *invariants) check(root *tree.Node, issues *[]Issue) {
 		}
 		for _, ck := range inv.checkablesFor(n) {
 			c := ck.c
-			env.Resource = treepath.Of(resource)
-			r, err := ck.expr.Evaluate(ctx, treepath.Of(n), env)
-			if err != nil || len(r.Unsupported) > 0 {
-				continue // cannot be judged faithfully: never guess
+			var truth fhirpath.Truth
+			if ck.absent != nil && ck.absent.applies(n) {
+				truth = ck.absent.truth
+			} else {
+				env.Resource = treepath.Of(resource)
+				r, err := ck.expr.Evaluate(ctx, treepath.Of(n), env)
+				if err != nil || len(r.Unsupported) > 0 {
+					continue // cannot be judged faithfully: never guess
+				}
+				truth = r.Truth()
 			}
-			if r.Truth() == fhirpath.False {
+			if truth == fhirpath.False {
 				sev := SeverityError
 				if c.Severity == "warning" {
 					sev = SeverityWarning

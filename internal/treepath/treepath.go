@@ -7,6 +7,7 @@ package treepath
 import (
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
@@ -57,6 +58,17 @@ func answersTo(c *tree.Node, name string) bool {
 		return cn == name
 	}
 	return cn[:len(name)] == name && Name(c) == name
+}
+
+// HasChild reports whether n has a child that FHIRPath would find by name
+// (its full name or, for a choice element, its base name).
+func HasChild(n *tree.Node, name string) bool {
+	for _, c := range n.Children {
+		if answersTo(c, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // Children implements fhirpath.Node: a choice element answers to its base
@@ -139,24 +151,30 @@ func (f Node) Value() (string, bool) {
 // Resolver finds the resources that references in one payload point to:
 // Bundle entries (of every Bundle in the payload) by fullUrl, by Type/id,
 // and by the Type/id that ends a RESTful fullUrl; contained resources by
-// "#id". It is built once per payload, so each lookup costs a map access.
+// "#id". It indexes the payload on the first lookup that needs the index,
+// so each lookup costs a map access and a payload whose checks never
+// follow a reference costs nothing.
 type Resolver struct {
-	byRef map[string]*tree.Node
+	root    *tree.Node
+	indexed sync.Once
+	byRef   map[string]*tree.Node
 }
 
-// NewResolver indexes the entries of every Bundle below root. Where two
-// entries claim the same reference, the first wins.
-func NewResolver(root *tree.Node) *Resolver {
-	r := &Resolver{byRef: map[string]*tree.Node{}}
+// NewResolver returns a Resolver for the Bundle entries below root. Where
+// two entries claim the same reference, the first wins.
+func NewResolver(root *tree.Node) *Resolver { return &Resolver{root: root} }
+
+func (r *Resolver) index() {
+	r.byRef = map[string]*tree.Node{}
 	add := func(key string, n *tree.Node) {
 		if _, dup := r.byRef[key]; !dup {
 			r.byRef[key] = n
 		}
 	}
-	if root == nil {
-		return r
+	if r.root == nil {
+		return
 	}
-	root.Walk(func(n *tree.Node) bool {
+	r.root.Walk(func(n *tree.Node) bool {
 		if n.Name != "entry" || n.Parent == nil || n.Parent.Type != "Bundle" {
 			return true
 		}
@@ -175,7 +193,6 @@ func NewResolver(root *tree.Node) *Resolver {
 		}
 		return true
 	})
-	return r
 }
 
 // typeAndID returns "Type/id" from the end of a RESTful URL.
@@ -215,6 +232,7 @@ func (r *Resolver) Lookup(ref string, from *tree.Node) *tree.Node {
 	if i := strings.Index(ref, "/_history/"); i > 0 {
 		ref = ref[:i]
 	}
+	r.indexed.Do(r.index)
 	return r.byRef[ref]
 }
 

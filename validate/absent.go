@@ -1,0 +1,117 @@
+package validate
+
+import (
+	"context"
+	"strings"
+
+	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
+	"github.com/nemsfhir/nemsfhir/internal/tree"
+	"github.com/nemsfhir/nemsfhir/internal/treepath"
+)
+
+// Most constraints test children that are usually missing: dom-1 to dom-4
+// look only at Resource.contained, which few resources have. On an element
+// without those children, such a constraint always gives the same answer,
+// so it is evaluated once, on a probe element that records what the engine
+// asks of it, and that answer is reused.
+//
+// The reuse is sound because the evaluation is deterministic: when the
+// engine's only questions about the probe were "which children are called
+// X?" (all answered "none"), an element that also has no child X leads it
+// down the same path to the same answer. An expression that asks anything
+// else (its name, type, value, all children, %resource, resolve(), the
+// clock) gets no verdict and is always evaluated.
+
+// absentVerdict is the answer of one constraint on elements that have none
+// of the children in names.
+type absentVerdict struct {
+	names []string
+	truth fhirpath.Truth
+}
+
+// applies reports whether n lacks every child the verdict depends on.
+func (v *absentVerdict) applies(n *tree.Node) bool {
+	for _, name := range v.names {
+		if treepath.HasChild(n, name) {
+			return false
+		}
+	}
+	return true
+}
+
+// verdictWhenAbsent evaluates expr on an empty probe element; text is the
+// expression's source, to rule out the clock.
+func verdictWhenAbsent(expr *fhirpath.Expression, text string) *absentVerdict {
+	if strings.Contains(text, "now()") || strings.Contains(text, "today()") {
+		return nil
+	}
+	log := &probeLog{}
+	env := &fhirpath.Env{
+		Resource: &probe{log: log},
+		Resolver: fhirpath.ResolverFunc(func(string, fhirpath.Node) (fhirpath.Node, bool) {
+			log.other = true
+			return nil, false
+		}),
+		BaseType: func(string) string { log.other = true; return "" },
+		Trace:    func(string, fhirpath.Collection) { log.other = true },
+		MaxSteps: 200_000,
+	}
+	r, err := expr.Evaluate(context.Background(), &probe{log: log, focus: true}, env)
+	if err != nil || len(r.Unsupported) > 0 || log.other {
+		return nil
+	}
+	return &absentVerdict{names: log.names, truth: r.Truth()}
+}
+
+// probeLog is what the engine asked of the probes of one evaluation.
+type probeLog struct {
+	names []string // children of the focus asked for by name
+	other bool     // anything else was asked
+}
+
+// probe is an element with no children. Only the focus probe may be asked
+// for children by name; every other question, and any question to the
+// %resource probe, spoils the verdict.
+type probe struct {
+	log   *probeLog
+	focus bool
+}
+
+func (p *probe) Name() string { p.log.other = true; return "" }
+func (p *probe) Type() string { p.log.other = true; return "" }
+
+func (p *probe) Children(name string) []fhirpath.Node {
+	p.asked(name)
+	return nil
+}
+
+func (p *probe) AllChildren() []fhirpath.Node { p.log.other = true; return nil }
+func (p *probe) Value() (string, bool)        { p.log.other = true; return "", false }
+
+func (p *probe) AppendChildren(dst fhirpath.Collection, name string) fhirpath.Collection {
+	p.asked(name)
+	return dst
+}
+
+func (p *probe) AppendAllChildren(dst fhirpath.Collection) fhirpath.Collection {
+	p.log.other = true
+	return dst
+}
+
+func (p *probe) AppendDescendants(dst fhirpath.Collection) fhirpath.Collection {
+	p.log.other = true
+	return dst
+}
+
+func (p *probe) asked(name string) {
+	if !p.focus {
+		p.log.other = true
+		return
+	}
+	for _, n := range p.log.names {
+		if n == name {
+			return
+		}
+	}
+	p.log.names = append(p.log.names, name)
+}

@@ -130,11 +130,10 @@ func (idx *bundleIndex) reference(ref, res *tree.Node, issues *[]Issue) {
 		}
 		return
 	}
-	allowed := targetTypes(ref)
-	if len(allowed) == 0 || allowed["Resource"] || allowed[target.Type] {
+	if targetAllowed(ref, target.Type) {
 		return
 	}
-	names := make([]string, 0, len(allowed))
+	var names []string
 	for _, tp := range ref.Elem.Types {
 		if tp.Code == "Reference" {
 			for _, p := range tp.TargetProfiles {
@@ -202,19 +201,24 @@ func restBase(fullURL string) (string, bool) {
 	return u[:j+1], true
 }
 
-// targetTypes returns the resource types a Reference element may point to.
-func targetTypes(ref *tree.Node) map[string]bool {
+// targetAllowed reports whether a Reference element may point to a
+// resource of type typ: its target profiles name that type or Resource, or
+// there are none.
+func targetAllowed(ref *tree.Node, typ string) bool {
 	if ref.Elem == nil {
-		return nil
+		return true
 	}
-	out := map[string]bool{}
+	restricted := false
 	for _, tp := range ref.Elem.Types {
 		if tp.Code != "Reference" {
 			continue
 		}
 		for _, p := range tp.TargetProfiles {
-			out[path.Base(p)] = true
+			restricted = true
+			if b := path.Base(p); b == typ || b == "Resource" {
+				return true
+			}
 		}
 	}
-	return out
+	return !restricted
 }

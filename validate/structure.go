@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 	"unicode/utf8"
 
 	"github.com/nemsfhir/nemsfhir/internal/tree"
@@ -294,10 +293,37 @@ func calendarProblem(v string) string {
 	if len(v) < 10 || v[0] == '-' {
 		return ""
 	}
-	if _, err := time.Parse("2006-01-02", v[:10]); err != nil {
+	if !calendarDay(v[:10]) {
 		return "no such calendar day " + v[:10]
 	}
 	return ""
+}
+
+// calendarDay reports whether ymd, YYYY-MM-DD, names a day of the
+// proleptic Gregorian calendar.
+func calendarDay(ymd string) bool {
+	num := func(s string) int {
+		n := 0
+		for i := 0; i < len(s); i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return -1
+			}
+			n = n*10 + int(s[i]-'0')
+		}
+		return n
+	}
+	if len(ymd) != 10 || ymd[4] != '-' || ymd[7] != '-' {
+		return false
+	}
+	y, m, d := num(ymd[:4]), num(ymd[5:7]), num(ymd[8:])
+	if y < 0 || m < 1 || m > 12 || d < 1 {
+		return false
+	}
+	days := [...]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[m-1]
+	if m == 2 && y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+		days = 29
+	}
+	return d <= days
 }
 
 func quoteShort(v string) string {

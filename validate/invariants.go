@@ -29,9 +29,21 @@ var nativeInvariants = map[string]string{
 // type with the project's FHIRPath engine. Compiled expressions are cached
 // per constraint for the life of the Validator.
 type invariants struct {
-	m      *schemas.Model
-	cache  sync.Map // *schemas.Constraint -> *compiled
-	byNode sync.Map // slot -> []checkable
+	m     *schemas.Model
+	cache sync.Map // *schemas.Constraint -> *compiled
+	// byElem caches checkablesFor: *schemas.Element -> *elemChecks. A
+	// pointer key hashes fast; a struct key with the type name went
+	// through the runtime's generic hash on every element.
+	byElem  sync.Map
+	storeMu sync.Mutex
+}
+
+// elemChecks lists the checkables of one definition per instance type;
+// entries are never changed once stored, new types go in front.
+type elemChecks struct {
+	typ  string
+	list []checkable
+	next *elemChecks
 }
 
 type compiled struct {
@@ -88,13 +100,6 @@ type checkable struct {
 	absent *absentVerdict
 }
 
-// slot identifies what decides a node's constraints: its definition and
-// its type.
-type slot struct {
-	elem *schemas.Element
-	typ  string
-}
-
 // checkablesFor returns the compiled constraints to evaluate on a node,
 // worked out once per definition and type: most elements have none but
 // ele-1, which is checked natively, so the common case is an empty list.
@@ -104,9 +109,8 @@ func (inv *invariants) checkablesFor(n *tree.Node) []checkable {
 	if n.Primitive != nil && (n.Elem == nil || onlyNative(n.Elem)) {
 		return nil
 	}
-	k := slot{n.Elem, n.Type}
-	if v, ok := inv.byNode.Load(k); ok {
-		return v.([]checkable)
+	if list, ok := inv.cached(n); ok {
+		return list
 	}
 	var out []checkable
 	for _, c := range inv.constraintsFor(n) {
@@ -117,8 +121,30 @@ func (inv *invariants) checkablesFor(n *tree.Node) []checkable {
 			out = append(out, checkable{c, comp.expr, comp.absent}) // a compile error is listed by Coverage
 		}
 	}
-	v, _ := inv.byNode.LoadOrStore(k, out)
-	return v.([]checkable)
+	inv.storeMu.Lock()
+	defer inv.storeMu.Unlock()
+	if list, ok := inv.cached(n); ok {
+		return list // another goroutine was first
+	}
+	var head *elemChecks
+	if v, ok := inv.byElem.Load(n.Elem); ok {
+		head = v.(*elemChecks)
+	}
+	inv.byElem.Store(n.Elem, &elemChecks{typ: n.Type, list: out, next: head})
+	return out
+}
+
+func (inv *invariants) cached(n *tree.Node) ([]checkable, bool) {
+	v, ok := inv.byElem.Load(n.Elem)
+	if !ok {
+		return nil, false
+	}
+	for e := v.(*elemChecks); e != nil; e = e.next {
+		if e.typ == n.Type {
+			return e.list, true
+		}
+	}
+	return nil, false
 }
 
 // onlyNative reports whether every constraint of e is checked natively.

@@ -93,7 +93,10 @@ func Convert(src []byte, from, to Format, opt Options) ([]byte, *Report, error) 
 	var err error
 	switch from {
 	case XML:
-		doc, err = tree.ParseXML(src, opt.model())
+		// The tree lives only until the output is written.
+		var release func()
+		doc, release, err = tree.ParseXMLScratch(src, opt.model())
+		defer release()
 	case JSON:
 		doc, err = tree.ParseJSON(src, opt.model())
 	default:

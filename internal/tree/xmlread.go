@@ -1,7 +1,6 @@
 package tree
 
 import (
-	"bytes"
 	"encoding/xml"
 	"errors"
 	"strconv"
@@ -22,12 +21,8 @@ import (
 // counted in Document.Comments; xsi:schemaLocation and processing
 // instructions other than the XML declaration are reported as warnings.
 func ParseXML(src []byte, m *schemas.Model) (*Document, error) {
-	src = bytes.TrimPrefix(src, utf8BOM)
-	r := &xmlReader{src: src, m: m, pos: newPosition(src), doc: &Document{}, types: typeCache{m: m}}
-	r.sc = newXMLScanner(src)
-	// Every element but the narrative's has a node, and starts with '<'
-	// where its end tag, if any, starts with "</".
-	r.slab.expect(bytes.Count(src, []byte("<")) - bytes.Count(src, []byte("</")))
+	r := new(xmlReader)
+	r.init(src, m, false)
 	r.document()
 	return r.doc, r.errs.err()
 }
@@ -38,10 +33,10 @@ var errUnexpectedEOF = errors.New("unexpected end of input")
 
 type xmlReader struct {
 	types typeCache
-	slab  nodeSlab
-	kids  childStack
+	nodes blocks[Node]
+	kids  xmlKids
 	src   []byte
-	sc    *xmlScanner
+	sc    xmlScanner
 	m     *schemas.Model
 	pos   position
 	doc   *Document
@@ -62,6 +57,13 @@ func (r *xmlReader) next() (tokKind, int, bool) {
 		return 0, off, false
 	}
 	return k, off, true
+}
+
+// node returns a new node holding n.
+func (r *xmlReader) node(n Node) *Node {
+	p := &r.nodes.take(1)[0]
+	*p = n
+	return p
 }
 
 func (r *xmlReader) syntaxError(err error) {
@@ -166,7 +168,7 @@ func (r *xmlReader) root(se xml.StartElement, off int) {
 		r.skip()
 		return
 	}
-	n := r.slab.node(Node{Name: typ.Name, Type: typ.Name, Elem: typ.Root(), Resource: true, Index: -1, Line: line, Col: col})
+	n := r.node(Node{Name: typ.Name, Type: typ.Name, Elem: typ.Root(), Resource: true, Index: -1, Line: line, Col: col})
 	r.doc.Root = n
 	r.resourceAttrs(n, se, off)
 	r.depth = 1
@@ -274,7 +276,7 @@ func (r *xmlReader) element(parent *Node, se xml.StartElement, off int) {
 	}
 	mem.Type = memberType(mem)
 	line, col := r.pos.at(off)
-	n := r.slab.node(Node{Name: name, Type: mem.Type, Elem: mem.Element, Parent: parent, Index: -1, Line: line, Col: col})
+	n := r.node(Node{Name: name, Type: mem.Type, Elem: mem.Element, Parent: parent, Index: -1, Line: line, Col: col})
 	if mem.Element.Repeats() {
 		n.Index = 0
 		if k := len(parent.Children); k > 0 && parent.Children[k-1].Elem == mem.Element {
@@ -348,7 +350,7 @@ func (r *xmlReader) element(parent *Node, se xml.StartElement, off int) {
 			r.errorAt(off, n.Path(), "unknown attribute "+a.Name.Local+" on "+n.Type)
 			continue
 		}
-		an := r.slab.node(Node{Name: a.Name.Local, Type: am.Type, Elem: am.Element, Parent: n, Index: -1,
+		an := r.node(Node{Name: a.Name.Local, Type: am.Type, Elem: am.Element, Parent: n, Index: -1,
 			Value: a.Value, HasValue: true, Line: line, Col: col})
 		if at, _ := r.types.facts(am.Type); at != nil {
 			an.Primitive = at.Primitive

@@ -90,7 +90,27 @@ type syntaxError struct {
 
 func (e *syntaxError) Error() string { return e.msg }
 
-func newXMLScanner(src []byte) *xmlScanner { return &xmlScanner{src: src, str: string(src)} }
+func newXMLScanner(src []byte) *xmlScanner {
+	s := new(xmlScanner)
+	s.reset(src, false)
+	return s
+}
+
+// reset readies s for src, keeping its buffers. With shared, names and
+// values are cut from src itself rather than from a copy.
+func (s *xmlScanner) reset(src []byte, shared bool) {
+	str := sharedString(src)
+	if !shared {
+		str = string(src)
+	}
+	// Cleared in full so that no old name keeps its source alive.
+	clear(s.stack[:cap(s.stack)])
+	clear(s.nsBuf[:cap(s.nsBuf)])
+	clear(s.rawAttrs[:cap(s.rawAttrs)])
+	clear(s.attrs[:cap(s.attrs)])
+	*s = xmlScanner{src: src, str: str, stack: s.stack[:0], nsBuf: s.nsBuf[:0],
+		rawAttrs: s.rawAttrs[:0], attrs: s.attrs[:0]}
+}
 
 // newXMLScannerString scans s, sharing its memory for names and values.
 func newXMLScannerString(s string) *xmlScanner { return &xmlScanner{src: []byte(s), str: s} }

@@ -1,0 +1,179 @@
+package tree
+
+import (
+	"bytes"
+	"sync"
+	"unsafe"
+
+	"github.com/nemsfhir/nemsfhir/schemas"
+)
+
+// ParseXMLScratch is ParseXML for a tree that is needed only briefly, as
+// in a conversion: the tree shares memory with src and with the trees of
+// later calls. It is valid until release is called, and src must not
+// change before then. Errors and warnings do not share memory and stay
+// valid.
+//
+// A large document's tree is several times the size of its source; making
+// it anew for every document kept the collector busy for a third of a
+// conversion.
+func ParseXMLScratch(src []byte, m *schemas.Model) (doc *Document, release func(), err error) {
+	r, _ := xmlReaders.Get().(*xmlReader)
+	if r == nil {
+		r = new(xmlReader)
+	}
+	r.init(src, m, true)
+	r.document()
+	doc, err = r.doc, r.errs.err()
+	return doc, func() { r.release() }, err
+}
+
+var xmlReaders sync.Pool
+
+// maxPooledNodes bounds the node blocks a pooled reader keeps: a reader
+// that took more for one huge document is dropped instead.
+const maxPooledNodes = 1 << 18
+
+// release clears the reader, keeping its blocks, and pools it.
+func (r *xmlReader) release() {
+	if r.src == nil {
+		return // released already
+	}
+	r.nodes.reset()
+	r.kids.reset()
+	types, sc := r.types, r.sc
+	sc.reset(nil, false)
+	*r = xmlReader{nodes: r.nodes, kids: r.kids, types: types, sc: sc}
+	if r.nodes.capacity() <= maxPooledNodes {
+		xmlReaders.Put(r)
+	}
+}
+
+// init readies r for src. With shared, the tree's strings are cut from
+// src itself rather than from a copy.
+func (r *xmlReader) init(src []byte, m *schemas.Model, shared bool) {
+	src = bytes.TrimPrefix(src, utf8BOM)
+	r.src, r.m, r.pos, r.doc = src, m, newPosition(src), &Document{}
+	if r.types.m != m {
+		r.types = typeCache{m: m}
+	}
+	r.sc.reset(src, shared)
+	if r.nodes.capacity() == 0 {
+		r.nodes.next = expectNodes(src)
+	}
+}
+
+// expectNodes estimates the nodes a tree of src needs, to size the first
+// block: every element but the narrative's has a node, and starts with '<'
+// where its end tag, if any, starts with "</". Counting stops once the
+// estimate reaches the largest block.
+func expectNodes(src []byte) int {
+	const chunk = 16 << 10
+	n := 0
+	for len(src) > 0 && n < maxSlab {
+		c := src[:min(chunk, len(src))]
+		src = src[len(c):]
+		n += bytes.Count(c, []byte("<")) - bytes.Count(c, []byte("</"))
+	}
+	return n
+}
+
+// blocks hands out elements of type T from larger blocks, and can hand out
+// the same blocks again, cleared, for the next document.
+type blocks[T any] struct {
+	all  [][]T // every block, in the order they are handed out
+	used int   // how many of all are in use
+	free []T   // what is left of all[used-1]
+	next int   // size of the next new block
+}
+
+// take returns k zero elements. Their capacity ends with them, so that
+// appending to one slice never writes over another.
+func (b *blocks[T]) take(k int) []T {
+	if k > len(b.free) {
+		b.grow(k)
+	}
+	out := b.free[:k:k]
+	b.free = b.free[k:]
+	return out
+}
+
+func (b *blocks[T]) grow(k int) {
+	for b.used < len(b.all) {
+		blk := b.all[b.used]
+		b.used++
+		if len(blk) >= k {
+			b.free = blk
+			return
+		}
+	}
+	size := min(max(b.next, 16), maxSlab)
+	b.next = 2 * size
+	blk := make([]T, max(k, size))
+	b.all = append(b.all, blk)
+	b.used++
+	b.free = blk
+}
+
+// reset clears what was handed out, so that the blocks hold no pointers
+// into the last document, and makes every block free again.
+func (b *blocks[T]) reset() {
+	for i := range b.used {
+		blk := b.all[i]
+		if i == b.used-1 {
+			blk = blk[:len(blk)-len(b.free)]
+		}
+		clear(blk)
+	}
+	b.used, b.free = 0, nil
+}
+
+func (b *blocks[T]) capacity() int {
+	n := 0
+	for _, blk := range b.all {
+		n += len(blk)
+	}
+	return n
+}
+
+// xmlKids collects the children of the nodes being read, the deepest
+// node's on top, so that each node's Children can be cut exactly sized
+// from a block when the node is complete instead of growing by appends.
+// While a node is read its Children is a view of its part of the top of
+// the stack, so the reader can look at the children so far.
+type xmlKids struct {
+	stack    []*Node
+	finished blocks[*Node]
+}
+
+// push adds c as the next child of n, whose children are on top.
+func (s *xmlKids) push(n *Node, c *Node) {
+	mark := len(s.stack) - len(n.Children)
+	s.stack = append(s.stack, c)
+	n.Children = s.stack[mark:len(s.stack):len(s.stack)]
+}
+
+// done gives n, whose children are on top, its final Children and pops
+// them off the stack.
+func (s *xmlKids) done(n *Node) {
+	k := len(n.Children)
+	if k == 0 {
+		return
+	}
+	kids := s.stack[len(s.stack)-k:]
+	n.Children = s.finished.take(k)
+	copy(n.Children, kids)
+	clear(kids)
+	s.stack = s.stack[:len(s.stack)-k]
+}
+
+func (s *xmlKids) reset() {
+	clear(s.stack)
+	s.stack = s.stack[:0]
+	s.finished.reset()
+}
+
+// sharedString returns b as a string without copying it.
+func sharedString(b []byte) string {
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}

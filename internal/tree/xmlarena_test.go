@@ -1,0 +1,71 @@
+package tree
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/nemsfhir/nemsfhir/schemas"
+)
+
+// dump is the whole of a parse: every node with its place, then the
+// errors and warnings.
+func dump(doc *Document, err error) string {
+	var b strings.Builder
+	if doc.Root != nil {
+		doc.Root.Walk(func(n *Node) bool {
+			fmt.Fprintf(&b, "%s %s %d:%d %v %q %v %d\n", n.Path(), n.Type, n.Line, n.Col, n.Resource, n.Value, n.HasValue, len(n.Children))
+			return true
+		})
+	}
+	fmt.Fprintf(&b, "comments %d\n", doc.Comments)
+	for _, w := range doc.Warnings {
+		fmt.Fprintln(&b, "warning", w)
+	}
+	fmt.Fprintln(&b, "error", err)
+	return b.String()
+}
+
+// Trees read with pooled memory match those of ParseXML, document after
+// document, whatever the sizes and errors of the documents before.
+func TestParseXMLScratchReuse(t *testing.T) {
+	m := schemas.STU3()
+	docs := []string{
+		bundleXML,
+		`<Patient xmlns="http://hl7.org/fhir"><id value="p"/><unknown/><active value="yes"/></Patient>`,
+		strings.Repeat("<a>", 1200),
+		`<Patient xmlns="http://hl7.org/fhir"><!-- c --><name><given value="A"/>`,
+		`<Patient xmlns="http://hl7.org/fhir"><text><status value="generated"/><div xmlns="http://www.w3.org/1999/xhtml"><p>x &amp; y</p></div></text></Patient>`,
+	}
+	// Some real documents too, when the reference data is there.
+	shared := os.Getenv("NEMSFHIR_SHARED")
+	if shared == "" {
+		shared = "../../../shared"
+	}
+	files, _ := filepath.Glob(filepath.Join(shared, "corpus/nems-examples/*.xml"))
+	for _, f := range files[:min(len(files), 6)] {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, string(b))
+	}
+	// Forwards, backwards, and each twice: every pooled reader meets
+	// documents larger and smaller than its last.
+	order := slices.Concat(docs, docs)
+	slices.Reverse(docs)
+	order = append(order, docs...)
+	for i, src := range order {
+		want := dump(ParseXML([]byte(src), m))
+		buf := []byte(src)
+		doc, release, err := ParseXMLScratch(buf, m)
+		if got := dump(doc, err); got != want {
+			t.Errorf("document %d: scratch tree differs:\n%s\nwant:\n%s", i, got, want)
+		}
+		release()
+		release() // harmless
+	}
+}

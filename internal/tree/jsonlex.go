@@ -1,16 +1,21 @@
 package tree
 
 import (
+	"encoding/binary"
 	"strconv"
-	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// The JSON reader works in two steps: this file parses the text into plain
-// JSON values that remember where they started; jsonread.go then maps them
-// onto the model. Two steps because FHIR JSON may give "resourceType" or
-// "_name" after the properties that depend on them.
+// The JSON reader works in two steps: this file reads the text into a tape,
+// a flat list of tokens that remember where they started; jsonread.go then
+// walks the tape and maps it onto the model. Two steps because FHIR JSON
+// may give "resourceType" or "_name" after the properties that depend on
+// them, and because every syntax and duplicate-key error is reported
+// before any error about the model.
+//
+// The tape holds no pointers: it is reused from document to document and
+// costs the collector nothing.
 //
 // encoding/json is not used: it neither reports duplicate keys nor the
 // position of every value, and it would parse numbers into floats.
@@ -25,6 +30,7 @@ const (
 	jsonString
 	jsonArray
 	jsonObject
+	jsonKey // a property name; its value is the next token
 )
 
 func (k jsonKind) String() string {
@@ -44,36 +50,49 @@ func (k jsonKind) String() string {
 	}
 }
 
-// jsonValue is one parsed JSON value.
-type jsonValue struct {
-	kind jsonKind
-	// text is the decoded string or the number exactly as written.
-	text    string
-	items   []*jsonValue
-	members []jsonMember
-	line    int32
-	col     int32
-	self    [1]*jsonValue // backing store for single()
-}
+// Token flags.
+const (
+	// tokEscaped: the string had escapes; its decoded text is
+	// jsonLexer.decoded[start].
+	tokEscaped uint8 = 1 << iota
+	// tokPlain: the string is printable ASCII, so valid UTF-8 and XML as
+	// it stands.
+	tokPlain
+	// tokDup: a key that repeats an earlier key of its object; the member
+	// is left out.
+	tokDup
+	// tokUnderscore: an object with a "_name" key, whose members must be
+	// paired before they are read.
+	tokUnderscore
+)
 
-type jsonMember struct {
-	key       string
-	line, col int32
-	value     *jsonValue
+// jsonToken is a value or a property name on the tape. An object is
+// followed by its members, each a key and then its value; an array by its
+// items.
+type jsonToken struct {
+	kind  jsonKind
+	flags uint8
+	line  int32
+	col   int32
+	// next is the index of the token after this value and everything in
+	// it.
+	next int32
+	// For strings, keys, numbers and literals the text is srcText[start:end]
+	// (or decoded[start] when tokEscaped). For an object, start is the
+	// index of its "resourceType" key, 0 when it has none; for an array,
+	// start is the number of items.
+	start, end int
 }
 
 type jsonLexer struct {
-	// The values and their member and item lists live only until the tree
-	// is built, so their blocks are kept for the next document.
-	vals    scratch[jsonValue]
-	members scratch[jsonMember]
-	items   scratch[*jsonValue]
-	values  int // how many values were handed out
-	// Members and items of the objects and arrays being read; each is
-	// copied out, exactly sized, when its object or array ends.
-	mstack []jsonMember
-	istack []*jsonValue
-	src    []byte
+	tape []jsonToken
+	// decoded holds the strings that had escapes.
+	decoded []string
+	// keys holds the key tokens of the objects being read, for the
+	// duplicate check: each object works on its own top part.
+	keys []int32
+	buf  []byte // decodes a string with escapes
+	src  []byte
 	// srcText is src as one string: strings without escapes, keys and
 	// numbers are cut from it rather than copied one by one.
 	srcText   string
@@ -82,7 +101,31 @@ type jsonLexer struct {
 	lineStart int // offset of the first byte of the line
 	cont      int // UTF-8 continuation bytes seen on this line before i
 	depth     int
+	values    int // how many values the tape holds
 	errs      *errs
+}
+
+// start readies l for src, keeping the tape's storage.
+func (l *jsonLexer) start(src []byte, e *errs) {
+	l.tape, l.decoded, l.keys = l.tape[:0], l.decoded[:0], l.keys[:0]
+	l.src, l.srcText, l.errs = src, string(src), e
+	l.i, l.line, l.lineStart, l.cont, l.depth, l.values = 0, 1, 0, 0, 0, 0
+}
+
+// release drops what l refers to from the last document.
+func (l *jsonLexer) release() {
+	clear(l.decoded)
+	l.src, l.srcText, l.errs = nil, "", nil
+}
+
+// text returns the text of token t: a string decoded, a key, a number or
+// a literal as written.
+func (l *jsonLexer) text(t int) string {
+	tok := &l.tape[t]
+	if tok.flags&tokEscaped != 0 {
+		return l.decoded[tok.start]
+	}
+	return l.srcText[tok.start:tok.end]
 }
 
 // pos returns the line and column of offset l.i.
@@ -95,49 +138,37 @@ func (l *jsonLexer) fail(msg string) {
 	l.errs.stop(int(line), int(col), "", "JSON is not well-formed: "+msg)
 }
 
+// eightSpaces is a run of indentation read as one word.
+const eightSpaces = 0x2020202020202020
+
 func (l *jsonLexer) space() {
-	for l.i < len(l.src) {
-		switch l.src[l.i] {
-		case ' ', '\t', '\r':
-			l.i++
+	src, i := l.src, l.i
+	for i < len(src) {
+		switch src[i] {
+		case ' ':
+			i++
+			// Indented JSON has long runs of spaces after each newline.
+			for i+8 <= len(src) && binary.LittleEndian.Uint64(src[i:]) == eightSpaces {
+				i += 8
+			}
+		case '\t', '\r':
+			i++
 		case '\n':
-			l.i++
+			i++
 			l.line++
-			l.lineStart = l.i
+			l.lineStart = i
 			l.cont = 0
 		default:
+			l.i = i
 			return
 		}
 	}
+	l.i = i
 }
 
-// lexers keeps jsonLexers with their blocks between documents.
-var lexers = sync.Pool{New: func() any { return new(jsonLexer) }}
-
-// newJSONLexer returns a lexer for src from the pool. Call release when the
-// values it made are no longer needed.
-func newJSONLexer(src []byte, e *errs) *jsonLexer {
-	l := lexers.Get().(*jsonLexer)
-	l.src, l.srcText, l.line, l.errs = src, string(src), 1, e
-	return l
-}
-
-// release drops the values and puts l back in the pool, unless a large
-// document made its blocks too big to keep.
-func (l *jsonLexer) release() {
-	keep := l.vals.reset()+l.members.reset()+l.items.reset() <= 1<<14
-	clear(l.mstack[:cap(l.mstack)])
-	clear(l.istack[:cap(l.istack)])
-	*l = jsonLexer{vals: l.vals, members: l.members, items: l.items,
-		mstack: l.mstack[:0], istack: l.istack[:0]}
-	if keep {
-		lexers.Put(l)
-	}
-}
-
-// parseJSONText parses a whole document and says how many values it made.
-// It returns nil after recording a fatal error in l.errs.
-func (l *jsonLexer) parseJSONText() (*jsonValue, int) {
+// parseJSONText reads a whole document onto the tape, its top-level value
+// at index 0. It returns false after recording a fatal error in l.errs.
+func (l *jsonLexer) parseJSONText() bool {
 	src, e := l.src, l.errs
 	if len(src) >= 3 && src[0] == 0xEF && src[1] == 0xBB && src[2] == 0xBF {
 		l.i, l.lineStart = 3, 0
@@ -146,18 +177,17 @@ func (l *jsonLexer) parseJSONText() (*jsonValue, int) {
 	l.space()
 	if l.i >= len(src) {
 		l.fail("the input is empty")
-		return nil, l.values
+		return false
 	}
-	v := l.value()
-	if e.fatal {
-		return nil, l.values
+	if !l.value() || e.fatal {
+		return false
 	}
 	l.space()
 	if l.i < len(src) {
 		l.fail("unexpected " + l.describe() + " after the top-level value")
-		return nil, l.values
+		return false
 	}
-	return v, l.values
+	return true
 }
 
 func (l *jsonLexer) describe() string {
@@ -168,54 +198,47 @@ func (l *jsonLexer) describe() string {
 	return strconv.QuoteRune(r)
 }
 
-func (l *jsonLexer) value() *jsonValue {
+// value reads one value onto the tape.
+func (l *jsonLexer) value() bool {
 	if l.i >= len(l.src) {
 		l.fail("unexpected end of input")
-		return nil
+		return false
 	}
 	line, col := l.pos()
-	v := l.newValue()
-	v.line, v.col = line, col
+	t := len(l.tape)
+	l.tape = append(l.tape, jsonToken{line: line, col: col})
+	l.values++
+	ok := true
 	switch c := l.src[l.i]; {
-	case c == '{':
-		v.kind = jsonObject
-		if !l.object(v) {
-			return nil
-		}
-	case c == '[':
-		v.kind = jsonArray
-		if !l.array(v) {
-			return nil
-		}
 	case c == '"':
-		v.kind = jsonString
-		s, ok := l.str()
-		if !ok {
-			return nil
-		}
-		v.text = s
+		l.tape[t].kind = jsonString
+		ok = l.str(t)
+	case c == '{':
+		l.tape[t].kind = jsonObject
+		ok = l.object(t)
+	case c == '[':
+		l.tape[t].kind = jsonArray
+		ok = l.array(t)
 	case c == '-' || isDigit(c):
-		v.kind = jsonNumber
-		if !l.number(v) {
-			return nil
-		}
-	case l.literal("true"):
-		v.kind = jsonTrue
-		v.text = "true"
-	case l.literal("false"):
-		v.kind = jsonFalse
-		v.text = "false"
-	case l.literal("null"):
-		v.kind = jsonNull
+		l.tape[t].kind = jsonNumber
+		ok = l.number(t)
+	case l.literal(t, "true"):
+		l.tape[t].kind = jsonTrue
+	case l.literal(t, "false"):
+		l.tape[t].kind = jsonFalse
+	case l.literal(t, "null"):
+		l.tape[t].kind = jsonNull
 	default:
 		l.fail("unexpected " + l.describe())
-		return nil
+		return false
 	}
-	return v
+	l.tape[t].next = int32(len(l.tape))
+	return ok
 }
 
-func (l *jsonLexer) literal(word string) bool {
+func (l *jsonLexer) literal(t int, word string) bool {
 	if len(l.src)-l.i >= len(word) && string(l.src[l.i:l.i+len(word)]) == word {
+		l.tape[t].start, l.tape[t].end = l.i, l.i+len(word)
 		l.i += len(word)
 		return true
 	}
@@ -231,11 +254,16 @@ func (l *jsonLexer) enter() bool {
 	return true
 }
 
-func (l *jsonLexer) object(v *jsonValue) bool {
+func (l *jsonLexer) object(t int) bool {
 	if !l.enter() {
 		return false
 	}
-	defer func() { l.depth-- }()
+	ok := l.members(t)
+	l.depth--
+	return ok
+}
+
+func (l *jsonLexer) members(t int) bool {
 	l.i++ // {
 	l.space()
 	if l.i < len(l.src) && l.src[l.i] == '}' {
@@ -243,7 +271,7 @@ func (l *jsonLexer) object(v *jsonValue) bool {
 		return true
 	}
 	var seen map[string]bool
-	base := len(l.mstack)
+	base := len(l.keys)
 	for {
 		l.space()
 		if l.i >= len(l.src) || l.src[l.i] != '"' {
@@ -251,25 +279,27 @@ func (l *jsonLexer) object(v *jsonValue) bool {
 			return false
 		}
 		line, col := l.pos()
-		key, ok := l.str()
-		if !ok {
+		k := len(l.tape)
+		l.tape = append(l.tape, jsonToken{kind: jsonKey, line: line, col: col, next: int32(k + 1)})
+		if !l.str(k) {
 			return false
 		}
+		key := l.text(k)
 		// Duplicate keys: a linear scan for small objects, a set for
 		// large ones.
 		dup := false
-		if members := l.mstack[base:]; len(members) < 16 {
-			for _, m := range members {
-				if m.key == key {
+		if keys := l.keys[base:]; len(keys) < 16 {
+			for _, o := range keys {
+				if l.text(int(o)) == key {
 					dup = true
 					break
 				}
 			}
 		} else {
 			if seen == nil {
-				seen = make(map[string]bool, 2*len(members))
-				for _, m := range members {
-					seen[m.key] = true
+				seen = make(map[string]bool, 2*len(keys))
+				for _, o := range keys {
+					seen[l.text(int(o))] = true
 				}
 			}
 			dup = seen[key]
@@ -277,6 +307,14 @@ func (l *jsonLexer) object(v *jsonValue) bool {
 		}
 		if dup {
 			l.errs.add(int(line), int(col), "", "duplicate property "+strconv.Quote(key)+" (JSON keys must be unique)")
+			l.tape[k].flags |= tokDup
+		} else {
+			l.keys = append(l.keys, int32(k))
+			if len(key) > 0 && key[0] == '_' {
+				l.tape[t].flags |= tokUnderscore
+			} else if key == "resourceType" {
+				l.tape[t].start = k
+			}
 		}
 		l.space()
 		if l.i >= len(l.src) || l.src[l.i] != ':' {
@@ -285,12 +323,8 @@ func (l *jsonLexer) object(v *jsonValue) bool {
 		}
 		l.i++
 		l.space()
-		val := l.value()
-		if val == nil {
+		if !l.value() {
 			return false
-		}
-		if !dup {
-			l.mstack = append(l.mstack, jsonMember{key: key, line: line, col: col, value: val})
 		}
 		l.space()
 		if l.i >= len(l.src) {
@@ -302,9 +336,7 @@ func (l *jsonLexer) object(v *jsonValue) bool {
 			l.i++
 		case '}':
 			l.i++
-			v.members = l.members.take(len(l.mstack) - base)
-			copy(v.members, l.mstack[base:])
-			l.mstack = l.mstack[:base]
+			l.keys = l.keys[:base]
 			return true
 		default:
 			l.fail("expected ',' or '}' in an object, found " + l.describe())
@@ -313,26 +345,27 @@ func (l *jsonLexer) object(v *jsonValue) bool {
 	}
 }
 
-func (l *jsonLexer) array(v *jsonValue) bool {
+func (l *jsonLexer) array(t int) bool {
 	if !l.enter() {
 		return false
 	}
-	defer func() { l.depth-- }()
+	ok := l.items(t)
+	l.depth--
+	return ok
+}
+
+func (l *jsonLexer) items(t int) bool {
 	l.i++ // [
 	l.space()
 	if l.i < len(l.src) && l.src[l.i] == ']' {
 		l.i++
-		v.items = []*jsonValue{}
 		return true
 	}
-	base := len(l.istack)
-	for {
+	for n := 1; ; n++ {
 		l.space()
-		item := l.value()
-		if item == nil {
+		if !l.value() {
 			return false
 		}
-		l.istack = append(l.istack, item)
 		l.space()
 		if l.i >= len(l.src) {
 			l.fail("unexpected end of input in an array")
@@ -343,9 +376,7 @@ func (l *jsonLexer) array(v *jsonValue) bool {
 			l.i++
 		case ']':
 			l.i++
-			v.items = l.items.take(len(l.istack) - base)
-			copy(v.items, l.istack[base:])
-			l.istack = l.istack[:base]
+			l.tape[t].start = n
 			return true
 		default:
 			l.fail("expected ',' or ']' in an array, found " + l.describe())
@@ -354,7 +385,7 @@ func (l *jsonLexer) array(v *jsonValue) bool {
 	}
 }
 
-func (l *jsonLexer) number(v *jsonValue) bool {
+func (l *jsonLexer) number(t int) bool {
 	start := l.i
 	for l.i < len(l.src) {
 		c := l.src[l.i]
@@ -370,58 +401,77 @@ func (l *jsonLexer) number(v *jsonValue) bool {
 		l.fail("invalid number " + strconv.Quote(text))
 		return false
 	}
-	v.text = text
+	l.tape[t].start, l.tape[t].end = start, l.i
 	return true
 }
 
-// str reads a string starting at the opening quote and returns it decoded.
-func (l *jsonLexer) str() (string, bool) {
-	l.i++ // opening quote
-	start, cont := l.i, l.cont
+// str reads the string starting at the opening quote into token t.
+func (l *jsonLexer) str(t int) bool {
+	src := l.src
+	i := l.i + 1 // opening quote
+	start, cont := i, l.cont
+	plain := true
 	// Fast path: no escapes.
-	for l.i < len(l.src) {
+	for i < len(src) {
 		// Plain ASCII needs no look beyond the table.
-		for l.i < len(l.src) && plainJSON[l.src[l.i]] {
-			l.i++
+		for i < len(src) && plainJSON[src[i]] {
+			i++
 		}
-		if l.i >= len(l.src) {
+		if i >= len(src) {
 			break
 		}
-		c := l.src[l.i]
+		c := src[i]
 		if c == '"' {
-			s := l.src[start:l.i]
-			if !utf8.Valid(s) {
-				return "", l.badUTF8(start, cont)
+			if !plain && !utf8.Valid(src[start:i]) {
+				return l.badUTF8(start, cont)
 			}
-			l.i++
-			return l.srcText[start : l.i-1], true
+			tok := &l.tape[t]
+			tok.start, tok.end = start, i
+			if plain {
+				tok.flags |= tokPlain
+			}
+			l.i = i + 1
+			return true
 		}
 		if c == '\\' || c < 0x20 {
 			break
 		}
+		plain = false
 		if c&0xC0 == 0x80 {
 			l.cont++
 		}
-		l.i++
+		i++
 	}
-	buf := append([]byte(nil), l.src[start:l.i]...)
+	l.i = i
+	return l.escaped(t, start, cont)
+}
+
+// escaped goes on with a string that has escapes (or is cut short) from
+// l.i, decoding it into l.decoded.
+func (l *jsonLexer) escaped(t, start, cont int) bool {
+	buf := append(l.buf[:0], l.src[start:l.i]...)
+	defer func() { l.buf = buf[:0] }()
 	for l.i < len(l.src) {
 		c := l.src[l.i]
 		switch {
 		case c == '"':
 			if !utf8.Valid(buf) {
-				return "", l.badUTF8(start, cont)
+				return l.badUTF8(start, cont)
 			}
 			l.i++
-			return string(buf), true
+			tok := &l.tape[t]
+			tok.start, tok.end = len(l.decoded), len(l.decoded)+1
+			tok.flags |= tokEscaped
+			l.decoded = append(l.decoded, string(buf))
+			return true
 		case c < 0x20:
 			l.fail("control character " + strconv.QuoteRune(rune(c)) + " in a string (it must be escaped)")
-			return "", false
+			return false
 		case c == '\\':
 			if l.i+1 >= len(l.src) {
 				l.i++
 				l.fail("unexpected end of input in a string")
-				return "", false
+				return false
 			}
 			e := l.src[l.i+1]
 			l.i += 2
@@ -441,27 +491,27 @@ func (l *jsonLexer) str() (string, bool) {
 			case 'u':
 				r, ok := l.hex4()
 				if !ok {
-					return "", false
+					return false
 				}
 				if utf16.IsSurrogate(r) {
 					r2 := rune(-1)
 					if l.i+1 < len(l.src) && l.src[l.i] == '\\' && l.src[l.i+1] == 'u' {
 						l.i += 2
 						if r2, ok = l.hex4(); !ok {
-							return "", false
+							return false
 						}
 					}
 					r = utf16.DecodeRune(r, r2)
 					if r == utf8.RuneError {
 						l.fail("unpaired UTF-16 surrogate in a \\u escape")
-						return "", false
+						return false
 					}
 				}
 				buf = utf8.AppendRune(buf, r)
 			default:
 				l.i--
 				l.fail("invalid escape \\" + string(rune(e)) + " in a string")
-				return "", false
+				return false
 			}
 		default:
 			if c&0xC0 == 0x80 {
@@ -472,7 +522,7 @@ func (l *jsonLexer) str() (string, bool) {
 		}
 	}
 	l.fail("unexpected end of input in a string")
-	return "", false
+	return false
 }
 
 // plainJSON marks the bytes a string can hold as they are, with no escape,
@@ -515,55 +565,4 @@ func (l *jsonLexer) badUTF8(start, cont int) bool {
 	l.i, l.cont = start, cont
 	l.fail("a string is not valid UTF-8")
 	return false
-}
-
-func (l *jsonLexer) newValue() *jsonValue {
-	l.values++
-	return &l.vals.take(1)[0]
-}
-
-// scratch hands out zeroed slices from blocks that are kept, and cleared,
-// for reuse.
-type scratch[T any] struct {
-	blocks [][]T
-	used   int // blocks[:used] have been handed out from
-	free   []T // the rest of blocks[used-1]
-}
-
-// take returns a zeroed slice of k elements whose capacity ends with it.
-func (s *scratch[T]) take(k int) []T {
-	if k > len(s.free) {
-		if s.used == len(s.blocks) || len(s.blocks[s.used]) < k {
-			// Blocks double up to maxSlab: small documents need little.
-			size := 16
-			if s.used > 0 {
-				size = min(2*len(s.blocks[s.used-1]), maxSlab)
-			}
-			b := make([]T, max(k, size))
-			if s.used == len(s.blocks) {
-				s.blocks = append(s.blocks, b)
-			} else {
-				s.blocks[s.used] = b
-			}
-		}
-		s.free = s.blocks[s.used]
-		s.used++
-	}
-	out := s.free[:k:k]
-	s.free = s.free[k:]
-	return out
-}
-
-// reset clears what was handed out, so that it is zero when handed out
-// again and holds on to nothing, and returns the number of elements kept.
-func (s *scratch[T]) reset() int {
-	n := 0
-	for i, b := range s.blocks {
-		if i < s.used {
-			clear(b)
-		}
-		n += len(b)
-	}
-	s.used, s.free = 0, nil
-	return n
 }

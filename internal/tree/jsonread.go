@@ -3,6 +3,7 @@ package tree
 import (
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/nemsfhir/nemsfhir/schemas"
 )
@@ -17,65 +18,88 @@ import (
 // UTF-8 and hold only characters XML 1.0 allows, so that any tree
 // ParseJSON accepts can be written as XML.
 func ParseJSON(src []byte, m *schemas.Model) (*Document, error) {
-	r := &jsonReader{m: m, doc: &Document{}, types: typeCache{m: m}}
-	l := newJSONLexer(src, &r.errs)
-	defer l.release()
-	v, values := l.parseJSONText()
+	r := jsonReaders.Get().(*jsonReader)
+	defer r.release()
+	r.m, r.doc = m, &Document{}
+	if r.types.m != m {
+		r.types = typeCache{m: m}
+	}
+	r.start(src, &r.errs)
+	ok := r.parseJSONText()
 	// Each node comes from a value, and no value makes more than one.
-	r.slab.expect(values)
-	if v == nil {
+	r.slab.expect(r.values)
+	if !ok {
 		return r.doc, r.errs.err()
 	}
-	if v.kind != jsonObject {
-		r.errs.add(int(v.line), int(v.col), "", "a FHIR resource must be a JSON object, found "+v.kind.String())
+	if root := &r.tape[0]; root.kind != jsonObject {
+		r.errorAt(root.line, root.col, "", "a FHIR resource must be a JSON object, found "+root.kind.String())
 		return r.doc, r.errs.err()
 	}
-	r.doc.Root = r.resource(v, nil, nil, "", -1, v.line, v.col)
+	r.doc.Root = r.resource(0, nil, nil, "", -1, r.tape[0].line, r.tape[0].col)
 	return r.doc, r.errs.err()
 }
 
+// jsonReader walks the tape of one document and builds its tree. Readers
+// are kept between documents for their tape and stacks, and for what they
+// learnt about the model's types.
 type jsonReader struct {
+	jsonLexer
 	types typeCache
 	slab  nodeSlab
 	kids  childStack
-	// props is a stack shared by the objects being read: each call of
-	// members works on its own top part.
+	// props is a stack shared by the objects being read whose members
+	// must be paired first: each call of members works on its own top
+	// part.
 	props []prop
 	m     *schemas.Model
 	doc   *Document
 	errs  errs
 }
 
+var jsonReaders = sync.Pool{New: func() any { return new(jsonReader) }}
+
+// release puts r back in the pool holding on to nothing of the document,
+// unless a large document made its tape too big to keep.
+func (r *jsonReader) release() {
+	r.jsonLexer.release()
+	clear(r.props[:cap(r.props)])
+	r.props = r.props[:0]
+	r.slab, r.kids.finished, r.doc, r.errs = nodeSlab{}, blockCopier[*Node]{}, nil, errs{}
+	if cap(r.tape) <= 1<<15 {
+		jsonReaders.Put(r)
+	}
+}
+
 func (r *jsonReader) errorAt(line, col int32, path, msg string) {
 	r.errs.add(int(line), int(col), path, msg)
 }
 
-// resource builds a resource node from an object that must carry
+// at returns the position of token t.
+func (r *jsonReader) at(t int) (int32, int32) { return r.tape[t].line, r.tape[t].col }
+
+// resource builds a resource node from object v, which must carry
 // "resourceType". For a nested resource, elem is the element that holds it
 // (Bundle.entry.resource, contained); parent is nil for the root.
-func (r *jsonReader) resource(v *jsonValue, parent *Node, elem *schemas.Element, name string, index int, line, col int32) *Node {
-	var elemPath string
-	if parent != nil {
-		elemPath = childPath(parent, name, index)
-	}
-	var rt *jsonMember
-	for i := range v.members {
-		if v.members[i].key == "resourceType" {
-			rt = &v.members[i]
-			break
+func (r *jsonReader) resource(v int, parent *Node, elem *schemas.Element, name string, index int, line, col int32) *Node {
+	elemPath := func() string {
+		if parent == nil {
+			return ""
 		}
+		return childPath(parent, name, index)
 	}
-	if rt == nil {
-		r.errorAt(v.line, v.col, elemPath, `a resource needs a "resourceType" property`)
+	rt := r.tape[v].start
+	if rt == 0 {
+		r.errorAt(r.tape[v].line, r.tape[v].col, elemPath(), `a resource needs a "resourceType" property`)
 		return nil
 	}
-	if rt.value.kind != jsonString {
-		r.errorAt(rt.line, rt.col, elemPath, "resourceType must be a string, found "+rt.value.kind.String())
+	if kind := r.tape[rt+1].kind; kind != jsonString {
+		r.errorAt(r.tape[rt].line, r.tape[rt].col, elemPath(), "resourceType must be a string, found "+kind.String())
 		return nil
 	}
-	t := r.m.Type(rt.value.text)
+	code := r.text(rt + 1)
+	t := r.m.Type(code) // not through r.types, which would keep any name it is given
 	if t == nil || !t.IsResource() || t.Abstract {
-		r.errorAt(rt.line, rt.col, elemPath, strconv.Quote(rt.value.text)+" is not a FHIR STU3 resource type")
+		r.errorAt(r.tape[rt].line, r.tape[rt].col, elemPath(), strconv.Quote(code)+" is not a FHIR STU3 resource type")
 		return nil
 	}
 	n := r.slab.node(Node{Name: t.Name, Type: t.Name, Elem: t.Root(), Resource: true, Index: index,
@@ -87,94 +111,143 @@ func (r *jsonReader) resource(v *jsonValue, parent *Node, elem *schemas.Element,
 	return n
 }
 
-// prop is a property and its "_" companion, paired before nodes are made.
+// prop is a property and its "_" companion, by their key tokens (0 for
+// none), paired before nodes are made.
 type prop struct {
-	name  string
-	value *jsonMember
-	extra *jsonMember
+	name         string
+	value, extra int
 }
 
 // members turns the properties of object v into the children of n.
-func (r *jsonReader) members(n *Node, v *jsonValue) {
-	base := len(r.props)
-	defer func() {
-		r.props = r.props[:base]
-		r.kids.done(n)
-	}()
-	var index map[string]int // name -> position in props, for large objects
-	for i := range v.members {
-		props := r.props[base:]
-		m := &v.members[i]
-		if r.errs.fatal {
-			return
+func (r *jsonReader) members(n *Node, v int) {
+	defer r.kids.done(n)
+	if r.errs.fatal {
+		return
+	}
+	obj := r.tape[v]
+	skip := 0 // the "resourceType" key of a resource, read already
+	if n.Resource {
+		skip = obj.start
+	}
+	if obj.flags&tokUnderscore == 0 {
+		// No "_name" keys: every member is a property of its own, in order.
+		for k := v + 1; k < int(obj.next); k = int(r.tape[k+1].next) {
+			if k == skip || r.tape[k].flags&tokDup != 0 {
+				continue
+			}
+			if r.errs.fatal {
+				return
+			}
+			r.prop(n, r.text(k), k, 0)
 		}
-		key := m.key
-		if n.Resource && key == "resourceType" {
+		return
+	}
+	base := len(r.props)
+	defer func() { r.props = r.props[:base] }()
+	var index map[string]int // name -> position in props, for large objects
+	for k := v + 1; k < int(obj.next); k = int(r.tape[k+1].next) {
+		if k == skip || r.tape[k].flags&tokDup != 0 {
 			continue
 		}
-		name, extra := key, false
-		if strings.HasPrefix(key, "_") {
-			name, extra = key[1:], true
+		props := r.props[base:]
+		name, extra := r.text(k), false
+		if strings.HasPrefix(name, "_") {
+			name, extra = name[1:], true
 		}
-		k := -1
+		j := -1
 		if index != nil {
-			if j, ok := index[name]; ok {
-				k = j
+			if i, ok := index[name]; ok {
+				j = i
 			}
 		} else {
-			for j := range props {
-				if props[j].name == name {
-					k = j
+			for i := range props {
+				if props[i].name == name {
+					j = i
 					break
 				}
 			}
 		}
-		if k < 0 {
+		if j < 0 {
 			r.props = append(r.props, prop{name: name})
 			props = r.props[base:]
-			k = len(props) - 1
+			j = len(props) - 1
 			if index != nil {
-				index[name] = k
+				index[name] = j
 			} else if len(props) > 16 {
 				index = make(map[string]int, 2*len(props))
-				for j, p := range props {
-					index[p.name] = j
+				for i, p := range props {
+					index[p.name] = i
 				}
 			}
 		}
 		if extra {
-			props[k].extra = m
+			props[j].extra = k
 		} else {
-			props[k].value = m
+			props[j].value = k
 		}
 	}
 	for k, end := base, len(r.props); k < end; k++ {
 		if r.errs.fatal {
 			return
 		}
-		r.prop(n, r.props[k]) // by value: prop may grow r.props
+		p := r.props[k] // by value: prop may grow r.props
+		r.prop(n, p.name, p.value, p.extra)
 	}
 }
 
-// prop makes the nodes of one property.
-func (r *jsonReader) prop(parent *Node, p prop) {
-	first := p.value
-	if first == nil {
-		first = p.extra
+// items is the values of one side of a property: the items of its array,
+// or its single value.
+type items struct {
+	first, n int
+}
+
+// shape checks that the value of key (a key token, 0 for none) is an
+// array exactly when elem repeats, and returns its items.
+func (r *jsonReader) shape(parent *Node, name string, e *schemas.Element, repeats bool, key int) (items, bool) {
+	if key == 0 {
+		return items{}, true
 	}
-	mem, ok := r.m.Child(parent.Elem, parent.Type, p.name)
-	if ok && parent.Primitive != nil && p.name == "value" {
+	v := key + 1
+	line, col := r.at(key)
+	if r.tape[v].kind == jsonArray {
+		if !repeats {
+			r.errorAt(line, col, childPath(parent, name, -1), "an array where a single value belongs ("+e.Path+" has max "+e.MaxText+")")
+			return items{}, false
+		}
+		if r.tape[v].start == 0 {
+			r.errorAt(line, col, childPath(parent, name, -1), "empty array (FHIR JSON leaves out empty elements)")
+			return items{}, false
+		}
+		return items{v + 1, r.tape[v].start}, true
+	}
+	if repeats {
+		r.errorAt(line, col, childPath(parent, name, -1), "a single value where an array belongs ("+e.Path+" repeats: max "+e.MaxText+")")
+		return items{}, false
+	}
+	return items{v, 1}, true
+}
+
+// prop makes the nodes of one property, given by the key tokens of its
+// value and of its "_name" companion (0 for none).
+func (r *jsonReader) prop(parent *Node, name string, value, extra int) {
+	first := value
+	if first == 0 {
+		first = extra
+	}
+	mem, ok := r.m.Child(parent.Elem, parent.Type, name)
+	if ok && parent.Primitive != nil && name == "value" {
 		ok = false // a primitive's value is the property itself, not inside "_name"
 	}
 	if !ok {
-		msg := "unknown property " + strconv.Quote(first.key) + " in " + parent.Type
-		switch p.name {
+		msg := "unknown property " + strconv.Quote(r.text(first)) + " in " + parent.Type
+		switch name {
 		case "resourceType":
 			msg = `"resourceType" is only allowed on a resource`
 		case "fhir_comments":
 			msg = `unknown property "fhir_comments": comments were dropped from FHIR JSON after DSTU2; STU3 JSON has none`
 		}
-		r.errorAt(first.line, first.col, childPath(parent, p.name, -1), msg)
+		line, col := r.at(first)
+		r.errorAt(line, col, childPath(parent, name, -1), msg)
 		return
 	}
 	e := mem.Element
@@ -184,24 +257,28 @@ func (r *jsonReader) prop(parent *Node, p prop) {
 	if typ != nil && typ.Kind == schemas.KindPrimitive {
 		prim = typ.Primitive
 	}
-	if p.extra != nil && prim == nil {
-		r.errorAt(p.extra.line, p.extra.col, childPath(parent, p.name, -1),
-			"unknown property "+strconv.Quote(p.extra.key)+": "+p.name+" is not a primitive element")
-		if p.value == nil {
+	if extra != 0 && prim == nil {
+		line, col := r.at(extra)
+		r.errorAt(line, col, childPath(parent, name, -1),
+			"unknown property "+strconv.Quote(r.text(extra))+": "+name+" is not a primitive element")
+		if value == 0 {
 			return
 		}
 	}
-	if prim != nil && isAttrElem(e) && p.extra != nil {
-		r.errorAt(p.extra.line, p.extra.col, childPath(parent, p.name, -1),
-			e.Path+" is an XML attribute, so it cannot have an id or extensions (\"_"+p.name+"\")")
+	if prim != nil && isAttrElem(e) && extra != 0 {
+		line, col := r.at(extra)
+		r.errorAt(line, col, childPath(parent, name, -1),
+			e.Path+" is an XML attribute, so it cannot have an id or extensions (\"_"+name+"\")")
 		return
 	}
-	if prim != nil && mem.Type == "xhtml" && p.extra != nil {
-		r.errorAt(p.extra.line, p.extra.col, childPath(parent, p.name, -1),
+	if prim != nil && mem.Type == "xhtml" && extra != 0 {
+		line, col := r.at(extra)
+		r.errorAt(line, col, childPath(parent, name, -1),
 			"the narrative div cannot have an id or extensions in JSON")
 	}
 	if prim == nil && typ == nil && !resource {
-		r.errorAt(first.line, first.col, childPath(parent, p.name, -1), "the model has no type "+mem.Type)
+		line, col := r.at(first)
+		r.errorAt(line, col, childPath(parent, name, -1), "the model has no type "+mem.Type)
 		return
 	}
 
@@ -210,127 +287,110 @@ func (r *jsonReader) prop(parent *Node, p prop) {
 	if !repeats && e.IsChoice() {
 		for _, c := range parent.Children {
 			if c.Elem == e {
-				r.errorAt(first.line, first.col, childPath(parent, p.name, -1),
+				line, col := r.at(first)
+				r.errorAt(line, col, childPath(parent, name, -1),
 					"choice element "+e.Path+" already has a value ("+c.Name+"); it takes one type only")
 				return
 			}
 		}
 	}
-	var values, extras []*jsonValue
-	shape := func(m *jsonMember) ([]*jsonValue, bool) {
-		if m == nil {
-			return nil, true
-		}
-		path := func() string { return childPath(parent, p.name, -1) }
-		if m.value.kind == jsonArray {
-			if !repeats {
-				r.errorAt(m.line, m.col, path(), "an array where a single value belongs ("+e.Path+" has max "+e.MaxText+")")
-				return nil, false
-			}
-			if len(m.value.items) == 0 {
-				r.errorAt(m.line, m.col, path(), "empty array (FHIR JSON leaves out empty elements)")
-				return nil, false
-			}
-			return m.value.items, true
-		}
-		if repeats {
-			r.errorAt(m.line, m.col, path(), "a single value where an array belongs ("+e.Path+" repeats: max "+e.MaxText+")")
-			return nil, false
-		}
-		return single(m.value), true
-	}
-	var okV, okE bool
-	values, okV = shape(p.value)
+	values, okV := r.shape(parent, name, e, repeats, value)
+	extras, okE := items{}, true
 	if prim != nil {
-		extras, okE = shape(p.extra)
-	} else {
-		okE = true
+		extras, okE = r.shape(parent, name, e, repeats, extra)
 	}
 	if !okV || !okE {
 		return
 	}
-	count := len(values)
-	if prim != nil && p.value != nil && p.extra != nil && len(values) != len(extras) {
-		r.errorAt(p.extra.line, p.extra.col, childPath(parent, p.name, -1),
-			"arrays "+strconv.Quote(p.name)+" and "+strconv.Quote("_"+p.name)+" differ in length ("+
-				strconv.Itoa(len(values))+" and "+strconv.Itoa(len(extras))+")")
+	count := values.n
+	if prim != nil && value != 0 && extra != 0 && values.n != extras.n {
+		line, col := r.at(extra)
+		r.errorAt(line, col, childPath(parent, name, -1),
+			"arrays "+strconv.Quote(name)+" and "+strconv.Quote("_"+name)+" differ in length ("+
+				strconv.Itoa(values.n)+" and "+strconv.Itoa(extras.n)+")")
 		return
 	}
-	if len(extras) > count {
-		count = len(extras)
-	}
+	count = max(count, extras.n)
+	nextVal, nextExt := values.first, extras.first
 	for i := 0; i < count; i++ {
 		idx := -1
 		if repeats {
 			idx = i
 		}
-		var val, ext *jsonValue
-		if i < len(values) {
-			val = values[i]
+		// The tokens of the value and the companion of item i, 0 for none.
+		val, ext := 0, 0
+		if i < values.n {
+			val, nextVal = nextVal, int(r.tape[nextVal].next)
 		}
-		if i < len(extras) {
-			ext = extras[i]
+		if i < extras.n {
+			ext, nextExt = nextExt, int(r.tape[nextExt].next)
 		}
-		if val != nil && val.kind == jsonNull && prim == nil {
-			r.errorAt(val.line, val.col, childPath(parent, p.name, idx), "null is not a value (leave the property out)")
+		if val != 0 && r.tape[val].kind == jsonNull && prim == nil {
+			line, col := r.at(val)
+			r.errorAt(line, col, childPath(parent, name, idx), "null is not a value (leave the property out)")
 			continue
 		}
-		if val != nil && val.kind == jsonNull {
-			val = nil
+		item := val // the item's own value, even null
+		if val != 0 && r.tape[val].kind == jsonNull {
+			val = 0
 		}
-		if ext != nil && ext.kind == jsonNull {
-			ext = nil
+		if ext != 0 && r.tape[ext].kind == jsonNull {
+			ext = 0
 		}
 		at := val
-		if at == nil {
+		if at == 0 {
 			at = ext
 		}
-		if at == nil {
-			line, col := first.line, first.col
-			if i < len(values) {
-				line, col = values[i].line, values[i].col
+		if at == 0 {
+			line, col := r.at(first)
+			if item != 0 {
+				line, col = r.at(item)
 			}
-			r.errorAt(line, col, childPath(parent, p.name, idx), "null on both sides: the item has neither a value nor an id or extensions")
+			r.errorAt(line, col, childPath(parent, name, idx), "null on both sides: the item has neither a value nor an id or extensions")
 			continue
 		}
-		line, col := at.line, at.col
+		line, col := r.at(at)
 		if !repeats {
 			// Point at the property name rather than its value.
-			if val != nil {
-				line, col = p.value.line, p.value.col
+			if val != 0 {
+				line, col = r.at(value)
 			} else {
-				line, col = p.extra.line, p.extra.col
+				line, col = r.at(extra)
 			}
 		}
-		n := r.slab.node(Node{Name: p.name, Type: mem.Type, Elem: e, Parent: parent, Index: idx, Line: int(line), Col: int(col), Primitive: prim})
-		switch {
-		case resource:
-			if val.kind != jsonObject {
-				r.errorAt(val.line, val.col, n.Path(), "expected a resource object, found "+val.kind.String())
+		if resource {
+			if kind := r.tape[val].kind; kind != jsonObject {
+				line, col := r.at(val)
+				r.errorAt(line, col, childPath(parent, name, idx), "expected a resource object, found "+kind.String())
 				continue
 			}
-			n = r.resource(val, parent, e, p.name, idx, line, col)
-			if n == nil {
+			if n := r.resource(val, parent, e, name, idx, line, col); n != nil {
+				r.kids.push(parent, n)
+			}
+			continue
+		}
+		n := r.slab.node(Node{Name: name, Type: mem.Type, Elem: e, Parent: parent, Index: idx, Line: int(line), Col: int(col), Primitive: prim})
+		if prim != nil {
+			if val != 0 && !r.primitiveValue(n, val) {
 				continue
 			}
-		case prim != nil:
-			if val != nil && !r.primitiveValue(n, val) {
-				continue
-			}
-			if ext != nil {
-				if ext.kind != jsonObject {
-					r.errorAt(ext.line, ext.col, n.Path(), "\"_"+p.name+"\" must hold an object, found "+ext.kind.String())
+			if ext != 0 {
+				if kind := r.tape[ext].kind; kind != jsonObject {
+					line, col := r.at(ext)
+					r.errorAt(line, col, n.Path(), "\"_"+name+"\" must hold an object, found "+kind.String())
 					continue
 				}
 				r.members(n, ext)
 			}
 			if !n.HasValue && len(n.Children) == 0 {
-				r.errorAt(ext.line, ext.col, n.Path(), "\"_"+p.name+"\" holds neither an id nor extensions, and there is no value (FHIR rule ele-1)")
+				line, col := r.at(ext)
+				r.errorAt(line, col, n.Path(), "\"_"+name+"\" holds neither an id nor extensions, and there is no value (FHIR rule ele-1)")
 				continue
 			}
-		default:
-			if val.kind != jsonObject {
-				r.errorAt(val.line, val.col, n.Path(), "expected an object ("+mem.Type+"), found "+val.kind.String())
+		} else {
+			if kind := r.tape[val].kind; kind != jsonObject {
+				line, col := r.at(val)
+				r.errorAt(line, col, n.Path(), "expected an object ("+mem.Type+"), found "+kind.String())
 				continue
 			}
 			r.members(n, val)
@@ -339,43 +399,41 @@ func (r *jsonReader) prop(parent *Node, p prop) {
 	}
 }
 
-// primitiveValue checks that v has the JSON type n's primitive type calls
-// for and stores its text.
-func (r *jsonReader) primitiveValue(n *Node, v *jsonValue) bool {
+// primitiveValue checks that token v has the JSON type n's primitive type
+// calls for and stores its text.
+func (r *jsonReader) primitiveValue(n *Node, v int) bool {
 	want := n.Primitive.JSON
+	kind := r.tape[v].kind
 	var ok bool
 	switch want {
 	case "number":
-		ok = v.kind == jsonNumber
+		ok = kind == jsonNumber
 	case "boolean":
-		ok = v.kind == jsonTrue || v.kind == jsonFalse
+		ok = kind == jsonTrue || kind == jsonFalse
 	default:
 		want = "string"
-		ok = v.kind == jsonString
+		ok = kind == jsonString
 	}
 	if !ok {
-		r.errorAt(v.line, v.col, n.Path(), "wrong JSON type: "+n.Type+" is written as a "+want+", found "+v.kind.String())
+		line, col := r.at(v)
+		r.errorAt(line, col, n.Path(), "wrong JSON type: "+n.Type+" is written as a "+want+", found "+kind.String())
 		return false
 	}
-	if v.kind == jsonString {
-		if !validXMLText(v.text) {
-			r.errorAt(v.line, v.col, n.Path(), "the string holds a control character that XML cannot carry")
+	text := r.text(v)
+	if kind == jsonString {
+		if r.tape[v].flags&tokPlain == 0 && !validXMLText(text) {
+			line, col := r.at(v)
+			r.errorAt(line, col, n.Path(), "the string holds a control character that XML cannot carry")
 			return false
 		}
 		if n.Type == "xhtml" {
-			if _, err := checkXHTML(v.text); err != nil {
-				r.errorAt(v.line, v.col, n.Path(), err.Error())
+			if _, err := checkXHTML(text); err != nil {
+				line, col := r.at(v)
+				r.errorAt(line, col, n.Path(), err.Error())
 				return false
 			}
 		}
 	}
-	n.Value, n.HasValue = v.text, true
+	n.Value, n.HasValue = text, true
 	return true
-}
-
-// single returns a one-item slice without allocating: the backing array
-// is the value's own spare field.
-func single(v *jsonValue) []*jsonValue {
-	v.self[0] = v
-	return v.self[:]
 }

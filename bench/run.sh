@@ -47,6 +47,7 @@ results=$out/results.tsv
 
 echo "== build" >&2
 go build -o "$out/nemsfhir" ./cmd/nemsfhir
+go build -o "$out/validatebench" ./bench/validatebench
 (cd bench/googlefhir && go build -o "$out/googlefhir" .)
 if [ ! -f bench/node_modules/fhir/package.json ]; then
 	(cd bench && npm install --no-save --ignore-scripts --no-audit --no-fund "fhir@$fhirjs_version" >&2)
@@ -125,6 +126,16 @@ for corpus in nems gen stu3; do
 	proc "$corpus" xmllint "--schema fhir-single.xsd" "$xml" lint_accepted -- xargs -a "$xml" xmllint --noout --nonet --schema "$xsd"
 	proc "$corpus" xmllint "--noout" "$xml" none -- xargs -a "$xml" xmllint --noout --nonet
 
+	echo "== $corpus: nemsfhir in-process" >&2
+	for fmt in xml json; do
+		list=$out/lists/$corpus.$fmt
+		[ -s "$list" ] || continue
+		/usr/bin/time -f '%M' -o "$out/tmp/time" "${pin[@]}" env GOMAXPROCS=1 "$out/validatebench" \
+			-rounds "$rounds" -list "$list" -format "${fmt^^}" -now "$clock" >"$out/tmp/vb.tsv"
+		awk -F'\t' -v c="$corpus" -v rss="$(cat "$out/tmp/time")" \
+			'{ printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c, $1, $2, $3, $4, $5, $6, rss }' "$out/tmp/vb.tsv" >>"$results"
+	done
+
 	echo "== $corpus: google/fhir" >&2
 	if [ -s "$json" ]; then
 		/usr/bin/time -f '%M' -o "$out/tmp/time" "${pin[@]}" "$out/googlefhir" -rounds "$rounds" -list "$json" >"$out/tmp/g.tsv"
@@ -202,6 +213,33 @@ awk -F'\t' '
 				ratio = sprintf("%.2fx as fast", nems[c[i] "|" op] / rate[i])
 			printf "| %s | %s | %s | %d | %s | %.2f | %.3f | %.0f | %.2f | %.0f | %s |\n",
 				c[i], t[i], o[i], f[i], a[i], b[i] / 1e6, s[i], rate[i], (s[i] > 0) ? b[i] / 1e6 / s[i] : 0, r[i] / 1024, ratio
+		}
+	}' "$results"
+echo
+echo "In-process validation, messages per second: every tool timed after loading, one"
+echo "core, median of $rounds passes (nemsfhir by bench/validatebench). Base STU3 is the"
+echo "work the peers do (structure, datatypes, bindings, references, invariants); the ratios"
+echo "compare it with each peer."
+echo
+echo "| corpus | format | nemsfhir, all phases | no schema phase | base STU3 | FHIR.js | google/fhir | base vs FHIR.js | base vs google/fhir |"
+echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+awk -F'\t' '
+	function rate(f, s) { return (s > 0) ? f / s : 0 }
+	function cell(x) { return (x > 0) ? sprintf("%.0f", x) : "-" }
+	function ratio(a, b) { return (a > 0 && b > 0) ? sprintf("%.2fx", a / b) : "-" }
+	$2 == "nemsfhir" && $3 ~ /, in-process, / {
+		split($3, p, ", in-process, "); fmt = substr(p[1], 10)
+		key = $1 "|" fmt; if (!(key in seen)) { seen[key] = 1; order[++n] = key }
+		nf[key "|" p[2]] = rate($4, $7)
+	}
+	$2 == "FHIR.js" && $3 ~ /^validate / { js[$1 "|" substr($3, 10)] = rate($4, $7) }
+	$2 == "google/fhir" { gf[$1 "|JSON"] = rate($4, $7) }
+	END {
+		for (i = 1; i <= n; i++) {
+			k = order[i]; split(k, ck, "|"); base = nf[k "|base STU3"]
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", ck[1], ck[2],
+				cell(nf[k "|all phases"]), cell(nf[k "|no schema"]), cell(base), cell(js[k]), cell(gf[k]),
+				ratio(base, js[k]), ratio(base, gf[k])
 		}
 	}' "$results"
 echo

@@ -264,10 +264,10 @@ func (m *Model) decodeType(line []byte) (*Type, error) {
 // a contentReference, or the root of the named type.
 func (m *Model) source(e *Element, code string) *Element {
 	if e.ContentReference != "" {
-		if t := e.Owner.byPath[strings.TrimPrefix(e.ContentReference, "#")]; t != nil {
-			return t
-		}
-		return nil
+		e.typeRootOnce.Do(func() {
+			e.typeRoot = e.Owner.byPath[strings.TrimPrefix(e.ContentReference, "#")]
+		})
+		return e.typeRoot
 	}
 	if len(e.children) > 0 {
 		return e

@@ -118,9 +118,10 @@ type Element struct {
 	children []*Element        // backbone children in the same snapshot
 	byName   map[string]Member // names an instance may use, choices expanded
 
-	// typeRootOnce caches the root of the element's single type, which
-	// defines its children when it is not a backbone element: looked up
-	// for every element of every payload.
+	// typeRootOnce caches the element that defines the children of e when
+	// e is not a backbone element: the root of its single type, or the
+	// target of its contentReference. It is looked up for every element
+	// of every payload.
 	typeRootOnce sync.Once
 	typeRoot     *Element
 }

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Severity is the FHIR issue severity.
@@ -95,6 +96,8 @@ type Result struct {
 	// Lifecycle is new, update or delete for an event message.
 	Lifecycle string  `json:"lifecycle,omitempty"`
 	Issues    []Issue `json:"issues"`
+	// Elapsed is how long Validate took (JUnit reports it per file).
+	Elapsed time.Duration `json:"-"`
 }
 
 // Valid reports whether no issue has severity error or fatal.

@@ -129,6 +129,13 @@ const (
 // Validate checks one payload and returns every issue found. source names
 // the payload in the result (a file path, say) and may be empty.
 func (v *Validator) Validate(source string, src []byte) *Result {
+	start := time.Now()
+	res := v.validate(source, src)
+	res.Elapsed = time.Since(start)
+	return res
+}
+
+func (v *Validator) validate(source string, src []byte) *Result {
 	res := &Result{Source: source, Kind: "unknown"}
 	if v.opts.MaxSize > 0 && int64(len(src)) > v.opts.MaxSize {
 		res.Issues = append(res.Issues, Issue{

@@ -45,7 +45,7 @@ func (j *JUnit) Write(r *validate.Result) error {
 	if r.EventType != "" {
 		class += "." + r.EventType
 	}
-	fmt.Fprintf(&b, "    <testcase name=\"%s\" classname=\"%s\" time=\"0\"", xmlAttr(r.Source), xmlAttr(class))
+	fmt.Fprintf(&b, "    <testcase name=\"%s\" classname=\"%s\" time=\"%.6f\"", xmlAttr(r.Source), xmlAttr(class), r.Elapsed.Seconds())
 	if len(r.Issues) == 0 {
 		b.WriteString("/>\n")
 		return j.spool.write(b.String())

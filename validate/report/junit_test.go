@@ -106,3 +106,14 @@ func TestSpool(t *testing.T) {
 		t.Errorf("spooled %d bytes, got back %d", n*len(line), b.Len())
 	}
 }
+
+// TestJUnitCaseTime checks that each testcase carries how long its file
+// took to validate.
+func TestJUnitCaseTime(t *testing.T) {
+	timed := &validate.Result{Source: "t.xml", Kind: "resource", Elapsed: 1234567 * time.Microsecond}
+	var b strings.Builder
+	render(t, NewJUnit(&b), timed)
+	if want := `<testcase name="t.xml" classname="nemsfhir.resource" time="1.234567"/>`; !strings.Contains(b.String(), want) {
+		t.Errorf("missing %s in\n%s", want, b.String())
+	}
+}

@@ -101,16 +101,26 @@ type jsonLexer struct {
 	lineStart int // offset of the first byte of the line
 	cont      int // UTF-8 continuation bytes seen on this line before i
 	depth     int
-	values    int // how many values the tape holds
+	// nodes bounds the nodes the values can make: a node comes from a
+	// value, but not from an array or a resource type.
+	nodes int
 	errs      *errs
 }
 
 // start readies l for src, keeping the tape's storage.
 func (l *jsonLexer) start(src []byte, e *errs) {
 	l.tape, l.decoded, l.keys = l.tape[:0], l.decoded[:0], l.keys[:0]
+	// About a token for every dozen bytes, so that the tape seldom grows
+	// while it is written; hostile input may need more.
+	if want := min(len(src)/12, 1<<20); cap(l.tape) < want {
+		l.tape = make([]jsonToken, 0, want)
+	}
 	l.src, l.srcText, l.errs = src, string(src), e
-	l.i, l.line, l.lineStart, l.cont, l.depth, l.values = 0, 1, 0, 0, 0, 0
+	l.i, l.line, l.lineStart, l.cont, l.depth, l.nodes = 0, 1, 0, 0, 0, 0
 }
+
+// maxKeptTape bounds the tape kept from one document to the next.
+const maxKeptTape = 1 << 16
 
 // release drops what l refers to from the last document.
 func (l *jsonLexer) release() {
@@ -207,7 +217,7 @@ func (l *jsonLexer) value() bool {
 	line, col := l.pos()
 	t := len(l.tape)
 	l.tape = append(l.tape, jsonToken{line: line, col: col})
-	l.values++
+	l.nodes++
 	ok := true
 	switch c := l.src[l.i]; {
 	case c == '"':
@@ -218,6 +228,7 @@ func (l *jsonLexer) value() bool {
 		ok = l.object(t)
 	case c == '[':
 		l.tape[t].kind = jsonArray
+		l.nodes--
 		ok = l.array(t)
 	case c == '-' || isDigit(c):
 		l.tape[t].kind = jsonNumber
@@ -314,6 +325,7 @@ func (l *jsonLexer) members(t int) bool {
 				l.tape[t].flags |= tokUnderscore
 			} else if key == "resourceType" {
 				l.tape[t].start = k
+				l.nodes--
 			}
 		}
 		l.space()

@@ -21,13 +21,13 @@ func ParseJSON(src []byte, m *schemas.Model) (*Document, error) {
 	r := jsonReaders.Get().(*jsonReader)
 	defer r.release()
 	r.m, r.doc = m, &Document{}
-	if r.types.m != m {
-		r.types = typeCache{m: m}
+	if r.scopes.m != m {
+		r.scopes = scopes{m: m, types: typeCache{m: m}}
 	}
 	r.start(src, &r.errs)
 	ok := r.parseJSONText()
-	// Each node comes from a value, and no value makes more than one.
-	r.slab.expect(r.values)
+	r.slab.expect(r.nodes)
+	r.kids.finished.expect(r.nodes)
 	if !ok {
 		return r.doc, r.errs.err()
 	}
@@ -44,8 +44,8 @@ func ParseJSON(src []byte, m *schemas.Model) (*Document, error) {
 // learnt about the model's types.
 type jsonReader struct {
 	jsonLexer
-	types typeCache
-	slab  nodeSlab
+	scopes scopes
+	slab   nodeSlab
 	kids  childStack
 	// props is a stack shared by the objects being read whose members
 	// must be paired first: each call of members works on its own top
@@ -65,7 +65,7 @@ func (r *jsonReader) release() {
 	clear(r.props[:cap(r.props)])
 	r.props = r.props[:0]
 	r.slab, r.kids.finished, r.doc, r.errs = nodeSlab{}, blockCopier[*Node]{}, nil, errs{}
-	if cap(r.tape) <= 1<<15 {
+	if cap(r.tape) <= maxKeptTape {
 		jsonReaders.Put(r)
 	}
 }
@@ -102,12 +102,13 @@ func (r *jsonReader) resource(v int, parent *Node, elem *schemas.Element, name s
 		r.errorAt(r.tape[rt].line, r.tape[rt].col, elemPath(), strconv.Quote(code)+" is not a FHIR STU3 resource type")
 		return nil
 	}
-	n := r.slab.node(Node{Name: t.Name, Type: t.Name, Elem: t.Root(), Resource: true, Index: index,
-		Parent: parent, Line: int(line), Col: int(col)})
+	n := r.slab.alloc()
+	n.Name, n.Type, n.Elem, n.Resource, n.Index, n.Parent, n.Line, n.Col =
+		t.Name, t.Name, t.Root(), true, index, parent, int(line), int(col)
 	if parent != nil {
 		n.Name, n.Elem = name, elem
 	}
-	r.members(n, v)
+	r.members(n, r.scopes.scope(n.Elem, n.Type), v)
 	return n
 }
 
@@ -118,8 +119,9 @@ type prop struct {
 	value, extra int
 }
 
-// members turns the properties of object v into the children of n.
-func (r *jsonReader) members(n *Node, v int) {
+// members turns the properties of object v into the children of n, whose
+// properties are those of s.
+func (r *jsonReader) members(n *Node, s *scope, v int) {
 	defer r.kids.done(n)
 	if r.errs.fatal {
 		return
@@ -138,7 +140,7 @@ func (r *jsonReader) members(n *Node, v int) {
 			if r.errs.fatal {
 				return
 			}
-			r.prop(n, r.text(k), k, 0)
+			r.prop(n, s, r.text(k), k, 0)
 		}
 		return
 	}
@@ -191,7 +193,7 @@ func (r *jsonReader) members(n *Node, v int) {
 			return
 		}
 		p := r.props[k] // by value: prop may grow r.props
-		r.prop(n, p.name, p.value, p.extra)
+		r.prop(n, s, p.name, p.value, p.extra)
 	}
 }
 
@@ -229,16 +231,16 @@ func (r *jsonReader) shape(parent *Node, name string, e *schemas.Element, repeat
 
 // prop makes the nodes of one property, given by the key tokens of its
 // value and of its "_name" companion (0 for none).
-func (r *jsonReader) prop(parent *Node, name string, value, extra int) {
+func (r *jsonReader) prop(parent *Node, s *scope, name string, value, extra int) {
 	first := value
 	if first == 0 {
 		first = extra
 	}
-	mem, ok := r.m.Child(parent.Elem, parent.Type, name)
-	if ok && parent.Primitive != nil && name == "value" {
-		ok = false // a primitive's value is the property itself, not inside "_name"
+	f := r.scopes.prop(s, name)
+	if f != nil && parent.Primitive != nil && name == "value" {
+		f = nil // a primitive's value is the property itself, not inside "_name"
 	}
-	if !ok {
+	if f == nil {
 		msg := "unknown property " + strconv.Quote(r.text(first)) + " in " + parent.Type
 		switch name {
 		case "resourceType":
@@ -250,13 +252,7 @@ func (r *jsonReader) prop(parent *Node, name string, value, extra int) {
 		r.errorAt(line, col, childPath(parent, name, -1), msg)
 		return
 	}
-	e := mem.Element
-	mem.Type = memberType(mem)
-	typ, resource := r.types.facts(mem.Type)
-	var prim *schemas.Primitive
-	if typ != nil && typ.Kind == schemas.KindPrimitive {
-		prim = typ.Primitive
-	}
+	e, typ, prim, resource, repeats := f.elem, f.typ, f.prim, f.resource, f.repeats
 	if extra != 0 && prim == nil {
 		line, col := r.at(extra)
 		r.errorAt(line, col, childPath(parent, name, -1),
@@ -271,20 +267,19 @@ func (r *jsonReader) prop(parent *Node, name string, value, extra int) {
 			e.Path+" is an XML attribute, so it cannot have an id or extensions (\"_"+name+"\")")
 		return
 	}
-	if prim != nil && mem.Type == "xhtml" && extra != 0 {
+	if prim != nil && typ == "xhtml" && extra != 0 {
 		line, col := r.at(extra)
 		r.errorAt(line, col, childPath(parent, name, -1),
 			"the narrative div cannot have an id or extensions in JSON")
 	}
-	if prim == nil && typ == nil && !resource {
+	if prim == nil && f.t == nil && !resource {
 		line, col := r.at(first)
-		r.errorAt(line, col, childPath(parent, name, -1), "the model has no type "+mem.Type)
+		r.errorAt(line, col, childPath(parent, name, -1), "the model has no type "+typ)
 		return
 	}
 
 	// Check the shape: arrays exactly where the element repeats.
-	repeats := e.Repeats()
-	if !repeats && e.IsChoice() {
+	if !repeats && f.choice {
 		for _, c := range parent.Children {
 			if c.Elem == e {
 				line, col := r.at(first)
@@ -369,7 +364,11 @@ func (r *jsonReader) prop(parent *Node, name string, value, extra int) {
 			}
 			continue
 		}
-		n := r.slab.node(Node{Name: name, Type: mem.Type, Elem: e, Parent: parent, Index: idx, Line: int(line), Col: int(col), Primitive: prim})
+		n := r.slab.alloc()
+		n.Name, n.Type, n.Elem, n.Parent, n.Index, n.Line, n.Col = f.name, typ, e, parent, idx, int(line), int(col)
+		if prim != nil {
+			n.Primitive = prim
+		}
 		if prim != nil {
 			if val != 0 && !r.primitiveValue(n, val) {
 				continue
@@ -380,7 +379,7 @@ func (r *jsonReader) prop(parent *Node, name string, value, extra int) {
 					r.errorAt(line, col, n.Path(), "\"_"+name+"\" must hold an object, found "+kind.String())
 					continue
 				}
-				r.members(n, ext)
+				r.members(n, r.scopes.inner(f), ext)
 			}
 			if !n.HasValue && len(n.Children) == 0 {
 				line, col := r.at(ext)
@@ -390,10 +389,10 @@ func (r *jsonReader) prop(parent *Node, name string, value, extra int) {
 		} else {
 			if kind := r.tape[val].kind; kind != jsonObject {
 				line, col := r.at(val)
-				r.errorAt(line, col, n.Path(), "expected an object ("+mem.Type+"), found "+kind.String())
+				r.errorAt(line, col, n.Path(), "expected an object ("+typ+"), found "+kind.String())
 				continue
 			}
-			r.members(n, val)
+			r.members(n, r.scopes.inner(f), val)
 		}
 		r.kids.push(parent, n)
 	}

@@ -224,6 +224,15 @@ const maxSlab = 4096
 func (s *nodeSlab) expect(n int) { s.next = min(max(n, 16), maxSlab) }
 
 func (s *nodeSlab) node(n Node) *Node {
+	p := s.alloc()
+	*p = n
+	return p
+}
+
+// alloc returns a zero node. A reader that sets only the fields it needs
+// saves copying a whole Node in, with a write barrier on every pointer
+// field while the collector runs.
+func (s *nodeSlab) alloc() *Node {
 	if len(s.buf) == 0 {
 		s.next = min(max(s.next, 16), maxSlab)
 		s.buf = make([]Node, s.next)
@@ -231,7 +240,6 @@ func (s *nodeSlab) node(n Node) *Node {
 	}
 	p := &s.buf[0]
 	s.buf = s.buf[1:]
-	*p = n
 	return p
 }
 
@@ -271,6 +279,9 @@ type blockCopier[T any] struct {
 	free []T // what is left of the current block
 	next int // size of the next block: small documents need little
 }
+
+// expect sizes the first block for about n elements.
+func (b *blockCopier[T]) expect(n int) { b.next = min(max(n, 64), maxSlab) / 2 }
 
 // copy returns a copy of src, nil when src is empty. Its capacity ends with
 // it, so that appending to one copy never writes over another.

@@ -166,6 +166,23 @@ func (s *xmlScanner) scan() (tokKind, error) {
 	if s.src[s.i] != '<' {
 		return s.text()
 	}
+	rest := s.src[s.i+1:]
+	if len(rest) == 0 {
+		return s.startTag() // fails: no name
+	}
+	switch rest[0] {
+	case '/':
+		return s.endTag()
+	case '!':
+		return s.markup()
+	case '?':
+		return s.procInst(first)
+	}
+	return s.startTag()
+}
+
+// markup reads a comment, a CDATA section or a declaration ("<!...").
+func (s *xmlScanner) markup() (tokKind, error) {
 	start := s.i
 	rest := s.src[s.i+1:]
 	switch {
@@ -200,7 +217,7 @@ func (s *xmlScanner) scan() (tokKind, error) {
 		s.i += 9 + end + 3
 		s.data = normaliseNL(body)
 		return tokText, nil
-	case len(rest) > 0 && rest[0] == '!':
+	default:
 		// <!DOCTYPE ...> and friends: returned for the caller to refuse.
 		end := bytes.IndexByte(rest, '>')
 		if end < 0 {
@@ -209,17 +226,22 @@ func (s *xmlScanner) scan() (tokKind, error) {
 		s.i += 1 + end + 1
 		s.data = append([]byte(nil), rest[1:end]...)
 		return tokDirective, nil
-	case len(rest) > 0 && rest[0] == '?':
-		return s.procInst(first)
-	case len(rest) > 0 && rest[0] == '/':
-		return s.endTag()
-	default:
-		return s.startTag()
 	}
 }
 
 func (s *xmlScanner) text() (tokKind, error) {
 	start := s.i
+	// Most text is the indentation between tags: nothing to check or
+	// replace in it.
+	k := s.i
+	for k < len(s.src) && (s.src[k] == ' ' || s.src[k] == '\n' || s.src[k] == '\t') {
+		k++
+	}
+	if k == len(s.src) || s.src[k] == '<' {
+		s.data = s.src[start:k]
+		s.i = k
+		return tokText, nil
+	}
 	end := bytes.IndexByte(s.src[s.i:], '<')
 	if end < 0 {
 		end = len(s.src)
@@ -355,20 +377,10 @@ func (s *xmlScanner) startTag() (tokKind, error) {
 		if s.i >= len(s.src) || (s.src[s.i] != '"' && s.src[s.i] != '\'') {
 			return 0, s.fail(s.i, "attribute value must be quoted")
 		}
-		q := s.src[s.i]
-		end := bytes.IndexByte(s.src[s.i+1:], q)
-		if end < 0 {
-			return 0, s.fail(s.i, "unterminated attribute value")
-		}
-		rawVal := s.src[s.i+1 : s.i+1+end]
-		if k := bytes.IndexByte(rawVal, '<'); k >= 0 {
-			return 0, s.fail(s.i+1+k, "'<' is not allowed in an attribute value")
-		}
-		val, err := s.decodeString(rawVal, s.i+1, true)
+		val, err := s.attrValue()
 		if err != nil {
 			return 0, err
 		}
-		s.i += 1 + end + 1
 		// The bounds keep the duplicate check and the namespace lookups,
 		// both linear scans, from going quadratic on hostile input; FHIR
 		// elements carry a handful of attributes and one or two
@@ -427,6 +439,83 @@ func (s *xmlScanner) startTag() (tokKind, error) {
 	}
 	s.start = se
 	return tokStart, nil
+}
+
+// attrValue reads the quoted attribute value at s.i and returns it with
+// references replaced and white space normalised. One pass finds the end
+// and checks the characters; a value with anything wrong takes
+// attrValueSlow, which finds the first error in the order it always has.
+func (s *xmlScanner) attrValue() (string, error) {
+	src := s.src
+	q := src[s.i]
+	start := s.i + 1
+	clean := true
+	k := start
+	for k < len(src) {
+		c := src[k]
+		if plainAttrValue[c] {
+			k++
+			continue
+		}
+		if c == q {
+			break
+		}
+		switch {
+		case c == '&' || c == '\t' || c == '\n' || c == '\r':
+			clean = false
+			k++
+		case c == '"' || c == '\'':
+			k++ // the other quote
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRune(src[k:])
+			if !xmlChar(r, size) {
+				return s.attrValueSlow()
+			}
+			k += size
+		default: // '<' or a control character
+			return s.attrValueSlow()
+		}
+	}
+	if k >= len(src) {
+		return s.attrValueSlow()
+	}
+	if clean {
+		s.i = k + 1
+		return s.str[start:k], nil
+	}
+	out, err := s.unescape(src[start:k], start, true)
+	if err != nil {
+		return "", err
+	}
+	s.i = k + 1
+	return string(out), nil
+}
+
+// plainAttrValue marks the bytes attrValue passes over: printable ASCII
+// but '&', '<' and the quotes.
+var plainAttrValue = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '&' && c != '<' && c != '"' && c != '\''
+	}
+	return t
+}()
+
+func (s *xmlScanner) attrValueSlow() (string, error) {
+	q := s.src[s.i]
+	end := bytes.IndexByte(s.src[s.i+1:], q)
+	if end < 0 {
+		return "", s.fail(s.i, "unterminated attribute value")
+	}
+	rawVal := s.src[s.i+1 : s.i+1+end]
+	if k := bytes.IndexByte(rawVal, '<'); k >= 0 {
+		return "", s.fail(s.i+1+k, "'<' is not allowed in an attribute value")
+	}
+	val, err := s.decodeString(rawVal, s.i+1, true)
+	if err != nil {
+		return "", err
+	}
+	s.i += 1 + end + 1
+	return val, nil
 }
 
 func (s *xmlScanner) pop() {
@@ -507,26 +596,50 @@ func (s *xmlScanner) skipSpace() bool {
 // name reads an XML name at s.i.
 func (s *xmlScanner) name() (string, bool) {
 	start := s.i
-	for s.i < len(s.src) {
-		c := s.src[s.i]
-		if c < utf8.RuneSelf {
-			if isNameByte(c, s.i == start) {
-				s.i++
-				continue
-			}
-			break
+	src := s.src
+	i := s.i
+	if i < len(src) && nameBytes[src[i]]&nameStart != 0 {
+		i++
+		for i < len(src) && nameBytes[src[i]]&nameChar != 0 {
+			i++
 		}
-		r, size := utf8.DecodeRune(s.src[s.i:])
-		if r == utf8.RuneError && size == 1 || !isNameRune(r, s.i == start) {
-			break
-		}
-		s.i += size
 	}
-	if s.i == start {
+	// Names outside ASCII, rare in FHIR, take the slow way from where
+	// the ASCII part stops.
+	for i < len(src) && src[i] >= utf8.RuneSelf {
+		r, size := utf8.DecodeRune(src[i:])
+		if r == utf8.RuneError && size == 1 || !isNameRune(r, i == start) {
+			break
+		}
+		i += size
+		for i < len(src) && nameBytes[src[i]]&nameChar != 0 {
+			i++
+		}
+	}
+	s.i = i
+	if i == start {
 		return "", false
 	}
-	return s.str[start:s.i], true
+	return s.str[start:i], true
 }
+
+// nameBytes classifies the ASCII bytes of XML names.
+var nameBytes = func() (t [256]uint8) {
+	for c := 0; c < utf8.RuneSelf; c++ {
+		if isNameByte(byte(c), true) {
+			t[c] |= nameStart
+		}
+		if isNameByte(byte(c), false) {
+			t[c] |= nameChar
+		}
+	}
+	return t
+}()
+
+const (
+	nameStart = 1 << iota
+	nameChar
+)
 
 func isNameByte(c byte, first bool) bool {
 	switch {

@@ -41,9 +41,9 @@ func (r *xmlReader) release() {
 	}
 	r.nodes.reset()
 	r.kids.reset()
-	types, sc := r.types, r.sc
-	sc.reset(nil, false)
-	*r = xmlReader{nodes: r.nodes, kids: r.kids, types: types, sc: sc}
+	keep := xmlReader{nodes: r.nodes, kids: r.kids, types: r.types, tables: r.tables, sc: r.sc}
+	keep.sc.reset(nil, false)
+	*r = keep
 	if r.nodes.capacity() <= maxPooledNodes {
 		xmlReaders.Put(r)
 	}
@@ -55,7 +55,7 @@ func (r *xmlReader) init(src []byte, m *schemas.Model, shared bool) {
 	src = bytes.TrimPrefix(src, utf8BOM)
 	r.src, r.m, r.pos, r.doc = src, m, newPosition(src), &Document{}
 	if r.types.m != m {
-		r.types = typeCache{m: m}
+		r.types, r.tables = typeCache{m: m}, nil
 	}
 	r.sc.reset(src, shared)
 	if r.nodes.capacity() == 0 {

@@ -32,16 +32,17 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 var errUnexpectedEOF = errors.New("unexpected end of input")
 
 type xmlReader struct {
-	types typeCache
-	nodes blocks[Node]
-	kids  xmlKids
-	src   []byte
-	sc    xmlScanner
-	m     *schemas.Model
-	pos   position
-	doc   *Document
-	errs  errs
-	depth int
+	types  typeCache
+	tables map[xmlTableKey]*xmlChildren
+	nodes  blocks[Node]
+	kids   xmlKids
+	src    []byte
+	sc     xmlScanner
+	m      *schemas.Model
+	pos    position
+	doc    *Document
+	errs   errs
+	depth  int
 }
 
 // next scans the next token and returns its kind and the byte offset
@@ -172,7 +173,7 @@ func (r *xmlReader) root(se xml.StartElement, off int) {
 	r.doc.Root = n
 	r.resourceAttrs(n, se, off)
 	r.depth = 1
-	r.content(n)
+	r.content(n, r.table(n.Elem, n.Type))
 	r.kids.done(n)
 }
 
@@ -217,8 +218,9 @@ func attrName(a xml.Attr) string {
 	return "{" + a.Name.Space + "}" + a.Name.Local
 }
 
-// content reads the children of n up to its end tag.
-func (r *xmlReader) content(n *Node) {
+// content reads the children of n up to its end tag; tbl resolves their
+// names.
+func (r *xmlReader) content(n *Node, tbl *xmlChildren) {
 	for !r.errs.fatal {
 		k, off, ok := r.next()
 		if !ok {
@@ -229,7 +231,7 @@ func (r *xmlReader) content(n *Node) {
 		}
 		switch k {
 		case tokStart:
-			r.element(n, r.sc.start, off)
+			r.element(n, tbl, r.sc.start, off)
 		case tokEnd:
 			return
 		case tokText:
@@ -246,8 +248,9 @@ func (r *xmlReader) content(n *Node) {
 	}
 }
 
-// element reads one child element of parent.
-func (r *xmlReader) element(parent *Node, se xml.StartElement, off int) {
+// element reads one child element of parent, whose children ptbl
+// resolves.
+func (r *xmlReader) element(parent *Node, ptbl *xmlChildren, se xml.StartElement, off int) {
 	r.depth++
 	defer func() { r.depth-- }()
 	if r.depth > MaxDepth {
@@ -256,12 +259,12 @@ func (r *xmlReader) element(parent *Node, se xml.StartElement, off int) {
 		return
 	}
 	name := se.Name.Local
-	mem, ok := r.m.Child(parent.Elem, parent.Type, name)
-	if ok && isAttrElem(mem.Element) {
+	c, ok := r.child(ptbl, name)
+	if ok && c.attr {
 		ok = false // id, url and value are attributes in XML
 	}
 	if se.Name.Space != FHIRNamespace {
-		if se.Name.Space == XHTMLNamespace && ok && mem.Type == "xhtml" {
+		if se.Name.Space == XHTMLNamespace && ok && c.rawType == "xhtml" {
 			// handled below
 		} else {
 			r.errorAt(off, childPath(parent, name, -1), "element <"+name+"> is not in the FHIR namespace ("+FHIRNamespace+")")
@@ -274,7 +277,7 @@ func (r *xmlReader) element(parent *Node, se xml.StartElement, off int) {
 		r.skip()
 		return
 	}
-	mem.Type = memberType(mem)
+	mem := c.mem
 	line, col := r.pos.at(off)
 	n := r.node(Node{Name: name, Type: mem.Type, Elem: mem.Element, Parent: parent, Index: -1, Line: line, Col: col})
 	if mem.Element.Repeats() {
@@ -311,7 +314,7 @@ func (r *xmlReader) element(parent *Node, se xml.StartElement, off int) {
 	}
 	r.kids.push(parent, n)
 
-	t, resource := r.types.facts(mem.Type)
+	t, resource := c.t, c.resource
 	switch {
 	case mem.Type == "xhtml":
 		r.xhtml(n, se, off)
@@ -345,16 +348,13 @@ func (r *xmlReader) element(parent *Node, se xml.StartElement, off int) {
 			n.Value, n.HasValue = a.Value, true
 			continue
 		}
-		am, ok := r.m.Child(n.Elem, n.Type, a.Name.Local)
-		if !ok || !isAttrElem(am.Element) {
+		ac, ok := r.child(c.kidsOf(), a.Name.Local)
+		if !ok || !ac.attr {
 			r.errorAt(off, n.Path(), "unknown attribute "+a.Name.Local+" on "+n.Type)
 			continue
 		}
-		an := r.node(Node{Name: a.Name.Local, Type: am.Type, Elem: am.Element, Parent: n, Index: -1,
-			Value: a.Value, HasValue: true, Line: line, Col: col})
-		if at, _ := r.types.facts(am.Type); at != nil {
-			an.Primitive = at.Primitive
-		}
+		an := r.node(Node{Name: a.Name.Local, Type: ac.rawType, Elem: ac.mem.Element, Primitive: ac.attrPrim,
+			Parent: n, Index: -1, Value: a.Value, HasValue: true, Line: line, Col: col})
 		r.kids.push(n, an)
 	}
 	if n.Primitive != nil && n.HasValue {
@@ -362,7 +362,7 @@ func (r *xmlReader) element(parent *Node, se xml.StartElement, off int) {
 			r.errorAt(off, n.Path(), msg)
 		}
 	}
-	r.content(n)
+	r.content(n, c.kidsOf())
 	r.kids.done(n)
 	if n.Primitive != nil && !n.HasValue && len(n.Children) == 0 {
 		r.errorAt(off, n.Path(), "<"+name+"> has neither a value nor an id or extensions (FHIR rule ele-1); JSON has no form for it")
@@ -420,7 +420,7 @@ func (r *xmlReader) wrappedResource(n *Node, se xml.StartElement, off int) {
 			n.Type = typ.Name
 			r.resourceAttrs(n, t, toff)
 			r.depth++
-			r.content(n)
+			r.content(n, r.table(n.Elem, n.Type))
 			r.kids.done(n)
 			r.depth--
 		case tokEnd:

@@ -1,0 +1,90 @@
+package tree
+
+import (
+	"strings"
+
+	"github.com/nemsfhir/nemsfhir/schemas"
+)
+
+// xmlChildren is what the model allows inside elements of one definition
+// carrying one type, as the XML reader asks for it: each name is resolved
+// through the model once per reader, not once per element. A reader keeps
+// its tables from document to document (see ParseXMLScratch).
+type xmlChildren struct {
+	elem  *schemas.Element
+	code  string
+	named map[string]*xmlChild
+}
+
+// xmlChild is the model's answer for one name inside an xmlChildren.
+type xmlChild struct {
+	// mem is the element and the type the name selects, the type taken
+	// through a contentReference (memberType).
+	mem schemas.Member
+	// attr is set for the elements that XML writes as attributes (id, url).
+	attr bool
+	// t and resource are the type facts of mem.Type.
+	t        *schemas.Type
+	resource bool
+	// rawType is the type as the model gives it, before memberType, and
+	// attrPrim its primitive, for the name used as an attribute.
+	rawType  string
+	attrPrim *schemas.Primitive
+	// kids is the table for the element's own children, made on first use.
+	kids *xmlChildren
+}
+
+// xmlTableKey names a table made for a resource: the root or a nested
+// resource, whose type the instance chooses.
+type xmlTableKey struct {
+	elem *schemas.Element
+	code string
+}
+
+// table returns the table for elements of e carrying type code, for the
+// nodes that do not come from an xmlChild (resources).
+func (r *xmlReader) table(e *schemas.Element, code string) *xmlChildren {
+	k := xmlTableKey{e, code}
+	if t := r.tables[k]; t != nil {
+		return t
+	}
+	if r.tables == nil {
+		r.tables = make(map[xmlTableKey]*xmlChildren)
+	}
+	t := &xmlChildren{elem: e, code: code}
+	r.tables[k] = t
+	return t
+}
+
+// child resolves name inside tbl. Names the model does not know are not
+// kept: hostile input could make up any number of them.
+func (r *xmlReader) child(tbl *xmlChildren, name string) (*xmlChild, bool) {
+	if c, ok := tbl.named[name]; ok {
+		return c, true
+	}
+	mem, ok := r.m.Child(tbl.elem, tbl.code, name)
+	if !ok {
+		return nil, false
+	}
+	c := &xmlChild{mem: mem, attr: isAttrElem(mem.Element), rawType: mem.Type}
+	c.mem.Type = memberType(mem)
+	c.t, c.resource = r.types.facts(c.mem.Type)
+	if at, _ := r.types.facts(mem.Type); at != nil {
+		c.attrPrim = at.Primitive
+	}
+	if tbl.named == nil {
+		tbl.named = make(map[string]*xmlChild)
+	}
+	// The key is copied: name may share memory with a source that is
+	// gone when the table is next used.
+	tbl.named[strings.Clone(name)] = c
+	return c, true
+}
+
+// kidsOf returns the table for the children of an element c resolves.
+func (c *xmlChild) kidsOf() *xmlChildren {
+	if c.kids == nil {
+		c.kids = &xmlChildren{elem: c.mem.Element, code: c.mem.Type}
+	}
+	return c.kids
+}

@@ -330,6 +330,12 @@ var edits = []edit{
 	{rule: "nems:6.1:observation-quantity", base: birth, fn: rmN("Observation", 2, "valueQuantity")},
 	{rule: "nems:6.1:stillborn-value", base: birth, fn: setN("Observation", 3, "valueCodeableConcept/coding/code", "9")},
 	{rule: "nems:6.1:abnormality-value", base: birth, fn: setN("Observation", 4, "valueCodeableConcept/coding/code", "X")},
+	{rule: "nems:6.1:observation-subject-mother", base: birth, fn: func(d *doc) {
+		d.res("Observation", 0).set("subject/reference", d.url("Patient", 0))
+	}},
+	{rule: "nems:6.1:observation-subject-baby", base: birth, fn: func(d *doc) {
+		d.res("Observation", 1).set("subject/reference", d.url("Patient", 1))
+	}},
 	{rule: "nems:6.1:registering-authority", base: birth, fn: set("EpisodeOfCare", "type/coding/code", "delivery-place")},
 	{rule: "nems:6.1:episode-delivery-place", base: birth, fn: add(episodeBirth("delivery-place"), episodeBirth("delivery-place"))},
 	{rule: "nems:6.1:episode-partner-child-health-organisation", base: birth, fn: add(episodeBirth("partner-child-health-organisation"), episodeBirth("partner-child-health-organisation"))},

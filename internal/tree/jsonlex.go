@@ -2,6 +2,7 @@ package tree
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -104,7 +105,7 @@ type jsonLexer struct {
 	// nodes bounds the nodes the values can make: a node comes from a
 	// value, but not from an array or a resource type.
 	nodes int
-	errs      *errs
+	errs  *errs
 }
 
 // start readies l for src, keeping the tape's storage.
@@ -148,26 +149,39 @@ func (l *jsonLexer) fail(msg string) {
 	l.errs.stop(int(line), int(col), "", "JSON is not well-formed: "+msg)
 }
 
+// space skips whitespace. Most calls find none, or a single space.
+func (l *jsonLexer) space() {
+	if l.i < len(l.src) && l.src[l.i] > ' ' {
+		return
+	}
+	l.skipSpace()
+}
+
 // eightSpaces is a run of indentation read as one word.
 const eightSpaces = 0x2020202020202020
 
-func (l *jsonLexer) space() {
+func (l *jsonLexer) skipSpace() {
 	src, i := l.src, l.i
 	for i < len(src) {
 		switch src[i] {
 		case ' ':
-			i++
-			// Indented JSON has long runs of spaces after each newline.
-			for i+8 <= len(src) && binary.LittleEndian.Uint64(src[i:]) == eightSpaces {
-				i += 8
-			}
-		case '\t', '\r':
 			i++
 		case '\n':
 			i++
 			l.line++
 			l.lineStart = i
 			l.cont = 0
+			// Indented JSON has a run of spaces after each newline: take
+			// it a word at a time.
+			for i+8 <= len(src) {
+				if w := binary.LittleEndian.Uint64(src[i:]) ^ eightSpaces; w != 0 {
+					i += bits.TrailingZeros64(w) / 8
+					break
+				}
+				i += 8
+			}
+		case '\t', '\r':
+			i++
 		default:
 			l.i = i
 			return
@@ -425,7 +439,15 @@ func (l *jsonLexer) str(t int) bool {
 	plain := true
 	// Fast path: no escapes.
 	for i < len(src) {
-		// Plain ASCII needs no look beyond the table.
+		// Plain ASCII needs no look beyond the table, and is taken a word
+		// at a time up to the first byte that is not plain.
+		for i+8 <= len(src) {
+			if m := notPlain(binary.LittleEndian.Uint64(src[i:])); m != 0 {
+				i += bits.TrailingZeros64(m) / 8
+				break
+			}
+			i += 8
+		}
 		for i < len(src) && plainJSON[src[i]] {
 			i++
 		}
@@ -546,6 +568,20 @@ var plainJSON = func() (t [256]bool) {
 	}
 	return t
 }()
+
+// notPlain marks with its top bit each byte of the little-endian word w
+// that plainJSON does not hold: a control character, a quote, a backslash
+// or a byte of a multi-byte character. Marks above the lowest one may be
+// false (the subtractions borrow), so only the lowest is to be trusted.
+func notPlain(w uint64) uint64 {
+	const ones, tops = 0x0101010101010101, 0x8080808080808080
+	control := (w - 0x20*ones) &^ w
+	quote := w ^ '"'*ones
+	quote = (quote - ones) &^ quote
+	backslash := w ^ '\\'*ones
+	backslash = (backslash - ones) &^ backslash
+	return (control | quote | backslash | w) & tops
+}
 
 func (l *jsonLexer) hex4() (rune, bool) {
 	if l.i+4 > len(l.src) {

@@ -46,7 +46,7 @@ type jsonReader struct {
 	jsonLexer
 	scopes scopes
 	slab   nodeSlab
-	kids  childStack
+	kids   childStack
 	// props is a stack shared by the objects being read whose members
 	// must be paired first: each call of members works on its own top
 	// part.

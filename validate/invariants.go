@@ -175,11 +175,11 @@ func (inv *invariants) check(root *tree.Node, issues *[]Issue) {
 				truth = ck.absent.truth
 			} else {
 				env.Resource = treepath.Of(resource)
-				r, err := ck.expr.Evaluate(ctx, treepath.Of(n), env)
-				if err != nil || len(r.Unsupported) > 0 {
+				t, unsupported, err := ck.expr.Test(ctx, treepath.Of(n), env)
+				if err != nil || unsupported {
 					continue // cannot be judged faithfully: never guess
 				}
-				truth = r.Truth()
+				truth = t
 			}
 			if truth == fhirpath.False {
 				sev := SeverityError

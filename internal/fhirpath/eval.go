@@ -168,15 +168,50 @@ func (e *Expression) String() string { return e.src }
 //
 // The returned collection may share memory with env and with the engine's
 // constants: read it, do not modify it.
-func (e *Expression) Evaluate(ctx context.Context, node Node, env *Env) (res Result, err error) {
+func (e *Expression) Evaluate(ctx context.Context, node Node, env *Env) (Result, error) {
+	ev, out, err := e.run(ctx, node, env)
+	defer putEvaluator(ev)
+	if err != nil {
+		return Result{}, err
+	}
+	// The evaluator goes back to the pool: a result that is its focus,
+	// %resource or in its arena must not point into it.
+	if len(out) == 1 && (&out[0] == &ev.focusBuf[0] || &out[0] == &ev.resourceBuf[0]) || ev.inArena(out) {
+		out = ev.keepResult(out)
+	}
+	res := Result{Collection: out}
+	if len(ev.unsupported) > 0 {
+		for name := range ev.unsupported {
+			res.Unsupported = append(res.Unsupported, name)
+		}
+		sort.Strings(res.Unsupported)
+	}
+	return res, nil
+}
+
+// Test is Evaluate for a verdict, as an invariant needs: it returns the
+// [Truth] of the result and whether the evaluation reached a function it
+// could not evaluate faithfully. Nothing of the result outlives the call,
+// so nothing is copied out of the evaluator.
+func (e *Expression) Test(ctx context.Context, node Node, env *Env) (truth Truth, unsupported bool, err error) {
+	ev, out, err := e.run(ctx, node, env)
+	defer putEvaluator(ev)
+	if err != nil {
+		return Empty, false, err
+	}
+	return out.Truth(), len(ev.unsupported) > 0, nil
+}
+
+// run evaluates e with a pooled evaluator, which the caller must put back
+// once it has read the result.
+func (e *Expression) run(ctx context.Context, node Node, env *Env) (ev *evaluator, out Collection, err error) {
 	if env == nil {
 		env = &Env{}
 	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	ev := getEvaluator(ctx, env)
-	defer putEvaluator(ev)
+	ev = getEvaluator(ctx, env)
 	var focus Collection
 	if node != nil {
 		ev.focusBuf[0] = NodeItem(node)
@@ -192,29 +227,17 @@ func (e *Expression) Evaluate(ctx context.Context, node Node, env *Env) (res Res
 	if recoverPanics {
 		defer func() {
 			if r := recover(); r != nil {
-				err = evalErrorf("evaluation failed: %v", r)
+				out, err = nil, evalErrorf("evaluation failed: %v", r)
 			}
 		}()
 	}
-	out, err := ev.eval(e.root, focus, &ev.rootFrame)
+	out, err = ev.eval(e.root, focus, &ev.rootFrame)
 	if err != nil {
 		// A carve cut short by the error may have written past top.
 		clear(ev.arena)
-		return Result{}, err
+		return ev, nil, err
 	}
-	// The evaluator goes back to the pool: a result that is its focus,
-	// %resource or in its arena must not point into it.
-	if len(out) == 1 && (&out[0] == &ev.focusBuf[0] || &out[0] == &ev.resourceBuf[0]) || ev.inArena(out) {
-		out = ev.keepResult(out)
-	}
-	res.Collection = out
-	if len(ev.unsupported) > 0 {
-		for name := range ev.unsupported {
-			res.Unsupported = append(res.Unsupported, name)
-		}
-		sort.Strings(res.Unsupported)
-	}
-	return res, nil
+	return ev, out, nil
 }
 
 // evaluators are reused across evaluations: one evaluation is short, and

@@ -572,3 +572,16 @@ func TestResultsOutliveEvaluation(t *testing.T) {
 		{"name.given.combine(name.family) | name.given", "['John', 'Jacob', 'Jack', 'Smith']"},
 	})
 }
+
+// TestTestAgreesWithEvaluate checks that Test gives the truth, and the
+// unsupported flag, that Evaluate's result gives.
+func TestTestAgreesWithEvaluate(t *testing.T) {
+	for _, src := range []string{"true", "false", "{}", "1 | 2", "(1 | 2).count() = 2", "memberOf('x')", "'a'.exists() and {}.empty()"} {
+		e := MustCompile(src)
+		r, err := e.Evaluate(context.Background(), nil, nil)
+		truth, unsupported, err2 := e.Test(context.Background(), nil, nil)
+		if (err == nil) != (err2 == nil) || truth != r.Truth() || unsupported != (len(r.Unsupported) > 0) {
+			t.Errorf("%s: Test gives %v %v %v, Evaluate %v %v %v", src, truth, unsupported, err2, r.Truth(), r.Unsupported, err)
+		}
+	}
+}

@@ -80,8 +80,10 @@ type jsonToken struct {
 	next int32
 	// For strings, keys, numbers and literals the text is srcText[start:end]
 	// (or decoded[start] when tokEscaped). For an object, start is the
-	// index of its "resourceType" key, 0 when it has none; for an array,
-	// start is the number of items.
+	// index of its "resourceType" key, 0 when it has none, and end bounds
+	// the children its node can have: a slot for every value of its
+	// members, counting the items of arrays. For an array, start is the
+	// number of items.
 	start, end int
 }
 
@@ -297,6 +299,7 @@ func (l *jsonLexer) members(t int) bool {
 	}
 	var seen map[string]bool
 	base := len(l.keys)
+	slots := 0
 	for {
 		l.space()
 		if l.i >= len(l.src) || l.src[l.i] != '"' {
@@ -352,6 +355,11 @@ func (l *jsonLexer) members(t int) bool {
 		if !l.value() {
 			return false
 		}
+		if v := &l.tape[k+1]; !dup && v.kind == jsonArray {
+			slots += v.start
+		} else if !dup {
+			slots++
+		}
 		l.space()
 		if l.i >= len(l.src) {
 			l.fail("unexpected end of input in an object")
@@ -363,6 +371,7 @@ func (l *jsonLexer) members(t int) bool {
 		case '}':
 			l.i++
 			l.keys = l.keys[:base]
+			l.tape[t].end = slots
 			return true
 		default:
 			l.fail("expected ',' or '}' in an object, found " + l.describe())

@@ -27,7 +27,7 @@ func ParseJSON(src []byte, m *schemas.Model) (*Document, error) {
 	r.start(src, &r.errs)
 	ok := r.parseJSONText()
 	r.slab.expect(r.nodes)
-	r.kids.finished.expect(r.nodes)
+	r.lists.expect(r.nodes)
 	if !ok {
 		return r.doc, r.errs.err()
 	}
@@ -46,11 +46,11 @@ type jsonReader struct {
 	jsonLexer
 	scopes scopes
 	slab   nodeSlab
-	kids   childStack
-	// props is a stack shared by the objects being read whose members
-	// must be paired first: each call of members works on its own top
+	lists  blockCopier[*Node] // the Children of the nodes
+	// pairs is a stack shared by the objects being read whose members
+	// must be paired first: each call of props works on its own top
 	// part.
-	props []prop
+	pairs []prop
 	m     *schemas.Model
 	doc   *Document
 	errs  errs
@@ -62,9 +62,9 @@ var jsonReaders = sync.Pool{New: func() any { return new(jsonReader) }}
 // unless a large document made its tape too big to keep.
 func (r *jsonReader) release() {
 	r.jsonLexer.release()
-	clear(r.props[:cap(r.props)])
-	r.props = r.props[:0]
-	r.slab, r.kids.finished, r.doc, r.errs = nodeSlab{}, blockCopier[*Node]{}, nil, errs{}
+	clear(r.pairs[:cap(r.pairs)])
+	r.pairs = r.pairs[:0]
+	r.slab, r.lists, r.doc, r.errs = nodeSlab{}, blockCopier[*Node]{}, nil, errs{}
 	if cap(r.tape) <= maxKeptTape {
 		jsonReaders.Put(r)
 	}
@@ -119,13 +119,41 @@ type prop struct {
 	value, extra int
 }
 
+// kids are the children of a node being read, put straight into a part of
+// a shared block that has room for the most the node can have.
+type kids struct {
+	list []*Node
+	n    int
+}
+
+func (c *kids) push(n *Node) {
+	if c.n < len(c.list) {
+		c.list[c.n] = n
+	} else {
+		c.list = append(c.list, n) // never: the lexer counted the room
+	}
+	c.n++
+}
+
+// soFar returns the children pushed so far.
+func (c *kids) soFar() []*Node { return c.list[:c.n:c.n] }
+
 // members turns the properties of object v into the children of n, whose
 // properties are those of s.
 func (r *jsonReader) members(n *Node, s *scope, v int) {
-	defer r.kids.done(n)
 	if r.errs.fatal {
 		return
 	}
+	obj := r.tape[v]
+	c := kids{list: r.lists.take(obj.end)}
+	r.props(n, s, &c, v)
+	if c.n > 0 {
+		n.Children = c.soFar()
+	}
+}
+
+// props reads the members of object v into c.
+func (r *jsonReader) props(n *Node, s *scope, c *kids, v int) {
 	obj := r.tape[v]
 	skip := 0 // the "resourceType" key of a resource, read already
 	if n.Resource {
@@ -140,18 +168,18 @@ func (r *jsonReader) members(n *Node, s *scope, v int) {
 			if r.errs.fatal {
 				return
 			}
-			r.prop(n, s, r.text(k), k, 0)
+			r.prop(n, s, c, r.text(k), k, 0)
 		}
 		return
 	}
-	base := len(r.props)
-	defer func() { r.props = r.props[:base] }()
+	base := len(r.pairs)
+	defer func() { r.pairs = r.pairs[:base] }()
 	var index map[string]int // name -> position in props, for large objects
 	for k := v + 1; k < int(obj.next); k = int(r.tape[k+1].next) {
 		if k == skip || r.tape[k].flags&tokDup != 0 {
 			continue
 		}
-		props := r.props[base:]
+		props := r.pairs[base:]
 		name, extra := r.text(k), false
 		if strings.HasPrefix(name, "_") {
 			name, extra = name[1:], true
@@ -170,8 +198,8 @@ func (r *jsonReader) members(n *Node, s *scope, v int) {
 			}
 		}
 		if j < 0 {
-			r.props = append(r.props, prop{name: name})
-			props = r.props[base:]
+			r.pairs = append(r.pairs, prop{name: name})
+			props = r.pairs[base:]
 			j = len(props) - 1
 			if index != nil {
 				index[name] = j
@@ -188,12 +216,12 @@ func (r *jsonReader) members(n *Node, s *scope, v int) {
 			props[j].value = k
 		}
 	}
-	for k, end := base, len(r.props); k < end; k++ {
+	for k, end := base, len(r.pairs); k < end; k++ {
 		if r.errs.fatal {
 			return
 		}
-		p := r.props[k] // by value: prop may grow r.props
-		r.prop(n, s, p.name, p.value, p.extra)
+		p := r.pairs[k] // by value: prop may grow r.pairs
+		r.prop(n, s, c, p.name, p.value, p.extra)
 	}
 }
 
@@ -231,7 +259,7 @@ func (r *jsonReader) shape(parent *Node, name string, e *schemas.Element, repeat
 
 // prop makes the nodes of one property, given by the key tokens of its
 // value and of its "_name" companion (0 for none).
-func (r *jsonReader) prop(parent *Node, s *scope, name string, value, extra int) {
+func (r *jsonReader) prop(parent *Node, s *scope, c *kids, name string, value, extra int) {
 	first := value
 	if first == 0 {
 		first = extra
@@ -280,11 +308,11 @@ func (r *jsonReader) prop(parent *Node, s *scope, name string, value, extra int)
 
 	// Check the shape: arrays exactly where the element repeats.
 	if !repeats && f.choice {
-		for _, c := range parent.Children {
-			if c.Elem == e {
+		for _, sib := range c.soFar() {
+			if sib.Elem == e {
 				line, col := r.at(first)
 				r.errorAt(line, col, childPath(parent, name, -1),
-					"choice element "+e.Path+" already has a value ("+c.Name+"); it takes one type only")
+					"choice element "+e.Path+" already has a value ("+sib.Name+"); it takes one type only")
 				return
 			}
 		}
@@ -360,7 +388,7 @@ func (r *jsonReader) prop(parent *Node, s *scope, name string, value, extra int)
 				continue
 			}
 			if n := r.resource(val, parent, e, name, idx, line, col); n != nil {
-				r.kids.push(parent, n)
+				c.push(n)
 			}
 			continue
 		}
@@ -394,7 +422,7 @@ func (r *jsonReader) prop(parent *Node, s *scope, name string, value, extra int)
 			}
 			r.members(n, r.scopes.inner(f), val)
 		}
-		r.kids.push(parent, n)
+		c.push(n)
 	}
 }
 

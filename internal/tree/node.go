@@ -286,7 +286,14 @@ func (b *blockCopier[T]) expect(n int) { b.next = min(max(n, 64), maxSlab) / 2 }
 // copy returns a copy of src, nil when src is empty. Its capacity ends with
 // it, so that appending to one copy never writes over another.
 func (b *blockCopier[T]) copy(src []T) []T {
-	k := len(src)
+	out := b.take(len(src))
+	copy(out, src)
+	return out
+}
+
+// take returns k zero elements, nil when k is 0, with the capacity ending
+// with them as for copy.
+func (b *blockCopier[T]) take(k int) []T {
 	if k == 0 {
 		return nil
 	}
@@ -295,7 +302,6 @@ func (b *blockCopier[T]) copy(src []T) []T {
 		b.free = make([]T, max(k, b.next))
 	}
 	out := b.free[:k:k]
-	copy(out, src)
 	b.free = b.free[k:]
 	return out
 }

@@ -33,6 +33,16 @@ func narrativeProblems(div string) []narrativeProblem {
 	if strings.TrimSpace(div) == "" {
 		return []narrativeProblem{{"txt-2", "narrative div is empty: it must hold some non-whitespace content"}}
 	}
+	if problems, ok := scanNarrative(div); ok {
+		return problems
+	}
+	return decodeNarrative(div)
+}
+
+// decodeNarrative is narrativeProblems through encoding/xml, which also
+// reports markup that is not well-formed. scanNarrative answers for the
+// common case many times faster.
+func decodeNarrative(div string) []narrativeProblem {
 	dec := xml.NewDecoder(strings.NewReader(div))
 	dec.Strict = true
 	dec.Entity = xml.HTMLEntity

@@ -134,6 +134,20 @@ func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); i++ {
+		// Eight bytes at a time while none needs escaping: most values
+		// need none, and definitions carry long texts.
+		for i+8 <= len(s) {
+			w := s[i : i+8]
+			x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+				uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+			if !jsonPlain8(x) {
+				break
+			}
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' {
 			continue
@@ -162,6 +176,20 @@ func appendJSONString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// jsonPlain8 reports whether none of the eight bytes of x needs escaping
+// in a JSON string: none is below 0x20, a quote or a backslash. It uses
+// the bit tricks for "has a byte less than n" and "has a zero byte", which
+// are exact as yes-or-no answers.
+func jsonPlain8(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	quote := x ^ (ones * '"')
+	backslash := x ^ (ones * '\\')
+	t := (x - ones*0x20) &^ x
+	t |= (quote - ones) &^ quote
+	t |= (backslash - ones) &^ backslash
+	return t&highs == 0
 }
 
 // validJSONNumber reports whether s is a number in JSON's grammar, so that

@@ -134,7 +134,7 @@ func (r *xmlReader) document() {
 		case tokComment:
 			r.comment(off)
 		case tokText:
-			if !isXMLSpace(r.sc.data) {
+			if !r.sc.textIsSpace() {
 				r.errorAt(off, "", "text outside the root element")
 			}
 		case tokStart:
@@ -235,7 +235,7 @@ func (r *xmlReader) content(n *Node, tbl *xmlChildren) {
 		case tokEnd:
 			return
 		case tokText:
-			if !isXMLSpace(r.sc.data) {
+			if !r.sc.textIsSpace() {
 				r.errorAt(off, n.Path(), "text content is not allowed here (FHIR values go in the value attribute)")
 			}
 		case tokComment:
@@ -429,7 +429,7 @@ func (r *xmlReader) wrappedResource(n *Node, se xml.StartElement, off int) {
 			}
 			return
 		case tokText:
-			if !isXMLSpace(r.sc.data) {
+			if !r.sc.textIsSpace() {
 				r.errorAt(toff, n.Path(), "text content is not allowed here")
 			}
 		case tokComment:

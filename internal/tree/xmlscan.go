@@ -2,6 +2,7 @@ package tree
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/xml"
 	"errors"
 	"strconv"
@@ -43,16 +44,24 @@ type xmlScanner struct {
 	nsBuf      []nsBinding
 	// Reused between start tags: a StartElement's Attr is valid only until
 	// the next call to next (use xml.CopyToken to keep it).
-	rawAttrs []rawAttr
-	attrs    []xml.Attr
+	attrs []xml.Attr
+	// nameColon is set when the last name read holds a ':'.
+	nameColon bool
 
 	// The current token, as set by scan: start is valid for tokStart,
 	// endName for tokEnd, data for text, comments and directives, and
-	// pi for processing instructions.
+	// pi for processing instructions. space is set when text is known to
+	// be white space only.
 	start xml.StartElement
 	data  []byte
+	space bool
 	pi    xml.ProcInst
 }
+
+const eightSpaces = 0x2020202020202020
+
+// textIsSpace reports whether the current text token is white space only.
+func (s *xmlScanner) textIsSpace() bool { return s.space || isXMLSpace(s.data) }
 
 // tokKind is the kind of token scan found. The reader switches on it
 // rather than on an xml.Token, whose boxing cost an allocation per token.
@@ -66,11 +75,6 @@ const (
 	tokProcInst
 	tokDirective
 )
-
-type rawAttr struct {
-	name  string
-	value string
-}
 
 type scanFrame struct {
 	raw     string // qualified name as written, to match the end tag
@@ -106,10 +110,8 @@ func (s *xmlScanner) reset(src []byte, shared bool) {
 	// Cleared in full so that no old name keeps its source alive.
 	clear(s.stack[:cap(s.stack)])
 	clear(s.nsBuf[:cap(s.nsBuf)])
-	clear(s.rawAttrs[:cap(s.rawAttrs)])
 	clear(s.attrs[:cap(s.attrs)])
-	*s = xmlScanner{src: src, str: str, stack: s.stack[:0], nsBuf: s.nsBuf[:0],
-		rawAttrs: s.rawAttrs[:0], attrs: s.attrs[:0]}
+	*s = xmlScanner{src: src, str: str, stack: s.stack[:0], nsBuf: s.nsBuf[:0], attrs: s.attrs[:0]}
 }
 
 // newXMLScannerString scans s, sharing its memory for names and values.
@@ -215,7 +217,7 @@ func (s *xmlScanner) markup() (tokKind, error) {
 			return 0, err
 		}
 		s.i += 9 + end + 3
-		s.data = normaliseNL(body)
+		s.data, s.space = normaliseNL(body), false
 		return tokText, nil
 	default:
 		// <!DOCTYPE ...> and friends: returned for the caller to refuse.
@@ -234,14 +236,22 @@ func (s *xmlScanner) text() (tokKind, error) {
 	// Most text is the indentation between tags: nothing to check or
 	// replace in it.
 	k := s.i
-	for k < len(s.src) && (s.src[k] == ' ' || s.src[k] == '\n' || s.src[k] == '\t') {
+	for k < len(s.src) {
+		if k+8 <= len(s.src) && binary.LittleEndian.Uint64(s.src[k:]) == eightSpaces {
+			k += 8
+			continue
+		}
+		if c := s.src[k]; c != ' ' && c != '\n' && c != '\t' {
+			break
+		}
 		k++
 	}
 	if k == len(s.src) || s.src[k] == '<' {
-		s.data = s.src[start:k]
+		s.data, s.space = s.src[start:k], true
 		s.i = k
 		return tokText, nil
 	}
+	s.space = false
 	end := bytes.IndexByte(s.src[s.i:], '<')
 	if end < 0 {
 		end = len(s.src)
@@ -339,7 +349,11 @@ func (s *xmlScanner) startTag() (tokKind, error) {
 	if !ok {
 		return 0, s.fail(start, "invalid element name")
 	}
-	attrs := s.rawAttrs[:0]
+	rawColon := s.nameColon
+	// Attributes are collected under their names as written, and
+	// resolved once the tag's namespace declarations are known.
+	attrs := s.attrs[:0]
+	prefixed := false
 	nsDepth := len(s.nsBuf)
 	selfClosing := false
 	for {
@@ -368,6 +382,7 @@ func (s *xmlScanner) startTag() (tokKind, error) {
 		if !ok {
 			return 0, s.fail(aoff, "invalid attribute name in <"+raw+">")
 		}
+		prefixed = prefixed || s.nameColon
 		s.skipSpace()
 		if s.i >= len(s.src) || s.src[s.i] != '=' {
 			return 0, s.fail(s.i, "expected '=' after attribute "+an)
@@ -389,11 +404,11 @@ func (s *xmlScanner) startTag() (tokKind, error) {
 			return 0, s.fail(aoff, "element <"+raw+"> has more than "+strconv.Itoa(maxAttrs)+" attributes")
 		}
 		for _, a := range attrs {
-			if a.name == an {
+			if a.Name.Local == an {
 				return 0, s.fail(aoff, "attribute "+an+" appears twice")
 			}
 		}
-		attrs = append(attrs, rawAttr{an, val})
+		attrs = append(attrs, xml.Attr{Name: xml.Name{Local: an}, Value: val})
 		switch {
 		case an == "xmlns":
 			s.nsBuf = append(s.nsBuf, nsBinding{"", val})
@@ -407,29 +422,31 @@ func (s *xmlScanner) startTag() (tokKind, error) {
 			return 0, s.fail(aoff, "more than "+strconv.Itoa(maxNamespaceBindings)+" namespace declarations in scope")
 		}
 	}
-	name, err := s.resolve(raw, true, start)
-	if err != nil {
-		return 0, err
+	name := xml.Name{Space: s.lookup(""), Local: raw}
+	if rawColon {
+		var err error
+		if name, err = s.resolve(raw, true, start); err != nil {
+			return 0, err
+		}
 	}
-	s.rawAttrs = attrs
+	s.attrs = attrs
+	// Unprefixed attribute names, "xmlns" too, are in no namespace: as
+	// collected.
+	for i := 0; prefixed && i < len(attrs); i++ {
+		a := &attrs[i]
+		switch raw := a.Name.Local; {
+		case strings.HasPrefix(raw, "xmlns:"):
+			a.Name = xml.Name{Space: "xmlns", Local: raw[6:]}
+		case strings.IndexByte(raw, ':') >= 0:
+			var err error
+			if a.Name, err = s.resolve(raw, false, start); err != nil {
+				return 0, err
+			}
+		}
+	}
 	se := xml.StartElement{Name: name}
 	if len(attrs) > 0 {
-		se.Attr = s.attrs[:0]
-		for _, a := range attrs {
-			var an xml.Name
-			switch {
-			case a.name == "xmlns":
-				an = xml.Name{Local: "xmlns"}
-			case strings.HasPrefix(a.name, "xmlns:"):
-				an = xml.Name{Space: "xmlns", Local: a.name[6:]}
-			default:
-				if an, err = s.resolve(a.name, false, start); err != nil {
-					return 0, err
-				}
-			}
-			se.Attr = append(se.Attr, xml.Attr{Name: an, Value: a.value})
-		}
-		s.attrs = se.Attr
+		se.Attr = attrs
 	}
 	s.stack = append(s.stack, scanFrame{raw: raw, name: name, nsDepth: nsDepth})
 	s.sawRoot = true
@@ -598,9 +615,12 @@ func (s *xmlScanner) name() (string, bool) {
 	start := s.i
 	src := s.src
 	i := s.i
+	var seen uint8 // the classes of the bytes read
 	if i < len(src) && nameBytes[src[i]]&nameStart != 0 {
+		seen = nameBytes[src[i]]
 		i++
 		for i < len(src) && nameBytes[src[i]]&nameChar != 0 {
+			seen |= nameBytes[src[i]]
 			i++
 		}
 	}
@@ -613,10 +633,12 @@ func (s *xmlScanner) name() (string, bool) {
 		}
 		i += size
 		for i < len(src) && nameBytes[src[i]]&nameChar != 0 {
+			seen |= nameBytes[src[i]]
 			i++
 		}
 	}
 	s.i = i
+	s.nameColon = seen&nameColon != 0
 	if i == start {
 		return "", false
 	}
@@ -632,6 +654,9 @@ var nameBytes = func() (t [256]uint8) {
 		if isNameByte(byte(c), false) {
 			t[c] |= nameChar
 		}
+		if c == ':' {
+			t[c] |= nameColon
+		}
 	}
 	return t
 }()
@@ -639,6 +664,7 @@ var nameBytes = func() (t [256]uint8) {
 const (
 	nameStart = 1 << iota
 	nameChar
+	nameColon
 )
 
 func isNameByte(c byte, first bool) bool {

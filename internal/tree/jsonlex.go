@@ -3,6 +3,7 @@ package tree
 import (
 	"encoding/binary"
 	"math/bits"
+	"slices"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -141,6 +142,22 @@ func (l *jsonLexer) text(t int) string {
 	return l.srcText[tok.start:tok.end]
 }
 
+// push adds a token to the tape and returns its index. The token is
+// written in place, field by field: building it aside and copying it in
+// made the processor wait for the small writes to land before the large
+// read.
+func (l *jsonLexer) push(kind jsonKind, line, col int32) int {
+	t := len(l.tape)
+	if t == cap(l.tape) {
+		l.tape = slices.Grow(l.tape, 1)
+	}
+	l.tape = l.tape[:t+1]
+	tok := &l.tape[t]
+	*tok = jsonToken{}
+	tok.kind, tok.line, tok.col = kind, line, col
+	return t
+}
+
 // pos returns the line and column of offset l.i.
 func (l *jsonLexer) pos() (int32, int32) {
 	return int32(l.line), int32(l.i - l.lineStart - l.cont + 1)
@@ -231,8 +248,7 @@ func (l *jsonLexer) value() bool {
 		return false
 	}
 	line, col := l.pos()
-	t := len(l.tape)
-	l.tape = append(l.tape, jsonToken{line: line, col: col})
+	t := l.push(jsonNull, line, col)
 	l.nodes++
 	ok := true
 	switch c := l.src[l.i]; {
@@ -307,8 +323,8 @@ func (l *jsonLexer) members(t int) bool {
 			return false
 		}
 		line, col := l.pos()
-		k := len(l.tape)
-		l.tape = append(l.tape, jsonToken{kind: jsonKey, line: line, col: col, next: int32(k + 1)})
+		k := l.push(jsonKey, line, col)
+		l.tape[k].next = int32(k + 1)
 		if !l.str(k) {
 			return false
 		}
@@ -351,7 +367,12 @@ func (l *jsonLexer) members(t int) bool {
 			return false
 		}
 		l.i++
-		l.space()
+		// Mostly one space after the colon.
+		if l.i+1 < len(l.src) && l.src[l.i] == ' ' && l.src[l.i+1] > ' ' {
+			l.i++
+		} else {
+			l.space()
+		}
 		if !l.value() {
 			return false
 		}
@@ -447,21 +468,23 @@ func (l *jsonLexer) str(t int) bool {
 	start, cont := i, l.cont
 	plain := true
 	// Fast path: no escapes.
-	for i < len(src) {
+	for {
 		// Plain ASCII needs no look beyond the table, and is taken a word
 		// at a time up to the first byte that is not plain.
-		for i+8 <= len(src) {
-			if m := notPlain(binary.LittleEndian.Uint64(src[i:])); m != 0 {
-				i += bits.TrailingZeros64(m) / 8
+		if i+8 <= len(src) {
+			m := notPlain(binary.LittleEndian.Uint64(src[i:]))
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) / 8
+		} else {
+			for i < len(src) && plainJSON[src[i]] {
+				i++
+			}
+			if i >= len(src) {
 				break
 			}
-			i += 8
-		}
-		for i < len(src) && plainJSON[src[i]] {
-			i++
-		}
-		if i >= len(src) {
-			break
 		}
 		c := src[i]
 		if c == '"' {

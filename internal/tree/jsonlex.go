@@ -108,6 +108,7 @@ type jsonLexer struct {
 	// nodes bounds the nodes the values can make: a node comes from a
 	// value, but not from an array or a resource type.
 	nodes int
+	slots int // the children slots of all objects (jsonToken.end)
 	errs  *errs
 }
 
@@ -120,7 +121,7 @@ func (l *jsonLexer) start(src []byte, e *errs) {
 		l.tape = make([]jsonToken, 0, want)
 	}
 	l.src, l.srcText, l.errs = src, string(src), e
-	l.i, l.line, l.lineStart, l.cont, l.depth, l.nodes = 0, 1, 0, 0, 0, 0
+	l.i, l.line, l.lineStart, l.cont, l.depth, l.nodes, l.slots = 0, 1, 0, 0, 0, 0, 0
 }
 
 // maxKeptTape bounds the tape kept from one document to the next.
@@ -176,8 +177,8 @@ func (l *jsonLexer) space() {
 	l.skipSpace()
 }
 
-// eightSpaces is a run of indentation read as one word.
-const eightSpaces = 0x2020202020202020
+// indentWord is eight spaces of indentation read as one word.
+const indentWord = 0x2020202020202020
 
 func (l *jsonLexer) skipSpace() {
 	src, i := l.src, l.i
@@ -193,7 +194,7 @@ func (l *jsonLexer) skipSpace() {
 			// Indented JSON has a run of spaces after each newline: take
 			// it a word at a time.
 			for i+8 <= len(src) {
-				if w := binary.LittleEndian.Uint64(src[i:]) ^ eightSpaces; w != 0 {
+				if w := binary.LittleEndian.Uint64(src[i:]) ^ indentWord; w != 0 {
 					i += bits.TrailingZeros64(w) / 8
 					break
 				}
@@ -393,6 +394,7 @@ func (l *jsonLexer) members(t int) bool {
 			l.i++
 			l.keys = l.keys[:base]
 			l.tape[t].end = slots
+			l.slots += slots
 			return true
 		default:
 			l.fail("expected ',' or '}' in an object, found " + l.describe())

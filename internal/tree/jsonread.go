@@ -27,7 +27,7 @@ func ParseJSON(src []byte, m *schemas.Model) (*Document, error) {
 	r.start(src, &r.errs)
 	ok := r.parseJSONText()
 	r.slab.expect(r.nodes)
-	r.lists.expect(r.nodes)
+	r.lists.expect(r.slots)
 	if !ok {
 		return r.doc, r.errs.err()
 	}

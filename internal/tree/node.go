@@ -280,8 +280,8 @@ type blockCopier[T any] struct {
 	next int // size of the next block: small documents need little
 }
 
-// expect sizes the first block for about n elements.
-func (b *blockCopier[T]) expect(n int) { b.next = min(max(n, 64), maxSlab) / 2 }
+// expect sizes the next block for n elements (within bounds).
+func (b *blockCopier[T]) expect(n int) { b.next = min(n, maxSlab) }
 
 // copy returns a copy of src, nil when src is empty. Its capacity ends with
 // it, so that appending to one copy never writes over another.
@@ -298,8 +298,9 @@ func (b *blockCopier[T]) take(k int) []T {
 		return nil
 	}
 	if k > len(b.free) {
-		b.next = min(max(2*b.next, 64), maxSlab)
-		b.free = make([]T, max(k, b.next))
+		size := max(b.next, 64)
+		b.free = make([]T, max(k, size))
+		b.next = min(2*size, maxSlab)
 	}
 	out := b.free[:k:k]
 	b.free = b.free[k:]

@@ -34,30 +34,29 @@ type propFacts struct {
 	inner                     *scope // of the nodes it makes, once needed
 }
 
-type scopeKey struct {
-	elem *schemas.Element
-	typ  string
-}
-
 // scopes are the scopes of one model. All they hold comes from the model,
 // names included, so they stay bounded whatever the documents say.
 type scopes struct {
 	m     *schemas.Model
 	types typeCache
-	known map[scopeKey]*scope
+	// known holds the scopes of each element, one for each type it is
+	// read as: more than one only for choices and resources.
+	known map[*schemas.Element][]*scope
 }
 
 // scope returns the scope of elem read as typ.
 func (c *scopes) scope(elem *schemas.Element, typ string) *scope {
-	k := scopeKey{elem, typ}
-	s := c.known[k]
-	if s == nil {
-		if c.known == nil {
-			c.known = make(map[scopeKey]*scope)
+	list := c.known[elem]
+	for _, s := range list {
+		if s.typ == typ {
+			return s
 		}
-		s = &scope{elem: elem, typ: typ}
-		c.known[k] = s
 	}
+	if c.known == nil {
+		c.known = make(map[*schemas.Element][]*scope)
+	}
+	s := &scope{elem: elem, typ: typ}
+	c.known[elem] = append(list, s)
 	return s
 }
 
@@ -72,7 +71,11 @@ func (c *scopes) inner(f *propFacts) *scope {
 // prop returns what the model says about property name of s, or nil when
 // s has no such property.
 func (c *scopes) prop(s *scope, name string) *propFacts {
-	if h := s.hint; h < len(s.props) && s.props[h].name == name {
+	h := s.hint
+	if h >= len(s.props) {
+		h = 0 // the next object of an array starts again
+	}
+	if h < len(s.props) && s.props[h].name == name {
 		s.hint = h + 1
 		return s.props[h]
 	}

@@ -54,6 +54,7 @@ func (r *xmlReader) release() {
 func (r *xmlReader) init(src []byte, m *schemas.Model, shared bool) {
 	src = bytes.TrimPrefix(src, utf8BOM)
 	r.src, r.m, r.pos, r.doc = src, m, newPosition(src), &Document{}
+	r.col = 1
 	if r.types.m != m {
 		r.types, r.tables = typeCache{m: m}, nil
 	}

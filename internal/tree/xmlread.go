@@ -43,12 +43,31 @@ type xmlReader struct {
 	doc    *Document
 	errs   errs
 	depth  int
+
+	// Where the last token started, for nodePos: the line feeds before
+	// it and the offset after the last of them. col is the column of
+	// colOff, the last place asked for.
+	tokLines, tokLineStart int
+	colOff, col            int
+}
+
+// nodePos returns the line and column of off, the start of the token just
+// read. The scanner counted the lines on its way; the column is counted
+// from the last place asked for, or from the line start.
+func (r *xmlReader) nodePos(off int) (line, col int) {
+	if r.colOff < r.tokLineStart {
+		r.colOff, r.col = r.tokLineStart, 1
+	}
+	r.col += charCount(r.src[r.colOff:off])
+	r.colOff = off
+	return r.tokLines + 1, r.col
 }
 
 // next scans the next token and returns its kind and the byte offset
 // where it starts. The token itself is in r.sc.
 func (r *xmlReader) next() (tokKind, int, bool) {
 	off := r.sc.offset()
+	r.tokLines, r.tokLineStart = r.sc.lines, r.sc.lineStart
 	k, err := r.sc.scan()
 	if err != nil {
 		if err == errEOF {
@@ -163,7 +182,7 @@ func (r *xmlReader) comment(off int) {
 }
 
 func (r *xmlReader) root(se xml.StartElement, off int) {
-	line, col := r.pos.at(off)
+	line, col := r.nodePos(off)
 	typ := r.resourceType(se, off, "")
 	if typ == nil {
 		r.skip()
@@ -278,7 +297,7 @@ func (r *xmlReader) element(parent *Node, ptbl *xmlChildren, se xml.StartElement
 		return
 	}
 	mem := c.mem
-	line, col := r.pos.at(off)
+	line, col := r.nodePos(off)
 	n := r.node(Node{Name: name, Type: mem.Type, Elem: mem.Element, Parent: parent, Index: -1, Line: line, Col: col})
 	if mem.Element.Repeats() {
 		n.Index = 0

@@ -47,6 +47,11 @@ type xmlScanner struct {
 	attrs []xml.Attr
 	// nameColon is set when the last name read holds a ':'.
 	nameColon bool
+	// lines counts the line feeds before i, and lineStart is the offset
+	// after the last of them: kept as the bytes are read, so that the
+	// reader can place each element without counting again. Only valid
+	// at a token boundary, and not after an error.
+	lines, lineStart int
 
 	// The current token, as set by scan: start is valid for tokStart,
 	// endName for tokEnd, data for text, comments and directives, and
@@ -201,7 +206,7 @@ func (s *xmlScanner) markup() (tokKind, error) {
 		if err := s.checkChars(body, s.i+4); err != nil {
 			return 0, err
 		}
-		s.i = after + 1
+		s.countLines(after + 1)
 		s.data = normaliseNL(body)
 		return tokComment, nil
 	case bytes.HasPrefix(rest, []byte("![CDATA[")):
@@ -216,7 +221,7 @@ func (s *xmlScanner) markup() (tokKind, error) {
 		if err := s.checkChars(body, s.i+9); err != nil {
 			return 0, err
 		}
-		s.i += 9 + end + 3
+		s.countLines(s.i + 9 + end + 3)
 		s.data, s.space = normaliseNL(body), false
 		return tokText, nil
 	default:
@@ -225,7 +230,7 @@ func (s *xmlScanner) markup() (tokKind, error) {
 		if end < 0 {
 			return 0, s.fail(start, "unterminated declaration")
 		}
-		s.i += 1 + end + 1
+		s.countLines(s.i + 1 + end + 1)
 		s.data = append([]byte(nil), rest[1:end]...)
 		return tokDirective, nil
 	}
@@ -236,19 +241,22 @@ func (s *xmlScanner) text() (tokKind, error) {
 	// Most text is the indentation between tags: nothing to check or
 	// replace in it.
 	k := s.i
+	lines, lineStart := s.lines, s.lineStart
 	for k < len(s.src) {
 		if k+8 <= len(s.src) && binary.LittleEndian.Uint64(s.src[k:]) == eightSpaces {
 			k += 8
 			continue
 		}
-		if c := s.src[k]; c != ' ' && c != '\n' && c != '\t' {
+		if c := s.src[k]; c == '\n' {
+			lines, lineStart = lines+1, k+1
+		} else if c != ' ' && c != '\t' {
 			break
 		}
 		k++
 	}
 	if k == len(s.src) || s.src[k] == '<' {
 		s.data, s.space = s.src[start:k], true
-		s.i = k
+		s.i, s.lines, s.lineStart = k, lines, lineStart
 		return tokText, nil
 	}
 	s.space = false
@@ -272,7 +280,7 @@ func (s *xmlScanner) text() (tokKind, error) {
 	if err != nil {
 		return 0, err
 	}
-	s.i = end
+	s.countLines(end)
 	s.data = out
 	return tokText, nil
 }
@@ -284,7 +292,7 @@ func (s *xmlScanner) procInst(first bool) (tokKind, error) {
 		return 0, s.fail(start, "unterminated processing instruction")
 	}
 	body := s.src[s.i+2 : s.i+2+end]
-	s.i += 2 + end + 2
+	s.countLines(s.i + 2 + end + 2)
 	target, inst, _ := strings.Cut(string(body), " ")
 	if k := strings.IndexAny(target, "\t\r\n"); k >= 0 {
 		target, inst = target[:k], target[k+1:]+" "+inst
@@ -467,6 +475,7 @@ func (s *xmlScanner) attrValue() (string, error) {
 	q := src[s.i]
 	start := s.i + 1
 	clean := true
+	lines, lineStart := s.lines, s.lineStart
 	k := start
 	for k < len(src) {
 		c := src[k]
@@ -480,6 +489,9 @@ func (s *xmlScanner) attrValue() (string, error) {
 		switch {
 		case c == '&' || c == '\t' || c == '\n' || c == '\r':
 			clean = false
+			if c == '\n' {
+				lines, lineStart = lines+1, k+1
+			}
 			k++
 		case c == '"' || c == '\'':
 			k++ // the other quote
@@ -496,16 +508,16 @@ func (s *xmlScanner) attrValue() (string, error) {
 	if k >= len(src) {
 		return s.attrValueSlow()
 	}
-	if clean {
-		s.i = k + 1
-		return s.str[start:k], nil
+	val := s.str[start:k]
+	if !clean {
+		out, err := s.unescape(src[start:k], start, true)
+		if err != nil {
+			return "", err
+		}
+		val = string(out)
 	}
-	out, err := s.unescape(src[start:k], start, true)
-	if err != nil {
-		return "", err
-	}
-	s.i = k + 1
-	return string(out), nil
+	s.i, s.lines, s.lineStart = k+1, lines, lineStart
+	return val, nil
 }
 
 // plainAttrValue marks the bytes attrValue passes over: printable ASCII
@@ -531,7 +543,7 @@ func (s *xmlScanner) attrValueSlow() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	s.i += 1 + end + 1
+	s.countLines(s.i + 1 + end + 1)
 	return val, nil
 }
 
@@ -601,13 +613,26 @@ func (s *xmlScanner) skipSpace() bool {
 	start := s.i
 	for s.i < len(s.src) {
 		switch s.src[s.i] {
-		case ' ', '\t', '\r', '\n':
+		case ' ', '\t', '\r':
 			s.i++
+		case '\n':
+			s.i++
+			s.lines, s.lineStart = s.lines+1, s.i
 		default:
 			return s.i > start
 		}
 	}
 	return s.i > start
+}
+
+// countLines moves s.i on to end, counting the line feeds passed.
+func (s *xmlScanner) countLines(end int) {
+	seg := s.src[s.i:end]
+	if n := bytes.Count(seg, newline); n > 0 {
+		s.lines += n
+		s.lineStart = s.i + bytes.LastIndexByte(seg, '\n') + 1
+	}
+	s.i = end
 }
 
 // name reads an XML name at s.i.

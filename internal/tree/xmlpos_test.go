@@ -19,9 +19,9 @@ import (
 // encoding/xml reports for each start tag.
 func TestXMLNodePositions(t *testing.T) {
 	docs := map[string][]byte{
-		"one line": []byte(`<Patient xmlns="http://hl7.org/fhir"><id value="p"/><name><given value="Å"/><given value="é"/></name></Patient>`),
+		"one line":          []byte(`<Patient xmlns="http://hl7.org/fhir"><id value="p"/><name><given value="Å"/><given value="é"/></name></Patient>`),
 		"line ends in tags": []byte("<Patient\nxmlns=\"http://hl7.org/fhir\"\n><id\n value=\"a\nb\"\n/><!-- a\ncomment --><?pi\nx?>\r\n\t<active value='true'\n\n/><name><family value=\"x&#10;y\"/>\n<given value=\"ü\"/></name></Patient>\n"),
-		"narrative": []byte("<Patient xmlns=\"http://hl7.org/fhir\">\n  <text>\n    <status value=\"generated\"/>\n    <div xmlns=\"http://www.w3.org/1999/xhtml\">\n<p>x\n</p><![CDATA[\n]]>\n</div>\n  </text>\n  <active value=\"true\"/>\n</Patient>"),
+		"narrative":         []byte("<Patient xmlns=\"http://hl7.org/fhir\">\n  <text>\n    <status value=\"generated\"/>\n    <div xmlns=\"http://www.w3.org/1999/xhtml\">\n<p>x\n</p><![CDATA[\n]]>\n</div>\n  </text>\n  <active value=\"true\"/>\n</Patient>"),
 	}
 	shared := os.Getenv("NEMSFHIR_SHARED")
 	if shared == "" {

@@ -133,6 +133,13 @@ func (l *jsonLexer) release() {
 	l.src, l.srcText, l.errs = nil, "", nil
 }
 
+// keep says whether l's storage is small enough to keep for the next
+// document.
+func (l *jsonLexer) keep() bool {
+	return cap(l.tape) <= maxKeptTape && cap(l.keys) <= maxKeptTape &&
+		cap(l.decoded) <= maxKeptTape && cap(l.buf) <= 1<<16
+}
+
 // text returns the text of token t: a string decoded, a key, a number or
 // a literal as written.
 func (l *jsonLexer) text(t int) string {

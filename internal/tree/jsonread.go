@@ -59,13 +59,13 @@ type jsonReader struct {
 var jsonReaders = sync.Pool{New: func() any { return new(jsonReader) }}
 
 // release puts r back in the pool holding on to nothing of the document,
-// unless a large document made its tape too big to keep.
+// unless a large document made its storage too big to keep.
 func (r *jsonReader) release() {
 	r.jsonLexer.release()
 	clear(r.pairs[:cap(r.pairs)])
 	r.pairs = r.pairs[:0]
 	r.slab, r.lists, r.doc, r.errs = nodeSlab{}, blockCopier[*Node]{}, nil, errs{}
-	if cap(r.tape) <= maxKeptTape {
+	if r.keep() && cap(r.pairs) <= maxKeptTape {
 		jsonReaders.Put(r)
 	}
 }
@@ -289,7 +289,7 @@ func (r *jsonReader) prop(parent *Node, s *scope, c *kids, name string, value, e
 			return
 		}
 	}
-	if prim != nil && isAttrElem(e) && extra != 0 {
+	if extra != 0 && prim != nil && isAttrElem(e) {
 		line, col := r.at(extra)
 		r.errorAt(line, col, childPath(parent, name, -1),
 			e.Path+" is an XML attribute, so it cannot have an id or extensions (\"_"+name+"\")")

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/xml"
 	"errors"
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -243,9 +244,15 @@ func (s *xmlScanner) text() (tokKind, error) {
 	k := s.i
 	lines, lineStart := s.lines, s.lineStart
 	for k < len(s.src) {
-		if k+8 <= len(s.src) && binary.LittleEndian.Uint64(s.src[k:]) == eightSpaces {
-			k += 8
-			continue
+		if k+8 <= len(s.src) {
+			// Spaces eight at a time, then straight to the first other
+			// byte.
+			d := binary.LittleEndian.Uint64(s.src[k:]) ^ eightSpaces
+			if d == 0 {
+				k += 8
+				continue
+			}
+			k += bits.TrailingZeros64(d) / 8
 		}
 		if c := s.src[k]; c == '\n' {
 			lines, lineStart = lines+1, k+1
@@ -478,11 +485,17 @@ func (s *xmlScanner) attrValue() (string, error) {
 	lines, lineStart := s.lines, s.lineStart
 	k := start
 	for k < len(src) {
-		c := src[k]
-		if plainAttrValue[c] {
-			k++
-			continue
+		// Long values (definitions, URLs) go eight bytes at a time.
+		for k+8 <= len(src) && plainAttrValue8(binary.LittleEndian.Uint64(src[k:])) {
+			k += 8
 		}
+		for k < len(src) && plainAttrValue[src[k]] {
+			k++
+		}
+		if k >= len(src) {
+			break
+		}
+		c := src[k]
 		if c == q {
 			break
 		}
@@ -528,6 +541,17 @@ var plainAttrValue = func() (t [256]bool) {
 	}
 	return t
 }()
+
+// plainAttrValue8 reports whether the eight bytes of x are all plain by
+// plainAttrValue, with the bit tricks of jsonPlain8.
+func plainAttrValue8(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	amp, lt := x^(ones*'&'), x^(ones*'<')
+	dq, sq := x^(ones*'"'), x^(ones*'\'')
+	t := x | (x-ones*0x20)&^x // 0x80 and above, or below 0x20
+	t |= (amp-ones)&^amp | (lt-ones)&^lt | (dq-ones)&^dq | (sq-ones)&^sq
+	return t&highs == 0
+}
 
 func (s *xmlScanner) attrValueSlow() (string, error) {
 	q := s.src[s.i]

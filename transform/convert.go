@@ -24,7 +24,9 @@
 package transform
 
 import (
+	"bytes"
 	"fmt"
+	"sync"
 
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/schemas"
@@ -107,18 +109,53 @@ func Convert(src []byte, from, to Format, opt Options) ([]byte, *Report, error) 
 		return nil, rep, err
 	}
 	var out []byte
+	buf := scratch()
 	switch to {
 	case XML:
 		// XML is usually larger than its JSON: end tags and value attributes.
-		out, err = tree.AppendXML(make([]byte, 0, 2*len(src)), doc.Root, opt.Pretty)
+		out, err = tree.AppendXML(grow(*buf, 2*len(src)), doc.Root, opt.Pretty)
 	case JSON:
 		// JSON is usually a little smaller than the XML it comes from.
-		out, err = tree.AppendJSON(make([]byte, 0, len(src)+len(src)/8), doc.Root, opt.Pretty)
+		out, err = tree.AppendJSON(grow(*buf, len(src)+len(src)/8), doc.Root, opt.Pretty)
 	default:
 		return nil, rep, fmt.Errorf("transform: unknown output format %v", to)
 	}
+	if out != nil {
+		*buf = out[:0] // it may have grown
+	}
+	defer keep(buf)
 	if err != nil {
 		return nil, rep, err
 	}
-	return out, rep, nil
+	return bytes.Clone(out), rep, nil
+}
+
+// Output is written into a pooled buffer and copied out exactly sized. A
+// buffer made for each conversion was cleared by the runtime first, at
+// twice the size of the output or more, and the spare room stayed with
+// the caller.
+var outBufs sync.Pool
+
+// maxPooledBuf bounds the buffers kept for the next conversion.
+const maxPooledBuf = 32 << 20
+
+func scratch() *[]byte {
+	if b, ok := outBufs.Get().(*[]byte); ok {
+		return b
+	}
+	return new([]byte)
+}
+
+func keep(b *[]byte) {
+	if cap(*b) <= maxPooledBuf {
+		outBufs.Put(b)
+	}
+}
+
+// grow returns b emptied, with room for n bytes.
+func grow(b []byte, n int) []byte {
+	if cap(b) < n {
+		return make([]byte, 0, n)
+	}
+	return b[:0]
 }

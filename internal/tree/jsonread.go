@@ -46,7 +46,7 @@ type jsonReader struct {
 	jsonLexer
 	scopes scopes
 	slab   nodeSlab
-	lists  blockCopier[*Node] // the Children of the nodes
+	lists  sliceBlocks[*Node] // the Children of the nodes
 	// pairs is a stack shared by the objects being read whose members
 	// must be paired first: each call of props works on its own top
 	// part.
@@ -64,7 +64,7 @@ func (r *jsonReader) release() {
 	r.jsonLexer.release()
 	clear(r.pairs[:cap(r.pairs)])
 	r.pairs = r.pairs[:0]
-	r.slab, r.lists, r.doc, r.errs = nodeSlab{}, blockCopier[*Node]{}, nil, errs{}
+	r.slab, r.lists, r.doc, r.errs = nodeSlab{}, sliceBlocks[*Node]{}, nil, errs{}
 	if r.keep() && cap(r.pairs) <= maxKeptTape {
 		jsonReaders.Put(r)
 	}

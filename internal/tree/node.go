@@ -223,15 +223,9 @@ const maxSlab = 4096
 // expect sizes the first block for about n nodes.
 func (s *nodeSlab) expect(n int) { s.next = min(max(n, 16), maxSlab) }
 
-func (s *nodeSlab) node(n Node) *Node {
-	p := s.alloc()
-	*p = n
-	return p
-}
-
-// alloc returns a zero node. A reader that sets only the fields it needs
-// saves copying a whole Node in, with a write barrier on every pointer
-// field while the collector runs.
+// alloc returns a zero node. The reader sets only the fields it needs:
+// copying a whole Node in costs a write barrier on every pointer field
+// while the collector runs.
 func (s *nodeSlab) alloc() *Node {
 	if len(s.buf) == 0 {
 		s.next = min(max(s.next, 16), maxSlab)
@@ -243,57 +237,19 @@ func (s *nodeSlab) alloc() *Node {
 	return p
 }
 
-// childStack collects the children of the nodes being read, the deepest
-// node's on top, so that each node's Children can be cut exactly sized
-// from a shared block when the node is complete instead of growing by
-// appends. While a node is read its Children is a view of its part of the
-// top of the stack, so the reader can look at the children so far.
-type childStack struct {
-	stack    []*Node
-	finished blockCopier[*Node]
-}
-
-// push adds c as the next child of n, whose children are on top.
-func (s *childStack) push(n *Node, c *Node) {
-	mark := len(s.stack) - len(n.Children)
-	s.stack = append(s.stack, c)
-	n.Children = s.stack[mark:len(s.stack):len(s.stack)]
-}
-
-// done gives n, whose children are on top, its final Children and pops
-// them off the stack.
-func (s *childStack) done(n *Node) {
-	k := len(n.Children)
-	if k == 0 {
-		return
-	}
-	kids := s.stack[len(s.stack)-k:]
-	n.Children = s.finished.copy(kids)
-	clear(kids)
-	s.stack = s.stack[:len(s.stack)-k]
-}
-
-// blockCopier copies slices into larger shared blocks, saving an
+// sliceBlocks hands out slices from larger shared blocks, saving an
 // allocation per slice.
-type blockCopier[T any] struct {
+type sliceBlocks[T any] struct {
 	free []T // what is left of the current block
 	next int // size of the next block: small documents need little
 }
 
 // expect sizes the next block for n elements (within bounds).
-func (b *blockCopier[T]) expect(n int) { b.next = min(n, maxSlab) }
+func (b *sliceBlocks[T]) expect(n int) { b.next = min(n, maxSlab) }
 
-// copy returns a copy of src, nil when src is empty. Its capacity ends with
-// it, so that appending to one copy never writes over another.
-func (b *blockCopier[T]) copy(src []T) []T {
-	out := b.take(len(src))
-	copy(out, src)
-	return out
-}
-
-// take returns k zero elements, nil when k is 0, with the capacity ending
-// with them as for copy.
-func (b *blockCopier[T]) take(k int) []T {
+// take returns k zero elements, nil when k is 0. The capacity ends with
+// them, so that appending to one slice never writes over another.
+func (b *sliceBlocks[T]) take(k int) []T {
 	if k == 0 {
 		return nil
 	}

@@ -48,7 +48,7 @@ type jsonReader struct {
 	slab   nodeSlab
 	lists  sliceBlocks[*Node] // the Children of the nodes
 	// pairs is a stack shared by the objects being read whose members
-	// must be paired first: each call of props works on its own top
+	// must be paired first: each call of properties works on its own top
 	// part.
 	pairs []prop
 	m     *schemas.Model
@@ -97,7 +97,7 @@ func (r *jsonReader) resource(v int, parent *Node, elem *schemas.Element, name s
 		return nil
 	}
 	code := r.text(rt + 1)
-	t := r.m.Type(code) // not through r.types, which would keep any name it is given
+	t := r.m.Type(code) // not through the kept type cache, which would keep any name it is given
 	if t == nil || !t.IsResource() || t.Abstract {
 		r.errorAt(r.tape[rt].line, r.tape[rt].col, elemPath(), strconv.Quote(code)+" is not a FHIR STU3 resource type")
 		return nil
@@ -146,14 +146,15 @@ func (r *jsonReader) members(n *Node, s *scope, v int) {
 	}
 	obj := r.tape[v]
 	c := kids{list: r.lists.take(obj.end)}
-	r.props(n, s, &c, v)
+	r.properties(n, s, &c, v)
 	if c.n > 0 {
 		n.Children = c.soFar()
 	}
 }
 
-// props reads the members of object v into c.
-func (r *jsonReader) props(n *Node, s *scope, c *kids, v int) {
+// properties reads the members of object v into c, pairing "name" with
+// "_name" where the object has such keys.
+func (r *jsonReader) properties(n *Node, s *scope, c *kids, v int) {
 	obj := r.tape[v]
 	skip := 0 // the "resourceType" key of a resource, read already
 	if n.Resource {

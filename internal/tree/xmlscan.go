@@ -243,23 +243,27 @@ func (s *xmlScanner) text() (tokKind, error) {
 	// replace in it.
 	k := s.i
 	lines, lineStart := s.lines, s.lineStart
+space:
 	for k < len(s.src) {
-		if k+8 <= len(s.src) {
-			// Spaces eight at a time, then straight to the first other
-			// byte.
-			d := binary.LittleEndian.Uint64(s.src[k:]) ^ eightSpaces
-			if d == 0 {
+		switch s.src[k] {
+		case ' ':
+			// A run of spaces eight at a time, then straight to the
+			// first other byte.
+			if k+8 > len(s.src) {
+				k++
+			} else if d := binary.LittleEndian.Uint64(s.src[k:]) ^ eightSpaces; d == 0 {
 				k += 8
-				continue
+			} else {
+				k += bits.TrailingZeros64(d) / 8
 			}
-			k += bits.TrailingZeros64(d) / 8
-		}
-		if c := s.src[k]; c == '\n' {
+		case '\t':
+			k++
+		case '\n':
 			lines, lineStart = lines+1, k+1
-		} else if c != ' ' && c != '\t' {
-			break
+			k++
+		default:
+			break space
 		}
-		k++
 	}
 	if k == len(s.src) || s.src[k] == '<' {
 		s.data, s.space = s.src[start:k], true

@@ -56,7 +56,9 @@ func (w *jsonWriter) prefixedKey(prefix, name string, first bool, depth int) {
 	}
 	w.newline(depth)
 	w.buf = append(w.buf, '"')
-	w.buf = append(w.buf, prefix...)
+	if prefix != "" {
+		w.buf = append(w.buf, prefix...)
+	}
 	w.buf = append(w.buf, name...)
 	w.buf = append(w.buf, '"', ':')
 	if w.pretty {

@@ -81,10 +81,13 @@ func (r *xmlReader) next() (tokKind, int, bool) {
 
 // node returns a new node holding n.
 func (r *xmlReader) node(n Node) *Node {
-	p := &r.nodes.take(1)[0]
+	p := r.newNode()
 	*p = n
 	return p
 }
+
+// newNode returns a new zero node.
+func (r *xmlReader) newNode() *Node { return &r.nodes.take(1)[0] }
 
 func (r *xmlReader) syntaxError(err error) {
 	off := r.sc.offset()
@@ -298,7 +301,8 @@ func (r *xmlReader) element(parent *Node, ptbl *xmlChildren, se xml.StartElement
 	}
 	mem := c.mem
 	line, col := r.nodePos(off)
-	n := r.node(Node{Name: name, Type: mem.Type, Elem: mem.Element, Parent: parent, Index: -1, Line: line, Col: col})
+	n := r.newNode() // set field by field: a Node literal was built, then copied
+	n.Name, n.Type, n.Elem, n.Parent, n.Index, n.Line, n.Col = name, mem.Type, mem.Element, parent, -1, line, col
 	if mem.Element.Repeats() {
 		n.Index = 0
 		if k := len(parent.Children); k > 0 && parent.Children[k-1].Elem == mem.Element {
@@ -372,8 +376,9 @@ func (r *xmlReader) element(parent *Node, ptbl *xmlChildren, se xml.StartElement
 			r.errorAt(off, n.Path(), "unknown attribute "+a.Name.Local+" on "+n.Type)
 			continue
 		}
-		an := r.node(Node{Name: a.Name.Local, Type: ac.rawType, Elem: ac.mem.Element, Primitive: ac.attrPrim,
-			Parent: n, Index: -1, Value: a.Value, HasValue: true, Line: line, Col: col})
+		an := r.newNode()
+		an.Name, an.Type, an.Elem, an.Primitive = a.Name.Local, ac.rawType, ac.mem.Element, ac.attrPrim
+		an.Parent, an.Index, an.Value, an.HasValue, an.Line, an.Col = n, -1, a.Value, true, line, col
 		r.kids.push(n, an)
 	}
 	if n.Primitive != nil && n.HasValue {

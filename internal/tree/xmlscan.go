@@ -430,12 +430,12 @@ func (s *xmlScanner) startTag() (tokKind, error) {
 		attrs = append(attrs, xml.Attr{Name: xml.Name{Local: an}, Value: val})
 		switch {
 		case an == "xmlns":
-			s.nsBuf = append(s.nsBuf, nsBinding{"", val})
+			s.nsBuf = append(s.nsBuf, nsBinding{"", internNamespace(val)})
 		case strings.HasPrefix(an, "xmlns:"):
 			if val == "" {
 				return 0, s.fail(aoff, "namespace prefix "+an[6:]+" cannot be undeclared")
 			}
-			s.nsBuf = append(s.nsBuf, nsBinding{an[6:], val})
+			s.nsBuf = append(s.nsBuf, nsBinding{an[6:], internNamespace(val)})
 		}
 		if len(s.nsBuf) > maxNamespaceBindings {
 			return 0, s.fail(aoff, "more than "+strconv.Itoa(maxNamespaceBindings)+" namespace declarations in scope")
@@ -573,6 +573,19 @@ func (s *xmlScanner) attrValueSlow() (string, error) {
 	}
 	s.countLines(s.i + 1 + end + 1)
 	return val, nil
+}
+
+// internNamespace returns the FHIR and XHTML namespaces as the constants,
+// so that the reader's comparisons with them, once per element, find the
+// same pointer and need not compare the bytes.
+func internNamespace(uri string) string {
+	switch uri {
+	case FHIRNamespace:
+		return FHIRNamespace
+	case XHTMLNamespace:
+		return XHTMLNamespace
+	}
+	return uri
 }
 
 func (s *xmlScanner) pop() {

@@ -14,10 +14,17 @@ type xmlChildren struct {
 	elem  *schemas.Element
 	code  string
 	named map[string]*xmlChild
+	// last is the entry asked for last, whose next is the guess for the
+	// following name.
+	last *xmlChild
 }
 
 // xmlChild is the model's answer for one name inside an xmlChildren.
 type xmlChild struct {
+	name string // a copy, owned by the table
+	// next is the entry asked for after this one the last time: the
+	// elements of FHIR come in the same order in element after element.
+	next *xmlChild
 	// mem is the element and the type the name selects, the type taken
 	// through a contentReference (memberType).
 	mem schemas.Member
@@ -59,14 +66,40 @@ func (r *xmlReader) table(e *schemas.Element, code string) *xmlChildren {
 // child resolves name inside tbl. Names the model does not know are not
 // kept: hostile input could make up any number of them.
 func (r *xmlReader) child(tbl *xmlChildren, name string) (*xmlChild, bool) {
-	if c, ok := tbl.named[name]; ok {
-		return c, true
+	// Try the guess, and the same name again, before hashing the name.
+	last := tbl.last
+	if last != nil {
+		if c := last.next; c != nil && c.name == name {
+			tbl.last = c
+			return c, true
+		}
+		if last.name == name {
+			return last, true
+		}
 	}
+	c, ok := tbl.named[name]
+	if !ok {
+		if c, ok = r.newChild(tbl, name); !ok {
+			return nil, false
+		}
+	}
+	if last != nil {
+		last.next = c
+	}
+	tbl.last = c
+	return c, true
+}
+
+// newChild asks the model about name inside tbl and keeps the answer.
+func (r *xmlReader) newChild(tbl *xmlChildren, name string) (*xmlChild, bool) {
 	mem, ok := r.m.Child(tbl.elem, tbl.code, name)
 	if !ok {
 		return nil, false
 	}
-	c := &xmlChild{mem: mem, attr: isAttrElem(mem.Element), rawType: mem.Type}
+	// The name is copied: it may share memory with a source that is gone
+	// when the table is next used.
+	name = strings.Clone(name)
+	c := &xmlChild{name: name, mem: mem, attr: isAttrElem(mem.Element), rawType: mem.Type}
 	c.mem.Type = memberType(mem)
 	c.t, c.resource = r.types.facts(c.mem.Type)
 	if at, _ := r.types.facts(mem.Type); at != nil {
@@ -75,9 +108,7 @@ func (r *xmlReader) child(tbl *xmlChildren, name string) (*xmlChild, bool) {
 	if tbl.named == nil {
 		tbl.named = make(map[string]*xmlChild)
 	}
-	// The key is copied: name may share memory with a source that is
-	// gone when the table is next used.
-	tbl.named[strings.Clone(name)] = c
+	tbl.named[name] = c
 	return c, true
 }
 

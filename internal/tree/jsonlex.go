@@ -77,7 +77,8 @@ type jsonToken struct {
 	line  int32
 	col   int32
 	// next is the index of the token after this value and everything in
-	// it.
+	// it. 32 bits keep the token small: 2^31 tokens would take gigabytes
+	// of text.
 	next int32
 	// For strings, keys, numbers and literals the text is srcText[start:end]
 	// (or decoded[start] when tokEscaped). For an object, start is the

@@ -81,6 +81,9 @@ func (s *structure) node(n *tree.Node) {
 // cardinality counts the children of n per element definition and compares
 // each count with min and max. Choice elements count across their names.
 func (s *structure) cardinality(n *tree.Node) {
+	if n.Primitive != nil && len(n.Children) == 0 {
+		return // a primitive's id and extension are optional
+	}
 	defs := s.m.Children(n.Elem, n.Type)
 	if len(defs) == 0 {
 		return

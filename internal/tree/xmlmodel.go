@@ -2,6 +2,7 @@ package tree
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/nemsfhir/nemsfhir/schemas"
 )
@@ -40,6 +41,15 @@ type xmlChild struct {
 	// kids is the table for the element's own children, made on first use.
 	kids *xmlChildren
 }
+
+// xmlLookup is what a reader has learned about a model, kept in
+// xmlLookups between the documents ParseXML reads.
+type xmlLookup struct {
+	types  typeCache
+	tables map[xmlTableKey]*xmlChildren
+}
+
+var xmlLookups sync.Pool
 
 // xmlTableKey names a table made for a resource: the root or a nested
 // resource, whose type the instance chooses.

@@ -22,8 +22,14 @@ import (
 // instructions other than the XML declaration are reported as warnings.
 func ParseXML(src []byte, m *schemas.Model) (*Document, error) {
 	r := new(xmlReader)
+	// The tree is the caller's, but what the reader learns about the
+	// model is kept for the next document.
+	if l, ok := xmlLookups.Get().(*xmlLookup); ok {
+		r.types, r.tables = l.types, l.tables
+	}
 	r.init(src, m, false)
 	r.document()
+	xmlLookups.Put(&xmlLookup{r.types, r.tables})
 	return r.doc, r.errs.err()
 }
 

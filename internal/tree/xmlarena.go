@@ -25,20 +25,25 @@ func ParseXMLScratch(src []byte, m *schemas.Model) (doc *Document, release func(
 	r.init(src, m, true)
 	r.document()
 	doc, err = r.doc, r.errs.err()
-	return doc, func() { r.release() }, err
+	released := false
+	return doc, func() {
+		// Once only: by a second call, r may be reading for someone else.
+		if !released {
+			released = true
+			r.release()
+		}
+	}, err
 }
 
 var xmlReaders sync.Pool
 
-// maxPooledNodes bounds the node blocks a pooled reader keeps: a reader
-// that took more for one huge document is dropped instead.
-const maxPooledNodes = 1 << 18
+// maxPooledNodes bounds the node blocks a pooled reader keeps (18 MB; the
+// 3.9 MB extension definitions bundle takes 73,000 nodes): a reader that
+// took more for one huge document is dropped instead.
+const maxPooledNodes = 1 << 17
 
 // release clears the reader, keeping its blocks, and pools it.
 func (r *xmlReader) release() {
-	if r.src == nil {
-		return // released already
-	}
 	r.nodes.reset()
 	r.kids.reset()
 	keep := xmlReader{nodes: r.nodes, kids: r.kids, types: r.types, tables: r.tables, sc: r.sc}

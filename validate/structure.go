@@ -3,12 +3,11 @@ package validate
 import (
 	"encoding/base64"
 	"encoding/json"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
+	"github.com/nemsfhir/nemsfhir/internal/primitive"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/schemas"
 )
@@ -192,37 +191,13 @@ func (s *structure) primitive(n *tree.Node) {
 	}
 }
 
-var (
-	regexMu sync.RWMutex
-	regexes = map[string]*regexp.Regexp{}
-)
-
-// primitiveRegex compiles a primitive type's pattern once per process,
-// anchored on the whole value.
-func primitiveRegex(pattern string) *regexp.Regexp {
-	regexMu.RLock()
-	re := regexes[pattern]
-	regexMu.RUnlock()
-	if re != nil {
-		return re
-	}
-	re, err := regexp.Compile(`^(?:` + pattern + `)$`)
-	if err != nil {
-		return nil // the model's patterns all compile; a test checks it
-	}
-	regexMu.Lock()
-	regexes[pattern] = re
-	regexMu.Unlock()
-	return re
-}
-
 // primitiveProblem returns what is wrong with v as a value of the primitive
 // type code, or "".
 func primitiveProblem(code string, p *schemas.Primitive, v string) string {
 	if p.Regex != "" {
-		match, known := fastMatch(code, v)
+		match, known := primitive.Match(code, v)
 		if !known {
-			re := primitiveRegex(p.Regex)
+			re := primitive.Regexp(p.Regex)
 			match = re == nil || re.MatchString(v)
 		}
 		if !match {

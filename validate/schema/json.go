@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
+	"github.com/nemsfhir/nemsfhir/internal/primitive"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/schemas"
 )
@@ -77,6 +79,7 @@ func newJSONSchemas() *jsonSchemas {
 	js := &jsonSchemas{}
 	c := jsonschema.NewCompiler()
 	c.UseLoader(embeddedLoader{})
+	c.UseRegexpEngine(compilePattern)
 	c.RegisterVocabulary(&jsonschema.Vocabulary{
 		URL: "urn:nemsfhir:vocab:resource",
 		Compile: func(_ *jsonschema.CompilerContext, obj map[string]any) (jsonschema.SchemaExt, error) {
@@ -199,6 +202,80 @@ func (r resourceSlot) Validate(ctx *jsonschema.ValidatorContext, v any) {
 		ctx.AddErr(err)
 	}
 }
+
+// compilePattern is the compiler's regular expression engine: the pattern
+// of a primitive type with a hand-written matcher (dateTime, code, id, ...)
+// is matched by that matcher, which accepts exactly what the pattern does
+// and costs a fraction of the regular expression; any other pattern is
+// compiled by package regexp, as the compiler would by default.
+func compilePattern(pattern string) (jsonschema.Regexp, error) {
+	if code, ok := primitivePatterns()[pattern]; ok {
+		return primitiveMatcher{code, pattern}, nil
+	}
+	if words, ok := wordAlternatives(pattern); ok {
+		return wordMatcher{words, pattern}, nil
+	}
+	return regexp.Compile(pattern)
+}
+
+// wordAlternatives reads a pattern of the form ^(?:a|b|c)$ whose
+// alternatives are plain names, as the generated schema writes the names
+// a choice element may take (valueString, _valueString, ...), and returns
+// the set of names.
+func wordAlternatives(pattern string) (map[string]bool, bool) {
+	body, ok := strings.CutPrefix(pattern, "^(?:")
+	if !ok {
+		return nil, false
+	}
+	if body, ok = strings.CutSuffix(body, ")$"); !ok || body == "" {
+		return nil, false
+	}
+	words := map[string]bool{}
+	for _, w := range strings.Split(body, "|") {
+		if w == "" || strings.IndexFunc(w, func(r rune) bool {
+			return !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+		}) >= 0 {
+			return nil, false
+		}
+		words[w] = true
+	}
+	return words, true
+}
+
+// wordMatcher matches exactly one of a set of names.
+type wordMatcher struct {
+	words   map[string]bool
+	pattern string
+}
+
+func (w wordMatcher) MatchString(s string) bool { return w.words[s] }
+func (w wordMatcher) String() string            { return w.pattern }
+
+// primitivePatterns maps the pattern the generated schema gives each
+// primitive type with a hand-written matcher to the type's code.
+var primitivePatterns = sync.OnceValue(func() map[string]string {
+	m := schemas.STU3()
+	out := map[string]string{}
+	for _, name := range m.TypeNames() {
+		t := m.Type(name)
+		if t.Kind != schemas.KindPrimitive || t.Primitive == nil || t.Primitive.Regex == "" {
+			continue
+		}
+		if _, known := primitive.Match(name, ""); known {
+			out["^(?:"+t.Primitive.Regex+")$"] = name // as schemas/gen/jsonschemagen writes it
+		}
+	}
+	return out
+})
+
+type primitiveMatcher struct{ code, pattern string }
+
+func (p primitiveMatcher) MatchString(s string) bool {
+	match, _ := primitive.Match(p.code, s)
+	return match
+}
+
+func (p primitiveMatcher) String() string { return p.pattern }
 
 // decodeInstance reads the payload for the validator: with the project's
 // own JSON lexer, several times faster than encoding/json, and through

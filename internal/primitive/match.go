@@ -1,13 +1,21 @@
-package validate
+// Package primitive matches the values of FHIR STU3 primitive types against
+// their types' regular expressions: by hand-written matchers for the types
+// that fill most of a NEMS payload, and by compiled regular expressions for
+// the rest. The validator's structure phase and its schema phase share it.
+package primitive
 
-// Hand-written matchers for the primitive types that fill most of a NEMS
-// payload. Each accepts exactly what the package's regex for the type
-// accepts (a test compares them on many values); regular expressions cost
-// several times more per value.
+import (
+	"regexp"
+	"sync"
+)
 
-// fastMatch reports whether v matches the regex of primitive type code; ok
+// Each hand-written matcher accepts exactly what the package's regex for
+// the type accepts (a test compares them on many values); regular
+// expressions cost several times more per value.
+
+// Match reports whether v matches the regex of primitive type code; known
 // is false for types without a hand-written matcher.
-func fastMatch(code, v string) (match, ok bool) {
+func Match(code, v string) (match, known bool) {
 	switch code {
 	case "code":
 		return matchCode(v), true
@@ -271,4 +279,29 @@ func matchDecimal(v string) bool {
 		}
 	}
 	return true
+}
+
+var (
+	regexMu sync.RWMutex
+	regexes = map[string]*regexp.Regexp{}
+)
+
+// Regexp compiles a primitive type's pattern once per process, anchored on
+// the whole value; nil when it does not compile (the model's patterns all
+// do; a test checks it).
+func Regexp(pattern string) *regexp.Regexp {
+	regexMu.RLock()
+	re := regexes[pattern]
+	regexMu.RUnlock()
+	if re != nil {
+		return re
+	}
+	re, err := regexp.Compile(`^(?:` + pattern + `)$`)
+	if err != nil {
+		return nil
+	}
+	regexMu.Lock()
+	regexes[pattern] = re
+	regexMu.Unlock()
+	return re
 }

@@ -432,6 +432,11 @@ func (s *xmlScanner) startTag() (tokKind, error) {
 		case an == "xmlns":
 			s.nsBuf = append(s.nsBuf, nsBinding{"", internNamespace(val)})
 		case strings.HasPrefix(an, "xmlns:"):
+			if an == "xmlns:" {
+				// Not a prefixed name at all; binding it as the default
+				// namespace would read <Patient xmlns:="..."> as FHIR.
+				return 0, s.fail(aoff, "namespace declaration xmlns: has no prefix")
+			}
 			if val == "" {
 				return 0, s.fail(aoff, "namespace prefix "+an[6:]+" cannot be undeclared")
 			}

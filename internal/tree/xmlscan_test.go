@@ -97,6 +97,8 @@ var scanSeeds = []string{
 	`<?xml version="1.0" encoding="UTF-8"?><a xmlns="urn:x" xmlns:p="urn:p"><p:b p:c="1" d='2'/>t&amp;&#x41;&#66;<![CDATA[<x>]]><!-- c --></a>`,
 	"<a>\r\n<b v=\"x\r\ny\"/></a>",
 	`<a><b></a>`,
+	`<A xmlns: ="0"/>`, // an empty prefix is not a namespace declaration
+	`<Patient xmlns:="http://hl7.org/fhir"/>`,
 	`<a x="1" x="2"/>`,
 	`<a>&nbsp;</a>`,
 	`<p:a xmlns:p="urn:p"><p:b/></p:a>`,
@@ -145,5 +147,13 @@ func TestAttributeNormalisation(t *testing.T) {
 	tok, _ := s.next()
 	if got := tok.(xml.StartElement).Attr[0].Value; got != "x y z\n\t" {
 		t.Errorf("value %q, want %q (%v)", got, "x y z\n\t", toks)
+	}
+}
+
+func TestEmptyNamespacePrefix(t *testing.T) {
+	for _, src := range []string{`<A xmlns: ="0"/>`, `<Patient xmlns:="http://hl7.org/fhir"/>`} {
+		if _, err := scanAll([]byte(src)); err == nil || !strings.Contains(err.Error(), "xmlns: has no prefix") {
+			t.Errorf("%s: got %v, want the empty prefix refused", src, err)
+		}
 	}
 }

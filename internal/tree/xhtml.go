@@ -86,72 +86,17 @@ func serialiseXHTML(toks []xml.Token) string {
 // standalone div with its own namespace declaration, otherwise a
 // re-serialised copy.
 func checkXHTML(s string) (string, error) {
-	// The same scanner as for whole documents, so that any div accepted
-	// here reads back when written into XML.
-	sc := newXMLScannerString(s)
-	var toks []xml.Token
-	depth, roots := 0, 0
-	standalone := true
-	for {
-		off := sc.offset()
-		tok, err := sc.next()
-		if err == errEOF {
-			break
-		}
-		if err != nil {
-			return "", errors.New("narrative XHTML is not well-formed: " + err.Error())
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if depth == 0 {
-				if off != 0 {
-					standalone = false // something before the div
-				}
-				roots++
-				if roots > 1 {
-					return "", errors.New("narrative XHTML has more than one root element")
-				}
-				if t.Name.Space != XHTMLNamespace || t.Name.Local != "div" {
-					return "", errors.New("narrative must be a <div> in the XHTML namespace (" + XHTMLNamespace + ")")
-				}
-				decl := false
-				for _, a := range t.Attr {
-					if a.Name.Space == "" && a.Name.Local == "xmlns" && a.Value == XHTMLNamespace {
-						decl = true
-					}
-				}
-				standalone = decl
-			}
-			depth++
-			if depth > MaxDepth {
-				return "", errors.New("narrative XHTML nests too deeply")
-			}
-			if standalone {
-				standalone = unprefixedAt(s, int(off)) && plainAttrs(t)
-			}
-		case xml.EndElement:
-			depth--
-			if depth == 0 && sc.offset() != len(s) {
-				standalone = false // something after the div
-			}
-		case xml.CharData:
-			if depth == 0 && !isXMLSpace(t) {
-				return "", errors.New("narrative XHTML has text outside the div")
-			}
-		case xml.Directive:
-			return "", errors.New("narrative XHTML must not contain a DTD or declarations")
-		case xml.ProcInst:
-			return "", errors.New("narrative XHTML must not contain processing instructions or an XML declaration")
-		}
-		toks = append(toks, xml.CopyToken(tok))
-	}
-	if roots == 0 {
-		return "", errors.New("narrative XHTML holds no <div>")
+	// Most narratives are standalone divs: check first without keeping
+	// the tokens, and read again for them only when they are needed.
+	_, standalone, err := readXHTML(s, false)
+	if err != nil {
+		return "", err
 	}
 	if standalone {
 		// Line ends as an XML reader will see them.
 		return normaliseNewlines(s), nil
 	}
+	toks, _, _ := readXHTML(s, true)
 	// Drop what lies outside the div; whitespace there has no meaning.
 	for len(toks) > 0 {
 		if _, ok := toks[0].(xml.StartElement); ok {
@@ -166,6 +111,75 @@ func checkXHTML(s string) (string, error) {
 		toks = toks[:len(toks)-1]
 	}
 	return serialiseXHTML(toks), nil
+}
+
+// readXHTML checks narrative XHTML and says whether it is a standalone div;
+// with keep it also returns the tokens.
+func readXHTML(s string, keep bool) (toks []xml.Token, standalone bool, err error) {
+	// The same scanner as for whole documents, so that any div accepted
+	// here reads back when written into XML.
+	sc := newXMLScannerString(s)
+	depth, roots := 0, 0
+	standalone = true
+	for {
+		off := sc.offset()
+		tok, err := sc.next()
+		if err == errEOF {
+			break
+		}
+		if err != nil {
+			return nil, false, errors.New("narrative XHTML is not well-formed: " + err.Error())
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if depth == 0 {
+				if off != 0 {
+					standalone = false // something before the div
+				}
+				roots++
+				if roots > 1 {
+					return nil, false, errors.New("narrative XHTML has more than one root element")
+				}
+				if t.Name.Space != XHTMLNamespace || t.Name.Local != "div" {
+					return nil, false, errors.New("narrative must be a <div> in the XHTML namespace (" + XHTMLNamespace + ")")
+				}
+				decl := false
+				for _, a := range t.Attr {
+					if a.Name.Space == "" && a.Name.Local == "xmlns" && a.Value == XHTMLNamespace {
+						decl = true
+					}
+				}
+				standalone = decl
+			}
+			depth++
+			if depth > MaxDepth {
+				return nil, false, errors.New("narrative XHTML nests too deeply")
+			}
+			if standalone {
+				standalone = unprefixedAt(s, int(off)) && plainAttrs(t)
+			}
+		case xml.EndElement:
+			depth--
+			if depth == 0 && sc.offset() != len(s) {
+				standalone = false // something after the div
+			}
+		case xml.CharData:
+			if depth == 0 && !isXMLSpace(t) {
+				return nil, false, errors.New("narrative XHTML has text outside the div")
+			}
+		case xml.Directive:
+			return nil, false, errors.New("narrative XHTML must not contain a DTD or declarations")
+		case xml.ProcInst:
+			return nil, false, errors.New("narrative XHTML must not contain processing instructions or an XML declaration")
+		}
+		if keep {
+			toks = append(toks, xml.CopyToken(tok))
+		}
+	}
+	if roots == 0 {
+		return nil, false, errors.New("narrative XHTML holds no <div>")
+	}
+	return toks, standalone, nil
 }
 
 func unprefixedAt(s string, off int) bool {

@@ -275,6 +275,7 @@ func putEvaluator(ev *evaluator) {
 	ev.context, ev.resource = nil, nil
 	ev.focusBuf[0], ev.resourceBuf[0] = Item{}, Item{}
 	clear(ev.unsupported)
+	clear(ev.descendantsOf)
 	clear(ev.arena[:ev.top])
 	if ev.overflow || ev.arena == nil {
 		ev.arena = make(Collection, min(max(2*len(ev.arena), 64), maxArena))
@@ -320,6 +321,9 @@ type evaluator struct {
 	depth, maxDepth   int
 	context, resource Collection
 	unsupported       map[string]bool
+	// descendantsOf remembers descendants() of single elements for the
+	// rest of the evaluation; the collections live in the arena.
+	descendantsOf map[Node]Collection
 
 	// Storage reused from one evaluation to the next.
 	focusBuf, resourceBuf [1]Item

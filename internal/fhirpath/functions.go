@@ -727,11 +727,28 @@ func (ev *evaluator) repeat(in Collection, e expr, fr *frame) (Collection, error
 // descendants walks the subtree below each input element, depth first, in
 // document order, without recursion.
 func (ev *evaluator) descendants(in Collection) (Collection, error) {
+	// Within one evaluation the descendants of an element are the same
+	// every time: dom-3 asks for %resource.descendants() once per
+	// contained resource.
+	var key Node
+	if len(in) == 1 && in[0].node != nil {
+		key = in[0].node
+		if all, ok := ev.descendantsOf[key]; ok {
+			return all, ev.step(2*len(all) + 1)
+		}
+	}
 	if all, ok, err := ev.appendDescendants(in); ok {
 		if err != nil {
 			return nil, err
 		}
-		return ev.keep(all), nil
+		all = ev.keep(all)
+		if key != nil {
+			if ev.descendantsOf == nil {
+				ev.descendantsOf = map[Node]Collection{}
+			}
+			ev.descendantsOf[key] = all
+		}
+		return all, nil
 	}
 	// The walk evaluates nothing, so it can build its result in the arena
 	// and keep its stack for the next walk.

@@ -101,9 +101,9 @@ func main() {
 			med = (sorted[len(sorted)/2-1] + sorted[len(sorted)/2]) / 2
 		}
 		line := []string{"nemsfhir", "validate " + *format + ", in-process, " + set.name,
-			fmt.Sprint(len(inputs)), fmt.Sprint(total), fmt.Sprint(valid), fmt.Sprintf("%.4f", med)}
+			fmt.Sprint(len(inputs)), fmt.Sprint(total), fmt.Sprint(valid), fmt.Sprintf("%.6f", med)}
 		for _, s := range secs {
-			line = append(line, fmt.Sprintf("%.4f", s))
+			line = append(line, fmt.Sprintf("%.6f", s))
 		}
 		fmt.Println(strings.Join(line, "\t"))
 	}

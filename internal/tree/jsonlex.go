@@ -185,9 +185,6 @@ func (l *jsonLexer) space() {
 	l.skipSpace()
 }
 
-// indentWord is eight spaces of indentation read as one word.
-const indentWord = 0x2020202020202020
-
 func (l *jsonLexer) skipSpace() {
 	src, i := l.src, l.i
 	for i < len(src) {
@@ -199,15 +196,8 @@ func (l *jsonLexer) skipSpace() {
 			l.line++
 			l.lineStart = i
 			l.cont = 0
-			// Indented JSON has a run of spaces after each newline: take
-			// it a word at a time.
-			for i+8 <= len(src) {
-				if w := binary.LittleEndian.Uint64(src[i:]) ^ indentWord; w != 0 {
-					i += bits.TrailingZeros64(w) / 8
-					break
-				}
-				i += 8
-			}
+			// Indented JSON has a run of spaces after each newline.
+			i = spacesEnd(src, i)
 		case '\t', '\r':
 			i++
 		default:

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/xml"
 	"errors"
-	"math/bits"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -63,8 +62,6 @@ type xmlScanner struct {
 	space bool
 	pi    xml.ProcInst
 }
-
-const eightSpaces = 0x2020202020202020
 
 // textIsSpace reports whether the current text token is white space only.
 func (s *xmlScanner) textIsSpace() bool { return s.space || isXMLSpace(s.data) }
@@ -247,15 +244,7 @@ space:
 	for k < len(s.src) {
 		switch s.src[k] {
 		case ' ':
-			// A run of spaces eight at a time, then straight to the
-			// first other byte.
-			if k+8 > len(s.src) {
-				k++
-			} else if d := binary.LittleEndian.Uint64(s.src[k:]) ^ eightSpaces; d == 0 {
-				k += 8
-			} else {
-				k += bits.TrailingZeros64(d) / 8
-			}
+			k = spacesEnd(s.src, k)
 		case '\t':
 			k++
 		case '\n':

@@ -4,6 +4,8 @@ import (
 	"encoding/xml"
 	"io"
 	"strings"
+
+	"github.com/nemsfhir/nemsfhir/internal/tree"
 )
 
 // xhtmlNamespace is the namespace of Narrative.div.
@@ -33,69 +35,100 @@ func narrativeProblems(div string) []narrativeProblem {
 	if strings.TrimSpace(div) == "" {
 		return []narrativeProblem{{"txt-2", "narrative div is empty: it must hold some non-whitespace content"}}
 	}
-	if problems, ok := scanNarrative(div); ok {
-		return problems
+	// The parsers' own scanner reads every narrative they store, many
+	// times faster than encoding/xml. What it refuses (HTML entities such
+	// as &nbsp;, which a tree built by hand may hold, or markup that is
+	// not well-formed) goes to encoding/xml, which knows those entities
+	// and words the errors.
+	var c narrativeCheck
+	if err := tree.ScanXHTML(div, c.token); err == nil {
+		return c.finish()
 	}
 	return decodeNarrative(div)
 }
 
-// decodeNarrative is narrativeProblems through encoding/xml, which also
-// reports markup that is not well-formed. scanNarrative answers for the
-// common case many times faster.
+// decodeNarrative is narrativeProblems through encoding/xml.
 func decodeNarrative(div string) []narrativeProblem {
 	dec := xml.NewDecoder(strings.NewReader(div))
 	dec.Strict = true
 	dec.Entity = xml.HTMLEntity
-	var problems []narrativeProblem
-	txt1 := func(msg string) { problems = append(problems, narrativeProblem{"txt-1", msg}) }
-	depth := 0
-	hasText := false
-	seen := map[string]bool{}
+	var c narrativeCheck
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
-			break
+			return c.finish()
 		}
 		if err != nil {
-			txt1("narrative XHTML is not well-formed: " + err.Error())
-			return problems
+			c.txt1("narrative XHTML is not well-formed: " + err.Error())
+			return c.problems
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if depth == 0 {
-				if t.Name.Local != "div" || t.Name.Space != xhtmlNamespace {
-					txt1("narrative root is <" + t.Name.Local + "> in namespace " + quoteNS(t.Name.Space) + ": expected <div> in " + xhtmlNamespace)
-				}
-			} else if t.Name.Space != xhtmlNamespace && !seen["ns:"+t.Name.Space] {
-				seen["ns:"+t.Name.Space] = true
-				txt1("narrative element <" + t.Name.Local + "> is in namespace " + quoteNS(t.Name.Space) + ": only XHTML is allowed")
+		c.token(tok)
+	}
+}
+
+// narrativeCheck applies the narrative rules to the tokens of a div, one
+// at a time.
+type narrativeCheck struct {
+	problems []narrativeProblem
+	depth    int
+	hasText  bool
+	seen     map[string]bool // problems reported once per namespace, element or attribute
+}
+
+func (c *narrativeCheck) txt1(msg string) {
+	c.problems = append(c.problems, narrativeProblem{"txt-1", msg})
+}
+
+// first reports whether key is met for the first time.
+func (c *narrativeCheck) first(key string) bool {
+	if c.seen[key] {
+		return false
+	}
+	if c.seen == nil {
+		c.seen = map[string]bool{}
+	}
+	c.seen[key] = true
+	return true
+}
+
+func (c *narrativeCheck) token(tok xml.Token) bool {
+	switch t := tok.(type) {
+	case xml.StartElement:
+		if c.depth == 0 {
+			if t.Name.Local != "div" || t.Name.Space != xhtmlNamespace {
+				c.txt1("narrative root is <" + t.Name.Local + "> in namespace " + quoteNS(t.Name.Space) + ": expected <div> in " + xhtmlNamespace)
 			}
-			if forbiddenNarrativeElements[t.Name.Local] && !seen[t.Name.Local] {
-				seen[t.Name.Local] = true
-				txt1("narrative holds a <" + t.Name.Local + "> element, which STU3 narrative does not allow")
+		} else if t.Name.Space != xhtmlNamespace && c.first("ns:"+t.Name.Space) {
+			c.txt1("narrative element <" + t.Name.Local + "> is in namespace " + quoteNS(t.Name.Space) + ": only XHTML is allowed")
+		}
+		if forbiddenNarrativeElements[t.Name.Local] && c.first(t.Name.Local) {
+			c.txt1("narrative holds a <" + t.Name.Local + "> element, which STU3 narrative does not allow")
+		}
+		if t.Name.Local == "img" || t.Name.Local == "a" {
+			c.hasText = true // an image or link is content
+		}
+		for _, a := range t.Attr {
+			if strings.HasPrefix(strings.ToLower(a.Name.Local), "on") && a.Name.Space == "" && c.first("@"+a.Name.Local) {
+				c.txt1("narrative uses the event attribute " + a.Name.Local + " on <" + t.Name.Local + ">, which STU3 narrative does not allow")
 			}
-			if t.Name.Local == "img" || t.Name.Local == "a" {
-				hasText = true // an image or link is content
-			}
-			for _, a := range t.Attr {
-				if strings.HasPrefix(strings.ToLower(a.Name.Local), "on") && a.Name.Space == "" && !seen["@"+a.Name.Local] {
-					seen["@"+a.Name.Local] = true
-					txt1("narrative uses the event attribute " + a.Name.Local + " on <" + t.Name.Local + ">, which STU3 narrative does not allow")
-				}
-			}
-			depth++
-		case xml.EndElement:
-			depth--
-		case xml.CharData:
-			if strings.TrimSpace(string(t)) != "" {
-				hasText = true
-			}
+		}
+		c.depth++
+	case xml.EndElement:
+		c.depth--
+	case xml.CharData:
+		if !c.hasText && strings.TrimSpace(string(t)) != "" {
+			c.hasText = true
 		}
 	}
-	if !hasText {
-		problems = append(problems, narrativeProblem{"txt-2", "narrative div has no text: it must hold some non-whitespace content"})
+	return true
+}
+
+// finish adds txt-2 when the div held no content, and returns the problems.
+func (c *narrativeCheck) finish() []narrativeProblem {
+	if !c.hasText {
+		c.problems = append(c.problems, narrativeProblem{"txt-2", "narrative div has no text: it must hold some non-whitespace content"})
 	}
-	return problems
+	return c.problems
 }
 
 func quoteNS(ns string) string {

@@ -81,6 +81,31 @@ func serialiseXHTML(toks []xml.Token) string {
 	return b.String()
 }
 
+// ScanXHTML reads XHTML markup given as a string, such as a narrative div,
+// with the scanner the parsers use, and calls fn with each token until fn
+// returns false. It returns an error when the markup is not well-formed or
+// holds what the scanner refuses or a narrative must not hold (a DTD or
+// other declaration, an entity other than the five of XML). A token is
+// valid only during the call that receives it.
+func ScanXHTML(s string, fn func(xml.Token) bool) error {
+	sc := newXMLScannerString(s)
+	for {
+		tok, err := sc.next()
+		if err == errEOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if _, ok := tok.(xml.Directive); ok {
+			return errors.New("XHTML must not contain a DTD or declarations")
+		}
+		if !fn(tok) {
+			return nil
+		}
+	}
+}
+
 // checkXHTML reads narrative XHTML given as a string (the JSON form). It
 // returns the text to place in an XML document: s itself when it is a
 // standalone div with its own namespace declaration, otherwise a

@@ -38,8 +38,18 @@ var narrativeSeeds = []string{
 	`<?xml version="1.0"?><div xmlns="http://www.w3.org/1999/xhtml">a</div>`,
 }
 
-// TestScanNarrativeAgrees compares the fast narrative scanner with the
-// encoding/xml path on hand-made cases and on every narrative of the
+// scanNarrative is the fast path of narrativeProblems: the parsers' own
+// scanner; ok is false when it refuses the markup.
+func scanNarrative(div string) (problems []narrativeProblem, ok bool) {
+	var c narrativeCheck
+	if err := tree.ScanXHTML(div, c.token); err != nil {
+		return nil, false
+	}
+	return c.finish(), true
+}
+
+// TestScanNarrativeAgrees compares the fast path of the narrative check with
+// the encoding/xml path on hand-made cases and on every narrative of the
 // official examples; where the scanner answers it must answer the same,
 // and it must answer for nearly all real narratives.
 func TestScanNarrativeAgrees(t *testing.T) {
@@ -84,7 +94,7 @@ func TestScanNarrativeAgrees(t *testing.T) {
 	}
 }
 
-// FuzzScanNarrative checks that the scanner never disagrees with
+// FuzzScanNarrative checks that the fast path never disagrees with
 // encoding/xml when it answers.
 func FuzzScanNarrative(f *testing.F) {
 	for _, s := range narrativeSeeds {
@@ -95,8 +105,37 @@ func FuzzScanNarrative(f *testing.F) {
 		if !ok {
 			return
 		}
+		if whitespaceInAttrValue(div) {
+			return // see whitespaceInAttrValue
+		}
 		if want := decodeNarrative(div); !reflect.DeepEqual(got, want) {
 			t.Errorf("%q:\nscan   %v\ndecode %v", div, got, want)
 		}
 	})
+}
+
+// whitespaceInAttrValue reports whether an attribute value in markup holds
+// a tab or a line end. The parsers' scanner turns each into a space, as
+// XML 1.0 (3.3.3) says, where encoding/xml keeps tabs and line feeds, so
+// a namespace named that way is quoted differently in a message.
+func whitespaceInAttrValue(markup string) bool {
+	inTag, quote := false, byte(0)
+	for i := 0; i < len(markup); i++ {
+		c := markup[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			} else if c == '\t' || c == '\r' || c == '\n' {
+				return true
+			}
+		case inTag && (c == '"' || c == '\''):
+			quote = c
+		case c == '<':
+			inTag = true
+		case c == '>':
+			inTag = false
+		}
+	}
+	return false
 }

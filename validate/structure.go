@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
 	"github.com/nemsfhir/nemsfhir/internal/primitive"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/schemas"
@@ -271,37 +272,10 @@ func calendarProblem(v string) string {
 	if len(v) < 10 || v[0] == '-' {
 		return ""
 	}
-	if !calendarDay(v[:10]) {
+	if _, ok := fhirpath.ParseDateTime(v[:10]); !ok {
 		return "no such calendar day " + v[:10]
 	}
 	return ""
-}
-
-// calendarDay reports whether ymd, YYYY-MM-DD, names a day of the
-// proleptic Gregorian calendar.
-func calendarDay(ymd string) bool {
-	num := func(s string) int {
-		n := 0
-		for i := 0; i < len(s); i++ {
-			if s[i] < '0' || s[i] > '9' {
-				return -1
-			}
-			n = n*10 + int(s[i]-'0')
-		}
-		return n
-	}
-	if len(ymd) != 10 || ymd[4] != '-' || ymd[7] != '-' {
-		return false
-	}
-	y, m, d := num(ymd[:4]), num(ymd[5:7]), num(ymd[8:])
-	if y < 0 || m < 1 || m > 12 || d < 1 {
-		return false
-	}
-	days := [...]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[m-1]
-	if m == 2 && y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-		days = 29
-	}
-	return d <= days
 }
 
 func quoteShort(v string) string {

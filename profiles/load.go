@@ -20,6 +20,7 @@ import (
 	"golang.org/x/text/message"
 
 	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
+	"github.com/nemsfhir/nemsfhir/schemas"
 )
 
 // PackSchema is the JSON Schema every rule pack is checked against before
@@ -236,7 +237,7 @@ func compileRule(r *Rule) []fieldError {
 			errs = append(errs, fieldError{"/check/max", fmt.Sprintf("max %d is below min %d", c.max, *c.Min)})
 		}
 	case CheckPattern:
-		re, err := regexp.Compile(`^(?:` + c.Regex + `)$`)
+		re, err := regexp.Compile(schemas.WholeValue(c.Regex))
 		if err != nil {
 			errs = append(errs, fieldError{"/check/regex", "bad regular expression: " + err.Error()})
 		}

@@ -73,6 +73,11 @@ type Primitive struct {
 	MaxLength int `json:"maxLength,omitempty"`
 }
 
+// WholeValue anchors a regular expression that describes a whole value,
+// as the package's regexes do, for engines that search for a match
+// anywhere (Go's regexp, JSON Schema's pattern): "^(?:" + regex + ")$".
+func WholeValue(regex string) string { return "^(?:" + regex + ")$" }
+
 // Element is one ElementDefinition of a type's snapshot.
 type Element struct {
 	// Path is the full path, e.g. "Patient.contact.name".

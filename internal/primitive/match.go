@@ -7,6 +7,8 @@ package primitive
 import (
 	"regexp"
 	"sync"
+
+	"github.com/nemsfhir/nemsfhir/schemas"
 )
 
 // Each hand-written matcher accepts exactly what the package's regex for
@@ -296,7 +298,7 @@ func Regexp(pattern string) *regexp.Regexp {
 	if re != nil {
 		return re
 	}
-	re, err := regexp.Compile(`^(?:` + pattern + `)$`)
+	re, err := regexp.Compile(schemas.WholeValue(pattern))
 	if err != nil {
 		return nil
 	}

@@ -262,7 +262,7 @@ var primitivePatterns = sync.OnceValue(func() map[string]string {
 			continue
 		}
 		if _, known := primitive.Match(name, ""); known {
-			out["^(?:"+t.Primitive.Regex+")$"] = name // as schemas/gen/jsonschemagen writes it
+			out[schemas.WholeValue(t.Primitive.Regex)] = name // as schemas/gen/jsonschemagen writes it
 		}
 	}
 	return out

@@ -299,7 +299,7 @@ func (g *gen) primitive(t *schemas.Type) error {
 	case "string":
 		s.set("type", "string")
 		if p.Regex != "" {
-			s.set("pattern", "^(?:"+p.Regex+")$")
+			s.set("pattern", schemas.WholeValue(p.Regex))
 		}
 		// FHIR JSON has no empty strings: leave the property out instead.
 		s.set("minLength", 1)
@@ -457,7 +457,7 @@ func (g *gen) choice(t *schemas.Type, e *schemas.Element, props, dependent *obj,
 			g.fail(fmt.Errorf("%s: choice name %q is not an identifier", e.Path, n))
 		}
 	}
-	g.define(name, newObj().set("pattern", "^(?:"+strings.Join(all, "|")+")$"))
+	g.define(name, newObj().set("pattern", schemas.WholeValue(strings.Join(all, "|"))))
 	for _, group := range groups {
 		one := name + ":" + group[0]
 		g.define(one, newObj().set("propertyNames", newObj().set("if", ref(name)).set("then", newObj().set("enum", group))))

@@ -15,8 +15,11 @@ import (
 // the type accepts (a test compares them on many values); regular
 // expressions cost several times more per value.
 
+// Codes are the primitive types with a hand-written matcher.
+var Codes = []string{"code", "id", "dateTime", "date", "instant", "time", "decimal", "integer", "unsignedInt", "positiveInt"}
+
 // Match reports whether v matches the regex of primitive type code; known
-// is false for types without a hand-written matcher.
+// is false for types without a hand-written matcher (those not in Codes).
 func Match(code, v string) (match, known bool) {
 	switch code {
 	case "code":

@@ -87,3 +87,17 @@ func TestFastMatchersAgreeWithRegexes(t *testing.T) {
 		}
 	}
 }
+
+// TestCodes checks that Codes lists exactly the types Match knows.
+func TestCodes(t *testing.T) {
+	m := schemas.STU3()
+	listed := map[string]bool{}
+	for _, c := range Codes {
+		listed[c] = true
+	}
+	for _, name := range m.TypeNames() {
+		if _, known := Match(name, ""); known != listed[name] {
+			t.Errorf("%s: Match knows it %v, Codes lists it %v", name, known, listed[name])
+		}
+	}
+}

@@ -256,13 +256,9 @@ func (w wordMatcher) String() string            { return w.pattern }
 var primitivePatterns = sync.OnceValue(func() map[string]string {
 	m := schemas.STU3()
 	out := map[string]string{}
-	for _, name := range m.TypeNames() {
-		t := m.Type(name)
-		if t.Kind != schemas.KindPrimitive || t.Primitive == nil || t.Primitive.Regex == "" {
-			continue
-		}
-		if _, known := primitive.Match(name, ""); known {
-			out[schemas.WholeValue(t.Primitive.Regex)] = name // as schemas/gen/jsonschemagen writes it
+	for _, code := range primitive.Codes { // not every type: decoding them all costs start-up
+		if t := m.Type(code); t != nil && t.Primitive != nil && t.Primitive.Regex != "" {
+			out[schemas.WholeValue(t.Primitive.Regex)] = code // as schemas/gen/jsonschemagen writes it
 		}
 	}
 	return out

@@ -54,7 +54,7 @@ func verdictWhenAbsent(expr *fhirpath.Expression, text string) *absentVerdict {
 		}),
 		BaseType: func(string) string { log.other = true; return "" },
 		Trace:    func(string, fhirpath.Collection) { log.other = true },
-		MaxSteps: 200_000,
+		MaxSteps: invariantSteps,
 	}
 	r, err := expr.Evaluate(context.Background(), &probe{log: log, focus: true}, env)
 	if err != nil || len(r.Unsupported) > 0 || log.other {

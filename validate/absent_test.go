@@ -86,7 +86,7 @@ func TestAbsentVerdictsAgree(t *testing.T) {
 		if doc == nil || doc.Root == nil {
 			continue
 		}
-		env := &fhirpath.Env{Resolver: treepath.NewResolver(doc.Root), BaseType: inv.baseType, MaxSteps: 200_000}
+		env := &fhirpath.Env{Resolver: treepath.NewResolver(doc.Root), BaseType: inv.baseType, MaxSteps: invariantSteps}
 		var walk func(n, resource *tree.Node)
 		walk = func(n, resource *tree.Node) {
 			if n.Resource && n.Name != "contained" {

@@ -56,6 +56,11 @@ type compiled struct {
 
 func newInvariants(m *schemas.Model) *invariants { return &invariants{m: m} }
 
+// invariantSteps bounds the work of one constraint evaluation. The probe
+// behind a reused verdict (absent.go) runs with the same bound, so that it
+// meets the budget exactly where a full evaluation would.
+const invariantSteps = 200_000
+
 func (inv *invariants) compile(c *schemas.Constraint) *compiled {
 	if v, ok := inv.cache.Load(c); ok {
 		return v.(*compiled)
@@ -159,7 +164,7 @@ func onlyNative(e *schemas.Element) bool {
 
 func (inv *invariants) check(root *tree.Node, issues *[]Issue) {
 	res := treepath.NewResolver(root)
-	env := &fhirpath.Env{Resolver: res, BaseType: inv.baseType, MaxSteps: 200_000}
+	env := &fhirpath.Env{Resolver: res, BaseType: inv.baseType, MaxSteps: invariantSteps}
 	ctx := context.Background()
 	var walk func(n, resource *tree.Node)
 	walk = func(n, resource *tree.Node) {

@@ -1,41 +1,47 @@
 package validate
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/profiles/structuredef"
 )
 
-// loadIG loads the StructureDefinitions of Options.IG. A path that cannot
-// be opened, or a profile named in Options.Profiles that is not loaded, is
-// an error; a file inside that cannot be used only becomes a warning (see
-// LoadWarnings), so one broken file does not stop an IG from working.
+// loadIG loads the StructureDefinitions of Options.IG. Anything in them
+// that cannot be used (a path that cannot be opened, a file that is not
+// well-formed, a profile whose snapshot cannot be built, an input over the
+// loader's limits) is an error, a structuredef.LoadErrors naming each file
+// and place: a profile left out would let payloads pass unjudged. So is a
+// profile named in Options.Profiles that is not loaded. Parts of loaded
+// profiles that cannot be evaluated become LoadWarnings.
 func (v *Validator) loadIG() error {
 	reg, err := structuredef.Load(v.opts.IG...)
-	if reg == nil {
-		return err
-	}
-	var loadErrs structuredef.LoadErrors
-	if errors.As(err, &loadErrs) {
-		for _, e := range loadErrs {
-			v.loadWarnings = append(v.loadWarnings, e.Error())
-		}
-	} else if err != nil {
+	if err != nil {
 		return err
 	}
 	for _, url := range v.opts.Profiles {
 		if reg.Profile(url) == nil {
-			return fmt.Errorf("profile %s is not among the loaded StructureDefinitions (give its package or folder with IG)", url)
+			return &UnknownProfileError{URL: url}
 		}
+	}
+	for _, w := range reg.Warnings() {
+		v.loadWarnings = append(v.loadWarnings, w.Error())
 	}
 	v.ig = reg
 	return nil
 }
 
-// LoadWarnings lists the files of Options.IG that could not be used, each
-// with its problem.
+// UnknownProfileError is a profile of Options.Profiles that is not among
+// the StructureDefinitions loaded from Options.IG.
+type UnknownProfileError struct {
+	URL string
+}
+
+func (e *UnknownProfileError) Error() string {
+	return "profile " + e.URL + " is not among the loaded StructureDefinitions (give its package or folder with IG)"
+}
+
+// LoadWarnings lists the parts of the profiles of Options.IG that cannot
+// be evaluated (a constraint whose FHIRPath does not compile, say), each
+// with its file; the rest of those profiles is checked.
 func (v *Validator) LoadWarnings() []string { return append([]string(nil), v.loadWarnings...) }
 
 // profilePhase checks the payload against the loaded profiles.

@@ -51,7 +51,8 @@ type Options struct {
 	// StructureDefinitions (with their ValueSets and CodeSystems) used as
 	// profiles: each resource is validated against the profiles in its
 	// meta.profile that are loaded, and extensions against their loaded
-	// definitions.
+	// definitions. A file among them that cannot be used makes New fail
+	// (see structuredef.Load).
 	IG []string
 	// Profiles are profile URLs the root resource of every payload is
 	// validated against, besides those in its meta.profile. They must be
@@ -75,7 +76,7 @@ type Validator struct {
 	inv   *invariants
 	rules *profiles.RuleSet // nil with NoRules
 	ig    *structuredef.Registry
-	// loadWarnings are files of the IG that could not be used.
+	// loadWarnings are parts of the IG's profiles that cannot be evaluated.
 	loadWarnings []string
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/nemsfhir/nemsfhir/profiles/structuredef"
 	"github.com/nemsfhir/nemsfhir/validate"
 	"github.com/nemsfhir/nemsfhir/validate/report"
 )
@@ -50,9 +52,18 @@ Formats (--format):
   junit    JUnit XML: one testcase per file, failures carry the issues
   sarif    SARIF 2.1.0 log, one result per issue
 
+--ig loads StructureDefinitions (with their ValueSets and CodeSystems) from
+folders, files or FHIR packages (.tgz). Any file there that cannot be used
+(not well-formed, a profile whose base is missing or a baseDefinition
+cycle, over the size limits: 64 MB a file or package member, 512 MB
+decompressed and 100,000 members a package) is reported with its place and
+stops the run with status 2, as does a --profile URL that is not loaded.
+Parts of loaded profiles that cannot be evaluated are warned about on
+stderr.
+
 Exit status: 0 when every payload is valid, 1 when any has an error (or a
-warning, with --fail-on warning), 2 on a usage error or an unreadable input
-(the other inputs are still checked).
+warning, with --fail-on warning), 2 on a usage error, an --ig that cannot be
+loaded or an unreadable input (the other inputs are still checked).
 
 Flags:
 `
@@ -169,8 +180,26 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		NoRules: f.noRules, RulePacks: f.rules, Kind: f.kind, Interaction: f.interaction, Now: now,
 		IG: f.ig, Profiles: f.profiles,
 	})
-	if err != nil {
+	var loadErrs structuredef.LoadErrors
+	var unknown *validate.UnknownProfileError
+	switch {
+	case errors.As(err, &loadErrs):
+		// A profile asked for but not loaded would leave payloads
+		// unjudged: no payload is checked.
+		for _, e := range loadErrs {
+			fmt.Fprintf(stderr, "nemsfhir validate: --ig: %v\n", e)
+		}
+		return usageErr("--ig: %d problem(s) loading the StructureDefinitions; nothing validated", len(loadErrs))
+	case errors.As(err, &unknown):
+		if len(f.ig) == 0 {
+			return usageErr("--profile %s is not among the loaded profiles: no --ig was given to load it from", unknown.URL)
+		}
+		return usageErr("--profile %s is not among the loaded profiles: no StructureDefinition from --ig has this url", unknown.URL)
+	case err != nil:
 		return usageErr("%v", err)
+	}
+	for _, w := range v.LoadWarnings() {
+		fmt.Fprintf(stderr, "nemsfhir validate: --ig: warning: %s\n", w)
 	}
 
 	done := make(chan struct{})

@@ -30,8 +30,8 @@ func FuzzLoadSource(f *testing.F) {
 	m := schemas.STU3()
 	patient, _ := tree.ParseJSON([]byte(`{"resourceType":"Patient","id":"p","meta":{"profile":["u"]},"name":[{"family":"F","given":["G"]}],"gender":"female","birthDate":"2000-01-01"}`), m)
 	f.Fuzz(func(t *testing.T, src []byte) {
-		l := &loader{reg: newRegistry(m)}
-		l.source("fuzz", src)
+		l := &loader{reg: newRegistry(m), lim: defaultLimits}
+		l.source(origin{file: "fuzz"}, src)
 		l.reg.compile(&l.errs)
 		for _, e := range l.errs {
 			if e.File == "" || e.Err == nil {

@@ -122,21 +122,22 @@ func TestLoadPackageAndBadFiles(t *testing.T) {
 	if !errors.As(err, &le) {
 		t.Fatalf("want LoadErrors, got %v", err)
 	}
-	want := map[string]bool{"!package/ValueSet-Broken.json": false, "!package/StructureDefinition-NoUrl.json": false, "bad.xml": false}
+	// Each problem names the archive and its member, or the file.
+	want := map[string]bool{"test.pkg.tgz(package/ValueSet-Broken.json)": false, "test.pkg.tgz(package/StructureDefinition-NoUrl.json)": false, "bad.xml": false}
 	for _, e := range le {
-		hit := false
-		for suffix := range want {
-			if strings.HasSuffix(e.File, suffix) {
-				want[suffix], hit = true, true
-			}
+		where := filepath.Base(e.File)
+		if e.Member != "" {
+			where += "(" + e.Member + ")"
 		}
-		if !hit {
+		if _, ok := want[where]; !ok {
 			t.Errorf("unexpected load error %v", e)
+			continue
 		}
+		want[where] = true
 	}
-	for suffix, seen := range want {
+	for where, seen := range want {
 		if !seen {
-			t.Errorf("no load error for %s", suffix)
+			t.Errorf("no load error for %s", where)
 		}
 	}
 	if _, err := Load(filepath.Join(dir, "missing")); err == nil {

@@ -2,6 +2,7 @@ package structuredef
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -89,7 +90,7 @@ func lastSegment(p string) string {
 	return p
 }
 
-func (r *Registry) newEdef(e *elementDefinition) (*edef, error) {
+func (r *Registry) newEdef(sd *structureDefinition, e *elementDefinition) (*edef, error) {
 	d := &edef{
 		id: e.ID, path: e.Path, name: lastSegment(e.Path), sliceName: e.SliceName,
 		types: e.Type, fixed: e.Fixed, pattern: e.Pattern, binding: e.Binding,
@@ -120,13 +121,29 @@ func (r *Registry) newEdef(e *elementDefinition) (*edef, error) {
 			continue
 		}
 		cc := &compiledConstraint{constraint: c}
-		if x, err := fhirpath.Compile(c.Expression); err == nil {
-			cc.expr = x
+		x, err := fhirpath.Compile(c.Expression)
+		if err != nil {
+			r.warn(sd, fmt.Errorf("constraint %s on %s is not checked: its FHIRPath does not compile: %v", c.Key, e.Path, err))
+			continue
 		}
+		cc.expr = x
 		d.constraints = append(d.constraints, cc)
+	}
+	if e.Slicing != nil {
+		for _, dc := range e.Slicing.Discriminator {
+			switch {
+			case !knownDiscriminators[dc.Type]:
+				r.warn(sd, fmt.Errorf("slicing of %s by a %q discriminator is not supported: no member is taken to be in its slices", e.Path, dc.Type))
+			case strings.ContainsAny(dc.Path, "()"):
+				r.warn(sd, fmt.Errorf("slicing of %s by discriminator path %q is not supported (functions in a path): no member is taken to be in its slices", e.Path, dc.Path))
+			}
+		}
 	}
 	return d, nil
 }
+
+// knownDiscriminators are the discriminator types Check tells slices by.
+var knownDiscriminators = map[string]bool{"value": true, "pattern": true, "type": true, "exists": true, "profile": true}
 
 // newProfile builds the element tree from snapshot elements in order. An
 // element is the child of the nearest open element whose path is its
@@ -139,7 +156,7 @@ func (r *Registry) newProfile(sd *structureDefinition, elems []*elementDefinitio
 	p := &Profile{
 		URL: canonical(sd.URL), Name: sd.Name, Type: sd.Type, Kind: sd.Kind,
 		BaseDefinition: sd.BaseDefinition, ContextType: sd.ContextType, Context: sd.Context,
-		File: sd.file, reg: r,
+		File: sd.from.where(), reg: r,
 	}
 	if p.Name == "" {
 		p.Name = sd.ID
@@ -149,7 +166,7 @@ func (r *Registry) newProfile(sd *structureDefinition, elems []*elementDefinitio
 	}
 	var stack []*edef
 	for _, e := range elems {
-		d, err := r.newEdef(e)
+		d, err := r.newEdef(sd, e)
 		if err != nil {
 			return nil, err
 		}

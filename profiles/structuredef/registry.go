@@ -1,6 +1,7 @@
 package structuredef
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -26,6 +27,9 @@ type Registry struct {
 	coreKeys map[string]bool
 
 	expansions sync.Map // value set URL -> *expansion, filled on first use
+
+	// warnings are parts of loaded profiles that Check cannot evaluate.
+	warnings []*FileError
 }
 
 func newRegistry(m *schemas.Model) *Registry {
@@ -81,17 +85,18 @@ func (r *Registry) compile(errs *LoadErrors) {
 		urls = append(urls, u)
 	}
 	sort.Strings(urls)
-	building := map[string]bool{}
+	building := map[string]int{}
 	for _, u := range urls {
 		if _, err := r.build(u, building); err != nil {
-			*errs = append(*errs, &FileError{File: r.sds[u].file, Err: err})
+			*errs = append(*errs, r.sds[u].from.errorf(err))
 		}
 	}
 }
 
 // build compiles the profile with canonical URL u, and first its base when
-// that is a loaded profile without a snapshot of its own.
-func (r *Registry) build(u string, building map[string]bool) (*Profile, error) {
+// that is a loaded profile without a snapshot of its own. building holds
+// the profiles being built, each with its depth in the chain of bases.
+func (r *Registry) build(u string, building map[string]int) (*Profile, error) {
 	if p, ok := r.profiles[u]; ok {
 		return p, nil
 	}
@@ -99,15 +104,19 @@ func (r *Registry) build(u string, building map[string]bool) (*Profile, error) {
 	if sd == nil {
 		return nil, nil
 	}
-	if building[u] {
-		return nil, fmt.Errorf("StructureDefinition %s derives from itself", sd.URL)
+	if d, ok := building[u]; ok {
+		return nil, cycleFrom(building, d, u)
 	}
-	building[u] = true
+	building[u] = len(building)
 	defer delete(building, u)
 
 	fromDiff := sd.Snapshot == nil || len(sd.Snapshot.Element) == 0
 	elems, err := r.snapshotOf(sd, building)
 	if err != nil {
+		var ce *CycleError
+		if errors.As(err, &ce) && ce.has(u) {
+			return nil, ce // the cycle names this profile already
+		}
 		return nil, fmt.Errorf("StructureDefinition %s: %w", sd.URL, err)
 	}
 	p, err := r.newProfile(sd, elems)
@@ -118,6 +127,28 @@ func (r *Registry) build(u string, building map[string]bool) (*Profile, error) {
 	r.profiles[u] = p
 	return p, nil
 }
+
+// cycleFrom is the cycle of bases met when u, at depth d, is reached again.
+func cycleFrom(building map[string]int, d int, u string) *CycleError {
+	urls := make([]string, len(building)-d, len(building)-d+1)
+	for v, dv := range building {
+		if dv >= d {
+			urls[dv-d] = v
+		}
+	}
+	return &CycleError{URLs: append(urls, u)}
+}
+
+// warn records that part of sd cannot be checked.
+func (r *Registry) warn(sd *structureDefinition, err error) {
+	r.warnings = append(r.warnings, sd.from.errorf(fmt.Errorf("StructureDefinition %s: %w", sd.URL, err)))
+}
+
+// Warnings lists the parts of loaded profiles that Check cannot evaluate
+// (a constraint whose FHIRPath does not compile, slicing by an unsupported
+// discriminator), each with the file it comes from. The rest of each
+// profile is checked.
+func (r *Registry) Warnings() []*FileError { return append([]*FileError(nil), r.warnings...) }
 
 // Profile returns the profile with the canonical URL u (a "|version" suffix
 // is ignored), or nil when none was loaded.

@@ -30,7 +30,7 @@ type structureDefinition struct {
 		Element []*elementDefinition `json:"element"`
 	} `json:"differential"`
 
-	file string // where it was loaded from, for messages
+	from origin // where it was loaded from, for messages
 }
 
 // UnmarshalJSON accepts context in its STU3 form (strings) and its R4 form
@@ -227,7 +227,7 @@ type valueSet struct {
 		Contains []vsContained `json:"contains"`
 	} `json:"expansion"`
 
-	file string
+	from origin
 }
 
 type vsInclude struct {
@@ -254,7 +254,7 @@ type codeSystem struct {
 	Content string   `json:"content"`
 	Concept []csCode `json:"concept"`
 
-	file string
+	from origin
 }
 
 type csCode struct {

@@ -11,7 +11,7 @@ import (
 
 // snapshotOf returns the snapshot elements of sd: its own snapshot when it
 // has one, else its differential applied to the snapshot of its base.
-func (r *Registry) snapshotOf(sd *structureDefinition, building map[string]bool) ([]*elementDefinition, error) {
+func (r *Registry) snapshotOf(sd *structureDefinition, building map[string]int) ([]*elementDefinition, error) {
 	if sd.Snapshot != nil && len(sd.Snapshot.Element) > 0 {
 		return sd.Snapshot.Element, nil
 	}
@@ -34,7 +34,7 @@ func (r *Registry) snapshotOf(sd *structureDefinition, building map[string]bool)
 
 // baseElements returns a private copy of the snapshot of sd's base: a
 // loaded profile, or the STU3 type from the model.
-func (r *Registry) baseElements(sd *structureDefinition, building map[string]bool) ([]*elementDefinition, error) {
+func (r *Registry) baseElements(sd *structureDefinition, building map[string]int) ([]*elementDefinition, error) {
 	bu := canonical(sd.BaseDefinition)
 	if bu == "" {
 		return nil, errors.New("no baseDefinition to apply the differential to")
@@ -42,6 +42,10 @@ func (r *Registry) baseElements(sd *structureDefinition, building map[string]boo
 	if _, ok := r.sds[bu]; ok {
 		bp, err := r.build(bu, building)
 		if err != nil {
+			var ce *CycleError
+			if errors.As(err, &ce) && ce.has(canonical(sd.URL)) {
+				return nil, ce // sd is in the cycle, which names it
+			}
 			return nil, fmt.Errorf("base %s: %w", bu, err)
 		}
 		if bp != nil {

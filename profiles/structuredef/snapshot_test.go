@@ -26,7 +26,7 @@ func TestDifferentialMatchesPublishedSnapshot(t *testing.T) {
 			if sd == nil || sd.Differential == nil {
 				t.Fatalf("%s not loaded with a differential", name)
 			}
-			base, err := r.baseElements(sd, map[string]bool{})
+			base, err := r.baseElements(sd, map[string]int{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -3,10 +3,10 @@
 // or FHIR packages, and checks element trees against them.
 //
 //	reg, err := structuredef.Load("defs/", "hl7.fhir.uk.core.tgz")
-//	if reg == nil {
-//		return err // a path could not be opened
+//	if err != nil {
+//		return err // a LoadErrors: each file that cannot be used, with its line:col
 //	}
-//	// err, when not nil, is a LoadErrors naming each file left out.
+//	// reg.Warnings() names the parts of profiles that cannot be evaluated.
 //	findings := reg.Check(doc.Root, []string{"https://fhir.nhs.uk/STU3/StructureDefinition/EMS-Subscription-1"})
 //
 // Check validates every resource of a payload (the root, Bundle entries,

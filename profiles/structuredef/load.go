@@ -558,6 +558,11 @@ func xmlRootName(src []byte) string {
 // for the places of errors; nil when js was converted from XML.
 func (l *loader) resource(o origin, typ string, js, text []byte, base int64) {
 	bad := func(what string, err error) {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			// Say it in the resource's terms, not the Go decoder's.
+			err = typeError{te}
+		}
 		if off, ok := jsonErrorOffset(err); ok && text != nil {
 			l.failAt(o, text, base+off, fmt.Errorf("%s: %w", what, err))
 			return
@@ -612,6 +617,29 @@ func (l *loader) resource(o origin, typ string, js, text []byte, base int64) {
 		}
 	}
 }
+
+// fieldPath is the JSON member path encoding/json reports, without the
+// names of the decoder's own helper types.
+func fieldPath(f string) string {
+	var out []string
+	for _, seg := range strings.Split(f, ".") {
+		if seg != "" && seg != "plain" && seg != "aux" {
+			out = append(out, seg)
+		}
+	}
+	return strings.Join(out, ".")
+}
+
+// typeError is a member of the wrong JSON type, said in the resource's
+// terms rather than the Go decoder's; it unwraps to the decoder's error,
+// which has the offset.
+type typeError struct{ te *json.UnmarshalTypeError }
+
+func (e typeError) Error() string {
+	return fmt.Sprintf("%s: a JSON %s where %s is expected", fieldPath(e.te.Field), e.te.Value, e.te.Type)
+}
+
+func (e typeError) Unwrap() error { return e.te }
 
 // entryResource is the resource of one Bundle entry and its byte offset
 // in the Bundle's JSON; raw is nil for an entry without one.

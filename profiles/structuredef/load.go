@@ -31,8 +31,8 @@ const (
 	// every byte the tar reader goes through counts, members skipped
 	// included.
 	MaxPackageSize = 512 << 20
-	// MaxPackageEntries bounds the number of members of one package; the
-	// STU3 core package has about 4,000.
+	// MaxPackageEntries bounds the number of members of one package, each
+	// a header to read even when the member is skipped.
 	MaxPackageEntries = 100_000
 )
 

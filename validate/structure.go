@@ -22,6 +22,9 @@ const (
 	RuleEmpty       = "fhir:invariant:ele-1"
 	RuleContained   = "fhir:contained"
 	RuleOrder       = "fhir:element-order"
+	// RuleDecimalRange warns of decimals with more digits than common
+	// implementations hold.
+	RuleDecimalRange = "fhir:decimal-range"
 )
 
 // structure checks every node of a tree against the model: cardinality,
@@ -209,6 +212,12 @@ func (s *structure) primitive(n *tree.Node) {
 	}
 	if msg := primitiveProblem(n.Type, n.Primitive, v); msg != "" {
 		s.add(n, SeverityError, "value", SpineInvalidResource, RuleDatatype, msg)
+	} else if n.Type == "decimal" {
+		if d := primitive.DecimalDigits(v); d > primitive.MaxDecimalDigits {
+			s.add(n, SeverityWarning, "value", SpineInvalidResource, RuleDecimalRange,
+				"decimal "+quoteShort(v)+" has "+strconv.Itoa(d)+" digits: outside the range of commonly supported decimals (at most "+
+					strconv.Itoa(primitive.MaxDecimalDigits)+" digits), so other systems may not hold it exactly")
+		}
 	}
 	if n.Elem.MaxLength > 0 && utf8.RuneCountInString(v) > n.Elem.MaxLength {
 		s.add(n, SeverityError, "value", SpineInvalidResource, RuleDatatype,

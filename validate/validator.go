@@ -246,11 +246,16 @@ func addParseIssues(res *Result, err error) (fatal bool) {
 			Severity: SeverityError, Code: "structure", Spine: SpineInvalidResource, Rule: RuleStructure,
 			Path: e.Path, Line: e.Line, Column: e.Column, Message: e.Msg,
 		}
-		if e.Path == "" {
+		switch {
+		case e.Path == "":
 			// No element to blame: the text itself could not be read.
 			iss.Severity, iss.Spine, iss.Rule = SeverityFatal, SpineMessageNotWellFormed, RuleWellFormed
+		case e.Fatal:
+			// An element the parser stopped at (nesting past its limit):
+			// nothing after it was read.
+			iss.Severity = SeverityFatal
 		}
-		fatal = fatal || e.Fatal || e.Path == ""
+		fatal = fatal || iss.Severity == SeverityFatal
 		res.Issues = append(res.Issues, iss)
 	}
 	return fatal

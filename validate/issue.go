@@ -133,10 +133,15 @@ func (r *Result) Worst() Severity {
 }
 
 // sortIssues orders issues by place in the source, then by rule, so that
-// output is the same whatever order the phases ran in.
+// output is the same whatever order the phases ran in. Fatal issues come
+// first: the payload could not be read, and that is the cause to fix
+// before anything reported beside it.
 func sortIssues(issues []Issue) {
 	sort.SliceStable(issues, func(a, b int) bool {
 		x, y := issues[a], issues[b]
+		if xf, yf := x.Severity == SeverityFatal, y.Severity == SeverityFatal; xf != yf {
+			return xf
+		}
 		if x.Line != y.Line {
 			return x.Line < y.Line
 		}

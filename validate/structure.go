@@ -22,6 +22,9 @@ const (
 	RuleEmpty       = "fhir:invariant:ele-1"
 	RuleContained   = "fhir:contained"
 	RuleOrder       = "fhir:element-order"
+	// RuleDecimalRange warns of decimals with more digits than common
+	// implementations hold.
+	RuleDecimalRange = "fhir:decimal-range"
 )
 
 // structure checks every node of a tree against the model: cardinality,
@@ -56,9 +59,15 @@ func (s *structure) node(n *tree.Node) {
 	}
 	// ele-1 is a rule of elements; a resource with nothing but its type is
 	// allowed.
-	if !n.HasValue && len(n.Children) == 0 && n.Type != "xhtml" && !n.Resource {
-		s.add(n, SeverityError, "invalid", SpineInvalidResource, RuleEmpty,
-			"element is empty: every element must have a value or child elements")
+	if !n.HasValue && n.Type != "xhtml" && !n.Resource {
+		switch substantive(n) {
+		case 0:
+			s.add(n, SeverityError, "invalid", SpineInvalidResource, RuleEmpty,
+				"element is empty: every element must have a value or child elements")
+		case -1:
+			s.add(n, SeverityError, "invalid", SpineInvalidResource, RuleEmpty,
+				"element has only an id: every element must have a value or child elements besides its id (ele-1)")
+		}
 	}
 	s.cardinality(n)
 	if s.xml {
@@ -76,6 +85,24 @@ func (s *structure) node(n *tree.Node) {
 	if n.Resource && n.Name == "contained" {
 		s.contained(n)
 	}
+}
+
+// substantive tells what ele-1, "hasValue() or (children().count() >
+// id.count())", sees of a non-resource element's children: 1 when one is
+// not the element id, 0 when there are none, and -1 when the id is all
+// there is, so that the message can say so.
+func substantive(n *tree.Node) int {
+	ids := 0
+	for _, c := range n.Children {
+		if c.Name != "id" {
+			return 1
+		}
+		ids++
+	}
+	if ids > 0 {
+		return -1
+	}
+	return 0
 }
 
 // cardinality counts the children of n per element definition and compares
@@ -185,6 +212,12 @@ func (s *structure) primitive(n *tree.Node) {
 	}
 	if msg := primitiveProblem(n.Type, n.Primitive, v); msg != "" {
 		s.add(n, SeverityError, "value", SpineInvalidResource, RuleDatatype, msg)
+	} else if n.Type == "decimal" {
+		if d := primitive.DecimalDigits(v); d > primitive.MaxDecimalDigits {
+			s.add(n, SeverityWarning, "value", SpineInvalidResource, RuleDecimalRange,
+				"decimal "+quoteShort(v)+" has "+strconv.Itoa(d)+" digits: outside the range of commonly supported decimals (at most "+
+					strconv.Itoa(primitive.MaxDecimalDigits)+" digits), so other systems may not hold it exactly")
+		}
 	}
 	if n.Elem.MaxLength > 0 && utf8.RuneCountInString(v) > n.Elem.MaxLength {
 		s.add(n, SeverityError, "value", SpineInvalidResource, RuleDatatype,

@@ -146,16 +146,25 @@ func (v *Validator) validate(source string, src []byte) *Result {
 		return res
 	}
 	doc, err := v.parse(src, res)
+	fatal := false
 	if err != nil {
-		addParseIssues(res, err)
+		fatal = addParseIssues(res, err)
 	}
 	if doc == nil || doc.Root == nil {
+		sortIssues(res.Issues)
 		return res
 	}
 	res.ResourceType = doc.Root.Type
 	res.Kind, res.EventType, res.Lifecycle = profiles.DetectKind(doc.Root)
 	if v.opts.Kind != "" {
 		res.Kind = v.opts.Kind
+	}
+	if fatal {
+		// The parser stopped part way: the tree lacks whatever followed,
+		// and the later phases would report that as missing elements and
+		// dangling references, burying the one real cause.
+		sortIssues(res.Issues)
+		return res
 	}
 	(&structure{m: v.model, issues: &res.Issues, xml: res.Format == "xml"}).check(doc.Root)
 	checkBundles(doc.Root, &res.Issues)
@@ -221,8 +230,9 @@ func Sniff(src []byte) string {
 
 // addParseIssues turns parser errors into issues: a payload that cannot be
 // read is not well formed; an element the model does not allow is a
-// structure error.
-func addParseIssues(res *Result, err error) {
+// structure error. It reports whether the tree cannot be trusted: the
+// parser stopped before the end, or the text is not well formed.
+func addParseIssues(res *Result, err error) (fatal bool) {
 	var list tree.ErrorList
 	var one *tree.Error
 	switch {
@@ -237,10 +247,17 @@ func addParseIssues(res *Result, err error) {
 			Severity: SeverityError, Code: "structure", Spine: SpineInvalidResource, Rule: RuleStructure,
 			Path: e.Path, Line: e.Line, Column: e.Column, Message: e.Msg,
 		}
-		if e.Path == "" {
+		switch {
+		case e.Path == "":
 			// No element to blame: the text itself could not be read.
 			iss.Severity, iss.Spine, iss.Rule = SeverityFatal, SpineMessageNotWellFormed, RuleWellFormed
+		case e.Fatal:
+			// An element the parser stopped at (nesting past its limit):
+			// nothing after it was read.
+			iss.Severity = SeverityFatal
 		}
+		fatal = fatal || iss.Severity == SeverityFatal
 		res.Issues = append(res.Issues, iss)
 	}
+	return fatal
 }

@@ -310,3 +310,24 @@ func Regexp(pattern string) *regexp.Regexp {
 	regexMu.Unlock()
 	return re
 }
+
+// MaxDecimalDigits is the most digits a decimal may have for common
+// implementations to hold it exactly: the HL7 reference validator
+// (Utilities.checkDecimal) warns of a value with more digits before and
+// after the point together than this as "outside the range of commonly
+// supported decimals". It also bounds the exponent at four digits, which
+// the STU3 decimal pattern does not allow at all.
+const MaxDecimalDigits = 18
+
+// DecimalDigits counts the digits of a decimal value that matched the
+// decimal pattern, leading zeros included, as the reference validator
+// counts them: "-0.50" has three.
+func DecimalDigits(v string) int {
+	n := 0
+	for i := 0; i < len(v); i++ {
+		if isDigit(v[i]) {
+			n++
+		}
+	}
+	return n
+}

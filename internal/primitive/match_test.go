@@ -4,6 +4,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/nemsfhir/nemsfhir/internal/tree"
@@ -98,6 +99,23 @@ func TestCodes(t *testing.T) {
 	for _, name := range m.TypeNames() {
 		if _, known := Match(name, ""); known != listed[name] {
 			t.Errorf("%s: Match knows it %v, Codes lists it %v", name, known, listed[name])
+		}
+	}
+}
+
+func TestDecimalDigits(t *testing.T) {
+	for _, tc := range []struct {
+		v    string
+		want int
+	}{
+		{"0", 1},
+		{"-0.50", 3},
+		{"123456789012345678", 18},
+		{"-1234567890.123456789", 19},
+		{"1" + strings.Repeat("0", 99999), 100000},
+	} {
+		if got := DecimalDigits(tc.v); got != tc.want {
+			t.Errorf("DecimalDigits(%.30q) = %d, want %d", tc.v, got, tc.want)
 		}
 	}
 }

@@ -22,6 +22,9 @@ type Error struct {
 	// syntax error, say).
 	Path string
 	Msg  string
+	// Fatal is set on the error the parser stopped at: the rest of the
+	// input was not read, so the tree lacks whatever it held.
+	Fatal bool
 }
 
 // Error renders the error as "line:col: path: message".
@@ -79,13 +82,17 @@ func (c *errs) add(line, col int, path, msg string) {
 	}
 	c.list = append(c.list, &Error{Line: line, Column: col, Path: path, Msg: msg})
 	if len(c.list) == MaxErrors {
-		c.list = append(c.list, &Error{Line: line, Column: col, Msg: "too many errors; stopped"})
+		c.list = append(c.list, &Error{Line: line, Column: col, Msg: "too many errors; stopped", Fatal: true})
 		c.fatal = true
 	}
 }
 
 func (c *errs) stop(line, col int, path, msg string) {
+	n := len(c.list)
 	c.add(line, col, path, msg)
+	if len(c.list) > n {
+		c.list[n].Fatal = true
+	}
 	c.fatal = true
 }
 

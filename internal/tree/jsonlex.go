@@ -290,7 +290,7 @@ func (l *jsonLexer) literal(t int, word string) bool {
 func (l *jsonLexer) enter() bool {
 	l.depth++
 	if l.depth > MaxDepth {
-		l.fail("objects and arrays nest too deeply")
+		l.fail("objects and arrays nest too deeply: more than " + strconv.Itoa(MaxDepth) + " levels")
 		return false
 	}
 	return true

@@ -283,7 +283,7 @@ func (r *xmlReader) element(parent *Node, ptbl *xmlChildren, se xml.StartElement
 	defer func() { r.depth-- }()
 	if r.depth > MaxDepth {
 		line, col := r.pos.at(off)
-		r.errs.stop(line, col, parent.Path(), "elements nest too deeply")
+		r.errs.stop(line, col, parent.Path(), "elements nest too deeply: more than "+strconv.Itoa(MaxDepth)+" levels")
 		return
 	}
 	name := se.Name.Local
@@ -506,7 +506,7 @@ func (r *xmlReader) xhtml(n *Node, se xml.StartElement, off int) {
 			depth++
 			if r.depth+depth > MaxDepth {
 				line, col := r.pos.at(toff)
-				r.errs.stop(line, col, n.Path(), "elements nest too deeply")
+				r.errs.stop(line, col, n.Path(), "elements nest too deeply: more than "+strconv.Itoa(MaxDepth)+" levels")
 				return
 			}
 			standalone = standalone && r.unprefixedTag(toff) && plainAttrs(t)

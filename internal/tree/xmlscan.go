@@ -419,12 +419,18 @@ func (s *xmlScanner) startTag() (tokKind, error) {
 		attrs = append(attrs, xml.Attr{Name: xml.Name{Local: an}, Value: val})
 		switch {
 		case an == "xmlns":
+			if val == xmlNamespace || val == xmlnsNamespace {
+				return 0, s.fail(aoff, "namespace "+val+" cannot be the default namespace (Namespaces in XML 1.0, 3)")
+			}
 			s.nsBuf = append(s.nsBuf, nsBinding{"", internNamespace(val)})
 		case strings.HasPrefix(an, "xmlns:"):
 			if an == "xmlns:" {
 				// Not a prefixed name at all; binding it as the default
 				// namespace would read <Patient xmlns:="..."> as FHIR.
 				return 0, s.fail(aoff, "namespace declaration xmlns: has no prefix")
+			}
+			if msg := reservedBinding(an[6:], val); msg != "" {
+				return 0, s.fail(aoff, msg)
 			}
 			if val == "" {
 				return 0, s.fail(aoff, "namespace prefix "+an[6:]+" cannot be undeclared")
@@ -610,6 +616,28 @@ func (s *xmlScanner) endTag() (tokKind, error) {
 	s.pop()
 	s.endName = top.name
 	return tokEnd, nil
+}
+
+// xmlnsNamespace is the namespace of the xmlns attributes themselves,
+// which nothing may declare.
+const xmlnsNamespace = "http://www.w3.org/2000/xmlns/"
+
+// reservedBinding says why binding prefix to uri breaks the rules Namespaces
+// in XML 1.0 (section 3) sets for the two reserved prefixes, or returns "":
+// xml belongs to the XML namespace and that namespace to xml alone, and
+// xmlns is never declared, nor its namespace bound.
+func reservedBinding(prefix, uri string) string {
+	switch {
+	case prefix == "xmlns":
+		return "the prefix xmlns must not be declared (Namespaces in XML 1.0, 3)"
+	case prefix == "xml" && uri != xmlNamespace:
+		return "the prefix xml may only be bound to " + xmlNamespace + ", not to " + strconv.Quote(uri) + " (Namespaces in XML 1.0, 3)"
+	case prefix != "xml" && uri == xmlNamespace:
+		return "namespace " + xmlNamespace + " may only be bound to the prefix xml, not to " + prefix + " (Namespaces in XML 1.0, 3)"
+	case uri == xmlnsNamespace:
+		return "namespace " + xmlnsNamespace + " must not be bound to any prefix (Namespaces in XML 1.0, 3)"
+	}
+	return ""
 }
 
 // resolve maps a qualified name onto its namespace. Unprefixed attributes

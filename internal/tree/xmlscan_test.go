@@ -3,10 +3,13 @@ package tree
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/nemsfhir/nemsfhir/schemas"
 )
 
 // scanAll returns the tokens of src as strings, or an error.
@@ -158,6 +161,51 @@ func TestEmptyNamespacePrefix(t *testing.T) {
 	for _, src := range []string{`<A xmlns: ="0"/>`, `<Patient xmlns:="http://hl7.org/fhir"/>`} {
 		if _, err := scanAll([]byte(src)); err == nil || !strings.Contains(err.Error(), "xmlns: has no prefix") {
 			t.Errorf("%s: got %v, want the empty prefix refused", src, err)
+		}
+	}
+}
+
+// TestReservedNamespaceBindings checks the rules Namespaces in XML 1.0 (3)
+// sets for the prefixes xml and xmlns: each broken one is a parse error at
+// the attribute, and the one allowed declaration of xml passes.
+func TestReservedNamespaceBindings(t *testing.T) {
+	m := schemas.STU3()
+	for _, tc := range []struct {
+		decl string
+		want string // "" when accepted
+	}{
+		{`xmlns:xml="urn:x"`, "prefix xml may only be bound to"},
+		{`xmlns:xml=""`, "prefix xml may only be bound to"},
+		{`xmlns:xmlns="urn:x"`, "prefix xmlns must not be declared"},
+		{`xmlns:xmlns="http://www.w3.org/2000/xmlns/"`, "prefix xmlns must not be declared"},
+		{`xmlns:x="http://www.w3.org/XML/1998/namespace"`, "may only be bound to the prefix xml"},
+		{`xmlns:x="http://www.w3.org/2000/xmlns/"`, "must not be bound to any prefix"},
+		{`xmlns:x="http://www.w3.org/2000/xmlns/" xmlns="http://hl7.org/fhir"`, "must not be bound to any prefix"},
+		{`xmlns:xml="http://www.w3.org/XML/1998/namespace"`, ""},
+	} {
+		src := "<Patient xmlns=\"http://hl7.org/fhir\">\n  <active " + tc.decl + " value=\"true\"/>\n</Patient>"
+		_, err := ParseXML([]byte(src), m)
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", tc.decl, err)
+			}
+			continue
+		}
+		var list ErrorList
+		if !errors.As(err, &list) || len(list) != 1 {
+			t.Errorf("%s: want one error, got %v", tc.decl, err)
+			continue
+		}
+		if e := list[0]; e.Line != 2 || e.Column != 11 || !e.Fatal || !strings.Contains(e.Msg, tc.want) {
+			t.Errorf("%s: got %v (fatal %v), want 2:11 saying %q", tc.decl, e, e.Fatal, tc.want)
+		}
+	}
+	// The two namespaces cannot be the default either.
+	for _, ns := range []string{"http://www.w3.org/XML/1998/namespace", "http://www.w3.org/2000/xmlns/"} {
+		src := "<Patient xmlns=\"" + ns + "\"/>"
+		_, err := ParseXML([]byte(src), m)
+		if err == nil || !strings.Contains(err.Error(), "1:10: ") || !strings.Contains(err.Error(), "cannot be the default namespace") {
+			t.Errorf("default namespace %s: got %v", ns, err)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package schema
 import (
 	"bytes"
 	"fmt"
+	"unicode/utf8"
 )
 
 // maxAttributes bounds the attributes of one element. libxml2 checks for
@@ -113,4 +114,109 @@ func refusedProlog(doc []byte) string {
 		}
 		p = p[2+i+len(end):]
 	}
+}
+
+// maxLibxmlNesting is how many open ancestors libxml2 lets an element have
+// without XML_PARSE_HUGE (its xmlParserMaxDepth): an element nested deeper
+// stops the parse with "Excessive depth in document", which is no fault of
+// the document's well-formedness. The project's parsers accept up to
+// tree.MaxDepth levels, so such documents get here; that option is not
+// used, since it also lifts libxml2's limits on the size of names and text.
+const maxLibxmlNesting = 256
+
+// tooDeep finds the first element with more than maxLibxmlNesting open
+// ancestors and returns a problem placed at its start tag, or false when
+// libxml2 can read every level. Comments, CDATA, processing instructions
+// and declarations are skipped whole, quoted attribute values too, so that
+// a '>' or "/>" inside them is not taken for the end of a tag.
+func tooDeep(doc []byte) (Problem, bool) {
+	skipTo := func(i int, end string) int {
+		k := bytes.Index(doc[i:], []byte(end))
+		if k < 0 {
+			return len(doc)
+		}
+		return i + k + len(end)
+	}
+	open := 0
+	for i := 0; i < len(doc); {
+		k := bytes.IndexByte(doc[i:], '<')
+		if k < 0 {
+			break
+		}
+		start := i + k
+		i = start + 1
+		switch {
+		case bytes.HasPrefix(doc[i:], []byte("!--")):
+			i = skipTo(i, "-->")
+			continue
+		case bytes.HasPrefix(doc[i:], []byte("![CDATA[")):
+			i = skipTo(i, "]]>")
+			continue
+		case bytes.HasPrefix(doc[i:], []byte("?")):
+			i = skipTo(i, "?>")
+			continue
+		case bytes.HasPrefix(doc[i:], []byte("!")):
+			i = skipTo(i, ">")
+			continue
+		case bytes.HasPrefix(doc[i:], []byte("/")):
+			open--
+			i = skipTo(i, ">")
+			continue
+		}
+		if open > maxLibxmlNesting {
+			line, col := charLineCol(doc, start)
+			return Problem{
+				Message: fmt.Sprintf("elements are nested more than %d levels below the root element, deeper than libxml2 reads: the document was not checked against the XML Schema", maxLibxmlNesting),
+				Line:    line, Col: col,
+			}, true
+		}
+		// Find the '>' that ends the tag: the first one not inside a quoted
+		// value.
+		for {
+			gt := bytes.IndexByte(doc[i:], '>')
+			if gt < 0 {
+				return Problem{}, false // unterminated: libxml2 says so
+			}
+			gt += i
+			q := firstQuote(doc[i:gt])
+			if q < 0 {
+				i = gt
+				break
+			}
+			q += i
+			e := bytes.IndexByte(doc[q+1:], doc[q])
+			if e < 0 {
+				return Problem{}, false
+			}
+			i = q + e + 2
+		}
+		if doc[i-1] != '/' {
+			open++
+		}
+		i++
+	}
+	return Problem{}, false
+}
+
+// firstQuote returns the index of the first '"' or '\” in b, or -1.
+func firstQuote(b []byte) int {
+	d := bytes.IndexByte(b, '"')
+	if d < 0 {
+		d = len(b)
+	}
+	if a := bytes.IndexByte(b[:d], '\''); a >= 0 {
+		return a
+	}
+	if d == len(b) {
+		return -1
+	}
+	return d
+}
+
+// charLineCol turns a byte offset into a 1-based line and a column counted
+// in characters, as the project's parsers count them.
+func charLineCol(doc []byte, off int) (int, int) {
+	line := 1 + bytes.Count(doc[:off], []byte{'\n'})
+	lineStart := bytes.LastIndexByte(doc[:off], '\n') + 1
+	return line, 1 + utf8.RuneCount(doc[lineStart:off])
 }

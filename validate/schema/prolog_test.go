@@ -67,3 +67,46 @@ func TestTooManyAttributes(t *testing.T) {
 		t.Errorf("took %v", d)
 	}
 }
+
+// TestNestingBeyondLibxml2 checks that ValidateXML says a document is
+// nested deeper than libxml2 reads, at the first element too deep, instead
+// of calling it not well-formed with no column; and that markup which only
+// looks like tags (in comments, CDATA, attribute values) does not count.
+func TestNestingBeyondLibxml2(t *testing.T) {
+	doc := func(ext int, inner string) string {
+		return "<Patient xmlns=\"http://hl7.org/fhir\">\n" + strings.Repeat(`<extension url="http://example.org/x">`, ext) +
+			"\n  " + inner + strings.Repeat("</extension>", ext) + "</Patient>"
+	}
+	const leaf = `<valueString value="x"/>`
+	for _, tc := range []struct {
+		name      string
+		doc       string
+		deep      bool
+		line, col int
+	}{
+		{"256 ancestors", doc(255, leaf), false, 0, 0},
+		{"257 ancestors", doc(256, leaf), true, 3, 3},
+		// The 257th extension is the first element too deep.
+		{"1000 levels", doc(998, leaf), true, 2, 1 + 256*len(`<extension url="http://example.org/x">`)},
+		{"tags in a comment", doc(255, "<!-- <a><b><c> -->"+leaf), false, 0, 0},
+		{"tags in CDATA", doc(255, "<![CDATA[<a><b>]]>"+leaf), false, 0, 0},
+		{"self-closing with '>' in a value", doc(255, `<valueString value="a>b"/><valueString value="/>"/>`), false, 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, deep := tooDeep([]byte(tc.doc))
+			if deep != tc.deep {
+				t.Fatalf("tooDeep = %v, want %v (%v)", deep, tc.deep, p)
+			}
+			if !deep {
+				return
+			}
+			if p.Line != tc.line || p.Col != tc.col || !strings.Contains(p.Message, "more than 256 levels") {
+				t.Errorf("got %v", p)
+			}
+			ps := ValidateXML([]byte(tc.doc))
+			if len(ps) != 1 || ps[0] != p {
+				t.Errorf("ValidateXML: got %v, want %v", ps, p)
+			}
+		})
+	}
+}

@@ -171,6 +171,9 @@ func ValidateXML(doc []byte) []Problem {
 	if msg := refused(doc); msg != "" {
 		return []Problem{{Message: "not well-formed XML: " + msg}}
 	}
+	if p, deep := tooDeep(doc); deep {
+		return []Problem{p}
+	}
 	s, err := xmlSchemaFor(doc)
 	if err != nil {
 		return []Problem{{Message: err.Error()}}

@@ -1,0 +1,32 @@
+package validate_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/nemsfhir/nemsfhir/validate"
+)
+
+// TestXMLNestingBeyondLibxml2 checks that a document nested deeper than
+// libxml2 reads, but within the parser's limit, gets one schema issue that
+// says so at the element's place, and one level less gets none.
+func TestXMLNestingBeyondLibxml2(t *testing.T) {
+	v := validator(t)
+	doc := func(ext int) string {
+		return "<Patient xmlns=\"http://hl7.org/fhir\">\n" + strings.Repeat(`<extension url="http://example.org/x">`, ext) +
+			"\n  <valueString value=\"x\"/>" + strings.Repeat("</extension>", ext) + "</Patient>"
+	}
+	// The valueString has ext+1 ancestors.
+	if res := v.Validate("deep", []byte(doc(255))); !res.Valid() {
+		t.Fatalf("256 ancestors: want valid, got %v", res.Issues)
+	}
+	res := v.Validate("deeper", []byte(doc(256)))
+	if len(res.Issues) != 1 {
+		t.Fatalf("257 ancestors: want one issue, got %v", res.Issues)
+	}
+	is := res.Issues[0]
+	if is.Rule != validate.RuleSchema || is.Line != 3 || is.Column != 3 ||
+		!strings.Contains(is.Message, "more than 256 levels") || strings.Contains(is.Message, "well-formed") {
+		t.Errorf("got %s at %d:%d", is, is.Line, is.Column)
+	}
+}

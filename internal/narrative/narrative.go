@@ -254,9 +254,12 @@ func (c *Check) attr(elem string, a xml.Attr) {
 // Finish adds; for markup that could not be read to its end.
 func (c *Check) Problems() []Problem { return c.problems }
 
-// Finish adds txt-2 when the div held no content, and returns the
-// problems.
+// Finish adds txt-1 when there was no div and txt-2 when the div held no
+// content, and returns the problems.
 func (c *Check) Finish() []Problem {
+	if c.roots == 0 {
+		c.txt1("no root", "narrative holds no <div>")
+	}
 	if !c.hasText {
 		c.problems = append(c.problems, Problem{"txt-2", "narrative div has no text: it must hold some non-whitespace content"})
 	}

@@ -16,7 +16,7 @@ import (
 // (txt-2). The package states both through the FHIRPath function
 // htmlchecks(); checking them here says which rule broke and where.
 func narrativeProblems(div string) []narrative.Problem {
-	if strings.TrimSpace(div) == "" {
+	if strings.Trim(div, " \t\r\n") == "" { // XML white space only
 		return []narrative.Problem{{Key: "txt-2", Msg: "narrative div is empty: it must hold some non-whitespace content"}}
 	}
 	// The parsers' own scanner reads every narrative they store, many

@@ -86,6 +86,10 @@ var cssActive = []string{
 	"-moz-binding", "progid:", "javascript:", "vbscript:",
 }
 
+// maxDecodes is how many rounds of entity and percent decoding a URL is
+// checked through; one that still changes after them is refused.
+const maxDecodes = 4
+
 // maxProblems bounds the problems reported for one div; each distinct
 // element, attribute or value fault counts once.
 const maxProblems = 20
@@ -292,15 +296,18 @@ func urlProblem(v string, image bool) string {
 	// narrative is decoded once more before it is shown.
 	if strings.ContainsAny(u, "&%") {
 		d := u
-		for range 4 {
+		for range maxDecodes {
 			next := html.UnescapeString(percentDecode(d))
 			if next == d {
-				break
+				return ""
 			}
 			d = next
 			if s := activeScheme(d); s != "" && !(s == "data:" && image && rasterData(d)) {
 				return "decodes to a " + s + " URL, which STU3 narrative does not allow"
 			}
+		}
+		if html.UnescapeString(percentDecode(d)) != d {
+			return "is escaped more than " + strconv.Itoa(maxDecodes) + " times over, so it cannot be judged"
 		}
 	}
 	return ""

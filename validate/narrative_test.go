@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/nemsfhir/nemsfhir/internal/narrative"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/schemas"
 )
@@ -40,12 +41,12 @@ var narrativeSeeds = []string{
 
 // scanNarrative is the fast path of narrativeProblems: the parsers' own
 // scanner; ok is false when it refuses the markup.
-func scanNarrative(div string) (problems []narrativeProblem, ok bool) {
-	var c narrativeCheck
-	if err := tree.ScanXHTML(div, c.token); err != nil {
+func scanNarrative(div string) (problems []narrative.Problem, ok bool) {
+	var c narrative.Check
+	if err := tree.ScanXHTML(div, c.Token); err != nil {
 		return nil, false
 	}
-	return c.finish(), true
+	return c.Finish(), true
 }
 
 // TestScanNarrativeAgrees compares the fast path of the narrative check with

@@ -199,7 +199,7 @@ func (s *structure) primitive(n *tree.Node) {
 	if !n.HasValue || n.Type == "xhtml" {
 		if n.Type == "xhtml" {
 			for _, p := range narrativeProblems(n.Value) {
-				s.add(n, SeverityError, "invariant", SpineInvalidResource, "fhir:invariant:"+p.key, p.msg)
+				s.add(n, SeverityError, "invariant", SpineInvalidResource, "fhir:invariant:"+p.Key, p.Msg)
 			}
 		}
 		return

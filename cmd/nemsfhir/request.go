@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -31,7 +30,7 @@ func runRequest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	interaction := fs.String("interaction", "", "publish, subscription-create, subscription-read or subscription-delete (required)")
 	headers := fs.StringArrayP("header", "H", nil, "request header 'Name: value' (repeatable)")
 	jwt := fs.String("jwt", "", "JWT sent as 'Authorization: Bearer TOKEN'")
-	jwtFile := fs.String("jwt-file", "", "file holding the JWT")
+	jwtFile := fs.String("jwt-file", "", "`FILE` holding the JWT (a regular file, at most 64 KiB)")
 	jwtKey := fs.String("jwt-key", "", "verify the JWT signature with this key: a PEM RSA public key or certificate (RS256), else the file's bytes as an HS256 secret; without it signatures are not checked")
 	now := fs.String("now", "", "judge the JWT at this time (RFC 3339) instead of the clock")
 	ignoreTime := fs.Bool("ignore-time", false, "skip the JWT expiry and issued-at checks")
@@ -58,6 +57,11 @@ toASID (--to-asid, else the placeholder %s), InteractionID (for publish,
 from the body's MessageHeader event code) and Content-Type (from the body's
 syntax). JWT signatures are checked only with --jwt-key.
 
+Files are read only when they are regular files (a FIFO or a device is
+refused). The body is read up to --max-size plus one byte, so a larger one
+is refused as NEMS would without reading the rest; with no limit, at most
+%d MiB is read.
+
 Examples:
   nemsfhir request --interaction publish --defaults --jwt-file token.txt message.xml
   nemsfhir request --interaction subscription-read -H 'fromASID: 200000000205' \
@@ -69,7 +73,7 @@ Exit status: 0 when NEMS would accept the request (2xx), 1 when it would
 refuse it, 2 on a usage error or an unreadable file.
 
 Flags:
-`, request.DefaultFromASID, request.DefaultToASID)
+`, request.DefaultFromASID, request.DefaultToASID, maxInput>>20)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -110,9 +114,9 @@ Flags:
 	}
 	token := *jwt
 	if *jwtFile != "" {
-		b, err := os.ReadFile(*jwtFile)
+		b, err := readSmallFile(*jwtFile, maxJWTFile)
 		if err != nil {
-			return fail("%v", err)
+			return fail("--jwt-file %v", err)
 		}
 		token = strings.TrimSpace(string(b))
 	}
@@ -124,27 +128,20 @@ Flags:
 		}
 		req.Header.Set(request.HeaderAuthorization, "Bearer "+token)
 	}
-	if fs.NArg() == 1 {
-		var b []byte
-		if fs.Arg(0) == "-" {
-			b, err = io.ReadAll(stdin)
-		} else {
-			b, err = os.ReadFile(fs.Arg(0))
-		}
-		if err != nil {
-			return fail("%v", err)
-		}
-		req.Body = b
-	}
-	if *defaults {
-		request.FillDefaults(req, *toASID)
-	}
-
 	if *maxSize == 0 {
 		// The library reads 0 as "the default"; refuse it rather than
 		// guess what was meant.
 		return fail("--max-size must be positive, or negative for no limit")
 	}
+	if fs.NArg() == 1 {
+		if err := readRequestBody(req, fs.Arg(0), stdin, *maxSize); err != nil {
+			return fail("%v", err)
+		}
+	}
+	if *defaults {
+		request.FillDefaults(req, *toASID)
+	}
+
 	opts := request.Options{MaxSize: *maxSize, Audience: *audience, ToASID: *toASID, IgnoreTime: *ignoreTime}
 	if *now != "" {
 		t, err := time.Parse(time.RFC3339, *now)
@@ -156,7 +153,7 @@ Flags:
 	if *jwtKey != "" {
 		key, err := readJWTKey(*jwtKey)
 		if err != nil {
-			return fail("--jwt-key: %v", err)
+			return fail("--jwt-key %v", err)
 		}
 		opts.Key = key
 	}
@@ -188,7 +185,7 @@ Flags:
 // PEM, or else the raw bytes of an HMAC secret (one trailing newline, which
 // editors add, is dropped).
 func readJWTKey(file string) (any, error) {
-	b, err := os.ReadFile(file)
+	b, err := readSmallFile(file, maxKeyFile)
 	if err != nil {
 		return nil, err
 	}
@@ -212,4 +209,41 @@ func readJWTKey(file string) (any, error) {
 		return nil, fmt.Errorf("%s is empty", file)
 	}
 	return b, nil
+}
+
+// Bounds of the small files request reads: a JWT is at most
+// spinejwt.MaxTokenSize (16 KiB) and a key or certificate a few KiB.
+const (
+	maxJWTFile = 64 << 10
+	maxKeyFile = 1 << 20
+)
+
+// readRequestBody reads the body from a regular file or, for "-", from
+// stdin, buffering at most the size limit plus one byte. A body over the
+// limit is kept cut short and marked so, and the size check refuses it
+// as NEMS would; with no limit, or one above maxInput, a body over maxInput
+// is an error.
+func readRequestBody(req *request.Request, name string, stdin io.Reader, maxSize int64) error {
+	r := stdin
+	if name != "-" {
+		f, err := openRegular(name)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		r = f
+	}
+	bound := int64(maxInput)
+	if maxSize > 0 && maxSize < bound {
+		bound = maxSize
+	}
+	body, over, err := request.ReadBody(r, bound)
+	if err != nil {
+		return fmt.Errorf("%s: %v", name, err)
+	}
+	if over && bound != maxSize {
+		return fmt.Errorf("%s: larger than %s, the most request reads", name, sizeText(bound))
+	}
+	req.Body, req.BodyTruncated = body, over
+	return nil
 }

@@ -196,13 +196,23 @@ func (k *check) finish() {
 
 // size refuses a body over the limit before anything reads it (spec 1.8).
 func (k *check) size() {
-	max := k.c.opts.MaxSize
-	if max > 0 && int64(len(k.req.Body)) > max {
-		k.tooLarge = true
-		f := k.add(StageSize, validate.SeverityError, validate.SpineBadRequest, RuleSize, http.StatusRequestEntityTooLarge,
-			fmt.Sprintf("body is %d bytes, more than the %d bytes NEMS accepts; it was not parsed", len(k.req.Body), max))
-		f.Code = "too-costly"
+	max, n := k.c.opts.MaxSize, int64(len(k.req.Body))
+	var msg string
+	switch {
+	case k.req.BodyTruncated && max > 0 && n > max:
+		msg = fmt.Sprintf("body is more than the %d bytes NEMS accepts (reading stopped after %d bytes); it was not parsed", max, n)
+	case k.req.BodyTruncated:
+		// Cut short by the caller for some other reason: what was not
+		// read cannot be judged.
+		msg = fmt.Sprintf("body was cut short after %d bytes by the reader, so its size and content cannot be judged; it was not parsed", n)
+	case max > 0 && n > max:
+		msg = fmt.Sprintf("body is %d bytes, more than the %d bytes NEMS accepts; it was not parsed", n, max)
+	default:
+		return
 	}
+	k.tooLarge = true
+	f := k.add(StageSize, validate.SeverityError, validate.SpineBadRequest, RuleSize, http.StatusRequestEntityTooLarge, msg)
+	f.Code = "too-costly"
 }
 
 // Spine codes this package answers with that package validate does not name.

@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
@@ -31,7 +29,8 @@ func runRequest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	headers := fs.StringArrayP("header", "H", nil, "request header 'Name: value' (repeatable)")
 	jwt := fs.String("jwt", "", "JWT sent as 'Authorization: Bearer TOKEN'")
 	jwtFile := fs.String("jwt-file", "", "`FILE` holding the JWT (a regular file, at most 64 KiB)")
-	jwtKey := fs.String("jwt-key", "", "verify the JWT signature with this key: a PEM RSA public key or certificate (RS256), else the file's bytes as an HS256 secret; without it signatures are not checked")
+	jwtKey := fs.String("jwt-key", "", "verify the JWT signature with this RSA or EC public key or certificate `FILE` (PEM, DER or JWK, at most 1 MiB); the key's kind fixes the algorithms (RS*/PS* for RSA, the ES* of its curve for EC), and an unsigned token or one of another alg is refused")
+	jwtSecret := fs.String("jwt-hmac-secret", "", "verify the JWT signature (HS256/384/512) with the bytes of this `FILE` as a shared secret (32 bytes or more; one trailing newline dropped; at most 1 MiB); an unsigned token is refused")
 	now := fs.String("now", "", "judge the JWT at this time (RFC 3339) instead of the clock")
 	ignoreTime := fs.Bool("ignore-time", false, "skip the JWT expiry and issued-at checks")
 	audience := fs.String("audience", "", "endpoint the JWT aud claim must name")
@@ -55,7 +54,14 @@ Missing headers are reported, not invented. --defaults fills, only where
 absent: fromASID (the ASID of the JWT's requesting_system, else %s),
 toASID (--to-asid, else the placeholder %s), InteractionID (for publish,
 from the body's MessageHeader event code) and Content-Type (from the body's
-syntax). JWT signatures are checked only with --jwt-key.
+syntax).
+
+JWT signatures: Spine tokens are unsigned (alg "none"), so without a key no
+signature is checked. --jwt-key FILE names a public key or certificate, and
+only the algorithms of that kind of key are accepted, whatever the token's
+header says; --jwt-hmac-secret FILE names a shared secret. With either, an
+unsigned or wrongly signed token is refused. A key file that is not a
+usable public key is a usage error: it is never taken as a secret.
 
 Files are read only when they are regular files (a FIFO or a device is
 refused). The body is read up to --max-size plus one byte, so a larger one
@@ -150,12 +156,27 @@ Flags:
 		}
 		opts.Now = func() time.Time { return t }
 	}
-	if *jwtKey != "" {
-		key, err := readJWTKey(*jwtKey)
+	switch {
+	case *jwtKey != "" && *jwtSecret != "":
+		return fail("give --jwt-key or --jwt-hmac-secret, not both")
+	case *jwtKey != "":
+		b, err := readSmallFile(*jwtKey, maxKeyFile)
 		if err != nil {
 			return fail("--jwt-key %v", err)
 		}
-		opts.Key = key
+		if opts.Key, err = request.ParseJWTKey(b); err != nil {
+			return fail("--jwt-key %s: %v (a shared HMAC secret is given with --jwt-hmac-secret)", *jwtKey, err)
+		}
+	case *jwtSecret != "":
+		b, err := readSmallFile(*jwtSecret, maxKeyFile)
+		if err != nil {
+			return fail("--jwt-hmac-secret %v", err)
+		}
+		// Editors end a file with a newline that is not part of the secret.
+		b = bytes.TrimSuffix(bytes.TrimSuffix(b, []byte("\n")), []byte("\r"))
+		if opts.Key, err = request.NewJWTHMACSecret(b); err != nil {
+			return fail("--jwt-hmac-secret %s: %v", *jwtSecret, err)
+		}
 	}
 	c, err := request.New(opts)
 	if err != nil {
@@ -179,36 +200,6 @@ Flags:
 		return exitOK
 	}
 	return exitInvalid
-}
-
-// readJWTKey reads a verification key: an RSA public key or certificate in
-// PEM, or else the raw bytes of an HMAC secret (one trailing newline, which
-// editors add, is dropped).
-func readJWTKey(file string) (any, error) {
-	b, err := readSmallFile(file, maxKeyFile)
-	if err != nil {
-		return nil, err
-	}
-	if blk, _ := pem.Decode(b); blk != nil {
-		switch blk.Type {
-		case "CERTIFICATE":
-			cert, err := x509.ParseCertificate(blk.Bytes)
-			if err != nil {
-				return nil, err
-			}
-			return cert.PublicKey, nil
-		case "PUBLIC KEY":
-			return x509.ParsePKIXPublicKey(blk.Bytes)
-		case "RSA PUBLIC KEY":
-			return x509.ParsePKCS1PublicKey(blk.Bytes)
-		}
-		return nil, fmt.Errorf("PEM block %q is not a public key or certificate", blk.Type)
-	}
-	b = bytes.TrimSuffix(b, []byte("\n"))
-	if len(b) == 0 {
-		return nil, fmt.Errorf("%s is empty", file)
-	}
-	return b, nil
 }
 
 // Bounds of the small files request reads: a JWT is at most

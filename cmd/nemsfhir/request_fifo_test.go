@@ -21,6 +21,7 @@ func TestRequestFIFO(t *testing.T) {
 	for _, args := range [][]string{
 		{fifo},
 		{"--jwt-key", fifo},
+		{"--jwt-hmac-secret", fifo},
 	} {
 		type result struct {
 			code   int

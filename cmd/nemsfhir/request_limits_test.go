@@ -83,6 +83,7 @@ func TestRequestBoundedReads(t *testing.T) {
 	}{
 		{"JWT file over 64 KiB", []string{"--jwt-file", bigJWT}, "--jwt-file " + bigJWT + ": larger than 64 KiB"},
 		{"key file over 1 MiB", []string{"--jwt-key", bigKey}, "--jwt-key " + bigKey + ": larger than 1 MiB"},
+		{"secret file over 1 MiB", []string{"--jwt-hmac-secret", bigKey}, "--jwt-hmac-secret " + bigKey + ": larger than 1 MiB"},
 		{"body is a directory", []string{dir}, dir + ": a directory, not a regular file"},
 		{"body is /dev/zero", []string{"/dev/zero"}, "/dev/zero: a character device, not a regular file"},
 		{"JWT file is /dev/zero", []string{"--jwt-file", "/dev/zero", publish}, "--jwt-file /dev/zero: a character device"},

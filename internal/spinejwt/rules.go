@@ -111,8 +111,9 @@ type Request struct {
 	// tokens expired long ago.
 	IgnoreTime bool
 	// Key, when not nil, makes [CheckAuthorization] verify the signature
-	// with [Token.Verify]. Without a key signatures are not checked.
-	Key any
+	// with [Token.Verify]; an unsecured token is then refused. Without a key
+	// signatures are not checked: Spine tokens are unsigned.
+	Key *Key
 }
 
 // Severity of a [Finding].

@@ -274,6 +274,7 @@ func TestEveryRuleCovered(t *testing.T) {
 }
 
 func TestCheckAuthorization(t *testing.T) {
+	secret1, secret2 := []byte("the first shared secret, 32 bytes or more"), []byte("the second shared secret, 32 bytes or more")
 	payload, _ := json.Marshal(goodClaims())
 	good := "Bearer " + unsigned(noneHeader, string(payload))
 	if got := CheckAuthorization(good, Publish, Request{Now: now, FromASID: asid}); len(got) != 0 {
@@ -287,8 +288,8 @@ func TestCheckAuthorization(t *testing.T) {
 		{"no header", "", Request{Now: now}, RuleAuthorization, "must be supplied"},
 		{"basic auth", "Basic dXNlcjpwYXNz", Request{Now: now}, RuleFormat, `must be "Bearer <jwt>"`},
 		{"two parts", "Bearer " + b64(noneHeader) + "." + b64(string(payload)), Request{Now: now}, RuleFormat, "2 dot-separated parts"},
-		{"unsigned with key", good, Request{Now: now, Key: []byte("k")}, RuleSignature, "unsecured"},
-		{"bad HS256", "Bearer " + signHS256([]byte("k1"), string(payload)), Request{Now: now, Key: []byte("k2")}, RuleSignature, "does not verify"},
+		{"unsigned with key", good, Request{Now: now, Key: hmacKey(t, secret1)}, RuleSignature, "unsecured"},
+		{"bad HS256", "Bearer " + signHS256(secret1, string(payload)), Request{Now: now, Key: hmacKey(t, secret2)}, RuleSignature, "does not verify"},
 	}
 	for _, tt := range tests {
 		got := CheckAuthorization(tt.header, Publish, tt.req)
@@ -297,11 +298,11 @@ func TestCheckAuthorization(t *testing.T) {
 			t.Errorf("%s: got\n%s want one %s containing %q", tt.name, list(got), tt.rule, tt.inMsg)
 		}
 	}
-	if got := CheckAuthorization("Bearer "+signHS256([]byte("k"), string(payload)), Publish, Request{Now: now, Key: []byte("k")}); len(got) != 0 {
+	if got := CheckAuthorization("Bearer "+signHS256(secret1, string(payload)), Publish, Request{Now: now, Key: hmacKey(t, secret1)}); len(got) != 0 {
 		t.Errorf("good HS256 with key: %s", list(got))
 	}
 	// Without a key a signed token's signature is not looked at.
-	if got := CheckAuthorization("Bearer "+signHS256([]byte("k"), string(payload)), Publish, Request{Now: now}); len(got) != 0 {
+	if got := CheckAuthorization("Bearer "+signHS256(secret1, string(payload)), Publish, Request{Now: now}); len(got) != 0 {
 		t.Errorf("signed token without key: %s", list(got))
 	}
 }

@@ -70,10 +70,12 @@ type Options struct {
 	MaxSize int64
 	// Now is the clock the JWT is judged by; nil means time.Now.
 	Now func() time.Time
-	// Key, when not nil, is used to verify JWT signatures (an []byte
-	// secret for HS256, an *rsa.PublicKey for RS256). Without a key
-	// signatures are NOT checked: Spine tokens are unsigned.
-	Key any
+	// Key, when not nil, is used to verify JWT signatures: make it with
+	// ParseJWTKey or NewJWTKey for a public key, NewJWTHMACSecret for a
+	// shared secret. The key's kind fixes the algorithms accepted, and an
+	// unsigned token is then refused. Without a key signatures are NOT
+	// checked: Spine tokens are unsigned.
+	Key *JWTKey
 	// Audience is the endpoint the JWT aud claim must name; "" checks only
 	// that aud is an absolute URI.
 	Audience string

@@ -25,8 +25,17 @@ const (
 	testFromASID = "200000000205"
 	testToASID   = "928942012545"
 	testSubID    = "ea0a485187204b49b978bdcf7102388c"
-	hmacKey      = "a shared secret for HS256 tests"
+	hmacKey      = "a shared secret of at least 32 bytes for HS256 tests"
 )
+
+// testHMACKey verifies tokens made by token with hmacKey.
+var testHMACKey = func() *JWTKey {
+	k, err := NewJWTHMACSecret([]byte(hmacKey))
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
 
 // claims returns a good claim set for the interaction.
 func claims(in Interaction) map[string]any {
@@ -346,12 +355,13 @@ func requestTable() []reqCase {
 			reqCase{name: "jwt signed, no key: signature not checked", in: in, status: ok(in), edit: func(_ testing.TB, r *Request) {
 				r.Header.Set(HeaderAuthorization, "Bearer "+token(claims(in), "some other secret"))
 			}},
-			reqCase{name: "jwt signed, key matches", in: in, opts: Options{Key: []byte(hmacKey)}, status: ok(in), edit: func(_ testing.TB, r *Request) {
+			reqCase{name: "jwt signed, key matches", in: in, opts: Options{Key: testHMACKey}, status: ok(in), edit: func(_ testing.TB, r *Request) {
 				r.Header.Set(HeaderAuthorization, "Bearer "+token(claims(in), hmacKey))
 			}},
-			reqCase{name: "jwt signed, key does not match", in: in, opts: Options{Key: []byte(hmacKey)}, status: 400, spine: mhb, rule: "jwt:signature", edit: func(_ testing.TB, r *Request) {
+			reqCase{name: "jwt signed, key does not match", in: in, opts: Options{Key: testHMACKey}, status: 400, spine: mhb, rule: "jwt:signature", edit: func(_ testing.TB, r *Request) {
 				r.Header.Set(HeaderAuthorization, "Bearer "+token(claims(in), "some other secret"))
 			}},
+			reqCase{name: "jwt unsigned, key given: refused", in: in, opts: Options{Key: testHMACKey}, status: 400, spine: mhb, rule: "jwt:signature"},
 		)
 	}
 

@@ -32,7 +32,7 @@ func runRequest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	jwtKey := fs.String("jwt-key", "", "verify the JWT signature with this RSA or EC public key or certificate `FILE` (PEM, DER or JWK, at most 1 MiB); the key's kind fixes the algorithms (RS*/PS* for RSA, the ES* of its curve for EC), and an unsigned token or one of another alg is refused")
 	jwtSecret := fs.String("jwt-hmac-secret", "", "verify the JWT signature (HS256/384/512) with the bytes of this `FILE` as a shared secret (32 bytes or more; one trailing newline dropped; at most 1 MiB); an unsigned token is refused")
 	now := fs.String("now", "", "judge the JWT at this time (RFC 3339) instead of the clock")
-	ignoreTime := fs.Bool("ignore-time", false, "skip the JWT expiry and issued-at checks")
+	ignoreTime := fs.Bool("ignore-time", false, "skip the JWT expiry, issued-at and not-before checks")
 	audience := fs.String("audience", "", "endpoint the JWT aud claim must name")
 	toASID := fs.String("to-asid", "", "ASID of NEMS in the target environment: toASID must equal it")
 	path := fs.String("path", "", "request target: path and query, or absolute URL (default: the interaction's path; required for read and delete)")

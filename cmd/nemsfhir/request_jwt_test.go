@@ -178,3 +178,35 @@ func TestRequestJWTKey(t *testing.T) {
 		check(t, []string{"--jwt-key", filepath.Join(dir, "absent"), "--jwt", testJWT(scope)}, exitUsage, "absent")
 	})
 }
+
+// TestRequestNbf: a token whose nbf lies after --now is refused, naming the
+// claim and both times; one whose nbf has passed is accepted.
+func TestRequestNbf(t *testing.T) {
+	publish := filepath.Join(requestTestdata, "publish.xml")
+	if _, err := os.Stat(publish); err != nil {
+		t.Skipf("testdata: %v", err)
+	}
+	// testJWT is valid from iat 2025-03-01T09:59:00Z to exp 10:04:00Z.
+	for _, tc := range []struct {
+		nbf  int64
+		code int
+		want string
+	}{
+		{1740823140, exitOK, "202 Accepted"},
+		{1740823200 + 60, exitInvalid, "not valid before 2025-03-01T10:01:00Z (nbf); the time now is 2025-03-01T10:00:00Z"},
+	} {
+		parts := strings.Split(testJWT("patient/Bundle.write"), ".")
+		p, _ := base64.RawURLEncoding.DecodeString(parts[1])
+		var m map[string]any
+		if err := json.Unmarshal(p, &m); err != nil {
+			t.Fatal(err)
+		}
+		m["nbf"] = tc.nbf
+		p, _ = json.Marshal(m)
+		tok := parts[0] + "." + base64.RawURLEncoding.EncodeToString(p) + "."
+		code, out, errOut := runCLIStdin("", "request", "--interaction", "publish", "--defaults", "--now=2025-03-01T10:00:00Z", "--jwt", tok, publish)
+		if code != tc.code || !strings.Contains(out, tc.want) {
+			t.Errorf("nbf %d: exit %d, want %d with %q\nstdout: %s\nstderr: %s", tc.nbf, code, tc.code, tc.want, out, errOut)
+		}
+	}
+}

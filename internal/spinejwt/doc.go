@@ -68,6 +68,9 @@
 //     iat. [Request].Leeway widens both windows and [Request].IgnoreTime
 //     skips them. A lifetime over five minutes (Spine Core's "now + 5
 //     minutes") and non-integer seconds are warnings.
+//   - nbf. Spine does not use it, but a token that carries it is refused
+//     before that time (RFC 7519 4.1.5), with the same clock, Leeway and
+//     IgnoreTime as exp and iat; it must be a number when present.
 //   - Signatures. Spine tokens are unsigned, so without a key none is
 //     checked. With a key, the key's kind fixes the algorithms (RS* and PS*
 //     for RSA of at least 2048 bits, the ES* of the curve for EC, HS* for

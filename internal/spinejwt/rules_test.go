@@ -199,6 +199,14 @@ func claimCases() []claimCase {
 		{name: "fractional exp", in: Publish, edit: set("exp", float64(now.Add(time.Minute).Unix())+0.5),
 			want: []want{W(RuleExp, "not integer seconds")}},
 
+		// nbf: optional, but honoured with the clock and leeway of exp and iat.
+		{name: "nbf in the past", in: Publish, edit: set("nbf", now.Add(-time.Minute).Unix())},
+		{name: "nbf exactly now", in: Publish, edit: set("nbf", now.Unix())},
+		{name: "nbf in the future", in: Publish, edit: set("nbf", now.Add(time.Minute).Unix()),
+			want: []want{E(RuleNbf, "token is not valid before 2025-03-01T12:01:00Z (nbf); the time now is 2025-03-01T12:00:00Z")}},
+		{name: "nbf in the future within leeway", in: Publish, edit: set("nbf", now.Add(time.Minute).Unix()), req: func(r *Request) { r.Leeway = 2 * time.Minute }},
+		{name: "nbf in the future, time ignored", in: Publish, edit: set("nbf", now.Add(time.Hour).Unix()), req: func(r *Request) { r.IgnoreTime = true }},
+
 		// reason_for_request
 		{name: "reason missing", in: Publish, edit: del("reason_for_request"), want: []want{E(RuleReasonForRequest, "mandatory claim reason_for_request is missing")}},
 		{name: "reason unknown", in: Publish, edit: set("reason_for_request", "DirectCare"),
@@ -265,7 +273,7 @@ func TestEveryRuleCovered(t *testing.T) {
 			}
 		}
 	}
-	for _, r := range []string{RuleIss, RuleSub, RuleAud, RuleExp, RuleIat, RuleReasonForRequest, RuleScope,
+	for _, r := range []string{RuleIss, RuleSub, RuleAud, RuleExp, RuleIat, RuleNbf, RuleReasonForRequest, RuleScope,
 		RuleRequestingSystem, RuleFromASID, RuleRequestingOrganisation, RuleRequestingUser, RuleRequestingPatient} {
 		if !broken[r] {
 			t.Errorf("no row breaks rule %s", r)

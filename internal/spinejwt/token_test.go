@@ -81,6 +81,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"payload truncated", unsigned(noneHeader, `{"iss":`), "payload", "not valid JSON"},
 		{"duplicate claim", unsigned(noneHeader, `{"sub":"a","sub":"b"}`), "payload", `"sub" appears more than once`},
 		{"exp string", unsigned(noneHeader, `{"exp":"1469436987"}`), "payload", `claim "exp" must be a number`},
+		{"nbf string", unsigned(noneHeader, `{"nbf":"1469436987"}`), "payload", `claim "nbf" must be a number`},
 		{"iat negative", unsigned(noneHeader, `{"iat":-5}`), "payload", "outside the years"},
 		{"exp huge", unsigned(noneHeader, `{"exp":1e300}`), "payload", "outside the years"},
 		{"aud number", unsigned(noneHeader, `{"aud":5}`), "payload", `"aud" must be a string or an array`},

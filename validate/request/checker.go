@@ -79,10 +79,11 @@ type Options struct {
 	// Audience is the endpoint the JWT aud claim must name; "" checks only
 	// that aud is an absolute URI.
 	Audience string
-	// Leeway is the clock difference tolerated for the JWT exp and iat.
+	// Leeway is the clock difference tolerated for the JWT exp, iat and
+	// nbf.
 	Leeway time.Duration
-	// IgnoreTime skips the JWT expiry and issued-at windows, for stored
-	// requests whose tokens expired long ago.
+	// IgnoreTime skips the JWT expiry, issued-at and not-before windows,
+	// for stored requests whose tokens expired long ago.
 	IgnoreTime bool
 	// ToASID is the ASID of the NEMS service in the target environment.
 	// When set, the toASID header must equal it; otherwise only its format

@@ -362,6 +362,12 @@ func requestTable() []reqCase {
 				r.Header.Set(HeaderAuthorization, "Bearer "+token(claims(in), "some other secret"))
 			}},
 			reqCase{name: "jwt unsigned, key given: refused", in: in, opts: Options{Key: testHMACKey}, status: 400, spine: mhb, rule: "jwt:signature"},
+			reqCase{name: "jwt nbf in the future", in: in, status: 400, spine: mhb, rule: "jwt:nbf", edit: withClaims(func(m map[string]any) {
+				m["nbf"] = testNow.Unix() + 60
+			})},
+			reqCase{name: "jwt nbf in the past", in: in, status: ok(in), edit: withClaims(func(m map[string]any) {
+				m["nbf"] = testNow.Unix() - 60
+			})},
 		)
 	}
 

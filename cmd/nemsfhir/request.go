@@ -2,12 +2,9 @@ package main
 
 import (
 	"bytes"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -31,10 +28,11 @@ func runRequest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	interaction := fs.String("interaction", "", "publish, subscription-create, subscription-read or subscription-delete (required)")
 	headers := fs.StringArrayP("header", "H", nil, "request header 'Name: value' (repeatable)")
 	jwt := fs.String("jwt", "", "JWT sent as 'Authorization: Bearer TOKEN'")
-	jwtFile := fs.String("jwt-file", "", "file holding the JWT")
-	jwtKey := fs.String("jwt-key", "", "verify the JWT signature with this key: a PEM RSA public key or certificate (RS256), else the file's bytes as an HS256 secret; without it signatures are not checked")
+	jwtFile := fs.String("jwt-file", "", "`FILE` holding the JWT (a regular file, at most 64 KiB)")
+	jwtKey := fs.String("jwt-key", "", "verify the JWT signature with this RSA or EC public key or certificate `FILE` (PEM, DER or JWK, at most 1 MiB); the key's kind fixes the algorithms (RS*/PS* for RSA, the ES* of its curve for EC), and an unsigned token or one of another alg is refused")
+	jwtSecret := fs.String("jwt-hmac-secret", "", "verify the JWT signature (HS256/384/512) with the bytes of this `FILE` as a shared secret (32 bytes or more; one trailing newline dropped; at most 1 MiB); an unsigned token is refused")
 	now := fs.String("now", "", "judge the JWT at this time (RFC 3339) instead of the clock")
-	ignoreTime := fs.Bool("ignore-time", false, "skip the JWT expiry and issued-at checks")
+	ignoreTime := fs.Bool("ignore-time", false, "skip the JWT expiry, issued-at and not-before checks")
 	audience := fs.String("audience", "", "endpoint the JWT aud claim must name")
 	toASID := fs.String("to-asid", "", "ASID of NEMS in the target environment: toASID must equal it")
 	path := fs.String("path", "", "request target: path and query, or absolute URL (default: the interaction's path; required for read and delete)")
@@ -56,7 +54,19 @@ Missing headers are reported, not invented. --defaults fills, only where
 absent: fromASID (the ASID of the JWT's requesting_system, else %s),
 toASID (--to-asid, else the placeholder %s), InteractionID (for publish,
 from the body's MessageHeader event code) and Content-Type (from the body's
-syntax). JWT signatures are checked only with --jwt-key.
+syntax).
+
+JWT signatures: Spine tokens are unsigned (alg "none"), so without a key no
+signature is checked. --jwt-key FILE names a public key or certificate, and
+only the algorithms of that kind of key are accepted, whatever the token's
+header says; --jwt-hmac-secret FILE names a shared secret. With either, an
+unsigned or wrongly signed token is refused. A key file that is not a
+usable public key is a usage error: it is never taken as a secret.
+
+Files are read only when they are regular files (a FIFO or a device is
+refused). The body is read up to --max-size plus one byte, so a larger one
+is refused as NEMS would without reading the rest; with no limit, at most
+%d MiB is read.
 
 Examples:
   nemsfhir request --interaction publish --defaults --jwt-file token.txt message.xml
@@ -69,7 +79,7 @@ Exit status: 0 when NEMS would accept the request (2xx), 1 when it would
 refuse it, 2 on a usage error or an unreadable file.
 
 Flags:
-`, request.DefaultFromASID, request.DefaultToASID)
+`, request.DefaultFromASID, request.DefaultToASID, maxInput>>20)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -110,9 +120,9 @@ Flags:
 	}
 	token := *jwt
 	if *jwtFile != "" {
-		b, err := os.ReadFile(*jwtFile)
+		b, err := readSmallFile(*jwtFile, maxJWTFile)
 		if err != nil {
-			return fail("%v", err)
+			return fail("--jwt-file %v", err)
 		}
 		token = strings.TrimSpace(string(b))
 	}
@@ -124,27 +134,20 @@ Flags:
 		}
 		req.Header.Set(request.HeaderAuthorization, "Bearer "+token)
 	}
-	if fs.NArg() == 1 {
-		var b []byte
-		if fs.Arg(0) == "-" {
-			b, err = io.ReadAll(stdin)
-		} else {
-			b, err = os.ReadFile(fs.Arg(0))
-		}
-		if err != nil {
-			return fail("%v", err)
-		}
-		req.Body = b
-	}
-	if *defaults {
-		request.FillDefaults(req, *toASID)
-	}
-
 	if *maxSize == 0 {
 		// The library reads 0 as "the default"; refuse it rather than
 		// guess what was meant.
 		return fail("--max-size must be positive, or negative for no limit")
 	}
+	if fs.NArg() == 1 {
+		if err := readRequestBody(req, fs.Arg(0), stdin, *maxSize); err != nil {
+			return fail("%v", err)
+		}
+	}
+	if *defaults {
+		request.FillDefaults(req, *toASID)
+	}
+
 	opts := request.Options{MaxSize: *maxSize, Audience: *audience, ToASID: *toASID, IgnoreTime: *ignoreTime}
 	if *now != "" {
 		t, err := time.Parse(time.RFC3339, *now)
@@ -153,12 +156,27 @@ Flags:
 		}
 		opts.Now = func() time.Time { return t }
 	}
-	if *jwtKey != "" {
-		key, err := readJWTKey(*jwtKey)
+	switch {
+	case *jwtKey != "" && *jwtSecret != "":
+		return fail("give --jwt-key or --jwt-hmac-secret, not both")
+	case *jwtKey != "":
+		b, err := readSmallFile(*jwtKey, maxKeyFile)
 		if err != nil {
-			return fail("--jwt-key: %v", err)
+			return fail("--jwt-key %v", err)
 		}
-		opts.Key = key
+		if opts.Key, err = request.ParseJWTKey(b); err != nil {
+			return fail("--jwt-key %s: %v (a shared HMAC secret is given with --jwt-hmac-secret)", *jwtKey, err)
+		}
+	case *jwtSecret != "":
+		b, err := readSmallFile(*jwtSecret, maxKeyFile)
+		if err != nil {
+			return fail("--jwt-hmac-secret %v", err)
+		}
+		// Editors end a file with a newline that is not part of the secret.
+		b = bytes.TrimSuffix(bytes.TrimSuffix(b, []byte("\n")), []byte("\r"))
+		if opts.Key, err = request.NewJWTHMACSecret(b); err != nil {
+			return fail("--jwt-hmac-secret %s: %v", *jwtSecret, err)
+		}
 	}
 	c, err := request.New(opts)
 	if err != nil {
@@ -184,32 +202,39 @@ Flags:
 	return exitInvalid
 }
 
-// readJWTKey reads a verification key: an RSA public key or certificate in
-// PEM, or else the raw bytes of an HMAC secret (one trailing newline, which
-// editors add, is dropped).
-func readJWTKey(file string) (any, error) {
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return nil, err
-	}
-	if blk, _ := pem.Decode(b); blk != nil {
-		switch blk.Type {
-		case "CERTIFICATE":
-			cert, err := x509.ParseCertificate(blk.Bytes)
-			if err != nil {
-				return nil, err
-			}
-			return cert.PublicKey, nil
-		case "PUBLIC KEY":
-			return x509.ParsePKIXPublicKey(blk.Bytes)
-		case "RSA PUBLIC KEY":
-			return x509.ParsePKCS1PublicKey(blk.Bytes)
+// Bounds of the small files request reads: a JWT is at most
+// spinejwt.MaxTokenSize (16 KiB) and a key or certificate a few KiB.
+const (
+	maxJWTFile = 64 << 10
+	maxKeyFile = 1 << 20
+)
+
+// readRequestBody reads the body from a regular file or, for "-", from
+// stdin, buffering at most the size limit plus one byte. A body over the
+// limit is kept cut short and marked so, and the size check refuses it
+// as NEMS would; with no limit, or one above maxInput, a body over maxInput
+// is an error.
+func readRequestBody(req *request.Request, name string, stdin io.Reader, maxSize int64) error {
+	r := stdin
+	if name != "-" {
+		f, err := openRegular(name)
+		if err != nil {
+			return err
 		}
-		return nil, fmt.Errorf("PEM block %q is not a public key or certificate", blk.Type)
+		defer f.Close()
+		r = f
 	}
-	b = bytes.TrimSuffix(b, []byte("\n"))
-	if len(b) == 0 {
-		return nil, fmt.Errorf("%s is empty", file)
+	bound := int64(maxInput)
+	if maxSize > 0 && maxSize < bound {
+		bound = maxSize
 	}
-	return b, nil
+	body, over, err := request.ReadBody(r, bound)
+	if err != nil {
+		return fmt.Errorf("%s: %v", name, err)
+	}
+	if over && bound != maxSize {
+		return fmt.Errorf("%s: larger than %s, the most request reads", name, sizeText(bound))
+	}
+	req.Body, req.BodyTruncated = body, over
+	return nil
 }

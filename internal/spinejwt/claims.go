@@ -16,6 +16,7 @@ const (
 	ClaimAud                    = "aud"
 	ClaimExp                    = "exp"
 	ClaimIat                    = "iat"
+	ClaimNbf                    = "nbf" // optional; not used by Spine (RFC 7519 4.1.5)
 	ClaimReasonForRequest       = "reason_for_request"
 	ClaimScope                  = "scope"
 	ClaimRequestingSystem       = "requesting_system"
@@ -43,6 +44,7 @@ type Claims struct {
 	Audience               []string // a single string aud gives one element
 	ExpiresAt              NumericDate
 	IssuedAt               NumericDate
+	NotBefore              NumericDate
 	ReasonForRequest       string
 	Scope                  string // space-separated list
 	RequestingSystem       string
@@ -70,9 +72,9 @@ const maxNumericDate = 253402300799
 // ParseClaims decodes a JWT payload (the JSON, not its base64url form). It
 // fails with a [*DecodeError] when the payload is not a JSON object, a claim
 // name repeats, or a known claim has the wrong JSON type: the identifier
-// claims, iss, sub, scope and reason_for_request must be strings, exp and iat
-// numbers, aud a string or an array of strings. Every wrong type is listed in
-// the one error.
+// claims, iss, sub, scope and reason_for_request must be strings, exp, iat
+// and nbf numbers, aud a string or an array of strings. Every wrong type is
+// listed in the one error.
 func ParseClaims(payload []byte) (*Claims, error) {
 	raw, err := parseObject("payload", payload)
 	if err != nil {
@@ -117,7 +119,7 @@ func ParseClaims(payload []byte) (*Claims, error) {
 			bad(ClaimAud, "a string or an array of strings")
 		}
 	}
-	for name, dst := range map[string]*NumericDate{ClaimExp: &c.ExpiresAt, ClaimIat: &c.IssuedAt} {
+	for name, dst := range map[string]*NumericDate{ClaimExp: &c.ExpiresAt, ClaimIat: &c.IssuedAt, ClaimNbf: &c.NotBefore} {
 		v, ok := raw[name]
 		if !ok {
 			continue

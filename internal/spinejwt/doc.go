@@ -4,9 +4,11 @@
 //
 // [Decode] reads a compact token, unsecured (alg "none", empty signature, as
 // Spine clients build them) or signed, and never verifies the signature. A
-// caller that holds a key calls [Token.Verify], which supports HS256 (a
-// []byte secret) and RS256 (an *rsa.PublicKey) with the standard library
-// only. Decoding fails with a [*DecodeError] that says which part is wrong
+// caller that holds a key makes a [Key] ([ParsePublicKey] for a PEM, DER or
+// JWK public key or certificate, [NewPublicKey], or [NewHMACSecret] for a
+// shared secret) and calls [Token.Verify], which accepts only the
+// algorithms of that kind of key and checks the signature with go-jose.
+// Decoding fails with a [*DecodeError] that says which part is wrong
 // and how; it does not panic on any input.
 //
 // [CheckClaims] applies the claim rules for one [Interaction] and returns
@@ -66,6 +68,15 @@
 //     iat. [Request].Leeway widens both windows and [Request].IgnoreTime
 //     skips them. A lifetime over five minutes (Spine Core's "now + 5
 //     minutes") and non-integer seconds are warnings.
+//   - nbf. Spine does not use it, but a token that carries it is refused
+//     before that time (RFC 7519 4.1.5), with the same clock, Leeway and
+//     IgnoreTime as exp and iat; it must be a number when present.
+//   - Signatures. Spine tokens are unsigned, so without a key none is
+//     checked. With a key, the key's kind fixes the algorithms (RS* and PS*
+//     for RSA of at least 2048 bits, the ES* of the curve for EC, HS* for
+//     an HMAC secret of at least 32 bytes); the token's alg must be one of
+//     them and an unsecured token is refused. A public key is never used as
+//     an HMAC secret.
 //   - reason_for_request (3.2, 3.3). Mandatory, one of directcare,
 //     secondaryuses, patientaccess, matched exactly. NEMS does not restrict
 //     it further.

@@ -103,16 +103,17 @@ type Request struct {
 	Audience string
 	// Now is the time the token is judged at; zero means time.Now().
 	Now time.Time
-	// Leeway is the clock difference tolerated for exp and iat. Zero means
-	// none.
+	// Leeway is the clock difference tolerated for exp, iat and nbf. Zero
+	// means none.
 	Leeway time.Duration
-	// IgnoreTime skips the expiry and issued-at window checks (but not the
-	// presence and type of exp and iat), for validating stored fixtures whose
-	// tokens expired long ago.
+	// IgnoreTime skips the expiry, issued-at and not-before window checks
+	// (but not the presence and type of exp and iat), for validating stored
+	// fixtures whose tokens expired long ago.
 	IgnoreTime bool
 	// Key, when not nil, makes [CheckAuthorization] verify the signature
-	// with [Token.Verify]. Without a key signatures are not checked.
-	Key any
+	// with [Token.Verify]; an unsecured token is then refused. Without a key
+	// signatures are not checked: Spine tokens are unsigned.
+	Key *Key
 }
 
 // Severity of a [Finding].
@@ -134,6 +135,7 @@ const (
 	RuleAud                    = "jwt:aud"
 	RuleExp                    = "jwt:exp"
 	RuleIat                    = "jwt:iat"
+	RuleNbf                    = "jwt:nbf"
 	RuleReasonForRequest       = "jwt:reason_for_request"
 	RuleScope                  = "jwt:scope"
 	RuleRequestingSystem       = "jwt:requesting_system"
@@ -344,6 +346,11 @@ func (k *checker) times(req Request) {
 	}
 	if hasIat && iat.After(now.Add(req.Leeway)) {
 		k.add(RuleIat, SeverityError, ClaimIat, "token is issued at %s, later than the time now, %s", stamp(iat), stamp(now))
+	}
+	// RFC 7519 4.1.5: the token must not be accepted before nbf. Spine
+	// tokens do not carry it, but one that does is held to it.
+	if nbf := k.c.NotBefore.Time; k.c.Has(ClaimNbf) && nbf.After(now.Add(req.Leeway)) {
+		k.add(RuleNbf, SeverityError, ClaimNbf, "token is not valid before %s (nbf); the time now is %s", stamp(nbf), stamp(now))
 	}
 }
 

@@ -199,6 +199,14 @@ func claimCases() []claimCase {
 		{name: "fractional exp", in: Publish, edit: set("exp", float64(now.Add(time.Minute).Unix())+0.5),
 			want: []want{W(RuleExp, "not integer seconds")}},
 
+		// nbf: optional, but honoured with the clock and leeway of exp and iat.
+		{name: "nbf in the past", in: Publish, edit: set("nbf", now.Add(-time.Minute).Unix())},
+		{name: "nbf exactly now", in: Publish, edit: set("nbf", now.Unix())},
+		{name: "nbf in the future", in: Publish, edit: set("nbf", now.Add(time.Minute).Unix()),
+			want: []want{E(RuleNbf, "token is not valid before 2025-03-01T12:01:00Z (nbf); the time now is 2025-03-01T12:00:00Z")}},
+		{name: "nbf in the future within leeway", in: Publish, edit: set("nbf", now.Add(time.Minute).Unix()), req: func(r *Request) { r.Leeway = 2 * time.Minute }},
+		{name: "nbf in the future, time ignored", in: Publish, edit: set("nbf", now.Add(time.Hour).Unix()), req: func(r *Request) { r.IgnoreTime = true }},
+
 		// reason_for_request
 		{name: "reason missing", in: Publish, edit: del("reason_for_request"), want: []want{E(RuleReasonForRequest, "mandatory claim reason_for_request is missing")}},
 		{name: "reason unknown", in: Publish, edit: set("reason_for_request", "DirectCare"),
@@ -265,7 +273,7 @@ func TestEveryRuleCovered(t *testing.T) {
 			}
 		}
 	}
-	for _, r := range []string{RuleIss, RuleSub, RuleAud, RuleExp, RuleIat, RuleReasonForRequest, RuleScope,
+	for _, r := range []string{RuleIss, RuleSub, RuleAud, RuleExp, RuleIat, RuleNbf, RuleReasonForRequest, RuleScope,
 		RuleRequestingSystem, RuleFromASID, RuleRequestingOrganisation, RuleRequestingUser, RuleRequestingPatient} {
 		if !broken[r] {
 			t.Errorf("no row breaks rule %s", r)
@@ -274,6 +282,7 @@ func TestEveryRuleCovered(t *testing.T) {
 }
 
 func TestCheckAuthorization(t *testing.T) {
+	secret1, secret2 := []byte("the first shared secret, 32 bytes or more"), []byte("the second shared secret, 32 bytes or more")
 	payload, _ := json.Marshal(goodClaims())
 	good := "Bearer " + unsigned(noneHeader, string(payload))
 	if got := CheckAuthorization(good, Publish, Request{Now: now, FromASID: asid}); len(got) != 0 {
@@ -287,8 +296,8 @@ func TestCheckAuthorization(t *testing.T) {
 		{"no header", "", Request{Now: now}, RuleAuthorization, "must be supplied"},
 		{"basic auth", "Basic dXNlcjpwYXNz", Request{Now: now}, RuleFormat, `must be "Bearer <jwt>"`},
 		{"two parts", "Bearer " + b64(noneHeader) + "." + b64(string(payload)), Request{Now: now}, RuleFormat, "2 dot-separated parts"},
-		{"unsigned with key", good, Request{Now: now, Key: []byte("k")}, RuleSignature, "unsecured"},
-		{"bad HS256", "Bearer " + signHS256([]byte("k1"), string(payload)), Request{Now: now, Key: []byte("k2")}, RuleSignature, "does not verify"},
+		{"unsigned with key", good, Request{Now: now, Key: hmacKey(t, secret1)}, RuleSignature, "unsecured"},
+		{"bad HS256", "Bearer " + signHS256(secret1, string(payload)), Request{Now: now, Key: hmacKey(t, secret2)}, RuleSignature, "does not verify"},
 	}
 	for _, tt := range tests {
 		got := CheckAuthorization(tt.header, Publish, tt.req)
@@ -297,11 +306,11 @@ func TestCheckAuthorization(t *testing.T) {
 			t.Errorf("%s: got\n%s want one %s containing %q", tt.name, list(got), tt.rule, tt.inMsg)
 		}
 	}
-	if got := CheckAuthorization("Bearer "+signHS256([]byte("k"), string(payload)), Publish, Request{Now: now, Key: []byte("k")}); len(got) != 0 {
+	if got := CheckAuthorization("Bearer "+signHS256(secret1, string(payload)), Publish, Request{Now: now, Key: hmacKey(t, secret1)}); len(got) != 0 {
 		t.Errorf("good HS256 with key: %s", list(got))
 	}
 	// Without a key a signed token's signature is not looked at.
-	if got := CheckAuthorization("Bearer "+signHS256([]byte("k"), string(payload)), Publish, Request{Now: now}); len(got) != 0 {
+	if got := CheckAuthorization("Bearer "+signHS256(secret1, string(payload)), Publish, Request{Now: now}); len(got) != 0 {
 		t.Errorf("signed token without key: %s", list(got))
 	}
 }

@@ -3,6 +3,7 @@ package request
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 
@@ -232,4 +233,17 @@ func cmpBool(x, y bool) int {
 		return 1
 	}
 	return -1
+}
+
+// ReadBody reads a request body from r without buffering more than limit+1
+// bytes, and reports truncated when r held more than limit: set
+// Request.BodyTruncated from it, and give the Checker a MaxSize no larger
+// than limit, so that such a body is refused as too large. limit must be
+// positive: every read of a stream is bounded.
+func ReadBody(r io.Reader, limit int64) (body []byte, truncated bool, err error) {
+	if limit <= 0 {
+		return nil, false, fmt.Errorf("request.ReadBody: the limit must be positive, not %d", limit)
+	}
+	body, err = io.ReadAll(io.LimitReader(r, limit+1))
+	return body, int64(len(body)) > limit, err
 }

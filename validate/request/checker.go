@@ -70,17 +70,20 @@ type Options struct {
 	MaxSize int64
 	// Now is the clock the JWT is judged by; nil means time.Now.
 	Now func() time.Time
-	// Key, when not nil, is used to verify JWT signatures (an []byte
-	// secret for HS256, an *rsa.PublicKey for RS256). Without a key
-	// signatures are NOT checked: Spine tokens are unsigned.
-	Key any
+	// Key, when not nil, is used to verify JWT signatures: make it with
+	// ParseJWTKey or NewJWTKey for a public key, NewJWTHMACSecret for a
+	// shared secret. The key's kind fixes the algorithms accepted, and an
+	// unsigned token is then refused. Without a key signatures are NOT
+	// checked: Spine tokens are unsigned.
+	Key *JWTKey
 	// Audience is the endpoint the JWT aud claim must name; "" checks only
 	// that aud is an absolute URI.
 	Audience string
-	// Leeway is the clock difference tolerated for the JWT exp and iat.
+	// Leeway is the clock difference tolerated for the JWT exp, iat and
+	// nbf.
 	Leeway time.Duration
-	// IgnoreTime skips the JWT expiry and issued-at windows, for stored
-	// requests whose tokens expired long ago.
+	// IgnoreTime skips the JWT expiry, issued-at and not-before windows,
+	// for stored requests whose tokens expired long ago.
 	IgnoreTime bool
 	// ToASID is the ASID of the NEMS service in the target environment.
 	// When set, the toASID header must equal it; otherwise only its format
@@ -196,13 +199,23 @@ func (k *check) finish() {
 
 // size refuses a body over the limit before anything reads it (spec 1.8).
 func (k *check) size() {
-	max := k.c.opts.MaxSize
-	if max > 0 && int64(len(k.req.Body)) > max {
-		k.tooLarge = true
-		f := k.add(StageSize, validate.SeverityError, validate.SpineBadRequest, RuleSize, http.StatusRequestEntityTooLarge,
-			fmt.Sprintf("body is %d bytes, more than the %d bytes NEMS accepts; it was not parsed", len(k.req.Body), max))
-		f.Code = "too-costly"
+	max, n := k.c.opts.MaxSize, int64(len(k.req.Body))
+	var msg string
+	switch {
+	case k.req.BodyTruncated && max > 0 && n > max:
+		msg = fmt.Sprintf("body is more than the %d bytes NEMS accepts (reading stopped after %d bytes); it was not parsed", max, n)
+	case k.req.BodyTruncated:
+		// Cut short by the caller for some other reason: what was not
+		// read cannot be judged.
+		msg = fmt.Sprintf("body was cut short after %d bytes by the reader, so its size and content cannot be judged; it was not parsed", n)
+	case max > 0 && n > max:
+		msg = fmt.Sprintf("body is %d bytes, more than the %d bytes NEMS accepts; it was not parsed", n, max)
+	default:
+		return
 	}
+	k.tooLarge = true
+	f := k.add(StageSize, validate.SeverityError, validate.SpineBadRequest, RuleSize, http.StatusRequestEntityTooLarge, msg)
+	f.Code = "too-costly"
 }
 
 // Spine codes this package answers with that package validate does not name.

@@ -44,7 +44,10 @@
 //     it is parsed with 413 Payload Too Large, the HTTP status for exactly
 //     this, and the Spine code BAD_REQUEST (issue type too-costly): the code
 //     system has no code for size. The guide states the limit for event
-//     messages; it is applied to subscription bodies too.
+//     messages; it is applied to subscription bodies too. A body read from
+//     a stream is read only up to the limit plus one byte (ReadBody); when
+//     there was more, Request.BodyTruncated marks it and it is refused the
+//     same way, without the rest being read.
 //   - Routing (1.4, 4.3). The path must be the interaction's, below the
 //     Spine base /STU3; the host of an absolute URL is not checked (two
 //     publish hosts appear in the guide, 10 item 1). A path that is not the

@@ -165,6 +165,11 @@ type Request struct {
 	Header http.Header
 	// Body is the request body; nil or empty for none.
 	Body []byte
+	// BodyTruncated says that Body holds only the first bytes of a longer
+	// body: a caller reading a stream stops after MaxSize+1 bytes rather
+	// than buffer all of it (see ReadBody). Such a body is refused as too
+	// large and never parsed.
+	BodyTruncated bool
 }
 
 // Stage is a step of NEMS's handling of a request. A refusal at an earlier

@@ -25,8 +25,17 @@ const (
 	testFromASID = "200000000205"
 	testToASID   = "928942012545"
 	testSubID    = "ea0a485187204b49b978bdcf7102388c"
-	hmacKey      = "a shared secret for HS256 tests"
+	hmacKey      = "a shared secret of at least 32 bytes for HS256 tests"
 )
+
+// testHMACKey verifies tokens made by token with hmacKey.
+var testHMACKey = func() *JWTKey {
+	k, err := NewJWTHMACSecret([]byte(hmacKey))
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
 
 // claims returns a good claim set for the interaction.
 func claims(in Interaction) map[string]any {
@@ -346,12 +355,19 @@ func requestTable() []reqCase {
 			reqCase{name: "jwt signed, no key: signature not checked", in: in, status: ok(in), edit: func(_ testing.TB, r *Request) {
 				r.Header.Set(HeaderAuthorization, "Bearer "+token(claims(in), "some other secret"))
 			}},
-			reqCase{name: "jwt signed, key matches", in: in, opts: Options{Key: []byte(hmacKey)}, status: ok(in), edit: func(_ testing.TB, r *Request) {
+			reqCase{name: "jwt signed, key matches", in: in, opts: Options{Key: testHMACKey}, status: ok(in), edit: func(_ testing.TB, r *Request) {
 				r.Header.Set(HeaderAuthorization, "Bearer "+token(claims(in), hmacKey))
 			}},
-			reqCase{name: "jwt signed, key does not match", in: in, opts: Options{Key: []byte(hmacKey)}, status: 400, spine: mhb, rule: "jwt:signature", edit: func(_ testing.TB, r *Request) {
+			reqCase{name: "jwt signed, key does not match", in: in, opts: Options{Key: testHMACKey}, status: 400, spine: mhb, rule: "jwt:signature", edit: func(_ testing.TB, r *Request) {
 				r.Header.Set(HeaderAuthorization, "Bearer "+token(claims(in), "some other secret"))
 			}},
+			reqCase{name: "jwt unsigned, key given: refused", in: in, opts: Options{Key: testHMACKey}, status: 400, spine: mhb, rule: "jwt:signature"},
+			reqCase{name: "jwt nbf in the future", in: in, status: 400, spine: mhb, rule: "jwt:nbf", edit: withClaims(func(m map[string]any) {
+				m["nbf"] = testNow.Unix() + 60
+			})},
+			reqCase{name: "jwt nbf in the past", in: in, status: ok(in), edit: withClaims(func(m map[string]any) {
+				m["nbf"] = testNow.Unix() - 60
+			})},
 		)
 	}
 
@@ -457,6 +473,12 @@ func requestTable() []reqCase {
 	}
 	if fi, err := os.Stat(filepath.Join("testdata", "subscription.xml")); err == nil {
 		add(reqCase{name: "body exactly at the limit", in: SubscriptionCreate, status: 201, opts: Options{MaxSize: fi.Size()}})
+		// A body cut short by its reader is refused even where its bytes
+		// are well-formed and within the limit: the rest was never seen.
+		add(reqCase{name: "body cut short by the reader", in: SubscriptionCreate, opts: Options{MaxSize: -1},
+			status: 413, spine: validate.SpineBadRequest, rule: RuleSize, edit: func(_ testing.TB, r *Request) { r.BodyTruncated = true }})
+		add(reqCase{name: "body cut short at the limit", in: SubscriptionCreate, opts: Options{MaxSize: fi.Size() - 1},
+			status: 413, spine: validate.SpineBadRequest, rule: RuleSize, edit: func(_ testing.TB, r *Request) { r.BodyTruncated = true }})
 	}
 
 	// Bodies.
@@ -669,5 +691,42 @@ func TestRuleCoverage(t *testing.T) {
 		if !seen[r] {
 			t.Errorf("no row of the table expects rule %s", r)
 		}
+	}
+}
+
+// zeros is an endless body that counts what was read from it.
+type zeros struct{ read int64 }
+
+func (z *zeros) Read(p []byte) (int, error) {
+	clear(p)
+	z.read += int64(len(p))
+	return len(p), nil
+}
+
+// TestReadBodyBounded: an endless body (like /dev/zero on standard input) is
+// read up to limit+1 bytes and then refused by the size check, which says
+// that reading stopped.
+func TestReadBodyBounded(t *testing.T) {
+	const limit = 1000
+	z := &zeros{}
+	body, truncated, err := ReadBody(z, limit)
+	if err != nil || !truncated || len(body) != limit+1 || z.read != limit+1 {
+		t.Fatalf("ReadBody = %d bytes, truncated %v, err %v; read %d bytes from the reader, want %d", len(body), truncated, err, z.read, limit+1)
+	}
+	c, err := New(Options{MaxSize: limit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := c.Check(&Request{Interaction: Publish, Header: http.Header{}, Body: body, BodyTruncated: truncated})
+	if resp.Status != 413 || resp.Findings[resp.Decisive].Rule != RuleSize ||
+		!strings.Contains(resp.Findings[resp.Decisive].Message, "more than the 1000 bytes NEMS accepts (reading stopped after 1001 bytes)") {
+		t.Errorf("truncated body: %d %v", resp.Status, resp.Findings)
+	}
+	body, truncated, err = ReadBody(strings.NewReader("{}"), limit)
+	if err != nil || truncated || string(body) != "{}" {
+		t.Errorf("short body: %q, %v, %v", body, truncated, err)
+	}
+	if _, _, err := ReadBody(z, 0); err == nil {
+		t.Error("ReadBody with no limit did not refuse")
 	}
 }

@@ -18,6 +18,11 @@ import (
 // refuses bodies over 3 MB before parsing them (nems.md 1.8).
 const DefaultMaxSize = 3 << 20
 
+// MaxReadSize bounds what ValidateReader reads when MaxSize lifts the NEMS
+// limit: a stream is never buffered without a bound, and no FHIR payload
+// comes near it.
+const MaxReadSize = 256 << 20
+
 // Options configure a Validator. The zero value validates with every phase
 // on and the default size limit.
 type Options struct {
@@ -27,7 +32,8 @@ type Options struct {
 	// NoInvariants turns the evaluation of the STU3 constraints off.
 	NoInvariants bool
 	// MaxSize is the largest payload accepted, in bytes; 0 means
-	// DefaultMaxSize and a negative value means no limit.
+	// DefaultMaxSize and a negative value lifts the limit (ValidateReader
+	// still stops reading after MaxReadSize bytes).
 	MaxSize int64
 
 	// NoRules turns the NEMS rule packs off: only base STU3 is checked.
@@ -185,15 +191,23 @@ func (v *Validator) validate(source string, src []byte) *Result {
 }
 
 // ValidateReader reads a payload from r, refusing more than the size limit
-// without reading it all, and validates it.
+// (MaxReadSize when the limit is lifted) without reading it all, and
+// validates it.
 func (v *Validator) ValidateReader(source string, r io.Reader) (*Result, error) {
 	limit := v.opts.MaxSize
-	if limit > 0 {
-		r = io.LimitReader(r, limit+1)
+	if limit <= 0 || limit > MaxReadSize {
+		limit = MaxReadSize
 	}
-	src, err := io.ReadAll(r)
+	src, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	if int64(len(src)) > limit {
+		// Reading stopped at limit+1 bytes: the true size is unknown.
+		return &Result{Source: source, Kind: "unknown", Issues: []Issue{{
+			Severity: SeverityFatal, Code: "too-costly", Spine: SpineBadRequest, Rule: RuleSize,
+			Message: fmt.Sprintf("payload is more than the limit of %d bytes (reading stopped after %d bytes)", limit, len(src)),
+		}}}, nil
 	}
 	return v.Validate(source, src), nil
 }

@@ -97,6 +97,50 @@ func TestSizeLimit(t *testing.T) {
 	}
 }
 
+// endless is a stream that never ends and counts what was read from it.
+type endless struct{ read int64 }
+
+func (e *endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = ' '
+	}
+	e.read += int64(len(p))
+	return len(p), nil
+}
+
+// TestReaderBounded: a lifted size limit still bounds what ValidateReader
+// buffers, and an over-size stream is read only to limit+1 bytes.
+func TestReaderBounded(t *testing.T) {
+	for _, tc := range []struct {
+		maxSize, limit int64
+	}{
+		{100, 100},
+		{-1, validate.MaxReadSize},
+	} {
+		v, err := validate.New(validate.Options{MaxSize: tc.maxSize, NoRules: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := &endless{}
+		res, err := v.ValidateReader("stream", in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Valid() || len(res.Issues) != 1 || res.Issues[0].Rule != validate.RuleSize {
+			t.Fatalf("MaxSize %d: endless stream: %v", tc.maxSize, res.Issues)
+		}
+		want := fmt.Sprintf("more than the limit of %d bytes (reading stopped after %d bytes)", tc.limit, tc.limit+1)
+		if !strings.Contains(res.Issues[0].Message, want) {
+			t.Errorf("MaxSize %d: message %q lacks %q", tc.maxSize, res.Issues[0].Message, want)
+		}
+		// LimitReader may ask for a little more than it returns, never
+		// more than one buffer beyond the limit.
+		if in.read > tc.limit+1+512*1024 {
+			t.Errorf("MaxSize %d: read %d bytes from an endless stream", tc.maxSize, in.read)
+		}
+	}
+}
+
 func TestSniff(t *testing.T) {
 	for in, want := range map[string]string{
 		"<x/>": "xml", "\ufeff  <x/>": "xml", "\n {}": "json", "": "", "[1]": "", "abc": "",

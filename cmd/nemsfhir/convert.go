@@ -56,9 +56,10 @@ half a file; on SIGINT or SIGTERM the temporary files are removed and the
 exit status is 130 or 143.
 
 Only regular files are read: symlinks are followed, but a named pipe, a
-device or a socket is refused and never read (- reads standard input). An input larger than --max-size is refused before it is read, and
-standard input is read up to that size; the inputs being converted at once
-total at most --max-size, whatever --jobs, so that memory stays bounded.
+device or a socket is refused and never read (- reads standard input). An
+input larger than --max-size is refused before it is read, and standard
+input is read up to that size; the inputs being converted at once total at
+most --max-size, whatever --jobs, so that memory stays bounded.
 
 A refused or bad input does not stop the batch. Problems are printed as
 file:line:col: path: message, and what the target format cannot hold (XML
@@ -451,6 +452,10 @@ func (c *converter) run(list []*convertJob, n int, stdout, stderr io.Writer) int
 	code := exitOK
 	converted, invalid, failed := 0, 0, 0
 	for i := range list {
+		// A signal wins over a result that is ready too.
+		if c.ctx.Err() != nil {
+			return c.interrupted(i, len(list), stderr)
+		}
 		var r convertResult
 		select {
 		case <-c.ctx.Done():

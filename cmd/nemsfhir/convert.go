@@ -287,7 +287,7 @@ func (c *converter) plan(args []string, stderr io.Writer) ([]*convertJob, int) {
 			fmt.Fprintf(stderr, "%s: %v\n", a, err)
 			code = exitUsage
 		}
-		if len(list) == before {
+		if len(list) == before && c.ctx.Err() == nil {
 			// Most likely the wrong --to: say what was looked for.
 			fmt.Fprintf(stderr, "%s: no *%s files in this folder (--to %s converts %s files)\n",
 				a, from.Ext(), c.to, strings.ToUpper(from.String()))

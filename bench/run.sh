@@ -64,7 +64,7 @@ echo "== corpora" >&2
 # convert into DIR; prints the JSON files that were written.
 twins() {
 	mkdir -p "$2"
-	xargs -a "$1" "$nf" convert --to json -o "$2" >/dev/null 2>&1 || true
+	xargs -a "$1" "$nf" convert --force --to json -o "$2" >/dev/null 2>&1 || true
 	find "$2" -name '*.json' | sort
 }
 ls "$shared"/corpus/nems-examples/*.xml >"$out/lists/nems.xml"
@@ -120,9 +120,9 @@ for corpus in nems gen stu3; do
 	proc "$corpus" nemsfhir "validate XML" "$xml" nf_accepted -- xargs -a "$xml" "$nf" validate --workers 1 --now "$clock" -q
 	proc "$corpus" nemsfhir "validate JSON" "$json" nf_accepted -- xargs -a "$json" "$nf" validate --workers 1 --now "$clock" -q
 	rm -rf "$out/tmp/conv"
-	proc "$corpus" nemsfhir "XML->JSON" "$xml" conv_accepted -- xargs -a "$xml" "$nf" convert -j 1 --to json -o "$out/tmp/conv"
+	proc "$corpus" nemsfhir "XML->JSON" "$xml" conv_accepted -- xargs -a "$xml" "$nf" convert -j 1 --force --to json -o "$out/tmp/conv"
 	rm -rf "$out/tmp/conv"
-	proc "$corpus" nemsfhir "JSON->XML" "$json" conv_accepted -- xargs -a "$json" "$nf" convert -j 1 --to xml -o "$out/tmp/conv"
+	proc "$corpus" nemsfhir "JSON->XML" "$json" conv_accepted -- xargs -a "$json" "$nf" convert -j 1 --force --to xml -o "$out/tmp/conv"
 	proc "$corpus" xmllint "--schema fhir-single.xsd" "$xml" lint_accepted -- xargs -a "$xml" xmllint --noout --nonet --schema "$xsd"
 	proc "$corpus" xmllint "--noout" "$xml" none -- xargs -a "$xml" xmllint --noout --nonet
 

@@ -2,15 +2,19 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/spf13/pflag"
 
@@ -25,7 +29,7 @@ func init() {
 	})
 }
 
-const convertHelp = `Usage: nemsfhir convert --to json|xml|MEDIA-TYPE [-o DIR | -o -] [--pretty] PATH...
+const convertHelp = `Usage: nemsfhir convert --to json|xml|MEDIA-TYPE [-o DIR | -o -] [--force] [--pretty] PATH...
 
 Converts FHIR STU3 resources from XML to JSON or from JSON to XML, checking
 each one against the STU3 model on the way. A PATH is a file, a folder or
@@ -35,23 +39,35 @@ are skipped); a file or standard input is converted whatever its name, its
 format being read from its first character.
 
 Where the output goes:
-  (no -o)   next to each input, named like it with the new extension;
-            a file that already exists there is never replaced.
+  (no -o)   next to each input, named like it with the new extension.
             Standard input goes to standard output.
   -o DIR    into DIR (created if missing), mirroring the layout of the
-            folders given; existing outputs in DIR are replaced.
-            Standard input becomes DIR/stdin.json or DIR/stdin.xml.
+            folders given. Standard input becomes DIR/stdin.json or
+            DIR/stdin.xml.
   -o -      all outputs to standard output, one after the other.
 
-An input is never overwritten, two inputs never write the same output, and
-each output file is written to a temporary file in its folder and renamed
-into place, so a reader never sees half a file. A bad input does not stop
-the batch. Problems are printed as file:line:col: path: message, and what
-the target format cannot hold (XML comments, xsi:schemaLocation) as
-file:line:col: warning: message.
+A file that existed before the run is never replaced unless --force is
+given, and an input of the run never is, not even with --force: paths are
+compared with every symlink resolved, the last element's too, so an output
+that names an input through a symlink or another spelling is refused. Two
+inputs never write the same output. Each output file is written to a
+temporary file in its folder and renamed into place, so a reader never sees
+half a file; on SIGINT or SIGTERM the temporary files are removed and the
+exit status is 130 or 143.
+
+Only regular files are read: symlinks are followed, but a named pipe, a
+device or a socket is refused and never read (- reads standard input). An
+input larger than --max-size is refused before it is read, and standard
+input is read up to that size; the inputs being converted at once total at
+most --max-size, whatever --jobs, so that memory stays bounded.
+
+A refused or bad input does not stop the batch. Problems are printed as
+file:line:col: path: message, and what the target format cannot hold (XML
+comments, xsi:schemaLocation) as file:line:col: warning: message.
 
 Exit status: 0 all converted, 1 some input is not a valid resource,
-2 usage error, refused output or I/O error.
+2 usage error, refused input or output, or I/O error, 130 or 143 stopped
+by SIGINT or SIGTERM.
 
 Examples:
   nemsfhir convert --to json -o out/ corpus/
@@ -61,10 +77,31 @@ Examples:
 Flags:
 `
 
-// maxInput bounds what is read from one input: far above the 3 MB NEMS
+// defaultMaxInput is the default of --max-size: far above the 3 MB NEMS
 // accepts and the few MB of the largest STU3 bundles, low enough that a
-// wrong path (a disk image, /dev/zero) fails fast instead of filling memory.
-const maxInput = 256 << 20
+// wrong path (a disk image) is refused at once and that the conversions in
+// flight, which hold at most this much input between them, stay within
+// about 1 GB of memory.
+const defaultMaxInput = 64 << 20
+
+// maxMaxInput is the highest --max-size: an input is held in one []byte,
+// whose length must fit an int on every platform, one byte more included.
+const maxMaxInput = 1<<31 - 2
+
+// convertLiveFactor is the memory a conversion holds live, as a multiple
+// of its input: about 10 for a 40 MB JSON Bundle converted to XML (the
+// costlier direction: the input, its tree and the output), measured with
+// the collector at GOGC=25; the rest is margin.
+const convertLiveFactor = 12
+
+// convertMemoryLimit is the soft memory limit of a run whose inputs in
+// flight hold at most maxInput bytes between them: what they keep live plus
+// the model and the program. Without it the collector, at the GOGC of 400
+// set in main, lets garbage grow to several times that: 1.8 GB for four
+// 32 MB files at -j 2 instead of 0.8 GB.
+func convertMemoryLimit(maxInput int64) int64 {
+	return convertLiveFactor*maxInput + 64<<20
+}
 
 // convertJob is one input of a conversion and where its output goes.
 type convertJob struct {
@@ -72,8 +109,9 @@ type convertJob struct {
 	name   string      // the name used in messages
 	out    string      // output path; "" for standard output
 	mode   fs.FileMode // permission bits for the output file
-	refuse string      // set when the output must not be written, and why
+	refuse string      // set when the input must not be read or the output written, and why
 	found  bool        // found in a folder, rather than named by the user
+	size   int64       // bytes of input held while converting: the file's size when planned, or the cap for standard input
 }
 
 // convertResult is what a worker found for one job.
@@ -91,6 +129,12 @@ func runConvert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	pretty := flags.Bool("pretty", false, "indent the output by two spaces")
 	quiet := flags.BoolP("quiet", "q", false, "do not print warnings (content the other format cannot hold, such as XML comments)")
 	jobs := flags.IntP("jobs", "j", runtime.GOMAXPROCS(0), "convert up to `N` files at once")
+	force := flags.Bool("force", false, "replace output files that existed before the run (never an input of the run)")
+	maxSize := flags.Int64("max-size", defaultMaxInput, fmt.Sprintf(
+		"largest input read, in `BYTES`, files and standard input alike; larger ones are refused unread. "+
+			"The inputs being converted at once total at most this, whatever --jobs, and the Go memory limit is set "+
+			"to %d times it plus 64 MiB (unless GOMEMLIMIT is set), so memory stays near that: %s at the default",
+		convertLiveFactor, sizeText(convertMemoryLimit(defaultMaxInput))))
 	flags.Usage = func() {
 		fmt.Fprint(stderr, convertHelp)
 		flags.PrintDefaults()
@@ -124,12 +168,24 @@ func runConvert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *jobs < 1 {
 		return usageErr("--jobs must be at least 1")
 	}
+	if *maxSize < 1 || *maxSize > maxMaxInput {
+		return usageErr("--max-size must be from 1 to %d bytes (2 GiB); an input is held in memory", int64(maxMaxInput))
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(convertMemoryLimit(*maxSize)))
+	}
+	ctx, stop := notifyInterrupt()
+	defer stop()
 	c := &converter{
 		to:       target.Format,
 		pretty:   *pretty,
 		quiet:    *quiet,
+		force:    *force,
+		maxSize:  *maxSize,
 		toStdout: *outDir == "-",
 		stdin:    stdin,
+		ctx:      ctx,
+		temps:    newLiveTemps(),
 	}
 	if *outDir != "" && *outDir != "-" {
 		c.outDir = filepath.Clean(*outDir)
@@ -158,9 +214,13 @@ type converter struct {
 	to       transform.Format
 	pretty   bool
 	quiet    bool
+	force    bool   // replace files that existed before the run
+	maxSize  int64  // --max-size: the largest input, and the input held at once
 	outDir   string // "" unless -o DIR
 	toStdout bool   // -o -
 	stdin    io.Reader
+	ctx      context.Context // cancelled, with an interruption as cause, by SIGINT or SIGTERM
+	temps    *liveTemps      // temporary output files not yet in place
 
 	dirKeys map[string]string // resolved folder paths, cached
 }
@@ -174,7 +234,7 @@ func (c *converter) plan(args []string, stderr io.Writer) ([]*convertJob, int) {
 	from := sourceFormat(c.to)
 	for _, a := range args {
 		if a == "-" {
-			j := &convertJob{in: "-", name: "<stdin>", mode: 0o644}
+			j := &convertJob{in: "-", name: "<stdin>", mode: 0o644, size: c.maxSize}
 			if c.outDir != "" {
 				j.out = filepath.Join(c.outDir, "stdin"+c.to.Ext())
 			}
@@ -193,6 +253,9 @@ func (c *converter) plan(args []string, stderr io.Writer) ([]*convertJob, int) {
 		}
 		before := len(list)
 		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+			if c.ctx.Err() != nil {
+				return filepath.SkipAll
+			}
 			if err != nil {
 				fmt.Fprintf(stderr, "%s: %v\n", p, unwrapPathError(err))
 				code = exitUsage
@@ -204,13 +267,14 @@ func (c *converter) plan(args []string, stderr io.Writer) ([]*convertJob, int) {
 				}
 				return nil
 			}
-			if !d.Type().IsRegular() || !strings.EqualFold(filepath.Ext(p), from.Ext()) || strings.HasPrefix(d.Name(), ".") {
+			if !strings.EqualFold(filepath.Ext(p), from.Ext()) || strings.HasPrefix(d.Name(), ".") {
 				return nil
 			}
-			info, err := d.Info()
+			// A symlink is followed to what it names, and fileJob
+			// refuses what is not a regular file.
+			info, err := followEntry(p, d)
 			if err != nil {
-				fmt.Fprintf(stderr, "%s: %v\n", p, unwrapPathError(err))
-				code = exitUsage
+				list = append(list, &convertJob{in: p, name: p, refuse: unwrapPathError(err).Error(), found: true})
 				return nil
 			}
 			rel, _ := filepath.Rel(a, p)
@@ -223,7 +287,7 @@ func (c *converter) plan(args []string, stderr io.Writer) ([]*convertJob, int) {
 			fmt.Fprintf(stderr, "%s: %v\n", a, err)
 			code = exitUsage
 		}
-		if len(list) == before {
+		if len(list) == before && c.ctx.Err() == nil {
 			// Most likely the wrong --to: say what was looked for.
 			fmt.Fprintf(stderr, "%s: no *%s files in this folder (--to %s converts %s files)\n",
 				a, from.Ext(), c.to, strings.ToUpper(from.String()))
@@ -231,28 +295,41 @@ func (c *converter) plan(args []string, stderr io.Writer) ([]*convertJob, int) {
 		}
 	}
 
-	// Refuse outputs that would replace an input or another job's output.
-	// Paths are compared with their folders resolved, so "a/../b/x.xml" and
-	// a symlinked folder name the same file.
-	inputs := map[string]bool{}
+	// Refuse outputs that would replace an input, another job's output or
+	// a file that was there before the run. An input is known by two keys,
+	// its folder resolved and its real path (the last element resolved
+	// too), so that an output that is the input under another name, a
+	// symlink or its target, is caught whichever way round.
+	inputs := map[string]string{}
 	for _, j := range list {
 		if j.in != "-" {
-			inputs[c.key(j.in)] = true
+			inputs[c.key(j.in)] = j.in
+			if r := realPath(j.in); r != "" {
+				inputs[r] = j.in
+			}
 		}
 	}
 	outputs := map[string]string{}
 	for _, j := range list {
-		if j.out == "" {
+		if j.out == "" || j.refuse != "" {
 			continue
 		}
 		k := c.key(j.out)
+		in := inputs[k]
+		if in == "" {
+			if r := realPath(j.out); r != "" {
+				in = inputs[r]
+			}
+		}
 		switch {
-		case inputs[k]:
-			j.refuse = fmt.Sprintf("refusing to overwrite input %s", j.out)
+		case in == j.out:
+			j.refuse = fmt.Sprintf("refusing to overwrite input %s", in)
+		case in != "":
+			j.refuse = fmt.Sprintf("refusing to overwrite input %s: the output %s is the same file under another name", in, j.out)
 		case outputs[k] != "":
 			j.refuse = fmt.Sprintf("refusing to write %s, which is also the output of %s", j.out, outputs[k])
-		case c.outDir == "" && pathExists(j.out):
-			j.refuse = fmt.Sprintf("refusing to replace %s, which already exists next to the input (use -o DIR)", j.out)
+		case !c.force && pathExists(j.out):
+			j.refuse = fmt.Sprintf("refusing to replace %s, which existed before this run (--force replaces it)", j.out)
 		}
 		if j.refuse == "" {
 			outputs[k] = j.name
@@ -265,6 +342,14 @@ func (c *converter) plan(args []string, stderr io.Writer) ([]*convertJob, int) {
 // output relative to -o DIR.
 func (c *converter) fileJob(p, rel string, info fs.FileInfo) *convertJob {
 	j := &convertJob{in: p, name: p, mode: info.Mode().Perm() | 0o200}
+	switch {
+	case !info.Mode().IsRegular():
+		j.refuse = (&notRegularError{info.Mode()}).Error()
+	case info.Size() > c.maxSize:
+		j.refuse = tooLarge(info.Size(), c.maxSize)
+	default:
+		j.size = info.Size()
+	}
 	switch {
 	case c.toStdout:
 	case c.outDir != "":
@@ -302,44 +387,83 @@ func (c *converter) key(p string) string {
 	return filepath.Join(k, base)
 }
 
+// realPath returns the absolute path of p with every symlink resolved,
+// the last element's too, or "" when p does not exist.
+func realPath(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return ""
+	}
+	r, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return ""
+	}
+	return r
+}
+
 func pathExists(p string) bool {
 	_, err := os.Lstat(p)
 	return err == nil
 }
 
 // run converts the jobs with up to n workers and reports the results in
-// job order, so the output does not depend on timing.
+// job order, so the output does not depend on timing. On SIGINT or SIGTERM
+// it removes the temporary files of the outputs being written and returns
+// at once with 128 plus the signal's number.
 func (c *converter) run(list []*convertJob, n int, stdout, stderr io.Writer) int {
 	results := make([]chan convertResult, len(list))
 	for i := range results {
 		results[i] = make(chan convertResult, 1)
 	}
 	next := make(chan int)
-	var wg sync.WaitGroup
 	for range min(n, len(list)) {
-		wg.Add(1)
 		go func() {
-			defer wg.Done()
 			for i := range next {
 				results[i] <- c.convert(list[i])
 			}
 		}()
 	}
 	// The window bounds how far the workers run ahead of the writer, so
-	// that outputs held for standard output do not pile up in memory.
+	// that outputs held for standard output do not pile up in memory, and
+	// the budget bounds the bytes of input held by the jobs in flight,
+	// whatever n. Both are taken here, in job order, and given back when
+	// the writer has reported the job, so that a job never waits on the
+	// ones after it.
 	window := make(chan struct{}, 4*n)
+	budget := newByteBudget(c.maxSize)
 	go func() {
-		for i := range list {
-			window <- struct{}{}
-			next <- i
+		defer close(next)
+		for i, j := range list {
+			if !budget.acquire(c.ctx, j.size) {
+				return
+			}
+			select {
+			case window <- struct{}{}:
+			case <-c.ctx.Done():
+				return
+			}
+			select {
+			case next <- i:
+			case <-c.ctx.Done():
+				return
+			}
 		}
-		close(next)
 	}()
 	code := exitOK
 	converted, invalid, failed := 0, 0, 0
 	for i := range list {
-		r := <-results[i]
+		// A signal wins over a result that is ready too.
+		if c.ctx.Err() != nil {
+			return c.interrupted(i, len(list), stderr)
+		}
+		var r convertResult
+		select {
+		case <-c.ctx.Done():
+			return c.interrupted(i, len(list), stderr)
+		case r = <-results[i]:
+		}
 		<-window
+		budget.release(list[i].size)
 		for _, d := range r.diags {
 			fmt.Fprintln(stderr, d)
 		}
@@ -362,11 +486,27 @@ func (c *converter) run(list []*convertJob, n int, stdout, stderr io.Writer) int
 		}
 		code = max(code, r.code)
 	}
-	wg.Wait()
+	if c.ctx.Err() != nil {
+		return c.interrupted(len(list), len(list), stderr)
+	}
 	if invalid+failed > 0 {
 		fmt.Fprintf(stderr, "nemsfhir convert: %d converted, %d invalid, %d not written\n", converted, invalid, failed)
 	}
 	return code
+}
+
+// interrupted removes the temporary files of the outputs not yet in place
+// and returns the exit code of the signal that stopped the run. The workers
+// still busy are left to the process's exit: one may be blocked reading
+// standard input, and none can create or rename a temporary file now.
+func (c *converter) interrupted(done, total int, stderr io.Writer) int {
+	removed := c.temps.removeAll()
+	var sig interruption
+	if !errors.As(context.Cause(c.ctx), &sig) {
+		sig = interruption{os.Interrupt}
+	}
+	fmt.Fprintf(stderr, "nemsfhir convert: %v after %d of %d inputs; %d partial output files removed\n", sig, done, total, removed)
+	return sig.exitCode()
 }
 
 // convert does one job.
@@ -374,6 +514,10 @@ func (c *converter) convert(j *convertJob) convertResult {
 	var r convertResult
 	if j.refuse != "" {
 		r.diags = []string{j.name + ": " + j.refuse}
+		r.code = exitUsage
+		return r
+	}
+	if c.ctx.Err() != nil {
 		r.code = exitUsage
 		return r
 	}
@@ -433,34 +577,98 @@ func (c *converter) convert(j *convertJob) convertResult {
 		r.data = out
 		return r
 	}
-	if err := writeAtomic(j.out, out, j.mode, c.outDir == ""); err != nil {
+	if err := c.temps.writeAtomic(j.out, out, j.mode, !c.force); err != nil {
 		r.diags = append(r.diags, j.name+": "+err.Error())
 		r.code = exitUsage
 	}
 	return r
 }
 
-// read returns the bytes of the job's input, at most maxInput of them.
+// read returns the bytes of the job's input. A file is opened only if it
+// is a regular file, and read into one buffer of its size; it must be no
+// larger than it was when planned, so that the budget taken for it holds.
+// Standard input is read up to c.maxSize bytes.
 func (c *converter) read(j *convertJob) ([]byte, error) {
-	var rd io.Reader
 	if j.in == "-" {
-		rd = c.stdin
-	} else {
-		f, err := os.Open(j.in)
-		if err != nil {
-			return nil, err
+		src, err := readBounded(c.stdin, -1, c.maxSize)
+		if errors.Is(err, errTooLong) {
+			return nil, fmt.Errorf("more than %s on standard input, the --max-size cap; not converted", sizeText(c.maxSize))
 		}
-		defer f.Close()
-		rd = f
+		return src, err
 	}
-	src, err := io.ReadAll(io.LimitReader(rd, maxInput+1))
+	f, info, err := openRegular(j.in)
 	if err != nil {
 		return nil, err
 	}
-	if len(src) > maxInput {
-		return nil, fmt.Errorf("larger than %d MiB", maxInput>>20)
+	defer f.Close()
+	switch {
+	case info.Size() > c.maxSize:
+		return nil, errors.New(tooLarge(info.Size(), c.maxSize))
+	case info.Size() > j.size:
+		return nil, fmt.Errorf("grew from %d to %d bytes since the run started; not converted", j.size, info.Size())
 	}
-	return src, nil
+	src, err := readBounded(f, info.Size(), j.size)
+	if errors.Is(err, errTooLong) {
+		return nil, fmt.Errorf("grew past %d bytes while being read; not converted", j.size)
+	}
+	return src, err
+}
+
+// errTooLong is what readBounded returns for a reader with more than its
+// limit.
+var errTooLong = errors.New("over the limit")
+
+// readBounded reads r to its end, but no more than limit bytes: with more
+// it stops after limit+1 and returns errTooLong. size is the length r is
+// expected to have (-1 when unknown): the buffer is allocated once for
+// size+1 bytes, the +1 to see the end, so a regular file costs its size and
+// no more; an unknown length grows the buffer by doubling, up to limit+1.
+func readBounded(r io.Reader, size, limit int64) ([]byte, error) {
+	start := int64(64 << 10)
+	if size >= 0 {
+		start = size + 1
+	}
+	buf := make([]byte, 0, min(start, limit+1))
+	for {
+		if len(buf) == cap(buf) {
+			if int64(len(buf)) > limit {
+				return nil, errTooLong
+			}
+			// Double, but never past limit+1: what is read is bounded
+			// and so is what is held.
+			bigger := make([]byte, len(buf), min(max(2*int64(cap(buf)), 512), limit+1))
+			copy(bigger, buf)
+			buf = bigger
+		}
+		k, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+k]
+		if int64(len(buf)) > limit {
+			return nil, errTooLong
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// tooLarge says why an input of size bytes is refused.
+func tooLarge(size, limit int64) string {
+	return fmt.Sprintf("%s, over the --max-size cap of %s; not read", sizeText(size), sizeText(limit))
+}
+
+// sizeText renders n bytes exactly, with a rounded size in MiB or GiB
+// beside it when that is easier to read.
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%d bytes (%.1f GiB)", n, float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%d bytes (%.1f MiB)", n, float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // placed renders e as "file:line:col: path: message", leaving out the
@@ -503,23 +711,100 @@ func sourceFormat(f transform.Format) transform.Format {
 	return transform.JSON
 }
 
+// liveTemps keeps the names of the temporary output files not yet renamed
+// into place, so that an interrupted run can remove them. Once removeAll
+// has run no temporary file is created or put in place any more.
+type liveTemps struct {
+	mu      sync.Mutex
+	stopped bool
+	names   map[string]bool
+}
+
+func newLiveTemps() *liveTemps {
+	return &liveTemps{names: map[string]bool{}}
+}
+
+// errStopped is what a write returns once the run has been interrupted.
+var errStopped = errors.New("not written: the run was interrupted")
+
+// testHookWritten, when set by a test, is called with the name of each
+// temporary file once its data is written, before it is put in place.
+var testHookWritten func(tmp string)
+
+func (t *liveTemps) create(dir, pattern string) (*os.File, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.stopped {
+		return nil, errStopped
+	}
+	f, err := os.CreateTemp(dir, pattern)
+	if err == nil {
+		t.names[f.Name()] = true
+	}
+	return f, err
+}
+
+// place runs put, which moves the temporary file tmp into place, unless
+// the run has been interrupted (tmp is then already removed).
+func (t *liveTemps) place(tmp string, put func() error) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.stopped {
+		return errStopped
+	}
+	err := put()
+	if err == nil {
+		delete(t.names, tmp)
+	}
+	return err
+}
+
+// discard removes tmp after a failed write.
+func (t *liveTemps) discard(tmp string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.names[tmp] {
+		os.Remove(tmp)
+		delete(t.names, tmp)
+	}
+}
+
+// removeAll removes every temporary file not yet in place, stops further
+// ones, and returns how many it removed.
+func (t *liveTemps) removeAll() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.stopped = true
+	n := 0
+	for name := range t.names {
+		if err := os.Remove(name); err == nil {
+			n++
+		}
+		delete(t.names, name)
+	}
+	return n
+}
+
 // writeAtomic writes data to path through a temporary file in the same
 // folder and a rename, so that readers see the old file or the new one,
 // never a part. With noReplace an existing file at path is left alone and
 // reported, even if it appeared after planning.
-func writeAtomic(path string, data []byte, mode fs.FileMode, noReplace bool) (err error) {
+func (t *liveTemps) writeAtomic(path string, data []byte, mode fs.FileMode, noReplace bool) (err error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	tmp, err := t.create(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
+		if err == errStopped {
+			return err
+		}
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	defer func() {
 		if err != nil {
 			tmp.Close()
-			os.Remove(tmp.Name())
+			t.discard(tmp.Name())
 		}
 	}()
 	if _, err = tmp.Write(data); err != nil {
@@ -536,26 +821,123 @@ func writeAtomic(path string, data []byte, mode fs.FileMode, noReplace bool) (er
 	if err = tmp.Close(); err != nil {
 		return fmt.Errorf("writing %s: %w", path, unwrapPathError(err))
 	}
-	if noReplace {
-		// A hard link fails if path exists, which closes the gap between
-		// the check in plan and now; rename would silently replace.
-		if err = os.Link(tmp.Name(), path); err == nil {
-			os.Remove(tmp.Name())
-			return nil
+	if testHookWritten != nil {
+		testHookWritten(tmp.Name())
+	}
+	return t.place(tmp.Name(), func() error {
+		if noReplace {
+			// A hard link fails if path exists, which closes the gap
+			// between the check in plan and now; rename would silently
+			// replace.
+			err := os.Link(tmp.Name(), path)
+			if err == nil {
+				os.Remove(tmp.Name())
+				return nil
+			}
+			if errors.Is(err, fs.ErrExist) {
+				return fmt.Errorf("refusing to replace %s, which appeared while converting", path)
+			}
+			// File systems without hard links: check, then rename.
+			if pathExists(path) {
+				return fmt.Errorf("refusing to replace %s, which already exists", path)
+			}
 		}
-		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("refusing to replace %s, which appeared while converting", path)
+		if err := os.Rename(tmp.Name(), path); err != nil {
+			return fmt.Errorf("writing %s: %w", path, unwrapPathError(err))
 		}
-		// File systems without hard links: check, then rename.
-		if pathExists(path) {
-			err = fmt.Errorf("refusing to replace %s, which already exists", path)
-			return err
+		return nil
+	})
+}
+
+// interruption is the cause of a run's context when a signal stops it.
+type interruption struct {
+	sig os.Signal
+}
+
+func (e interruption) Error() string {
+	name := e.sig.String()
+	switch e.sig {
+	case os.Interrupt:
+		name = "SIGINT"
+	case syscall.SIGTERM:
+		name = "SIGTERM"
+	}
+	return "interrupted by " + name
+}
+
+// exitCode follows the shells' convention for a process a signal ended:
+// 128 plus the signal's number, 130 for SIGINT and 143 for SIGTERM.
+func (e interruption) exitCode() int {
+	if s, ok := e.sig.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return 128 + int(syscall.SIGINT)
+}
+
+// notifyInterrupt returns a context cancelled, with an interruption as its
+// cause, by the first SIGINT or SIGTERM; stop gives the signals back to
+// their default action. Unlike signal.NotifyContext's, the cause keeps the
+// signal, which decides the exit code.
+func notifyInterrupt() (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case s := <-sigs:
+			cancel(interruption{s})
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		cancel(nil)
+	}
+}
+
+// byteBudget bounds the bytes of input held by the jobs in flight. One
+// goroutine acquires, in job order; any may release.
+type byteBudget struct {
+	mu    sync.Mutex
+	total int64
+	free  int64
+	wake  chan struct{}
+}
+
+func newByteBudget(total int64) *byteBudget {
+	return &byteBudget{total: total, free: total, wake: make(chan struct{}, 1)}
+}
+
+// acquire takes n bytes, waiting for releases while too few are free. It
+// returns false if ctx ends first. n is at most the total, so that a job
+// never waits for more than the budget can give.
+func (b *byteBudget) acquire(ctx context.Context, n int64) bool {
+	n = min(n, b.total)
+	for {
+		b.mu.Lock()
+		if n <= b.free {
+			b.free -= n
+			b.mu.Unlock()
+			return true
+		}
+		b.mu.Unlock()
+		select {
+		case <-b.wake:
+		case <-ctx.Done():
+			return false
 		}
 	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, unwrapPathError(err))
+}
+
+func (b *byteBudget) release(n int64) {
+	n = min(n, b.total)
+	b.mu.Lock()
+	b.free += n
+	b.mu.Unlock()
+	select {
+	case b.wake <- struct{}{}:
+	default:
 	}
-	return nil
 }
 
 // unwrapPathError drops the operation and path of an *fs.PathError, which

@@ -108,8 +108,9 @@ func TestConvertFolderToDir(t *testing.T) {
 	if !regexp.MustCompile(`(?m)a\.xml:3:3: warning: .*comment`).MatchString(stderr) {
 		t.Errorf("no comment warning in stderr:\n%s", stderr)
 	}
-	// --quiet silences warnings.
-	if code, _, stderr := cvRun("", "convert", "-q", "--to", "json", "-o", out, in); code != exitOK || stderr != "" {
+	// --quiet silences warnings (--force: the outputs of the first run
+	// are there).
+	if code, _, stderr := cvRun("", "convert", "-q", "--force", "--to", "json", "-o", out, in); code != exitOK || stderr != "" {
 		t.Errorf("-q: exit %d, stderr %q", code, stderr)
 	}
 }
@@ -198,7 +199,7 @@ func TestConvertRefusesToOverwriteInputs(t *testing.T) {
 }
 
 func TestConvertBatchGoesOnPastBadFiles(t *testing.T) {
-	in, out := t.TempDir(), t.TempDir()
+	in := t.TempDir()
 	cvWriteFiles(t, in, map[string]string{
 		"1-good.xml":  patientXML,
 		"2-bad.xml":   badXML,
@@ -208,6 +209,7 @@ func TestConvertBatchGoesOnPastBadFiles(t *testing.T) {
 		"6-json.xml":  `{"resourceType":"Patient",}`,
 	})
 	for _, jobs := range []string{"1", "4"} {
+		out := t.TempDir()
 		code, _, stderr := cvRun("", "convert", "-q", "-j", jobs, "--to", "json", "-o", out, in)
 		if code != exitInvalid {
 			t.Errorf("-j %s: exit %d, want %d\n%s", jobs, code, exitInvalid, stderr)
@@ -360,11 +362,17 @@ func TestConvertOutputFilesAreComplete(t *testing.T) {
 	if info.Mode().Perm() != 0o640 {
 		t.Errorf("mode %v, want the input's 0640", info.Mode().Perm())
 	}
-	// -o DIR replaces an earlier output, through a rename: no temporary
-	// file is left behind.
+	// -o DIR leaves an earlier output alone; with --force it replaces it,
+	// through a rename: no temporary file is left behind.
 	cvWriteFiles(t, out, map[string]string{"a.json": "old"})
-	if code, _, _ := cvRun("", "convert", "-q", "--to", "json", "-o", out, in); code != exitOK {
-		t.Fatal("second run failed")
+	if code, _, stderr := cvRun("", "convert", "-q", "--to", "json", "-o", out, in); code != exitUsage || !strings.Contains(stderr, "existed before this run (--force replaces it)") {
+		t.Fatalf("second run: exit %d, stderr %s", code, stderr)
+	}
+	if got := cvReadFile(t, filepath.Join(out, "a.json")); got != "old" {
+		t.Fatalf("a.json replaced without --force: %q", got)
+	}
+	if code, _, stderr := cvRun("", "convert", "-q", "--force", "--to", "json", "-o", out, in); code != exitOK {
+		t.Fatalf("--force run: exit %d, stderr %s", code, stderr)
 	}
 	if got := cvListFiles(t, out); len(got) != 1 || cvReadFile(t, filepath.Join(out, "a.json")) == "old" {
 		t.Errorf("files %v, a.json %q", got, cvReadFile(t, filepath.Join(out, "a.json")))
@@ -374,6 +382,7 @@ func TestConvertOutputFilesAreComplete(t *testing.T) {
 func TestWriteAtomicNoReplace(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "x.json")
+	writeAtomic := newLiveTemps().writeAtomic
 	if err := writeAtomic(p, []byte("one"), 0o644, true); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // input is one payload to read: a file, standard input, or a path that
@@ -60,7 +61,7 @@ func match(globs []string, rel, base string) bool {
 //
 // A path given as such is always read, whatever its name. In a folder
 // (searched recursively, entries in lexical order, hidden entries starting
-// with "." skipped):
+// with "." skipped, symlinks followed to files but not to folders):
 //
 //   - a file matching an --exclude glob is skipped, and so is a folder
 //     (with everything below it);
@@ -71,6 +72,9 @@ func match(globs []string, rel, base string) bool {
 //     something else.
 //
 // The format of every payload is found from its content, never its name.
+// Only regular files are read: anything else that would be read (a named
+// pipe, a device, a socket, a folder behind a symlink) is sent with an
+// error, so that it is reported and never opened.
 func walkInputs(paths []string, filter inputFilter, done <-chan struct{}) <-chan input {
 	out := make(chan input)
 	go func() {
@@ -98,7 +102,11 @@ func walkInputs(paths []string, filter inputFilter, done <-chan struct{}) <-chan
 				continue
 			}
 			if !info.IsDir() {
-				if !send(input{path: p}) {
+				in := input{path: p}
+				if !info.Mode().IsRegular() {
+					in.err = &notRegularError{info.Mode()}
+				}
+				if !send(in) {
 					return
 				}
 				continue
@@ -124,7 +132,7 @@ func walkInputs(paths []string, filter inputFilter, done <-chan struct{}) <-chan
 					}
 					return nil
 				}
-				if d.IsDir() || !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
+				if d.IsDir() {
 					return nil
 				}
 				in := input{path: fp}
@@ -138,6 +146,13 @@ func walkInputs(paths []string, filter inputFilter, done <-chan struct{}) <-chan
 					in.sniff = true
 				default:
 					return nil
+				}
+				// Only regular files are opened: a named pipe, reached
+				// directly or through a symlink, would block the walk
+				// forever, and a device has no end. They are reported, not
+				// skipped silently, since their name asked for them.
+				if err := regularEntry(fp, d); err != nil {
+					in = input{path: fp, err: err}
 				}
 				found++
 				if !send(in) {
@@ -166,4 +181,76 @@ func hasExt(name string, exts ...string) bool {
 		}
 	}
 	return false
+}
+
+// notRegularError says that a path names something other than a regular
+// file (a named pipe, a device, a socket, a folder behind a symlink), which
+// is never opened for reading: it could block forever or never end.
+type notRegularError struct {
+	mode fs.FileMode
+}
+
+func (e *notRegularError) Error() string {
+	kind := "not a regular file"
+	switch m := e.mode; {
+	case m.IsDir():
+		kind = "a folder behind a symlink, which is not followed"
+	case m&fs.ModeNamedPipe != 0:
+		kind = "a named pipe (FIFO), not a regular file"
+	case m&fs.ModeSocket != 0:
+		kind = "a socket, not a regular file"
+	case m&fs.ModeCharDevice != 0:
+		kind = "a character device, not a regular file"
+	case m&fs.ModeDevice != 0:
+		kind = "a block device, not a regular file"
+	}
+	return "not read: " + kind + "; only regular files and - (standard input) are read"
+}
+
+// regularEntry checks that the folder entry d at p is a regular file,
+// following a symlink to what it names.
+func regularEntry(p string, d fs.DirEntry) error {
+	info, err := followEntry(p, d)
+	if err != nil {
+		return err
+	}
+	if !info.Mode().IsRegular() {
+		return &notRegularError{info.Mode()}
+	}
+	return nil
+}
+
+// followEntry returns the file information of the folder entry d at p,
+// of what it names if it is a symlink.
+func followEntry(p string, d fs.DirEntry) (fs.FileInfo, error) {
+	if d.Type()&fs.ModeSymlink == 0 {
+		return d.Info()
+	}
+	info, err := os.Stat(p)
+	if err != nil {
+		return nil, fmt.Errorf("not read: a symlink that cannot be followed: %w", unwrapPathError(err))
+	}
+	return info, nil
+}
+
+// openRegular opens the file at p for reading and refuses anything but a
+// regular file. The open does not block, even when p has become a named
+// pipe or a device since it was listed: O_NONBLOCK makes open(2) return at
+// once for a pipe without a writer, and fstat on the open file, not on the
+// name, decides. O_NONBLOCK changes nothing for reads of a regular file.
+func openRegular(p string) (*os.File, fs.FileInfo, error) {
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	if !info.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, &notRegularError{info.Mode()}
+	}
+	return f, info, nil
 }

@@ -35,7 +35,9 @@ broken and the Spine ErrorOrWarning code NEMS would answer with.
 
 A PATH is a file (always read), - for standard input, or a folder searched
 recursively: files named *.xml or *.json, and files without an extension
-whose content is XML or JSON; hidden entries are skipped. --include limits
+whose content is XML or JSON; hidden entries are skipped. Symlinks are
+followed to files; only regular files are read, and a named pipe, device,
+socket or symlinked folder that would be read is reported instead. --include limits
 a folder to the files its globs match (any name), --exclude drops files and
 whole folders; a glob matches the base name or the path under the folder.
 
@@ -308,7 +310,7 @@ func validateInput(v *validate.Validator, in input, stdin io.Reader) validated {
 		res, err := v.ValidateReader("-", stdin)
 		return validated{in: in, res: res, err: err}
 	}
-	f, err := os.Open(in.path)
+	f, _, err := openRegular(in.path)
 	if err != nil {
 		return validated{in: in, err: err}
 	}

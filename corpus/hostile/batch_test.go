@@ -155,7 +155,7 @@ func TestCLIEndlessStdin(t *testing.T) {
 		limit int64
 	}{
 		{[]string{"validate", "-"}, 3 << 20},
-		{[]string{"convert", "--to", "json", "-"}, 256 << 20},
+		{[]string{"convert", "--to", "json", "-"}, 64 << 20},
 	} {
 		r := &endless{limit: 16 << 30}
 		code, out, d, rss := runCLI(t, bin, r, c.args...)

@@ -252,7 +252,8 @@ func (c *converter) plan(args []string, stderr io.Writer) ([]*convertJob, int) {
 			continue
 		}
 		before := len(list)
-		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+		root := walkRoot(a)
+		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if c.ctx.Err() != nil {
 				return filepath.SkipAll
 			}
@@ -262,7 +263,7 @@ func (c *converter) plan(args []string, stderr io.Writer) ([]*convertJob, int) {
 				return nil
 			}
 			if d.IsDir() {
-				if p != a && strings.HasPrefix(d.Name(), ".") {
+				if p != root && strings.HasPrefix(d.Name(), ".") {
 					return filepath.SkipDir
 				}
 				return nil
@@ -277,7 +278,7 @@ func (c *converter) plan(args []string, stderr io.Writer) ([]*convertJob, int) {
 				list = append(list, &convertJob{in: p, name: p, refuse: unwrapPathError(err).Error(), found: true})
 				return nil
 			}
-			rel, _ := filepath.Rel(a, p)
+			rel, _ := filepath.Rel(root, p)
 			j := c.fileJob(p, rel, info)
 			j.found = true
 			list = append(list, j)
@@ -344,7 +345,7 @@ func (c *converter) fileJob(p, rel string, info fs.FileInfo) *convertJob {
 	j := &convertJob{in: p, name: p, mode: info.Mode().Perm() | 0o200}
 	switch {
 	case !info.Mode().IsRegular():
-		j.refuse = (&notRegularError{info.Mode()}).Error()
+		j.refuse = (&notRegularError{mode: info.Mode()}).Error()
 	case info.Size() > c.maxSize:
 		j.refuse = tooLarge(info.Size(), c.maxSize)
 	default:

@@ -104,27 +104,28 @@ func walkInputs(paths []string, filter inputFilter, done <-chan struct{}) <-chan
 			if !info.IsDir() {
 				in := input{path: p}
 				if !info.Mode().IsRegular() {
-					in.err = &notRegularError{info.Mode()}
+					in.err = &notRegularError{mode: info.Mode()}
 				}
 				if !send(in) {
 					return
 				}
 				continue
 			}
+			root := walkRoot(p)
 			found := 0
 			stopped := errors.New("stopped")
-			err = filepath.WalkDir(p, func(fp string, d fs.DirEntry, err error) error {
+			err = filepath.WalkDir(root, func(fp string, d fs.DirEntry, err error) error {
 				if err != nil {
 					if !send(input{path: fp, err: err}) {
 						return stopped
 					}
 					return nil
 				}
-				if fp == p {
+				if fp == root {
 					return nil
 				}
 				base := d.Name()
-				rel, _ := filepath.Rel(p, fp)
+				rel, _ := filepath.Rel(root, fp)
 				rel = filepath.ToSlash(rel)
 				if strings.HasPrefix(base, ".") || match(filter.exclude, rel, base) {
 					if d.IsDir() {
@@ -173,6 +174,15 @@ func walkInputs(paths []string, filter inputFilter, done <-chan struct{}) <-chan
 	return out
 }
 
+// walkRoot is the name to walk a folder by: a folder named through a
+// symlink is walked too, and WalkDir follows "link/" though not "link".
+func walkRoot(p string) string {
+	if li, err := os.Lstat(p); err == nil && li.Mode()&fs.ModeSymlink != 0 {
+		return p + string(filepath.Separator)
+	}
+	return p
+}
+
 func hasExt(name string, exts ...string) bool {
 	ext := strings.ToLower(filepath.Ext(name))
 	for _, e := range exts {
@@ -187,14 +197,17 @@ func hasExt(name string, exts ...string) bool {
 // file (a named pipe, a device, a socket, a folder behind a symlink), which
 // is never opened for reading: it could block forever or never end.
 type notRegularError struct {
-	mode fs.FileMode
+	mode   fs.FileMode
+	linked bool // reached through a symlink inside a walked folder
 }
 
 func (e *notRegularError) Error() string {
 	kind := "not a regular file"
 	switch m := e.mode; {
-	case m.IsDir():
+	case m.IsDir() && e.linked:
 		kind = "a folder behind a symlink, which is not followed"
+	case m.IsDir():
+		kind = "a folder, not a regular file"
 	case m&fs.ModeNamedPipe != 0:
 		kind = "a named pipe (FIFO), not a regular file"
 	case m&fs.ModeSocket != 0:
@@ -215,7 +228,7 @@ func regularEntry(p string, d fs.DirEntry) error {
 		return err
 	}
 	if !info.Mode().IsRegular() {
-		return &notRegularError{info.Mode()}
+		return &notRegularError{mode: info.Mode(), linked: d.Type()&fs.ModeSymlink != 0}
 	}
 	return nil
 }
@@ -250,7 +263,7 @@ func openRegular(p string) (*os.File, fs.FileInfo, error) {
 	}
 	if !info.Mode().IsRegular() {
 		f.Close()
-		return nil, nil, &notRegularError{info.Mode()}
+		return nil, nil, &notRegularError{mode: info.Mode()}
 	}
 	return f, info, nil
 }

@@ -79,7 +79,7 @@ Exit status: 0 when NEMS would accept the request (2xx), 1 when it would
 refuse it, 2 on a usage error or an unreadable file.
 
 Flags:
-`, request.DefaultFromASID, request.DefaultToASID, maxInput>>20)
+`, request.DefaultFromASID, request.DefaultToASID, validate.MaxReadSize>>20)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -212,19 +212,19 @@ const (
 // readRequestBody reads the body from a regular file or, for "-", from
 // stdin, buffering at most the size limit plus one byte. A body over the
 // limit is kept cut short and marked so, and the size check refuses it
-// as NEMS would; with no limit, or one above maxInput, a body over maxInput
+// as NEMS would; with no limit, or one above validate.MaxReadSize, a body over it
 // is an error.
 func readRequestBody(req *request.Request, name string, stdin io.Reader, maxSize int64) error {
 	r := stdin
 	if name != "-" {
-		f, err := openRegular(name)
+		f, _, err := openRegular(name)
 		if err != nil {
-			return err
+			return notReadable(name, err)
 		}
 		defer f.Close()
 		r = f
 	}
-	bound := int64(maxInput)
+	bound := int64(validate.MaxReadSize)
 	if maxSize > 0 && maxSize < bound {
 		bound = maxSize
 	}

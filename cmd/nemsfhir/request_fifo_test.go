@@ -34,7 +34,7 @@ func TestRequestFIFO(t *testing.T) {
 		}()
 		select {
 		case r := <-done:
-			if r.code != exitUsage || !strings.Contains(r.errOut, fifo+": a named pipe, not a regular file") {
+			if r.code != exitUsage || !strings.Contains(r.errOut, fifo+": not read: a named pipe (FIFO), not a regular file") {
 				t.Errorf("%v: exit %d, stderr %s; want a usage error naming the pipe", args, r.code, r.errOut)
 			}
 		case <-time.After(30 * time.Second):

@@ -81,13 +81,13 @@ func TestRequestBoundedReads(t *testing.T) {
 		args []string
 		err  string
 	}{
-		{"JWT file over 64 KiB", []string{"--jwt-file", bigJWT}, "--jwt-file " + bigJWT + ": larger than 64 KiB"},
-		{"key file over 1 MiB", []string{"--jwt-key", bigKey}, "--jwt-key " + bigKey + ": larger than 1 MiB"},
-		{"secret file over 1 MiB", []string{"--jwt-hmac-secret", bigKey}, "--jwt-hmac-secret " + bigKey + ": larger than 1 MiB"},
-		{"body is a directory", []string{dir}, dir + ": a directory, not a regular file"},
-		{"body is /dev/zero", []string{"/dev/zero"}, "/dev/zero: a character device, not a regular file"},
-		{"JWT file is /dev/zero", []string{"--jwt-file", "/dev/zero", publish}, "--jwt-file /dev/zero: a character device"},
-		{"key file is /dev/zero", []string{"--jwt-key", "/dev/zero", publish}, "--jwt-key /dev/zero: a character device"},
+		{"JWT file over 64 KiB", []string{"--jwt-file", bigJWT}, "--jwt-file " + bigJWT + ": larger than 65536 bytes"},
+		{"key file over 1 MiB", []string{"--jwt-key", bigKey}, "--jwt-key " + bigKey + ": larger than 1048576 bytes (1.0 MiB)"},
+		{"secret file over 1 MiB", []string{"--jwt-hmac-secret", bigKey}, "--jwt-hmac-secret " + bigKey + ": larger than 1048576 bytes (1.0 MiB)"},
+		{"body is a directory", []string{dir}, dir + ": not read: a folder, not a regular file"},
+		{"body is /dev/zero", []string{"/dev/zero"}, "/dev/zero: not read: a character device, not a regular file"},
+		{"JWT file is /dev/zero", []string{"--jwt-file", "/dev/zero", publish}, "--jwt-file /dev/zero: not read: a character device"},
+		{"key file is /dev/zero", []string{"--jwt-key", "/dev/zero", publish}, "--jwt-key /dev/zero: not read: a character device"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if strings.Contains(tc.err, "/dev/zero") {

@@ -147,9 +147,9 @@ func TestEvaluationErrorIsNotAPass(t *testing.T) {
 	}
 }
 
-// TestNotEvaluatedReason covers the three reasons an evaluation gives no
+// TestNoVerdictReasons covers the three reasons an evaluation gives no
 // verdict.
-func TestNotEvaluatedReason(t *testing.T) {
+func TestNoVerdictReasons(t *testing.T) {
 	cases := []struct {
 		v         fhirpath.Verdict
 		err       error
@@ -161,7 +161,7 @@ func TestNotEvaluatedReason(t *testing.T) {
 		{fhirpath.Verdict{Unsupported: []string{"memberOf"}}, nil, "not-supported", "reached memberOf()"},
 	}
 	for _, c := range cases {
-		code, why := NotEvaluatedReason(1000, c.v, c.err)
+		code, why := fhirpath.NoVerdict(1000, c.v, c.err)
 		if code != c.code || !strings.Contains(why, c.has) {
 			t.Errorf("%+v %v: %s %q, want %s and %q", c.v, c.err, code, why, c.code, c.has)
 		}
@@ -218,7 +218,7 @@ func TestEveryBaseConstraintReachesAVerdict(t *testing.T) {
 				v, err := ck.expr.Judge(ctx, treepath.Of(n), env)
 				evaluations++
 				if err != nil || len(v.Unsupported) > 0 {
-					_, why := NotEvaluatedReason(budget, v, err)
+					_, why := fhirpath.NoVerdict(budget, v, err)
 					t.Errorf("%s: %s at %s: %s", filepath.Base(f), ck.c.Key, n.Path(), why)
 					continue
 				}

@@ -2,10 +2,8 @@ package validate
 
 import (
 	"context"
-	"errors"
 	"path"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -222,7 +220,7 @@ func (inv *invariants) check(root *tree.Node, issues *[]Issue) {
 // cannot evaluate. It is an error, so the payload is not passed unjudged,
 // except for a constraint whose breach is itself only a warning.
 func notEvaluated(c *schemas.Constraint, n *tree.Node, budget int, v fhirpath.Verdict, err error) Issue {
-	code, why := NotEvaluatedReason(budget, v, err)
+	code, why := fhirpath.NoVerdict(budget, v, err)
 	sev := SeverityError
 	if c.Severity == "warning" {
 		sev = SeverityWarning
@@ -232,22 +230,6 @@ func notEvaluated(c *schemas.Constraint, n *tree.Node, budget int, v fhirpath.Ve
 		Path: n.Path(), Line: n.Line, Column: n.Col,
 		Message: "constraint " + c.Key + " was not evaluated: " + why + "; the element is not known to meet it (" + c.Expression + ")",
 	}
-}
-
-// NotEvaluatedReason says why an evaluation with the given budget gave
-// no verdict, as a FHIR IssueType code (too-costly for the budget,
-// not-supported for a function the engine cannot evaluate, processing for
-// an evaluation error) and words.
-func NotEvaluatedReason(budget int, v fhirpath.Verdict, err error) (code, why string) {
-	switch {
-	case errors.Is(err, fhirpath.ErrBudget) && v.Steps > budget:
-		return "too-costly", "its evaluation needed more than the " + strconv.Itoa(budget) + " steps allowed for this payload"
-	case errors.Is(err, fhirpath.ErrBudget):
-		return "too-costly", "its evaluation nested deeper than the engine allows"
-	case err != nil:
-		return "processing", "its evaluation failed: " + strings.TrimPrefix(err.Error(), "fhirpath: ")
-	}
-	return "not-supported", "it reached " + strings.Join(v.Unsupported, "(), ") + "(), which needs profiles or a terminology service that nemsfhir does not have"
 }
 
 func (inv *invariants) baseType(name string) string {

@@ -2,8 +2,10 @@ package fhirpath
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -178,7 +180,7 @@ func (e *Expression) Evaluate(ctx context.Context, node Node, env *Env) (Result,
 	ev, out, err := e.run(ctx, node, env)
 	defer putEvaluator(ev)
 	if err != nil {
-		return Result{}, err
+		return Result{Steps: ev.steps}, err
 	}
 	// The evaluator goes back to the pool: a result that is its focus,
 	// %resource or in its arena must not point into it.
@@ -202,6 +204,23 @@ func (e *Expression) Evaluate(ctx context.Context, node Node, env *Env) (Result,
 func (e *Expression) Test(ctx context.Context, node Node, env *Env) (truth Truth, unsupported bool, err error) {
 	v, err := e.Judge(ctx, node, env)
 	return v.Truth, len(v.Unsupported) > 0, err
+}
+
+// NoVerdict says why an evaluation run with the given budget gave no
+// verdict (err, or unsupported functions reached), for an issue that
+// reports it: a FHIR IssueType code (too-costly when it ran out of budget,
+// processing when it failed, not-supported when it reached a function the
+// engine cannot evaluate) and the reason in words.
+func NoVerdict(budget int, v Verdict, err error) (issueType, reason string) {
+	switch {
+	case errors.Is(err, ErrBudget) && v.Steps > budget:
+		return "too-costly", "its evaluation needed more than the " + itoa(budget) + " steps allowed for this payload"
+	case errors.Is(err, ErrBudget):
+		return "too-costly", "its evaluation nested deeper than the engine allows"
+	case err != nil:
+		return "processing", "its evaluation failed: " + strings.TrimPrefix(err.Error(), "fhirpath: ")
+	}
+	return "not-supported", "it reached " + strings.Join(v.Unsupported, "(), ") + "(), which needs profiles or a terminology service that nemsfhir does not have"
 }
 
 // Verdict is the outcome of an evaluation read as a condition.

@@ -369,10 +369,13 @@ func (r *run) notEvaluated(rule *Rule, n *tree.Node, m evalResult) {
 	if rule.Severity == "error" || rule.Severity == "fatal" {
 		sev = "error"
 	}
+	msg := "rule " + rule.ID + " was not evaluated: " + m.why + "; the payload is not known to meet it"
+	if rule.Summary != "" {
+		msg += " (" + rule.Summary + ")"
+	}
 	f := Finding{
 		Rule: rule.ID, Severity: sev, IssueType: m.issueType,
-		SpineCode: "INVALID_RESOURCE", HTTPStatus: 422,
-		Message: "rule " + rule.ID + " was not evaluated: " + m.why + "; the payload is not known to meet it (" + rule.Summary + ")",
+		SpineCode: "INVALID_RESOURCE", HTTPStatus: 422, Message: msg,
 	}
 	r.out = append(r.out, f.At(n))
 }

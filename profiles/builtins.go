@@ -304,7 +304,7 @@ func runRouting(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 	patient := r.patient
 	if p.patient != nil {
 		patient = nil
-		if col, ok := r.eval(p.patient, at, r.root); ok && len(col) > 0 {
+		if col, ok := r.eval(rule, p.patient, at, r.root); ok && len(col) > 0 {
 			patient = treepath.TreeNode(col[0])
 		}
 	}
@@ -534,8 +534,8 @@ func firstNode(c fhirpath.Collection) *tree.Node {
 
 func runDateOrder(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 	p := rule.params.(*dateOrderParams)
-	ec, ok1 := r.eval(p.e, at, r.root)
-	lc, ok2 := r.eval(p.l, at, r.root)
+	ec, ok1 := r.eval(rule, p.e, at, r.root)
+	lc, ok2 := r.eval(rule, p.l, at, r.root)
 	if !ok1 || !ok2 {
 		return
 	}
@@ -602,7 +602,7 @@ func parseDay(s string) (time.Time, bool) {
 
 func runAgeRange(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 	p := rule.params.(*ageRangeParams)
-	bc, ok := r.eval(p.bd, at, r.root)
+	bc, ok := r.eval(rule, p.bd, at, r.root)
 	if !ok {
 		return
 	}
@@ -616,7 +616,7 @@ func runAgeRange(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 	}
 	when := r.in.Now
 	if p.at != nil {
-		ac, ok := r.eval(p.at, at, r.root)
+		ac, ok := r.eval(rule, p.at, at, r.root)
 		if !ok {
 			return
 		}

@@ -14,12 +14,11 @@ import (
 
 // Extension and code-system URLs the engine reads itself.
 const (
-	ExtMessageEventType     = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-MessageEventType-1"
-	ExtRoutingDemographics  = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-RoutingDemographics-1"
-	SystemMessageEventType  = "https://fhir.nhs.uk/STU3/CodeSystem/MessageEventType-1"
-	SystemEventType         = "https://fhir.nhs.uk/STU3/CodeSystem/EventType-1"
-	legacyExtMessageEvent   = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-EMS-MessageEventType-1"
-	defaultMaxStepsPerCheck = 200_000
+	ExtMessageEventType    = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-MessageEventType-1"
+	ExtRoutingDemographics = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-RoutingDemographics-1"
+	SystemMessageEventType = "https://fhir.nhs.uk/STU3/CodeSystem/MessageEventType-1"
+	SystemEventType        = "https://fhir.nhs.uk/STU3/CodeSystem/EventType-1"
+	legacyExtMessageEvent  = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-EMS-MessageEventType-1"
 )
 
 // Input describes the payload being checked. Zero fields are filled in by
@@ -158,6 +157,14 @@ type run struct {
 	// memo keeps the evaluations of expressions several rules share (ten
 	// rules look at entry.resource.ofType(RelatedPerson).patient.resolve()).
 	memo map[evalKey]evalResult
+	// unjudged remembers the rules already reported as not evaluated at
+	// a node, so that a rule says it once there.
+	unjudged map[unjudgedKey]bool
+}
+
+type unjudgedKey struct {
+	rule string
+	at   *tree.Node
 }
 
 // evalKey identifies an evaluation within one Check: the same expression
@@ -171,12 +178,15 @@ type evalKey struct {
 type evalResult struct {
 	col fhirpath.Collection
 	ok  bool
+	// issueType and why say why there is no result when !ok.
+	issueType, why string
 }
 
 // Check runs every active rule that applies to the payload and returns the
-// findings, ordered by position in the source. Rules that cannot be judged
-// on this payload (an expression reaching an unsupported function) are
-// skipped rather than guessed.
+// findings, ordered by position in the source. A rule that cannot be
+// judged on this payload (an expression that runs out of budget, fails or
+// reaches an unsupported function) is not guessed: it gets a finding that
+// says so (see notEvaluated).
 func (rs *RuleSet) Check(root *tree.Node, in Input) []Finding {
 	return rs.CheckContext(context.Background(), root, in)
 }
@@ -224,7 +234,11 @@ func (rs *RuleSet) CheckContext(ctx context.Context, root *tree.Node, in Input) 
 	if r.patient != nil {
 		vars["patient"] = fhirpath.Collection{fhirpath.NodeItem(treepath.Of(r.patient))}
 	}
-	r.env = fhirpath.Env{Resolver: r.ix, Vars: vars, MaxSteps: defaultMaxStepsPerCheck, Now: in.Now}
+	budget := rs.maxSteps
+	if budget <= 0 {
+		budget = treepath.Budget(root)
+	}
+	r.env = fhirpath.Env{Resolver: r.ix, Vars: vars, MaxSteps: budget, Now: in.Now}
 	for _, rule := range rs.applicable(in) {
 		if ctx.Err() != nil {
 			break
@@ -305,18 +319,30 @@ func hasProfile(n *tree.Node, url string) bool {
 	return false
 }
 
-func (r *run) eval(e *fhirpath.Expression, at, resource *tree.Node) (fhirpath.Collection, bool) {
+// eval evaluates an expression of rule at a node; ok is false when the
+// evaluation gave no result, which is then reported as a finding of the
+// rule (notEvaluated).
+func (r *run) eval(rule *Rule, e *fhirpath.Expression, at, resource *tree.Node) (fhirpath.Collection, bool) {
+	m := r.evalShared(e, at, resource)
+	if !m.ok {
+		r.notEvaluated(rule, at, m)
+	}
+	return m.col, m.ok
+}
+
+func (r *run) evalShared(e *fhirpath.Expression, at, resource *tree.Node) evalResult {
 	k := evalKey{r.rs.memoize[e], at, resource}
 	if k.expr != 0 {
 		if m, ok := r.memo[k]; ok {
-			return m.col, m.ok
+			return m
 		}
 	}
 	r.env.Resource = treepath.Of(resource)
 	res, err := e.Evaluate(r.ctx, treepath.Of(at), &r.env)
-	m := evalResult{res.Collection, err == nil && len(res.Unsupported) == 0}
+	m := evalResult{col: res.Collection, ok: err == nil && len(res.Unsupported) == 0}
 	if !m.ok {
 		m.col = nil
+		m.issueType, m.why = fhirpath.NoVerdict(r.env.MaxSteps, fhirpath.Verdict{Unsupported: res.Unsupported, Steps: res.Steps}, err)
 	}
 	if k.expr != 0 {
 		if r.memo == nil {
@@ -324,7 +350,34 @@ func (r *run) eval(e *fhirpath.Expression, at, resource *tree.Node) (fhirpath.Co
 		}
 		r.memo[k] = m
 	}
-	return m.col, m.ok
+	return m
+}
+
+// notEvaluated reports that rule could not be judged at n. An error rule
+// that cannot be judged is an error, so that the payload is not passed
+// unjudged; a rule of lesser severity gives a warning.
+func (r *run) notEvaluated(rule *Rule, n *tree.Node, m evalResult) {
+	k := unjudgedKey{rule.ID, n}
+	if r.unjudged[k] {
+		return
+	}
+	if r.unjudged == nil {
+		r.unjudged = map[unjudgedKey]bool{}
+	}
+	r.unjudged[k] = true
+	sev := "warning"
+	if rule.Severity == "error" || rule.Severity == "fatal" {
+		sev = "error"
+	}
+	msg := "rule " + rule.ID + " was not evaluated: " + m.why + "; the payload is not known to meet it"
+	if rule.Summary != "" {
+		msg += " (" + rule.Summary + ")"
+	}
+	f := Finding{
+		Rule: rule.ID, Severity: sev, IssueType: m.issueType,
+		SpineCode: "INVALID_RESOURCE", HTTPStatus: 422, Message: msg,
+	}
+	r.out = append(r.out, f.At(n))
 }
 
 // apply runs a rule on one target resource.
@@ -333,7 +386,7 @@ func (r *run) apply(rule *Rule, target *tree.Node) {
 		r.checkAt(rule, target, target)
 		return
 	}
-	col, ok := r.eval(rule.ctxExpr, target, target)
+	col, ok := r.eval(rule, rule.ctxExpr, target, target)
 	if !ok {
 		return
 	}
@@ -348,7 +401,7 @@ func (r *run) checkAt(rule *Rule, at, target *tree.Node) {
 	ch := &rule.Check
 	var items fhirpath.Collection
 	if rule.pathExpr != nil {
-		col, ok := r.eval(rule.pathExpr, at, target)
+		col, ok := r.eval(rule, rule.pathExpr, at, target)
 		if !ok {
 			return
 		}
@@ -397,7 +450,7 @@ func (r *run) checkAt(rule *Rule, at, target *tree.Node) {
 			}
 		}
 	case CheckExpression:
-		col, ok := r.eval(rule.expr, at, target)
+		col, ok := r.eval(rule, rule.expr, at, target)
 		if !ok {
 			return
 		}

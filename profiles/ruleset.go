@@ -24,6 +24,9 @@ type RuleSet struct {
 	// of them apply to each kind of payload seen (see applicable).
 	active  []*Rule
 	byInput *applicableCache
+	// maxSteps, when positive, is the budget of every evaluation in place
+	// of one sized to the payload (tests force exhaustion with it).
+	maxSteps int
 	// memoize numbers the expressions whose text several active rules
 	// share (from 1, one number per text); Check keeps their results for
 	// the other rules.

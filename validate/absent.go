@@ -2,7 +2,6 @@ package validate
 
 import (
 	"context"
-	"strings"
 
 	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
@@ -39,10 +38,12 @@ func (v *absentVerdict) applies(n *tree.Node) bool {
 	return true
 }
 
-// verdictWhenAbsent evaluates expr on an empty probe element; text is the
-// expression's source, to rule out the clock.
-func verdictWhenAbsent(expr *fhirpath.Expression, text string) *absentVerdict {
-	if strings.Contains(text, "now()") || strings.Contains(text, "today()") {
+// verdictWhenAbsent evaluates expr on an empty probe element. An
+// expression that calls the clock or a function the engine cannot evaluate
+// gets no verdict, as the compiled expression shows, however its source is
+// spaced.
+func verdictWhenAbsent(expr *fhirpath.Expression) *absentVerdict {
+	if expr.UsesClock() || len(expr.UnsupportedCalls()) > 0 {
 		return nil
 	}
 	log := &probeLog{}
@@ -54,7 +55,7 @@ func verdictWhenAbsent(expr *fhirpath.Expression, text string) *absentVerdict {
 		}),
 		BaseType: func(string) string { log.other = true; return "" },
 		Trace:    func(string, fhirpath.Collection) { log.other = true },
-		MaxSteps: invariantSteps,
+		MaxSteps: probeSteps,
 	}
 	r, err := expr.Evaluate(context.Background(), &probe{log: log, focus: true}, env)
 	if err != nil || len(r.Unsupported) > 0 || log.other {

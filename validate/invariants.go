@@ -36,6 +36,9 @@ type invariants struct {
 	// through the runtime's generic hash on every element.
 	byElem  sync.Map
 	storeMu sync.Mutex
+	// maxSteps, when positive, is the budget of every evaluation in
+	// place of one sized to the payload (tests force exhaustion with it).
+	maxSteps int
 }
 
 // elemChecks lists the checkables of one definition per instance type;
@@ -56,10 +59,11 @@ type compiled struct {
 
 func newInvariants(m *schemas.Model) *invariants { return &invariants{m: m} }
 
-// invariantSteps bounds the work of one constraint evaluation. The probe
-// behind a reused verdict (absent.go) runs with the same bound, so that it
-// meets the budget exactly where a full evaluation would.
-const invariantSteps = 200_000
+// probeSteps bounds the probe behind a reused verdict (absent.go). It is
+// the least budget any payload gets (treepath.Budget), so that a probe
+// that finishes within it stands for a full evaluation that would finish
+// within the payload's budget too.
+const probeSteps = treepath.MinSteps
 
 func (inv *invariants) compile(c *schemas.Constraint) *compiled {
 	if v, ok := inv.cache.Load(c); ok {
@@ -68,7 +72,7 @@ func (inv *invariants) compile(c *schemas.Constraint) *compiled {
 	e, err := fhirpath.Compile(c.Expression)
 	comp := &compiled{expr: e, err: err}
 	if err == nil {
-		comp.absent = verdictWhenAbsent(e, c.Expression)
+		comp.absent = verdictWhenAbsent(e)
 	}
 	v, _ := inv.cache.LoadOrStore(c, comp)
 	return v.(*compiled)
@@ -164,7 +168,11 @@ func onlyNative(e *schemas.Element) bool {
 
 func (inv *invariants) check(root *tree.Node, issues *[]Issue) {
 	res := treepath.NewResolver(root)
-	env := &fhirpath.Env{Resolver: res, BaseType: inv.baseType, MaxSteps: invariantSteps}
+	budget := inv.maxSteps
+	if budget <= 0 {
+		budget = treepath.Budget(root)
+	}
+	env := &fhirpath.Env{Resolver: res, BaseType: inv.baseType, MaxSteps: budget}
 	ctx := context.Background()
 	var walk func(n, resource *tree.Node)
 	walk = func(n, resource *tree.Node) {
@@ -180,11 +188,13 @@ func (inv *invariants) check(root *tree.Node, issues *[]Issue) {
 				truth = ck.absent.truth
 			} else {
 				env.Resource = treepath.Of(resource)
-				t, unsupported, err := ck.expr.Test(ctx, treepath.Of(n), env)
-				if err != nil || unsupported {
-					continue // cannot be judged faithfully: never guess
+				v, err := ck.expr.Judge(ctx, treepath.Of(n), env)
+				if err != nil || len(v.Unsupported) > 0 {
+					// No verdict is not a pass.
+					*issues = append(*issues, notEvaluated(c, n, env.MaxSteps, v, err))
+					continue
 				}
-				truth = t
+				truth = v.Truth
 			}
 			if truth == fhirpath.False {
 				sev := SeverityError
@@ -203,6 +213,23 @@ func (inv *invariants) check(root *tree.Node, issues *[]Issue) {
 		}
 	}
 	walk(root, root)
+}
+
+// notEvaluated is the issue for a constraint whose evaluation on n gave no
+// verdict: it ran out of budget, failed, or reached a function the engine
+// cannot evaluate. It is an error, so the payload is not passed unjudged,
+// except for a constraint whose breach is itself only a warning.
+func notEvaluated(c *schemas.Constraint, n *tree.Node, budget int, v fhirpath.Verdict, err error) Issue {
+	code, why := fhirpath.NoVerdict(budget, v, err)
+	sev := SeverityError
+	if c.Severity == "warning" {
+		sev = SeverityWarning
+	}
+	return Issue{
+		Severity: sev, Code: code, Spine: SpineInvalidResource, Rule: "fhir:invariant:" + c.Key,
+		Path: n.Path(), Line: n.Line, Column: n.Col,
+		Message: "constraint " + c.Key + " was not evaluated: " + why + "; the element is not known to meet it (" + c.Expression + ")",
+	}
 }
 
 func (inv *invariants) baseType(name string) string {
@@ -233,11 +260,6 @@ type UncheckedConstraint struct {
 	Type, Key, Expression, Reason string
 }
 
-// unsupportedFunctions are FHIRPath functions whose results need what
-// nemsfhir does not have while validating one payload: other profiles
-// (conformsTo) and terminology services (memberOf).
-var unsupportedFunctions = []string{"conformsTo(", "memberOf("}
-
 // Coverage reports, for every constraint of every type in the model, whether
 // the validator evaluates it.
 func Coverage(m *schemas.Model) ConstraintCoverage {
@@ -262,12 +284,13 @@ func Coverage(m *schemas.Model) ConstraintCoverage {
 				cov.NotEvaluated = append(cov.NotEvaluated, UncheckedConstraint{name, c.Key, c.Expression, "no FHIRPath expression in the package"})
 				continue
 			}
-			if _, err := fhirpath.Compile(c.Expression); err != nil {
+			e, err := fhirpath.Compile(c.Expression)
+			if err != nil {
 				cov.NotEvaluated = append(cov.NotEvaluated, UncheckedConstraint{name, c.Key, c.Expression, "expression does not parse: " + err.Error()})
 				continue
 			}
-			if fn := usesUnsupported(c.Expression); fn != "" {
-				cov.NotEvaluated = append(cov.NotEvaluated, UncheckedConstraint{name, c.Key, c.Expression, "uses " + fn + "), which needs profiles or a terminology service"})
+			if fns := e.UnsupportedCalls(); len(fns) > 0 {
+				cov.NotEvaluated = append(cov.NotEvaluated, UncheckedConstraint{name, c.Key, c.Expression, "uses " + strings.Join(fns, "(), ") + "(), which needs profiles or a terminology service"})
 				continue
 			}
 			cov.FHIRPath++
@@ -281,13 +304,4 @@ func Coverage(m *schemas.Model) ConstraintCoverage {
 		return a.Key < b.Key
 	})
 	return cov
-}
-
-func usesUnsupported(expr string) string {
-	for _, fn := range unsupportedFunctions {
-		if strings.Contains(expr, fn) {
-			return fn
-		}
-	}
-	return ""
 }

@@ -2,8 +2,10 @@ package fhirpath
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -128,6 +130,9 @@ type Result struct {
 	// Unsupported names the functions the evaluation reached but could not
 	// evaluate faithfully (they evaluated to empty), sorted.
 	Unsupported []string
+	// Steps is the work the evaluation took, in the units of
+	// [Env.MaxSteps].
+	Steps int
 }
 
 // Truth reads the result as a condition; see [Collection.Truth].
@@ -138,6 +143,8 @@ func (r Result) Truth() Truth { return r.Collection.Truth() }
 type Expression struct {
 	src  string
 	root expr
+	// slots is the number of memoExpr in root.
+	slots int
 }
 
 // Compile parses a FHIRPath expression. The error is a *[ParseError].
@@ -146,7 +153,8 @@ func Compile(src string) (*Expression, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Expression{src: src, root: root}, nil
+	root, slots := hoist(root)
+	return &Expression{src: src, root: root, slots: slots}, nil
 }
 
 // MustCompile is [Compile] for expressions known to be valid; it panics on
@@ -172,14 +180,14 @@ func (e *Expression) Evaluate(ctx context.Context, node Node, env *Env) (Result,
 	ev, out, err := e.run(ctx, node, env)
 	defer putEvaluator(ev)
 	if err != nil {
-		return Result{}, err
+		return Result{Steps: ev.steps}, err
 	}
 	// The evaluator goes back to the pool: a result that is its focus,
 	// %resource or in its arena must not point into it.
 	if len(out) == 1 && (&out[0] == &ev.focusBuf[0] || &out[0] == &ev.resourceBuf[0]) || ev.inArena(out) {
 		out = ev.keepResult(out)
 	}
-	res := Result{Collection: out}
+	res := Result{Collection: out, Steps: ev.steps}
 	if len(ev.unsupported) > 0 {
 		for name := range ev.unsupported {
 			res.Unsupported = append(res.Unsupported, name)
@@ -194,12 +202,56 @@ func (e *Expression) Evaluate(ctx context.Context, node Node, env *Env) (Result,
 // could not evaluate faithfully. Nothing of the result outlives the call,
 // so nothing is copied out of the evaluator.
 func (e *Expression) Test(ctx context.Context, node Node, env *Env) (truth Truth, unsupported bool, err error) {
+	v, err := e.Judge(ctx, node, env)
+	return v.Truth, len(v.Unsupported) > 0, err
+}
+
+// NoVerdict says why an evaluation run with the given budget gave no
+// verdict (err, or unsupported functions reached), for an issue that
+// reports it: a FHIR IssueType code (too-costly when it ran out of budget,
+// processing when it failed, not-supported when it reached a function the
+// engine cannot evaluate) and the reason in words.
+func NoVerdict(budget int, v Verdict, err error) (issueType, reason string) {
+	switch {
+	case errors.Is(err, ErrBudget) && v.Steps > budget:
+		return "too-costly", "its evaluation needed more than the " + itoa(budget) + " steps allowed for this payload"
+	case errors.Is(err, ErrBudget):
+		return "too-costly", "its evaluation nested deeper than the engine allows"
+	case err != nil:
+		return "processing", "its evaluation failed: " + strings.TrimPrefix(err.Error(), "fhirpath: ")
+	}
+	return "not-supported", "it reached " + strings.Join(v.Unsupported, "(), ") + "(), which needs profiles or a terminology service that nemsfhir does not have"
+}
+
+// Verdict is the outcome of an evaluation read as a condition.
+type Verdict struct {
+	Truth Truth
+	// Unsupported names the functions reached that could not be evaluated
+	// faithfully, sorted; the verdict is then no verdict.
+	Unsupported []string
+	// Steps is the work done, also when the evaluation failed: more than
+	// [Env.MaxSteps] when it ran out of budget.
+	Steps int
+}
+
+// Judge is [Expression.Test] with the names of the unsupported functions
+// reached and the work done, for callers that must say why an evaluation
+// gave no verdict.
+func (e *Expression) Judge(ctx context.Context, node Node, env *Env) (Verdict, error) {
 	ev, out, err := e.run(ctx, node, env)
 	defer putEvaluator(ev)
+	v := Verdict{Steps: ev.steps}
 	if err != nil {
-		return Empty, false, err
+		return v, err
 	}
-	return out.Truth(), len(ev.unsupported) > 0, nil
+	v.Truth = out.Truth()
+	if len(ev.unsupported) > 0 {
+		for name := range ev.unsupported {
+			v.Unsupported = append(v.Unsupported, name)
+		}
+		sort.Strings(v.Unsupported)
+	}
+	return v, nil
 }
 
 // run evaluates e with a pooled evaluator, which the caller must put back
@@ -212,6 +264,10 @@ func (e *Expression) run(ctx context.Context, node Node, env *Env) (ev *evaluato
 		ctx = context.Background()
 	}
 	ev = getEvaluator(ctx, env)
+	if cap(ev.memos) < e.slots {
+		ev.memos = make([]memoEntry, e.slots)
+	}
+	ev.memos = ev.memos[:e.slots]
 	var focus Collection
 	if node != nil {
 		ev.focusBuf[0] = NodeItem(node)
@@ -276,6 +332,8 @@ func putEvaluator(ev *evaluator) {
 	ev.focusBuf[0], ev.resourceBuf[0] = Item{}, Item{}
 	clear(ev.unsupported)
 	clear(ev.descendantsOf)
+	clear(ev.memos)
+	ev.iterating = 0
 	clear(ev.arena[:ev.top])
 	if ev.overflow || ev.arena == nil {
 		ev.arena = make(Collection, min(max(2*len(ev.arena), 64), maxArena))
@@ -324,6 +382,11 @@ type evaluator struct {
 	// descendantsOf remembers descendants() of single elements for the
 	// rest of the evaluation; the collections live in the arena.
 	descendantsOf map[Node]Collection
+	// memos holds the values of the expression's memoExpr for this
+	// evaluation; iterating counts the where(), select() and repeat()
+	// under way, outside of which nothing is remembered.
+	memos     []memoEntry
+	iterating int
 
 	// Storage reused from one evaluation to the next.
 	focusBuf, resourceBuf [1]Item
@@ -533,6 +596,8 @@ func (ev *evaluator) evalNode(e expr, scope Collection, fr *frame) (Collection, 
 		}
 	case *constExpr:
 		return ev.constant(e.name)
+	case *memoExpr:
+		return ev.memo(e, scope, fr)
 	}
 	return nil, evalErrorf("unknown expression node %T", e)
 }

@@ -13,7 +13,9 @@ type function struct {
 	name             string
 	minArgs, maxArgs int
 	typeArg          bool
-	impl             func(ev *evaluator, c *callExpr, in, scope Collection, fr *frame) (Collection, error)
+	// unsupported marks functions the engine cannot evaluate faithfully.
+	unsupported bool
+	impl        func(ev *evaluator, c *callExpr, in, scope Collection, fr *frame) (Collection, error)
 }
 
 func (f *function) arity() string {
@@ -591,6 +593,7 @@ func init() {
 			ev.flagUnsupported(name)
 			return nil, nil
 		})
+		functionTable[name].unsupported = true
 	}
 	unsupported("conformsTo", 1)
 	unsupported("memberOf", 1)
@@ -660,6 +663,8 @@ func regexFor(pat string) (*regexp.Regexp, error) {
 func (ev *evaluator) each(in Collection, e expr, fr *frame, fn func(it Item, res Collection) (stop bool, err error)) error {
 	inner := ev.newFrame(fr.total, true)
 	defer ev.freeFrame(inner)
+	ev.iterating++
+	defer func() { ev.iterating-- }()
 	for i, it := range in {
 		inner.index = i
 		res, err := ev.eval(e, in[i:i+1], inner)
@@ -703,6 +708,8 @@ func (ev *evaluator) repeat(in Collection, e expr, fr *frame) (Collection, error
 	var out Collection
 	seen := newIdentitySet(ev)
 	queue := append(Collection{}, in...)
+	ev.iterating++
+	defer func() { ev.iterating-- }()
 	for len(queue) > 0 {
 		it := queue[0]
 		queue = queue[1:]

@@ -53,8 +53,14 @@ func (ev *evaluator) binary(e *binaryExpr, scope Collection, fr *frame) (Collect
 		}
 		return boolean(c >= 0), nil
 	case "in":
+		if res, ok, err := ev.memberOfRemembered(e.r, l, r); ok || err != nil {
+			return res, err
+		}
 		return ev.membership(l, r)
 	case "contains":
+		if res, ok, err := ev.memberOfRemembered(e.l, r, l); ok || err != nil {
+			return res, err
+		}
 		return ev.membership(r, l)
 	case "&":
 		ls, err := concatOperand(l)

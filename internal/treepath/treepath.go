@@ -158,6 +158,12 @@ type Resolver struct {
 	root    *tree.Node
 	indexed sync.Once
 	byRef   map[string]*tree.Node
+	// contained indexes the contained resources of each container by id,
+	// built on the first "#id" lookup in that container: a resource with
+	// many contained resources and references to them (dom-3, ref-1)
+	// would otherwise scan them all on every lookup.
+	mu        sync.Mutex
+	contained map[*tree.Node]map[string]*tree.Node
 }
 
 // NewResolver returns a Resolver for the Bundle entries below root. Where
@@ -219,12 +225,7 @@ func (r *Resolver) Lookup(ref string, from *tree.Node) *tree.Node {
 	if strings.HasPrefix(ref, "#") {
 		for p := from; p != nil; p = p.Parent {
 			if p.Resource && p.Name != "contained" {
-				for _, c := range p.ChildrenNamed("contained") {
-					if c.ElementID() == ref[1:] {
-						return c
-					}
-				}
-				return nil
+				return r.containedIn(p)[ref[1:]]
 			}
 		}
 		return nil
@@ -234,6 +235,32 @@ func (r *Resolver) Lookup(ref string, from *tree.Node) *tree.Node {
 	}
 	r.indexed.Do(r.index)
 	return r.byRef[ref]
+}
+
+// containedIn returns the contained resources of p by id; where two share
+// an id, the first wins.
+func (r *Resolver) containedIn(p *tree.Node) map[string]*tree.Node {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if m, ok := r.contained[p]; ok {
+		return m
+	}
+	m := map[string]*tree.Node{}
+	for _, c := range p.Children {
+		if c.Name != "contained" {
+			continue
+		}
+		if id := c.ElementID(); id != "" {
+			if _, dup := m[id]; !dup {
+				m[id] = c
+			}
+		}
+	}
+	if r.contained == nil {
+		r.contained = map[*tree.Node]map[string]*tree.Node{}
+	}
+	r.contained[p] = m
+	return m
 }
 
 // LookupReference resolves a Reference element through its reference
@@ -259,4 +286,26 @@ func (r *Resolver) Resolve(ref string, from fhirpath.Node) (fhirpath.Node, bool)
 		return Node{n}, true
 	}
 	return nil, false
+}
+
+// Step budgets for one FHIRPath evaluation over a payload: enough for any
+// expression linear in the payload (every constraint of the STU3 base and
+// every rule of the NEMS packs, once where() iterations share what does
+// not depend on the item), with a floor for small payloads and a ceiling
+// that bounds the time one evaluation can take.
+const (
+	StepsPerNode = 64
+	MinSteps     = 200_000
+	MaxSteps     = 50_000_000
+)
+
+// Budget returns the step budget for evaluations over the payload below
+// root: StepsPerNode for each of its elements, within MinSteps and
+// MaxSteps.
+func Budget(root *tree.Node) int {
+	nodes := 0
+	if root != nil {
+		root.Walk(func(*tree.Node) bool { nodes++; return nodes*StepsPerNode < MaxSteps })
+	}
+	return min(max(nodes*StepsPerNode, MinSteps), MaxSteps)
 }

@@ -125,7 +125,7 @@ func (r *Registry) newChecker(root *tree.Node) *checker {
 	res := treepath.NewResolver(root)
 	return &checker{
 		reg: r, res: res, visited: map[visitKey]bool{}, conformsMemo: map[visitKey]bool{},
-		env: &fhirpath.Env{Resolver: res, BaseType: r.baseType, MaxSteps: 200_000},
+		env: &fhirpath.Env{Resolver: res, BaseType: r.baseType, MaxSteps: treepath.Budget(root)},
 	}
 }
 
@@ -766,14 +766,19 @@ func (c *checker) constraints(n *tree.Node, d *edef, p *Profile) {
 		env := *c.env
 		env.Resource = treepath.Of(res)
 		r, err := cc.expr.Evaluate(context.Background(), treepath.Of(n), &env)
+		sev := "error"
+		if cc.Severity == "warning" {
+			sev = "warning"
+		}
 		if err != nil || len(r.Unsupported) > 0 {
-			continue // cannot be judged faithfully
+			// No verdict is not a pass: say so, as severe as a breach.
+			issueType, why := fhirpath.NoVerdict(env.MaxSteps, fhirpath.Verdict{Unsupported: r.Unsupported, Steps: r.Steps}, err)
+			f := c.add(p, KindConstraint, sev, issueType, n, "",
+				"constraint "+cc.Key+" of "+p.Name+" was not evaluated: "+why+"; the element is not known to meet it ("+cc.Expression+")")
+			f.Rule += ":" + cc.Key
+			continue
 		}
 		if r.Truth() == fhirpath.False {
-			sev := "error"
-			if cc.Severity == "warning" {
-				sev = "warning"
-			}
 			f := c.add(p, KindConstraint, sev, "invariant", n, "",
 				"constraint "+cc.Key+" of "+p.Name+" failed: "+cc.Human+" ("+cc.Expression+")")
 			f.Rule += ":" + cc.Key

@@ -337,7 +337,7 @@ var edits = []edit{
 	{rule: "nems:6.1:observation-subject-baby", base: birth, fn: func(d *doc) {
 		d.res("Observation", 1).set("subject/reference", d.url("Patient", 1))
 	}},
-	{rule: "nems:6.1:registering-authority", base: birth, fn: set("EpisodeOfCare", "type/coding/code", "delivery-place")},
+	{rule: "nems:6.1:registering-authority", also: "nems:6.1:delivery-place-type", why: "the renamed episode makes the registering authority the delivery place, whose type is a registering-authority code (a warning)", base: birth, fn: set("EpisodeOfCare", "type/coding/code", "delivery-place")},
 	{rule: "nems:6.1:episode-delivery-place", base: birth, fn: add(episodeBirth("delivery-place"), episodeBirth("delivery-place"))},
 	{rule: "nems:6.1:episode-partner-child-health-organisation", base: birth, fn: add(episodeBirth("partner-child-health-organisation"), episodeBirth("partner-child-health-organisation"))},
 	{rule: "nems:6.1:episode-responsible-child-health-organisation", base: birth, fn: add(episodeBirth("responsible-child-health-organisation"), episodeBirth("responsible-child-health-organisation"))},
@@ -605,6 +605,24 @@ var edits = []edit{
 	}},
 	{rule: "nems:6.10:observation-subject", base: hear, fn: rm("Observation", "subject")},
 
+	{rule: "nems:6.1:mother-limits", base: birth, fn: func(d *doc) {
+		gp := `<generalPractitioner><reference value="` + odsAPI + `A81001"/></generalPractitioner>`
+		birthPatient(d, true).before("link", gp+gp)
+	}},
+	{rule: "nems:6.1:baby-limits", base: birth, fn: func(d *doc) {
+		bp := `<extension url="http://hl7.org/fhir/StructureDefinition/birthPlace"><valueAddress><city value="Leeds"/></valueAddress></extension>`
+		birthPatient(d, false).before("identifier", bp+bp)
+	}},
+	{rule: "nems:6.1:delivery-place-type", base: birth, fn: func(d *doc) {
+		org := d.addEntry(`<Organization><identifier><system value="https://fhir.nhs.uk/Id/ods-organization-code"/><value value="RR8"/></identifier><type>` + coding("https://fhir.nhs.uk/STU3/CodeSystem/EMS-PDS-DeliveryPlaceType-1", "11", "") + `</type><name value="Leeds General Infirmary"/></Organization>`)
+		d.addEntry(fill(d, strings.Replace(episodeBirth("delivery-place"), "{org}", org, 1)))
+	}},
+	{rule: "nems:6.8:encounter-location", base: hear, fn: func(d *doc) {
+		loc := `<location><location><display value="Maternity ward"/></location></location>`
+		d.res("Encounter").before("serviceProvider", loc+loc)
+	}},
+	{rule: "nems:6.11:bcg-subject", base: nipe, fn: add(strings.Replace(bcg("bcg-eligibility", "Eligibility for BCG", "eligible-for-bcg", "Eligible for BCG"), `<subject><reference value="{patient}"/></subject>`, "", 1))},
+
 	// 7.2 EMS-Subscription-1.
 	{rule: "nems:sub:id-on-create", base: explicit, fn: func(d *doc) { d.root.before("meta", `<id value="sub-1"/>`) }},
 	{rule: "nems:sub:meta-on-create", base: explicit, fn: func(d *doc) { d.root.before("meta/profile", `<versionId value="1"/>`) }},
@@ -691,4 +709,15 @@ var exceptions = []exception{
 	{"criteria:event-deprecated", "no event type is deprecated in guide 2.15.0 (the list is empty)"},
 	{"criteria:event-no-longer-supported", "no event type is no longer supported in guide 2.15.0 (the list is empty)"},
 	{"criteria:event-withdrawn", "no event type is withdrawn in guide 2.15.0 (the list is empty)"},
+}
+
+// birthPatient returns the mother (the Patient with a link) or the baby of a
+// birth notification.
+func birthPatient(d *doc, mother bool) *node {
+	for i := 0; ; i++ {
+		p := d.res("Patient", i)
+		if _, l := p.step("link"); (l != nil) == mother {
+			return p
+		}
+	}
 }

@@ -623,6 +623,16 @@ var edits = []edit{
 	}},
 	{rule: "nems:6.11:bcg-subject", base: nipe, fn: add(strings.Replace(bcg("bcg-eligibility", "Eligibility for BCG", "eligible-for-bcg", "Eligible for BCG"), `<subject><reference value="{patient}"/></subject>`, "", 1))},
 
+	{rule: "nems:6.1:indicator-value", base: birth, fn: func(d *doc) { observationCoded(d, "237364002").remove("valueCodeableConcept") }},
+	{rule: "nems:6.7:encounter-location", base: vacc, fn: func(d *doc) {
+		loc := `<location><location><display value="Clinic room 2"/></location></location>`
+		d.addEntry(fill(d, strings.Replace(encVacc, "</Encounter>", loc+loc+"</Encounter>", 1)))
+	}},
+	{rule: "nems:6.8:communication-category-present", base: spot, fn: add(strings.Replace(commScreen, `<category><coding><system value="https://fhir.nhs.uk/STU3/CodeSystem/DCH-ProfessionalCommentType-1"/><code value="CAT"/></coding></category>`, "", 1))},
+	{rule: "nems:6.11:practitionerrole-specialty-system", base: nipe, fn: func(d *doc) {
+		d.addEntry(fill(d, strings.Replace(roleScreen(d.url("Practitioner"), ""), "https://fhir.nhs.uk/STU3/CodeSystem/DCH-Specialty-1", "https://fhir.nhs.uk/STU3/CodeSystem/Specialty-1", 1)))
+	}},
+
 	// 7.2 EMS-Subscription-1.
 	{rule: "nems:sub:id-on-create", base: explicit, fn: func(d *doc) { d.root.before("meta", `<id value="sub-1"/>`) }},
 	{rule: "nems:sub:meta-on-create", base: explicit, fn: func(d *doc) { d.root.before("meta/profile", `<versionId value="1"/>`) }},
@@ -718,6 +728,19 @@ func birthPatient(d *doc, mother bool) *node {
 		p := d.res("Patient", i)
 		if _, l := p.step("link"); (l != nil) == mother {
 			return p
+		}
+	}
+}
+
+// observationCoded returns the first Observation coded with the SNOMED CT
+// code given.
+func observationCoded(d *doc, code string) *node {
+	for i := 0; ; i++ {
+		o := d.res("Observation", i)
+		for _, c := range o.at("code").kids {
+			if c.name == "coding" && c.at("code").attr("value") == code {
+				return o
+			}
 		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/nemsfhir/nemsfhir/internal/criteria"
 )
 
 // TraceabilityTSV is the traceability matrix: every rule-bearing row of the
@@ -159,8 +161,8 @@ func Traceability() ([]TraceRow, error) {
 
 // CheckTraceability checks the matrix against the rule set: every rule id
 // it names (other than request and JWT rules) is a rule of the set or of
-// the criteria grammar, and every rule of the set's packs is named by a
-// row. It returns one line per problem.
+// the criteria grammar, and every rule of the set's packs and of the
+// criteria grammar is named by a row. It returns one line per problem.
 func (rs *RuleSet) CheckTraceability(rows []TraceRow) []string {
 	var out []string
 	named := map[string]bool{}
@@ -178,6 +180,11 @@ func (rs *RuleSet) CheckTraceability(rows []TraceRow) []string {
 	for _, r := range rs.allRules() {
 		if !named[r.ID] {
 			out = append(out, fmt.Sprintf("rule %s (%s:%d) is named by no row of traceability.tsv", r.ID, r.File, r.Line))
+		}
+	}
+	for _, r := range criteria.Rules() {
+		if !named[r.ID] {
+			out = append(out, fmt.Sprintf("criteria rule %s is named by no row of traceability.tsv", r.ID))
 		}
 	}
 	return out

@@ -9,7 +9,8 @@ import (
 
 // TestTraceabilityRequestRules: the request and JWT rule ids the guide's
 // traceability matrix (profiles/traceability.tsv) names are rules this
-// checker reports; package profiles cannot see them.
+// checker reports, and each of them is named by a row; package profiles
+// cannot see them.
 func TestTraceabilityRequestRules(t *testing.T) {
 	known := map[string]bool{}
 	for _, id := range []string{
@@ -29,6 +30,7 @@ func TestTraceabilityRequestRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	named := map[string]bool{}
 	n := 0
 	for _, r := range rows {
 		for _, id := range r.Rules {
@@ -36,6 +38,7 @@ func TestTraceabilityRequestRules(t *testing.T) {
 				continue
 			}
 			n++
+			named[id] = true
 			if !known[id] {
 				t.Errorf("traceability.tsv:%d: %s names %s, which the request checker does not report", r.Line, r.ID, id)
 			}
@@ -43,5 +46,10 @@ func TestTraceabilityRequestRules(t *testing.T) {
 	}
 	if n == 0 {
 		t.Error("the matrix names no request or JWT rule; sections 1.6, 2 and 3 are request-level")
+	}
+	for id := range known {
+		if !named[id] {
+			t.Errorf("request rule %s is named by no row of profiles/traceability.tsv", id)
+		}
 	}
 }

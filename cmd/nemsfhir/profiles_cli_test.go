@@ -14,7 +14,7 @@ func TestProfilesList(t *testing.T) {
 		"Packs:\n",
 		"nems-generic ",
 		"profiles/packs/50-subscription.json",
-		"Rules (268 active):",
+		"Rules (270 active):",
 		"ID ", "SEVERITY", "SPINE CODE", "HTTP", "APPLIES TO", "SUMMARY",
 		"\nnems:G12 ",
 		"\nnems:6.2:home-address ",

@@ -633,6 +633,9 @@ var edits = []edit{
 		d.addEntry(fill(d, strings.Replace(roleScreen(d.url("Practitioner"), ""), "https://fhir.nhs.uk/STU3/CodeSystem/DCH-Specialty-1", "https://fhir.nhs.uk/STU3/CodeSystem/Specialty-1", 1)))
 	}},
 
+	{rule: "nems:6.0:patient-count", base: gp, fn: dup("Patient", 0)},
+	{rule: "nems:6.1:patient-count", base: birth, fn: dup("Patient", 0)},
+
 	// 7.2 EMS-Subscription-1.
 	{rule: "nems:sub:id-on-create", base: explicit, fn: func(d *doc) { d.root.before("meta", `<id value="sub-1"/>`) }},
 	{rule: "nems:sub:meta-on-create", base: explicit, fn: func(d *doc) { d.root.before("meta/profile", `<versionId value="1"/>`) }},

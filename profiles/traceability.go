@@ -34,13 +34,14 @@ var TraceStatuses = []string{TraceEnforced, TraceRequestLevel, TraceBeyondGuide,
 
 // TraceRow is one row of the traceability matrix.
 type TraceRow struct {
-	// ID is "5.2.row7", "6.8.b5", "6.1.row4.b", "1.5.row1-3" or
-	// "beyond.NAME" for a rule that goes beyond the guide.
+	// ID is "5.2.row7", "6.8.b5", "5.10.p1", "6.1.row4.b", "1.5.row1-3"
+	// or "beyond.NAME" for a rule that goes beyond the guide.
 	ID string
-	// Section is the digest section ("5.2"), or "beyond".
+	// Section is the digest section ("5.2", or "6" for the text under a
+	// chapter heading), or "beyond".
 	Section string
-	// Kind is "row", "b" (bullet) or "beyond"; First and Last the range of
-	// table rows or bullets covered (equal for one).
+	// Kind is "row" (table row), "b" (bullet), "p" (paragraph) or
+	// "beyond"; First and Last the range covered (equal for one).
 	Kind        string
 	First, Last int
 	Status      string
@@ -50,7 +51,7 @@ type TraceRow struct {
 	Line        int // line in traceability.tsv
 }
 
-var traceID = regexp.MustCompile(`^(\d+\.\d+)\.(row|b)(\d+)(?:-(\d+))?(?:\.[a-z])?$|^beyond\.[a-z0-9-]+$`)
+var traceID = regexp.MustCompile(`^(\d+(?:\.\d+)?)\.(row|b|p)(\d+)(?:-(\d+))?(?:\.[a-z])?$|^beyond\.[a-z0-9-]+$`)
 
 // ParseTraceability reads a matrix in the format of traceability.tsv and
 // checks its form: five fields a line, known statuses, well-formed ids,
@@ -84,7 +85,7 @@ func ParseTraceability(src []byte) ([]TraceRow, error) {
 		m := traceID.FindStringSubmatch(r.ID)
 		switch {
 		case m == nil:
-			bad("id %q is not S.rowN, S.bN (optionally -M and .a) or beyond.NAME", r.ID)
+			bad("id %q is not S.rowN, S.bN, S.pN (optionally -M and .a) or beyond.NAME", r.ID)
 			continue
 		case m[1] == "":
 			r.Section, r.Kind = "beyond", "beyond"
@@ -239,6 +240,10 @@ func sectionLess(a, b string) bool {
 	}
 	pa, pb := strings.SplitN(a, ".", 2), strings.SplitN(b, ".", 2)
 	for i := 0; i < 2; i++ {
+		// A chapter ("6") sorts before its sections ("6.0").
+		if i >= len(pa) || i >= len(pb) {
+			return len(pa) < len(pb)
+		}
 		x, _ := strconv.Atoi(pa[i])
 		y, _ := strconv.Atoi(pb[i])
 		if x != y {

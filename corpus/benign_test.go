@@ -58,6 +58,23 @@ func TestBenignVariants(t *testing.T) {
 		{"sender is an Organization by its ODS API URL", "vaccinations-1-new", replace(`<timestamp value=`, `<sender><reference value="https://directory.spineservices.nhs.uk/STU3/Organization/K61734"/></sender>
         <timestamp value=`)},
 		{"routing sub-extensions in another order", "vaccinations-1-new", moveRoutingName},
+		{"criteria events in another order", "subscription-explicit", replace(`MessageHeader.event=nipe-outcome-1&amp;MessageHeader.event=pds-death-notification-1`, `MessageHeader.event=pds-death-notification-1&amp;MessageHeader.event=nipe-outcome-1`)},
+		{"criteria serviceType after the patient", "subscription-explicit", replace(`serviceType=EPCHR&amp;Patient.identifier=http://fhir.nhs.net/Id/nhs-number|9993778133`, `Patient.identifier=http://fhir.nhs.net/Id/nhs-number|9993778133&amp;serviceType=EPCHR`)},
+		{"criteria age range written upper bound first", "subscription-generic", replace(`MessageHeader.event=pds-record-change-1"`, `MessageHeader.event=pds-record-change-1&amp;Patient.age=lt19&amp;Patient.age=gt5"`)},
+		{"criteria organisation before the rule type", "subscription-generic", replace(`subscriptionRuleType=GP_GP_GP&amp;Organization.identifier=X69174`, `Organization.identifier=X69174&amp;subscriptionRuleType=GP_GP_GP`)},
+		{"criteria with a tag of every allowed kind of character", "subscription-generic", replace(`MessageHeader.event=pds-record-change-1"`, `MessageHeader.event=pds-record-change-1&amp;tag=Site_123-a,b"`)},
+		{"criteria NHS number separator percent-encoded", "subscription-explicit", replace(`nhs-number|9993778133`, `nhs-number%7C9993778133`)},
+		{"subscription without an end (perpetual)", "subscription-generic", replace(`  <end value="2024-10-08T08:00:00+00:00"/>
+`, ``)},
+		{"MessageHeader without the optional sequence number", "vaccinations-1-new", replace(`          <versionId value="18"/>
+`, ``)},
+		{"formal death notification with the date and time of death", "pds-death-notification-1-new", func(s string) string {
+			s = strings.Replace(s, `<code value="U"/>
+                <display value="Removed"/>`, `<code value="2"/>
+                <display value="Formal"/>`, 1)
+			return strings.Replace(s, `<birthDate value="1936-08-04"/>`, `<birthDate value="1936-08-04"/>
+        <deceasedDateTime value="2024-05-01T10:15:00+01:00"/>`, 1)
+		}},
 		{"vaccination procedure with a second, local coding", "vaccinations-1-new", replace(`<display value="Administration of second dose of measles/mumps/rubella vaccine"/>
             </coding>`, `<display value="Administration of second dose of measles/mumps/rubella vaccine"/>
             </coding>

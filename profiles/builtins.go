@@ -403,6 +403,10 @@ func datePart(s string) string {
 type refTargetParams struct {
 	Types    []string `json:"types"`
 	InBundle bool     `json:"inBundle"`
+	// TypeOnly judges only references that resolve: one that does not is
+	// left to the rule that checks resolution (G21), so a dangling
+	// reference is reported once.
+	TypeOnly bool `json:"typeOnly"`
 }
 
 func parseRefTarget(raw json.RawMessage) (any, error) {
@@ -425,13 +429,22 @@ func runRefTarget(r *run, rule *Rule, _ *tree.Node, items []*tree.Node) {
 		}
 		t := r.ix.Lookup(ref, n)
 		if t == nil {
+			if p.TypeOnly {
+				continue
+			}
 			if p.InBundle || strings.HasPrefix(ref, "urn:") || strings.HasPrefix(ref, "#") {
 				r.reportVals(rule, n, map[string]string{"found": ref + " (not in the Bundle)", "expected": exp})
 			}
 			continue
 		}
 		if len(p.Types) > 0 && !matchAny(p.Types, t.Type) {
-			r.reportVals(rule, n, map[string]string{"found": ref + " (a " + t.Type + ")", "expected": exp})
+			at := n
+			if c := n.Child("reference"); c != nil && p.TypeOnly {
+				// Where the base STU3 reference-type check reports, so that
+				// a rule restating it is reported once.
+				at = c
+			}
+			r.reportVals(rule, at, map[string]string{"found": ref + " (a " + t.Type + ")", "expected": exp})
 		}
 	}
 }

@@ -261,18 +261,21 @@ type Explanation struct {
 	Section string
 	// Example is a failing example (a snippet or "corpus:<file>").
 	Example string
+	// Rows are the rows of the traceability matrix that name the rule,
+	// with the choices made where the guide is ambiguous.
+	Rows []TraceRow
 }
 
 // Explain describes the rule with the given id: the rule itself, its source
 // section and a failing example. ok is false for an unknown id.
 func (rs *RuleSet) Explain(id string) (Explanation, bool) {
 	if r, ok := rs.byID[id]; ok {
-		return Explanation{Rule: r, Disabled: rs.disabled[id], Section: r.Section, Example: r.Example}, true
+		return Explanation{Rule: r, Disabled: rs.disabled[id], Section: r.Section, Example: r.Example, Rows: TraceRowsFor(id)}, true
 	}
 	for _, cr := range criteria.Rules() {
 		if cr.ID == id {
 			cr := cr
-			return Explanation{Criteria: &cr, Disabled: rs.disabled[id], Section: "7.3", Example: criteriaExamples[id]}, true
+			return Explanation{Criteria: &cr, Disabled: rs.disabled[id], Section: "7.3", Example: criteriaExamples[id], Rows: TraceRowsFor(id)}, true
 		}
 	}
 	return Explanation{}, false
@@ -301,6 +304,15 @@ func (e Explanation) Format() string {
 	}
 	if e.Disabled != "" {
 		fmt.Fprintf(&b, "  DISABLED by pack %s\n", e.Disabled)
+	}
+	if len(e.Rows) > 0 {
+		b.WriteString("  guide rows:  (profiles/traceability.tsv)\n")
+		for _, r := range e.Rows {
+			fmt.Fprintf(&b, "    %s  %s\n", r.ID, r.Summary)
+			if r.Note != "" {
+				fmt.Fprintf(&b, "      %s\n", r.Note)
+			}
+		}
 	}
 	if e.Example != "" {
 		b.WriteString("  failing example:\n")

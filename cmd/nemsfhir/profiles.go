@@ -23,15 +23,20 @@ func runProfiles(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("profiles", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	rules := fs.StringArray("rules", nil, "add a rule pack file or a folder of packs (repeatable)")
+	coverage := fs.Bool("coverage", false, "print the traceability matrix of the NEMS guide's rows to the rules, with counts per section")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: nemsfhir profiles [--rules PATH]...
        nemsfhir profiles explain RULE-ID [--rules PATH]...
+       nemsfhir profiles --coverage
 
 Lists the NEMS rule packs nemsfhir checks payloads against (the embedded
 default packs, plus the packs given with --rules) and every active rule:
 id, severity, Spine ErrorOrWarning code, HTTP status and what it applies to.
 'explain' prints one rule in full: its check, message, source section of the
-NEMS specification and a failing example.
+NEMS specification, the guide rows it enforces and a failing example.
+--coverage prints the traceability matrix (profiles/traceability.tsv): every
+rule-bearing row of the guide with the rules that enforce it or why none
+does, and the counts per section.
 
 Examples:
   nemsfhir profiles
@@ -54,6 +59,9 @@ Flags:
 	case explain && len(rest) != 2:
 		fmt.Fprintln(stderr, "nemsfhir profiles: explain takes one RULE-ID (see --help)")
 		return exitUsage
+	case explain && *coverage:
+		fmt.Fprintln(stderr, "nemsfhir profiles: --coverage and explain do not go together (see --help)")
+		return exitUsage
 	case !explain && len(rest) != 0:
 		fmt.Fprintf(stderr, "nemsfhir profiles: unexpected argument %q (see --help)\n", rest[0])
 		return exitUsage
@@ -62,6 +70,9 @@ Flags:
 	if err != nil {
 		fmt.Fprintf(stderr, "nemsfhir profiles: %v\n", err)
 		return exitUsage
+	}
+	if *coverage {
+		return printTraceability(rs, stdout, stderr)
 	}
 	if explain {
 		ex, ok := rs.Explain(rest[1])
@@ -103,4 +114,59 @@ func shorten(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// printTraceability prints the traceability matrix and its counts per section.
+// It fails when the matrix names a rule the loaded packs lack, or a loaded
+// rule is named by no row, so the listing never claims more than is true.
+func printTraceability(rs *profiles.RuleSet, stdout, stderr io.Writer) int {
+	rows, err := profiles.Traceability()
+	if err != nil {
+		fmt.Fprintf(stderr, "nemsfhir profiles: %v\n", err)
+		return exitInvalid
+	}
+	var b strings.Builder
+	b.WriteString("Traceability of spec/nems.md (guide 2.15.0) to the rules (profiles/traceability.tsv):\n\n")
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ROW\tSTATUS\tRULES\tSUMMARY\tNOTE")
+	for _, r := range rows {
+		ids := strings.Join(r.Rules, " ")
+		if ids == "" {
+			ids = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, ids, r.Summary, r.Note)
+	}
+	tw.Flush()
+	b.WriteString("\nCounts per section:\n")
+	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "SECTION\tROWS\t")
+	for _, s := range profiles.TraceStatuses {
+		fmt.Fprintf(tw, "%s\t", strings.ToUpper(s))
+	}
+	fmt.Fprintln(tw)
+	total := map[string]int{}
+	n := 0
+	for _, c := range profiles.TraceCoverage(rows) {
+		fmt.Fprintf(tw, "%s\t%d\t", c.Section, c.Rows)
+		n += c.Rows
+		for _, s := range profiles.TraceStatuses {
+			fmt.Fprintf(tw, "%d\t", c.Counts[s])
+			total[s] += c.Counts[s]
+		}
+		fmt.Fprintln(tw)
+	}
+	fmt.Fprintf(tw, "all\t%d\t", n)
+	for _, s := range profiles.TraceStatuses {
+		fmt.Fprintf(tw, "%d\t", total[s])
+	}
+	fmt.Fprintln(tw)
+	tw.Flush()
+	io.WriteString(stdout, b.String())
+	if probs := rs.CheckTraceability(rows); len(probs) > 0 {
+		for _, p := range probs {
+			fmt.Fprintf(stderr, "nemsfhir profiles: %s\n", p)
+		}
+		return exitInvalid
+	}
+	return exitOK
 }

@@ -14,7 +14,7 @@ func TestProfilesList(t *testing.T) {
 		"Packs:\n",
 		"nems-generic ",
 		"profiles/packs/50-subscription.json",
-		"Rules (234 active):",
+		"Rules (270 active):",
 		"ID ", "SEVERITY", "SPINE CODE", "HTTP", "APPLIES TO", "SUMMARY",
 		"\nnems:G12 ",
 		"\nnems:6.2:home-address ",
@@ -72,5 +72,29 @@ func TestProfilesErrors(t *testing.T) {
 		if code != tc.code || !strings.Contains(errOut, tc.msg) || out != "" {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit %d with %q", tc.args, code, out, errOut, tc.code, tc.msg)
 		}
+	}
+}
+
+func TestProfilesCoverage(t *testing.T) {
+	code, out, errOut := runCLI("profiles", "--coverage")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"ROW ", "STATUS", "RULES", "\n5.2.row14-15 ", "nems:G12",
+		"\nbeyond.birth-before-message ", "Counts per section:",
+		"NOT-YET", "NOT-ENFORCEABLE", "\n      all ",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("profiles --coverage lacks %q", want)
+		}
+	}
+	code, _, errOut = runCLI("profiles", "--coverage", "explain", "nems:G12")
+	if code != exitUsage || !strings.Contains(errOut, "do not go together") {
+		t.Errorf("--coverage with explain: exit %d, %q", code, errOut)
+	}
+	code, out, _ = runCLI("profiles", "explain", "nems:6.10:aabr-count")
+	if code != exitOK || !strings.Contains(out, "guide rows:") || !strings.Contains(out, "6.10.row3") {
+		t.Errorf("explain lacks the guide rows: exit %d\n%s", code, out)
 	}
 }

@@ -33,8 +33,6 @@ func ParseXML(src []byte, m *schemas.Model) (*Document, error) {
 	return r.doc, r.errs.err()
 }
 
-var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
-
 var errUnexpectedEOF = errors.New("unexpected end of input")
 
 type xmlReader struct {

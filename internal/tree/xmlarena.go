@@ -59,7 +59,6 @@ func (r *xmlReader) release() {
 func (r *xmlReader) init(src []byte, m *schemas.Model, shared bool) {
 	src = TrimBOM(src)
 	r.src, r.m, r.pos, r.doc = src, m, newPosition(src), &Document{}
-	r.col = 1
 	if r.types.m != m {
 		r.types, r.tables = typeCache{m: m}, nil
 	}

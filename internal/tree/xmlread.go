@@ -15,7 +15,8 @@ import (
 // or text the model does not allow; the tree then holds what could be read
 // and must not be converted.
 //
-// The reader accepts UTF-8 only, refuses DTDs and entity declarations (the
+// The reader accepts UTF-8 only (a leading byte order mark is read past as
+// TrimBOM says), refuses DTDs and entity declarations (the
 // five predefined entities and character references are fine), and stops
 // at MaxDepth levels of nesting. Comments outside narrative XHTML are
 // counted in Document.Comments; xsi:schemaLocation and processing

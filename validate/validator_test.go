@@ -236,7 +236,9 @@ func TestConcurrentValidation(t *testing.T) {
 func TestOutcomeOddCharacters(t *testing.T) {
 	o := &validate.Outcome{ID: "x", Issues: []validate.OutcomeIssue{{Severity: validate.SeverityError, Code: "value",
 		Diagnostics: "a\x01b\xffc\td"}}}
-	var j struct{ Issue []struct{ Diagnostics string } }
+	var j struct {
+		Issue []struct{ Diagnostics string }
+	}
 	if err := json.Unmarshal(o.JSON(), &j); err != nil || len(j.Issue) != 1 {
 		t.Fatalf("JSON %v:\n%s", err, o.JSON())
 	}

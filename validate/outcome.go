@@ -1,12 +1,11 @@
 package validate
 
 import (
-	"bytes"
 	"crypto/sha1"
-	"encoding/json"
-	"encoding/xml"
 	"fmt"
-	"strings"
+
+	"github.com/nemsfhir/nemsfhir/internal/tree"
+	"github.com/nemsfhir/nemsfhir/schemas"
 )
 
 // SpineOperationOutcomeProfile is the profile NEMS error responses conform to.
@@ -27,6 +26,10 @@ type OutcomeIssue struct {
 type Outcome struct {
 	ID     string
 	Issues []OutcomeIssue
+	// Narrative, when set, is the XHTML div of OperationOutcome.text
+	// (status "generated"), namespace declaration included: a report's
+	// summary of the payload. NEMS's own answers carry none.
+	Narrative string
 }
 
 // Outcome turns the result into the OperationOutcome NEMS would return for
@@ -69,84 +72,64 @@ func outcomeID(source string, issues []OutcomeIssue) string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", s[0:4], s[4:6], s[6:8], s[8:10], s[10:16])
 }
 
-// XML renders the outcome in the FHIR XML form.
-func (o *Outcome) XML() []byte {
-	var b bytes.Buffer
-	b.WriteString(`<OperationOutcome xmlns="http://hl7.org/fhir">` + "\n")
-	fmt.Fprintf(&b, "  <id value=\"%s\"/>\n", xmlAttr(o.ID))
-	fmt.Fprintf(&b, "  <meta>\n    <profile value=\"%s\"/>\n  </meta>\n", SpineOperationOutcomeProfile)
-	for _, i := range o.Issues {
-		b.WriteString("  <issue>\n")
-		fmt.Fprintf(&b, "    <severity value=\"%s\"/>\n", xmlAttr(string(i.Severity)))
-		fmt.Fprintf(&b, "    <code value=\"%s\"/>\n", xmlAttr(i.Code))
-		if i.Spine != "" {
-			b.WriteString("    <details>\n      <coding>\n")
-			fmt.Fprintf(&b, "        <system value=\"%s\"/>\n", SpineSystem)
-			fmt.Fprintf(&b, "        <code value=\"%s\"/>\n", xmlAttr(string(i.Spine)))
-			fmt.Fprintf(&b, "        <display value=\"%s\"/>\n", xmlAttr(i.Spine.Display()))
-			b.WriteString("      </coding>\n    </details>\n")
-		}
-		if i.Diagnostics != "" {
-			fmt.Fprintf(&b, "    <diagnostics value=\"%s\"/>\n", xmlAttr(i.Diagnostics))
-		}
-		b.WriteString("  </issue>\n")
-	}
-	b.WriteString("</OperationOutcome>\n")
-	return b.Bytes()
-}
-
-func xmlAttr(s string) string {
-	var b strings.Builder
-	// EscapeText also escapes quotes, tabs and newlines, which attribute
-	// values need so that a reader gets them back unnormalised.
-	xml.EscapeText(&b, []byte(s))
-	return b.String()
-}
-
-type jsonCoding struct {
-	System  string `json:"system"`
-	Code    string `json:"code"`
-	Display string `json:"display"`
-}
-
-type jsonIssue struct {
-	Severity string `json:"severity"`
-	Code     string `json:"code"`
-	Details  *struct {
-		Coding []jsonCoding `json:"coding"`
-	} `json:"details,omitempty"`
-	Diagnostics string `json:"diagnostics,omitempty"`
-}
-
-type jsonOutcome struct {
-	ResourceType string `json:"resourceType"`
-	ID           string `json:"id"`
-	Meta         struct {
-		Profile []string `json:"profile"`
-	} `json:"meta"`
-	Issue []jsonIssue `json:"issue"`
-}
+// XML renders the outcome in the FHIR XML form, indented, with no XML
+// declaration.
+func (o *Outcome) XML() []byte { return o.render(false) }
 
 // JSON renders the outcome in the FHIR JSON form, indented.
-func (o *Outcome) JSON() []byte {
-	out := jsonOutcome{ResourceType: "OperationOutcome", ID: o.ID}
-	out.Meta.Profile = []string{SpineOperationOutcomeProfile}
+func (o *Outcome) JSON() []byte { return o.render(true) }
+
+// render writes the outcome through the element tree and the writers the
+// converter uses. Should that fail (a Narrative the XML writer does not
+// take, say), it writes instead an outcome that says so, rather than
+// nothing: its one issue is built from constants and sanitised text, so
+// it cannot fail in turn.
+func (o *Outcome) render(asJSON bool) []byte {
+	out, err := o.write(asJSON)
+	if err != nil {
+		failed := &Outcome{ID: o.ID, Issues: []OutcomeIssue{{Severity: SeverityFatal, Code: "exception",
+			Diagnostics: "the OperationOutcome could not be written: " + err.Error()}}}
+		out, _ = failed.write(asJSON)
+	}
+	return out
+}
+
+func (o *Outcome) write(asJSON bool) ([]byte, error) {
+	root, err := o.tree()
+	if err != nil {
+		return nil, err
+	}
+	if asJSON {
+		return tree.AppendJSON(nil, root, true)
+	}
+	return tree.AppendXMLElement(nil, root, true)
+}
+
+// tree builds the outcome as an STU3 OperationOutcome.
+func (o *Outcome) tree() (*tree.Node, error) {
+	b := tree.NewBuilder(schemas.STU3())
+	oo := b.Resource("OperationOutcome")
+	b.Value(oo, "id", o.ID)
+	b.Value(b.Element(oo, "meta"), "profile", SpineOperationOutcomeProfile)
+	if o.Narrative != "" {
+		text := b.Element(oo, "text")
+		b.Value(text, "status", "generated")
+		b.Value(text, "div", o.Narrative)
+	}
 	for _, i := range o.Issues {
-		ji := jsonIssue{Severity: string(i.Severity), Code: i.Code, Diagnostics: i.Diagnostics}
+		is := b.Element(oo, "issue")
+		b.Value(is, "severity", string(i.Severity))
+		b.Value(is, "code", i.Code)
 		if i.Spine != "" {
-			ji.Details = &struct {
-				Coding []jsonCoding `json:"coding"`
-			}{[]jsonCoding{{SpineSystem, string(i.Spine), i.Spine.Display()}}}
+			c := b.Element(b.Element(is, "details"), "coding")
+			b.Value(c, "system", SpineSystem)
+			b.Value(c, "code", string(i.Spine))
+			b.Value(c, "display", i.Spine.Display())
 		}
-		out.Issue = append(out.Issue, ji)
+		if i.Diagnostics != "" {
+			// Diagnostics quote the payload, which may hold anything.
+			b.Value(is, "diagnostics", tree.ReplaceNonXMLChars(i.Diagnostics))
+		}
 	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		// Only strings and slices of them: encoding cannot fail.
-		panic(err)
-	}
-	return b.Bytes()
+	return oo, b.Err()
 }

@@ -1,7 +1,6 @@
 package validate
 
 import (
-	"bytes"
 	"strings"
 
 	"github.com/nemsfhir/nemsfhir/internal/tree"
@@ -24,7 +23,7 @@ func schemaPhase(src []byte, format string, root *tree.Node, issues *[]Issue) {
 		}
 	}
 	var problems []schema.Problem
-	src = bytes.TrimPrefix(src, []byte{0xEF, 0xBB, 0xBF}) // the parsers accept a BOM too
+	src = tree.TrimBOM(src) // the parsers accept one too
 	switch format {
 	case "xml":
 		problems = schema.ValidateXML(src)

@@ -228,7 +228,7 @@ func (v *Validator) parse(src []byte, res *Result) (*tree.Document, error) {
 // Sniff tells "xml" or "json" from the first significant byte of a payload,
 // after any byte order mark and whitespace; "" when it is neither.
 func Sniff(src []byte) string {
-	src = bytes.TrimPrefix(src, []byte{0xEF, 0xBB, 0xBF})
+	src = tree.TrimBOM(src)
 	src = bytes.TrimLeft(src, " \t\r\n")
 	if len(src) == 0 {
 		return ""

@@ -273,3 +273,46 @@ func TestConcurrentValidation(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestOutcomeOddCharacters: text XML cannot carry (a control character,
+// bytes that are not UTF-8) reaches both forms of the OperationOutcome as
+// U+FFFD, and the two forms read back to the same diagnostics.
+func TestOutcomeOddCharacters(t *testing.T) {
+	o := &validate.Outcome{ID: "x", Issues: []validate.OutcomeIssue{{Severity: validate.SeverityError, Code: "value",
+		Diagnostics: "a\x01b\xffc\td"}}}
+	var j struct {
+		Issue []struct{ Diagnostics string }
+	}
+	if err := json.Unmarshal(o.JSON(), &j); err != nil || len(j.Issue) != 1 {
+		t.Fatalf("JSON %v:\n%s", err, o.JSON())
+	}
+	var x struct {
+		Issue []struct {
+			Diagnostics struct {
+				Value string `xml:"value,attr"`
+			} `xml:"diagnostics"`
+		} `xml:"issue"`
+	}
+	if err := xml.Unmarshal(o.XML(), &x); err != nil || len(x.Issue) != 1 {
+		t.Fatalf("XML %v:\n%s", err, o.XML())
+	}
+	const want = "a\uFFFDb\uFFFDc\td"
+	if j.Issue[0].Diagnostics != want || x.Issue[0].Diagnostics.Value != want {
+		t.Errorf("diagnostics JSON %q, XML %q, want %q", j.Issue[0].Diagnostics, x.Issue[0].Diagnostics.Value, want)
+	}
+}
+
+// TestOutcomeUnwritable: an outcome the writers refuse (a narrative that
+// is not an XHTML div) is answered by one that says so, in both forms,
+// never by nothing.
+func TestOutcomeUnwritable(t *testing.T) {
+	o := &validate.Outcome{ID: "x", Narrative: "<p>not a div",
+		Issues: []validate.OutcomeIssue{{Severity: validate.SeverityError, Code: "value", Diagnostics: "d"}}}
+	for form, out := range map[string][]byte{"xml": o.XML(), "json": o.JSON()} {
+		s := string(out)
+		if !strings.Contains(s, "OperationOutcome") || !strings.Contains(s, "fatal") || !strings.Contains(s, "exception") ||
+			!strings.Contains(s, "the OperationOutcome could not be written") {
+			t.Errorf("%s:\n%s", form, s)
+		}
+	}
+}

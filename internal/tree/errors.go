@@ -103,33 +103,65 @@ func (c *errs) err() error {
 	return c.list
 }
 
-// position turns byte offsets into line and column. Offsets must be asked
-// for in increasing order, which both parsers do, so the whole source is
-// scanned once.
+// position turns byte offsets into line and column; it is the one place
+// the XML reader asks where something is, for nodes and problems alike.
+// It remembers the last place it worked out and counts on from there. The
+// reader moves it to the start of each token's line from the line feeds
+// the scanner counted on its way (sync), so that placing a start tag
+// counts only the characters before it on its own line.
 type position struct {
-	src  []byte
-	off  int
-	line int
-	col  int
+	src []byte
+	// off is the last place worked out: line and col are its line and
+	// column.
+	off, line, col int
+	// tok is where the current token starts, and tokLine the start of
+	// its line: no line feed lies between the two.
+	tok, tokLine int
 }
 
 func newPosition(src []byte) position { return position{src: src, line: 1, col: 1} }
 
+// sync records the start of the next token, tok, with what the scanner
+// knows there: lines, the line feeds before it, and lineStart, the offset
+// after the last of them.
+func (p *position) sync(tok, lines, lineStart int) {
+	p.tok, p.tokLine = tok, lineStart
+	if p.off < lineStart {
+		p.off, p.line, p.col = lineStart, lines+1, 1
+	}
+}
+
+// at returns the line and column of off.
 func (p *position) at(off int) (line, col int) {
 	if off > len(p.src) {
 		off = len(p.src)
 	}
-	if off < p.off {
-		// Out of order: count again from the start. Rare by construction.
-		p.off, p.line, p.col = 0, 1, 1
+	switch {
+	case p.tokLine <= p.off && p.off <= off && off <= p.tok:
+		// On the current token's line, at or before its start: the usual
+		// question, and no line feed to look for.
+		p.col += charCount(p.src[p.off:off])
+	case off < p.off:
+		// Back to an earlier place (an element's start, asked after its
+		// content was read): count back to it, not forward from the start
+		// of the input.
+		seg := p.src[off:p.off]
+		if nl := bytes.Count(seg, newline); nl > 0 {
+			p.line -= nl
+			ls := bytes.LastIndexByte(p.src[:off], '\n') + 1
+			p.col = 1 + charCount(p.src[ls:off])
+		} else {
+			p.col -= charCount(seg)
+		}
+	default:
+		seg := p.src[p.off:off]
+		if nl := bytes.Count(seg, newline); nl > 0 {
+			p.line += nl
+			p.col = 1
+			seg = seg[bytes.LastIndexByte(seg, '\n')+1:]
+		}
+		p.col += charCount(seg)
 	}
-	seg := p.src[p.off:off]
-	if nl := bytes.Count(seg, newline); nl > 0 {
-		p.line += nl
-		p.col = 1
-		seg = seg[bytes.LastIndexByte(seg, '\n')+1:]
-	}
-	p.col += charCount(seg)
 	p.off = off
 	return p.line, p.col
 }

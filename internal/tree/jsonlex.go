@@ -212,9 +212,10 @@ func (l *jsonLexer) skipSpace() {
 // at index 0. It returns false after recording a fatal error in l.errs.
 func (l *jsonLexer) parseJSONText() bool {
 	src, e := l.src, l.errs
-	if len(src) >= 3 && src[0] == 0xEF && src[1] == 0xBB && src[2] == 0xBF {
-		l.i, l.lineStart = 3, 0
-		l.cont = 2 // the BOM counts as one character
+	if body := TrimBOM(src); len(body) < len(src) {
+		// Columns count from after the mark, as they do for XML.
+		l.i = len(src) - len(body)
+		l.lineStart = l.i
 	}
 	l.space()
 	if l.i >= len(src) {

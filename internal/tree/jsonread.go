@@ -16,7 +16,8 @@ import (
 //
 // Numbers keep their text exactly as written. Every string must be valid
 // UTF-8 and hold only characters XML 1.0 allows, so that any tree
-// ParseJSON accepts can be written as XML.
+// ParseJSON accepts can be written as XML. A leading byte order mark is
+// read past as TrimBOM says.
 func ParseJSON(src []byte, m *schemas.Model) (*Document, error) {
 	r := jsonReaders.Get().(*jsonReader)
 	defer r.release()

@@ -57,9 +57,8 @@ func (r *xmlReader) release() {
 // init readies r for src. With shared, the tree's strings are cut from
 // src itself rather than from a copy.
 func (r *xmlReader) init(src []byte, m *schemas.Model, shared bool) {
-	src = bytes.TrimPrefix(src, utf8BOM)
+	src = TrimBOM(src)
 	r.src, r.m, r.pos, r.doc = src, m, newPosition(src), &Document{}
-	r.col = 1
 	if r.types.m != m {
 		r.types, r.tables = typeCache{m: m}, nil
 	}

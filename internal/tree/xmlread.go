@@ -15,7 +15,8 @@ import (
 // or text the model does not allow; the tree then holds what could be read
 // and must not be converted.
 //
-// The reader accepts UTF-8 only, refuses DTDs and entity declarations (the
+// The reader accepts UTF-8 only (a leading byte order mark is read past as
+// TrimBOM says), refuses DTDs and entity declarations (the
 // five predefined entities and character references are fine), and stops
 // at MaxDepth levels of nesting. Comments outside narrative XHTML are
 // counted in Document.Comments; xsi:schemaLocation and processing
@@ -33,8 +34,6 @@ func ParseXML(src []byte, m *schemas.Model) (*Document, error) {
 	return r.doc, r.errs.err()
 }
 
-var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
-
 var errUnexpectedEOF = errors.New("unexpected end of input")
 
 type xmlReader struct {
@@ -49,31 +48,13 @@ type xmlReader struct {
 	doc    *Document
 	errs   errs
 	depth  int
-
-	// Where the last token started, for nodePos: the line feeds before
-	// it and the offset after the last of them. col is the column of
-	// colOff, the last place asked for.
-	tokLines, tokLineStart int
-	colOff, col            int
-}
-
-// nodePos returns the line and column of off, the start of the token just
-// read. The scanner counted the lines on its way; the column is counted
-// from the last place asked for, or from the line start.
-func (r *xmlReader) nodePos(off int) (line, col int) {
-	if r.colOff < r.tokLineStart {
-		r.colOff, r.col = r.tokLineStart, 1
-	}
-	r.col += charCount(r.src[r.colOff:off])
-	r.colOff = off
-	return r.tokLines + 1, r.col
 }
 
 // next scans the next token and returns its kind and the byte offset
 // where it starts. The token itself is in r.sc.
 func (r *xmlReader) next() (tokKind, int, bool) {
 	off := r.sc.offset()
-	r.tokLines, r.tokLineStart = r.sc.lines, r.sc.lineStart
+	r.pos.sync(off, r.sc.lines, r.sc.lineStart)
 	k, err := r.sc.scan()
 	if err != nil {
 		if err == errEOF {
@@ -116,15 +97,14 @@ func (r *xmlReader) warnAt(off int, path, msg string) {
 }
 
 // skip discards the rest of the element whose start tag was just read,
-// still counting its comments and catching syntax errors.
+// still counting its comments and catching syntax errors. It keeps no
+// stack, so it needs no bound on nesting.
 func (r *xmlReader) skip() {
 	depth := 1
 	for depth > 0 && !r.errs.fatal {
-		k, _, ok := r.next()
+		k, off, ok := r.next()
 		if !ok {
-			if !r.errs.fatal {
-				r.syntaxError(errUnexpectedEOF)
-			}
+			r.unexpectedEnd()
 			return
 		}
 		switch k {
@@ -132,54 +112,34 @@ func (r *xmlReader) skip() {
 			depth++
 		case tokEnd:
 			depth--
+		case tokComment:
+			r.comment(off)
 		case tokDirective:
-			r.directive(int64(r.sc.offset()))
+			r.directive(off)
 		}
 	}
 }
 
-func (r *xmlReader) directive(off int64) {
-	line, col := r.pos.at(int(off))
+// unexpectedEnd reports input that ends inside an element, unless the
+// reader already stopped at a problem of its own.
+func (r *xmlReader) unexpectedEnd() {
+	if !r.errs.fatal {
+		r.syntaxError(errUnexpectedEOF)
+	}
+}
+
+func (r *xmlReader) directive(off int) {
+	line, col := r.pos.at(off)
 	r.errs.stop(line, col, "", "DTDs and entity declarations are not allowed")
 }
 
-func (r *xmlReader) document() {
-	seenRoot := false
-	first := true
-	for !r.errs.fatal {
-		k, off, ok := r.next()
-		if !ok {
-			break
-		}
-		switch k {
-		case tokProcInst:
-			if r.sc.pi.Target == "xml" && first {
-				break
-			}
-			r.warnAt(off, "", "processing instruction <?"+r.sc.pi.Target+"?> dropped")
-		case tokDirective:
-			r.directive(int64(off))
-		case tokComment:
-			r.comment(off)
-		case tokText:
-			if !r.sc.textIsSpace() {
-				r.errorAt(off, "", "text outside the root element")
-			}
-		case tokStart:
-			if seenRoot {
-				r.errorAt(off, "", "more than one root element")
-				r.skip()
-				continue
-			}
-			seenRoot = true
-			r.root(r.sc.start, off)
-		}
-		first = false
-	}
-	if !seenRoot && !r.errs.fatal {
-		r.errs.stop(0, 0, "", "no root element: the input is empty")
-	}
+// tooDeep stops the reader at a start tag past MaxDepth.
+func (r *xmlReader) tooDeep(off int, path string) {
+	line, col := r.pos.at(off)
+	r.errs.stop(line, col, path, "elements nest too deeply: more than "+strconv.Itoa(MaxDepth)+" levels")
 }
+
+func (r *xmlReader) document() { r.content(nil, nil, 0) }
 
 func (r *xmlReader) comment(off int) {
 	if r.doc.Comments == 0 {
@@ -191,7 +151,7 @@ func (r *xmlReader) comment(off int) {
 }
 
 func (r *xmlReader) root(se xml.StartElement, off int) {
-	line, col := r.nodePos(off)
+	line, col := r.pos.at(off)
 	typ := r.resourceType(se, off, "")
 	if typ == nil {
 		r.skip()
@@ -201,7 +161,7 @@ func (r *xmlReader) root(se xml.StartElement, off int) {
 	r.doc.Root = n
 	r.resourceAttrs(n, se, off)
 	r.depth = 1
-	r.content(n, r.table(n.Elem, n.Type))
+	r.content(n, r.table(n.Elem, n.Type), off)
 	r.kids.done(n)
 }
 
@@ -246,33 +206,68 @@ func attrName(a xml.Attr) string {
 	return "{" + a.Name.Space + "}" + a.Name.Local
 }
 
-// content reads the children of n up to its end tag; tbl resolves their
-// names.
-func (r *xmlReader) content(n *Node, tbl *xmlChildren) {
+// content is the reader's one token loop: it reads what lies inside n,
+// whose start tag is at off, up to its end tag. Start tags go to the
+// reader for the level; everything else is judged here, in the same words
+// at every level. The levels are:
+//   - the document (n is nil): one root element, up to the end of the
+//     input; an XML declaration may come first;
+//   - a resource wrapper (tbl is nil: <resource>, <contained>): exactly one
+//     resource element, whose type and children n takes;
+//   - any other element: child elements that tbl resolves.
+func (r *xmlReader) content(n *Node, tbl *xmlChildren, off int) {
+	starts := 0 // start tags read at this level
+	first := true
 	for !r.errs.fatal {
-		k, off, ok := r.next()
+		k, toff, ok := r.next()
 		if !ok {
-			if !r.errs.fatal {
-				r.syntaxError(errUnexpectedEOF)
+			if n != nil {
+				r.unexpectedEnd()
 			}
-			return
+			break
 		}
 		switch k {
 		case tokStart:
-			r.element(n, tbl, r.sc.start, off)
+			switch {
+			case n == nil && starts > 0:
+				r.errorAt(toff, "", "more than one root element")
+				r.skip()
+			case n == nil:
+				r.root(r.sc.start, toff)
+			case tbl == nil:
+				r.innerResource(n, starts > 0, toff)
+			default:
+				r.element(n, tbl, r.sc.start, toff)
+			}
+			starts++
 		case tokEnd:
+			if tbl == nil && starts == 0 {
+				r.errorAt(off, n.Path(), "<"+n.Name+"> holds no resource")
+			}
 			return
 		case tokText:
-			if !r.sc.textIsSpace() {
-				r.errorAt(off, n.Path(), "text content is not allowed here (FHIR values go in the value attribute)")
+			if r.sc.textIsSpace() {
+				break
+			}
+			if n == nil {
+				r.errorAt(toff, "", "text outside the root element")
+			} else {
+				r.errorAt(toff, n.Path(), "text content is not allowed here (FHIR values go in the value attribute)")
 			}
 		case tokComment:
-			r.comment(off)
+			r.comment(toff)
 		case tokProcInst:
-			r.warnAt(off, n.Path(), "processing instruction <?"+r.sc.pi.Target+"?> dropped")
+			if n == nil && first && r.sc.pi.Target == "xml" {
+				break // the XML declaration
+			}
+			r.warnAt(toff, n.Path(), "processing instruction <?"+r.sc.pi.Target+"?> dropped")
 		case tokDirective:
-			r.directive(int64(off))
+			r.directive(toff)
 		}
+		first = false
+	}
+	if n == nil && starts == 0 && !r.errs.fatal {
+		r.errs.stop(0, 0, "", "no root element: the input is empty")
 	}
 }
 
@@ -282,8 +277,7 @@ func (r *xmlReader) element(parent *Node, ptbl *xmlChildren, se xml.StartElement
 	r.depth++
 	defer func() { r.depth-- }()
 	if r.depth > MaxDepth {
-		line, col := r.pos.at(off)
-		r.errs.stop(line, col, parent.Path(), "elements nest too deeply: more than "+strconv.Itoa(MaxDepth)+" levels")
+		r.tooDeep(off, parent.Path())
 		return
 	}
 	name := se.Name.Local
@@ -306,7 +300,7 @@ func (r *xmlReader) element(parent *Node, ptbl *xmlChildren, se xml.StartElement
 		return
 	}
 	mem := c.mem
-	line, col := r.nodePos(off)
+	line, col := r.pos.at(off)
 	n := r.newNode() // set field by field: a Node literal was built, then copied
 	n.Name, n.Type, n.Elem, n.Parent, n.Index, n.Line, n.Col = name, mem.Type, mem.Element, parent, -1, line, col
 	if mem.Element.Repeats() {
@@ -392,7 +386,7 @@ func (r *xmlReader) element(parent *Node, ptbl *xmlChildren, se xml.StartElement
 			r.errorAt(off, n.Path(), msg)
 		}
 	}
-	r.content(n, c.kidsOf())
+	r.content(n, c.kidsOf(), off)
 	r.kids.done(n)
 	if n.Primitive != nil && !n.HasValue && len(n.Children) == 0 {
 		r.errorAt(off, n.Path(), "<"+name+"> has neither a value nor an id or extensions (FHIR rule ele-1); JSON has no form for it")
@@ -424,52 +418,29 @@ func (r *xmlReader) wrappedResource(n *Node, se xml.StartElement, off int) {
 			r.errorAt(off, n.Path(), "unknown attribute "+attrName(a))
 		}
 	}
-	found := false
-	for !r.errs.fatal {
-		k, toff, ok := r.next()
-		if !ok {
-			if !r.errs.fatal {
-				r.syntaxError(errUnexpectedEOF)
-			}
-			return
-		}
-		switch k {
-		case tokStart:
-			t := r.sc.start
-			if found {
-				r.errorAt(toff, n.Path(), "more than one resource inside <"+n.Name+">")
-				r.skip()
-				continue
-			}
-			found = true
-			typ := r.resourceType(t, toff, n.Path())
-			if typ == nil {
-				r.skip()
-				continue
-			}
-			n.Type = typ.Name
-			r.resourceAttrs(n, t, toff)
-			r.depth++
-			r.content(n, r.table(n.Elem, n.Type))
-			r.kids.done(n)
-			r.depth--
-		case tokEnd:
-			if !found {
-				r.errorAt(off, n.Path(), "<"+n.Name+"> holds no resource")
-			}
-			return
-		case tokText:
-			if !r.sc.textIsSpace() {
-				r.errorAt(toff, n.Path(), "text content is not allowed here")
-			}
-		case tokComment:
-			r.comment(toff)
-		case tokProcInst:
-			r.warnAt(toff, n.Path(), "processing instruction <?"+r.sc.pi.Target+"?> dropped")
-		case tokDirective:
-			r.directive(int64(toff))
-		}
+	r.content(n, nil, off)
+}
+
+// innerResource reads the resource element inside the wrapper n, whose
+// start tag was just read at off; again is set when one came before it.
+func (r *xmlReader) innerResource(n *Node, again bool, off int) {
+	if again {
+		r.errorAt(off, n.Path(), "more than one resource inside <"+n.Name+">")
+		r.skip()
+		return
 	}
+	se := r.sc.start
+	typ := r.resourceType(se, off, n.Path())
+	if typ == nil {
+		r.skip()
+		return
+	}
+	n.Type = typ.Name
+	r.resourceAttrs(n, se, off)
+	r.depth++
+	r.content(n, r.table(n.Elem, n.Type), off)
+	r.kids.done(n)
+	r.depth--
 }
 
 // xhtml reads a narrative div. When the div declares the XHTML namespace
@@ -495,9 +466,7 @@ func (r *xmlReader) xhtml(n *Node, se xml.StartElement, off int) {
 	for depth > 0 && !r.errs.fatal {
 		k, toff, ok := r.next()
 		if !ok {
-			if !r.errs.fatal {
-				r.syntaxError(errUnexpectedEOF)
-			}
+			r.unexpectedEnd()
 			return
 		}
 		tok := r.sc.token(k)
@@ -505,15 +474,14 @@ func (r *xmlReader) xhtml(n *Node, se xml.StartElement, off int) {
 		case xml.StartElement:
 			depth++
 			if r.depth+depth > MaxDepth {
-				line, col := r.pos.at(toff)
-				r.errs.stop(line, col, n.Path(), "elements nest too deeply: more than "+strconv.Itoa(MaxDepth)+" levels")
+				r.tooDeep(toff, n.Path())
 				return
 			}
 			standalone = standalone && r.unprefixedTag(toff) && plainAttrs(t)
 		case xml.EndElement:
 			depth--
 		case xml.Directive:
-			r.directive(int64(toff))
+			r.directive(toff)
 			return
 		case xml.ProcInst:
 			// The JSON form could not be read back: narrative XHTML has

@@ -13,9 +13,18 @@ func WriteXML(root *Node, pretty bool) ([]byte, error) {
 // AppendXML is WriteXML appending to dst; give dst room for the output to
 // save the copies of a growing buffer. On error it returns nil.
 func AppendXML(dst []byte, root *Node, pretty bool) ([]byte, error) {
+	dst = append(dst, `<?xml version="1.0" encoding="UTF-8"?>`...)
+	if pretty {
+		dst = append(dst, '\n')
+	}
+	return AppendXMLElement(dst, root, pretty)
+}
+
+// AppendXMLElement is AppendXML without the XML declaration: the resource's
+// element alone, for a document that holds it (an entry of a Bundle
+// written as a stream) or an HTTP body.
+func AppendXMLElement(dst []byte, root *Node, pretty bool) ([]byte, error) {
 	w := &xmlWriter{pretty: pretty, buf: dst}
-	w.buf = append(w.buf, `<?xml version="1.0" encoding="UTF-8"?>`...)
-	w.newline(0)
 	w.resource(root, 0, true)
 	if pretty {
 		w.buf = append(w.buf, '\n')

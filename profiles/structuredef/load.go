@@ -447,7 +447,7 @@ var wanted = map[string]bool{"StructureDefinition": true, "ValueSet": true, "Cod
 func (l *loader) source(o origin, src []byte) {
 	// encoding/json refuses a byte order mark; positions are counted
 	// after it.
-	src = bytes.TrimPrefix(src, []byte("\xEF\xBB\xBF"))
+	src = tree.TrimBOM(src)
 	trimmed := bytes.TrimLeft(src, " \t\r\n")
 	if len(trimmed) == 0 {
 		l.fail(o, errors.New("empty file"))

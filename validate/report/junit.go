@@ -3,6 +3,7 @@ package report
 import (
 	"bufio"
 	"bytes"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"os"
@@ -97,6 +98,12 @@ func (j *JUnit) Flush() error {
 // characters XML 1.0 forbids (a message may quote a control character from a
 // bad payload).
 func xmlAttr(s string) string { return xmlText(strings.Map(xmlSafe, s)) }
+
+func xmlText(s string) string {
+	var b strings.Builder
+	xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
 
 // xmlContent escapes s for element text, keeping its line breaks.
 func xmlContent(s string) string {

@@ -3,8 +3,6 @@ package report
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
@@ -39,7 +37,13 @@ func NewOutcome(w io.Writer, asJSON bool) *Outcome {
 // Write implements Reporter.
 func (o *Outcome) Write(r *validate.Result) error {
 	oo := r.Outcome()
-	body := o.render(r, oo)
+	oo.Narrative = narrative(r)
+	var body []byte
+	if o.json {
+		body = oo.JSON()
+	} else {
+		body = oo.XML()
+	}
 	o.n++
 	switch o.n {
 	case 1:
@@ -125,95 +129,4 @@ func narrative(r *validate.Result) string {
 	}
 	b.WriteString(".</p></div>")
 	return b.String()
-}
-
-func xmlText(s string) string {
-	var b strings.Builder
-	xml.EscapeText(&b, []byte(s))
-	return b.String()
-}
-
-func (o *Outcome) render(r *validate.Result, oo *validate.Outcome) []byte {
-	if o.json {
-		return outcomeJSON(r, oo)
-	}
-	return outcomeXML(r, oo)
-}
-
-func outcomeXML(r *validate.Result, oo *validate.Outcome) []byte {
-	var b bytes.Buffer
-	b.WriteString("<OperationOutcome xmlns=\"http://hl7.org/fhir\">\n")
-	fmt.Fprintf(&b, "  <id value=\"%s\"/>\n", xmlAttr(oo.ID))
-	fmt.Fprintf(&b, "  <meta>\n    <profile value=\"%s\"/>\n  </meta>\n", validate.SpineOperationOutcomeProfile)
-	fmt.Fprintf(&b, "  <text>\n    <status value=\"generated\"/>\n    %s\n  </text>\n", narrative(r))
-	for _, i := range oo.Issues {
-		b.WriteString("  <issue>\n")
-		fmt.Fprintf(&b, "    <severity value=\"%s\"/>\n", xmlAttr(string(i.Severity)))
-		fmt.Fprintf(&b, "    <code value=\"%s\"/>\n", xmlAttr(i.Code))
-		if i.Spine != "" {
-			b.WriteString("    <details>\n      <coding>\n")
-			fmt.Fprintf(&b, "        <system value=\"%s\"/>\n", validate.SpineSystem)
-			fmt.Fprintf(&b, "        <code value=\"%s\"/>\n", xmlAttr(string(i.Spine)))
-			fmt.Fprintf(&b, "        <display value=\"%s\"/>\n", xmlAttr(i.Spine.Display()))
-			b.WriteString("      </coding>\n    </details>\n")
-		}
-		if i.Diagnostics != "" {
-			fmt.Fprintf(&b, "    <diagnostics value=\"%s\"/>\n", xmlAttr(i.Diagnostics))
-		}
-		b.WriteString("  </issue>\n")
-	}
-	b.WriteString("</OperationOutcome>\n")
-	return b.Bytes()
-}
-
-type ooCoding struct {
-	System  string `json:"system"`
-	Code    string `json:"code"`
-	Display string `json:"display"`
-}
-
-type ooIssue struct {
-	Severity string `json:"severity"`
-	Code     string `json:"code"`
-	Details  *struct {
-		Coding []ooCoding `json:"coding"`
-	} `json:"details,omitempty"`
-	Diagnostics string `json:"diagnostics,omitempty"`
-}
-
-type ooJSON struct {
-	ResourceType string `json:"resourceType"`
-	ID           string `json:"id"`
-	Meta         struct {
-		Profile []string `json:"profile"`
-	} `json:"meta"`
-	Text struct {
-		Status string `json:"status"`
-		Div    string `json:"div"`
-	} `json:"text"`
-	Issue []ooIssue `json:"issue"`
-}
-
-func outcomeJSON(r *validate.Result, oo *validate.Outcome) []byte {
-	out := ooJSON{ResourceType: "OperationOutcome", ID: oo.ID}
-	out.Meta.Profile = []string{validate.SpineOperationOutcomeProfile}
-	out.Text.Status = "generated"
-	out.Text.Div = narrative(r)
-	for _, i := range oo.Issues {
-		ji := ooIssue{Severity: string(i.Severity), Code: i.Code, Diagnostics: i.Diagnostics}
-		if i.Spine != "" {
-			ji.Details = &struct {
-				Coding []ooCoding `json:"coding"`
-			}{[]ooCoding{{validate.SpineSystem, string(i.Spine), i.Spine.Display()}}}
-		}
-		out.Issue = append(out.Issue, ji)
-	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		panic(err) // strings and slices of them only: cannot fail
-	}
-	return b.Bytes()
 }

@@ -3,9 +3,9 @@ package primitive
 import (
 	"math/rand"
 	"os"
-	"path/filepath"
 	"testing"
 
+	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/schemas"
 )
@@ -28,7 +28,7 @@ func TestFastMatchersAgreeWithRegexes(t *testing.T) {
 		"positiveInt": {"0", "1", "01", "10", "-1"},
 	}
 	// Every value of those types in the official XML examples.
-	files, _ := filepath.Glob("../../../shared/fhir/stu3/examples/xml/*.xml")
+	files := sharedtest.Optional("fhir/stu3/examples/xml/*.xml")
 	for _, f := range files {
 		src, err := os.ReadFile(f)
 		if err != nil {

@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -40,15 +39,6 @@ func benchDocs(b *testing.B, files []string, validate func([]byte) []Problem) {
 	// On a shared machine the process's CPU time varies less than the
 	// wall time.
 	b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/n, "cpu-µs/file")
-}
-
-// cpuTime is the CPU time the process has used so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func BenchmarkJSONSchemaSTU3Examples(b *testing.B) {

@@ -18,7 +18,7 @@ fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/nemsfhir-bench-XXXXXX")
 trap 'rm -rf "$work"' EXIT
-go build -o "$work/nemsfhir" ./cmd/nemsfhir
+go build -tags libxml2 -o "$work/nemsfhir" ./cmd/nemsfhir # every phase on, XSD included
 go build -o "$work/gen" ./corpus/gen
 
 echo "generating $n payloads into $work/corpus"

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/schemas"
 )
@@ -15,10 +16,7 @@ import (
 // example is parsed once, outside the timer, and one iteration checks every
 // example once. It reports the cost per message.
 func BenchmarkCheckNEMSExamples(b *testing.B) {
-	files, _ := filepath.Glob(filepath.Join(corpusDir, "*.xml"))
-	if len(files) == 0 {
-		b.Skipf("reference corpus %s not present; skipping", corpusDir)
-	}
+	files := sharedtest.Glob(b, "corpus/nems-examples/*.xml")
 	rs, err := Default()
 	if err != nil {
 		b.Fatal(err)

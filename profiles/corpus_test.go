@@ -11,18 +11,23 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/schemas"
 )
 
-// corpusDir is the official NEMS example corpus, outside the repository.
-const corpusDir = "../../shared/corpus/nems-examples"
+// corpusDir is the official NEMS example corpus in the reference data,
+// outside the repository; "" when absent.
+var corpusDir = func() string {
+	if d, _ := sharedtest.Dir(); d != "" {
+		return filepath.Join(d, "corpus", "nems-examples")
+	}
+	return ""
+}()
 
 func needCorpus(t *testing.T) {
 	t.Helper()
-	if _, err := os.Stat(corpusDir); err != nil {
-		t.Skipf("reference corpus %s not present (it lives outside the repository); skipping", corpusDir)
-	}
+	sharedtest.Path(t, "corpus/nems-examples")
 }
 
 // parseNoNamespace marks files whose root is not in the FHIR namespace: the

@@ -4,8 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -39,7 +39,7 @@ func TestTraceabilityForm(t *testing.T) {
 // under those chapter headings) is covered by a row of the matrix, and no
 // row points past the end of its section.
 func TestTraceabilityCoversDigest(t *testing.T) {
-	path := filepath.Join("..", "..", "shared", "spec", "nems.md")
+	path := sharedtest.Path(t, "spec/nems.md")
 	src, err := os.ReadFile(path)
 	if err != nil {
 		t.Skipf("spec digest not available (%v); the coverage of its rows is not checked", err)

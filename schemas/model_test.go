@@ -13,23 +13,23 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 	"github.com/nemsfhir/nemsfhir/schemas"
 	"github.com/nemsfhir/nemsfhir/schemas/gen/modelgen"
 )
 
-// packagePath is the official STU3 package kept in the shared reference
-// data beside the repository.
-const packagePath = "../../shared/fhir/stu3/definitions/package-3.0.2/hl7.fhir.r3.examples-3.0.2.tgz"
+// packagePath is the official STU3 package in the reference data.
+const packagePath = "fhir/stu3/definitions/package-3.0.2/hl7.fhir.r3.examples-3.0.2.tgz"
 
 func openPackage(t *testing.T) *os.File {
 	t.Helper()
-	path := packagePath
-	if p := os.Getenv("NEMSFHIR_STU3_PACKAGE"); p != "" {
-		path = p
+	path := os.Getenv("NEMSFHIR_STU3_PACKAGE")
+	if path == "" {
+		path = sharedtest.Path(t, packagePath)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		t.Skipf("STU3 package not available (%v): set NEMSFHIR_STU3_PACKAGE or keep ../shared beside the repository", err)
+		t.Fatalf("STU3 package: %v", err)
 	}
 	t.Cleanup(func() { f.Close() })
 	return f

@@ -11,12 +11,12 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 )
 
@@ -24,38 +24,8 @@ import (
 // repository) or skips the test.
 func sharedDir(t testing.TB) string {
 	t.Helper()
-	if d := findShared(); d != "" {
-		return d
-	}
-	t.Skip("reference data ../shared (next to the repository) is absent; skipping corpus test")
-	return ""
-}
-
-// findShared returns the reference data folder, or "" when it is absent.
-func findShared() string {
-	if d := os.Getenv("NEMSFHIR_SHARED"); d != "" {
-		if _, err := os.Stat(filepath.Join(d, "fhir")); err != nil {
-			return ""
-		}
-		return d
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	// The test runs in <repo>/transform; shared sits beside the repo.
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		cand := filepath.Join(filepath.Dir(dir), "shared")
-		if st, err := os.Stat(filepath.Join(cand, "fhir")); err == nil && st.IsDir() {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				return cand
-			}
-		}
-		if filepath.Dir(dir) == dir {
-			break
-		}
-	}
-	return ""
+	d := sharedtest.Path(t, "fhir")
+	return filepath.Dir(d)
 }
 
 // decodeJSON decodes JSON with numbers kept as written.

@@ -3,18 +3,15 @@ package transform
 import (
 	"bytes"
 	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 )
 
 // addNEMSSeeds adds the NEMS examples (XML, or their JSON forms) as seeds
 // when the reference data is present.
 func addNEMSSeeds(f *testing.F, asJSON bool) {
-	dir := findShared()
-	if dir == "" {
-		return
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "corpus/nems-examples/*.xml"))
+	files := sharedtest.Optional("corpus/nems-examples/*.xml")
 	for _, name := range files {
 		b, err := os.ReadFile(name)
 		if err != nil {

@@ -3,20 +3,17 @@ package validate_test
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 	"github.com/nemsfhir/nemsfhir/validate"
 )
 
 // BenchmarkNEMSExamples validates the official NEMS example messages, one
 // payload per iteration in turn.
 func BenchmarkNEMSExamples(b *testing.B) {
-	files, _ := filepath.Glob(filepath.Join(sharedDir, "corpus/nems-examples/*.xml"))
-	if len(files) == 0 {
-		b.Skip("NEMS examples not available: keep ../shared beside the repository")
-	}
+	files := sharedtest.Glob(b, "corpus/nems-examples/*.xml")
 	var payloads [][]byte
 	size := 0
 	for _, f := range files {

@@ -9,19 +9,13 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 	"github.com/nemsfhir/nemsfhir/validate"
 )
 
-// sharedDir is the reference data kept beside the repository.
-const sharedDir = "../../shared"
-
 func requireShared(t testing.TB, sub string) string {
 	t.Helper()
-	dir := filepath.Join(sharedDir, sub)
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("reference data %s not available (%v): keep ../shared beside the repository to run this test", dir, err)
-	}
-	return dir
+	return sharedtest.Path(t, sub)
 }
 
 var (

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 	"github.com/nemsfhir/nemsfhir/transform"
 	"github.com/nemsfhir/nemsfhir/validate"
 )
@@ -23,10 +24,11 @@ var (
 // the repository, the NEMS examples in XML and in JSON.
 func FuzzValidate(f *testing.F) {
 	var files []string
-	for _, g := range []string{"../corpus/examples/*", "../corpus/invalid/*", "../../shared/corpus/nems-examples/*.xml"} {
+	for _, g := range []string{"../corpus/examples/*", "../corpus/invalid/*"} {
 		m, _ := filepath.Glob(g)
 		files = append(files, m...)
 	}
+	files = append(files, sharedtest.Optional("corpus/nems-examples/*.xml")...)
 	for _, p := range files {
 		b, err := os.ReadFile(p)
 		if err != nil {

@@ -19,7 +19,7 @@ func TestIGProfiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := os.ReadFile(filepath.Join(sharedDir, "corpus/nems-examples/subscription-create-explicit.xml"))
+	src, err := os.ReadFile(requireShared(t, "corpus/nems-examples/subscription-create-explicit.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}

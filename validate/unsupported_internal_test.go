@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
+	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/internal/treepath"
 	"github.com/nemsfhir/nemsfhir/schemas"
@@ -17,10 +18,7 @@ import (
 // XML example and fails if any evaluation errs or reaches a function the
 // engine cannot evaluate faithfully: such a constraint would silently pass.
 func TestInvariantsEvaluateFully(t *testing.T) {
-	files, _ := filepath.Glob("../../shared/fhir/stu3/examples/xml/*.xml")
-	if len(files) == 0 {
-		t.Skip("official examples not available: keep ../shared beside the repository")
-	}
+	files := sharedtest.Glob(t, "fhir/stu3/examples/xml/*.xml")
 	m := schemas.STU3()
 	inv := newInvariants(m)
 	evaluated := map[string]int{}

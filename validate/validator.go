@@ -29,6 +29,10 @@ type Options struct {
 	// NoSchema turns the schema phase (XSD for XML, JSON Schema for JSON)
 	// off.
 	NoSchema bool
+	// RequireXSD asks for the XSD check of XML payloads, which only builds
+	// with the tag libxml2 have (schema.XSDBuiltIn): New refuses with an
+	// error wrapping schema.ErrNoXSD elsewhere, and with NoSchema.
+	RequireXSD bool
 	// NoInvariants turns the evaluation of the STU3 constraints off.
 	NoInvariants bool
 	// MaxSize is the largest payload accepted, in bytes; 0 means
@@ -102,6 +106,12 @@ func New(opts Options) (*Validator, error) {
 	case "create", "read":
 	default:
 		return nil, fmt.Errorf("unknown subscription interaction %q: expected create or read", opts.Interaction)
+	}
+	if opts.RequireXSD && opts.NoSchema {
+		return nil, errors.New("RequireXSD and NoSchema together: the XSD check is part of the schema phase")
+	}
+	if opts.RequireXSD && !schema.XSDBuiltIn {
+		return nil, fmt.Errorf("RequireXSD: %w", schema.ErrNoXSD)
 	}
 	v := &Validator{opts: opts, model: schemas.STU3()}
 	if !opts.NoInvariants {

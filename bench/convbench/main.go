@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command convbench measures the throughput of the nemsfhir converter for
 // bench/convert.sh: XML to JSON over the XML files given, and JSON to XML
 // over the JSON that the first step wrote.

@@ -13,10 +13,18 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+
+	"github.com/nemsfhir/nemsfhir/validate/schema"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "0.1.0-dev"
+// version and revision are set at build time with -ldflags
+// "-X main.version=... -X main.revision=..." (release/build.sh does). A
+// build without them takes the revision from the build information Go
+// records when built inside a git checkout, if any.
+var (
+	version  = "0.1.0-dev"
+	revision = ""
+)
 
 // Exit codes of every subcommand.
 const (
@@ -67,7 +75,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		usage(stdout)
 		return exitOK
 	case "--version", "version":
-		fmt.Fprintf(stdout, "nemsfhir %s (FHIR STU3 3.0.2)\n", version)
+		io.WriteString(stdout, versionText())
 		return exitOK
 	}
 	c := commands[args[0]]
@@ -93,4 +101,51 @@ func usage(w io.Writer) {
 	}
 	b.WriteString("\nRun 'nemsfhir COMMAND --help' for the flags of a command; 'nemsfhir --version' prints the version.\n")
 	io.WriteString(w, b.String())
+}
+
+// versionText is what --version prints: the version, the revision it was
+// built from when known, and which schema checks the build holds.
+func versionText() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "nemsfhir %s (FHIR STU3 3.0.2)\n", version)
+	if rev := buildRevision(); rev != "" {
+		fmt.Fprintf(&b, "revision: %s\n", rev)
+	}
+	b.WriteString("schema checks: JSON Schema (JSON)")
+	if schema.XSDBuiltIn {
+		b.WriteString(", XSD (XML, libxml2)\n")
+	} else {
+		b.WriteString("; no XSD check of XML (built without -tags libxml2)\n")
+	}
+	return b.String()
+}
+
+// buildRevision is the stamped revision, or the one Go recorded from the
+// checkout ("+dirty" when it had changes), or "".
+func buildRevision() string {
+	if revision != "" {
+		return revision
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	var rev, dirty string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "+dirty"
+			}
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if rev == "" {
+		return ""
+	}
+	return rev + dirty
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/nemsfhir/nemsfhir/validate/schema"
 )
 
 // runCLI runs nemsfhir in-process and returns its exit code and outputs.
@@ -86,5 +88,28 @@ func TestModel(t *testing.T) {
 		if code, _, errOut := runCLI(args...); code != exitUsage || errOut == "" {
 			t.Errorf("%v: exit %d, stderr %q; want a usage error", args, code, errOut)
 		}
+	}
+}
+
+// --version says which schema checks the build holds, and --xsd is a
+// usage error wherever the XSD check is not built in.
+func TestVersionNamesSchemaChecks(t *testing.T) {
+	code, out, _ := runCLI("--version")
+	want := "schema checks: JSON Schema (JSON); no XSD check of XML (built without -tags libxml2)\n"
+	if schema.XSDBuiltIn {
+		want = "schema checks: JSON Schema (JSON), XSD (XML, libxml2)\n"
+	}
+	if code != exitOK || !strings.HasPrefix(out, "nemsfhir "+version+" (FHIR STU3 3.0.2)\n") || !strings.HasSuffix(out, want) {
+		t.Errorf("--version: exit %d, %q; want it to end with %q", code, out, want)
+	}
+	code, out, errOut := runCLI("validate", "--xsd", "../../corpus/examples/subscription-explicit.xml")
+	switch {
+	case !schema.XSDBuiltIn && (code != exitUsage || out != "" || !strings.Contains(errOut, "--xsd: the XML Schema (XSD) check is not built in: rebuild with -tags libxml2")):
+		t.Errorf("--xsd without the XSD check: exit %d, stdout %q, stderr %q; want a usage error", code, out, errOut)
+	case schema.XSDBuiltIn && code != exitOK:
+		t.Errorf("--xsd with the XSD check: exit %d: %s%s", code, out, errOut)
+	}
+	if code, _, errOut := runCLI("validate", "--xsd", "--no-schema", "../../corpus/examples"); code != exitUsage || !strings.Contains(errOut, "--xsd and --no-schema together") {
+		t.Errorf("--xsd --no-schema: exit %d, %q", code, errOut)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/nemsfhir/nemsfhir/profiles/structuredef"
 	"github.com/nemsfhir/nemsfhir/validate"
 	"github.com/nemsfhir/nemsfhir/validate/report"
+	"github.com/nemsfhir/nemsfhir/validate/schema"
 )
 
 func init() {
@@ -40,6 +41,10 @@ followed to files; only regular files are read, and a named pipe, device,
 socket or symlinked folder that would be read is reported instead. --include limits
 a folder to the files its globs match (any name), --exclude drops files and
 whole folders; a glob matches the base name or the path under the folder.
+
+The schema phase checks JSON against the JSON Schema generated from the
+model, and XML against the generated XSD in builds with the tag libxml2
+only ('nemsfhir --version' says which); --xsd refuses to run without it.
 
 Files stream through N workers and the report keeps the order of the
 inputs, in bounded memory whatever the corpus size.
@@ -75,7 +80,7 @@ type validateFlags struct {
 	format, outcomeFormat, failOn string
 	workers                       int
 	include, exclude              []string
-	noSchema, noInvariants        bool
+	noSchema, noInvariants, xsd   bool
 	maxSize                       int64
 	quiet, summary                bool
 	noRules                       bool
@@ -93,7 +98,8 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.IntVarP(&f.workers, "workers", "j", runtime.NumCPU(), "number of files validated at once")
 	fs.StringArrayVar(&f.include, "include", nil, "in folders, read only files matching this glob (repeatable)")
 	fs.StringArrayVar(&f.exclude, "exclude", nil, "in folders, skip files and folders matching this glob (repeatable)")
-	fs.BoolVar(&f.noSchema, "no-schema", false, "skip the schema phase (the generated XSD for XML, JSON Schema for JSON)")
+	fs.BoolVar(&f.noSchema, "no-schema", false, "skip the schema phase (JSON Schema for JSON; the generated XSD for XML in builds with it, see --version)")
+	fs.BoolVar(&f.xsd, "xsd", false, "require the XSD check of XML payloads: a usage error on a build without it (built with -tags libxml2)")
 	fs.BoolVar(&f.noInvariants, "no-invariants", false, "skip the evaluation of the STU3 constraints (FHIRPath invariants)")
 	fs.BoolVar(&f.noRules, "no-rules", false, "skip the NEMS rule packs: check base FHIR STU3 only")
 	fs.StringArrayVar(&f.rules, "rules", nil, "file or folder of extra rule packs, loaded on top of the built-in ones (repeatable)")
@@ -177,8 +183,14 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return usageErr("--now: %v", err)
 		}
 	}
+	switch {
+	case f.xsd && f.noSchema:
+		return usageErr("--xsd and --no-schema together: the XSD check is part of the schema phase")
+	case f.xsd && !schema.XSDBuiltIn:
+		return usageErr("--xsd: %v", schema.ErrNoXSD)
+	}
 	v, err := validate.New(validate.Options{
-		NoSchema: f.noSchema, NoInvariants: f.noInvariants, MaxSize: f.maxSize,
+		NoSchema: f.noSchema, RequireXSD: f.xsd, NoInvariants: f.noInvariants, MaxSize: f.maxSize,
 		NoRules: f.noRules, RulePacks: f.rules, Kind: f.kind, Interaction: f.interaction, Now: now,
 		IG: f.ig, Profiles: f.profiles,
 	})

@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -47,11 +46,7 @@ func runCLI(t *testing.T, bin string, stdin io.Reader, args ...string) (int, []b
 	} else if err != nil {
 		t.Fatal(err)
 	}
-	rss := int64(0)
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss
-	}
-	return code, out.Bytes(), d, rss
+	return code, out.Bytes(), d, peakRSS(cmd.ProcessState)
 }
 
 // TestBatchWithHostileFiles runs the CLI over a folder of good files and

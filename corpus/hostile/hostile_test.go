@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 	"github.com/nemsfhir/nemsfhir/transform"
 	"github.com/nemsfhir/nemsfhir/validate"
 	"github.com/nemsfhir/nemsfhir/validate/schema"
@@ -458,9 +459,7 @@ func TestEndlessStream(t *testing.T) {
 // panic, a hang or a pass.
 func TestTruncatedExamples(t *testing.T) {
 	files := []string{"../examples/subscription-explicit.xml"}
-	if more, _ := filepath.Glob("../../../shared/corpus/nems-examples/vaccinations-1-new.xml"); len(more) > 0 {
-		files = append(files, more...)
-	}
+	files = append(files, sharedtest.Optional("corpus/nems-examples/vaccinations-1-new.xml")...)
 	v := validatorFor(t, 0)
 	for _, f := range files {
 		xml, err := os.ReadFile(f)

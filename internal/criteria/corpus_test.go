@@ -8,17 +8,15 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 )
 
 // corpusDir returns the shared NEMS example folder, or skips the test when
 // the reference data is not next to the repository (a fresh clone).
 func corpusDir(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "corpus", "nems-examples")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("NEMS example corpus not found at %s (reference data lives outside the repository): %v", dir, err)
-	}
-	return dir
+	return sharedtest.Path(t, "corpus/nems-examples")
 }
 
 // TestCorpusCriteriaExamples judges each line of

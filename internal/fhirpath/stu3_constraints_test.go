@@ -4,19 +4,18 @@ import (
 	"archive/tar"
 	"compress/gzip"
 	"encoding/json"
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 )
 
-// stu3Package is the official STU3 package, found from this package's
-// folder (internal/fhirpath) in the shared reference data.
-var stu3Package = filepath.Join("..", "..", "..", "shared", "fhir", "stu3", "definitions",
-	"package-3.0.2", "hl7.fhir.r3.examples-3.0.2.tgz")
+// stu3Package is the official STU3 package in the shared reference data.
+const stu3Package = "fhir/stu3/definitions/package-3.0.2/hl7.fhir.r3.examples-3.0.2.tgz"
 
 // stu3Constraint is one invariant found in a StructureDefinition snapshot.
 type stu3Constraint struct {
@@ -97,10 +96,7 @@ func TestCompileSTU3Constraints(t *testing.T) {
 // resource types against the package: every resource specialisation and
 // the base it names.
 func TestBuiltinResourceHierarchy(t *testing.T) {
-	f, err := os.Open(stu3Package)
-	if errors.Is(err, os.ErrNotExist) {
-		t.Skipf("STU3 package not found at %s", stu3Package)
-	}
+	f, err := os.Open(sharedtest.Path(t, stu3Package))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +12,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 )
 
 // sdElement is the part of a snapshot element the example test needs.
@@ -39,10 +40,7 @@ type miniModel struct {
 // stu3Files walks the package tarball, handing each JSON file to fn.
 func stu3Files(t testing.TB, fn func(name string, data []byte)) {
 	t.Helper()
-	f, err := os.Open(stu3Package)
-	if errors.Is(err, os.ErrNotExist) {
-		t.Skipf("STU3 package not found at %s (the shared reference data is not checked out next to the repository)", stu3Package)
-	}
+	f, err := os.Open(sharedtest.Path(t, stu3Package))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
+	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,10 +33,7 @@ type suiteFile struct {
 // iterations, and without that sharing: results, errors and unsupported
 // functions must be the same.
 func TestSharedPartsAgreeOnOfficialSuites(t *testing.T) {
-	dir := filepath.Join("..", "..", "..", "shared", "fhir", "fhirpath-tests")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("official FHIRPath suites not found at %s (%v): keep ../shared beside the repository", dir, err)
-	}
+	dir := sharedtest.Path(t, "fhir/fhirpath-tests")
 	m := schemas.STU3()
 	compared, withShared, skippedInputs := 0, 0, map[string]bool{}
 	for _, suite := range []string{"stu3/tests-fhir-r3.xml", "r4/tests-fhir-r4.xml"} {

@@ -6,29 +6,15 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 )
 
 // sharedDir locates the read-only reference data, which sits next to the
-// repository as ../shared (see ARCHITECTURE.md). NEMSFHIR_SHARED overrides it.
+// repository as ../shared (see ARCHITECTURE.md), or skips the test.
 func sharedDir(t *testing.T) string {
 	t.Helper()
-	if d := os.Getenv("NEMSFHIR_SHARED"); d != "" {
-		return d
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
+	return filepath.Dir(filepath.Dir(sharedtest.Path(t, "corpus/nems-examples")))
 }
 
 // identifierRE finds <system value="S"/> followed by <value value="V"/>, the

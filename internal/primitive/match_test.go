@@ -3,10 +3,10 @@ package primitive
 import (
 	"math/rand"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/schemas"
 )
@@ -29,7 +29,7 @@ func TestFastMatchersAgreeWithRegexes(t *testing.T) {
 		"positiveInt": {"0", "1", "01", "10", "-1"},
 	}
 	// Every value of those types in the official XML examples.
-	files, _ := filepath.Glob("../../../shared/fhir/stu3/examples/xml/*.xml")
+	files := sharedtest.Optional("fhir/stu3/examples/xml/*.xml")
 	for _, f := range files {
 		src, err := os.ReadFile(f)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 	"github.com/nemsfhir/nemsfhir/schemas"
 )
 
@@ -14,16 +15,7 @@ import (
 // repository, and are skipped when it is absent.
 
 func benchShared(b *testing.B) string {
-	for _, dir := range []string{os.Getenv("NEMSFHIR_SHARED"), "../../../shared"} {
-		if dir == "" {
-			continue
-		}
-		if _, err := os.Stat(filepath.Join(dir, "corpus/nems-examples")); err == nil {
-			return dir
-		}
-	}
-	b.Skip("reference data ../shared is absent")
-	return ""
+	return filepath.Dir(filepath.Dir(sharedtest.Path(b, "corpus/nems-examples")))
 }
 
 // benchInputs returns the NEMS examples that parse cleanly as XML, or the

@@ -3,10 +3,10 @@ package tree
 import (
 	"errors"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 	"github.com/nemsfhir/nemsfhir/schemas"
 )
 
@@ -21,23 +21,13 @@ func fuzzTreeSeeds(f *testing.F, format string, extra ...string) {
 	for _, s := range extra {
 		f.Add([]byte(s))
 	}
-	for _, dir := range []string{"../../../shared", os.Getenv("NEMSFHIR_SHARED")} {
-		if dir == "" {
-			continue
-		}
-		var files []string
-		if format == "xml" {
-			files, _ = filepath.Glob(filepath.Join(dir, "corpus/nems-examples/*.xml"))
-		} else {
-			files, _ = filepath.Glob(filepath.Join(dir, "fhir/stu3/examples/json/message*.json"))
-		}
-		for _, name := range files {
-			if b, err := os.ReadFile(name); err == nil && len(b) < 64<<10 {
-				f.Add(b)
-			}
-		}
-		if len(files) > 0 {
-			return
+	files := sharedtest.Optional("corpus/nems-examples/*.xml")
+	if format != "xml" {
+		files = sharedtest.Optional("fhir/stu3/examples/json/message*.json")
+	}
+	for _, name := range files {
+		if b, err := os.ReadFile(name); err == nil && len(b) < 64<<10 {
+			f.Add(b)
 		}
 	}
 }

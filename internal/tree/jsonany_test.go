@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 )
 
 // decodeStd is what DecodeJSON must agree with: encoding/json into an any
@@ -25,7 +26,7 @@ func decodeStd(src []byte) (any, error) {
 }
 
 func TestDecodeJSONAgreesWithEncodingJSON(t *testing.T) {
-	files, _ := filepath.Glob("../../../shared/fhir/stu3/examples/json/*.json")
+	files := sharedtest.Optional("fhir/stu3/examples/json/*.json")
 	inputs := [][]byte{
 		[]byte(`{"a":[1,-2.50e3,true,false,null,"x\u00e9\ud83d\ude00\n"],"b":{},"c":[]}`),
 		[]byte(` "top" `), []byte(`12`), []byte(`[]`),

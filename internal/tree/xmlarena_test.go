@@ -3,11 +3,11 @@ package tree
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 	"github.com/nemsfhir/nemsfhir/schemas"
 )
 
@@ -41,11 +41,7 @@ func TestParseXMLScratchReuse(t *testing.T) {
 		`<Patient xmlns="http://hl7.org/fhir"><text><status value="generated"/><div xmlns="http://www.w3.org/1999/xhtml"><p>x &amp; y</p></div></text></Patient>`,
 	}
 	// Some real documents too, when the reference data is there.
-	shared := os.Getenv("NEMSFHIR_SHARED")
-	if shared == "" {
-		shared = "../../../shared"
-	}
-	files, _ := filepath.Glob(filepath.Join(shared, "corpus/nems-examples/*.xml"))
+	files := sharedtest.Optional("corpus/nems-examples/*.xml")
 	for _, f := range files[:min(len(files), 6)] {
 		b, err := os.ReadFile(f)
 		if err != nil {

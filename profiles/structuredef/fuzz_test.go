@@ -2,9 +2,9 @@ package structuredef
 
 import (
 	"os"
-	"path/filepath"
 	"testing"
 
+	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/schemas"
 )
@@ -18,7 +18,7 @@ func FuzzLoadSource(f *testing.F) {
 	if b, err := os.ReadFile("testdata/TestPatient-Derived.json"); err == nil {
 		f.Add(b)
 	}
-	seeds, _ := filepath.Glob(filepath.Join(shared, "fhir/nhs/CareConnect-STU3-Core-IG/StructureDefinition-CareConnect-Patient-1.*"))
+	seeds := sharedtest.Optional("fhir/nhs/CareConnect-STU3-Core-IG/StructureDefinition-CareConnect-Patient-1.*")
 	for _, p := range seeds {
 		if b, err := os.ReadFile(p); err == nil {
 			f.Add(b)

@@ -6,21 +6,15 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/profiles"
 	"github.com/nemsfhir/nemsfhir/schemas"
 )
 
-// shared is the reference data folder, next to the repository.
-const shared = "../../../shared"
-
 func sharedPath(t testing.TB, rel string) string {
 	t.Helper()
-	p := filepath.Join(shared, rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("reference data %s is absent (%v): skipping", p, err)
-	}
-	return p
+	return sharedtest.Path(t, rel)
 }
 
 var (

@@ -5,17 +5,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 )
 
 // TestCorpus sends every official NEMS example as the request it belongs
 // to, with good headers, and checks the request-level verdicts: the
 // payload verdicts belong to package validate.
 func TestCorpus(t *testing.T) {
-	dir := filepath.Join("..", "..", "..", "shared", "corpus", "nems-examples")
-	files, _ := filepath.Glob(filepath.Join(dir, "*.xml"))
-	if len(files) == 0 {
-		t.Skipf("no NEMS examples in %s (reference data absent)", dir)
-	}
+	files := sharedtest.Glob(t, "corpus/nems-examples/*.xml")
 	c := checkerFor(t, Options{})
 	for _, f := range files {
 		name := filepath.Base(f)

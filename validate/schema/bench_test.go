@@ -4,11 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/nemsfhir/nemsfhir/schemas"
 )
 
 // Benchmarks over the shared corpora; each reports files/s besides ns/op
@@ -44,23 +41,6 @@ func benchDocs(b *testing.B, files []string, validate func([]byte) []Problem) {
 	b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/n, "cpu-µs/file")
 }
 
-// cpuTime is the CPU time the process has used so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func BenchmarkXSDNEMSExamples(b *testing.B) {
-	benchFiles(b, "corpus/nems-examples/*.xml", ValidateXML)
-}
-
-func BenchmarkXSDSTU3Examples(b *testing.B) {
-	benchFiles(b, "fhir/stu3/examples/xml/*.xml", ValidateXML)
-}
-
 func BenchmarkJSONSchemaSTU3Examples(b *testing.B) {
 	benchFiles(b, "fhir/stu3/examples/json/*.json", ValidateJSON)
 }
@@ -78,59 +58,6 @@ func BenchmarkJSONSchemaNEMSExamples(b *testing.B) {
 		b.Skip("no JSON files in " + dir)
 	}
 	benchDocs(b, files, ValidateJSON)
-}
-
-// The official XSD on the NEMS examples, for comparison.
-func BenchmarkOfficialXSDNEMSExamples(b *testing.B) {
-	benchFiles(b, "corpus/nems-examples/*.xml", func(d []byte) []Problem {
-		officialProblems(b, d)
-		return nil
-	})
-}
-
-// What compiling the XSD costs: the whole schema (Compile), and the
-// subsets a Subscription and a NEMS birth notification are checked with.
-func BenchmarkCompileXSD(b *testing.B) {
-	libxmlOnce.Do(initLibxml2)
-	x, err := splitSTU3XSD()
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, tc := range []struct {
-		name  string
-		types []string
-	}{
-		{"whole", nil},
-		{"Subscription", []string{"Subscription"}},
-		{"NEMSBirthNotification", []string{"Bundle", "Communication", "EpisodeOfCare", "HealthcareService", "MessageHeader", "Observation", "Organization", "Patient", "Practitioner", "RelatedPerson"}},
-	} {
-		text := schemas.STU3XSD()
-		if tc.types != nil {
-			keep := map[string]bool{}
-			for _, t := range tc.types {
-				keep[t] = true
-			}
-			text = []byte(x.subset(keep))
-		}
-		b.Run(tc.name, func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				s, err := compileXSD(text)
-				if err != nil {
-					b.Fatal(err)
-				}
-				s.Free()
-			}
-		})
-	}
-}
-
-// Cutting the XSD into declarations, once per process.
-func BenchmarkSplitXSD(b *testing.B) {
-	for i := 0; i < b.N; i++ {
-		if _, err := splitXSD(string(schemas.STU3XSD())); err != nil {
-			b.Fatal(err)
-		}
-	}
 }
 
 // What the JSON Schema costs to compile in a fresh process: the shared

@@ -1,3 +1,5 @@
+//go:build libxml2
+
 package schema
 
 import (

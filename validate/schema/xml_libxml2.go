@@ -1,3 +1,5 @@
+//go:build libxml2
+
 package schema
 
 import (
@@ -159,6 +161,29 @@ func compileXSD(text []byte) (*xsd.Schema, error) {
 		return nil, fmt.Errorf("schema: compiling the XSD: %v", err)
 	}
 	return s, nil
+}
+
+// XSDBuiltIn reports whether the XSD check of XML payloads is in this
+// build: true with the build tag libxml2.
+const XSDBuiltIn = true
+
+// compileXML compiles the whole XSD, if it is not compiled yet.
+func compileXML() error {
+	libxmlOnce.Do(initLibxml2)
+	xsdMu.Lock()
+	defer xsdMu.Unlock()
+	_, err := xmlSchema()
+	return err
+}
+
+// warmXML compiles, in the background, the XSD for the resource types
+// NEMS payloads hold.
+func warmXML() {
+	go func() {
+		if x, err := splitSTU3XSD(); err == nil {
+			xmlSchemaForTypes(x, nemsResourceTypes)
+		}
+	}()
 }
 
 // ValidateXML checks an XML payload against the STU3 XML Schema and returns

@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/nemsfhir/nemsfhir/transform"
+	"github.com/nemsfhir/nemsfhir/validate"
 )
 
 func init() {
@@ -688,17 +689,12 @@ func placed(file string, e *transform.Error, kind string) string {
 	return b.String()
 }
 
-// sniffFormat tells XML from JSON by the first character after an optional
-// byte order mark and white space.
+// sniffFormat tells XML from JSON as the validator does (validate.Sniff).
 func sniffFormat(src []byte) (transform.Format, bool) {
-	src = bytes.TrimPrefix(src, []byte("\xef\xbb\xbf"))
-	src = bytes.TrimLeft(src, " \t\r\n")
-	switch {
-	case len(src) == 0:
-		return 0, false
-	case src[0] == '<':
+	switch validate.Sniff(src) {
+	case "xml":
 		return transform.XML, true
-	case src[0] == '{':
+	case "json":
 		return transform.JSON, true
 	}
 	return 0, false

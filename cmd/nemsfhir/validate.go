@@ -51,6 +51,10 @@ Formats (--format):
            OperationOutcome per file, its narrative naming the file
   junit    JUnit XML: one testcase per file, failures carry the issues
   sarif    SARIF 2.1.0 log, one result per issue
+  html     one self-contained HTML page (no network): totals, issues by
+           rule, a section per file, each issue with the lines of the
+           payload around it; filters by severity, rule and file; prints
+           as a report
 
 --ig loads StructureDefinitions (with their ValueSets and CodeSystems) from
 folders, files or FHIR packages (.tgz). Any file there that cannot be used
@@ -205,7 +209,10 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	done := make(chan struct{})
 	defer close(done)
 	inputs := walkInputs(fs.Args(), filter, done)
-	order := validateAll(v, inputs, stdin, f.workers, 4*f.workers+8)
+	// A reporter that shows the payloads (html) gets their bytes along
+	// with each result.
+	srcRep, keepSource := rep.(report.SourceWriter)
+	order := validateAll(v, inputs, stdin, f.workers, 4*f.workers+8, keepSource)
 
 	prog := startProgress(stderr)
 	var tally report.Tally
@@ -226,7 +233,13 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			code = exitInvalid
 		}
 		if rep != nil {
-			if err := rep.Write(r.res); err != nil {
+			var err error
+			if keepSource {
+				err = srcRep.WriteSource(r.res, r.src)
+			} else {
+				err = rep.Write(r.res)
+			}
+			if err != nil {
 				prog.stop()
 				fmt.Fprintf(stderr, "nemsfhir validate: writing the report: %v\n", err)
 				return exitUsage
@@ -258,14 +271,17 @@ type validated struct {
 	res     *validate.Result
 	err     error
 	skipped bool // a sniffed folder file that is neither XML nor JSON
+	// src is the payload as read, kept only for a report.SourceWriter.
+	src []byte
 }
 
 // validateAll validates the inputs with n workers. It returns, in input
 // order, one slot per input that receives its result when ready; the
 // caller takes each slot in turn and waits on it. At most window inputs are
 // in flight between the walker and the caller, which bounds the results held
-// while a slow file keeps the ones after it waiting.
-func validateAll(v *validate.Validator, inputs <-chan input, stdin io.Reader, n, window int) <-chan chan validated {
+// while a slow file keeps the ones after it waiting. With keepSource each
+// result carries the bytes it was made from.
+func validateAll(v *validate.Validator, inputs <-chan input, stdin io.Reader, n, window int, keepSource bool) <-chan chan validated {
 	type job struct {
 		in   input
 		slot chan validated
@@ -278,7 +294,7 @@ func validateAll(v *validate.Validator, inputs <-chan input, stdin io.Reader, n,
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				j.slot <- validateInput(v, j.in, stdin)
+				j.slot <- validateInput(v, j.in, stdin, keepSource)
 			}
 		}()
 	}
@@ -300,13 +316,29 @@ func validateAll(v *validate.Validator, inputs <-chan input, stdin io.Reader, n,
 // JSON from anything else.
 const sniffLen = 512
 
-func validateInput(v *validate.Validator, in input, stdin io.Reader) validated {
+func validateInput(v *validate.Validator, in input, stdin io.Reader, keepSource bool) validated {
 	if in.err != nil {
 		return validated{in: in, err: in.err}
 	}
+	// ValidateReader bounds what it reads; the copy kept for the report is
+	// exactly what it read.
+	var src *bytes.Buffer
+	keep := func(r io.Reader) io.Reader {
+		if !keepSource {
+			return r
+		}
+		src = &bytes.Buffer{}
+		return io.TeeReader(r, src)
+	}
+	done := func(res *validate.Result, err error) validated {
+		out := validated{in: in, res: res, err: err}
+		if src != nil {
+			out.src = src.Bytes()
+		}
+		return out
+	}
 	if in.stdin {
-		res, err := v.ValidateReader("-", stdin)
-		return validated{in: in, res: res, err: err}
+		return done(v.ValidateReader("-", keep(stdin)))
 	}
 	f, err := os.Open(in.path)
 	if err != nil {
@@ -326,8 +358,7 @@ func validateInput(v *validate.Validator, in input, stdin io.Reader) validated {
 		}
 		r = io.MultiReader(bytes.NewReader(head), f)
 	}
-	res, err := v.ValidateReader(in.path, r)
-	return validated{in: in, res: res, err: err}
+	return done(v.ValidateReader(in.path, keep(r)))
 }
 
 // isTerminal reports whether w is a character device (a terminal), the

@@ -50,6 +50,10 @@ the batch. Problems are printed as file:line:col: path: message, and what
 the target format cannot hold (XML comments, xsi:schemaLocation) as
 file:line:col: warning: message.
 
+--shard K/N converts part K of N of the files, chosen by a hash of each
+file's path below the folder given (a file named directly: its path as
+given), so that N CI runners given the same PATHs share the work.
+
 Exit status: 0 all converted, 1 some input is not a valid resource,
 2 usage error, refused output or I/O error.
 
@@ -91,6 +95,7 @@ func runConvert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	pretty := flags.Bool("pretty", false, "indent the output by two spaces")
 	quiet := flags.BoolP("quiet", "q", false, "do not print warnings (content the other format cannot hold, such as XML comments)")
 	jobs := flags.IntP("jobs", "j", runtime.GOMAXPROCS(0), "convert up to `N` files at once")
+	shardFlag := flags.String("shard", "", "convert only part `K/N` of the files (1 <= K <= N), chosen by path, for N CI runners that share a corpus")
 	flags.Usage = func() {
 		fmt.Fprint(stderr, convertHelp)
 		flags.PrintDefaults()
@@ -147,8 +152,13 @@ func runConvert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			stdinSeen = true
 		}
 	}
+	part, msg := convertShard(*shardFlag, stdinSeen)
+	if msg != "" {
+		return usageErr("%s", msg)
+	}
 
 	jobList, code := c.plan(flags.Args(), stderr)
+	jobList = part.filterJobs(jobList, stderr)
 	code = max(code, c.run(jobList, *jobs, stdout, stderr))
 	return code
 }

@@ -65,6 +65,15 @@ stops the run with status 2, as does a --profile URL that is not loaded.
 Parts of loaded profiles that cannot be evaluated are warned about on
 stderr.
 
+--shard K/N takes part K of N of the files, chosen by a hash of each
+file's path below the folder given (a file named directly: its path as
+given), so that N CI runners given the same PATHs check disjoint parts
+that together cover every file, each part keeping its files when others
+are added. Each runner's report is merged with the others': JSON lines
+and text by concatenation, SARIF by concatenating the runs arrays, JUnit
+by concatenating the testsuite elements. Unreadable PATHs are reported by
+every runner.
+
 Exit status: 0 when every payload is valid, 1 when any has an error (or a
 warning, with --fail-on warning), 2 on a usage error, an --ig that cannot be
 loaded or an unreadable input (the other inputs are still checked).
@@ -84,6 +93,7 @@ type validateFlags struct {
 	rules                         []string
 	kind, interaction, now        string
 	ig, profiles                  []string
+	shard                         string
 }
 
 func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -108,6 +118,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.failOn, "fail-on", "error", "lowest severity that makes the exit status 1: error or warning")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no per-file or per-issue output: only the summary line and the exit status")
 	fs.BoolVar(&f.summary, "summary", false, "at the end, totals per rule and severity (on stderr for formats other than text)")
+	fs.StringVar(&f.shard, "shard", "", "take only part `K/N` of the files (1 <= K <= N), chosen by path, for N CI runners that share a corpus")
 	fs.SortFlags = false
 	fs.Usage = func() {
 		fmt.Fprint(stderr, validateUsage)
@@ -149,6 +160,16 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if stdinCount > 1 {
 		return usageErr("- (standard input) can be given only once")
+	}
+	var part shard
+	if f.shard != "" {
+		var err error
+		if part, err = parseShard(f.shard); err != nil {
+			return usageErr("%v", err)
+		}
+		if stdinCount > 0 {
+			return usageErr("--shard splits files and folders; - (standard input) cannot be split between runners")
+		}
 	}
 	var rep report.Reporter
 	if !f.quiet {
@@ -208,7 +229,8 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	done := make(chan struct{})
 	defer close(done)
-	inputs := walkInputs(fs.Args(), filter, done)
+	var taken, seen int
+	inputs := part.filterInputs(walkInputs(fs.Args(), filter, done), done, &taken, &seen)
 	// A reporter that shows the payloads (html) gets their bytes along
 	// with each result.
 	srcRep, keepSource := rep.(report.SourceWriter)
@@ -247,6 +269,9 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	prog.stop()
+	if part.on() {
+		fmt.Fprintf(stderr, "nemsfhir validate: --shard %s: %d of %d files\n", part, taken, seen)
+	}
 	if rep != nil {
 		if err := rep.Flush(); err != nil {
 			fmt.Fprintf(stderr, "nemsfhir validate: writing the report: %v\n", err)

@@ -101,7 +101,7 @@ func (h *HTML) write(r *validate.Result, src []byte, haveSrc bool) error {
 	h.tally.Add(r)
 	h.files++
 	f := htmlFile{
-		ID: h.files, Source: r.Source, Valid: r.Valid(), Format: r.Format, Kind: r.Kind,
+		ID: h.files, Source: validText(r.Source), Valid: r.Valid(), Format: r.Format, Kind: r.Kind,
 		ResourceType: r.ResourceType, EventType: r.EventType, Lifecycle: r.Lifecycle,
 		Errors: r.Count(validate.SeverityError) + r.Count(validate.SeverityFatal), Warnings: r.Count(validate.SeverityWarning),
 		Informations: r.Count(validate.SeverityInformation),
@@ -111,6 +111,9 @@ func (h *HTML) write(r *validate.Result, src []byte, haveSrc bool) error {
 		lines = splitLines(src)
 	}
 	for _, is := range r.Issues {
+		// A message may quote the payload, a file name be any bytes: the
+		// page is UTF-8.
+		is.Message, is.Path, is.Rule = validText(is.Message), validText(is.Path), validText(is.Rule)
 		hi := htmlIssue{Issue: is}
 		switch {
 		case !haveSrc:
@@ -130,6 +133,8 @@ func (h *HTML) write(r *validate.Result, src []byte, haveSrc bool) error {
 	}
 	return h.spool.write(b.String())
 }
+
+func validText(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
 
 // splitLines cuts a payload at LF, dropping the CR of CRLF endings. The
 // lines share src's memory.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nemsfhir/nemsfhir/validate"
 )
@@ -124,6 +125,16 @@ func TestHTMLSummaryAndSections(t *testing.T) {
 	}
 	if !strings.HasSuffix(out, "</html>\n") {
 		t.Error("page not closed")
+	}
+}
+
+// A file name or message that is not UTF-8 (a Linux file name can be any
+// bytes) reaches the page as UTF-8, the bad bytes replaced.
+func TestHTMLInvalidUTF8(t *testing.T) {
+	res := &validate.Result{Source: "bad-\xff\xfe.xml", Issues: []validate.Issue{{Severity: validate.SeverityError, Rule: "r", Message: "found \xc3("}}}
+	out := renderHTML(t, func(h *HTML) error { return h.Write(res) })
+	if !utf8.ValidString(out) || !strings.Contains(out, "bad-\uFFFD.xml") || !strings.Contains(out, "found \uFFFD(") {
+		t.Errorf("not UTF-8, or the bad bytes not replaced:\n%s", section(out))
 	}
 }
 

@@ -95,8 +95,15 @@ func TestHTMLReportInBrowser(t *testing.T) {
 	defer cancelTab()
 
 	fileURL := (&url.URL{Scheme: "file", Path: reportPath}).String()
+	// The listener runs in the tab's message loop: it must never wait on
+	// the test, so the test holds mu only to copy what it saw.
 	var mu sync.Mutex
 	var requests, exceptions []string
+	seen := func() (req, exc []string) {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), requests...), append([]string(nil), exceptions...)
+	}
 	if err := chromedp.Listen(ctx, func(ev any) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -123,9 +130,8 @@ func TestHTMLReportInBrowser(t *testing.T) {
 	loaded, cancelLoad := context.WithTimeout(ctx, 10*time.Second)
 	defer cancelLoad()
 	if err := chromedp.Do(loaded, chromedp.WaitVisible("#filters")); err != nil {
-		mu.Lock()
-		defer mu.Unlock()
-		t.Fatalf("the filter bar never showed: the page's script did not run (%v); script errors: %v", err, exceptions)
+		_, exc := seen()
+		t.Fatalf("the filter bar never showed: the page's script did not run (%v); script errors: %v", err, exc)
 	}
 
 	eval := func(js string) int {
@@ -240,21 +246,20 @@ func TestHTMLReportInBrowser(t *testing.T) {
 		t.Error("print layout: the filters still show, or the filter statement does not")
 	}
 
-	mu.Lock()
-	defer mu.Unlock()
-	for _, u := range requests {
+	if n := eval(`performance.getEntriesByType("resource").length`); n != 0 {
+		t.Errorf("the page loaded %d resources", n)
+	}
+	reqs, excs := seen()
+	for _, u := range reqs {
 		if u != fileURL {
 			t.Errorf("the page made a request: %s", u)
 		}
 	}
-	if len(requests) == 0 {
+	if len(reqs) == 0 {
 		t.Error("no network event at all, not even the page's own load: the listener saw nothing, so the check above proves nothing")
 	}
-	if len(exceptions) > 0 {
-		t.Errorf("script errors: %v", exceptions)
-	}
-	if n := eval(`performance.getEntriesByType("resource").length`); n != 0 {
-		t.Errorf("the page loaded %d resources", n)
+	if len(excs) > 0 {
+		t.Errorf("script errors: %v", excs)
 	}
 }
 

@@ -66,6 +66,10 @@ A refused or bad input does not stop the batch. Problems are printed as
 file:line:col: path: message, and what the target format cannot hold (XML
 comments, xsi:schemaLocation) as file:line:col: warning: message.
 
+--shard K/N converts part K of N of the files, chosen by a hash of each
+file's path below the folder given (a file named directly: its path as
+given), so that N CI runners given the same PATHs share the work.
+
 Exit status: 0 all converted, 1 some input is not a valid resource,
 2 usage error, refused input or output, or I/O error, 130 or 143 stopped
 by SIGINT or SIGTERM.
@@ -136,6 +140,7 @@ func runConvert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			"The inputs being converted at once total at most this, whatever --jobs, and the Go memory limit is set "+
 			"to %d times it plus 64 MiB (unless GOMEMLIMIT is set), so memory stays near that: %s at the default",
 		convertLiveFactor, sizeText(convertMemoryLimit(defaultMaxInput))))
+	shardFlag := flags.String("shard", "", "convert only part `K/N` of the files (1 <= K <= N), chosen by path, for N CI runners that share a corpus")
 	flags.Usage = func() {
 		fmt.Fprint(stderr, convertHelp)
 		flags.PrintDefaults()
@@ -204,8 +209,13 @@ func runConvert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			stdinSeen = true
 		}
 	}
+	part, msg := convertShard(*shardFlag, stdinSeen)
+	if msg != "" {
+		return usageErr("%s", msg)
+	}
 
 	jobList, code := c.plan(flags.Args(), stderr)
+	jobList = part.filterJobs(jobList, stderr)
 	code = max(code, c.run(jobList, *jobs, stdout, stderr))
 	return code
 }

@@ -21,6 +21,9 @@ type input struct {
 	// skipped, silently, when they turn out to be neither XML nor JSON.
 	sniff bool
 	err   error
+	// rel is a folder file's path below the folder named on the command
+	// line (slash-separated); --shard hashes it.
+	rel string
 }
 
 // inputFilter is what --include and --exclude say about folder contents.
@@ -136,7 +139,7 @@ func walkInputs(paths []string, filter inputFilter, done <-chan struct{}) <-chan
 				if d.IsDir() {
 					return nil
 				}
-				in := input{path: fp}
+				in := input{path: fp, rel: rel}
 				switch {
 				case len(filter.include) > 0:
 					if !match(filter.include, rel, base) {

@@ -58,6 +58,10 @@ Formats (--format):
            OperationOutcome per file, its narrative naming the file
   junit    JUnit XML: one testcase per file, failures carry the issues
   sarif    SARIF 2.1.0 log, one result per issue
+  html     one self-contained HTML page (no network): totals, issues by
+           rule, a section per file, each issue with the lines of the
+           payload around it; filters by severity, rule and file; prints
+           as a report
 
 --ig loads StructureDefinitions (with their ValueSets and CodeSystems) from
 folders, files or FHIR packages (.tgz). Any file there that cannot be used
@@ -67,6 +71,15 @@ decompressed and 100,000 members a package) is reported with its place and
 stops the run with status 2, as does a --profile URL that is not loaded.
 Parts of loaded profiles that cannot be evaluated are warned about on
 stderr.
+
+--shard K/N takes part K of N of the files, chosen by a hash of each
+file's path below the folder given (a file named directly: its path as
+given), so that N CI runners given the same PATHs check disjoint parts
+that together cover every file, each part keeping its files when others
+are added. Each runner's report is merged with the others': JSON lines
+and text by concatenation, SARIF by concatenating the runs arrays, JUnit
+by concatenating the testsuite elements. Unreadable PATHs are reported by
+every runner.
 
 Exit status: 0 when every payload is valid, 1 when any has an error (or a
 warning, with --fail-on warning), 2 on a usage error, an --ig that cannot be
@@ -87,6 +100,7 @@ type validateFlags struct {
 	rules                         []string
 	kind, interaction, now        string
 	ig, profiles                  []string
+	shard                         string
 }
 
 func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -112,6 +126,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.failOn, "fail-on", "error", "lowest severity that makes the exit status 1: error or warning")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no per-file or per-issue output: only the summary line and the exit status")
 	fs.BoolVar(&f.summary, "summary", false, "at the end, totals per rule and severity (on stderr for formats other than text)")
+	fs.StringVar(&f.shard, "shard", "", "take only part `K/N` of the files (1 <= K <= N), chosen by path, for N CI runners that share a corpus")
 	fs.SortFlags = false
 	fs.Usage = func() {
 		fmt.Fprint(stderr, validateUsage)
@@ -153,6 +168,16 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if stdinCount > 1 {
 		return usageErr("- (standard input) can be given only once")
+	}
+	var part shard
+	if f.shard != "" {
+		var err error
+		if part, err = parseShard(f.shard); err != nil {
+			return usageErr("%v", err)
+		}
+		if stdinCount > 0 {
+			return usageErr("--shard splits files and folders; - (standard input) cannot be split between runners")
+		}
 	}
 	var rep report.Reporter
 	if !f.quiet {
@@ -218,8 +243,12 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	done := make(chan struct{})
 	defer close(done)
-	inputs := walkInputs(fs.Args(), filter, done)
-	order := validateAll(v, inputs, stdin, f.workers, 4*f.workers+8)
+	var taken, seen int
+	inputs := part.filterInputs(walkInputs(fs.Args(), filter, done), done, &taken, &seen)
+	// A reporter that shows the payloads (html) gets their bytes along
+	// with each result.
+	srcRep, keepSource := rep.(report.SourceWriter)
+	order := validateAll(v, inputs, stdin, f.workers, 4*f.workers+8, keepSource)
 
 	prog := startProgress(stderr)
 	var tally report.Tally
@@ -240,7 +269,13 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			code = exitInvalid
 		}
 		if rep != nil {
-			if err := rep.Write(r.res); err != nil {
+			var err error
+			if keepSource {
+				err = srcRep.WriteSource(r.res, r.src)
+			} else {
+				err = rep.Write(r.res)
+			}
+			if err != nil {
 				prog.stop()
 				fmt.Fprintf(stderr, "nemsfhir validate: writing the report: %v\n", err)
 				return exitUsage
@@ -248,6 +283,9 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	prog.stop()
+	if part.on() {
+		fmt.Fprintf(stderr, "nemsfhir validate: --shard %s: %d of %d files\n", part, taken, seen)
+	}
 	if rep != nil {
 		if err := rep.Flush(); err != nil {
 			fmt.Fprintf(stderr, "nemsfhir validate: writing the report: %v\n", err)
@@ -272,14 +310,17 @@ type validated struct {
 	res     *validate.Result
 	err     error
 	skipped bool // a sniffed folder file that is neither XML nor JSON
+	// src is the payload as read, kept only for a report.SourceWriter.
+	src []byte
 }
 
 // validateAll validates the inputs with n workers. It returns, in input
 // order, one slot per input that receives its result when ready; the
 // caller takes each slot in turn and waits on it. At most window inputs are
 // in flight between the walker and the caller, which bounds the results held
-// while a slow file keeps the ones after it waiting.
-func validateAll(v *validate.Validator, inputs <-chan input, stdin io.Reader, n, window int) <-chan chan validated {
+// while a slow file keeps the ones after it waiting. With keepSource each
+// result carries the bytes it was made from.
+func validateAll(v *validate.Validator, inputs <-chan input, stdin io.Reader, n, window int, keepSource bool) <-chan chan validated {
 	type job struct {
 		in   input
 		slot chan validated
@@ -292,7 +333,7 @@ func validateAll(v *validate.Validator, inputs <-chan input, stdin io.Reader, n,
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				j.slot <- validateInput(v, j.in, stdin)
+				j.slot <- validateInput(v, j.in, stdin, keepSource)
 			}
 		}()
 	}
@@ -314,13 +355,29 @@ func validateAll(v *validate.Validator, inputs <-chan input, stdin io.Reader, n,
 // JSON from anything else.
 const sniffLen = 512
 
-func validateInput(v *validate.Validator, in input, stdin io.Reader) validated {
+func validateInput(v *validate.Validator, in input, stdin io.Reader, keepSource bool) validated {
 	if in.err != nil {
 		return validated{in: in, err: in.err}
 	}
+	// ValidateReader bounds what it reads; the copy kept for the report is
+	// exactly what it read.
+	var src *bytes.Buffer
+	keep := func(r io.Reader) io.Reader {
+		if !keepSource {
+			return r
+		}
+		src = &bytes.Buffer{}
+		return io.TeeReader(r, src)
+	}
+	done := func(res *validate.Result, err error) validated {
+		out := validated{in: in, res: res, err: err}
+		if src != nil {
+			out.src = src.Bytes()
+		}
+		return out
+	}
 	if in.stdin {
-		res, err := v.ValidateReader("-", stdin)
-		return validated{in: in, res: res, err: err}
+		return done(v.ValidateReader("-", keep(stdin)))
 	}
 	f, _, err := openRegular(in.path)
 	if err != nil {
@@ -340,8 +397,7 @@ func validateInput(v *validate.Validator, in input, stdin io.Reader) validated {
 		}
 		r = io.MultiReader(bytes.NewReader(head), f)
 	}
-	res, err := v.ValidateReader(in.path, r)
-	return validated{in: in, res: res, err: err}
+	return done(v.ValidateReader(in.path, keep(r)))
 }
 
 // isTerminal reports whether w is a character device (a terminal), the

@@ -1,6 +1,6 @@
 // Package report renders validation results for people and for tools: the
-// text lines of a compiler, JSON lines, OperationOutcome resources, JUnit XML
-// and SARIF 2.1.0.
+// text lines of a compiler, JSON lines, OperationOutcome resources, JUnit XML,
+// SARIF 2.1.0 and a self-contained HTML page.
 //
 // Every reporter streams: Write is called once per payload, in input order,
 // and Flush once at the end. A reporter keeps only what its format needs
@@ -28,7 +28,7 @@ type Reporter interface {
 }
 
 // Formats lists the names New accepts.
-var Formats = []string{"text", "json", "outcome", "junit", "sarif"}
+var Formats = []string{"text", "json", "outcome", "junit", "sarif", "html"}
 
 // Options tune the reporters; the zero value is plain output.
 type Options struct {
@@ -61,6 +61,8 @@ func New(format string, w io.Writer, opts Options) (Reporter, error) {
 		return NewJUnit(w), nil
 	case "sarif":
 		return NewSARIF(w, opts.Version), nil
+	case "html":
+		return NewHTML(w, opts.Version), nil
 	}
 	return nil, fmt.Errorf("unknown format %q: expected one of %s", format, strings.Join(Formats, ", "))
 }
@@ -119,20 +121,7 @@ func (t *Tally) Line() string {
 // WriteTable writes the totals per rule and severity, most frequent first,
 // then the totals per severity (the summary line is left to the caller).
 func (t *Tally) WriteTable(w io.Writer) error {
-	keys := make([]RuleSeverity, 0, len(t.Rules))
-	for k := range t.Rules {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		a, b := keys[i], keys[j]
-		if t.Rules[a] != t.Rules[b] {
-			return t.Rules[a] > t.Rules[b]
-		}
-		if a.Rule != b.Rule {
-			return a.Rule < b.Rule
-		}
-		return a.Severity < b.Severity
-	})
+	keys := t.ruleKeys()
 	var b strings.Builder
 	width := len("rule")
 	for _, k := range keys {
@@ -147,6 +136,26 @@ func (t *Tally) WriteTable(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// ruleKeys returns the rule and severity pairs counted, most frequent
+// first, then by rule and severity.
+func (t *Tally) ruleKeys() []RuleSeverity {
+	keys := make([]RuleSeverity, 0, len(t.Rules))
+	for k := range t.Rules {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if t.Rules[a] != t.Rules[b] {
+			return t.Rules[a] > t.Rules[b]
+		}
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		return a.Severity < b.Severity
+	})
+	return keys
 }
 
 func plural(n int, one, many string) string {

@@ -31,13 +31,28 @@ func Version() (version, date string, err error) {
 	return t.version, t.date, nil
 }
 
+// maxTotalExponent bounds the sum of the exponents' magnitudes in one
+// expression, which bounds the size of its exact magnitude: without it a
+// 256-character unit such as [mu_0]99.[mu_0]99... would take minutes.
+const maxTotalExponent = 200
+
 // canonical multiplies out a parsed expression. Special units have no
 // canonical form (their scale is not a factor) and are refused.
 func (e *expr) canonical() (*canonical, error) {
-	c := &canonical{mag: big.NewRat(1, 1), dims: map[string]int{}}
+	total := 0
+	for _, it := range e.items {
+		total += abs(it.exp)
+	}
+	if total > maxTotalExponent {
+		return nil, &Error{Unit: e.src, Msg: fmt.Sprintf("its exponents add up to %d, more than the %d this implementation converts", total, maxTotalExponent)}
+	}
+	// Numerator and denominator are kept apart and reduced once at the
+	// end: reducing after every factor costs a GCD of growing numbers.
+	num, den := big.NewInt(1), big.NewInt(1)
+	dims := map[string]int{}
 	for _, it := range e.items {
 		if it.number != nil {
-			mulPow(c.mag, new(big.Rat).SetInt(it.number), it.exp)
+			mulPow(num, den, new(big.Rat).SetInt(it.number), it.exp)
 			continue
 		}
 		a := it.atom
@@ -47,36 +62,40 @@ func (e *expr) canonical() (*canonical, error) {
 		if a.canon == nil {
 			return nil, &Error{Unit: e.src, Pos: it.pos, Msg: "internal: unit " + a.code + " is not resolved"}
 		}
-		v := a.canon.mag
 		if it.prefix != nil {
-			v = new(big.Rat).Mul(v, it.prefix.value)
+			mulPow(num, den, it.prefix.value, it.exp)
 		}
-		mulPow(c.mag, v, it.exp)
+		mulPow(num, den, a.canon.mag, it.exp)
 		for d, n := range a.canon.dims {
-			c.dims[d] += n * it.exp
-			if c.dims[d] == 0 {
-				delete(c.dims, d)
+			dims[d] += n * it.exp
+			if dims[d] == 0 {
+				delete(dims, d)
 			}
 		}
 	}
-	return c, nil
+	return &canonical{mag: new(big.Rat).SetFrac(num, den), dims: dims}, nil
 }
 
-// mulPow multiplies m by v to the power n.
-func mulPow(m, v *big.Rat, n int) {
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// mulPow multiplies num/den by v to the power n.
+func mulPow(num, den *big.Int, v *big.Rat, n int) {
 	if n == 0 {
 		return
 	}
-	k := int64(n)
-	if k < 0 {
-		k = -k
-	}
-	num := new(big.Int).Exp(v.Num(), big.NewInt(k), nil)
-	den := new(big.Int).Exp(v.Denom(), big.NewInt(k), nil)
+	k := big.NewInt(int64(abs(n)))
+	a := new(big.Int).Exp(v.Num(), k, nil)
+	b := new(big.Int).Exp(v.Denom(), k, nil)
 	if n < 0 {
-		num, den = den, num
+		a, b = b, a
 	}
-	m.Mul(m, new(big.Rat).SetFrac(num, den))
+	num.Mul(num, a)
+	den.Mul(den, b)
 }
 
 // unitString writes base-unit dimensions as a UCUM expression, in a fixed

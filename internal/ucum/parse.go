@@ -342,11 +342,12 @@ func (t *tables) hint(sym string) string {
 		}
 	}
 	for _, pre := range t.prefixes {
-		if rest, ok := strings.CutPrefix(sym, pre.code); ok && rest != "" {
-			for _, code := range t.order {
-				if strings.EqualFold(code, rest) && t.atoms[code].metric {
-					return " (UCUM is case sensitive: did you mean " + pre.code + code + "?)"
-				}
+		if len(sym) <= len(pre.code) || !strings.EqualFold(sym[:len(pre.code)], pre.code) {
+			continue
+		}
+		for _, code := range t.order {
+			if strings.EqualFold(code, sym[len(pre.code):]) && t.atoms[code].metric {
+				return " (UCUM is case sensitive: did you mean " + pre.code + code + "?)"
 			}
 		}
 	}

@@ -341,13 +341,17 @@ func (t *tables) hint(sym string) string {
 			return " (UCUM is case sensitive: did you mean " + code + "?)"
 		}
 	}
-	for _, pre := range t.prefixes {
-		if len(sym) <= len(pre.code) || !strings.EqualFold(sym[:len(pre.code)], pre.code) {
-			continue
-		}
-		for _, code := range t.order {
-			if strings.EqualFold(code, sym[len(pre.code):]) && t.atoms[code].metric {
-				return " (UCUM is case sensitive: did you mean " + pre.code + code + "?)"
+	// A prefix written as the writer wrote it first (mEq: meq, not Meq),
+	// then one whose case is wrong too.
+	for _, exact := range []bool{true, false} {
+		for _, pre := range t.prefixes {
+			if len(sym) <= len(pre.code) || !strings.EqualFold(sym[:len(pre.code)], pre.code) || exact != (sym[:len(pre.code)] == pre.code) {
+				continue
+			}
+			for _, code := range t.order {
+				if strings.EqualFold(code, sym[len(pre.code):]) && t.atoms[code].metric {
+					return " (UCUM is case sensitive: did you mean " + pre.code + code + "?)"
+				}
 			}
 		}
 	}

@@ -45,6 +45,7 @@ func TestValidateErrors(t *testing.T) {
 		{"iU", 1, "did you mean [iU]?"},
 		{"mg/DL", 4, "case sensitive: did you mean dl?"},
 		{"KG", 1, "case sensitive: did you mean kg?"},
+		{"mEq", 1, "case sensitive: did you mean meq?"},
 		{"mmol/kg[H20]", 6, `unknown unit "kg[H20]"`},
 		{"k[arb'U]/L", 1, "not a metric unit"},
 		{"ug(8.h)", 3, "join units with '.' or '/'"},

@@ -28,8 +28,8 @@ func TestUCUMCodes(t *testing.T) {
 		line       int
 		wantSubstr string
 	}{
-		{"xml case", obsXML(ucumXML("mg/DL")), "Observation.valueQuantity.code", 3, `at character 4: unknown unit "DL" (UCUM is case sensitive: did you mean dl?)`},
-		{"json case", obsJSON("mg/DL"), "Observation.valueQuantity.code", 3, `unknown unit "DL"`},
+		{"xml case", obsXML(ucumXML("mg/DL")), "Observation.valueQuantity.code", 3, `at character 4: unknown unit "DL"`},
+		{"json case", obsJSON("mEq/L"), "Observation.valueQuantity.code", 3, `unknown unit "mEq" (UCUM is case sensitive: did you mean meq?)`},
 		{"xml not metric", obsXML(ucumXML("k[arb'U]/L")), "Observation.valueQuantity.code", 3, "not a metric unit"},
 		{"json syntax", obsJSON("g/12h"), "Observation.valueQuantity.code", 3, "as in 12.h"},
 		{"json free text", obsJSON("tablets"), "Observation.valueQuantity.code", 3, `unknown unit "tablets"`},

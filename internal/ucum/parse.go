@@ -341,17 +341,17 @@ func (t *tables) hint(sym string) string {
 			return " (UCUM is case sensitive: did you mean " + code + "?)"
 		}
 	}
-	// A prefix written as the writer wrote it first (mEq: meq, not Meq),
-	// then one whose case is wrong too.
-	for _, exact := range []bool{true, false} {
-		for _, pre := range t.prefixes {
-			if len(sym) <= len(pre.code) || !strings.EqualFold(sym[:len(pre.code)], pre.code) || exact != (sym[:len(pre.code)] == pre.code) {
-				continue
-			}
-			for _, code := range t.order {
-				if strings.EqualFold(code, sym[len(pre.code):]) && t.atoms[code].metric {
-					return " (UCUM is case sensitive: did you mean " + pre.code + code + "?)"
-				}
+	// Only a prefix written in the right case is offered (mEq: meq): a
+	// guess at the prefix's case too gives nonsense such as EA (exa-ampere)
+	// for ea.
+	for _, pre := range t.prefixes {
+		rest, ok := strings.CutPrefix(sym, pre.code)
+		if !ok || rest == "" {
+			continue
+		}
+		for _, code := range t.order {
+			if strings.EqualFold(code, rest) && t.atoms[code].metric {
+				return " (UCUM is case sensitive: did you mean " + pre.code + code + "?)"
 			}
 		}
 	}

@@ -43,8 +43,8 @@ func TestValidateErrors(t *testing.T) {
 		{"rad2{錠}", 6, "printable ASCII"},
 		{"{a}rad2{b}", 4, "an annotation is followed directly by 'r'"},
 		{"iU", 1, "did you mean [iU]?"},
-		{"mg/DL", 4, "case sensitive: did you mean dl?"},
-		{"KG", 1, "case sensitive: did you mean kg?"},
+		{"mg/DL", 4, `unknown unit "DL"`},
+		{"mMOL/L", 1, "case sensitive: did you mean mmol?"},
 		{"mEq", 1, "case sensitive: did you mean meq?"},
 		{"mmol/kg[H20]", 6, `unknown unit "kg[H20]"`},
 		{"k[arb'U]/L", 1, "not a metric unit"},
@@ -68,6 +68,16 @@ func TestValidateErrors(t *testing.T) {
 		}
 		if ue.Pos != tc.pos || !strings.Contains(ue.Error(), tc.want) {
 			t.Errorf("%q: got %v (position %d), want position %d and %q", tc.unit, err, ue.Pos, tc.pos, tc.want)
+		}
+	}
+}
+
+// Hints stay away from nonsense: ea is no unit, and EA (exa-ampere),
+// which only the case of the prefix would give, is not offered.
+func TestHintsAreSensible(t *testing.T) {
+	for unit, bad := range map[string]string{"ea": "did you mean", "gm": "did you mean", "mEq": "Meq"} {
+		if err := ucum.Validate(unit); err == nil || strings.Contains(err.Error(), bad) {
+			t.Errorf("%q: %v", unit, err)
 		}
 	}
 }

@@ -194,10 +194,14 @@ func (p *parser) number(sign int) error {
 	}
 	if p.i < len(p.s) {
 		switch c := p.s[p.i]; {
+		case (c == '+' || c == '-') && digits == "10":
+			return p.errAt(p.i, "the number 10 cannot take an exponent (for a power of ten write 10*%s)", p.exponentText())
 		case c == '+' || c == '-':
-			return p.errAt(p.i, "the number %s cannot take an exponent (for a power of ten write 10*%s)", digits, p.exponentText())
-		case c != '.' && c != '/' && c != ')':
+			return p.errAt(p.i, "the number %s cannot take an exponent", digits)
+		case c == '[' || (c|0x20 >= 'a' && c|0x20 <= 'z'):
 			return p.errAt(p.i, "the number %s is followed directly by %q: separate a factor from a unit with '.' (as in %s.%s)", digits, c, digits, p.symbolText())
+		case c != '.' && c != '/' && c != ')':
+			return p.errAt(p.i, "the number %s is followed directly by %q", digits, c)
 		}
 	}
 	return nil

@@ -57,6 +57,9 @@ func TestValidateErrors(t *testing.T) {
 		{"m-", 2, "must be followed by the digits of an exponent"},
 		{"m100", 2, "beyond the 99"},
 		{"0.m", 1, "a factor of 0"},
+		{"2-3", 2, "the number 2 cannot take an exponent"},
+		{"2*3", 2, "the number 2 is followed directly by '*'"},
+		{"4[pi]", 2, "(as in 4.[pi])"},
 		{"m..s", 2, `'.' is not followed by a unit`},
 		{strings.Repeat("m.", 200) + "m", 0, "more than the 256"},
 	} {

@@ -76,6 +76,7 @@ func (s *structure) node(n *tree.Node) {
 	if b := n.Elem.Binding; b != nil && b.Strength == "required" && b.ValueSet != "" {
 		s.binding(n, b)
 	}
+	s.ucum(n)
 	if f := n.Elem.Fixed; f != nil && n.Primitive != nil && n.HasValue {
 		if want, ok := jsonScalarText(f.Value); ok && want != n.Value {
 			s.add(n, SeverityError, "value", SpineInvalidResource, RuleFixed,

@@ -1,0 +1,37 @@
+package validate
+
+import (
+	"strconv"
+
+	"github.com/nemsfhir/nemsfhir/internal/tree"
+	"github.com/nemsfhir/nemsfhir/internal/ucum"
+)
+
+// RuleUCUM checks that a Quantity coded in UCUM carries a valid UCUM unit.
+const RuleUCUM = "fhir:ucum"
+
+// UCUMSystem is the code system URI of UCUM units.
+const UCUMSystem = "http://unitsofmeasure.org"
+
+// ucumQuantities are Quantity and the STU3 types constrained from it.
+// Money is left out: its codes are ISO 4217 currencies.
+var ucumQuantities = map[string]bool{
+	"Quantity": true, "SimpleQuantity": true, "Age": true, "Distance": true, "Duration": true, "Count": true,
+}
+
+// ucum reports the code of a UCUM-coded quantity that is not valid UCUM,
+// on the code element, as an error: the HL7 reference validator reports
+// such a code ("Error processing unit ...") at severity error.
+func (s *structure) ucum(n *tree.Node) {
+	if !ucumQuantities[n.Type] {
+		return
+	}
+	sys, code := n.Child("system"), n.Child("code")
+	if sys == nil || !sys.HasValue || sys.Value != UCUMSystem || code == nil || !code.HasValue || code.Value == "" {
+		return
+	}
+	if err := ucum.Validate(code.Value); err != nil {
+		s.add(code, SeverityError, "code-invalid", SpineInvalidCodeValue, RuleUCUM,
+			"code "+strconv.Quote(code.Value)+" of system "+UCUMSystem+" is not a valid UCUM unit: "+err.Error())
+	}
+}

@@ -217,6 +217,12 @@ func (idx *bundleIndex) reference(ref, res *tree.Node, issues *[]Issue) {
 	if targetAllowed(ref, target.Type) {
 		return
 	}
+	*issues = append(*issues, wrongTarget(ref, rv, target.Type))
+}
+
+// wrongTarget is the issue for Reference ref, whose reference rv points to
+// a resource of type typ that the element does not allow.
+func wrongTarget(ref, rv *tree.Node, typ string) Issue {
 	var names []string
 	for _, tp := range ref.Elem.Types {
 		if tp.Code == "Reference" {
@@ -225,10 +231,59 @@ func (idx *bundleIndex) reference(ref, res *tree.Node, issues *[]Issue) {
 			}
 		}
 	}
-	*issues = append(*issues, Issue{
+	return Issue{
 		Severity: SeverityError, Code: "structure", Spine: SpineInvalidResource, Rule: RuleReferenceType,
 		Path: rv.Path(), Line: rv.Line, Column: rv.Col,
-		Message: "reference " + strconv.Quote(rv.Value) + " points to a " + target.Type + ": expected " + strings.Join(names, " or "),
+		Message: "reference " + strconv.Quote(rv.Value) + " points to a " + typ + ": expected " + strings.Join(names, " or "),
+	}
+}
+
+// checkContainedReferences checks, in every resource with contained
+// resources (at the root, in a Bundle entry, anywhere), that each "#id"
+// reference of the resource or of its contained resources names a
+// contained resource of a type the element allows. Each container is its
+// own scope; a "#id" that names nothing there is ref-1's to report. Every
+// node is visited once for its nearest container, so the check is linear.
+func checkContainedReferences(root *tree.Node, issues *[]Issue) {
+	root.Walk(func(n *tree.Node) bool {
+		if !n.Resource || n.Name == "contained" {
+			return true
+		}
+		var byID map[string]*tree.Node
+		for _, c := range n.Children {
+			if c.Name != "contained" || !c.Resource {
+				continue
+			}
+			if id := c.ElementID(); id != "" {
+				if byID == nil {
+					byID = map[string]*tree.Node{}
+				}
+				if _, dup := byID[id]; !dup {
+					byID[id] = c
+				}
+			}
+		}
+		if byID == nil {
+			return true
+		}
+		var walk func(x *tree.Node)
+		walk = func(x *tree.Node) {
+			for _, c := range x.Children {
+				if c.Resource && c.Name != "contained" {
+					continue // a resource carried inside is a container of its own
+				}
+				if c.Type == "Reference" && c.Elem != nil {
+					if rv := c.Child("reference"); rv != nil && rv.HasValue && len(rv.Value) > 1 && rv.Value[0] == '#' {
+						if t := byID[rv.Value[1:]]; t != nil && !targetAllowed(c, t.Type) {
+							*issues = append(*issues, wrongTarget(c, rv, t.Type))
+						}
+					}
+				}
+				walk(c)
+			}
+		}
+		walk(n)
+		return true
 	})
 }
 

@@ -152,3 +152,34 @@ func TestContainedScope(t *testing.T) {
 		}
 	}
 }
+
+// TestContainedReferenceType: a "#id" reference must name a contained
+// resource of a type the element allows, whether it is held by the
+// container or by a sibling contained resource, at the root or in a
+// Bundle entry.
+func TestContainedReferenceType(t *testing.T) {
+	v := validator(t)
+	const patient = `{"resourceType":"Patient","contained":[{"resourceType":"Practitioner","id":"p1","active":true},
+ {"resourceType":"Patient","id":"p2","managingOrganization":{"reference":"#p1"}}],
+ "managingOrganization":{"reference":"#p1"},"generalPractitioner":[{"reference":"#p1"}],"link":[{"other":{"reference":"#p2"},"type":"seealso"}]}`
+	for _, tc := range []struct {
+		name, src string
+		want      []string
+	}{
+		{"at the root", patient, []string{
+			"fhir:reference-type Patient.contained[1].managingOrganization.reference",
+			"fhir:reference-type Patient.managingOrganization.reference"}},
+		{"in a Bundle entry", `{"resourceType":"Bundle","type":"collection","entry":[{"fullUrl":"urn:uuid:0a0a0a0a-0000-4000-8000-000000000201","resource":` + patient + `}]}`, []string{
+			"fhir:reference-type Bundle.entry[0].resource.contained[1].managingOrganization.reference",
+			"fhir:reference-type Bundle.entry[0].resource.managingOrganization.reference"}},
+	} {
+		for form, src := range bothForms(t, tc.src) {
+			t.Run(tc.name+" "+form, func(t *testing.T) {
+				res := v.Validate(tc.name+"."+form, src)
+				if got := rulesAt(res); !slices.Equal(got, tc.want) {
+					t.Errorf("issues %q, want %q\n%v", got, tc.want, res.Issues)
+				}
+			})
+		}
+	}
+}

@@ -116,6 +116,15 @@ func checkBundle(b *tree.Node, issues *[]Issue) {
 // it does the document identifier, which bdl-9 of the 3.0.2 package
 // checks (with a system and a value); the Composition's own date is 1..1
 // in Composition.
+//
+// Where this differs from the HL7 reference validator, it follows the
+// 3.0.2 text: the reference asks only Composition.subject and
+// section.entry to resolve in the Bundle, where the page says every
+// resource the Composition refers to SHALL be included; it does not ask
+// for Bundle.meta.lastUpdated, the STU3 document date (R4 moved the date
+// to Bundle.timestamp, bdl-10); and the page lets the supporting
+// resources refer outside the document, so their relative and absolute
+// references are not required to resolve, only their urn: ones.
 func checkDocument(b *tree.Node, issues *[]Issue) *tree.Node {
 	add := func(n *tree.Node, code, msg string) {
 		*issues = append(*issues, Issue{

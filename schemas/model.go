@@ -222,6 +222,57 @@ func (e *Element) Constraints() []*Constraint {
 	return out
 }
 
+// InstanceConstraints returns the constraints an instance of e must meet.
+// These are e's own, except for an element defined by contentReference
+// that states none of its own (ValueSet.compose.exclude,
+// Questionnaire.item.item, Composition.section.section): its content is
+// that of the element it refers to, and so are its rules. Where the
+// package restates them for the reused place (TestScript.test.action.*
+// carry inv-6, inv-8, ... for the setup's inv-5, inv-7, ...), the
+// restatements stand and are not doubled with the originals.
+func (e *Element) InstanceConstraints() []*Constraint {
+	own := e.Constraints()
+	if e.ContentReference == "" || !onlyCommon(own) {
+		return own
+	}
+	// Follow the reference, and a chain of them within the snapshot's
+	// size, so that a malformed cycle cannot loop.
+	target := e
+	for hops := 0; target.ContentReference != "" && hops < len(e.Owner.Elements); hops++ {
+		next := e.Owner.byPath[strings.TrimPrefix(target.ContentReference, "#")]
+		if next == nil {
+			break
+		}
+		target = next
+	}
+	if target == e {
+		return own
+	}
+	seen := make(map[string]bool, len(own))
+	for _, c := range own {
+		seen[c.Key] = true
+	}
+	out := own
+	for _, c := range target.Constraints() {
+		if !seen[c.Key] {
+			seen[c.Key] = true
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// onlyCommon reports whether cs holds nothing but ele-1, the rule every
+// element carries.
+func onlyCommon(cs []*Constraint) bool {
+	for _, c := range cs {
+		if c.Key != "ele-1" {
+			return false
+		}
+	}
+	return true
+}
+
 // TypeCodes returns the codes of the element's types, in order.
 func (e *Element) TypeCodes() []string {
 	out := make([]string, len(e.Types))

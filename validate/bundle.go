@@ -13,21 +13,34 @@ const (
 	RuleFullURLUnique = "fhir:invariant:bdl-7"
 	RuleReference     = "fhir:reference"
 	RuleReferenceType = "fhir:reference-type"
+	// RuleDocument is the rules of the STU3 Documents page on a Bundle of
+	// type document: a Composition first, a date (the identifier is
+	// bdl-9's).
+	RuleDocument = "fhir:document"
 )
 
 // bundleIndex maps the ways an entry can be referred to onto its resource:
 // by fullUrl and by "Type/id". It is built once per Bundle, so that
 // resolving every reference costs time linear in the size of the Bundle.
 type bundleIndex struct {
-	byFullURL  map[string]*tree.Node
-	byTypeID   map[string]*tree.Node
-	entryOf    map[*tree.Node]string // resource -> its entry's fullUrl
-	mustExist  bool                  // message Bundles are self-contained
-	bundleType string
+	byFullURL map[string]*tree.Node
+	byTypeID  map[string]*tree.Node
+	entryOf   map[*tree.Node]string // resource -> its entry's fullUrl
+	mustExist bool                  // message Bundles are self-contained
+	// urnMustExist: a urn: reference must resolve (messages, documents).
+	urnMustExist bool
+	bundleType   string
+	// composition is the first entry's Composition of a document Bundle:
+	// every resource it refers to must be in the Bundle, even by an
+	// absolute URL.
+	composition *tree.Node
 }
 
 // checkBundles runs the Bundle checks on every Bundle in the tree, nested
-// ones included.
+// ones included. Each Bundle is its own scope: the references of its
+// entries resolve among its own entries, never among those of a Bundle
+// around it, and a nested Bundle's references are checked with that
+// Bundle alone.
 func checkBundles(root *tree.Node, issues *[]Issue) {
 	root.Walk(func(n *tree.Node) bool {
 		if n.Resource && n.Type == "Bundle" {
@@ -47,7 +60,16 @@ func checkBundle(b *tree.Node, issues *[]Issue) {
 		idx.bundleType = t.Value
 	}
 	// Messages travel alone: every local reference must resolve inside.
+	// So do documents, but there the Documents page lets the resources
+	// the Composition's targets refer to stay outside: a relative
+	// reference from them may name the sender's server (the official
+	// discharge summary's MedicationRequest does), and only a urn:
+	// reference, which can mean nothing outside, must resolve.
 	idx.mustExist = idx.bundleType == "message"
+	idx.urnMustExist = idx.bundleType == "message" || idx.bundleType == "document"
+	if idx.bundleType == "document" {
+		idx.composition = checkDocument(b, issues)
+	}
 
 	// fullUrl must be unique, unless the entries are versions of one
 	// resource (bdl-7).
@@ -80,11 +102,64 @@ func checkBundle(b *tree.Node, issues *[]Issue) {
 
 	for _, e := range b.ChildrenNamed("entry") {
 		r := e.Child("resource")
-		if r == nil {
-			continue
+		if r == nil || r.Type == "Bundle" {
+			continue // a Bundle entry is a scope of its own, checked on its own
 		}
 		idx.references(r, r, issues)
 	}
+}
+
+// checkDocument checks the rules of the STU3 Documents page that a Bundle
+// of type document must meet by itself and returns its Composition, or nil
+// when the first entry is not one. The page makes the document date
+// (Bundle.meta.lastUpdated, when the document was assembled) mandatory, as
+// it does the document identifier, which bdl-9 of the 3.0.2 package
+// checks (with a system and a value); the Composition's own date is 1..1
+// in Composition.
+//
+// Where this differs from the HL7 reference validator, it follows the
+// 3.0.2 text: the reference asks only Composition.subject and
+// section.entry to resolve in the Bundle, where the page says every
+// resource the Composition refers to SHALL be included; it does not ask
+// for Bundle.meta.lastUpdated, the STU3 document date (R4 moved the date
+// to Bundle.timestamp, bdl-10); and the page lets the supporting
+// resources refer outside the document, so their relative and absolute
+// references are not required to resolve, only their urn: ones.
+func checkDocument(b *tree.Node, issues *[]Issue) *tree.Node {
+	add := func(n *tree.Node, code, msg string) {
+		*issues = append(*issues, Issue{
+			Severity: SeverityError, Code: code, Spine: SpineInvalidResource, Rule: RuleDocument,
+			Path: n.Path(), Line: n.Line, Column: n.Col, Message: msg,
+		})
+	}
+	var comp *tree.Node
+	entries := b.ChildrenNamed("entry")
+	switch first := firstOf(entries); {
+	case first == nil:
+		add(b, "required", "a document Bundle has no entries: its first entry must be the document's Composition")
+	case first.Child("resource") == nil:
+		add(first, "required", "the first entry of a document Bundle has no resource: it must be the document's Composition")
+	case first.Child("resource").Type != "Composition":
+		r := first.Child("resource")
+		add(r, "structure", "the first entry of a document Bundle is a "+r.Type+": it must be the document's Composition")
+	default:
+		comp = first.Child("resource")
+	}
+	var last *tree.Node
+	if m := b.Child("meta"); m != nil {
+		last = m.Child("lastUpdated")
+	}
+	if last == nil || !last.HasValue {
+		add(b, "required", "a document Bundle has no date: Bundle.meta.lastUpdated is the document date, when the document was assembled, and is mandatory")
+	}
+	return comp
+}
+
+func firstOf(ns []*tree.Node) *tree.Node {
+	if len(ns) == 0 {
+		return nil
+	}
+	return ns[0]
 }
 
 func versionID(r *tree.Node) string {
@@ -114,6 +189,16 @@ func (idx *bundleIndex) references(n, res *tree.Node, issues *[]Issue) {
 	}
 }
 
+// holder returns the resource that holds n.
+func holder(n *tree.Node) *tree.Node {
+	for p := n; p != nil; p = p.Parent {
+		if p.Resource {
+			return p
+		}
+	}
+	return nil
+}
+
 func (idx *bundleIndex) reference(ref, res *tree.Node, issues *[]Issue) {
 	rv := ref.Child("reference")
 	if rv == nil || !rv.HasValue || rv.Value == "" || strings.HasPrefix(rv.Value, "#") {
@@ -121,7 +206,15 @@ func (idx *bundleIndex) reference(ref, res *tree.Node, issues *[]Issue) {
 	}
 	target, found, local := idx.resolve(rv.Value, res)
 	if !found {
-		if local && idx.mustExist {
+		if idx.composition != nil && holder(ref) == idx.composition {
+			*issues = append(*issues, Issue{
+				Severity: SeverityError, Code: "not-found", Spine: SpineReferenceNotFound, Rule: RuleReference,
+				Path: rv.Path(), Line: rv.Line, Column: rv.Col,
+				Message: "reference " + strconv.Quote(rv.Value) + " of the document's Composition does not resolve to an entry of this document Bundle: the resources a Composition refers to must be included in the document",
+			})
+			return
+		}
+		if local && (idx.mustExist || idx.urnMustExist && strings.HasPrefix(rv.Value, "urn:")) {
 			*issues = append(*issues, Issue{
 				Severity: SeverityError, Code: "not-found", Spine: SpineReferenceNotFound, Rule: RuleReference,
 				Path: rv.Path(), Line: rv.Line, Column: rv.Col,
@@ -133,6 +226,12 @@ func (idx *bundleIndex) reference(ref, res *tree.Node, issues *[]Issue) {
 	if targetAllowed(ref, target.Type) {
 		return
 	}
+	*issues = append(*issues, wrongTarget(ref, rv, target.Type))
+}
+
+// wrongTarget is the issue for Reference ref, whose reference rv points to
+// a resource of type typ that the element does not allow.
+func wrongTarget(ref, rv *tree.Node, typ string) Issue {
 	var names []string
 	for _, tp := range ref.Elem.Types {
 		if tp.Code == "Reference" {
@@ -141,10 +240,59 @@ func (idx *bundleIndex) reference(ref, res *tree.Node, issues *[]Issue) {
 			}
 		}
 	}
-	*issues = append(*issues, Issue{
+	return Issue{
 		Severity: SeverityError, Code: "structure", Spine: SpineInvalidResource, Rule: RuleReferenceType,
 		Path: rv.Path(), Line: rv.Line, Column: rv.Col,
-		Message: "reference " + strconv.Quote(rv.Value) + " points to a " + target.Type + ": expected " + strings.Join(names, " or "),
+		Message: "reference " + strconv.Quote(rv.Value) + " points to a " + typ + ": expected " + strings.Join(names, " or "),
+	}
+}
+
+// checkContainedReferences checks, in every resource with contained
+// resources (at the root, in a Bundle entry, anywhere), that each "#id"
+// reference of the resource or of its contained resources names a
+// contained resource of a type the element allows. Each container is its
+// own scope; a "#id" that names nothing there is ref-1's to report. Every
+// node is visited once for its nearest container, so the check is linear.
+func checkContainedReferences(root *tree.Node, issues *[]Issue) {
+	root.Walk(func(n *tree.Node) bool {
+		if !n.Resource || n.Name == "contained" {
+			return true
+		}
+		var byID map[string]*tree.Node
+		for _, c := range n.Children {
+			if c.Name != "contained" || !c.Resource {
+				continue
+			}
+			if id := c.ElementID(); id != "" {
+				if byID == nil {
+					byID = map[string]*tree.Node{}
+				}
+				if _, dup := byID[id]; !dup {
+					byID[id] = c
+				}
+			}
+		}
+		if byID == nil {
+			return true
+		}
+		var walk func(x *tree.Node)
+		walk = func(x *tree.Node) {
+			for _, c := range x.Children {
+				if c.Resource && c.Name != "contained" {
+					continue // a resource carried inside is a container of its own
+				}
+				if c.Type == "Reference" && c.Elem != nil {
+					if rv := c.Child("reference"); rv != nil && rv.HasValue && len(rv.Value) > 1 && rv.Value[0] == '#' {
+						if t := byID[rv.Value[1:]]; t != nil && !targetAllowed(c, t.Type) {
+							*issues = append(*issues, wrongTarget(c, rv, t.Type))
+						}
+					}
+				}
+				walk(c)
+			}
+		}
+		walk(n)
+		return true
 	})
 }
 

@@ -79,14 +79,16 @@ func (inv *invariants) compile(c *schemas.Constraint) *compiled {
 }
 
 // constraintsFor returns the constraints that apply to a node: those of its
-// element definition and those of the root of its type (a Quantity-typed
-// element carries qty-3 through its type, a nested resource its resource
-// rules), each key once.
+// element definition (through a contentReference, those of the element
+// referred to: a nested Questionnaire.item meets que-6 as a top-level one
+// does) and those of the root of its type (a Quantity-typed element
+// carries qty-3 through its type, a nested resource its resource rules),
+// each key once.
 func (inv *invariants) constraintsFor(n *tree.Node) []*schemas.Constraint {
 	var out []*schemas.Constraint
 	seen := map[string]bool{}
 	add := func(e *schemas.Element) {
-		for _, c := range e.Constraints() {
+		for _, c := range e.InstanceConstraints() {
 			if !seen[c.Key] {
 				seen[c.Key] = true
 				out = append(out, c)
@@ -158,6 +160,9 @@ func (inv *invariants) cached(n *tree.Node) ([]checkable, bool) {
 
 // onlyNative reports whether every constraint of e is checked natively.
 func onlyNative(e *schemas.Element) bool {
+	if e.ContentReference != "" {
+		return false // its rules are those of the element it refers to
+	}
 	for _, r := range e.ConstraintRefs {
 		if _, ok := nativeInvariants[e.Owner.Constraints[r].Key]; !ok {
 			return false

@@ -67,3 +67,43 @@ func TestBudget(t *testing.T) {
 		t.Errorf("no payload: %d", b)
 	}
 }
+
+// TestBundleScopes: a reference resolves among the entries of the Bundle
+// that holds it: the same fullUrl in a message and in the document it
+// carries names a different resource in each, and neither reaches into
+// the other.
+func TestBundleScopes(t *testing.T) {
+	root := parseJSON(t, `{"resourceType":"Bundle","type":"message","entry":[
+ {"fullUrl":"urn:uuid:1","resource":{"resourceType":"Patient","id":"outer","managingOrganization":{"reference":"urn:uuid:2"},
+   "generalPractitioner":[{"reference":"urn:uuid:3"}]}},
+ {"fullUrl":"urn:uuid:2","resource":{"resourceType":"Bundle","type":"document","entry":[
+   {"fullUrl":"urn:uuid:1","resource":{"resourceType":"Patient","id":"inner","managingOrganization":{"reference":"urn:uuid:1"},
+     "generalPractitioner":[{"reference":"urn:uuid:2"},{"reference":"urn:uuid:3"}]}},
+   {"fullUrl":"urn:uuid:3","resource":{"resourceType":"Practitioner","id":"p"}}]}}]}`)
+	r := NewResolver(root)
+	outer := root.ChildrenNamed("entry")[0].Child("resource")
+	doc := root.ChildrenNamed("entry")[1].Child("resource")
+	inner := doc.ChildrenNamed("entry")[0].Child("resource")
+	if got := r.LookupReference(outer.Child("managingOrganization")); got != doc {
+		t.Errorf("urn:uuid:2 from the message: %v, want the document", got)
+	}
+	if got := r.LookupReference(outer.ChildrenNamed("generalPractitioner")[0]); got != nil {
+		t.Errorf("urn:uuid:3 from the message reached into the document: %v", got.Path())
+	}
+	if got := r.LookupReference(inner.Child("managingOrganization")); got != inner {
+		t.Errorf("urn:uuid:1 from the document: %v, want the document's own Patient", got)
+	}
+	gps := inner.ChildrenNamed("generalPractitioner")
+	if got := r.LookupReference(gps[0]); got != nil {
+		t.Errorf("urn:uuid:2 from the document resolved in the message: %v", got.Path())
+	}
+	if got := r.LookupReference(gps[1]); got == nil || got.Type != "Practitioner" {
+		t.Errorf("urn:uuid:3 from the document: %v", got)
+	}
+	if got := r.Lookup("Patient/outer", nil); got != outer {
+		t.Errorf("Patient/outer from the root: %v", got)
+	}
+	if got := r.Lookup("Patient/inner", nil); got != nil {
+		t.Errorf("Patient/inner from the root reached into the document: %v", got.Path())
+	}
+}

@@ -148,47 +148,78 @@ func (f Node) Value() (string, bool) {
 	return f.N.Value, f.N.HasValue
 }
 
-// Resolver finds the resources that references in one payload point to:
-// Bundle entries (of every Bundle in the payload) by fullUrl, by Type/id,
-// and by the Type/id that ends a RESTful fullUrl; contained resources by
-// "#id". It indexes the payload on the first lookup that needs the index,
-// so each lookup costs a map access and a payload whose checks never
-// follow a reference costs nothing.
+// Resolver finds the resources that references in one payload point to.
+// Every Bundle is its own scope: a reference held in an entry (its
+// resource, the resources that one contains or carries) is looked up among
+// the entries of that Bundle only, by fullUrl, by Type/id, and by the
+// Type/id that ends a RESTful fullUrl, so that a document carried in a
+// message resolves inside the document and never in the message around
+// it. A "#id" reference is looked up among the contained resources of its
+// container. Each scope is indexed on its first lookup, so each lookup
+// costs a walk up to the entry and a map access, and a payload whose
+// checks never follow a reference costs nothing.
 type Resolver struct {
-	root    *tree.Node
-	indexed sync.Once
-	byRef   map[string]*tree.Node
+	root *tree.Node
+	mu   sync.Mutex
+	// entries indexes the entries of each Bundle by the references that
+	// name them.
+	entries map[*tree.Node]map[string]*tree.Node
 	// contained indexes the contained resources of each container by id,
 	// built on the first "#id" lookup in that container: a resource with
 	// many contained resources and references to them (dom-3, ref-1)
 	// would otherwise scan them all on every lookup.
-	mu        sync.Mutex
 	contained map[*tree.Node]map[string]*tree.Node
 }
 
-// NewResolver returns a Resolver for the Bundle entries below root. Where
-// two entries claim the same reference, the first wins.
+// NewResolver returns a Resolver for the payload below root. Where two
+// entries of one Bundle claim the same reference, the first wins.
 func NewResolver(root *tree.Node) *Resolver { return &Resolver{root: root} }
 
-func (r *Resolver) index() {
-	r.byRef = map[string]*tree.Node{}
+// Scope returns the Bundle whose entries a reference held by n resolves
+// against: the Bundle of the nearest entry above n, or nil when n is not
+// inside a Bundle entry. With n nil it is the root, when that is a Bundle.
+func (r *Resolver) Scope(n *tree.Node) *tree.Node {
+	if n == nil {
+		if r.root != nil && r.root.Resource && r.root.Type == "Bundle" {
+			return r.root
+		}
+		return nil
+	}
+	for p := n; p != nil; p = p.Parent {
+		if isEntry(p) {
+			return p.Parent
+		}
+	}
+	return nil
+}
+
+// isEntry reports whether n is an entry of a Bundle resource.
+func isEntry(n *tree.Node) bool {
+	return n.Name == "entry" && n.Parent != nil && n.Parent.Resource && n.Parent.Type == "Bundle"
+}
+
+// entriesOf returns the index of Bundle b's own entries.
+func (r *Resolver) entriesOf(b *tree.Node) map[string]*tree.Node {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if m, ok := r.entries[b]; ok {
+		return m
+	}
+	m := map[string]*tree.Node{}
 	add := func(key string, n *tree.Node) {
-		if _, dup := r.byRef[key]; !dup {
-			r.byRef[key] = n
+		if _, dup := m[key]; !dup {
+			m[key] = n
 		}
 	}
-	if r.root == nil {
-		return
-	}
-	r.root.Walk(func(n *tree.Node) bool {
-		if n.Name != "entry" || n.Parent == nil || n.Parent.Type != "Bundle" {
-			return true
+	for _, e := range b.Children {
+		if e.Name != "entry" {
+			continue
 		}
-		res := n.Child("resource")
+		res := e.Child("resource")
 		if res == nil {
-			return true
+			continue
 		}
-		if fu := n.Child("fullUrl"); fu != nil && fu.HasValue {
+		if fu := e.Child("fullUrl"); fu != nil && fu.HasValue {
 			add(fu.Value, res)
 			if tail, ok := typeAndID(fu.Value); ok {
 				add(tail, res)
@@ -197,8 +228,12 @@ func (r *Resolver) index() {
 		if id := res.Child("id"); id != nil && id.HasValue {
 			add(res.Type+"/"+id.Value, res)
 		}
-		return true
-	})
+	}
+	if r.entries == nil {
+		r.entries = map[*tree.Node]map[string]*tree.Node{}
+	}
+	r.entries[b] = m
+	return m
 }
 
 // typeAndID returns "Type/id" from the end of a RESTful URL.
@@ -218,9 +253,10 @@ func typeAndID(url string) (string, bool) {
 }
 
 // Lookup returns the resource ref points to, or nil. from is the element
-// holding the reference; a "#id" reference is looked up among the contained
+// holding the reference: a "#id" reference is looked up among the contained
 // resources of the resource that holds it (its container, when it is itself
-// contained).
+// contained), any other among the entries of the Bundle that holds it
+// (Scope).
 func (r *Resolver) Lookup(ref string, from *tree.Node) *tree.Node {
 	if strings.HasPrefix(ref, "#") {
 		for p := from; p != nil; p = p.Parent {
@@ -233,8 +269,11 @@ func (r *Resolver) Lookup(ref string, from *tree.Node) *tree.Node {
 	if i := strings.Index(ref, "/_history/"); i > 0 {
 		ref = ref[:i]
 	}
-	r.indexed.Do(r.index)
-	return r.byRef[ref]
+	b := r.Scope(from)
+	if b == nil {
+		return nil
+	}
+	return r.entriesOf(b)[ref]
 }
 
 // containedIn returns the contained resources of p by id; where two share

@@ -2,6 +2,7 @@ package structuredef
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -787,32 +788,49 @@ func (c *checker) constraints(n *tree.Node, d *edef, p *Profile) {
 }
 
 // context checks that extension n is used where its definition allows.
+// An extension inside the value an ElementDefinition gives (fixed[x],
+// pattern[x], defaultValue[x], minValue[x], maxValue[x],
+// example.value[x]) is part of that value: it will stand on the element
+// being defined, so that is where its context is judged, not on
+// ElementDefinition.fixed[x].
 func (c *checker) context(n *tree.Node, p *Profile) {
 	if len(p.Context) == 0 || n.Parent == nil {
 		return
 	}
 	parent := n.Parent
+	defined, inValue := definedPath(parent)
 	for _, ctx := range p.Context {
-		if c.contextMatches(parent, ctx) {
+		if c.contextMatches(parent, p.ContextType, ctx, defined, inValue) {
 			return
 		}
 	}
 	where := parent.Type
-	if parent.Elem != nil && parent.Elem.Path != parent.Type {
+	switch {
+	case inValue:
+		where = defined + " (" + parent.Type + ", in the value " + valueHolder(parent).Path() + " gives)"
+	case parent.Elem != nil && parent.Elem.Path != parent.Type:
 		where = parent.Elem.Path + " (" + parent.Type + ")"
 	}
 	c.add(p, KindContext, "error", "structure", n, "",
 		"extension "+p.URL+" is used on "+where+"; its definition allows it on "+strings.Join(p.Context, ", "))
 }
 
-func (c *checker) contextMatches(parent *tree.Node, ctx string) bool {
+// contextMatches reports whether an extension whose definition names ctx
+// (of contextType ctxType) may stand on parent. defined is the path of the
+// element parent stands for when it is inside a value an ElementDefinition
+// gives (inValue).
+func (c *checker) contextMatches(parent *tree.Node, ctxType, ctx, defined string, inValue bool) bool {
 	switch ctx {
 	case "*", "Element", "Base":
 		return true
+	case "Any":
+		// ISO 21090's ANY, used by three STU3 core extensions with
+		// contextType datatype: any datatype, not a resource.
+		return ctxType != "datatype" || !parent.Resource
 	case "Resource", "DomainResource":
 		return parent.Resource
 	}
-	if ctx == parent.Type || parent.Elem != nil && parent.Elem.Path == ctx {
+	if ctx == parent.Type || parent.Elem != nil && parent.Elem.Path == ctx && !inValue {
 		return true
 	}
 	for t := c.reg.baseType(parent.Type); t != ""; t = c.reg.baseType(t) {
@@ -825,8 +843,70 @@ func (c *checker) contextMatches(parent *tree.Node, ctx string) bool {
 			return true
 		}
 	}
+	if inValue {
+		return defined == ctx
+	}
 	// A path through the resource: "Patient.telecom", "Patient.name.given".
 	return instancePath(parent) == ctx
+}
+
+// valueElements are the elements of ElementDefinition whose value has the
+// type of the element being defined, with the number of steps from the
+// value up to its ElementDefinition.
+var valueElements = map[string]int{
+	"ElementDefinition.defaultValue[x]":  1,
+	"ElementDefinition.fixed[x]":         1,
+	"ElementDefinition.pattern[x]":       1,
+	"ElementDefinition.minValue[x]":      1,
+	"ElementDefinition.maxValue[x]":      1,
+	"ElementDefinition.example.value[x]": 2,
+}
+
+// valueHolder returns the node, at or above n, that is a value an
+// ElementDefinition gives (fixedHumanName, example.valueString, ...), or
+// nil.
+func valueHolder(n *tree.Node) *tree.Node {
+	for p := n; p != nil && !p.Resource; p = p.Parent {
+		if p.Elem != nil {
+			if _, ok := valueElements[p.Elem.Path]; ok {
+				return p
+			}
+		}
+	}
+	return nil
+}
+
+// definedPath returns, for a node inside a value an ElementDefinition
+// gives, the path of the element that node stands for: the
+// ElementDefinition's path followed by the names below the value
+// ("Patient.name.given" for fixedHumanName.given under the definition of
+// Patient.name). ok is false outside such a value, or when the
+// ElementDefinition has no path.
+func definedPath(n *tree.Node) (path string, ok bool) {
+	h := valueHolder(n)
+	if h == nil {
+		return "", false
+	}
+	ed := h
+	for range valueElements[h.Elem.Path] {
+		if ed = ed.Parent; ed == nil {
+			return "", false
+		}
+	}
+	pn := ed.Child("path")
+	if pn == nil || !pn.HasValue || pn.Value == "" {
+		return "", false
+	}
+	var segs []string
+	for p := n; p != h; p = p.Parent {
+		name := p.Name
+		if p.Elem != nil && p.Elem.IsChoice() {
+			name = p.Elem.Name
+		}
+		segs = append(segs, name)
+	}
+	slices.Reverse(segs)
+	return strings.Join(append([]string{pn.Value}, segs...), "."), true
 }
 
 // instancePath is the path of n from its resource without indexes, with

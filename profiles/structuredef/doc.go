@@ -57,7 +57,10 @@
 //     engine; base constraint keys are skipped.
 //   - Extension definitions: value type and nested structure, and context
 //     (contextType resource, datatype or extension; names, paths, base
-//     types, "*", Element, Resource).
+//     types, "*", Element, Resource, and Any, any datatype); an extension
+//     inside the value an ElementDefinition gives (fixed[x], pattern[x],
+//     defaultValue[x], minValue[x], maxValue[x], example) is judged on the
+//     element being defined.
 //   - maxLength narrowed by the profile.
 //
 // # Not supported

@@ -216,9 +216,11 @@ type scopedConstraint struct {
 }
 
 // applicable lists the constraints that apply to n, worked out from the
-// model without the validator's own lookup: those of its definition, of
-// the definition a contentReference points to, and of the root of its
-// type. Each key counts once.
+// model without the validator's own lookup: those of its definition, those
+// of the root of its type and, for an element defined by contentReference
+// that states no rule of its own but ele-1, those of the element it refers
+// to (where the package restates them, as for TestScript.test.action under
+// other keys, the restatements stand alone). Each key counts once.
 func applicable(m *schemas.Model, n *tree.Node) []scopedConstraint {
 	var out []scopedConstraint
 	seen := map[string]bool{}
@@ -235,7 +237,7 @@ func applicable(m *schemas.Model, n *tree.Node) []scopedConstraint {
 	}
 	if n.Elem != nil {
 		add(n.Elem)
-		if ref := n.Elem.ContentReference; ref != "" {
+		if ref := n.Elem.ContentReference; ref != "" && (len(out) == 0 || len(out) == 1 && out[0].c.Key == "ele-1") {
 			add(n.Elem.Owner.Element(strings.TrimPrefix(ref, "#")))
 		}
 	}

@@ -119,6 +119,7 @@ type compiledXPath struct {
 // oracle holds what the comparison found so far.
 type oracle struct {
 	m        *schemas.Model
+	v        *validate.Validator       // for the constraints checked in Go
 	compiled map[string]*compiledXPath // by XPath text
 	// counts
 	docs, pairs, agree int
@@ -133,8 +134,8 @@ type oracle struct {
 	examples          map[[2]string][]string
 }
 
-func newOracle(m *schemas.Model) *oracle {
-	return &oracle{m: m, compiled: map[string]*compiledXPath{}, notEvaluatedAgree: map[string]int{}, violated: map[string]int{}, byKind: map[[2]string]int{}, examples: map[[2]string][]string{}}
+func newOracle(t testing.TB, m *schemas.Model) *oracle {
+	return &oracle{m: m, v: validator(t), compiled: map[string]*compiledXPath{}, notEvaluatedAgree: map[string]int{}, violated: map[string]int{}, byKind: map[[2]string]int{}, examples: map[[2]string][]string{}}
 }
 
 func (o *oracle) compile(x string) *compiledXPath {
@@ -361,7 +362,11 @@ type nodeKey struct {
 
 // compare runs both forms of every constraint over one document. It
 // returns an error when the document cannot be paired with its XML.
-func (o *oracle) compare(name string, src []byte) error {
+func (o *oracle) compare(name string, src []byte) error { return o.compareWith(name, src, true) }
+
+// compareWith is compare; natives says whether to compare the constraints
+// checked in Go too, which costs a whole Validate.
+func (o *oracle) compareWith(name string, src []byte, natives bool) error {
 	doc, err := tree.ParseXML(src, o.m)
 	if err != nil || doc.Root == nil {
 		return errSkip
@@ -382,6 +387,18 @@ func (o *oracle) compare(name string, src []byte) error {
 	validate.EachConstraintVerdict(doc.Root, func(n *tree.Node, c *schemas.Constraint, truth fhirpath.Truth, noVerdict *validate.Issue) {
 		fp[nodeKey{n, c.Key}] = verdict{truth, noVerdict != nil}
 	})
+	var issues map[string]bool
+	nativeIssues := func() map[string]bool {
+		if issues == nil {
+			issues = map[string]bool{}
+			for _, is := range o.v.Validate(name, src).Issues {
+				if key, ok := strings.CutPrefix(is.Rule, "fhir:invariant:"); ok {
+					issues[key+"\x00"+is.Path] = true
+				}
+			}
+		}
+		return issues
+	}
 	o.docs++
 	doc.Root.Walk(func(n *tree.Node) bool {
 		x := xmlOf[n]
@@ -390,7 +407,7 @@ func (o *oracle) compare(name string, src []byte) error {
 		}
 		for _, sc := range applicable(o.m, n) {
 			c, id := sc.c, sc.id
-			if _, native := validate.NativeInvariant(c.Key); native || c.XPath == "" {
+			if _, native := validate.NativeInvariant(c.Key); c.XPath == "" || native && !natives {
 				continue
 			}
 			cx := o.compile(c.XPath)
@@ -405,6 +422,14 @@ func (o *oracle) compare(name string, src []byte) error {
 			}
 			o.pairs++
 			v, evaluated := fp[nodeKey{n, c.Key}]
+			if _, native := validate.NativeInvariant(c.Key); native {
+				// Checked in Go: the verdict is whether Validate reports
+				// the rule at the element.
+				v, evaluated = verdict{truth: fhirpath.True}, true
+				if nativeIssues()[c.Key+"\x00"+n.Path()] {
+					v.truth = fhirpath.False
+				}
+			}
 			switch {
 			case !evaluated && !xok:
 				o.disagree(id, kindMissed, where)
@@ -428,11 +453,65 @@ func (o *oracle) compare(name string, src []byte) error {
 	return nil
 }
 
+// dropPerPlace bounds the drop-child mutants made, over all the files, for
+// one child of one element definition.
+const dropPerPlace = 2
+
+// dropMutants makes the oracle's own mutants of an example: for an element
+// that carries a constraint both engines can evaluate, the example with one
+// of its children removed, which is what most constraints are about (this
+// only when that, that not without the other). Only children written on a
+// line of their own are removed, so the XML stays well formed. made counts
+// what was made per definition and child, across files.
+func (o *oracle) dropMutants(src []byte, root *tree.Node, made map[string]int) []mutant {
+	lines := strings.Split(string(src), "\n")
+	var out []mutant
+	root.Walk(func(n *tree.Node) bool {
+		if n.Elem == nil || !o.hasEvaluable(n) {
+			return true
+		}
+		for _, c := range n.Children {
+			if c.IsAttr() || c.Resource || c.Line < 1 || c.Line > len(lines) {
+				continue
+			}
+			l := strings.TrimSpace(lines[c.Line-1])
+			if !strings.HasPrefix(l, "<"+c.Name+" ") || !strings.HasSuffix(l, "/>") || strings.Count(l, "<") != 1 {
+				continue
+			}
+			place := n.Elem.Path + "/" + n.Type + "/" + c.Name
+			if made[place] >= dropPerPlace {
+				continue
+			}
+			made[place]++
+			cp := append(append([]string(nil), lines[:c.Line-1]...), lines[c.Line:]...)
+			out = append(out, mutant{op: "drop " + c.Name, src: []byte(strings.Join(cp, "\n"))})
+		}
+		return true
+	})
+	return out
+}
+
+// hasEvaluable reports whether a constraint applies to n that is evaluated
+// through FHIRPath and that xmlquery can evaluate.
+func (o *oracle) hasEvaluable(n *tree.Node) bool {
+	for _, sc := range applicable(o.m, n) {
+		if _, native := validate.NativeInvariant(sc.c.Key); native || sc.c.XPath == "" {
+			continue
+		}
+		if o.compile(sc.c.XPath).err == nil {
+			return true
+		}
+	}
+	return false
+}
+
 var errSkip = fmt.Errorf("not read by nemsfhir")
 
 // TestXPathOracle compares the XPath and FHIRPath forms of every STU3
-// constraint on the official XML examples, the NEMS examples and the
-// mutants TestMutantsAreCaught makes of them. Every disagreement must be
+// constraint on the official XML examples, the NEMS examples, the mutants
+// TestMutantsAreCaught makes of them and mutants of its own that remove one
+// child of a constrained element (the examples are valid, so without those
+// few constraints would ever be seen broken). Every disagreement must be
 // listed, with its reason, in testdata/xpath-oracle-exceptions.txt, and
 // every listed one must occur. -short compares the mutants of one example
 // in eight only, and then does not look for stale entries.
@@ -442,7 +521,7 @@ func TestXPathOracle(t *testing.T) {
 	files = append(files, nems...)
 	m := schemas.STU3()
 	exceptions := readXPathExceptions(t)
-	o := newOracle(m)
+	o := newOracle(t, m)
 
 	// The constraints that carry an XPath, each where it is declared.
 	declared := map[string]*schemas.Constraint{}
@@ -474,7 +553,6 @@ func TestXPathOracle(t *testing.T) {
 		c := declared[id]
 		if _, ok := validate.NativeInvariant(c.Key); ok {
 			native++
-			continue
 		}
 		if cx := o.compile(c.XPath); cx.err != nil {
 			o.disagree(id, kindXPathUnsupported, cx.err.Error())
@@ -483,7 +561,8 @@ func TestXPathOracle(t *testing.T) {
 		evaluable++
 	}
 
-	mutantsOf := 0
+	mutantsOf, dropMade := 0, 0
+	dropped := map[string]int{}
 	for i, f := range files {
 		src, err := os.ReadFile(f)
 		if err != nil {
@@ -508,6 +587,13 @@ func TestXPathOracle(t *testing.T) {
 		mutantsOf++
 		for _, mu := range mutate(src, doc.Root) {
 			err := o.compare(base+" ("+mu.op+" mutant)", mu.src)
+			if err != nil && err != errSkip {
+				t.Errorf("%s, %s mutant: %v", f, mu.op, err)
+			}
+		}
+		for _, mu := range o.dropMutants(src, doc.Root, dropped) {
+			dropMade++
+			err := o.compareWith(base+" ("+mu.op+" mutant)", mu.src, false)
 			if err != nil && err != errSkip {
 				t.Errorf("%s, %s mutant: %v", f, mu.op, err)
 			}
@@ -555,7 +641,7 @@ func TestXPathOracle(t *testing.T) {
 		}
 	}
 
-	t.Logf("%d constraints, %d with an XPath (%d checked natively and not compared), %d of the others evaluable by xmlquery",
+	t.Logf("%d constraints, %d with an XPath (%d of them checked in Go, compared through the issues Validate reports), %d evaluable by xmlquery",
 		total, len(declared), native, evaluable)
 	notEval, notEvalIDs := 0, []string{}
 	for id, n := range o.notEvaluatedAgree {
@@ -563,8 +649,15 @@ func TestXPathOracle(t *testing.T) {
 		notEvalIDs = append(notEvalIDs, fmt.Sprintf("%s %d", id, n))
 	}
 	sort.Strings(notEvalIDs)
+	t.Logf("%d drop-child mutants", dropMade)
 	t.Logf("%d documents (%d files, mutants of %d), %d (constraint, element) pairs compared: %d agree, %d agree where the FHIRPath phase did not evaluate the constraint, %d listed disagreements",
 		o.docs, len(files), mutantsOf, o.pairs, o.agree, notEval, listedPairs)
+	var breached []string
+	for id, n := range o.violated {
+		breached = append(breached, fmt.Sprintf("%s %d", id, n))
+	}
+	sort.Strings(breached)
+	t.Logf("breaches both forms find: %s", strings.Join(breached, ", "))
 	t.Logf("applicable but not evaluated by the FHIRPath phase, where the XPath holds: %s", strings.Join(notEvalIDs, ", "))
 	t.Logf("listed disagreements by reason: %s", countsByClass(byReason))
 	t.Logf("constraints xmlquery cannot compile, by reason: %s", countsByClass(unsupported))
@@ -600,7 +693,7 @@ func TestXPathOracleOwnPayload(t *testing.T) {
   <contact><name><family value="Doe"/></name></contact>
   <generalPractitioner><reference value="#pr1"/></generalPractitioner>
 </Patient>`)
-	o := newOracle(schemas.STU3())
+	o := newOracle(t, schemas.STU3())
 	if err := o.compare("own", src); err != nil {
 		t.Fatal(err)
 	}

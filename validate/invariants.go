@@ -172,6 +172,29 @@ func onlyNative(e *schemas.Element) bool {
 }
 
 func (inv *invariants) check(root *tree.Node, issues *[]Issue) {
+	inv.each(root, func(n *tree.Node, c *schemas.Constraint, truth fhirpath.Truth, noVerdict *Issue) {
+		switch {
+		case noVerdict != nil:
+			*issues = append(*issues, *noVerdict)
+		case truth == fhirpath.False:
+			sev := SeverityError
+			if c.Severity == "warning" {
+				sev = SeverityWarning
+			}
+			*issues = append(*issues, Issue{
+				Severity: sev, Code: "invariant", Spine: SpineInvalidResource, Rule: "fhir:invariant:" + c.Key,
+				Path: n.Path(), Line: n.Line, Column: n.Col,
+				Message: "constraint " + c.Key + " failed: " + c.Human + " (" + c.Expression + ")",
+			})
+		}
+	})
+}
+
+// each judges every constraint the FHIRPath phase evaluates at every
+// element under root, and hands each verdict to visit: the truth, or the
+// issue that says why there is none. The XPath oracle test sees the
+// verdicts through it exactly as check does.
+func (inv *invariants) each(root *tree.Node, visit func(n *tree.Node, c *schemas.Constraint, truth fhirpath.Truth, noVerdict *Issue)) {
 	res := treepath.NewResolver(root)
 	budget := inv.maxSteps
 	if budget <= 0 {
@@ -187,31 +210,19 @@ func (inv *invariants) check(root *tree.Node, issues *[]Issue) {
 			resource = n
 		}
 		for _, ck := range inv.checkablesFor(n) {
-			c := ck.c
-			var truth fhirpath.Truth
 			if ck.absent != nil && ck.absent.applies(n) {
-				truth = ck.absent.truth
-			} else {
-				env.Resource = treepath.Of(resource)
-				v, err := ck.expr.Judge(ctx, treepath.Of(n), env)
-				if err != nil || len(v.Unsupported) > 0 {
-					// No verdict is not a pass.
-					*issues = append(*issues, notEvaluated(c, n, env.MaxSteps, v, err))
-					continue
-				}
-				truth = v.Truth
+				visit(n, ck.c, ck.absent.truth, nil)
+				continue
 			}
-			if truth == fhirpath.False {
-				sev := SeverityError
-				if c.Severity == "warning" {
-					sev = SeverityWarning
-				}
-				*issues = append(*issues, Issue{
-					Severity: sev, Code: "invariant", Spine: SpineInvalidResource, Rule: "fhir:invariant:" + c.Key,
-					Path: n.Path(), Line: n.Line, Column: n.Col,
-					Message: "constraint " + c.Key + " failed: " + c.Human + " (" + c.Expression + ")",
-				})
+			env.Resource = treepath.Of(resource)
+			v, err := ck.expr.Judge(ctx, treepath.Of(n), env)
+			if err != nil || len(v.Unsupported) > 0 {
+				// No verdict is not a pass.
+				is := notEvaluated(ck.c, n, env.MaxSteps, v, err)
+				visit(n, ck.c, fhirpath.Empty, &is)
+				continue
 			}
+			visit(n, ck.c, v.Truth, nil)
 		}
 		for _, ch := range n.Children {
 			walk(ch, resource)

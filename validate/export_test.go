@@ -1,0 +1,26 @@
+package validate
+
+import (
+	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
+	"github.com/nemsfhir/nemsfhir/internal/tree"
+	"github.com/nemsfhir/nemsfhir/schemas"
+)
+
+// oracleInvariants is shared by the tests so that each constraint is
+// compiled once, as in a long-lived Validator.
+var oracleInvariants = newInvariants(schemas.STU3())
+
+// EachConstraintVerdict hands visit the verdict of every constraint the
+// FHIRPath phase evaluates under root, through the same walk and judge as
+// Validate: noVerdict is the issue Validate would report when the
+// evaluation gave none.
+func EachConstraintVerdict(root *tree.Node, visit func(n *tree.Node, c *schemas.Constraint, truth fhirpath.Truth, noVerdict *Issue)) {
+	oracleInvariants.each(root, visit)
+}
+
+// NativeInvariant reports whether the constraint key is checked in Go
+// rather than through its FHIRPath expression, and how.
+func NativeInvariant(key string) (string, bool) {
+	how, ok := nativeInvariants[key]
+	return how, ok
+}

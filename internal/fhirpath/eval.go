@@ -43,6 +43,27 @@ func (it Item) String() string {
 	return "?"
 }
 
+// TypeName names the item's type the way FHIRPath results are reported:
+// the FHIR type of an element ("code", "HumanName", "Patient"), or for a
+// computed value its System type in FHIRPath's spelling ("boolean",
+// "integer", "decimal", "string", "date", "dateTime", "time", "Quantity").
+func (it Item) TypeName() string {
+	if it.node != nil {
+		return it.node.Type()
+	}
+	if it.val == nil {
+		return ""
+	}
+	switch t := it.val.SystemType(); t {
+	case "Quantity":
+		return t
+	case "DateTime":
+		return "dateTime"
+	default:
+		return strings.ToLower(t)
+	}
+}
+
 // Collection is what every FHIRPath expression evaluates to: an ordered
 // list of items, possibly empty.
 type Collection []Item

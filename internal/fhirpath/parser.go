@@ -210,7 +210,7 @@ func (p *parser) term() (expr, *ParseError) {
 		return newLiteral(t.pos, String(t.text)), nil
 	case tkDateTime:
 		p.next()
-		d, _ := ParseDateTime(t.text)
+		d, _ := parseDateTimeLiteral(t.text)
 		return newLiteral(t.pos, d), nil
 	case tkTime:
 		p.next()

@@ -316,6 +316,11 @@ func TestNavigationAndFunctions(t *testing.T) {
 		{"name.family.matches('^s')", "[false]"},
 		{"name.family.replaceMatches('[aeiou]', '_')", "['Sm_th']"},
 		{"'a1b22'.replaceMatches('(\\\\d+)', '<$1>')", "['a<1>b<22>']"},
+		// Single-line mode: '.' matches a newline; an empty pattern
+		// replaces nothing.
+		{"'A\nB'.matches('A.B')", "[true]"},
+		{"'A\nB'.replaceMatches('A.B', 'x')", "['x']"},
+		{"'abc'.replaceMatches('', 'x')", "['abc']"},
 		{"name.given.startsWith('J')", "error"},
 		{"photo.startsWith('J')", "[]"},
 		{"'abc'.matches('(?<=a)b')", "error"},

@@ -77,7 +77,7 @@ func notApplicable(tc suiteTest, input *tree.Node) string {
 		if slices.Contains(known, f) {
 			continue // the engine has it: tested
 		}
-		if regexp.MustCompile(`\.` + f + `\(`).MatchString(tc.Expression.Text) || strings.HasPrefix(tc.Expression.Text, f+"(") {
+		if regexp.MustCompile(`\.`+f+`\(`).MatchString(tc.Expression.Text) || strings.HasPrefix(tc.Expression.Text, f+"(") {
 			return f + "() is later than STU3"
 		}
 	}

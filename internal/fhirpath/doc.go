@@ -36,7 +36,6 @@
 //     the regex engine as written).
 //   - Regular expressions are Go's RE2: matches() finds a match anywhere
 //     (anchor with ^ and $); look-around and back-references are errors.
-//   - `as` on several items filters them like ofType() instead of failing.
 //   - Quantities compare only in the same unit (calendar keywords and their
 //     UCUM codes count as the same); other units give empty, not a UCUM
 //     conversion.

@@ -602,7 +602,7 @@ func (ev *evaluator) evalNode(e expr, scope Collection, fr *frame) (Collection, 
 		if e.op == "is" {
 			return ev.isType(x, e.t)
 		}
-		return ev.asType(x, e.t), nil
+		return ev.asType(x, e.t)
 	case *varExpr:
 		switch e.name {
 		case "$this":

@@ -321,6 +321,13 @@ func TestNavigationAndFunctions(t *testing.T) {
 		{"'A\nB'.matches('A.B')", "[true]"},
 		{"'A\nB'.replaceMatches('A.B', 'x')", "['x']"},
 		{"'abc'.replaceMatches('', 'x')", "['abc']"},
+		// as and iif() need a single item; ofType() filters.
+		{"name.given.as(string)", "error"},
+		{"(name.given as string)", "error"},
+		{"name.given.ofType(string).count() > 1", "[true]"},
+		{"name.family.as(string)", "['Smith']"},
+		{"name.given.iif(true, 1, 2)", "error"},
+		{"name.family.iif($this = 'Smith', 1, 2)", "[1]"},
 		{"name.given.startsWith('J')", "error"},
 		{"photo.startsWith('J')", "[]"},
 		{"'abc'.matches('(?<=a)b')", "error"},

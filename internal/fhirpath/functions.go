@@ -139,10 +139,10 @@ func init() {
 		functionTable[name] = &function{name: name, minArgs: 1, maxArgs: 1, typeArg: true, impl: impl}
 	}
 	typeFn("ofType", func(ev *evaluator, c *callExpr, in, _ Collection, _ *frame) (Collection, error) {
-		return ev.asType(in, *c.typ), nil
+		return ev.ofType(in, *c.typ), nil
 	})
 	typeFn("as", func(ev *evaluator, c *callExpr, in, _ Collection, _ *frame) (Collection, error) {
-		return ev.asType(in, *c.typ), nil
+		return ev.asType(in, *c.typ)
 	})
 	typeFn("is", func(ev *evaluator, c *callExpr, in, _ Collection, _ *frame) (Collection, error) {
 		return ev.isType(in, *c.typ)
@@ -225,6 +225,11 @@ func init() {
 	// Conversion and logic.
 	def("iif", 2, 3, func(ev *evaluator, c *callExpr, in, scope Collection, fr *frame) (Collection, error) {
 		if c.recv != nil {
+			// iif() is not a filter: called on several items it has no
+			// single $this to decide for.
+			if len(in) > 1 {
+				return nil, evalErrorf("iif() needs a single item as its input, got %d", len(in))
+			}
 			scope = in
 		}
 		cond, err := ev.eval(c.args[0], scope, fr)

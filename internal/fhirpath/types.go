@@ -234,9 +234,18 @@ func (ev *evaluator) isType(in Collection, ts typeSpec) (Collection, error) {
 	return nil, evalErrorf("'is %s' needs a single item, got %d", ts, len(in))
 }
 
-// asType keeps the items of the type; on a single item it is the FHIRPath
-// `as`, on several it filters like ofType() rather than failing.
-func (ev *evaluator) asType(in Collection, ts typeSpec) Collection {
+// asType is the FHIRPath `as`: the single item when it is of the type,
+// empty when it is not, and an error on several items (ofType() is the
+// filter).
+func (ev *evaluator) asType(in Collection, ts typeSpec) (Collection, error) {
+	if len(in) > 1 {
+		return nil, evalErrorf("'as %s' needs a single item, got %d (ofType() filters a collection)", ts, len(in))
+	}
+	return ev.ofType(in, ts), nil
+}
+
+// ofType keeps the items of the type.
+func (ev *evaluator) ofType(in Collection, ts typeSpec) Collection {
 	out := ev.carve()
 	for _, it := range in {
 		if ev.itemIsType(it, ts) {

@@ -133,7 +133,9 @@ type Env struct {
 	// whole evaluation).
 	Now time.Time
 	// Location is the time zone assumed for date-times written without
-	// one when they are compared. Defaults to UTC.
+	// one when they are compared with ones that have a zone. When it is
+	// nil, such a comparison is empty, as FHIRPath asks; date arithmetic
+	// and today() then work in UTC.
 	Location *time.Location
 	// Trace receives the collections passed to trace(). Optional.
 	Trace func(name string, c Collection)

@@ -184,6 +184,15 @@ func TestThreeValuedLogic(t *testing.T) {
 	})
 }
 
+func TestAssumedZone(t *testing.T) {
+	env := testEnv()
+	env.Location = time.FixedZone("", 5*3600)
+	runCases(t, nil, env, []evalCase{
+		{"@2012-04-15T15:00:00Z = @2012-04-15T20:00:00", "[true]"},
+		{"@2012-04-15T15:00:00Z < @2012-04-15T10:00:00", "[false]"},
+	})
+}
+
 func TestDateTime(t *testing.T) {
 	runCases(t, nil, testEnv(), []evalCase{
 		{"@2014-01-25 = @2014-01-25", "[true]"},
@@ -197,6 +206,12 @@ func TestDateTime(t *testing.T) {
 		{"@2014-01-25T10:00Z < @2014-01-25T10:00:30Z", "[]"},
 		{"@2014-01-25T10:00:00Z > @2014-01-25", "[]"},
 		{"@2014-01-25T10:00:00Z > @2014-01-24", "[true]"},
+		// A zone on one side only: no answer, unless Env.Location says
+		// which zone the other is in (TestAssumedZone).
+		{"@2012-04-15T15:00:00Z = @2012-04-15T10:00:00", "[]"},
+		{"@2012-04-15T15:00:00Z != @2012-04-15T10:00:00", "[]"},
+		{"@2012-04-15T15:00:00Z > @2012-04-15T10:00:00", "[]"},
+		{"@2012-04-15T15:00:00 > @2012-04-15T10:00:00", "[true]"},
 		{"@T10:00 < @T10:30:00", "[true]"},
 		{"@T10:00 = @T10:00:00", "[]"},
 		{"@2014-01-31 + 1 month", "[2014-03-03]"},

@@ -280,9 +280,17 @@ func comparablePrecision(p Precision) int {
 
 // compareDateTime orders a and b. ok is false when the answer depends on
 // components one of them does not have (different precisions that agree as
-// far as both go), in which case FHIRPath says the result is empty.
+// far as both go), in which case FHIRPath says the result is empty. loc is
+// the zone assumed for a time of day written without one; when it is nil,
+// a value with a zone and one without cannot be ordered either.
 func compareDateTime(a, b DateTime, loc *time.Location) (cmp int, ok bool) {
 	if a.Precision >= PrecHour && b.Precision >= PrecHour {
+		if loc == nil {
+			if a.HasZone != b.HasZone {
+				return 0, false
+			}
+			loc = time.UTC
+		}
 		// Only values with a time of day are moved to UTC; a bare date has
 		// no zone to move from.
 		a = a.fromInstant(a.instant(loc).UTC())

@@ -445,14 +445,21 @@ func (ev *evaluator) arithmetic(op string, l, r Collection) (Collection, error) 
 	return nil, evalErrorf("cannot apply '%s' to %s (%s) and %s (%s)", op, a, a.SystemType(), b, b.SystemType())
 }
 
-// shiftDateTime adds or subtracts a time-valued quantity.
+// shiftDateTime adds or subtracts a time-valued quantity. Its fraction is
+// dropped (7.7 days is 7 days, 0.1 's' is nothing), as the R4 suite has it:
+// date arithmetic moves whole units. The UCUM year and month ('a', 'mo')
+// are fixed lengths of time, not calendar steps, and cannot shift a date.
 func (ev *evaluator) shiftDateTime(d DateTime, q Quantity, minus bool) (Collection, error) {
+	if q.Unit == "a" || q.Unit == "mo" {
+		return nil, evalErrorf("cannot shift a date by %s: the UCUM '%s' is not a calendar duration (write %s)", q, q.Unit, map[string]string{"a": "years", "mo": "months"}[q.Unit])
+	}
 	unit := canonicalUnit(q.Unit)
 	r := q.Value.Rat()
-	if !r.IsInt() || !r.Num().IsInt64() {
-		return nil, evalErrorf("cannot shift a date by %s: a whole number is needed", q)
+	whole := new(big.Int).Quo(r.Num(), r.Denom()) // truncates toward zero
+	if !whole.IsInt64() {
+		return nil, evalErrorf("cannot shift %s by %s", d, q)
 	}
-	n := r.Num().Int64()
+	n := whole.Int64()
 	if minus {
 		n = -n
 	}

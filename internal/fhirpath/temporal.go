@@ -339,10 +339,20 @@ func addDuration(d DateTime, n int64, unit string, loc *time.Location) (DateTime
 	}
 	t := d.instant(loc)
 	switch unit {
-	case "year":
-		t = t.AddDate(int(n), 0, 0)
-	case "month":
-		t = t.AddDate(0, int(n), 0)
+	case "year", "month":
+		// A calendar step keeps the day of the month where it can and
+		// otherwise stops at the month's last day (31 January plus a
+		// month is 28 February), as CQL and FHIRPath have it.
+		months := n
+		if unit == "year" {
+			months = 12 * n
+		}
+		total := int64(t.Year())*12 + int64(t.Month()-1) + months
+		y, m := int(total/12), int(total%12)+1
+		if total < 0 || y > 9999 {
+			return d, false
+		}
+		t = time.Date(y, time.Month(m), min(t.Day(), daysIn(y, m)), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
 	case "week":
 		t = t.AddDate(0, 0, int(7*n))
 	case "day":

@@ -262,7 +262,9 @@ func TestNavigationAndFunctions(t *testing.T) {
 		{"multipleBirth", "[2]"},
 		{"multipleBirthInteger", "[2]"},
 		{"multipleBirth is integer", "[true]"},
-		{"multipleBirth is Integer", "[true]"},
+		// System names are for System values, not FHIR elements.
+		{"multipleBirth is Integer", "[false]"},
+		{"multipleBirth.toInteger() is Integer", "[true]"},
 		{"birthDate is date", "[true]"},
 		{"birthDate is FHIR.date", "[true]"},
 		{"birthDate is System.Date", "[false]"},

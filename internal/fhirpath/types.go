@@ -198,13 +198,9 @@ func (ev *evaluator) nodeIsType(n Node, ts typeSpec) bool {
 			t = ev.baseOf(t)
 		}
 	}
-	// A capitalised System name also accepts elements that convert to it,
-	// so `value is Quantity` and `x is String` read naturally.
-	if ts.ns == "" && ts.isSystem {
-		if v, ok := valueOf(NodeItem(n)); ok {
-			return v.SystemType() == ts.name
-		}
-	}
+	// A System name (Boolean, String, ...) names System values only: a FHIR
+	// boolean element is not a System.Boolean, as FHIRPath has it. The
+	// names both share (Quantity) matched above by the element's type.
 	return false
 }
 

@@ -32,12 +32,88 @@ const (
 
 // reversedByR4 lists the STU3-suite tests whose expectation the R4 suite
 // reverses, with the reason; the engine follows the R4 suite.
-var reversedByR4 = map[string]string{}
+var reversedByR4 = map[string]string{
+	"stu3:Literals (1|2).not() = false":                                         "R4 testNotInvalid: not() on several items is an error",
+	"stu3:Literals @2017-11-05T01:30:00.0-04:00 = @2017-11-05T00:30:00.0-05:00": "the same instant written in two zones: R4 testLiteralDateTimeTZEqualTrue expects true",
+	"stu3:Literals Patient.birthDate != @1974-12-25T12:34:00":                   "R4 testDateNotEqual: a date and a date-time differ in precision, so != is empty",
+	"stu3:Literals Patient.birthDate != @1974-12-25T12:34:00+10:00":             "R4 testDateNotEqualTimezoneOffsetAfter: different precisions, != is empty",
+	"stu3:Literals Patient.birthDate != @1974-12-25T12:34:00-10:00":             "R4 testDateNotEqualTimezoneOffsetBefore: different precisions, != is empty",
+	"stu3:Literals Patient.birthDate != @1974-12-25T12:34:00Z":                  "R4 testDateNotEqualUTC: different precisions, != is empty",
+	"stu3:testAll Patient.name.select(family.exists()).all()":                   "all() takes a criterion; R4 testAllTrue1 asks allTrue() here",
+	"stu3:testAll Patient.name.select(given.exists()).all()":                    "all() takes a criterion; R4 testAllTrue1 asks allTrue() here",
+	"stu3:testBooleanImplies (true implies {}) = {}":                            "R4 testBooleanImplies3 writes .empty(): comparing with {} gives empty, not true",
+	"stu3:testBooleanImplies ({} implies false) = true":                         "R4 testBooleanImplies8: {} implies false is empty",
+	"stu3:testBooleanImplies ({} implies {}) = true":                            "R4 testBooleanImplies9: empty",
+	"stu3:testBooleanLogicAnd (true and {}) = {}":                               "R4 testBooleanLogicAnd3 writes .empty(): comparing with {} gives empty, not true",
+	"stu3:testBooleanLogicAnd ({} and true) = {}":                               "R4 testBooleanLogicAnd7 writes .empty(): comparing with {} gives empty, not true",
+	"stu3:testBooleanLogicAnd ({} and {}) = {}":                                 "R4 testBooleanLogicAnd9 writes .empty(): comparing with {} gives empty, not true",
+	"stu3:testBooleanLogicOr (false or {}) = {}":                                "R4 testBooleanLogicOr6 writes .empty(): comparing with {} gives empty, not true",
+	"stu3:testBooleanLogicOr ({} or false) = {}":                                "R4 testBooleanLogicOr8 writes .empty(): comparing with {} gives empty, not true",
+	"stu3:testBooleanLogicOr ({} or {}) = {}":                                   "R4 testBooleanLogicOr9 writes .empty(): comparing with {} gives empty, not true",
+	"stu3:testBooleanLogicXOr (false xor {}) = {}":                              "R4 testBooleanLogicXOr6 writes .empty(): comparing with {} gives empty, not true",
+	"stu3:testBooleanLogicXOr (true xor {}) = {}":                               "R4 testBooleanLogicXOr3 writes .empty(): comparing with {} gives empty, not true",
+	"stu3:testBooleanLogicXOr ({} xor false) = {}":                              "R4 testBooleanLogicXOr8 writes .empty(): comparing with {} gives empty, not true",
+	"stu3:testBooleanLogicXOr ({} xor true) = {}":                               "R4 testBooleanLogicXOr7 writes .empty(): comparing with {} gives empty, not true",
+	"stu3:testBooleanLogicXOr ({} xor {}) = {}":                                 "R4 testBooleanLogicXOr9 writes .empty(): comparing with {} gives empty, not true",
+	"stu3:testCollectionBoolean iif(1 | 2 | 3, true, false)":                    "R4 testCollectionBoolean1: a criterion of several items is an error",
+	"stu3:testConcatenate (1 | 2 | 3) & 'b' = '1,2,3b'":                         "R4 testConcatenate4: & on several items is an error",
+	"stu3:testContainsString '12345'.contains('') = false":                      "R4 testContainsString7: every string contains ''",
+	"stu3:testDivide 1.2 / 1.8 = 0.67":                                          "R4 testEquivalent11 asks 1.2 / 1.8 ~ 0.67: = compares the exact quotient",
+	"stu3:testEndsWith '12345'.endsWith('') = false":                            "R4 testEndsWith7: every string ends with ''",
+	"stu3:testEquality 0.0 = 0":                                                 "R4 testEquality16: true",
+	"stu3:testEquality 1.10 = 1.1":                                              "R4 testEquality14: decimals compare by value, true",
+	"stu3:testEquality @2012-04-15 = @2012-04-15T10:00:00":                      "R4 testEquality19: different precisions, empty",
+	"stu3:testEquality {} = {}":                                                 "R4 testEquality2: empty",
+	"stu3:testEquivalent @2012-04-15 ~ @2012-04-15T10:00:00":                    "R4 testEquivalent16: different precisions are not equivalent",
+	"stu3:testExclude 1.combine(1).exclude(2).count() = 1":                      "R4 testExclude4: exclude() keeps duplicates, the count is 2",
+	"stu3:testIntersect (1 | 2).intersect(4) = {}":                              "R4 testIntersect2 writes .empty(): comparing with {} is empty",
+	"stu3:testIntersect (1 | 2).intersect({}) = {}":                             "R4 testIntersect3 writes .empty(): comparing with {} is empty",
+	"stu3:testLiteralEmptyCollection":                                           "R4 testCollectionNotEqualEmpty: comparing with {} is empty",
+	"stu3:testNEquality 0.0 != 0":                                               "R4 testNEquality10: false",
+	"stu3:testNEquality 1.10 != 1.1":                                            "R4 testNEquality8: false",
+	"stu3:testNEquality @2012-04-15 != @2012-04-15T10:00:00":                    "R4 testNEquality13: different precisions, empty",
+	"stu3:testNEquality {} != {}":                                               "R4 testNEquality2: empty",
+	"stu3:testNotEquivalent @2012-04-15 !~ @2012-04-15T10:00:00":                "R4 testNotEquivalent16: true",
+	"stu3:testPrecedence 1 > 2 is Boolean":                                      "R4 testPrecedence3: 'is' binds tighter than '>', so 1 is compared with a Boolean, an error",
+	"stu3:testPrecedence 1 | 1 is Integer":                                      "R4 testPrecedence4: 'is' binds tighter than '|', two items",
+	"stu3:testStartsWith '12345'.startsWith('') = false":                        "R4 testStartsWith7: every string starts with ''",
+	"stu3:testTypes '1.1'.toInteger() = {}":                                     "R4 testDecimalLiteralToInteger: comparing with {} is empty",
+	"stu3:testTypes -1.toString()":                                              "R4 testNegativeIntegerLiteralToString writes (-1).toString(): the invocation binds tighter than unary minus, so -1.toString() negates a string",
+	"stu3:testTypes 1 'wk'.toString()":                                          "R4 testQuantityLiteralWkToString: a UCUM unit is written as given, 1 'wk'",
+	"stu3:testTypes 1.toDecimal() != 1.0":                                       "R4 testIntegerLiteralToDecimal: 1.toDecimal() = 1.0",
+	"stu3:testTypes 2.toBoolean()":                                              "R4 testIntegerLiteralToBooleanEmpty: 2 does not convert to a Boolean",
+}
 
 // pendingUCUM lists the tests that need UCUM unit conversion (comparing
 // quantities in different units, calendar durations against UCUM ones),
 // which the engine gains once the ucum package is wired in.
-var pendingUCUM = map[string]string{}
+var pendingUCUM = map[string]string{
+	"r4:testQuantity1": "grams and milligrams",
+	"r4:testQuantity2": "grams and milligrams",
+	"r4:testQuantity3": "grams and milligrams",
+	"r4:testQuantity4": "grams and milligrams",
+	"r4:testQuantity5": "days and weeks",
+	"r4:testQuantity6": "days and the UCUM week",
+	"r4:testQuantity7": "days and weeks",
+	"r4:testQuantity8": "days and weeks",
+	"r4:testQuantity9": "'cm.m' and 'm2'",
+	"stu3:testQuantity 2.0 'cm' * 2.0 'm' = 0.040 'm2'": "'cm.m' and 'm2'",
+	"stu3:testQuantity 4 'g' != 4040 'mg'":              "grams and milligrams",
+	"stu3:testQuantity 4 'g' ~ 4000 'mg'":               "grams and milligrams",
+	"stu3:testQuantity 4 'g' ~ 4040 'mg'":               "grams and milligrams",
+	"stu3:testQuantity 4.0000 'g' = 4000.0 'mg'":        "grams and milligrams",
+	"stu3:testQuantity 6 days < 1 week":                 "days and weeks",
+	"stu3:testQuantity 7 days = 1 'wk'":                 "days and the UCUM week",
+	"stu3:testQuantity 7 days = 1 week":                 "days and weeks",
+	"stu3:testQuantity 8 days > 1 week":                 "days and weeks",
+}
+
+// departures lists the tests where the engine follows the STU3 definitions
+// rather than the suite, with the reason.
+var departures = map[string]string{
+	"r4:testFHIRPathAsFunction11": "the STU3 model defines code as a specialisation of string (as R4 does), so a code is a string; the R4 suite follows the Java reference's class tree, where CodeType does not extend StringType, yet expects a uuid to be a uri (testTypeA4)",
+	"r4:testFHIRPathAsFunction16": "as testFHIRPathAsFunction11, for ofType()",
+}
 
 // laterFunctions are the functions the FHIRPath of the STU3 era (N1) does
 // not have; a test that calls one is not applicable to an STU3 engine.
@@ -73,9 +149,13 @@ func notApplicable(tc suiteTest, input *tree.Node) string {
 		return "ordered-function checks"
 	}
 	known := fhirpath.Functions()
+	var unsupported []string
+	if e, err := fhirpath.Compile(tc.Expression.Text); err == nil {
+		unsupported = e.UnsupportedCalls()
+	}
 	for _, f := range laterFunctions {
-		if slices.Contains(known, f) {
-			continue // the engine has it: tested
+		if slices.Contains(known, f) && !slices.Contains(unsupported, f) {
+			continue // the engine evaluates it: tested
 		}
 		if regexp.MustCompile(`\.`+f+`\(`).MatchString(tc.Expression.Text) || strings.HasPrefix(tc.Expression.Text, f+"(") {
 			return f + "() is later than STU3"
@@ -172,7 +252,7 @@ func render(c fhirpath.Collection) string {
 
 // suiteCounts is what a run of one suite found.
 type suiteCounts struct {
-	pass, reversed, pending, other, notApplicable int
+	pass, reversed, pending, departed, other, notApplicable int
 }
 
 func TestOfficialSuites(t *testing.T) {
@@ -215,10 +295,11 @@ func TestOfficialSuites(t *testing.T) {
 					reason, reversed = "", false
 				}
 				why, pending := pendingUCUM[key]
+				dep, departed := departures[key]
 				seen[key] = true
 				switch {
-				case pass && (reversed || pending):
-					t.Errorf("%s passes but is listed (%s%s): take it off the list", key, reason, why)
+				case pass && (reversed || pending || departed):
+					t.Errorf("%s passes but is listed (%s%s%s): take it off the list", key, reason, why, dep)
 					n.pass++
 				case pass:
 					n.pass++
@@ -226,6 +307,8 @@ func TestOfficialSuites(t *testing.T) {
 					n.reversed++
 				case pending:
 					n.pending++
+				case departed:
+					n.departed++
 				default:
 					n.other++
 					failures = append(failures, fmt.Sprintf("%s [%s] %s: %s", key, g.Name, tc.Expression.Text, detail))
@@ -235,10 +318,10 @@ func TestOfficialSuites(t *testing.T) {
 		for _, f := range failures {
 			t.Error(f)
 		}
-		t.Logf("%s: %d applicable (%d not): %d pass, %d reversed by R4, %d pending UCUM, %d other",
-			suite, n.pass+n.reversed+n.pending+n.other, n.notApplicable, n.pass, n.reversed, n.pending, n.other)
+		t.Logf("%s: %d applicable (%d not): %d pass, %d reversed by R4, %d pending UCUM, %d departures, %d other",
+			suite, n.pass+n.reversed+n.pending+n.departed+n.other, n.notApplicable, n.pass, n.reversed, n.pending, n.departed, n.other)
 	}
-	for _, list := range []map[string]string{reversedByR4, pendingUCUM} {
+	for _, list := range []map[string]string{reversedByR4, pendingUCUM, departures} {
 		for key := range list {
 			if !seen[key] {
 				t.Errorf("%s is listed but no applicable test has that name", key)

@@ -53,6 +53,19 @@ func TestCompileStrictRejectsPathsThatCannotExist(t *testing.T) {
 	}
 }
 
+func TestCompileStrictOnLongPaths(t *testing.T) {
+	m := treepath.StrictModel(schemas.STU3())
+	long := "name" + strings.Repeat(".extension", 20000) + ".url"
+	if _, err := fhirpath.CompileStrict(long, m, "Patient"); err != nil {
+		t.Errorf("a long valid path: %v", err)
+	}
+	_, err := fhirpath.CompileStrict(long+".nope", m, "Patient")
+	var pe *fhirpath.ParseError
+	if !errors.As(err, &pe) || pe.Offset != len(long)+1 {
+		t.Errorf("a long path with a bad last step: %v", err)
+	}
+}
+
 func TestCompileStrictAcceptsWhatCanExist(t *testing.T) {
 	m := treepath.StrictModel(schemas.STU3())
 	for _, tc := range []struct{ context, src string }{

@@ -43,6 +43,11 @@ With --format json each file gives one JSON object on a line:
 or, when the file cannot be read or the expression cannot be evaluated on it,
   {"path": FILE, "error": "..."}
 
+With --strict the expression is also checked against the STU3 model for
+the resource type of each file, as a rule pack can be: a name no element
+has there (name.given1), a choice element named with its type
+(valueQuantity) or an unknown type is an error instead of an empty result.
+
 Exit status: 0 when every file was evaluated, 1 when the expression does not
 compile or cannot be evaluated on a file (a file that is not valid STU3, a
 function the engine cannot evaluate faithfully), 2 on a usage error or a
@@ -72,6 +77,7 @@ func runFHIRPath(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("fhirpath", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	format := fs.StringP("format", "o", "text", "output format: text or json")
+	strict := fs.Bool("strict", false, "also check the expression against the STU3 model for each file's resource type: a path that cannot exist (name.given1) is an error, not an empty result")
 	fs.SortFlags = false
 	fs.Usage = func() {
 		fmt.Fprint(stderr, fhirpathUsage)
@@ -115,7 +121,7 @@ func runFHIRPath(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 			stdinUsed = true
 		}
-		items, fileCode, err := evaluateFile(expr, file, stdin, m)
+		items, fileCode, err := evaluateFile(expr, *strict, file, stdin, m)
 		code = max(code, fileCode)
 		if *format == "json" {
 			out := fhirpathFile{Path: file}
@@ -159,7 +165,7 @@ func runFHIRPath(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // evaluateFile reads one resource and evaluates expr on it. The error names
 // the file; the code is exitUsage when the file cannot be read and
 // exitInvalid when the expression cannot be evaluated on it.
-func evaluateFile(expr *fhirpath.Expression, file string, stdin io.Reader, m *schemas.Model) (fhirpath.Collection, int, error) {
+func evaluateFile(expr *fhirpath.Expression, strict bool, file string, stdin io.Reader, m *schemas.Model) (fhirpath.Collection, int, error) {
 	var src []byte
 	var err error
 	if file == "-" {
@@ -194,6 +200,19 @@ func evaluateFile(expr *fhirpath.Expression, file string, stdin io.Reader, m *sc
 		return nil, exitInvalid, fmt.Errorf("%s: no resource found", file)
 	}
 	root := doc.Root
+	if strict {
+		var err error
+		if expr, err = fhirpath.CompileStrict(expr.String(), treepath.StrictModel(m), root.Type); err != nil {
+			msg := err.Error()
+			var pe *fhirpath.ParseError
+			if errors.As(err, &pe) {
+				if s := pe.Snippet(); s != "" {
+					msg += "\n" + indent(s)
+				}
+			}
+			return nil, exitInvalid, fmt.Errorf("%s: the expression does not fit a %s: %s", file, root.Type, msg)
+		}
+	}
 	node := treepath.Of(root)
 	env := &fhirpath.Env{
 		Resource: node,

@@ -162,3 +162,19 @@ func TestFHIRPathRefusesWhatIsNotAResource(t *testing.T) {
 		}
 	}
 }
+
+func TestFHIRPathStrict(t *testing.T) {
+	p1, p2 := writeFHIRPathInputs(t)
+	// Without --strict a misspelt name is an empty result.
+	if code, out, errOut := runCLI("fhirpath", "name.given1", p1); code != exitOK || out != "" {
+		t.Errorf("plain: exit %d, %q %q", code, out, errOut)
+	}
+	code, out, errOut := runCLI("fhirpath", "--strict", "name.given1", p1)
+	if code != exitInvalid || out != "" || !strings.Contains(errOut, p1+": the expression does not fit a Patient: fhirpath: 1:6") || !strings.Contains(errOut, "     ^") {
+		t.Errorf("strict: exit %d, %q %q", code, out, errOut)
+	}
+	code, out, errOut = runCLI("fhirpath", "--strict", "--format", "json", "name.family", p1, p2)
+	if code != exitOK || strings.Count(out, `"results":[{"type":"string"`) != 2 {
+		t.Errorf("strict, valid: exit %d, %q %q", code, out, errOut)
+	}
+}

@@ -56,6 +56,7 @@ file that cannot be read.
 Examples:
   nemsfhir fhirpath 'Bundle.entry.resource.ofType(Patient).name.family' payload.xml
   nemsfhir fhirpath --format json "event.code" message.json
+  nemsfhir fhirpath -- '-1 + 2' payload.xml   (an expression starting with -)
 
 Flags:
 `

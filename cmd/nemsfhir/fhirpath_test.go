@@ -178,3 +178,10 @@ func TestFHIRPathStrict(t *testing.T) {
 		t.Errorf("strict, valid: exit %d, %q %q", code, out, errOut)
 	}
 }
+
+func TestFHIRPathExpressionAfterDashes(t *testing.T) {
+	p1, _ := writeFHIRPathInputs(t)
+	if code, out, errOut := runCLI("fhirpath", "--", "-1 + 2", p1); code != exitOK || out != "integer: 1\n" {
+		t.Errorf("exit %d, %q %q", code, out, errOut)
+	}
+}

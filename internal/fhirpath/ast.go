@@ -73,12 +73,12 @@ type (
 type typeSpec struct {
 	ns, name string
 	// Worked out once, for nodeIsType: whether a built-in type derives
-	// from name, and whether name is a System type.
-	isBase, isSystem bool
+	// from name.
+	isBase bool
 }
 
 func newTypeSpec(ns, name string) typeSpec {
-	return typeSpec{ns: ns, name: name, isBase: isBuiltinBase(name), isSystem: systemTypes[name]}
+	return typeSpec{ns: ns, name: name, isBase: isBuiltinBase(name)}
 }
 
 func (t typeSpec) String() string {

@@ -109,7 +109,7 @@ func (ev *evaluator) valuesEqual(a, b Value) (eq, known bool) {
 	case DateTime:
 		switch bv := b.(type) {
 		case DateTime:
-			c, ok := compareDateTime(a, bv, ev.loc)
+			c, ok := compareDateTime(a, bv, ev.env.Location)
 			return ok && c == 0, ok
 		case String:
 			return ev.valuesEqual(b, a)
@@ -184,7 +184,7 @@ func (ev *evaluator) equivalentItems(a, b Item) (bool, error) {
 		if !ok {
 			return false, nil
 		}
-		c, known := compareDateTime(x, y, ev.loc)
+		c, known := compareDateTime(x, y, ev.env.Location)
 		return known && c == 0, nil
 	case Time:
 		y, ok := vb.(Time)
@@ -237,7 +237,7 @@ func (ev *evaluator) compareItems(a, b Item) (cmp int, known bool, err error) {
 		}
 	case DateTime:
 		if y, ok := vb.(DateTime); ok {
-			c, known := compareDateTime(x, y, ev.loc)
+			c, known := compareDateTime(x, y, ev.env.Location)
 			return c, known, nil
 		}
 	case Time:

@@ -23,6 +23,16 @@
 // here (memberOf, conformsTo, resolve without an [Env.Resolver]) evaluate to
 // empty and are named in [Result.Unsupported] so the caller can say so.
 //
+// [Compile] needs no model: a name that no element has evaluates to empty.
+// [CompileStrict] also checks the expression against a [Model] for a given
+// context type, so that a path that cannot exist (name.given1), a choice
+// element named with its type (valueQuantity) or an unknown type name is a
+// *[ParseError] with its line and column.
+//
+// The official FHIRPath suites (STU3 and R4) run as table tests
+// (conformance_test.go), with the STU3 expectations the R4 suite reverses
+// and the tests that wait for UCUM listed there with their reasons.
+//
 // # Where the engine departs from the letter of the specification
 //
 // Each departure is deliberate and serves the STU3 invariants as their
@@ -34,12 +44,15 @@
 //     arithmetic (eld-13 concatenates such a code).
 //   - Unknown string escapes keep their backslash ('\-' in eld-16 reaches
 //     the regex engine as written).
-//   - Regular expressions are Go's RE2: matches() finds a match anywhere
-//     (anchor with ^ and $); look-around and back-references are errors.
-//   - `as` on several items filters them like ofType() instead of failing.
+//   - Regular expressions are Go's RE2 in single-line mode: matches() finds
+//     a match anywhere (anchor with ^ and $); look-around and
+//     back-references are errors.
 //   - Quantities compare only in the same unit (calendar keywords and their
 //     UCUM codes count as the same); other units give empty, not a UCUM
 //     conversion.
+//   - code, id and markdown are strings and uuid and oid are uris (as the
+//     STU3 model defines them), so Patient.gender.as(string) is the code;
+//     the R4 suite expects empty there.
 //   - Text that does not parse as its declared primitive type is kept as a
 //     String; the structure phase reports the format error.
 package fhirpath

@@ -43,6 +43,27 @@ func (it Item) String() string {
 	return "?"
 }
 
+// TypeName names the item's type the way FHIRPath results are reported:
+// the FHIR type of an element ("code", "HumanName", "Patient"), or for a
+// computed value its System type in FHIRPath's spelling ("boolean",
+// "integer", "decimal", "string", "date", "dateTime", "time", "Quantity").
+func (it Item) TypeName() string {
+	if it.node != nil {
+		return it.node.Type()
+	}
+	if it.val == nil {
+		return ""
+	}
+	switch t := it.val.SystemType(); t {
+	case "Quantity":
+		return t
+	case "DateTime":
+		return "dateTime"
+	default:
+		return strings.ToLower(t)
+	}
+}
+
 // Collection is what every FHIRPath expression evaluates to: an ordered
 // list of items, possibly empty.
 type Collection []Item
@@ -112,7 +133,9 @@ type Env struct {
 	// whole evaluation).
 	Now time.Time
 	// Location is the time zone assumed for date-times written without
-	// one when they are compared. Defaults to UTC.
+	// one when they are compared with ones that have a zone. When it is
+	// nil, such a comparison is empty, as FHIRPath asks; date arithmetic
+	// and today() then work in UTC.
 	Location *time.Location
 	// Trace receives the collections passed to trace(). Optional.
 	Trace func(name string, c Collection)
@@ -581,7 +604,7 @@ func (ev *evaluator) evalNode(e expr, scope Collection, fr *frame) (Collection, 
 		if e.op == "is" {
 			return ev.isType(x, e.t)
 		}
-		return ev.asType(x, e.t), nil
+		return ev.asType(x, e.t)
 	case *varExpr:
 		switch e.name {
 		case "$this":

@@ -139,6 +139,15 @@ func TestLiteralsAndOperators(t *testing.T) {
 		{"1 'd' = 1 day", "[true]"},
 		{"3 days + 4 days", "[7 'day']"[0:0] + "[7 days]"},
 		{"2 'mg' * 3", "[6 'mg']"},
+		// Quantity by quantity: the unit written as UCUM writes it.
+		{"4.0 'g' / 2.0 'm'", "[2 'g/m']"},
+		{"4.0 'g' / 2.0 'm' = 2 'g/m'", "[true]"},
+		{"1.0 'm' / 1.0 'm'", "[1 '1']"},
+		{"2 'm' * 3 'm'", "[6 'm2']"},
+		{"2 'cm' * 3 'g'", "[6 'cm.g']"},
+		{"2 'm' * 3 '1'", "[6 'm']"},
+		{"6 'g' / 2 'm.s'", "[3 'g/(m.s)']"},
+		{"6 'g' / 0 'm'", "[]"},
 		{"-5 'mg'", "[-5 'mg']"},
 		{"@2014 is Date", "[true]"},
 		{"@2014-01-25T14:30:14.559Z is DateTime", "[true]"},
@@ -184,6 +193,15 @@ func TestThreeValuedLogic(t *testing.T) {
 	})
 }
 
+func TestAssumedZone(t *testing.T) {
+	env := testEnv()
+	env.Location = time.FixedZone("", 5*3600)
+	runCases(t, nil, env, []evalCase{
+		{"@2012-04-15T15:00:00Z = @2012-04-15T20:00:00", "[true]"},
+		{"@2012-04-15T15:00:00Z < @2012-04-15T10:00:00", "[false]"},
+	})
+}
+
 func TestDateTime(t *testing.T) {
 	runCases(t, nil, testEnv(), []evalCase{
 		{"@2014-01-25 = @2014-01-25", "[true]"},
@@ -197,13 +215,26 @@ func TestDateTime(t *testing.T) {
 		{"@2014-01-25T10:00Z < @2014-01-25T10:00:30Z", "[]"},
 		{"@2014-01-25T10:00:00Z > @2014-01-25", "[]"},
 		{"@2014-01-25T10:00:00Z > @2014-01-24", "[true]"},
+		// A zone on one side only: no answer, unless Env.Location says
+		// which zone the other is in (TestAssumedZone).
+		{"@2012-04-15T15:00:00Z = @2012-04-15T10:00:00", "[]"},
+		{"@2012-04-15T15:00:00Z != @2012-04-15T10:00:00", "[]"},
+		{"@2012-04-15T15:00:00Z > @2012-04-15T10:00:00", "[]"},
+		{"@2012-04-15T15:00:00 > @2012-04-15T10:00:00", "[true]"},
 		{"@T10:00 < @T10:30:00", "[true]"},
 		{"@T10:00 = @T10:00:00", "[]"},
-		{"@2014-01-31 + 1 month", "[2014-03-03]"},
-		{"@2014-01-15 + 1 'mo'", "[2014-02-15]"},
+		// A month from 31 January is the last day of February.
+		{"@2014-01-31 + 1 month", "[2014-02-28]"},
+		{"@2016-02-29 + 1 year", "[2017-02-28]"},
+		{"@2014-03-31T10:00:00Z - 1 month", "[2014-02-28T10:00:00Z]"},
+		{"@2014-01-15 + 1 'mo'", "error"},
+		{"@2014-01-15 + 1 'a'", "error"},
 		{"@2014-01-15 - 2 weeks", "[2014-01-01]"},
 		{"@2014-01-15T10:00:00Z + 90 minutes", "[2014-01-15T11:30:00Z]"},
-		{"@2014-01-15 + 1.5 days", "error"},
+		// Fractions are dropped: date arithmetic moves whole units.
+		{"@2014-01-15 + 1.5 days", "[2014-01-16]"},
+		{"@2014-01-15 - 1.5 days", "[2014-01-14]"},
+		{"@2014-01-15T10:00:00.000Z + 0.1 's'", "[2014-01-15T10:00:00.000Z]"},
 		{"today()", "[2024-03-15]"},
 		{"now()", "[2024-03-15T12:34:56.789Z]"},
 		{"now() > @2024-01-01T00:00:00Z", "[true]"},
@@ -231,7 +262,9 @@ func TestNavigationAndFunctions(t *testing.T) {
 		{"multipleBirth", "[2]"},
 		{"multipleBirthInteger", "[2]"},
 		{"multipleBirth is integer", "[true]"},
-		{"multipleBirth is Integer", "[true]"},
+		// System names are for System values, not FHIR elements.
+		{"multipleBirth is Integer", "[false]"},
+		{"multipleBirth.toInteger() is Integer", "[true]"},
 		{"birthDate is date", "[true]"},
 		{"birthDate is FHIR.date", "[true]"},
 		{"birthDate is System.Date", "[false]"},
@@ -316,6 +349,18 @@ func TestNavigationAndFunctions(t *testing.T) {
 		{"name.family.matches('^s')", "[false]"},
 		{"name.family.replaceMatches('[aeiou]', '_')", "['Sm_th']"},
 		{"'a1b22'.replaceMatches('(\\\\d+)', '<$1>')", "['a<1>b<22>']"},
+		// Single-line mode: '.' matches a newline; an empty pattern
+		// replaces nothing.
+		{"'A\nB'.matches('A.B')", "[true]"},
+		{"'A\nB'.replaceMatches('A.B', 'x')", "['x']"},
+		{"'abc'.replaceMatches('', 'x')", "['abc']"},
+		// as and iif() need a single item; ofType() filters.
+		{"name.given.as(string)", "error"},
+		{"(name.given as string)", "error"},
+		{"name.given.ofType(string).count() > 1", "[true]"},
+		{"name.family.as(string)", "['Smith']"},
+		{"name.given.iif(true, 1, 2)", "error"},
+		{"name.family.iif($this = 'Smith', 1, 2)", "[1]"},
 		{"name.given.startsWith('J')", "error"},
 		{"photo.startsWith('J')", "[]"},
 		{"'abc'.matches('(?<=a)b')", "error"},

@@ -139,10 +139,10 @@ func init() {
 		functionTable[name] = &function{name: name, minArgs: 1, maxArgs: 1, typeArg: true, impl: impl}
 	}
 	typeFn("ofType", func(ev *evaluator, c *callExpr, in, _ Collection, _ *frame) (Collection, error) {
-		return ev.asType(in, *c.typ), nil
+		return ev.ofType(in, *c.typ), nil
 	})
 	typeFn("as", func(ev *evaluator, c *callExpr, in, _ Collection, _ *frame) (Collection, error) {
-		return ev.asType(in, *c.typ), nil
+		return ev.asType(in, *c.typ)
 	})
 	typeFn("is", func(ev *evaluator, c *callExpr, in, _ Collection, _ *frame) (Collection, error) {
 		return ev.isType(in, *c.typ)
@@ -225,6 +225,11 @@ func init() {
 	// Conversion and logic.
 	def("iif", 2, 3, func(ev *evaluator, c *callExpr, in, scope Collection, fr *frame) (Collection, error) {
 		if c.recv != nil {
+			// iif() is not a filter: called on several items it has no
+			// single $this to decide for.
+			if len(in) > 1 {
+				return nil, evalErrorf("iif() needs a single item as its input, got %d", len(in))
+			}
 			scope = in
 		}
 		cond, err := ev.eval(c.args[0], scope, fr)
@@ -439,6 +444,11 @@ func init() {
 		return boolean(re.MatchString(s)), nil
 	})
 	strFn("replaceMatches", 2, 2, func(ev *evaluator, s string, a []Collection, c *callExpr) (Collection, error) {
+		// An empty pattern matches nowhere rather than between every
+		// character: the input comes back unchanged.
+		if argText(a[0]) == "" {
+			return ev.stringResult(s)
+		}
 		re, err := regexFor(argText(a[0]))
 		if err != nil {
 			return nil, err
@@ -640,9 +650,10 @@ func intOf(c Collection) (int64, bool) {
 // maxRegexLen bounds patterns built at run time.
 const maxRegexLen = 4096
 
-// regexFor compiles a FHIRPath regular expression with Go's RE2 engine.
-// RE2 has no look-around or back-references; a pattern that uses them is
-// an evaluation error rather than a silent mismatch.
+// regexFor compiles a FHIRPath regular expression with Go's RE2 engine, in
+// single-line mode as FHIRPath asks ('.' matches a newline too). RE2 has no
+// look-around or back-references; a pattern that uses them is an evaluation
+// error rather than a silent mismatch.
 func regexFor(pat string) (*regexp.Regexp, error) {
 	if len(pat) > maxRegexLen {
 		return nil, evalErrorf("regular expression longer than %d bytes", maxRegexLen)
@@ -650,7 +661,7 @@ func regexFor(pat string) (*regexp.Regexp, error) {
 	if re, ok := regexCache.get(pat); ok {
 		return re, nil
 	}
-	re, err := regexp.Compile(pat)
+	re, err := regexp.Compile("(?s)" + pat)
 	if err != nil {
 		return nil, evalErrorf("bad regular expression %q: %v", pat, err)
 	}

@@ -2,6 +2,7 @@ package fhirpath
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 )
@@ -27,7 +28,15 @@ func FuzzCompile(f *testing.F) {
 	recoverPanics = false
 	f.Cleanup(func() { recoverPanics = true })
 	f.Fuzz(func(t *testing.T, src string) {
+		// The strict compile accepts a subset of what Compile accepts.
+		_, serr := CompileStrict(src, toyModel{}, "Patient")
+		if _, ok := serr.(*ParseError); serr != nil && !ok {
+			t.Fatalf("%q: strict error of type %T", src, serr)
+		}
 		e, err := Compile(src)
+		if serr == nil && err != nil {
+			t.Fatalf("%q: strict compile accepts, plain compile does not: %v", src, err)
+		}
 		if err != nil {
 			if _, ok := err.(*ParseError); !ok {
 				t.Fatalf("%q: error of type %T", src, err)
@@ -45,4 +54,28 @@ func FuzzCompile(f *testing.F) {
 			t.Fatalf("%q took %v", src, d)
 		}
 	})
+}
+
+// toyModel is a small model for strict compiles inside the package (the
+// STU3 one lives in treepath, which imports this package).
+type toyModel struct{}
+
+var toyTypes = map[string]map[string][]string{
+	"Patient":         {"id": {"id"}, "name": {"HumanName"}, "gender": {"code"}, "contact": {"Patient.contact"}, "multipleBirth": {"boolean", "integer"}},
+	"Patient.contact": {"name": {"HumanName"}},
+	"HumanName":       {"given": {"string"}, "family": {"string"}, "use": {"code"}},
+	"string":          {"extension": {"Extension"}}, "code": {"extension": {"Extension"}}, "id": {},
+	"boolean": {}, "integer": {}, "Extension": {"url": {"uri"}}, "uri": {},
+}
+
+func (toyModel) HasType(name string) bool {
+	_, ok := toyTypes[name]
+	return ok && !strings.Contains(name, ".")
+}
+func (toyModel) BaseType(name string) string {
+	return map[string]string{"Patient": "DomainResource", "code": "string", "id": "string"}[name]
+}
+func (toyModel) Child(owner, name string) ([]string, bool) {
+	ts, ok := toyTypes[owner][name]
+	return ts, ok
 }

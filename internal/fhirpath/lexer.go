@@ -189,21 +189,46 @@ func quoteName(q byte) string {
 // lexDateTime reads @date, @dateTime or @Ttime.
 func lexDateTime(src string, start int) (token, int, *ParseError) {
 	i := start + 1
-	span := func(set string) {
-		for i < len(src) && strings.IndexByte(set, src[i]) >= 0 {
+	// digitsAt reports n digits at j, so that a '.', '-' or ':' is taken
+	// into the literal only when the grammar's digits follow it: in
+	// @2015-02-04T14:34:28.is(DateTime) the '.' is the invocation.
+	digitsAt := func(j, n int) bool {
+		return j+n <= len(src) && allDigits(src[j:j+n])
+	}
+	clock := func() {
+		if !digitsAt(i, 2) {
+			return
+		}
+		i += 2
+		for _, sep := range []byte{':', ':'} {
+			if i < len(src) && src[i] == sep && digitsAt(i+1, 2) {
+				i += 3
+			} else {
+				return
+			}
+		}
+		if i < len(src) && src[i] == '.' && digitsAt(i+1, 1) {
 			i++
+			for i < len(src) && src[i] >= '0' && src[i] <= '9' {
+				i++
+			}
 		}
 	}
 	kind := tkDateTime
 	if i < len(src) && src[i] == 'T' {
 		kind = tkTime
 		i++
-		span("0123456789:.")
+		clock()
 	} else {
-		span("0123456789-")
+		if digitsAt(i, 4) {
+			i += 4
+			for k := 0; k < 2 && i < len(src) && src[i] == '-' && digitsAt(i+1, 2); k++ {
+				i += 3
+			}
+		}
 		if i < len(src) && src[i] == 'T' {
 			i++
-			span("0123456789:.")
+			clock()
 			if i < len(src) && src[i] == 'Z' {
 				i++
 			} else if i+6 <= len(src) && (src[i] == '+' || src[i] == '-') &&
@@ -217,10 +242,26 @@ func lexDateTime(src string, start int) (token, int, *ParseError) {
 	if kind == tkTime {
 		_, ok = ParseTime(text[1:])
 	} else {
-		_, ok = ParseDateTime(text)
+		_, ok = parseDateTimeLiteral(text)
 	}
 	if !ok {
-		return token{}, 0, newParseError(src, start, "'@"+text+"'", "a date (@2015-02-04), date-time (@2015-02-04T14:34:28Z) or time (@T14:34)")
+		// Show the rest of the word, so the message names what was meant.
+		for i < len(src) && strings.IndexByte("0123456789-:.TZ+", src[i]) >= 0 {
+			i++
+		}
+		return token{}, 0, newParseError(src, start, "'"+src[start:i]+"'", "a date (@2015-02-04), date-time (@2015-02-04T14:34:28Z) or time (@T14:34)")
 	}
 	return token{kind: kind, text: text, pos: start}, i, nil
+}
+
+// parseDateTimeLiteral reads the text of a date or date-time literal. A
+// literal ending in T is a DateTime at the precision before it (@2015T,
+// @2015-02T), which instance data never is.
+func parseDateTimeLiteral(text string) (DateTime, bool) {
+	if t, ok := strings.CutSuffix(text, "T"); ok {
+		d, ok := ParseDateTime(t)
+		d.DateOnly = false
+		return d, ok
+	}
+	return ParseDateTime(text)
 }

@@ -426,6 +426,9 @@ func (ev *evaluator) arithmetic(op string, l, r Collection) (Collection, error) 
 			if op == "+" || op == "-" {
 				return nil, nil // units that cannot be added without UCUM
 			}
+			if op == "*" || op == "/" {
+				return quantityProduct(x, y, op == "/"), nil
+			}
 		case Integer, Decimal:
 			if op == "*" || op == "/" {
 				ry, sy, _ := ratOf(y)
@@ -445,14 +448,21 @@ func (ev *evaluator) arithmetic(op string, l, r Collection) (Collection, error) 
 	return nil, evalErrorf("cannot apply '%s' to %s (%s) and %s (%s)", op, a, a.SystemType(), b, b.SystemType())
 }
 
-// shiftDateTime adds or subtracts a time-valued quantity.
+// shiftDateTime adds or subtracts a time-valued quantity. Its fraction is
+// dropped (7.7 days is 7 days, 0.1 's' is nothing), as the R4 suite has it:
+// date arithmetic moves whole units. The UCUM year and month ('a', 'mo')
+// are fixed lengths of time, not calendar steps, and cannot shift a date.
 func (ev *evaluator) shiftDateTime(d DateTime, q Quantity, minus bool) (Collection, error) {
+	if q.Unit == "a" || q.Unit == "mo" {
+		return nil, evalErrorf("cannot shift a date by %s: the UCUM '%s' is not a calendar duration (write %s)", q, q.Unit, map[string]string{"a": "years", "mo": "months"}[q.Unit])
+	}
 	unit := canonicalUnit(q.Unit)
 	r := q.Value.Rat()
-	if !r.IsInt() || !r.Num().IsInt64() {
-		return nil, evalErrorf("cannot shift a date by %s: a whole number is needed", q)
+	whole := new(big.Int).Quo(r.Num(), r.Denom()) // truncates toward zero
+	if !whole.IsInt64() {
+		return nil, evalErrorf("cannot shift %s by %s", d, q)
 	}
-	n := r.Num().Int64()
+	n := whole.Int64()
 	if minus {
 		n = -n
 	}
@@ -461,4 +471,79 @@ func (ev *evaluator) shiftDateTime(d DateTime, q Quantity, minus bool) (Collecti
 		return nil, evalErrorf("cannot shift %s by %s", d, q)
 	}
 	return Collection{ValueItem(out)}, nil
+}
+
+// quantityProduct multiplies or divides two quantities. The unit is built
+// as UCUM writes products and quotients ('g' / 'm' is 'g/m', a unit over
+// itself is '1'); telling that 'cm.m' is 'm2' needs UCUM. Division by zero
+// is empty.
+func quantityProduct(x, y Quantity, divide bool) Collection {
+	ux, uy := ucumCode(x.Unit), ucumCode(y.Unit)
+	out := new(big.Rat)
+	var unit string
+	if divide {
+		if y.Value.Rat().Sign() == 0 {
+			return nil
+		}
+		out.Quo(x.Value.Rat(), y.Value.Rat())
+		switch {
+		case ux == uy:
+			unit = "1"
+		case uy == "1":
+			unit = ux
+		default:
+			unit = ucumTerm(ux) + "/" + ucumTerm(uy)
+		}
+		return Collection{ValueItem(Quantity{Value: newDecimal(out, -1), Unit: unit})}
+	}
+	out.Mul(x.Value.Rat(), y.Value.Rat())
+	switch {
+	case ux == "1":
+		unit = uy
+	case uy == "1":
+		unit = ux
+	case ux == uy && isUnitAtom(ux):
+		unit = ux + "2"
+	default:
+		unit = ucumTerm(ux) + "." + ucumTerm(uy)
+	}
+	return Collection{ValueItem(Quantity{Value: Decimal{r: out, scale: x.Value.scale + y.Value.scale}, Unit: unit})}
+}
+
+// ucumCode writes a calendar keyword as its UCUM code, for units built
+// from it; other units are already UCUM codes ("" is the unity).
+func ucumCode(u string) string {
+	if u == "" {
+		return "1"
+	}
+	if c, ok := calendarUnits[u]; ok {
+		for code, kw := range ucumCalendar {
+			if kw == c {
+				return code
+			}
+		}
+	}
+	return u
+}
+
+// ucumTerm brackets a compound unit so that it stays one term.
+func ucumTerm(u string) string {
+	if isUnitAtom(u) {
+		return u
+	}
+	return "(" + u + ")"
+}
+
+// isUnitAtom reports a unit of letters only ('m', 'mg'), which takes an
+// exponent by a digit written after it.
+func isUnitAtom(u string) bool {
+	if u == "" {
+		return false
+	}
+	for _, r := range u {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
 }

@@ -38,10 +38,12 @@ var binaryOps = map[string]int{
 	"*": bpMultiplicative, "/": bpMultiplicative, "div": bpMultiplicative, "mod": bpMultiplicative,
 }
 
-// keywords cannot start a term (except as a function name).
+// keywords cannot start a term (except as a function name). The grammar
+// lets as, contains, in and is name elements there too, as in
+// ValueSet.expansion.repeat(contains): no operator can stand where a term
+// starts, so reading them as names is unambiguous.
 var keywords = map[string]bool{
 	"and": true, "or": true, "xor": true, "implies": true, "div": true, "mod": true,
-	"in": true, "contains": true, "is": true, "as": true,
 }
 
 type parser struct {
@@ -210,7 +212,7 @@ func (p *parser) term() (expr, *ParseError) {
 		return newLiteral(t.pos, String(t.text)), nil
 	case tkDateTime:
 		p.next()
-		d, _ := ParseDateTime(t.text)
+		d, _ := parseDateTimeLiteral(t.text)
 		return newLiteral(t.pos, d), nil
 	case tkTime:
 		p.next()

@@ -112,7 +112,16 @@ func TestKeywordsAsNames(t *testing.T) {
 		{"$this.is.contains('y')", "[true]"},
 		{"$this.contains.div", "['z']"},
 		{"`as` & `is`", "['xy']"},
+		// At the start of a term too, for as, contains, in and is.
+		{"repeat(contains).div", "['z']"},
+		{"as & is", "['xy']"},
+		{"select(contains.div)", "['z']"},
 	})
+	for _, src := range []string{"and", "select(div)", "or.x"} {
+		if _, err := Compile(src); err == nil {
+			t.Errorf("%s: want a compile error, an operator keyword is not a name", src)
+		}
+	}
 }
 
 func TestDeepNestingIsAnErrorNotACrash(t *testing.T) {

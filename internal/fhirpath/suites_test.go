@@ -16,15 +16,53 @@ import (
 	"github.com/nemsfhir/nemsfhir/schemas"
 )
 
-// suiteFile is the part of an official FHIRPath test file read here.
+// suiteFile is an official FHIRPath test file: groups of tests, each an
+// expression, its input and the typed outputs expected (or that the
+// expression is invalid).
 type suiteFile struct {
 	Groups []struct {
-		Tests []struct {
-			Name       string `xml:"name,attr"`
-			InputFile  string `xml:"inputfile,attr"`
-			Expression string `xml:"expression"`
-		} `xml:"test"`
+		Name  string      `xml:"name,attr"`
+		Tests []suiteTest `xml:"test"`
+		// Tests of modes other than the default (lenient polymorphics).
+		ModeTests []suiteTest `xml:"modeTest"`
 	} `xml:"group"`
+}
+
+// suiteTest is one test of an official suite.
+type suiteTest struct {
+	Name      string `xml:"name,attr"`
+	InputFile string `xml:"inputfile,attr"`
+	Predicate string `xml:"predicate,attr"`
+	Mode      string `xml:"mode,attr"`
+	Version   string `xml:"version,attr"`
+	Ordered   string `xml:"ordered,attr"`
+	// CheckOrdered asks the engine to reject functions that need ordered
+	// input on unordered collections.
+	CheckOrdered string `xml:"checkOrderedFunctions,attr"`
+	Expression   struct {
+		Text    string `xml:",chardata"`
+		Invalid string `xml:"invalid,attr"`
+		Mode    string `xml:"mode,attr"`
+	} `xml:"expression"`
+	Outputs []struct {
+		Type  string `xml:"type,attr"`
+		Value string `xml:",chardata"`
+	} `xml:"output"`
+}
+
+// loadSuite reads one official suite (suite is relative to the suites
+// folder dir).
+func loadSuite(t *testing.T, dir, suite string) suiteFile {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join(dir, suite))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sf suiteFile
+	if err := xml.Unmarshal(src, &sf); err != nil {
+		t.Fatalf("%s: %v", suite, err)
+	}
+	return sf
 }
 
 // TestSharedPartsAgreeOnOfficialSuites evaluates every expression of the
@@ -37,14 +75,7 @@ func TestSharedPartsAgreeOnOfficialSuites(t *testing.T) {
 	m := schemas.STU3()
 	compared, withShared, skippedInputs := 0, 0, map[string]bool{}
 	for _, suite := range []string{"stu3/tests-fhir-r3.xml", "r4/tests-fhir-r4.xml"} {
-		src, err := os.ReadFile(filepath.Join(dir, suite))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var sf suiteFile
-		if err := xml.Unmarshal(src, &sf); err != nil {
-			t.Fatalf("%s: %v", suite, err)
-		}
+		sf := loadSuite(t, dir, suite)
 		inputs := map[string]*tree.Node{}
 		for _, g := range sf.Groups {
 			for _, tc := range g.Tests {
@@ -57,8 +88,8 @@ func TestSharedPartsAgreeOnOfficialSuites(t *testing.T) {
 					skippedInputs[suite+": "+tc.InputFile] = true
 					continue
 				}
-				shared, err1 := fhirpath.Compile(tc.Expression)
-				plain, err2 := fhirpath.CompileUnshared(tc.Expression)
+				shared, err1 := fhirpath.Compile(tc.Expression.Text)
+				plain, err2 := fhirpath.CompileUnshared(tc.Expression.Text)
 				if (err1 == nil) != (err2 == nil) {
 					t.Errorf("%s %s: compile errors differ: %v, %v", suite, tc.Name, err1, err2)
 				}
@@ -80,7 +111,7 @@ func TestSharedPartsAgreeOnOfficialSuites(t *testing.T) {
 					withShared++
 				}
 				if got, want := outcome(a, errA), outcome(b, errB); got != want {
-					t.Errorf("%s %s: %s\n\tshared:   %s\n\tunshared: %s", suite, tc.Name, tc.Expression, got, want)
+					t.Errorf("%s %s: %s\n\tshared:   %s\n\tunshared: %s", suite, tc.Name, tc.Expression.Text, got, want)
 				}
 			}
 		}
@@ -94,6 +125,9 @@ func TestSharedPartsAgreeOnOfficialSuites(t *testing.T) {
 	t.Logf("%d expressions of the official suites (%d with shared parts) give the same outcome with and without them; inputs not readable as STU3: %v", compared, withShared, skippedInputs)
 }
 
+// parseInput reads a suite input as STU3, or returns nil when it is not
+// valid STU3 (an R4 element, say): a partly read input would test the
+// engine on a resource other than the one the suite meant.
 func parseInput(path string, m *schemas.Model) *tree.Node {
 	src, err := os.ReadFile(path)
 	if err != nil {
@@ -101,11 +135,11 @@ func parseInput(path string, m *schemas.Model) *tree.Node {
 	}
 	var doc *tree.Document
 	if strings.HasSuffix(path, ".json") {
-		doc, _ = tree.ParseJSON(src, m)
+		doc, err = tree.ParseJSON(src, m)
 	} else {
-		doc, _ = tree.ParseXML(src, m)
+		doc, err = tree.ParseXML(src, m)
 	}
-	if doc == nil {
+	if doc == nil || err != nil {
 		return nil
 	}
 	return doc.Root

@@ -280,9 +280,17 @@ func comparablePrecision(p Precision) int {
 
 // compareDateTime orders a and b. ok is false when the answer depends on
 // components one of them does not have (different precisions that agree as
-// far as both go), in which case FHIRPath says the result is empty.
+// far as both go), in which case FHIRPath says the result is empty. loc is
+// the zone assumed for a time of day written without one; when it is nil,
+// a value with a zone and one without cannot be ordered either.
 func compareDateTime(a, b DateTime, loc *time.Location) (cmp int, ok bool) {
 	if a.Precision >= PrecHour && b.Precision >= PrecHour {
+		if loc == nil {
+			if a.HasZone != b.HasZone {
+				return 0, false
+			}
+			loc = time.UTC
+		}
 		// Only values with a time of day are moved to UTC; a bare date has
 		// no zone to move from.
 		a = a.fromInstant(a.instant(loc).UTC())
@@ -331,10 +339,20 @@ func addDuration(d DateTime, n int64, unit string, loc *time.Location) (DateTime
 	}
 	t := d.instant(loc)
 	switch unit {
-	case "year":
-		t = t.AddDate(int(n), 0, 0)
-	case "month":
-		t = t.AddDate(0, int(n), 0)
+	case "year", "month":
+		// A calendar step keeps the day of the month where it can and
+		// otherwise stops at the month's last day (31 January plus a
+		// month is 28 February), as CQL and FHIRPath have it.
+		months := n
+		if unit == "year" {
+			months = 12 * n
+		}
+		total := int64(t.Year())*12 + int64(t.Month()-1) + months
+		y, m := int(total/12), int(total%12)+1
+		if total < 0 || y > 9999 {
+			return d, false
+		}
+		t = time.Date(y, time.Month(m), min(t.Day(), daysIn(y, m)), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
 	case "week":
 		t = t.AddDate(0, 0, int(7*n))
 	case "day":

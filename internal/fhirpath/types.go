@@ -198,13 +198,9 @@ func (ev *evaluator) nodeIsType(n Node, ts typeSpec) bool {
 			t = ev.baseOf(t)
 		}
 	}
-	// A capitalised System name also accepts elements that convert to it,
-	// so `value is Quantity` and `x is String` read naturally.
-	if ts.ns == "" && ts.isSystem {
-		if v, ok := valueOf(NodeItem(n)); ok {
-			return v.SystemType() == ts.name
-		}
-	}
+	// A System name (Boolean, String, ...) names System values only: a FHIR
+	// boolean element is not a System.Boolean, as FHIRPath has it. The
+	// names both share (Quantity) matched above by the element's type.
 	return false
 }
 
@@ -234,9 +230,18 @@ func (ev *evaluator) isType(in Collection, ts typeSpec) (Collection, error) {
 	return nil, evalErrorf("'is %s' needs a single item, got %d", ts, len(in))
 }
 
-// asType keeps the items of the type; on a single item it is the FHIRPath
-// `as`, on several it filters like ofType() rather than failing.
-func (ev *evaluator) asType(in Collection, ts typeSpec) Collection {
+// asType is the FHIRPath `as`: the single item when it is of the type,
+// empty when it is not, and an error on several items (ofType() is the
+// filter).
+func (ev *evaluator) asType(in Collection, ts typeSpec) (Collection, error) {
+	if len(in) > 1 {
+		return nil, evalErrorf("'as %s' needs a single item, got %d (ofType() filters a collection)", ts, len(in))
+	}
+	return ev.ofType(in, ts), nil
+}
+
+// ofType keeps the items of the type.
+func (ev *evaluator) ofType(in Collection, ts typeSpec) Collection {
 	out := ev.carve()
 	for _, it := range in {
 		if ev.itemIsType(it, ts) {

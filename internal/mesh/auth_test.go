@@ -67,7 +67,9 @@ func TestAuthClientToken(t *testing.T) {
 
 func TestAuthRefusals(t *testing.T) {
 	const box, nonce = "X26OT181TEST", "0f8d0a53-51d4-4a43-a0c1-43e7f6d5a1b9"
-	good := func(count int) string { return makeToken(DefaultSharedKey, box, DefaultPassword, nonce, count, testNow) }
+	good := func(count int) string {
+		return makeToken(DefaultSharedKey, box, DefaultPassword, nonce, count, testNow)
+	}
 	cases := []struct {
 		name    string
 		mailbox string

@@ -125,15 +125,25 @@ func meshClientDir(t *testing.T) (python, dir string) {
 	if _, err := os.Stat(filepath.Join(dir, "mesh_client", "__init__.py")); err != nil {
 		missing(fmt.Sprintf("the NHS MESH client is absent from %s", dir))
 	}
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		missing("python3 is not installed")
+	// The python3 on PATH first, then Debian's, where the python3-requests
+	// package installs: a PATH that leads to another Python (pyenv, say)
+	// need not have requests.
+	var why []string
+	for _, name := range []string{"python3", "/usr/bin/python3"} {
+		p, err := exec.LookPath(name)
+		if err != nil {
+			why = append(why, fmt.Sprintf("%s: not installed", name))
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		out, err := exec.CommandContext(ctx, p, "-c", "import requests").CombinedOutput()
+		cancel()
+		if err == nil {
+			return p, dir
+		}
+		why = append(why, fmt.Sprintf("%s cannot import requests: %v %s", p, err, bytes.TrimSpace(out)))
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if out, err := exec.CommandContext(ctx, python, "-c", "import requests").CombinedOutput(); err != nil {
-		missing(fmt.Sprintf("python3 cannot import requests (install python3-requests): %v %s", err, bytes.TrimSpace(out)))
-	}
+	missing("no python3 with requests (install python3-requests): " + strings.Join(why, "; "))
 	return python, dir
 }
 

@@ -185,6 +185,7 @@ func (v *Validator) validate(source string, src []byte) *Result {
 	(&structure{m: v.model, issues: &res.Issues, xml: res.Format == "xml"}).check(doc.Root)
 	checkBundles(doc.Root, &res.Issues)
 	checkContainedReferences(doc.Root, &res.Issues)
+	v.checkQuestionnaireResponses(doc.Root, &res.Issues)
 	if v.inv != nil {
 		v.inv.check(doc.Root, &res.Issues)
 	}

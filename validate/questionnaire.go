@@ -454,7 +454,14 @@ func (c *qrCheck) option(qi *tree.Node, typ string, val *tree.Node) {
 // be decided offline.
 func (c *qrCheck) inValueSet(ref, system, code string) (member, known bool) {
 	if strings.HasPrefix(ref, "#") {
-		for _, r := range c.q.ChildrenNamed("contained") {
+		// "#id" names a resource contained in the Questionnaire's
+		// container: the Questionnaire itself, or the resource that
+		// contains it (contained resources contain nothing).
+		container := c.q
+		if c.q.Name == "contained" && c.q.Parent != nil {
+			container = c.q.Parent
+		}
+		for _, r := range container.ChildrenNamed("contained") {
 			if r.Resource && r.Type == "ValueSet" && r.ElementID() == ref[1:] {
 				return containedMembership(r, system, code)
 			}

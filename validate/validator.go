@@ -61,7 +61,8 @@ type Options struct {
 	// StructureDefinitions (with their ValueSets and CodeSystems) used as
 	// profiles: each resource is validated against the profiles in its
 	// meta.profile that are loaded, and extensions against their loaded
-	// definitions. A file among them that cannot be used makes New fail
+	// definitions. Questionnaires there are used for the
+	// QuestionnaireResponses that name them. A file among them that cannot be used makes New fail
 	// (see structuredef.Load).
 	IG []string
 	// Profiles are profile URLs the root resource of every payload is

@@ -358,3 +358,23 @@ func TestQuestionnaireEnableWhenBudget(t *testing.T) {
 		t.Errorf("issues %q", got)
 	}
 }
+
+// FuzzQuestionnaireResponse runs the validator over variations of
+// responses with their Questionnaire: no panic, and every questionnaire
+// issue placed on a path.
+func FuzzQuestionnaireResponse(f *testing.F) {
+	f.Add([]byte(containedResponse("completed", responseItems(nil))))
+	f.Add([]byte(containedResponse("in-progress", wrongHome)))
+	f.Add([]byte(repeatingResponse([][2]bool{{true, true}, {false, true}})))
+	v, err := validate.New(validate.Options{NoRules: true, NoSchema: true})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		for _, is := range v.Validate("fuzz", src).Issues {
+			if is.Rule == validate.RuleQuestionnaire && is.Path == "" {
+				t.Errorf("questionnaire issue without a path: %s", is)
+			}
+		}
+	})
+}

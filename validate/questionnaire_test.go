@@ -378,3 +378,37 @@ func FuzzQuestionnaireResponse(f *testing.F) {
 		}
 	})
 }
+
+// TestOfficialGCSResponse: the official Glasgow Coma Score response,
+// checked against the official Questionnaire it names (given with the IG),
+// is valid in both formats: its answers are from the contained options
+// value sets.
+func TestOfficialGCSResponse(t *testing.T) {
+	dir := requireShared(t, "fhir/stu3/examples")
+	v, err := validate.New(validate.Options{NoRules: true, IG: []string{filepath.Join(dir, "json", "questionnaire-example-gcs.json")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"json", "xml"} {
+		src, err := os.ReadFile(filepath.Join(dir, format, "questionnaireresponse-example-gcs."+format))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := v.Validate("gcs."+format, src)
+		if got := questionnaireIssues(t, res, false); len(got) != 0 || !res.Valid() {
+			t.Errorf("%s: issues %q", format, got)
+		}
+		// The same response with one answer outside its value set is not.
+		code := map[string]string{"json": `"code": "LA6560-2"`, "xml": `<code value="LA6560-2"/>`}[format]
+		bad := strings.Replace(string(src), code, strings.Replace(code, "LA6560-2", "LA0000-0", 1), 1)
+		if bad == string(src) {
+			t.Fatalf("%s: no LA6560-2 answer to change", format)
+		}
+		res = v.Validate("gcs-bad."+format, []byte(bad))
+		if res.Valid() || !slices.ContainsFunc(res.Issues, func(is validate.Issue) bool {
+			return is.Rule == validate.RuleQuestionnaire && strings.Contains(is.Message, "LA0000-0 is not in the options value set")
+		}) {
+			t.Errorf("%s: a code outside the options value set passed: %v", format, res.Issues)
+		}
+	}
+}

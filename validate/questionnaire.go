@@ -306,11 +306,20 @@ func (c *qrCheck) item(qi, ri *tree.Node, active bool) {
 		for _, a := range answers {
 			c.add(a, SeverityError, "structure", "item %q is of type %s, which takes no answer", id, typ)
 		}
+		// STU3 Questionnaire.item.required: a required group must contain
+		// at least one item.
+		if typ == "group" && active && isTrue(qi, "required") && len(ri.ChildrenNamed("item")) == 0 {
+			c.required(ri, "the required group %q contains no item", id)
+		}
 		c.items(kids, ri)
 		return
 	}
-	nested := len(ri.ChildrenNamed("item")) > 0
-	if active && isTrue(qi, "required") && len(answers) == 0 && !nested {
+	// STU3 QuestionnaireResponse.item: the items nested in a question go
+	// under each of its answers, never directly under the item.
+	for _, n := range ri.ChildrenNamed("item") {
+		c.add(n, SeverityError, "structure", "item %q is a question (type %s): the items nested in it belong under its answers, not directly under the item", id, typ)
+	}
+	if active && isTrue(qi, "required") && len(answers) == 0 {
 		c.required(ri, "the required item %q has no answer", id)
 	}
 	if len(answers) > 1 && !isTrue(qi, "repeats") {
@@ -318,14 +327,9 @@ func (c *qrCheck) item(qi, ri *tree.Node, active bool) {
 	}
 	for _, a := range answers {
 		c.answer(qi, typ, a)
-		if len(a.ChildrenNamed("item")) > 0 || (!nested && len(kids) > 0) {
+		if len(kids) > 0 || len(a.ChildrenNamed("item")) > 0 {
 			c.items(kids, a)
 		}
-	}
-	// STU3 lets the items nested under a question sit under the item itself
-	// as well as under an answer (qrs-1 forbids both at once).
-	if nested {
-		c.items(kids, ri)
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 // an item enabled by an answer and one by hasAnswer, each answer type,
 // an option list of Codings and one of strings, an options value set
 // given in full (#vs) and one that is not available offline, a display
-// item and a repeating item.
+// item, a repeating item and a question with an item nested in it.
 const testQuestionnaireItems = `[
   {"linkId": "g1", "type": "group", "required": true, "item": [
     {"linkId": "name", "type": "string", "required": true},
@@ -37,7 +37,8 @@ const testQuestionnaireItems = `[
   {"linkId": "pets", "type": "string", "repeats": true},
   {"linkId": "home", "type": "url"},
   {"linkId": "weight", "type": "quantity"},
-  {"linkId": "gp", "type": "reference"}
+  {"linkId": "gp", "type": "reference"},
+  {"linkId": "dog", "type": "boolean", "item": [{"linkId": "dogname", "type": "string", "required": true}]}
 ]`
 
 const testValueSet = `{"resourceType": "ValueSet", "id": "vs", "status": "active",
@@ -169,7 +170,14 @@ func TestQuestionnaireResponseRules(t *testing.T) {
 		{name: "display answered", items: responseItems(map[string]string{"note": `{"linkId": "note", "answer": [{"valueString": "ok"}]}`}),
 			want: []string{"error " + qr + "item[7].answer[0]"}, msg: "type display, which takes no answer"},
 		{name: "group answered", items: responseItems(map[string]string{"g1": `{"linkId": "g1", "answer": [{"valueString": "x", "item": [{"linkId": "name", "answer": [{"valueString": "Ann"}]}]}]}`}),
-			want: []string{"error " + qr + "item[0]", "error " + qr + "item[0].answer[0]"}, msg: ""},
+			want: []string{"error " + qr + "item[0]", "error " + qr + "item[0]", "error " + qr + "item[0].answer[0]"}, msg: "type group, which takes no answer"},
+		{name: "required group empty", items: responseItems(map[string]string{"g1": `{"linkId": "g1", "text": "About you"}`}),
+			want: []string{"error " + qr + "item[0]", "error " + qr + "item[0]"}, msg: `required group "g1" contains no item`},
+		{name: "nested under the answer", items: responseItems(nil, `{"linkId": "dog", "answer": [{"valueBoolean": true, "item": [{"linkId": "dogname", "answer": [{"valueString": "Rex"}]}]}]}`)},
+		{name: "required nested item missing under the answer", items: responseItems(nil, `{"linkId": "dog", "answer": [{"valueBoolean": true}]}`),
+			want: []string{"error " + qr + "item[12].answer[0]"}, msg: `required item "dogname" is missing`},
+		{name: "nested directly under a question", items: responseItems(nil, `{"linkId": "dog", "item": [{"linkId": "dogname", "answer": [{"valueString": "Rex"}]}]}`),
+			want: []string{"error " + qr + "item[12].item[0]"}, msg: "belong under its answers"},
 	}
 	v := validator(t)
 	for _, c := range cases {

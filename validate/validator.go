@@ -61,7 +61,8 @@ type Options struct {
 	// StructureDefinitions (with their ValueSets and CodeSystems) used as
 	// profiles: each resource is validated against the profiles in its
 	// meta.profile that are loaded, and extensions against their loaded
-	// definitions. A file among them that cannot be used makes New fail
+	// definitions. Questionnaires there are used for the
+	// QuestionnaireResponses that name them. A file among them that cannot be used makes New fail
 	// (see structuredef.Load).
 	IG []string
 	// Profiles are profile URLs the root resource of every payload is
@@ -185,6 +186,7 @@ func (v *Validator) validate(source string, src []byte) *Result {
 	(&structure{m: v.model, issues: &res.Issues, xml: res.Format == "xml"}).check(doc.Root)
 	checkBundles(doc.Root, &res.Issues)
 	checkContainedReferences(doc.Root, &res.Issues)
+	v.checkQuestionnaireResponses(doc.Root, &res.Issues)
 	if v.inv != nil {
 		v.inv.check(doc.Root, &res.Issues)
 	}

@@ -64,7 +64,9 @@ Formats (--format):
            as a report
 
 --ig loads StructureDefinitions (with their ValueSets and CodeSystems) from
-folders, files or FHIR packages (.tgz). Any file there that cannot be used
+folders, files or FHIR packages (.tgz), and the Questionnaires there, against
+which a QuestionnaireResponse naming one is checked (as it is against one
+contained or in the same Bundle). Any file there that cannot be used
 (not well-formed, a profile whose base is missing or a baseDefinition
 cycle, over the size limits: 64 MB a file or package member, 512 MB
 decompressed and 100,000 members a package) is reported with its place and

@@ -440,8 +440,9 @@ func jsonErrorOffset(err error) (int64, bool) {
 	return 0, false
 }
 
-// wanted are the resource types the loader keeps.
-var wanted = map[string]bool{"StructureDefinition": true, "ValueSet": true, "CodeSystem": true, "Bundle": true}
+// wanted are the resource types the loader keeps: Questionnaires so that
+// a QuestionnaireResponse can be checked against one given with the IG.
+var wanted = map[string]bool{"StructureDefinition": true, "ValueSet": true, "CodeSystem": true, "Bundle": true, "Questionnaire": true}
 
 // source reads one file's bytes, in either format.
 func (l *loader) source(o origin, src []byte) {
@@ -595,6 +596,8 @@ func (l *loader) resource(o origin, typ string, js, text []byte, base int64) {
 			return
 		}
 		l.reg.addCodeSystem(cs)
+	case "Questionnaire":
+		l.addQuestionnaire(o, js)
 	case "Bundle":
 		entries, err := bundleResources(js)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/schemas"
 )
 
@@ -22,6 +23,10 @@ type Registry struct {
 	profiles map[string]*Profile
 	vs       map[string]*valueSet
 	cs       map[string]*codeSystem
+	// questionnaires are the loaded Questionnaires by canonical url, and
+	// by id for relative references (questionnaire.go).
+	questionnaires   map[string]*tree.Node
+	questionnaireIDs map[string][]*tree.Node
 	// coreKeys are the constraint keys of the STU3 model, which package
 	// validate already evaluates; profiles repeat them in their snapshots.
 	coreKeys map[string]bool

@@ -142,19 +142,14 @@ func runConvert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		convertLiveFactor, sizeText(convertMemoryLimit(defaultMaxInput))))
 	shardFlag := flags.String("shard", "", "convert only part `K/N` of the files (1 <= K <= N), chosen by path, for N CI runners that share a corpus")
 	flags.Usage = func() {
-		fmt.Fprint(stderr, convertHelp)
+		fmt.Fprint(flags.Output(), convertHelp)
 		flags.PrintDefaults()
 	}
 	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "nemsfhir convert: "+format+"\n", a...)
-		fmt.Fprintln(stderr, "Run 'nemsfhir convert --help' for usage.")
-		return exitUsage
+		return usageError(stderr, "convert", format, a...)
 	}
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return exitOK
-		}
-		return usageErr("%v", err)
+	if code, ok := parseFlags(flags, args, stdout, stderr); !ok {
+		return code
 	}
 	if *to == "" {
 		return usageErr("--to is required (json, xml or a FHIR media type)")

@@ -286,3 +286,8 @@ func addParseIssues(res *Result, err error) (fatal bool) {
 	}
 	return fatal
 }
+
+// RuleSet returns the NEMS rule packs the validator checks payloads
+// against (the built-in ones and those of Options.RulePacks), or nil with
+// Options.NoRules. Reports use it to describe the rules they name.
+func (v *Validator) RuleSet() *profiles.RuleSet { return v.rules }

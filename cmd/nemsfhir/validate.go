@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/nemsfhir/nemsfhir/profiles"
 	"github.com/nemsfhir/nemsfhir/profiles/structuredef"
 	"github.com/nemsfhir/nemsfhir/validate"
 	"github.com/nemsfhir/nemsfhir/validate/report"
@@ -91,6 +93,8 @@ Flags:
 // validateFlags holds the parsed flags of nemsfhir validate.
 type validateFlags struct {
 	format, outcomeFormat, failOn string
+	output                        string
+	excerpt, noExcerpt            bool
 	workers                       int
 	include, exclude              []string
 	noSchema, noInvariants, xsd   bool
@@ -103,13 +107,19 @@ type validateFlags struct {
 	shard                         string
 }
 
-func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	var f validateFlags
 	fs := pflag.NewFlagSet("validate", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVarP(&f.format, "format", "o", "text", "report format: "+strings.Join(report.Formats, ", "))
+	fs.StringVarP(&f.format, "format", "f", "text", "report format: "+strings.Join(report.Formats, ", "))
+	fs.StringVarP(&f.output, "output", "o", "-", "write the report to `FILE` (- for standard output); a name without a dot or slash is taken as the old -o FORMAT")
 	fs.StringVar(&f.outcomeFormat, "outcome-format", "xml", "FHIR format of --format outcome: xml or json")
-	fs.IntVarP(&f.workers, "workers", "j", runtime.NumCPU(), "number of files validated at once")
+	fs.IntVarP(&f.workers, "jobs", "j", runtime.NumCPU(), "validate up to `N` files at once")
+	// --workers is the old name of --jobs, kept for scripts.
+	fs.IntVar(&f.workers, "workers", runtime.NumCPU(), "old name of --jobs")
+	fs.MarkHidden("workers")
+	fs.BoolVar(&f.excerpt, "excerpt", false, "text format: show the source line of each issue with a caret under its column (default on a terminal)")
+	fs.BoolVar(&f.noExcerpt, "no-excerpt", false, "text format: no source lines, even on a terminal")
 	fs.StringArrayVar(&f.include, "include", nil, "in folders, read only files matching this glob (repeatable)")
 	fs.StringArrayVar(&f.exclude, "exclude", nil, "in folders, skip files and folders matching this glob (repeatable)")
 	fs.BoolVar(&f.noSchema, "no-schema", false, "skip the schema phase (JSON Schema for JSON; the generated XSD for XML in builds with it, see --version)")
@@ -129,24 +139,38 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.shard, "shard", "", "take only part `K/N` of the files (1 <= K <= N), chosen by path, for N CI runners that share a corpus")
 	fs.SortFlags = false
 	fs.Usage = func() {
-		fmt.Fprint(stderr, validateUsage)
+		fmt.Fprint(fs.Output(), validateUsage)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == pflag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "nemsfhir validate: "+format+"\n", a...)
-		return exitUsage
+		return usageError(stderr, "validate", format, a...)
 	}
-	if fs.NArg() == 0 {
-		return usageErr("give at least one PATH (a file, a folder or -)")
+	paths := fs.Args()
+	if len(paths) == 0 {
+		// nemsfhir validate < file, or at the end of a pipe.
+		if !stdinPiped(stdin) {
+			return usageErr("give at least one PATH (a file, a folder or - for standard input)")
+		}
+		paths = []string{"-"}
 	}
 	if f.workers < 1 {
-		return usageErr("--workers must be at least 1")
+		return usageErr("--jobs must be at least 1")
+	}
+	// -o was the short form of --format before it named the report's
+	// file: a name with neither a dot nor a slash keeps its old meaning,
+	// so that -o json still selects the format and a mistyped -o yaml is
+	// an unknown format rather than a file named yaml (./yaml names one).
+	if fs.Changed("output") && f.output != "-" && !strings.ContainsAny(f.output, "./"+string(filepath.Separator)) {
+		if fs.Changed("format") && f.format != f.output {
+			return usageErr("-o %s and --format %s: -o with a format name is the old spelling of --format; give one", f.output, f.format)
+		}
+		f.format, f.output = f.output, "-"
+	}
+	if f.excerpt && f.noExcerpt {
+		return usageErr("--excerpt and --no-excerpt together: give one")
 	}
 	failOn := validate.SeverityError
 	switch f.failOn {
@@ -161,7 +185,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return usageErr("%v", err)
 	}
 	stdinCount := 0
-	for _, p := range fs.Args() {
+	for _, p := range paths {
 		if p == "-" {
 			stdinCount++
 		}
@@ -179,19 +203,13 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return usageErr("--shard splits files and folders; - (standard input) cannot be split between runners")
 		}
 	}
-	var rep report.Reporter
-	if !f.quiet {
-		var err error
-		rep, err = report.New(f.format, stdout, report.Options{
-			Color:         f.format == "text" && isTerminal(stdout) && os.Getenv("NO_COLOR") == "",
-			OutcomeFormat: f.outcomeFormat,
-			Version:       version,
-		})
-		if err != nil {
-			return usageErr("%v", err)
-		}
-	} else if _, err := report.New(f.format, io.Discard, report.Options{OutcomeFormat: f.outcomeFormat}); err != nil {
+	if _, err := report.New(f.format, io.Discard, report.Options{OutcomeFormat: f.outcomeFormat}); err != nil {
 		return usageErr("%v", err)
+	}
+	if f.output != "-" {
+		if err := checkReportPath(f.output, paths); err != nil {
+			return usageErr("--output %s: %v", f.output, err)
+		}
 	}
 	switch f.kind {
 	case "", "event-message", "subscription", "resource":
@@ -241,24 +259,69 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "nemsfhir validate: --ig: warning: %s\n", w)
 	}
 
+	out := stdout
+	if f.output != "-" {
+		file, err := os.Create(f.output)
+		if err != nil {
+			fmt.Fprintf(stderr, "nemsfhir validate: --output: %v\n", err)
+			return exitUsage
+		}
+		defer func() {
+			if err := file.Close(); err != nil && code != exitUsage {
+				fmt.Fprintf(stderr, "nemsfhir validate: writing the report: %v\n", err)
+				code = exitUsage
+			}
+		}()
+		out = file
+	}
+	var rep report.Reporter
+	if !f.quiet {
+		tty := isTerminal(out)
+		rep, err = report.New(f.format, out, report.Options{
+			Color:         f.format == "text" && tty && os.Getenv("NO_COLOR") == "",
+			Excerpt:       f.format == "text" && (f.excerpt || tty && !f.noExcerpt),
+			OutcomeFormat: f.outcomeFormat,
+			Version:       version,
+			RuleHelp:      packRuleHelp(v.RuleSet()),
+		})
+		if err != nil {
+			return usageErr("%v", err)
+		}
+	}
+
 	done := make(chan struct{})
 	defer close(done)
 	var taken, seen int
-	inputs := part.filterInputs(walkInputs(fs.Args(), filter, done), done, &taken, &seen)
+	inputs := part.filterInputs(walkInputs(paths, filter, done), done, &taken, &seen)
 	// A reporter that shows the payloads (html) gets their bytes along
 	// with each result.
 	srcRep, keepSource := rep.(report.SourceWriter)
+	if n, ok := rep.(interface{ NeedsSource() bool }); ok && !n.NeedsSource() {
+		keepSource = false
+	}
 	order := validateAll(v, inputs, stdin, f.workers, 4*f.workers+8, keepSource)
 
+	errRep, _ := rep.(report.InputErrorWriter)
 	prog := startProgress(stderr)
 	var tally report.Tally
-	code := exitOK
+	code = exitOK
 	for slot := range order {
 		r := <-slot
 		switch {
 		case r.err != nil:
-			fmt.Fprintf(stderr, "nemsfhir validate: %s: %v\n", r.in.path, unwrapPathError(r.err))
+			// An input not read is a record of the report too, so that
+			// the report never counts fewer files than were asked for.
+			readErr := unwrapPathError(r.err)
+			fmt.Fprintf(stderr, "nemsfhir validate: %s: %v\n", r.in.path, readErr)
 			code = exitUsage
+			tally.AddUnreadable()
+			if errRep != nil {
+				if err := errRep.WriteInputError(r.in.path, readErr); err != nil {
+					prog.stop()
+					fmt.Fprintf(stderr, "nemsfhir validate: writing the report: %v\n", err)
+					return exitUsage
+				}
+			}
 			continue
 		case r.skipped:
 			continue
@@ -292,12 +355,12 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 	} else {
-		fmt.Fprintln(stdout, tally.Line())
+		fmt.Fprintln(out, tally.Line())
 	}
 	if f.summary {
 		w := stderr
 		if f.quiet || f.format == "text" {
-			w = stdout
+			w = out
 		}
 		tally.WriteTable(w)
 	}
@@ -469,4 +532,80 @@ func (p *progress) stop() {
 		close(p.quit)
 	}
 	p.wg.Wait()
+}
+
+// checkReportPath refuses a --output file that is an input of the run or
+// lies inside a folder being validated: it would be truncated before being
+// read, or read while being written.
+func checkReportPath(out string, paths []string) error {
+	outInfo, err := os.Stat(out)
+	if err == nil && outInfo.IsDir() {
+		return errors.New("is a folder; give a file name")
+	}
+	outDir, err := filepath.EvalSymlinks(filepath.Dir(out))
+	if err != nil {
+		return fmt.Errorf("its folder cannot be used: %v", unwrapPathError(err))
+	}
+	if outDir, err = filepath.Abs(outDir); err != nil {
+		return err
+	}
+	for _, p := range paths {
+		if p == "-" {
+			continue
+		}
+		info, err := os.Stat(p)
+		if err != nil {
+			continue // reported as unreadable in its turn
+		}
+		if !info.IsDir() {
+			if outInfo != nil && os.SameFile(outInfo, info) {
+				return fmt.Errorf("is the input %s; the report would overwrite it", p)
+			}
+			continue
+		}
+		dir, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			continue
+		}
+		if dir, err = filepath.Abs(dir); err != nil {
+			continue
+		}
+		if outDir == dir || strings.HasPrefix(outDir, dir+string(filepath.Separator)) {
+			return fmt.Errorf("is inside the folder %s being validated; the report would be read as an input", p)
+		}
+	}
+	return nil
+}
+
+// packRuleHelp describes the rules of the packs for the SARIF report: the
+// rule's summary, the NEMS guide page and section it comes from, the text
+// of 'nemsfhir profiles explain', and as address the row of the
+// traceability matrix (profiles/traceability.tsv) that names it, else the
+// README's account of what is checked.
+func packRuleHelp(rs *profiles.RuleSet) func(string) (report.RuleHelp, bool) {
+	if rs == nil {
+		return nil
+	}
+	return func(id string) (report.RuleHelp, bool) {
+		ex, ok := rs.Explain(id)
+		if !ok {
+			return report.RuleHelp{}, false
+		}
+		var h report.RuleHelp
+		if ex.Criteria != nil {
+			h.Short = ex.Criteria.Summary
+		} else {
+			h.Short = ex.Rule.Summary
+		}
+		h.Full = h.Short
+		if src := profiles.GuideSource(ex.Section); src != "" {
+			h.Full += " (NEMS guide: " + src + ")"
+		}
+		h.Help = ex.Format()
+		h.URI = report.SARIFInformationURI + "#what-is-checked"
+		if len(ex.Rows) > 0 {
+			h.URI = fmt.Sprintf("%s/blob/main/profiles/traceability.tsv#L%d", report.SARIFInformationURI, ex.Rows[0].Line)
+		}
+		return h, true
+	}
 }

@@ -112,5 +112,18 @@ func GuideSource(section string) string {
 			add(to)
 		}
 	}
-	return strings.Join(out, "; ")
+	// A page named bare and also with one of its parts is named once.
+	kept := out[:0]
+	for _, name := range out {
+		narrower := false
+		for _, other := range out {
+			if strings.HasPrefix(other, name+":") {
+				narrower = true
+			}
+		}
+		if !narrower {
+			kept = append(kept, name)
+		}
+	}
+	return strings.Join(kept, "; ")
 }

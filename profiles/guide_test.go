@@ -40,7 +40,8 @@ func TestGuideSourceOfEveryRule(t *testing.T) {
 func TestGuideSource(t *testing.T) {
 	for in, want := range map[string]string{
 		"6.7":           `"Vaccinations" event message page`,
-		"5.12 G22; 5.5": `"Generic Event Message Requirements" page; "Generic Event Message Requirements" page: the Patient (CareConnect-Patient-1)`,
+		"5.12 G22; 5.5": `"Generic Event Message Requirements" page: the Patient (CareConnect-Patient-1)`,
+		"5.12 G22":      `"Generic Event Message Requirements" page`,
 		"6.9-6.11":      `"Blood Spot Test Outcome" event message page; "Newborn Hearing" event message page; "NIPE Outcome" event message page`,
 		"6.6; 6.7":      `"Professional Contacts" event message page; "Vaccinations" event message page`,
 		"99.1":          "",

@@ -15,7 +15,8 @@ import (
 )
 
 // DefaultMaxSize is the largest payload Validate reads by default: NEMS
-// refuses bodies over 3 MB before parsing them (nems.md 1.8).
+// refuses bodies over 3 MB before parsing them (NEMS guide, "Publish an
+// Event Message" page).
 const DefaultMaxSize = 3 << 20
 
 // MaxReadSize bounds what ValidateReader reads when MaxSize lifts the NEMS

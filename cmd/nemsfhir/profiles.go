@@ -120,7 +120,7 @@ func printTraceability(rs *profiles.RuleSet, stdout, stderr io.Writer) int {
 		return exitInvalid
 	}
 	var b strings.Builder
-	b.WriteString("Traceability of spec/nems.md (guide 2.15.0) to the rules (profiles/traceability.tsv):\n\n")
+	b.WriteString("Traceability of the NEMS implementation guide 2.15.0 to the rules (profiles/traceability.tsv):\n\n")
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ROW\tSTATUS\tRULES\tSUMMARY\tNOTE")
 	for _, r := range rows {

@@ -257,9 +257,14 @@ func TestAcceptJUnit(t *testing.T) {
 }
 
 func TestAcceptSARIF(t *testing.T) {
-	code, out, _ := runBinary(t, "", "validate", "-o", "sarif", "accept", "warn")
-	if code != exitInvalid {
+	// An unreadable input is in the log too (a toolExecutionNotification),
+	// which the schema check below covers.
+	code, out, _ := runBinary(t, "", "validate", "-o", "sarif", "accept", "warn", "no/such.xml")
+	if code != exitUsage {
 		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(out, `"toolExecutionNotifications": [`) || !strings.Contains(out, `"executionSuccessful": false`) {
+		t.Errorf("the unreadable input is not in the invocation:\n%s", out)
 	}
 	if !strings.Contains(out, `"uri": "accept/patient-bad-birthdate.xml"`) && !strings.Contains(out, `"uri":"accept/patient-bad-birthdate.xml"`) {
 		t.Errorf("artifact location missing:\n%s", out)

@@ -100,8 +100,14 @@ func (t *Text) write(r *validate.Result, lines [][]byte) error {
 			t.w.WriteString(" " + t.paint(ansiDim, is.Path))
 		}
 		t.w.WriteString(": " + is.Message + "\n")
-		if is.Line > 0 && is.Line <= len(lines) {
+		switch {
+		case lines == nil || is.Line <= 0:
+		case is.Line <= len(lines):
 			t.writeExcerpt(lines[is.Line-1], is)
+		case is.Line == len(lines)+1:
+			// The end of a payload whose last line ends with a newline:
+			// a truncated payload's problem is found there.
+			t.writeExcerpt(nil, is)
 		}
 	}
 	// Line by line for a person watching, but not a syscall per issue.

@@ -63,8 +63,8 @@ func TestFlagNames(t *testing.T) {
 			t.Errorf("convert --help lacks %q", want)
 		}
 	}
-	if strings.Contains(vhelp, "--workers") {
-		t.Error("validate --help lists the old --workers")
+	if regexp.MustCompile(`(?m)^\s+--workers\b`).MatchString(vhelp) {
+		t.Error("validate --help lists the old --workers among the flags")
 	}
 
 	dir := t.TempDir()
@@ -392,5 +392,16 @@ func TestAcceptExcerpt(t *testing.T) {
 		if strings.Contains(out, " | ") || !strings.Contains(out, "11:3: error fhir:datatype") {
 			t.Errorf("%v shows an excerpt:\n%s", args, out)
 		}
+	}
+}
+
+// convert, like validate, reads a piped standard input without -.
+func TestAcceptConvertPipedStdin(t *testing.T) {
+	code, out, errOut := runBinary(t, `{"resourceType":"Patient","gender":"female"}`, "convert", "--to", "xml")
+	if code != exitOK || !strings.Contains(out, `<Patient xmlns="http://hl7.org/fhir">`) || !strings.Contains(out, `<gender value="female"/>`) {
+		t.Errorf("convert with piped stdin: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, _, errOut := runBinary(t, "", "convert", "--to", "xml"); code != exitUsage || !strings.Contains(errOut, "no PATH given") {
+		t.Errorf("convert without PATH or input: exit %d, %q", code, errOut)
 	}
 }

@@ -30,14 +30,16 @@ func init() {
 	})
 }
 
-const validateUsage = `Usage: nemsfhir validate [flags] PATH...
+const validateUsage = `Usage: nemsfhir validate [flags] [PATH...]
 
 Validates FHIR STU3 payloads, XML or JSON (found from the content), and
 reports every issue with its place (line:column and FHIR path), the rule
 broken and the Spine ErrorOrWarning code NEMS would answer with.
 
 A PATH is a file (always read), - for standard input, or a folder searched
-recursively: files named *.xml or *.json, and files without an extension
+recursively; with no PATH, standard input is read when it is a pipe or a
+file rather than a terminal ('nemsfhir validate < message.xml'). In a folder,
+the files read are those named *.xml or *.json, and those without an extension
 whose content is XML or JSON; hidden entries are skipped. Symlinks are
 followed to files; only regular files are read, and a named pipe, device,
 socket or symlinked folder that would be read is reported instead. --include limits
@@ -51,9 +53,11 @@ only ('nemsfhir --version' says which); --xsd refuses to run without it.
 Files stream through N workers and the report keeps the order of the
 inputs, in bounded memory whatever the corpus size.
 
-Formats (--format):
+Formats (--format, -f), written to standard output or to --output FILE:
   text     file:line:col: severity rule [SPINE_CODE] path: message, then a
-           summary line; colour on a terminal unless NO_COLOR is set
+           summary line; colour on a terminal unless NO_COLOR is set; with
+           --excerpt (the default on a terminal) each issue is followed by
+           its line of the payload and a caret under its column
   json     one JSON object per file per line
   outcome  the OperationOutcome NEMS would return (--outcome-format xml or
            json); several files give a Bundle of type collection, one
@@ -82,6 +86,16 @@ are added. Each runner's report is merged with the others': JSON lines
 and text by concatenation, SARIF by concatenating the runs arrays, JUnit
 by concatenating the testsuite elements. Unreadable PATHs are reported by
 every runner.
+
+An input that cannot be read (missing, a named pipe, a folder without
+payloads) is a record of the report in every format: a text line, a JSON
+line with "error", a JUnit testcase with <error>, a SARIF
+toolExecutionNotification, an OperationOutcome of type exception, an HTML
+section; it is counted as unreadable in the totals.
+
+-o was the short form of --format before it named the report's file: a
+value with neither a dot nor a slash (-o json) still selects the format.
+--workers is the old name of --jobs.
 
 Exit status: 0 when every payload is valid, 1 when any has an error (or a
 warning, with --fail-on warning), 2 on a usage error, an --ig that cannot be

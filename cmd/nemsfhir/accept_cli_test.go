@@ -29,6 +29,8 @@ func TestUsageErrorsHaveHint(t *testing.T) {
 	}{
 		{[]string{"validate", "--fail-on", "info", "x"}, `unknown --fail-on "info"`},
 		{[]string{"validate", "--excerpt", "--no-excerpt", "x"}, "--excerpt and --no-excerpt together"},
+		{[]string{"validate", "--excerpt", "-f", "json", "x"}, "--excerpt is for --format text"},
+		{[]string{"validate", "-o", "yaml", "x"}, `unknown format "yaml"`},
 		{[]string{"validate", "--jobs", "many", "x"}, `invalid argument "many" for "-j, --jobs"`},
 		{[]string{"convert", "x.xml"}, "--to is required"},
 		{[]string{"convert", "--to", "json"}, "no PATH given"},
@@ -403,5 +405,23 @@ func TestAcceptConvertPipedStdin(t *testing.T) {
 	}
 	if code, _, errOut := runBinary(t, "", "convert", "--to", "xml"); code != exitUsage || !strings.Contains(errOut, "no PATH given") {
 		t.Errorf("convert without PATH or input: exit %d, %q", code, errOut)
+	}
+}
+
+func TestExcerptDefault(t *testing.T) {
+	for _, tc := range []struct {
+		f    validateFlags
+		tty  bool
+		want bool
+	}{
+		{validateFlags{format: "text"}, true, true},
+		{validateFlags{format: "text"}, false, false},
+		{validateFlags{format: "text", noExcerpt: true}, true, false},
+		{validateFlags{format: "text", excerpt: true}, false, true},
+		{validateFlags{format: "json"}, true, false},
+	} {
+		if got := tc.f.excerptOn(tc.tty); got != tc.want {
+			t.Errorf("%+v on a terminal %v: excerpts %v, want %v", tc.f, tc.tty, got, tc.want)
+		}
 	}
 }

@@ -74,9 +74,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "-h", "--help", "help":
 		if len(args) > 1 && args[0] == "help" {
-			if c := commands[args[1]]; c != nil {
-				return c.run([]string{"--help"}, stdin, stdout, stderr)
+			c := commands[args[1]]
+			if c == nil {
+				fmt.Fprintf(stderr, "nemsfhir: unknown command %q\n\n", args[1])
+				usage(stderr)
+				return exitUsage
 			}
+			return c.run([]string{"--help"}, stdin, stdout, stderr)
 		}
 		usage(stdout)
 		return exitOK

@@ -26,6 +26,7 @@ func TestTopLevel(t *testing.T) {
 		{[]string{"--version"}, exitOK, "nemsfhir "},
 		{[]string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
 		{[]string{"help", "model"}, exitOK, "Usage: nemsfhir model"},
+		{[]string{"help", "frobnicate"}, exitUsage, `unknown command "frobnicate"`},
 	} {
 		code, out, errOut := runCLI(tc.args...)
 		if code != tc.code || !strings.Contains(out+errOut, tc.out) {

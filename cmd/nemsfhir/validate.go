@@ -183,8 +183,11 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) (code
 		}
 		f.format, f.output = f.output, "-"
 	}
-	if f.excerpt && f.noExcerpt {
+	switch {
+	case f.excerpt && f.noExcerpt:
 		return usageErr("--excerpt and --no-excerpt together: give one")
+	case f.excerpt && f.format != "text":
+		return usageErr("--excerpt is for --format text (the html report always shows the payload's lines)")
 	}
 	failOn := validate.SeverityError
 	switch f.failOn {
@@ -293,7 +296,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) (code
 		tty := isTerminal(out)
 		rep, err = report.New(f.format, out, report.Options{
 			Color:         f.format == "text" && tty && os.Getenv("NO_COLOR") == "",
-			Excerpt:       f.format == "text" && (f.excerpt || tty && !f.noExcerpt),
+			Excerpt:       f.excerptOn(tty),
 			OutcomeFormat: f.outcomeFormat,
 			Version:       version,
 			RuleHelp:      packRuleHelp(v.RuleSet()),
@@ -622,4 +625,11 @@ func packRuleHelp(rs *profiles.RuleSet) func(string) (report.RuleHelp, bool) {
 		}
 		return h, true
 	}
+}
+
+// excerptOn reports whether the text report shows source lines: asked
+// for with --excerpt, or by default when the report goes to a terminal
+// (a person reading), unless --no-excerpt.
+func (f *validateFlags) excerptOn(tty bool) bool {
+	return f.format == "text" && (f.excerpt || tty && !f.noExcerpt)
 }

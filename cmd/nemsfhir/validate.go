@@ -310,8 +310,8 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) (code
 	defer close(done)
 	var taken, seen int
 	inputs := part.filterInputs(walkInputs(paths, filter, done), done, &taken, &seen)
-	// A reporter that shows the payloads (html) gets their bytes along
-	// with each result.
+	// A reporter that shows the payloads (html, text with excerpts) gets
+	// their bytes along with each result.
 	srcRep, keepSource := rep.(report.SourceWriter)
 	if n, ok := rep.(interface{ NeedsSource() bool }); ok && !n.NeedsSource() {
 		keepSource = false

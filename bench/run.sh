@@ -119,8 +119,8 @@ clock=2025-01-01T00:00:00Z
 for corpus in nems gen stu3; do
 	xml=$out/lists/$corpus.xml json=$out/lists/$corpus.json
 	echo "== $corpus: nemsfhir, xmllint" >&2
-	proc "$corpus" nemsfhir "validate XML" "$xml" nf_accepted -- xargs -a "$xml" "$nf" validate --workers 1 --now "$clock" -q
-	proc "$corpus" nemsfhir "validate JSON" "$json" nf_accepted -- xargs -a "$json" "$nf" validate --workers 1 --now "$clock" -q
+	proc "$corpus" nemsfhir "validate XML" "$xml" nf_accepted -- xargs -a "$xml" "$nf" validate --jobs 1 --now "$clock" -q
+	proc "$corpus" nemsfhir "validate JSON" "$json" nf_accepted -- xargs -a "$json" "$nf" validate --jobs 1 --now "$clock" -q
 	rm -rf "$out/tmp/conv"
 	proc "$corpus" nemsfhir "XML->JSON" "$xml" conv_accepted -- xargs -a "$xml" "$nf" convert -j 1 --force --to json -o "$out/tmp/conv"
 	rm -rf "$out/tmp/conv"
@@ -185,9 +185,9 @@ coldrun() { # NAME CMD...: median wall of 20 runs, in ms
 		printf '%s\t%s\n' "$name" "$(printf '%s\n' "${ts[@]}" | median | awk '{ printf "%.1f", $1 / 1000 }')" >>"$cold"
 	fi
 }
-coldrun "nemsfhir validate one.xml" "$nf" validate --workers 1 "$one"
-coldrun "nemsfhir validate --no-schema one.xml" "$nf" validate --workers 1 --no-schema "$one"
-coldrun "nemsfhir validate one.json" "$nf" validate --workers 1 "$onejs"
+coldrun "nemsfhir validate one.xml" "$nf" validate --jobs 1 "$one"
+coldrun "nemsfhir validate --no-schema one.xml" "$nf" validate --jobs 1 --no-schema "$one"
+coldrun "nemsfhir validate one.json" "$nf" validate --jobs 1 "$onejs"
 coldrun "xmllint --schema fhir-single.xsd one.xml" xmllint --noout --nonet --schema "$xsd" "$one"
 coldrun "xmllint --noout one.xml" xmllint --noout --nonet "$one"
 coldrun "google/fhir one.json" "$out/googlefhir" "$onejs"

@@ -35,7 +35,7 @@ for w in 1 2; do
 	log="$work/time-$w.txt"
 	start=$(date +%s.%N)
 	# Exit status 1 is expected: the corpus holds invalid payloads.
-	/usr/bin/time -v -o "$log" "$work/nemsfhir" validate --quiet --workers "$w" "$work/corpus" >"$work/out-$w.txt" || true
+	/usr/bin/time -v -o "$log" "$work/nemsfhir" validate --quiet --jobs "$w" "$work/corpus" >"$work/out-$w.txt" || true
 	secs=$(echo "$(date +%s.%N) - $start" | bc)
 	rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
 	rss_mb=$(echo "scale=1; $rss_kb/1024" | bc)

@@ -436,7 +436,8 @@ var (
 )
 
 // Default returns the rule set of the packs embedded in nemsfhir (the NEMS
-// rules of spec/nems.md sections 4.2, 5, 6 and 7). It is compiled on first
+// guide's generic event message requirements, event lifecycle, event
+// message pages and subscription rules). It is compiled on first
 // use and shared: a RuleSet is immutable and safe for concurrent use.
 func Default() (*RuleSet, error) {
 	defaultOnce.Do(func() {

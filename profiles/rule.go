@@ -34,7 +34,8 @@ type Rule struct {
 	ID string `json:"id"`
 	// Severity is fatal, error, warning or information.
 	Severity string `json:"severity"`
-	// Section is the section of spec/nems.md the rule comes from.
+	// Section is the section the rule comes from, numbered as in
+	// traceability.tsv; GuideSource names the NEMS guide pages behind it.
 	Section string `json:"section"`
 	// Summary is one line for listings.
 	Summary string `json:"summary"`

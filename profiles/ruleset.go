@@ -257,7 +257,8 @@ type Explanation struct {
 	Criteria *criteria.Rule
 	// Disabled names the pack that switched the rule off, if any.
 	Disabled string
-	// Section is the source section of spec/nems.md.
+	// Section is the source section, numbered as in the traceability
+	// matrix; GuideSource names the guide pages behind it.
 	Section string
 	// Example is a failing example (a snippet or "corpus:<file>").
 	Example string
@@ -281,6 +282,15 @@ func (rs *RuleSet) Explain(id string) (Explanation, bool) {
 	return Explanation{}, false
 }
 
+// writeSource writes where the rule comes from: the NEMS guide pages and
+// the section number the traceability matrix uses.
+func (e Explanation) writeSource(b *strings.Builder) {
+	if g := GuideSource(e.Section); g != "" {
+		fmt.Fprintf(b, "  NEMS guide:  %s\n", g)
+	}
+	fmt.Fprintf(b, "  section:     %s (as numbered in profiles/traceability.tsv)\n", e.Section)
+}
+
 // Format renders the explanation for people.
 func (e Explanation) Format() string {
 	var b strings.Builder
@@ -288,12 +298,13 @@ func (e Explanation) Format() string {
 		c := e.Criteria
 		fmt.Fprintf(&b, "%s  (criteria grammar, reported by the built-in check criteria)\n", c.ID)
 		fmt.Fprintf(&b, "  severity:    %s\n  issue type:  %s\n  Spine code:  %s\n  HTTP status: %d\n", c.Severity, c.IssueType, orDash(c.SpineCode), c.HTTPStatus)
-		fmt.Fprintf(&b, "  section:     spec/nems.md %s\n  summary:     %s\n", e.Section, c.Summary)
+		fmt.Fprintf(&b, "  summary:     %s\n", c.Summary)
+		e.writeSource(&b)
 	} else {
 		r := e.Rule
 		fmt.Fprintf(&b, "%s  (pack %s, %s:%d)\n", r.ID, r.Pack, r.File, r.Line)
 		fmt.Fprintf(&b, "  summary:     %s\n", r.Summary)
-		fmt.Fprintf(&b, "  section:     spec/nems.md %s\n", r.Section)
+		e.writeSource(&b)
 		fmt.Fprintf(&b, "  severity:    %s\n  issue type:  %s\n  Spine code:  %s\n  HTTP status: %d\n", r.Severity, r.IssueType, orDash(r.SpineCode), r.HTTPStatus)
 		fmt.Fprintf(&b, "  applies to:  %s\n", r.AppliesTo)
 		if r.Context != "" {

@@ -13,7 +13,7 @@ import (
 )
 
 // TraceabilityTSV is the traceability matrix: every rule-bearing row of the
-// NEMS guide (spec/nems.md) with the rules that enforce it, or why none
+// NEMS implementation guide (2.15.0) with the rules that enforce it, or why none
 // does. Its format is described at the top of the file.
 //
 //go:embed traceability.tsv

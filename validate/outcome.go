@@ -12,7 +12,8 @@ import (
 const SpineOperationOutcomeProfile = "https://fhir.nhs.uk/STU3/StructureDefinition/Spine-OperationOutcome-1"
 
 // OutcomeIssue is one issue of an OperationOutcome in the Spine shape
-// (nems.md 4.1): severity, code, details with exactly one Spine coding, and
+// (Spine-OperationOutcome-1, as the Spine Core error handling page shows it):
+// severity, code, details with exactly one Spine coding, and
 // diagnostics. The profile forbids issue.expression, so the FHIR path and
 // the line:column go into diagnostics.
 type OutcomeIssue struct {

@@ -1,7 +1,7 @@
 package validate
 
 // SpineSystem is the code system of the Spine ErrorOrWarning codes that
-// NEMS puts in OperationOutcome.issue.details (nems.md 4.1: the profile
+// NEMS puts in OperationOutcome.issue.details (Spine-OperationOutcome-1: the profile
 // fixes the CodeSystem URL, not the ValueSet URL some Spine pages show).
 const SpineSystem = "https://fhir.nhs.uk/STU3/CodeSystem/Spine-ErrorOrWarningCode-1"
 
@@ -40,7 +40,7 @@ const (
 )
 
 // SpineCodes is the whole of Spine-ErrorOrWarningCode-1 (version 1.7.0, 45
-// codes) with the HTTP mapping of Spine Core (nems.md 4.3).
+// codes) with the HTTP mapping of the Spine Core error handling page.
 var SpineCodes = map[SpineCode]SpineCodeInfo{
 	"NO_RECORD_FOUND":              {"No record found", 404, SeverityError, "not-found"},
 	"PATIENT_NOT_FOUND":            {"Patient not found", 404, SeverityError, "not-found"},

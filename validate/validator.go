@@ -15,7 +15,8 @@ import (
 )
 
 // DefaultMaxSize is the largest payload Validate reads by default: NEMS
-// refuses bodies over 3 MB before parsing them (nems.md 1.8).
+// refuses bodies over 3 MB before parsing them (NEMS guide, "Publish an
+// Event Message" page).
 const DefaultMaxSize = 3 << 20
 
 // MaxReadSize bounds what ValidateReader reads when MaxSize lifts the NEMS
@@ -288,3 +289,8 @@ func addParseIssues(res *Result, err error) (fatal bool) {
 	}
 	return fatal
 }
+
+// RuleSet returns the NEMS rule packs the validator checks payloads
+// against (the built-in ones and those of Options.RulePacks), or nil with
+// Options.NoRules. Reports use it to describe the rules they name.
+func (v *Validator) RuleSet() *profiles.RuleSet { return v.rules }

@@ -63,13 +63,18 @@ func TestMain(m *testing.M) {
 }
 
 // runBinary runs the built command in testdata with NO_COLOR unset (stdout
-// is a pipe, so there must be no colour anyway).
+// is a pipe, so there must be no colour anyway); a non-empty stdin is
+// given through a pipe.
 func runBinary(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	cmd := exec.Command(nemsfhirBinary(t), args...)
 	cmd.Dir = "testdata"
 	cmd.Env = append(os.Environ(), "NO_COLOR=")
-	cmd.Stdin = strings.NewReader(stdin)
+	// No input given: standard input is /dev/null, as for a command run
+	// from a terminal or by CI, which validate does not read unasked.
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -252,9 +257,14 @@ func TestAcceptJUnit(t *testing.T) {
 }
 
 func TestAcceptSARIF(t *testing.T) {
-	code, out, _ := runBinary(t, "", "validate", "-o", "sarif", "accept", "warn")
-	if code != exitInvalid {
+	// An unreadable input is in the log too (a toolExecutionNotification),
+	// which the schema check below covers.
+	code, out, _ := runBinary(t, "", "validate", "-o", "sarif", "accept", "warn", "no/such.xml")
+	if code != exitUsage {
 		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(out, `"toolExecutionNotifications": [`) || !strings.Contains(out, `"executionSuccessful": false`) {
+		t.Errorf("the unreadable input is not in the invocation:\n%s", out)
 	}
 	if !strings.Contains(out, `"uri": "accept/patient-bad-birthdate.xml"`) && !strings.Contains(out, `"uri":"accept/patient-bad-birthdate.xml"`) {
 		t.Errorf("artifact location missing:\n%s", out)
@@ -310,13 +320,17 @@ func TestAcceptExitCodes(t *testing.T) {
 		{"all valid", "", []string{"validate", "accept/patient.json", "accept/subscription-explicit.xml"}, exitOK, "2 files checked: 2 valid", ""},
 		{"warnings pass", "", []string{"validate", "warn"}, exitOK, "0 errors, 1 warning", ""},
 		{"fail on warning", "", []string{"validate", "--fail-on", "warning", "warn"}, exitInvalid, "warning fhir:invariant:nor-1", ""},
-		{"unreadable and valid", "", []string{"validate", "no/such/file.xml", "accept/patient.json"}, exitUsage, "1 file checked: 1 valid", "no/such/file.xml"},
-		{"unreadable and invalid", "", []string{"validate", "accept/subscription-no-status.xml", "nope.json"}, exitUsage, "1 invalid", "nope.json"},
+		{"unreadable and valid", "", []string{"validate", "no/such/file.xml", "accept/patient.json"}, exitUsage, "no/such/file.xml: error: not read: no such file or directory\n2 files checked: 1 valid, 0 invalid, 1 unreadable; 0 errors", "no/such/file.xml"},
+		{"unreadable and invalid", "", []string{"validate", "accept/subscription-no-status.xml", "nope.json"}, exitUsage, "2 files checked: 0 valid, 1 invalid, 1 unreadable", "nope.json"},
 		{"stdin", `{"resourceType":"Patient","gender":"unknown"}`, []string{"validate", "-"}, exitOK, "1 file checked: 1 valid", ""},
 		{"stdin invalid", `{"resourceType":"Patient","gender":"x"}`, []string{"validate", "-o", "json", "-"}, exitInvalid, `"path":"-"`, ""},
 		{"stdin twice", "", []string{"validate", "-", "-"}, exitUsage, "", "only once"},
-		{"no path", "", []string{"validate"}, exitUsage, "", "at least one PATH"},
+		{"no path", "", []string{"validate"}, exitUsage, "", "at least one PATH (a file, a folder or - for standard input)\nRun 'nemsfhir validate --help' for usage."},
+		{"piped stdin, no path", `{"resourceType":"Patient","gender":"x"}`, []string{"validate", "-f", "json"}, exitInvalid, `"path":"-"`, ""},
 		{"bad format", "", []string{"validate", "-o", "yaml", "accept"}, exitUsage, "", `unknown format "yaml"`},
+		{"bad --format", "", []string{"validate", "--format", "yaml", "accept"}, exitUsage, "", `unknown format "yaml"`},
+		{"-o format and --format differ", "", []string{"validate", "-o", "json", "--format", "sarif", "accept"}, exitUsage, "", "-o json and --format sarif"},
+		{"unknown flag", "", []string{"validate", "--workerz", "2", "accept"}, exitUsage, "", "unknown flag: --workerz\nRun 'nemsfhir validate --help' for usage."},
 		{"bad outcome format", "", []string{"validate", "-o", "outcome", "--outcome-format", "turtle", "accept"}, exitUsage, "", "turtle"},
 		{"bad fail-on", "", []string{"validate", "--fail-on", "info", "accept"}, exitUsage, "", "--fail-on"},
 		{"bad glob", "", []string{"validate", "--include", "[", "accept"}, exitUsage, "", "bad glob"},
@@ -325,11 +339,13 @@ func TestAcceptExitCodes(t *testing.T) {
 		{"bad kind", "", []string{"validate", "--kind", "letter", "accept"}, exitUsage, "", "--kind"},
 		{"forced kind", "", []string{"validate", "--kind", "resource", "accept/subscription-bad-channel.json"}, exitInvalid, "1 error", ""},
 		{"no rules", "", []string{"validate", "--no-rules", "accept"}, exitInvalid, "8 files checked: 4 valid, 4 invalid; 4 errors", ""},
-		{"bad workers", "", []string{"validate", "--workers", "0", "accept"}, exitUsage, "", "--workers"},
+		{"bad jobs", "", []string{"validate", "--jobs", "0", "accept"}, exitUsage, "", "--jobs must be at least 1\nRun 'nemsfhir validate --help' for usage."},
+		{"old --workers", "", []string{"validate", "--workers", "1", "accept"}, exitInvalid, "8 files checked: 4 valid, 4 invalid", ""},
+		{"-j", "", []string{"validate", "-j", "2", "-f", "json", "accept"}, exitInvalid, `"path":"accept/patient.json"`, ""},
 		{"include", "", []string{"validate", "--include", "subscription-*", "accept"}, exitInvalid, "4 files checked: 2 valid, 2 invalid", ""},
 		{"include by path", "", []string{"validate", "--include", "more/*", "accept"}, exitInvalid, "4 files checked: 1 valid, 3 invalid", ""},
 		{"exclude folder", "", []string{"validate", "--exclude", "more", "--exclude", "*.xml", "accept"}, exitInvalid, "3 files checked: 2 valid, 1 invalid", ""},
-		{"empty selection", "", []string{"validate", "--include", "*.none", "accept"}, exitUsage, "0 files checked", "no XML or JSON files"},
+		{"empty selection", "", []string{"validate", "--include", "*.none", "accept"}, exitUsage, "accept: error: not read: no XML or JSON files in this folder\n1 file checked: 0 valid, 0 invalid, 1 unreadable", "no XML or JSON files"},
 		{"quiet", "", []string{"validate", "--quiet", "-o", "junit", "accept"}, exitInvalid, "8 files checked: 4 valid, 4 invalid; 6 errors, 0 warnings\n", ""},
 		{"summary", "", []string{"validate", "--summary", "accept"}, exitInvalid, "\nnems:sub:channel-type ", ""},
 	} {

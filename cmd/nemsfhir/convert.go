@@ -34,7 +34,8 @@ const convertHelp = `Usage: nemsfhir convert --to json|xml|MEDIA-TYPE [-o DIR | 
 
 Converts FHIR STU3 resources from XML to JSON or from JSON to XML, checking
 each one against the STU3 model on the way. A PATH is a file, a folder or
-- for standard input. A folder is searched recursively for the files of the
+- for standard input; with no PATH, standard input is read when it is a
+pipe or a file rather than a terminal. A folder is searched recursively for the files of the
 other format (*.xml with --to json, *.json with --to xml; hidden folders
 are skipped); a file or standard input is converted whatever its name, its
 format being read from its first character.
@@ -142,19 +143,14 @@ func runConvert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		convertLiveFactor, sizeText(convertMemoryLimit(defaultMaxInput))))
 	shardFlag := flags.String("shard", "", "convert only part `K/N` of the files (1 <= K <= N), chosen by path, for N CI runners that share a corpus")
 	flags.Usage = func() {
-		fmt.Fprint(stderr, convertHelp)
+		fmt.Fprint(flags.Output(), convertHelp)
 		flags.PrintDefaults()
 	}
 	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "nemsfhir convert: "+format+"\n", a...)
-		fmt.Fprintln(stderr, "Run 'nemsfhir convert --help' for usage.")
-		return exitUsage
+		return usageError(stderr, "convert", format, a...)
 	}
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return exitOK
-		}
-		return usageErr("%v", err)
+	if code, ok := parseFlags(flags, args, stdout, stderr); !ok {
+		return code
 	}
 	if *to == "" {
 		return usageErr("--to is required (json, xml or a FHIR media type)")
@@ -168,8 +164,13 @@ func runConvert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return usageErr("--to %q: %s; use json, xml or a FHIR media type such as application/fhir+json", *to, reason)
 	}
-	if flags.NArg() == 0 {
-		return usageErr("no PATH given (use - for standard input)")
+	paths := flags.Args()
+	if len(paths) == 0 {
+		// nemsfhir convert --to json < file, or at the end of a pipe.
+		if !stdinPiped(stdin) {
+			return usageErr("no PATH given (use - for standard input)")
+		}
+		paths = []string{"-"}
 	}
 	if *jobs < 1 {
 		return usageErr("--jobs must be at least 1")
@@ -201,7 +202,7 @@ func runConvert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	stdinSeen := false
-	for _, a := range flags.Args() {
+	for _, a := range paths {
 		if a == "-" {
 			if stdinSeen {
 				return usageErr("- (standard input) is given more than once")
@@ -214,7 +215,7 @@ func runConvert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return usageErr("%s", msg)
 	}
 
-	jobList, code := c.plan(flags.Args(), stderr)
+	jobList, code := c.plan(paths, stderr)
 	jobList = part.filterJobs(jobList, stderr)
 	code = max(code, c.run(jobList, *jobs, stdout, stderr))
 	return code

@@ -334,12 +334,12 @@ func TestConvertUsageErrors(t *testing.T) {
 
 func TestConvertHelp(t *testing.T) {
 	for _, h := range []string{"--help", "-h"} {
-		code, _, stderr := cvRun("", "convert", h)
-		if code != exitOK {
-			t.Errorf("%s: exit %d", h, code)
+		code, stdout, stderr := cvRun("", "convert", h)
+		if code != exitOK || stderr != "" {
+			t.Errorf("%s: exit %d, stderr %q", h, code, stderr)
 		}
 		for _, want := range []string{"Usage: nemsfhir convert --to", "--to string", "-o, --output DIR", "--pretty", "-q, --quiet", "-j, --jobs N", "Exit status"} {
-			if !strings.Contains(stderr, want) {
+			if !strings.Contains(stdout, want) {
 				t.Errorf("%s: help lacks %q", h, want)
 			}
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -269,4 +270,21 @@ func openRegular(p string) (*os.File, fs.FileInfo, error) {
 		return nil, nil, &notRegularError{mode: info.Mode()}
 	}
 	return f, info, nil
+}
+
+// stdinPiped reports whether standard input is a pipe, a file or a socket
+// rather than a terminal (or /dev/null), so that 'nemsfhir validate < file'
+// and 'cat file | nemsfhir validate' read it without being given -.
+// A reader that is not a file (in tests) is never taken as piped.
+func stdinPiped(stdin io.Reader) bool {
+	f, ok := stdin.(*os.File)
+	if !ok || f == nil {
+		return false
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	m := st.Mode()
+	return m&(fs.ModeNamedPipe|fs.ModeSocket) != 0 || m.IsRegular()
 }

@@ -18,13 +18,19 @@ import (
 )
 
 // version and revision are set at build time with -ldflags
-// "-X main.version=... -X main.revision=..." (release/build.sh does). A
-// build without them takes the revision from the build information Go
-// records when built inside a git checkout, if any.
+// "-X main.version=... -X main.revision=..." (release/build.sh does, and
+// reads the default version from the line below). A build without them
+// takes the module version and the VCS revision from the build
+// information Go records (go install ...@v1.2.3, or a build inside a git
+// checkout).
 var (
 	version  = "0.1.0-dev"
 	revision = ""
 )
+
+// sourceVersion is the version written above, which a build that stamps
+// none keeps: it tells a stamped build from one that is not.
+const sourceVersion = "0.1.0-dev"
 
 // Exit codes of every subcommand.
 const (
@@ -68,9 +74,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "-h", "--help", "help":
 		if len(args) > 1 && args[0] == "help" {
-			if c := commands[args[1]]; c != nil {
-				return c.run([]string{"--help"}, stdin, stdout, stderr)
+			c := commands[args[1]]
+			if c == nil {
+				fmt.Fprintf(stderr, "nemsfhir: unknown command %q\n\n", args[1])
+				usage(stderr)
+				return exitUsage
 			}
+			return c.run([]string{"--help"}, stdin, stdout, stderr)
 		}
 		usage(stdout)
 		return exitOK
@@ -106,10 +116,14 @@ func usage(w io.Writer) {
 // versionText is what --version prints: the version, the revision it was
 // built from when known, and which schema checks the build holds.
 func versionText() string {
+	info, _ := debug.ReadBuildInfo()
+	ver, rev := buildVersion(info)
 	var b strings.Builder
-	fmt.Fprintf(&b, "nemsfhir %s (FHIR STU3 3.0.2)\n", version)
-	if rev := buildRevision(); rev != "" {
+	fmt.Fprintf(&b, "nemsfhir %s (FHIR STU3 3.0.2)\n", ver)
+	if rev != "" {
 		fmt.Fprintf(&b, "revision: %s\n", rev)
+	} else {
+		b.WriteString("revision: unknown (built outside a git checkout, without release/build.sh)\n")
 	}
 	b.WriteString("schema checks: JSON Schema (JSON)")
 	if schema.XSDBuiltIn {
@@ -120,17 +134,24 @@ func versionText() string {
 	return b.String()
 }
 
-// buildRevision is the stamped revision, or the one Go recorded from the
-// checkout ("+dirty" when it had changes), or "".
-func buildRevision() string {
-	if revision != "" {
-		return revision
+// buildVersion returns the version and revision of the binary: those
+// stamped with -ldflags, else the module version (when built as a module
+// dependency or by go install ...@version) and the revision Go recorded
+// from the checkout, "+dirty" when it had changes and with the commit time.
+func buildVersion(info *debug.BuildInfo) (ver, rev string) {
+	ver, rev = version, revision
+	if info == nil {
+		return ver, rev
 	}
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return ""
+	if ver == sourceVersion && rev == "" {
+		if mv := info.Main.Version; mv != "" && mv != "(devel)" {
+			ver = mv
+		}
 	}
-	var rev, dirty string
+	if rev != "" {
+		return ver, rev
+	}
+	var dirty, when string
 	for _, s := range info.Settings {
 		switch s.Key {
 		case "vcs.revision":
@@ -139,13 +160,19 @@ func buildRevision() string {
 			if s.Value == "true" {
 				dirty = "+dirty"
 			}
+		case "vcs.time":
+			when = s.Value
 		}
+	}
+	if rev == "" {
+		return ver, ""
 	}
 	if len(rev) > 12 {
 		rev = rev[:12]
 	}
-	if rev == "" {
-		return ""
+	rev += dirty
+	if when != "" {
+		rev += " (" + when + ")"
 	}
-	return rev + dirty
+	return ver, rev
 }

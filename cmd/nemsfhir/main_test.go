@@ -26,6 +26,7 @@ func TestTopLevel(t *testing.T) {
 		{[]string{"--version"}, exitOK, "nemsfhir "},
 		{[]string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
 		{[]string{"help", "model"}, exitOK, "Usage: nemsfhir model"},
+		{[]string{"help", "frobnicate"}, exitUsage, `unknown command "frobnicate"`},
 	} {
 		code, out, errOut := runCLI(tc.args...)
 		if code != tc.code || !strings.Contains(out+errOut, tc.out) {
@@ -34,14 +35,25 @@ func TestTopLevel(t *testing.T) {
 	}
 }
 
+// Help asked for goes to stdout with status 0, through --help, -h and
+// 'nemsfhir help NAME'; an unknown flag is a usage error that says what
+// is wrong and where the help is, in every command.
 func TestEveryCommandHasHelp(t *testing.T) {
 	for name := range commands {
-		code, _, errOut := runCLI(name, "--help")
-		if code != exitOK || !strings.Contains(errOut, "Usage: nemsfhir "+name) {
-			t.Errorf("%s --help: exit %d, %q", name, code, errOut)
+		for _, args := range [][]string{{name, "--help"}, {name, "-h"}, {"help", name}} {
+			code, out, errOut := runCLI(args...)
+			if code != exitOK || !strings.Contains(out, "Usage: nemsfhir "+name) || !strings.Contains(out, "Flags:\n") || errOut != "" {
+				t.Errorf("nemsfhir %v: exit %d, stdout %.80q, stderr %q; want the help on stdout, exit 0", args, code, out, errOut)
+			}
 		}
-		if code, _, _ := runCLI(name, "--no-such-flag"); code != exitUsage {
-			t.Errorf("%s --no-such-flag: exit %d, want %d", name, code, exitUsage)
+		code, out, errOut := runCLI(name, "--no-such-flag")
+		want := "nemsfhir " + name + ": unknown flag: --no-such-flag\nRun 'nemsfhir " + name + " --help' for usage.\n"
+		if code != exitUsage || out != "" || errOut != want {
+			t.Errorf("%s --no-such-flag: exit %d, stdout %q, stderr %q; want exit %d and stderr %q", name, code, out, errOut, exitUsage, want)
+		}
+		code, _, errOut = runCLI(name, "-Z")
+		if code != exitUsage || !strings.Contains(errOut, "unknown shorthand flag: 'Z'") || !strings.Contains(errOut, "--help' for usage.") {
+			t.Errorf("%s -Z: exit %d, stderr %q", name, code, errOut)
 		}
 	}
 }

@@ -28,7 +28,7 @@ func runModel(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	noConstraints := fs.Bool("no-constraints", false, "leave out the constraints section")
 	coverage := fs.Bool("constraints", false, "report how the validator covers the STU3 constraints: evaluated through FHIRPath, checked in Go, or not evaluated and why")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: nemsfhir model [flags] TYPE[.PATH]
+		fmt.Fprint(fs.Output(), `Usage: nemsfhir model [flags] TYPE[.PATH]
        nemsfhir model --list
        nemsfhir model --constraints
 
@@ -48,32 +48,26 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == pflag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	m := schemas.STU3()
 	if *coverage {
 		if fs.NArg() != 0 {
-			fmt.Fprintln(stderr, "nemsfhir model: --constraints takes no arguments")
-			return exitUsage
+			return usageError(stderr, "model", "--constraints takes no arguments")
 		}
 		printCoverage(stdout, m)
 		return exitOK
 	}
 	if *list {
 		if fs.NArg() != 0 {
-			fmt.Fprintln(stderr, "nemsfhir model: --list takes no arguments")
-			return exitUsage
+			return usageError(stderr, "model", "--list takes no arguments")
 		}
 		printTypeList(stdout, m)
 		return exitOK
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintln(stderr, "nemsfhir model: give one TYPE or TYPE.PATH (see --help)")
-		return exitUsage
+		return usageError(stderr, "model", "give one TYPE or TYPE.PATH")
 	}
 	target := fs.Arg(0)
 	mem, err := m.Resolve(target)

@@ -25,7 +25,7 @@ func runProfiles(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	rules := fs.StringArray("rules", nil, "add a rule pack file or a folder of packs (repeatable)")
 	coverage := fs.Bool("coverage", false, "print the traceability matrix of the NEMS guide's rows to the rules, with counts per section")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: nemsfhir profiles [--rules PATH]...
+		fmt.Fprint(fs.Output(), `Usage: nemsfhir profiles [--rules PATH]...
        nemsfhir profiles explain RULE-ID [--rules PATH]...
        nemsfhir profiles --coverage
 
@@ -47,24 +47,18 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == pflag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	rest := fs.Args()
 	explain := len(rest) > 0 && rest[0] == "explain"
 	switch {
 	case explain && len(rest) != 2:
-		fmt.Fprintln(stderr, "nemsfhir profiles: explain takes one RULE-ID (see --help)")
-		return exitUsage
+		return usageError(stderr, "profiles", "explain takes one RULE-ID")
 	case explain && *coverage:
-		fmt.Fprintln(stderr, "nemsfhir profiles: --coverage and explain do not go together (see --help)")
-		return exitUsage
+		return usageError(stderr, "profiles", "--coverage and explain do not go together")
 	case !explain && len(rest) != 0:
-		fmt.Fprintf(stderr, "nemsfhir profiles: unexpected argument %q (see --help)\n", rest[0])
-		return exitUsage
+		return usageError(stderr, "profiles", "unexpected argument %q", rest[0])
 	}
 	rs, err := profiles.LoadPacks(*rules...)
 	if err != nil {
@@ -126,7 +120,7 @@ func printTraceability(rs *profiles.RuleSet, stdout, stderr io.Writer) int {
 		return exitInvalid
 	}
 	var b strings.Builder
-	b.WriteString("Traceability of spec/nems.md (guide 2.15.0) to the rules (profiles/traceability.tsv):\n\n")
+	b.WriteString("Traceability of the NEMS implementation guide 2.15.0 to the rules (profiles/traceability.tsv):\n\n")
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ROW\tSTATUS\tRULES\tSUMMARY\tNOTE")
 	for _, r := range rows {

@@ -44,10 +44,21 @@ func TestProfilesExplain(t *testing.T) {
 		"HTTP status: 422",
 		"check:       cardinality 1..1 of source.name",
 		"failing example:",
+		// The source is named by the guide's pages, not by a file the
+		// repository does not hold.
+		`NEMS guide:  "Generic Event Message Requirements" page: the MessageHeader (Event-MessageHeader-1)` + "\n",
+		"section:     5.12 G12; 5.2 (as numbered in profiles/traceability.tsv)\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("explain nems:G12 lacks %q in\n%s", want, out)
 		}
+	}
+
+	if strings.Contains(out, "spec/nems.md") {
+		t.Errorf("explain cites spec/nems.md:\n%s", out)
+	}
+	if _, cov, _ := runCLI("profiles", "--coverage"); strings.Contains(cov, "spec/nems.md") || !strings.Contains(cov, "Traceability of the NEMS implementation guide 2.15.0") {
+		t.Errorf("--coverage cites spec/nems.md or lacks its title:\n%.300s", cov)
 	}
 
 	code, out, _ = runCLI("profiles", "explain", "nems:sub:contact-system")

@@ -40,7 +40,7 @@ func runRequest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	maxSize := fs.Int64("max-size", validate.DefaultMaxSize, "largest body accepted, in bytes (NEMS refuses bodies over 3 MB); negative for no limit")
 	defaults := fs.Bool("defaults", false, "fill fromASID, toASID, InteractionID and Content-Type when not given (see --help)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, `Usage: nemsfhir request --interaction NAME [flags] [BODY-FILE|-]
+		fmt.Fprintf(fs.Output(), `Usage: nemsfhir request --interaction NAME [flags] [BODY-FILE|-]
 
 Checks one NEMS API request as NEMS would receive it — method and path,
 the fromASID, toASID and InteractionID headers, the Authorization JWT,
@@ -82,15 +82,11 @@ Flags:
 `, request.DefaultFromASID, request.DefaultToASID, validate.MaxReadSize>>20)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == pflag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "nemsfhir request: "+format+"\n", a...)
-		return exitUsage
+		return usageError(stderr, "request", format, a...)
 	}
 	if *interaction == "" {
 		return fail("--interaction is required (publish, subscription-create, subscription-read, subscription-delete)")

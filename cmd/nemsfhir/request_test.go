@@ -82,15 +82,15 @@ func TestRequestCommand(t *testing.T) {
 		{name: "two bodies", args: []string{"--interaction", "publish", publish, publish}, code: exitUsage, err: "at most one"},
 		{name: "missing body file", args: []string{"--interaction", "publish", filepath.Join(dir, "nope.xml")}, code: exitUsage, err: "nope.xml"},
 		{name: "zero max size", args: []string{"--interaction", "publish", "--max-size", "0"}, code: exitUsage, err: "--max-size"},
-		{name: "help", args: []string{"--help"}, code: exitOK, err: "Usage: nemsfhir request"},
-		{name: "unknown flag", args: []string{"--frobnicate"}, code: exitUsage},
+		{name: "help", args: []string{"--help"}, code: exitOK, want: []string{"Usage: nemsfhir request"}},
+		{name: "unknown flag", args: []string{"--frobnicate"}, code: exitUsage, err: "unknown flag: --frobnicate\nRun 'nemsfhir request --help' for usage."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errOut := runCLIStdin(tc.stdin, append([]string{"request"}, tc.args...)...)
 			if code != tc.code {
 				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, out, errOut)
 			}
-			if tc.code == exitOK && len(tc.want) == 1 && out != tc.want[0] {
+			if tc.code == exitOK && len(tc.want) == 1 && out != tc.want[0] && tc.name != "help" {
 				t.Errorf("accepted request printed more than its status line:\n%s", out)
 			}
 			for _, w := range tc.want {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/nemsfhir/nemsfhir/profiles"
 	"github.com/nemsfhir/nemsfhir/profiles/structuredef"
 	"github.com/nemsfhir/nemsfhir/validate"
 	"github.com/nemsfhir/nemsfhir/validate/report"
@@ -28,14 +30,16 @@ func init() {
 	})
 }
 
-const validateUsage = `Usage: nemsfhir validate [flags] PATH...
+const validateUsage = `Usage: nemsfhir validate [flags] [PATH...]
 
 Validates FHIR STU3 payloads, XML or JSON (found from the content), and
 reports every issue with its place (line:column and FHIR path), the rule
 broken and the Spine ErrorOrWarning code NEMS would answer with.
 
 A PATH is a file (always read), - for standard input, or a folder searched
-recursively: files named *.xml or *.json, and files without an extension
+recursively; with no PATH, standard input is read when it is a pipe or a
+file rather than a terminal ('nemsfhir validate < message.xml'). In a folder,
+the files read are those named *.xml or *.json, and those without an extension
 whose content is XML or JSON; hidden entries are skipped. Symlinks are
 followed to files; only regular files are read, and a named pipe, device,
 socket or symlinked folder that would be read is reported instead. --include limits
@@ -49,9 +53,11 @@ only ('nemsfhir --version' says which); --xsd refuses to run without it.
 Files stream through N workers and the report keeps the order of the
 inputs, in bounded memory whatever the corpus size.
 
-Formats (--format):
+Formats (--format, -f), written to standard output or to --output FILE:
   text     file:line:col: severity rule [SPINE_CODE] path: message, then a
-           summary line; colour on a terminal unless NO_COLOR is set
+           summary line; colour on a terminal unless NO_COLOR is set; with
+           --excerpt (the default on a terminal) each issue is followed by
+           its line of the payload and a caret under its column
   json     one JSON object per file per line
   outcome  the OperationOutcome NEMS would return (--outcome-format xml or
            json); several files give a Bundle of type collection, one
@@ -83,6 +89,16 @@ and text by concatenation, SARIF by concatenating the runs arrays, JUnit
 by concatenating the testsuite elements. Unreadable PATHs are reported by
 every runner.
 
+An input that cannot be read (missing, a named pipe, a folder without
+payloads) is a record of the report in every format: a text line, a JSON
+line with "error", a JUnit testcase with <error>, a SARIF
+toolExecutionNotification, an OperationOutcome of type exception, an HTML
+section; it is counted as unreadable in the totals.
+
+-o was the short form of --format before it named the report's file: a
+value with neither a dot nor a slash (-o json) still selects the format.
+--workers is the old name of --jobs.
+
 Exit status: 0 when every payload is valid, 1 when any has an error (or a
 warning, with --fail-on warning), 2 on a usage error, an --ig that cannot be
 loaded or an unreadable input (the other inputs are still checked).
@@ -93,6 +109,8 @@ Flags:
 // validateFlags holds the parsed flags of nemsfhir validate.
 type validateFlags struct {
 	format, outcomeFormat, failOn string
+	output                        string
+	excerpt, noExcerpt            bool
 	workers                       int
 	include, exclude              []string
 	noSchema, noInvariants, xsd   bool
@@ -105,13 +123,19 @@ type validateFlags struct {
 	shard                         string
 }
 
-func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	var f validateFlags
 	fs := pflag.NewFlagSet("validate", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVarP(&f.format, "format", "o", "text", "report format: "+strings.Join(report.Formats, ", "))
+	fs.StringVarP(&f.format, "format", "f", "text", "report format: "+strings.Join(report.Formats, ", "))
+	fs.StringVarP(&f.output, "output", "o", "-", "write the report to `FILE` (- for standard output); a name without a dot or slash is taken as the old -o FORMAT")
 	fs.StringVar(&f.outcomeFormat, "outcome-format", "xml", "FHIR format of --format outcome: xml or json")
-	fs.IntVarP(&f.workers, "workers", "j", runtime.NumCPU(), "number of files validated at once")
+	fs.IntVarP(&f.workers, "jobs", "j", runtime.NumCPU(), "validate up to `N` files at once")
+	// --workers is the old name of --jobs, kept for scripts.
+	fs.IntVar(&f.workers, "workers", runtime.NumCPU(), "old name of --jobs")
+	fs.MarkHidden("workers")
+	fs.BoolVar(&f.excerpt, "excerpt", false, "text format: show the source line of each issue with a caret under its column (default on a terminal)")
+	fs.BoolVar(&f.noExcerpt, "no-excerpt", false, "text format: no source lines, even on a terminal")
 	fs.StringArrayVar(&f.include, "include", nil, "in folders, read only files matching this glob (repeatable)")
 	fs.StringArrayVar(&f.exclude, "exclude", nil, "in folders, skip files and folders matching this glob (repeatable)")
 	fs.BoolVar(&f.noSchema, "no-schema", false, "skip the schema phase (JSON Schema for JSON; the generated XSD for XML in builds with it, see --version)")
@@ -131,24 +155,41 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.shard, "shard", "", "take only part `K/N` of the files (1 <= K <= N), chosen by path, for N CI runners that share a corpus")
 	fs.SortFlags = false
 	fs.Usage = func() {
-		fmt.Fprint(stderr, validateUsage)
+		fmt.Fprint(fs.Output(), validateUsage)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == pflag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "nemsfhir validate: "+format+"\n", a...)
-		return exitUsage
+		return usageError(stderr, "validate", format, a...)
 	}
-	if fs.NArg() == 0 {
-		return usageErr("give at least one PATH (a file, a folder or -)")
+	paths := fs.Args()
+	if len(paths) == 0 {
+		// nemsfhir validate < file, or at the end of a pipe.
+		if !stdinPiped(stdin) {
+			return usageErr("give at least one PATH (a file, a folder or - for standard input)")
+		}
+		paths = []string{"-"}
 	}
 	if f.workers < 1 {
-		return usageErr("--workers must be at least 1")
+		return usageErr("--jobs must be at least 1")
+	}
+	// -o was the short form of --format before it named the report's
+	// file: a name with neither a dot nor a slash keeps its old meaning,
+	// so that -o json still selects the format and a mistyped -o yaml is
+	// an unknown format rather than a file named yaml (./yaml names one).
+	if fs.Changed("output") && f.output != "-" && !strings.ContainsAny(f.output, "./"+string(filepath.Separator)) {
+		if fs.Changed("format") && f.format != f.output {
+			return usageErr("-o %s and --format %s: -o with a format name is the old spelling of --format; give one", f.output, f.format)
+		}
+		f.format, f.output = f.output, "-"
+	}
+	switch {
+	case f.excerpt && f.noExcerpt:
+		return usageErr("--excerpt and --no-excerpt together: give one")
+	case f.excerpt && f.format != "text":
+		return usageErr("--excerpt is for --format text (the html report always shows the payload's lines)")
 	}
 	failOn := validate.SeverityError
 	switch f.failOn {
@@ -163,7 +204,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return usageErr("%v", err)
 	}
 	stdinCount := 0
-	for _, p := range fs.Args() {
+	for _, p := range paths {
 		if p == "-" {
 			stdinCount++
 		}
@@ -181,19 +222,13 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return usageErr("--shard splits files and folders; - (standard input) cannot be split between runners")
 		}
 	}
-	var rep report.Reporter
-	if !f.quiet {
-		var err error
-		rep, err = report.New(f.format, stdout, report.Options{
-			Color:         f.format == "text" && isTerminal(stdout) && os.Getenv("NO_COLOR") == "",
-			OutcomeFormat: f.outcomeFormat,
-			Version:       version,
-		})
-		if err != nil {
-			return usageErr("%v", err)
-		}
-	} else if _, err := report.New(f.format, io.Discard, report.Options{OutcomeFormat: f.outcomeFormat}); err != nil {
+	if _, err := report.New(f.format, io.Discard, report.Options{OutcomeFormat: f.outcomeFormat}); err != nil {
 		return usageErr("%v", err)
+	}
+	if f.output != "-" {
+		if err := checkReportPath(f.output, paths); err != nil {
+			return usageErr("--output %s: %v", f.output, err)
+		}
 	}
 	switch f.kind {
 	case "", "event-message", "subscription", "resource":
@@ -243,24 +278,69 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "nemsfhir validate: --ig: warning: %s\n", w)
 	}
 
+	out := stdout
+	if f.output != "-" {
+		file, err := os.Create(f.output)
+		if err != nil {
+			fmt.Fprintf(stderr, "nemsfhir validate: --output: %v\n", err)
+			return exitUsage
+		}
+		defer func() {
+			if err := file.Close(); err != nil && code != exitUsage {
+				fmt.Fprintf(stderr, "nemsfhir validate: writing the report: %v\n", err)
+				code = exitUsage
+			}
+		}()
+		out = file
+	}
+	var rep report.Reporter
+	if !f.quiet {
+		tty := isTerminal(out)
+		rep, err = report.New(f.format, out, report.Options{
+			Color:         f.format == "text" && tty && os.Getenv("NO_COLOR") == "",
+			Excerpt:       f.excerptOn(tty),
+			OutcomeFormat: f.outcomeFormat,
+			Version:       version,
+			RuleHelp:      packRuleHelp(v.RuleSet()),
+		})
+		if err != nil {
+			return usageErr("%v", err)
+		}
+	}
+
 	done := make(chan struct{})
 	defer close(done)
 	var taken, seen int
-	inputs := part.filterInputs(walkInputs(fs.Args(), filter, done), done, &taken, &seen)
-	// A reporter that shows the payloads (html) gets their bytes along
-	// with each result.
+	inputs := part.filterInputs(walkInputs(paths, filter, done), done, &taken, &seen)
+	// A reporter that shows the payloads (html, text with excerpts) gets
+	// their bytes along with each result.
 	srcRep, keepSource := rep.(report.SourceWriter)
+	if n, ok := rep.(interface{ NeedsSource() bool }); ok && !n.NeedsSource() {
+		keepSource = false
+	}
 	order := validateAll(v, inputs, stdin, f.workers, 4*f.workers+8, keepSource)
 
+	errRep, _ := rep.(report.InputErrorWriter)
 	prog := startProgress(stderr)
 	var tally report.Tally
-	code := exitOK
+	code = exitOK
 	for slot := range order {
 		r := <-slot
 		switch {
 		case r.err != nil:
-			fmt.Fprintf(stderr, "nemsfhir validate: %s: %v\n", r.in.path, unwrapPathError(r.err))
+			// An input not read is a record of the report too, so that
+			// the report never counts fewer files than were asked for.
+			readErr := unwrapPathError(r.err)
+			fmt.Fprintf(stderr, "nemsfhir validate: %s: %v\n", r.in.path, readErr)
 			code = exitUsage
+			tally.AddUnreadable()
+			if errRep != nil {
+				if err := errRep.WriteInputError(r.in.path, readErr); err != nil {
+					prog.stop()
+					fmt.Fprintf(stderr, "nemsfhir validate: writing the report: %v\n", err)
+					return exitUsage
+				}
+			}
 			continue
 		case r.skipped:
 			continue
@@ -294,12 +374,12 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 	} else {
-		fmt.Fprintln(stdout, tally.Line())
+		fmt.Fprintln(out, tally.Line())
 	}
 	if f.summary {
 		w := stderr
 		if f.quiet || f.format == "text" {
-			w = stdout
+			w = out
 		}
 		tally.WriteTable(w)
 	}
@@ -471,4 +551,87 @@ func (p *progress) stop() {
 		close(p.quit)
 	}
 	p.wg.Wait()
+}
+
+// checkReportPath refuses a --output file that is an input of the run or
+// lies inside a folder being validated: it would be truncated before being
+// read, or read while being written.
+func checkReportPath(out string, paths []string) error {
+	outInfo, err := os.Stat(out)
+	if err == nil && outInfo.IsDir() {
+		return errors.New("is a folder; give a file name")
+	}
+	outDir, err := filepath.EvalSymlinks(filepath.Dir(out))
+	if err != nil {
+		return fmt.Errorf("its folder cannot be used: %v", unwrapPathError(err))
+	}
+	if outDir, err = filepath.Abs(outDir); err != nil {
+		return err
+	}
+	for _, p := range paths {
+		if p == "-" {
+			continue
+		}
+		info, err := os.Stat(p)
+		if err != nil {
+			continue // reported as unreadable in its turn
+		}
+		if !info.IsDir() {
+			if outInfo != nil && os.SameFile(outInfo, info) {
+				return fmt.Errorf("is the input %s; the report would overwrite it", p)
+			}
+			continue
+		}
+		dir, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			continue
+		}
+		if dir, err = filepath.Abs(dir); err != nil {
+			continue
+		}
+		if outDir == dir || strings.HasPrefix(outDir, dir+string(filepath.Separator)) {
+			return fmt.Errorf("is inside the folder %s being validated; the report would be read as an input", p)
+		}
+	}
+	return nil
+}
+
+// packRuleHelp describes the rules of the packs for the SARIF report: the
+// rule's summary, the NEMS guide page and section it comes from, the text
+// of 'nemsfhir profiles explain', and as address the row of the
+// traceability matrix (profiles/traceability.tsv) that names it, else the
+// README's account of what is checked.
+func packRuleHelp(rs *profiles.RuleSet) func(string) (report.RuleHelp, bool) {
+	if rs == nil {
+		return nil
+	}
+	return func(id string) (report.RuleHelp, bool) {
+		ex, ok := rs.Explain(id)
+		if !ok {
+			return report.RuleHelp{}, false
+		}
+		var h report.RuleHelp
+		if ex.Criteria != nil {
+			h.Short = ex.Criteria.Summary
+		} else {
+			h.Short = ex.Rule.Summary
+		}
+		h.Full = h.Short
+		if src := profiles.GuideSource(ex.Section); src != "" {
+			h.Full += " (NEMS guide: " + src + ")"
+		}
+		h.Help = ex.Format()
+		h.URI = report.SARIFInformationURI + "#what-is-checked"
+		if len(ex.Rows) > 0 {
+			h.URI = fmt.Sprintf("%s/blob/main/profiles/traceability.tsv#L%d", report.SARIFInformationURI, ex.Rows[0].Line)
+		}
+		return h, true
+	}
+}
+
+// excerptOn reports whether the text report shows source lines: asked
+// for with --excerpt, or by default when the report goes to a terminal
+// (a person reading), unless --no-excerpt.
+func (f *validateFlags) excerptOn(tty bool) bool {
+	return f.format == "text" && (f.excerpt || tty && !f.noExcerpt)
 }

@@ -1,5 +1,5 @@
 // Package criteria parses and checks the Subscription.criteria string of a
-// NEMS subscription (spec/nems.md section 7.3) and reports, for each
+// NEMS subscription (NEMS guide, "Create Subscription" page) and reports, for each
 // problem, what NEMS would answer: severity, Spine ErrorOrWarningCode, HTTP
 // status, and where in the string the problem is.
 //

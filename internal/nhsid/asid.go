@@ -1,7 +1,7 @@
 package nhsid
 
 // ASIDLength is the number of digits of an ASID. The specification gives no
-// length (spec/nems.md 8.3); every ASID in the NEMS and Spine Core sources
+// length (Spine Core endpoint registration); every ASID in the NEMS and Spine Core sources
 // has twelve digits.
 const ASIDLength = 12
 

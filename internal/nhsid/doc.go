@@ -11,11 +11,12 @@
 //
 // These checks are offline: NEMS also requires NHS numbers to be verified
 // against PDS and ODS codes and ASIDs to be registered with Spine
-// (spec/nems.md 1.8, 3.1), which no format check can tell.
+// (NEMS guide: "Generic Publication API Guidance", "NHS Numbers" and
+// "JWT Claims"), which no format check can tell.
 //
 // # Decisions
 //
-// The NEMS guide leaves most formats open (spec/nems.md section 8). These are
+// The NEMS guide leaves most identifier formats open. These are
 // the choices made here, each documented again on the function concerned:
 //
 //   - NHS number (8.1): exactly ten ASCII digits with a valid modulus 11

@@ -7,7 +7,7 @@ const NHSNumberLength = 10
 
 // CheckNHSNumber reports whether s is a well-formed NHS number: exactly ten
 // ASCII digits whose last digit is the modulus 11 check digit of the first
-// nine (spec/nems.md 8.1). A number whose check value computes to 10 is
+// nine (NHS Data Dictionary; the NEMS guide asks for PDS-traced numbers). A number whose check value computes to 10 is
 // invalid whatever its last digit.
 //
 // Spaces, hyphens and the printed "943 476 5919" form are rejected: NEMS

@@ -2,8 +2,7 @@ package nhsid
 
 import "strings"
 
-// Length bounds of ODS codes. The NEMS guide defines no format (spec/nems.md
-// 8.2); these are the NHS Data Dictionary lengths, and every code in the NEMS
+// Length bounds of ODS codes. The NEMS guide defines no format; these are the NHS Data Dictionary lengths, and every code in the NEMS
 // examples fits them.
 const (
 	ODSOrganisationMinLength = 3

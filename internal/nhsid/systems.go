@@ -2,14 +2,14 @@ package nhsid
 
 import "strings"
 
-// Identifier systems and address prefixes used by NEMS (spec/nems.md 5.11,
-// 3.2, 8 and 9).
+// Identifier systems and address prefixes used by NEMS (the guide's generic
+// event message requirements and event pages, and the Spine Core JWT page).
 const (
 	// SystemNHSNumber qualifies NHS numbers inside event messages.
 	SystemNHSNumber = "https://fhir.nhs.uk/Id/nhs-number"
 	// SystemNHSNumberSpine qualifies NHS numbers in subscription criteria and
 	// in the JWT requesting_patient claim; it differs from SystemNHSNumber
-	// (spec/nems.md 10, item 15).
+	// (a difference between the NEMS guide and Spine Core).
 	SystemNHSNumberSpine = "http://fhir.nhs.net/Id/nhs-number"
 	// SystemODSOrganisation qualifies ODS organisation codes (the URL keeps
 	// the American spelling).

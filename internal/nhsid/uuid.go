@@ -7,7 +7,7 @@ var uuidGroups = [5]int{8, 4, 4, 4, 12}
 
 // CheckUUID reports whether s is a UUID in its 36-character text form,
 // five groups of 8-4-4-4-12 hex digits separated by hyphens, such as
-// MessageHeader.id (spec/nems.md 5.2, G05). Hex digits may be of either case,
+// MessageHeader.id (NEMS guide, "Generic Event Message Requirements", rule G05). Hex digits may be of either case,
 // as RFC 4122 reads them on input; use [CheckURNUUID] where FHIR's uuid
 // datatype applies. Braces, a urn:uuid: prefix and the 32-digit form without
 // hyphens are rejected with a hint.

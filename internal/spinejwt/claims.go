@@ -9,7 +9,8 @@ import (
 	"time"
 )
 
-// Claim names used by Spine and NEMS (spec/nems.md 3.1, 3.2).
+// Claim names used by Spine and NEMS (the guide's "JWT Claims" tables and
+// the Spine Core JWT page).
 const (
 	ClaimIss                    = "iss"
 	ClaimSub                    = "sub"

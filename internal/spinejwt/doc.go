@@ -1,6 +1,7 @@
 // Package spinejwt decodes the JSON Web Tokens that Spine clients send in
 // the Authorization header of NEMS requests and checks their claims against
-// the NEMS and Spine Core rules of spec/nems.md section 3.
+// the NEMS rules ("JWT Claims" of the guide's generic publication and
+// subscription API pages) and those of the Spine Core JWT page.
 //
 // [Decode] reads a compact token, unsecured (alg "none", empty signature, as
 // Spine clients build them) or signed, and never verifies the signature. A
@@ -20,7 +21,8 @@
 // # DECISIONS
 //
 // Where the specification is silent or contradicts itself, this package
-// decides as follows (section numbers of spec/nems.md):
+// decides as follows (section numbers as in profiles/traceability.tsv;
+// profiles.GuideSource names the NEMS guide pages behind each):
 //
 //   - Spine code (3.2, 4.3). Every finding carries MISSING_OR_INVALID_HEADER,
 //     HTTP 400, issue type "structure": Spine Core states this for JWT

@@ -10,7 +10,7 @@ import (
 	"github.com/nemsfhir/nemsfhir/internal/nhsid"
 )
 
-// Interaction is a NEMS API call a token is presented with (spec/nems.md 1.4).
+// Interaction is a NEMS API call a token is presented with (NEMS guide API pages).
 type Interaction int
 
 // The NEMS interactions.
@@ -35,7 +35,8 @@ func (i Interaction) String() string {
 	return fmt.Sprintf("Interaction(%d)", int(i))
 }
 
-// Scopes NEMS requires (spec/nems.md 3.1).
+// Scopes NEMS requires (NEMS guide: "JWT Claims" of the generic
+// publication and subscription API pages).
 const (
 	ScopeBundleWrite       = "patient/Bundle.write"
 	ScopeSubscriptionRead  = "patient/Subscription.read"
@@ -46,7 +47,7 @@ const (
 // patient/Bundle.write to publish, patient/Subscription.read to read a
 // subscription, patient/Subscription.write to create or delete one. The guide
 // names the two subscription scopes without mapping them to calls; this
-// mapping is the reading of spec/nems.md 3.1 (see DECISIONS in the package
+// mapping is the reading of those "JWT Claims" tables (see DECISIONS in the package
 // documentation). It returns "" for an unknown interaction.
 func (i Interaction) RequiredScope() string {
 	switch i {
@@ -60,7 +61,7 @@ func (i Interaction) RequiredScope() string {
 	return ""
 }
 
-// InteractionID values of the subscription API (spec/nems.md 1.4); publish
+// InteractionID values of the subscription API (NEMS guide subscription pages); publish
 // IDs are "urn:nhs:names:services:events:<Event_Code>.Write".
 const (
 	InteractionIDSubscriptionCreate = "urn:nhs:names:services:clinicals-sync:SubscriptionsApiPost"
@@ -145,7 +146,7 @@ const (
 	RuleRequestingPatient      = "jwt:requesting_patient"
 )
 
-// What Spine answers for a JWT it rejects (spec/nems.md 3.2, 4.3).
+// What Spine answers for a JWT it rejects (Spine Core JWT and error handling pages).
 const (
 	SpineCodeMissingOrInvalidHeader = "MISSING_OR_INVALID_HEADER"
 	HTTPStatusInvalidHeader         = 400
@@ -221,8 +222,8 @@ func MalformedFinding(err error) Finding {
 	return newFinding(RuleFormat, SeverityError, "", "%v", err)
 }
 
-// CheckClaims applies the NEMS and Spine Core claim rules of spec/nems.md
-// section 3 to the claims of a token presented with interaction in, and
+// CheckClaims applies the NEMS claim rules ("JWT Claims" of the generic API
+// pages) and those of the Spine Core JWT page to the claims of a token presented with interaction in, and
 // returns one [Finding] per broken rule, in a fixed order, or nil. Rules
 // the specification leaves open are decided as the package documentation
 // says under DECISIONS.

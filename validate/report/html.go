@@ -134,6 +134,21 @@ func (h *HTML) write(r *validate.Result, src []byte, haveSrc bool) error {
 	return h.spool.write(b.String())
 }
 
+// WriteInputError implements InputErrorWriter: the input gets a section of
+// its own, marked not read, and is counted among the files.
+func (h *HTML) WriteInputError(source string, err error) error {
+	h.tally.AddUnreadable()
+	h.files++
+	var b bytes.Buffer
+	if err := htmlTemplates.ExecuteTemplate(&b, "unreadable", struct {
+		ID              int
+		Source, Message string
+	}{h.files, validText(source), validText(inputErrorText(err))}); err != nil {
+		return err
+	}
+	return h.spool.write(b.String())
+}
+
 func validText(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
 
 // splitLines cuts a payload at LF, dropping the CR of CRLF endings. The
@@ -158,13 +173,9 @@ func excerpt(lines [][]byte, line, col int) []excerptLine {
 	if col > 0 {
 		at = byteOfColumn(hit, col)
 	}
-	// A line too long to show whole is shown from a little before the
-	// column; the context lines get the same window so that they stay
+	// The context lines get the hit line's window so that they stay
 	// aligned.
-	start := 0
-	if len(hit) > excerptWidth && at > excerptWidth/3 {
-		start = min(at-excerptWidth/3, len(hit)-excerptWidth)
-	}
+	start := windowStart(hit, at)
 	var out []excerptLine
 	for n := from; n <= to; n++ {
 		l := lines[n-1]
@@ -189,6 +200,16 @@ func excerpt(lines [][]byte, line, col int) []excerptLine {
 		out = append(out, el)
 	}
 	return out
+}
+
+// windowStart is where the window of a line starts so that byte at (-1:
+// no column) shows: a line too long to show whole is shown from a little
+// before the column. The HTML and text reporters both cut lines there.
+func windowStart(line []byte, at int) int {
+	if len(line) > excerptWidth && at > excerptWidth/3 {
+		return min(at-excerptWidth/3, len(line)-excerptWidth)
+	}
+	return 0
 }
 
 // window returns up to excerptWidth bytes of l from byte start (both ends
@@ -245,6 +266,7 @@ type htmlPage struct {
 	Version         string
 	Files, Valid    int
 	Invalid         int
+	Unreadable      int
 	Fatal, Errors   int
 	Warnings, Infos int
 	Issues          int
@@ -262,7 +284,7 @@ func (h *HTML) Flush() error {
 	p := htmlPage{
 		Generated: h.now().UTC().Format("2006-01-02 15:04:05 UTC"),
 		Version:   h.version,
-		Files:     t.Files, Valid: t.Valid, Invalid: t.Invalid,
+		Files:     t.Files, Valid: t.Valid, Invalid: t.Invalid, Unreadable: t.Unreadable,
 		Fatal: t.Issues[validate.SeverityFatal], Errors: t.Issues[validate.SeverityError],
 		Warnings: t.Issues[validate.SeverityWarning], Infos: t.Issues[validate.SeverityInformation],
 		Script: template.JS(htmlScript), Style: template.CSS(htmlStyle),
@@ -430,7 +452,7 @@ var htmlTemplates = template.Must(template.New("report").Funcs(template.FuncMap{
 <meta http-equiv="Content-Security-Policy" content="CSP_HERE">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>nemsfhir validation report: {{.Files}} files, {{.Invalid}} invalid</title>
+<title>nemsfhir validation report: {{.Files}} files, {{.Invalid}} invalid{{if .Unreadable}}, {{.Unreadable}} unreadable{{end}}</title>
 <style>{{.Style}}</style>
 </head>
 <body>
@@ -441,7 +463,8 @@ var htmlTemplates = template.Must(template.New("report").Funcs(template.FuncMap{
 <li><span class="n" id="n-files">{{.Files}}</span><span class="label">files</span></li>
 <li><span class="n" id="n-valid">{{.Valid}}</span><span class="label">valid</span></li>
 <li><span class="n" id="n-invalid">{{.Invalid}}</span><span class="label">invalid</span></li>
-<li><span class="n" id="n-fatal">{{.Fatal}}</span><span class="label">fatal</span></li>
+{{if .Unreadable}}<li><span class="n" id="n-unreadable">{{.Unreadable}}</span><span class="label">unreadable</span></li>
+{{end}}<li><span class="n" id="n-fatal">{{.Fatal}}</span><span class="label">fatal</span></li>
 <li><span class="n" id="n-errors">{{.Errors}}</span><span class="label">errors</span></li>
 <li><span class="n" id="n-warnings">{{.Warnings}}</span><span class="label">warnings</span></li>
 <li><span class="n" id="n-information">{{.Infos}}</span><span class="label">information</span></li>
@@ -467,6 +490,12 @@ var htmlTemplates = template.Must(template.New("report").Funcs(template.FuncMap{
 <label>File name: <input type="search" id="f-file" placeholder="part of the path"></label>
 <span id="shown"></span>
 </form>
+{{end}}
+
+{{define "unreadable"}}<section class="file invalid unreadable" id="file-{{.ID}}" data-file="{{.Source}}" data-valid="false" data-issues="1">
+<h2>{{if .Source}}{{.Source}}{{else}}(unnamed payload){{end}} <span class="verdict">not read</span></h2>
+<p class="msg">{{.Message}}</p>
+</section>
 {{end}}
 
 {{define "file"}}<section class="file{{if not .Valid}} invalid{{end}}" id="file-{{.ID}}" data-file="{{.Source}}" data-valid="{{.Valid}}" data-issues="{{len .Issues}}">

@@ -16,7 +16,11 @@ import (
 //	 "code":"structure","spineCode":"INVALID_RESOURCE","rule":"...",
 //	 "expression":"Bundle.entry[0]...","line":3,"column":5,"message":"..."}]}
 //
-// issues is always an array, empty for a clean payload.
+// issues is always an array, empty for a clean payload. An input that
+// could not be read is a record too, with valid false, kind "unknown" and
+// the reason in "error":
+//
+//	{"path":"gone.xml","valid":false,"kind":"unknown","error":"not read: ...","issues":[]}
 type JSON struct {
 	w   *bufio.Writer
 	enc *json.Encoder
@@ -36,6 +40,7 @@ type jsonRecord struct {
 	Valid     bool             `json:"valid"`
 	Kind      string           `json:"kind"`
 	EventType string           `json:"eventType,omitempty"`
+	Error     string           `json:"error,omitempty"`
 	Issues    []validate.Issue `json:"issues"`
 }
 
@@ -45,6 +50,15 @@ func (j *JSON) Write(r *validate.Result) error {
 	if rec.Issues == nil {
 		rec.Issues = []validate.Issue{}
 	}
+	return j.encode(rec)
+}
+
+// WriteInputError implements InputErrorWriter.
+func (j *JSON) WriteInputError(source string, err error) error {
+	return j.encode(jsonRecord{Path: source, Kind: "unknown", Error: inputErrorText(err), Issues: []validate.Issue{}})
+}
+
+func (j *JSON) encode(rec jsonRecord) error {
 	if err := j.enc.Encode(rec); err != nil {
 		return err
 	}

@@ -18,7 +18,9 @@ import (
 // one testcase per payload named by its path, and for an invalid payload a
 // failure whose message counts the errors and whose text lists every issue
 // in the text reporter's form. Warnings and information of a valid payload
-// go into the testcase's system-out.
+// go into the testcase's system-out. An input that could not be read is a
+// testcase with an error element (counted in the errors attributes), so
+// that the run does not look green.
 //
 // The testsuite element carries the totals, which are known only at the end,
 // so testcases are spooled (in memory up to spoolMemory bytes, then in a
@@ -69,6 +71,14 @@ func (j *JUnit) Write(r *validate.Result) error {
 	return j.spool.write(b.String())
 }
 
+// WriteInputError implements InputErrorWriter.
+func (j *JUnit) WriteInputError(source string, err error) error {
+	j.tally.AddUnreadable()
+	msg := inputErrorText(err)
+	return j.spool.write(fmt.Sprintf("    <testcase name=\"%s\" classname=\"nemsfhir.unreadable\" time=\"0\">\n      <error message=\"%s\" type=\"unreadable\">%s</error>\n    </testcase>\n",
+		xmlAttr(source), xmlAttr(msg), xmlContent(source+": "+msg+"\n")))
+}
+
 func firstError(r *validate.Result) validate.Issue {
 	for _, is := range r.Issues {
 		if is.Severity.IsError() {
@@ -84,9 +94,9 @@ func (j *JUnit) Flush() error {
 	bw := bufio.NewWriter(j.w)
 	secs := fmt.Sprintf("%.3f", j.now().Sub(j.start).Seconds())
 	fmt.Fprintf(bw, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
-	fmt.Fprintf(bw, "<testsuites name=\"nemsfhir\" tests=\"%d\" failures=\"%d\" errors=\"0\" time=\"%s\">\n", j.tally.Files, j.tally.Invalid, secs)
-	fmt.Fprintf(bw, "  <testsuite name=\"nemsfhir validate\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"0\" time=\"%s\" timestamp=\"%s\" hostname=\"%s\">\n",
-		j.tally.Files, j.tally.Invalid, secs, j.start.UTC().Format("2006-01-02T15:04:05"), xmlAttr(j.hostname))
+	fmt.Fprintf(bw, "<testsuites name=\"nemsfhir\" tests=\"%d\" failures=\"%d\" errors=\"%d\" time=\"%s\">\n", j.tally.Files, j.tally.Invalid, j.tally.Unreadable, secs)
+	fmt.Fprintf(bw, "  <testsuite name=\"nemsfhir validate\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"0\" time=\"%s\" timestamp=\"%s\" hostname=\"%s\">\n",
+		j.tally.Files, j.tally.Invalid, j.tally.Unreadable, secs, j.start.UTC().Format("2006-01-02T15:04:05"), xmlAttr(j.hostname))
 	if err := j.spool.copyTo(bw); err != nil {
 		return err
 	}

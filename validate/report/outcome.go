@@ -38,6 +38,23 @@ func NewOutcome(w io.Writer, asJSON bool) *Outcome {
 func (o *Outcome) Write(r *validate.Result) error {
 	oo := r.Outcome()
 	oo.Narrative = narrative(r)
+	return o.write(oo)
+}
+
+// WriteInputError implements InputErrorWriter: the input gets an
+// OperationOutcome with one fatal issue of type exception, its narrative
+// saying that the file was not read.
+func (o *Outcome) WriteInputError(source string, err error) error {
+	msg := inputErrorText(err)
+	r := &validate.Result{Source: source, Kind: "unknown", Issues: []validate.Issue{{
+		Severity: validate.SeverityFatal, Code: "exception", Message: msg,
+	}}}
+	oo := r.Outcome()
+	oo.Narrative = `<div xmlns="http://www.w3.org/1999/xhtml"><p>` + fmt.Sprintf("<code>%s</code> was not read: %s", xmlAttr(source), xmlAttr(msg)) + "</p></div>"
+	return o.write(oo)
+}
+
+func (o *Outcome) write(oo *validate.Outcome) error {
 	var body []byte
 	if o.json {
 		body = oo.JSON()

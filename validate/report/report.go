@@ -27,6 +27,18 @@ type Reporter interface {
 	Flush() error
 }
 
+// InputErrorWriter is a Reporter that also records an input that could
+// not be read at all (a missing file, a named pipe, a folder without
+// payloads), so that a report never lists fewer files than were asked
+// for: a CI dashboard that showed only the files read would show green.
+// Every reporter of this package is one.
+type InputErrorWriter interface {
+	Reporter
+	// WriteInputError records the input named source, in its place in
+	// the input order, and why it was not read.
+	WriteInputError(source string, err error) error
+}
+
 // Formats lists the names New accepts.
 var Formats = []string{"text", "json", "outcome", "junit", "sarif", "html"}
 
@@ -40,13 +52,29 @@ type Options struct {
 	// Version is the nemsfhir version named by the SARIF and JUnit
 	// reporters.
 	Version string
+	// Excerpt makes the text reporter show, under each issue with a
+	// line, that line of the payload with a caret under the column; it
+	// needs the payload, given through SourceWriter.
+	Excerpt bool
+	// RuleHelp describes the rules of the NEMS packs for the SARIF
+	// reporter; nil, or ok false for an id, leaves a generic description.
+	RuleHelp func(id string) (help RuleHelp, ok bool)
+}
+
+// RuleHelp is what a report says about a rule: a one-line summary, a
+// fuller description, the help text (what 'nemsfhir profiles explain'
+// prints) and the address of its documentation.
+type RuleHelp struct {
+	Short, Full, Help, URI string
 }
 
 // New returns the reporter of the given format writing to w.
 func New(format string, w io.Writer, opts Options) (Reporter, error) {
 	switch format {
 	case "text":
-		return NewText(w, opts.Color), nil
+		t := NewText(w, opts.Color)
+		t.excerpt = opts.Excerpt
+		return t, nil
 	case "json":
 		return NewJSON(w), nil
 	case "outcome":
@@ -60,7 +88,9 @@ func New(format string, w io.Writer, opts Options) (Reporter, error) {
 	case "junit":
 		return NewJUnit(w), nil
 	case "sarif":
-		return NewSARIF(w, opts.Version), nil
+		s := NewSARIF(w, opts.Version)
+		s.ruleHelp = opts.RuleHelp
+		return s, nil
 	case "html":
 		return NewHTML(w, opts.Version), nil
 	}
@@ -70,7 +100,10 @@ func New(format string, w io.Writer, opts Options) (Reporter, error) {
 // Tally counts files and issues as results go by; it backs the summary
 // line of the text reporter and the --summary table.
 type Tally struct {
+	// Files counts every input, Unreadable those that could not be read
+	// (neither valid nor invalid).
 	Files, Valid, Invalid int
+	Unreadable            int
 	// Worst counts files by their worst issue severity ("" for none).
 	Worst map[validate.Severity]int
 	// Issues counts issues by severity.
@@ -105,17 +138,28 @@ func (t *Tally) Add(r *validate.Result) {
 	}
 }
 
+// AddUnreadable counts one input that could not be read.
+func (t *Tally) AddUnreadable() {
+	t.Files++
+	t.Unreadable++
+}
+
 // Errors counts the issues of severity error or fatal.
 func (t *Tally) Errors() int {
 	return t.Issues[validate.SeverityError] + t.Issues[validate.SeverityFatal]
 }
 
 // Line is the one-line summary: "N files checked: V valid, I invalid; E
-// errors, W warnings".
+// errors, W warnings", with ", U unreadable" after the invalid count when
+// some input could not be read.
 func (t *Tally) Line() string {
 	e, w := t.Errors(), t.Issues[validate.SeverityWarning]
-	return fmt.Sprintf("%d %s checked: %d valid, %d invalid; %d %s, %d %s",
-		t.Files, plural(t.Files, "file", "files"), t.Valid, t.Invalid, e, plural(e, "error", "errors"), w, plural(w, "warning", "warnings"))
+	unread := ""
+	if t.Unreadable > 0 {
+		unread = fmt.Sprintf(", %d unreadable", t.Unreadable)
+	}
+	return fmt.Sprintf("%d %s checked: %d valid, %d invalid%s; %d %s, %d %s",
+		t.Files, plural(t.Files, "file", "files"), t.Valid, t.Invalid, unread, e, plural(e, "error", "errors"), w, plural(w, "warning", "warnings"))
 }
 
 // WriteTable writes the totals per rule and severity, most frequent first,
@@ -133,6 +177,9 @@ func (t *Tally) WriteTable(w io.Writer) error {
 	}
 	for _, s := range []validate.Severity{validate.SeverityFatal, validate.SeverityError, validate.SeverityWarning, validate.SeverityInformation} {
 		fmt.Fprintf(&b, "%-*s  %-11s  %7d\n", width, "total", s, t.Issues[s])
+	}
+	if t.Unreadable > 0 {
+		fmt.Fprintf(&b, "%-*s  %-11s  %7d\n", width, "unreadable", "files", t.Unreadable)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -181,4 +228,14 @@ func issueText(is validate.Issue) string {
 	}
 	b.WriteString(": " + is.Message)
 	return b.String()
+}
+
+// inputErrorText is the message of an input that was not read, saying so
+// once.
+func inputErrorText(err error) string {
+	msg := err.Error()
+	if strings.HasPrefix(msg, "not read") {
+		return msg
+	}
+	return "not read: " + msg
 }

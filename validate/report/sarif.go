@@ -22,6 +22,11 @@ import (
 // Results are streamed. JSON members may come in any order, so the run's
 // "results" array is written first and "tool" (whose driver lists the rules
 // met, with their help text) after it, once every rule is known.
+//
+// An input that could not be read has no result to carry it: it is a
+// toolExecutionNotification of level error in the run's invocation, whose
+// executionSuccessful is then false, so that a dashboard does not show the
+// run as clean.
 type SARIF struct {
 	w       *bufio.Writer
 	version string
@@ -30,7 +35,14 @@ type SARIF struct {
 	n       int
 	buf     bytes.Buffer
 	enc     *json.Encoder // into buf, without HTML escapes: messages quote <elements>
+	notes   spool         // toolExecutionNotifications, comma-separated
+	// ruleHelp describes the NEMS rules, from their packs.
+	ruleHelp func(id string) (RuleHelp, bool)
+	nNotes   int
 }
+
+// SARIFInformationURI is the tool's home, the repository of the module.
+const SARIFInformationURI = "https://github.com/nemsfhir/nemsfhir"
 
 // SARIFSchemaURI is the $schema a SARIF 2.1.0 log names.
 const SARIFSchemaURI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -152,6 +164,38 @@ func (s *SARIF) Write(r *validate.Result) error {
 	return nil
 }
 
+type sarifNotification struct {
+	Level      string          `json:"level"`
+	Message    sarifMessage    `json:"message"`
+	Locations  []sarifLocation `json:"locations"`
+	Descriptor struct {
+		ID string `json:"id"`
+	} `json:"descriptor"`
+}
+
+// SARIFUnreadable is the descriptor id of the notification that records an
+// input that could not be read.
+const SARIFUnreadable = "nemsfhir:unreadable"
+
+// WriteInputError implements InputErrorWriter.
+func (s *SARIF) WriteInputError(source string, err error) error {
+	n := sarifNotification{Level: "error", Message: sarifMessage{source + ": " + inputErrorText(err)}}
+	var loc sarifLocation
+	loc.PhysicalLocation.ArtifactLocation.URI = artifactURI(source)
+	n.Locations = []sarifLocation{loc}
+	n.Descriptor.ID = SARIFUnreadable
+	s.buf.Reset()
+	if err := s.enc.Encode(n); err != nil {
+		return err
+	}
+	sep := "\n            "
+	if s.nNotes > 0 {
+		sep = "," + sep
+	}
+	s.nNotes++
+	return s.notes.write(sep + string(bytes.TrimRight(s.buf.Bytes(), "\n")))
+}
+
 // ruleID never leaves a result without a rule: an issue from a phase that
 // names none is filed under its FHIR issue type.
 func ruleID(is validate.Issue) string {
@@ -166,16 +210,24 @@ func (s *SARIF) rule(is validate.Issue) int {
 	if i, ok := s.index[id]; ok {
 		return i
 	}
-	short, help, uri := ruleHelp(id)
+	short, full, help, uri := ruleHelp(id)
+	if s.ruleHelp != nil {
+		if h, ok := s.ruleHelp(id); ok {
+			short, full, help, uri = h.Short, h.Full, h.Help, h.URI
+		}
+	}
 	if is.Spine != "" {
 		status := is.Spine.Status()
-		help += fmt.Sprintf(" NEMS answers with the Spine ErrorOrWarning code %s (%s)", is.Spine, is.Spine.Display())
+		spine := fmt.Sprintf(" NEMS answers with the Spine ErrorOrWarning code %s (%s)", is.Spine, is.Spine.Display())
 		if status > 0 {
-			help += fmt.Sprintf(", HTTP %d", status)
+			spine += fmt.Sprintf(", HTTP %d", status)
 		}
-		help += "."
+		full += spine + "."
+		if !strings.Contains(help, string(is.Spine)) {
+			help += spine + "."
+		}
 	}
-	r := sarifRule{ID: id, ShortDescription: sarifMessage{short}, FullDescription: sarifMessage{help}, Help: sarifMessage{help}, HelpURI: uri}
+	r := sarifRule{ID: id, ShortDescription: sarifMessage{short}, FullDescription: sarifMessage{full}, Help: sarifMessage{help}, HelpURI: uri}
 	r.DefaultConfiguration.Level = sarifLevel(is.Severity)
 	if is.Spine != "" {
 		r.Properties = map[string]any{"spineCode": string(is.Spine)}
@@ -185,9 +237,15 @@ func (s *SARIF) rule(is validate.Issue) int {
 	return len(s.rules) - 1
 }
 
-// ruleHelp describes the rules of the base FHIR phases; NEMS pack rules get a
-// pointer to the NEMS specification.
-func ruleHelp(id string) (short, help, uri string) {
+// ruleHelp describes the rules of the base FHIR phases; a NEMS pack rule
+// gets a generic description, replaced by its pack's when Options.RuleHelp
+// knows it.
+func ruleHelp(id string) (short, full, help, uri string) {
+	short, help, uri = baseRuleHelp(id)
+	return short, help, help, uri
+}
+
+func baseRuleHelp(id string) (short, help, uri string) {
 	const stu3 = "http://hl7.org/fhir/STU3/"
 	switch {
 	case id == validate.RuleWellFormed:
@@ -218,7 +276,7 @@ func ruleHelp(id string) (short, help, uri string) {
 	case strings.HasPrefix(id, "fhir:"):
 		return "FHIR STU3 rule " + strings.TrimPrefix(id, "fhir:"), "A rule of the base FHIR STU3 specification.", stu3
 	}
-	return "NEMS rule " + id, "A rule of the NEMS specification (rule packs of nemsfhir); the result message says what was found and what NEMS expects.", "https://developer.nhs.uk/apis/ems-beta/"
+	return "NEMS rule " + id, "A rule of the NEMS implementation guide (rule packs of nemsfhir); the result message says what was found and what NEMS expects. 'nemsfhir profiles explain " + id + "' describes it.", SARIFInformationURI + "#what-is-checked"
 }
 
 // Flush implements Reporter: it closes the results and writes the tool.
@@ -229,7 +287,7 @@ func (s *SARIF) Flush() error {
 		Version        string      `json:"version"`
 		InformationURI string      `json:"informationUri"`
 		Rules          []sarifRule `json:"rules"`
-	}{"nemsfhir", s.version, "https://github.com/nemsfhir/nemsfhir", s.rules}
+	}{"nemsfhir", s.version, SARIFInformationURI, s.rules}
 	if driver.Rules == nil {
 		driver.Rules = []sarifRule{}
 	}
@@ -239,6 +297,14 @@ func (s *SARIF) Flush() error {
 		return err
 	}
 	s.w.Write(bytes.TrimRight(s.buf.Bytes(), "\n"))
-	s.w.WriteString("\n      }\n    }\n  ]\n}\n")
+	defer s.notes.close()
+	fmt.Fprintf(s.w, "\n      },\n      \"invocations\": [\n        {\n          \"executionSuccessful\": %t,\n          \"toolExecutionNotifications\": [", s.nNotes == 0)
+	if err := s.notes.copyTo(s.w); err != nil {
+		return err
+	}
+	if s.nNotes > 0 {
+		s.w.WriteString("\n          ")
+	}
+	s.w.WriteString("]\n        }\n      ]\n    }\n  ]\n}\n")
 	return s.w.Flush()
 }

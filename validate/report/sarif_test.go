@@ -2,6 +2,8 @@ package report
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -104,5 +106,47 @@ func TestSARIF(t *testing.T) {
 				t.Errorf("help of %s does not name the Spine code: %q", tc.rules[0], run.Tool.Driver.Rules[0].Help.Text)
 			}
 		})
+	}
+}
+
+// Inputs that could not be read are notifications of the run's
+// invocation, which then did not succeed; without them it did.
+func TestSARIFUnreadable(t *testing.T) {
+	for _, n := range []int{0, 1, 3} {
+		var b strings.Builder
+		s := NewSARIF(&b, "v")
+		for i := 0; i < n; i++ {
+			if err := s.WriteInputError(fmt.Sprintf("gone-%d.xml", i), errors.New("no such file or directory")); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Write(resBad); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		var log struct {
+			Runs []struct {
+				Invocations []struct {
+					ExecutionSuccessful *bool `json:"executionSuccessful"`
+					Notes               []struct {
+						Message struct{ Text string }
+					} `json:"toolExecutionNotifications"`
+				}
+			}
+		}
+		if err := json.Unmarshal([]byte(b.String()), &log); err != nil {
+			t.Fatalf("%d unreadable: %v\n%s", n, err, b.String())
+		}
+		inv := log.Runs[0].Invocations
+		if len(inv) != 1 || inv[0].ExecutionSuccessful == nil || *inv[0].ExecutionSuccessful != (n == 0) || len(inv[0].Notes) != n {
+			t.Fatalf("%d unreadable: %+v", n, inv)
+		}
+		for i, note := range inv[0].Notes {
+			if want := fmt.Sprintf("gone-%d.xml: not read: no such file or directory", i); note.Message.Text != want {
+				t.Errorf("note %d: %q, want %q", i, note.Message.Text, want)
+			}
+		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 
 	"github.com/nemsfhir/nemsfhir/validate"
 )
@@ -14,10 +16,24 @@ import (
 //	file:line:col: severity rule [SPINE_CODE] path: message
 //
 // and, on Flush, a summary line. A file without issues prints nothing.
+//
+// With excerpts on (Options.Excerpt) and the payload given through
+// WriteSource, an issue with a line is followed by that line of the payload
+// and a caret under its column, as compilers do:
+//
+//	a.xml:3:5: error fhir:datatype Patient.birthDate: ...
+//	    3 | <birthDate value="1990-13-01"/>
+//	      |     ^
+//
+// Tabs are expanded to the next multiple of 8 so that the caret stays under
+// its character, a line longer than the window is cut around the column
+// (marked with "…") as in the HTML report, and control characters and
+// invalid UTF-8 show as '?'.
 type Text struct {
-	w     *bufio.Writer
-	color bool
-	tally Tally
+	w       *bufio.Writer
+	color   bool
+	excerpt bool
+	tally   Tally
 }
 
 // NewText returns a text reporter; color adds ANSI colours (the caller
@@ -52,8 +68,23 @@ func severityColor(s validate.Severity) string {
 	return ansiCyan
 }
 
+// NeedsSource reports whether WriteSource does more than Write: only with
+// excerpts on is the payload worth keeping for the report.
+func (t *Text) NeedsSource() bool { return t.excerpt }
+
 // Write implements Reporter.
-func (t *Text) Write(r *validate.Result) error {
+func (t *Text) Write(r *validate.Result) error { return t.write(r, nil) }
+
+// WriteSource implements SourceWriter: with excerpts on, each issue with a
+// line shows it.
+func (t *Text) WriteSource(r *validate.Result, src []byte) error {
+	if !t.excerpt {
+		return t.write(r, nil)
+	}
+	return t.write(r, splitLines(src))
+}
+
+func (t *Text) write(r *validate.Result, lines [][]byte) error {
 	t.tally.Add(r)
 	for _, is := range r.Issues {
 		t.w.WriteString(t.paint(ansiBold, r.Source))
@@ -69,6 +100,15 @@ func (t *Text) Write(r *validate.Result) error {
 			t.w.WriteString(" " + t.paint(ansiDim, is.Path))
 		}
 		t.w.WriteString(": " + is.Message + "\n")
+		switch {
+		case lines == nil || is.Line <= 0:
+		case is.Line <= len(lines):
+			t.writeExcerpt(lines[is.Line-1], is)
+		case is.Line == len(lines)+1:
+			// The end of a payload whose last line ends with a newline:
+			// a truncated payload's problem is found there.
+			t.writeExcerpt(nil, is)
+		}
 	}
 	// Line by line for a person watching, but not a syscall per issue.
 	if t.w.Buffered() > 32<<10 {
@@ -77,11 +117,19 @@ func (t *Text) Write(r *validate.Result) error {
 	return nil
 }
 
+// WriteInputError implements InputErrorWriter: "file: error: not read:
+// why", counted in the summary line.
+func (t *Text) WriteInputError(source string, err error) error {
+	t.tally.AddUnreadable()
+	fmt.Fprintf(t.w, "%s: %s %s\n", t.paint(ansiBold, source), t.paint(ansiRed, "error:"), inputErrorText(err))
+	return nil
+}
+
 // Flush implements Reporter: it writes the summary line.
 func (t *Text) Flush() error {
 	line := t.tally.Line()
 	if t.color {
-		if t.tally.Invalid > 0 {
+		if t.tally.Invalid > 0 || t.tally.Unreadable > 0 {
 			line = t.paint(ansiRed, line)
 		} else {
 			line = t.paint(ansiBold, line)
@@ -89,4 +137,49 @@ func (t *Text) Flush() error {
 	}
 	t.w.WriteString(line + "\n")
 	return t.w.Flush()
+}
+
+// tabWidth is the tab stop of excerpts, that of terminals.
+const tabWidth = 8
+
+// writeExcerpt writes the line of an issue, windowed around its column,
+// and a caret under the column when it is known.
+func (t *Text) writeExcerpt(line []byte, is validate.Issue) {
+	at := -1
+	if is.Column > 0 {
+		at = byteOfColumn(line, is.Column)
+	}
+	body, first, cutStart, cutEnd := window(line, windowStart(line, at))
+	var shown strings.Builder
+	cells := 0 // terminal cells written so far
+	caret := -1
+	if cutStart {
+		shown.WriteString("…")
+		cells++
+	}
+	for i, r := range body {
+		if first+i == at {
+			caret = cells
+		}
+		if r == '\t' {
+			n := tabWidth - cells%tabWidth
+			shown.WriteString(strings.Repeat(" ", n))
+			cells += n
+			continue
+		}
+		shown.WriteRune(r)
+		cells++
+	}
+	if at >= first+len(body) && at >= 0 && !cutEnd {
+		caret = cells // the column just past the end of the line
+	}
+	if cutEnd {
+		shown.WriteString("…")
+	}
+	num := strconv.Itoa(is.Line)
+	gutter := strings.Repeat(" ", 4)
+	fmt.Fprintf(t.w, "%s%s %s %s\n", gutter, t.paint(ansiDim, num), t.paint(ansiDim, "|"), shown.String())
+	if caret >= 0 {
+		fmt.Fprintf(t.w, "%s%s %s %s%s\n", gutter, strings.Repeat(" ", len(num)), t.paint(ansiDim, "|"), strings.Repeat(" ", caret), t.paint(severityColor(is.Severity), "^"))
+	}
 }

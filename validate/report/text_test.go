@@ -1,6 +1,7 @@
 package report
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -53,5 +54,103 @@ func TestTallyTable(t *testing.T) {
 		"total             information        0\n"
 	if b.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+// excerptOf renders one issue at line:col of src through the text
+// reporter with excerpts on and returns the lines after the issue line.
+func excerptOf(t *testing.T, src string, line, col int) string {
+	t.Helper()
+	var b strings.Builder
+	r, err := New("text", &b, Options{Excerpt: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := &validate.Result{Source: "p.xml", Issues: []validate.Issue{{Severity: validate.SeverityError, Rule: "fhir:datatype", Line: line, Column: col, Message: "bad"}}}
+	if err := r.(SourceWriter).WriteSource(res, []byte(src)); err != nil {
+		t.Fatal(err)
+	}
+	r.Flush()
+	out := b.String()
+	_, after, _ := strings.Cut(out, ": bad\n")
+	body, _, _ := strings.Cut(after, "1 file checked")
+	return body
+}
+
+func TestTextExcerpt(t *testing.T) {
+	long := strings.Repeat("a", 300) + "X" + strings.Repeat("b", 300)
+	for _, tc := range []struct {
+		name, src string
+		line, col int
+		want      string
+	}{
+		{"caret under the column", "<Patient>\n  <gender value=\"x\"/>\n</Patient>\n", 2, 3, "" +
+			"    2 |   <gender value=\"x\"/>\n" +
+			"      |   ^\n"},
+		{"CRLF", "<a>\r\n<b/>\r\n", 2, 2, "" +
+			"    2 | <b/>\n" +
+			"      |  ^\n"},
+		// Tabs expand to the next multiple of 8 and the caret follows.
+		{"tabs", "{\n\t\"a\":\t1\n}", 2, 7, "" +
+			"    2 |         \"a\":    1\n" +
+			"      |                 ^\n"},
+		// Multi-byte characters before the column count as one each.
+		{"UTF-8", "<p v=\"éé\" x=\"1\"/>\n", 1, 11, "" +
+			"    1 | <p v=\"éé\" x=\"1\"/>\n" +
+			"      |           ^\n"},
+		// A long line is cut around the column, as in the HTML report.
+		{"long line", long, 1, 301, "" +
+			"    1 | …" + strings.Repeat("a", 53) + "X" + strings.Repeat("b", 106) + "…\n" +
+			"      |  " + strings.Repeat(" ", 53) + "^\n"},
+		// Control characters and invalid UTF-8 show as '?'.
+		{"control characters", "a\x01b\xffc\n", 1, 5, "" +
+			"    1 | a?b?c\n" +
+			"      |     ^\n"},
+		{"no column", "<a/>\n", 1, 0, "    1 | <a/>\n"},
+		{"end of a truncated payload", "{\n", 2, 1, "" +
+			"    2 | \n" +
+			"      | ^\n"},
+		{"line past the end", "{\n", 5, 1, ""},
+		{"no line", "{\n", 0, 0, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := excerptOf(t, tc.src, tc.line, tc.col); got != tc.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
+			}
+		})
+	}
+}
+
+// Without excerpts, or without the source, the text report is the
+// compiler-style lines alone.
+func TestTextExcerptOff(t *testing.T) {
+	res := &validate.Result{Source: "p.xml", Issues: []validate.Issue{{Severity: validate.SeverityError, Rule: "r", Line: 1, Column: 1, Message: "bad"}}}
+	for name, write := range map[string]func(*Text) error{
+		"off":       func(x *Text) error { return x.WriteSource(res, []byte("<a/>\n")) },
+		"no source": func(x *Text) error { x.excerpt = true; return x.Write(res) },
+	} {
+		var b strings.Builder
+		x := NewText(&b, false)
+		if err := write(x); err != nil {
+			t.Fatal(err)
+		}
+		x.Flush()
+		if want := "p.xml:1:1: error r: bad\n1 file checked: 0 valid, 1 invalid; 1 error, 0 warnings\n"; b.String() != want {
+			t.Errorf("%s: got %q, want %q", name, b.String(), want)
+		}
+	}
+}
+
+func TestTextUnreadable(t *testing.T) {
+	var b strings.Builder
+	x := NewText(&b, false)
+	x.Write(resValid)
+	if err := x.WriteInputError("gone.xml", errors.New("no such file or directory")); err != nil {
+		t.Fatal(err)
+	}
+	x.Flush()
+	want := "gone.xml: error: not read: no such file or directory\n2 files checked: 1 valid, 0 invalid, 1 unreadable; 0 errors, 0 warnings\n"
+	if b.String() != want {
+		t.Errorf("got %q, want %q", b.String(), want)
 	}
 }

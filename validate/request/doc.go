@@ -15,7 +15,8 @@
 //	fmt.Println(resp.StatusLine()) // HTTP/1.1 201 Created
 //	os.Stdout.Write(resp.Body())   // nil when there is nothing to say
 //
-// The four interactions are those of spec/nems.md 1.4: publish (POST
+// The four interactions are those of the NEMS guide's "Publish an Event
+// Message" and subscription pages: publish (POST
 // /STU3/Events/1/$process-message), and create (POST /STU3/Subscription),
 // read (GET /STU3/Subscription/<id>) and delete (DELETE
 // /STU3/Subscription/<id>) of a subscription. Bodies are validated by
@@ -33,7 +34,8 @@
 //
 // The guide says little about how NEMS refuses a request (spec 1.7, 4.4).
 // Where it is silent or contradicts itself this package decides as follows
-// (section numbers of spec/nems.md):
+// (section numbers as in profiles/traceability.tsv; profiles.GuideSource
+// names the NEMS guide pages behind each):
 //
 //   - Stage order (1.7, 4.4: not specified). Size, then routing (method and
 //     path), then the Spine headers (fromASID, toASID, InteractionID), then

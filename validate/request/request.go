@@ -10,7 +10,8 @@ import (
 	"github.com/nemsfhir/nemsfhir/validate"
 )
 
-// Interaction is one of the four NEMS API calls (spec/nems.md 1.4).
+// Interaction is one of the four NEMS API calls (NEMS guide: "Publish an
+// Event Message", "Create Subscription", read and delete subscription pages).
 type Interaction int
 
 // The NEMS interactions. The zero Interaction is not an interaction.

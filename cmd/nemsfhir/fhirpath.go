@@ -76,29 +76,24 @@ type fhirpathFile struct {
 
 func runFHIRPath(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("fhirpath", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	format := fs.StringP("format", "o", "text", "output format: text or json")
+	format := fs.StringP("format", "f", "text", "output format: text or json")
 	strict := fs.Bool("strict", false, "also check the expression against the STU3 model for each file's resource type: a path that cannot exist (name.given1) is an error, not an empty result")
 	fs.SortFlags = false
 	fs.Usage = func() {
-		fmt.Fprint(stderr, fhirpathUsage)
+		fmt.Fprint(fs.Output(), fhirpathUsage)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == pflag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	usageErr := func(msg string) int {
-		fmt.Fprintln(stderr, "nemsfhir fhirpath: "+msg)
-		return exitUsage
+		return usageError(stderr, "fhirpath", "%s", msg)
 	}
 	if *format != "text" && *format != "json" {
 		return usageErr(fmt.Sprintf("unknown --format %q: give text or json", *format))
 	}
 	if fs.NArg() < 2 {
-		return usageErr("give an expression and at least one FILE (see --help)")
+		return usageErr("give an expression and at least one FILE")
 	}
 	src, files := fs.Arg(0), fs.Args()[1:]
 	expr, err := fhirpath.Compile(src)

@@ -88,6 +88,8 @@ type Validator struct {
 	ig    *structuredef.Registry
 	// loadWarnings are parts of the IG's profiles that cannot be evaluated.
 	loadWarnings []string
+	term         *terminology
+	offline      offlineSystems // code systems met that cannot be checked
 }
 
 // New returns a Validator with the given options.
@@ -133,6 +135,7 @@ func New(opts Options) (*Validator, error) {
 			return nil, err
 		}
 	}
+	v.term = &terminology{term: schemas.STU3Terminology(), ig: v.ig}
 	return v, nil
 }
 
@@ -182,7 +185,9 @@ func (v *Validator) validate(source string, src []byte) *Result {
 		sortIssues(res.Issues)
 		return res
 	}
-	(&structure{m: v.model, issues: &res.Issues, xml: res.Format == "xml"}).check(doc.Root)
+	st := &structure{m: v.model, issues: &res.Issues, xml: res.Format == "xml", term: v.term, unchecked: map[string]bool{}}
+	st.check(doc.Root)
+	v.offline.add(st.unchecked)
 	checkBundles(doc.Root, &res.Issues)
 	checkContainedReferences(doc.Root, &res.Issues)
 	if v.inv != nil {

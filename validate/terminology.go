@@ -247,7 +247,7 @@ func (v *Validator) UncheckedTerminology() []Issue {
 		}
 		out = append(out, Issue{
 			Severity: SeverityInformation, Code: "informational", Spine: SpineInvalidCodeSystem, Rule: RuleTerminologyOffline,
-			Message: "codes of " + name + " in " + payloads + " were not checked: the code system is not held offline (neither the STU3 package nor --ig defines it in full), so their membership in value sets and their displays are unknown",
+			Message: "codes of " + name + " in " + payloads + " not checked: neither the STU3 package nor the IG defines the code system in full, so membership and display are unknown offline",
 		})
 	}
 	return out

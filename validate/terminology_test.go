@@ -122,7 +122,7 @@ func TestUncheckedSystemReportedOncePerRun(t *testing.T) {
 	}
 	is := got[0]
 	if is.Severity != validate.SeverityInformation || is.Rule != validate.RuleTerminologyOffline ||
-		!strings.Contains(is.Message, "http://snomed.info/sct (SNOMED CT) in 3 payloads were not checked") {
+		!strings.Contains(is.Message, "http://snomed.info/sct (SNOMED CT) in 3 payloads not checked") {
 		t.Errorf("unexpected issue: %v", is)
 	}
 	v.Validate("loinc", []byte(`{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"29463-7"}]}}`))

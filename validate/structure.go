@@ -36,8 +36,9 @@ type structure struct {
 	xml    bool // element order matters in XML only
 	// term checks the other binding strengths, code systems and displays
 	// (nil: not checked); unchecked collects the code systems it cannot.
-	term      *terminology
-	unchecked map[string]bool
+	term        *terminology
+	unchecked   map[string]bool
+	uncheckedVS map[string]string // value set URL -> why it cannot be expanded
 }
 
 func (s *structure) add(n *tree.Node, sev Severity, code string, spine SpineCode, rule, msg string) {
@@ -334,6 +335,11 @@ func quoteShort(v string) string {
 func (s *structure) binding(n *tree.Node, b *schemas.Binding) {
 	vs := s.m.ValueSet(b.ValueSet)
 	if vs == nil || !vs.Complete {
+		if vs != nil && hasCode(n) {
+			s.uncheckedValueSet(b.ValueSet, vs.Reason)
+		} else if hasCode(n) {
+			s.uncheckedValueSet(b.ValueSet, "the package does not define it")
+		}
 		return
 	}
 	switch n.Type {

@@ -72,8 +72,13 @@ func (t *terminology) binding(s *structure, n *tree.Node, b *schemas.Binding) {
 	}
 	for _, c := range codes {
 		in, judged := t.inValueSet(b.ValueSet, c[0], c[1])
-		if in || !judged {
-			return // a member, or not every member is known
+		if in {
+			return
+		}
+		if !judged {
+			// Not every member is known: the run says so.
+			s.uncheckedValueSet(b.ValueSet, t.reason(b.ValueSet))
+			return
 		}
 	}
 	shown := make([]string, len(codes))
@@ -109,6 +114,33 @@ func (t *terminology) inValueSet(url, system, code string) (in, judged bool) {
 		return vs.ContainsCode(code), true
 	}
 	return vs.Contains(system, code), true
+}
+
+// reason says why a value set cannot be expanded offline, when the
+// package knows.
+func (t *terminology) reason(url string) string {
+	if vs := t.term.ValueSet(url); vs != nil {
+		return vs.Reason
+	}
+	if t.ig != nil && t.ig.HoldsValueSet(url) {
+		return "" // loaded with the IG, drawing on what is not loaded in full
+	}
+	return "the package does not define it"
+}
+
+// uncheckedValueSet records a value set whose members are not all known
+// offline, met with a code to judge; the run reports it once.
+func (s *structure) uncheckedValueSet(url, reason string) {
+	if s.uncheckedVS == nil {
+		return
+	}
+	if i := strings.IndexByte(url, '|'); i >= 0 {
+		url = url[:i]
+	}
+	if reason == "" {
+		reason = "not every member is known offline"
+	}
+	s.uncheckedVS[url] = reason
 }
 
 // coding checks one Coding against its code system, when the package or
@@ -187,23 +219,38 @@ func codingOfNode(n *tree.Node) (c [2]string, ok bool) {
 
 // offlineSystems counts, over a Validator's run, the payloads carrying
 // codes of each code system that cannot be checked offline.
+// and the value sets met with codes to judge whose members are not all
+// known offline.
 type offlineSystems struct {
 	mu       sync.Mutex
 	payloads map[string]int
+	vsCount  map[string]int
+	vsReason map[string]string
 }
 
-func (o *offlineSystems) add(systems map[string]bool) {
-	if len(systems) == 0 {
+func (o *offlineSystems) add(systems map[string]bool, valueSets map[string]string) {
+	if len(systems) == 0 && len(valueSets) == 0 {
 		return
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.payloads == nil {
-		o.payloads = map[string]int{}
+		o.payloads, o.vsCount, o.vsReason = map[string]int{}, map[string]int{}, map[string]string{}
 	}
 	for s := range systems {
 		o.payloads[s]++
 	}
+	for u, why := range valueSets {
+		o.vsCount[u]++
+		o.vsReason[u] = why
+	}
+}
+
+func payloadCount(n int) string {
+	if n == 1 {
+		return "1 payload"
+	}
+	return strconv.Itoa(n) + " payloads"
 }
 
 // knownTerminologies names the code systems users meet most, for messages.
@@ -222,7 +269,8 @@ var knownTerminologies = map[string]string{
 // codes the payloads validated so far carried but that cannot be checked
 // offline: neither the STU3 package nor Options.IG defines it in full
 // (SNOMED CT, LOINC, ...), so membership and display of its codes were not
-// judged. It is a property of the run rather than of one payload, so it is
+// judged; then one per bound value set that could not be expanded offline
+// (a filter on SNOMED CT, say) although codes bound to it were met. It is a property of the run rather than of one payload, so it is
 // kept here and not repeated in every Result; callers validating many
 // payloads report it once at the end. Sorted by system; safe to call at
 // any time.
@@ -240,15 +288,39 @@ func (v *Validator) UncheckedTerminology() []Issue {
 		if k := knownTerminologies[s]; k != "" {
 			name = s + " (" + k + ")"
 		}
-		n := v.offline.payloads[s]
-		payloads := strconv.Itoa(n) + " payloads"
-		if n == 1 {
-			payloads = "1 payload"
-		}
 		out = append(out, Issue{
 			Severity: SeverityInformation, Code: "informational", Spine: SpineInvalidCodeSystem, Rule: RuleTerminologyOffline,
-			Message: "codes of " + name + " in " + payloads + " not checked: neither the STU3 package nor the IG defines the code system in full, so membership and display are unknown offline",
+			Message: "codes of " + name + " in " + payloadCount(v.offline.payloads[s]) + " not checked: neither the STU3 package nor the IG defines the code system in full, so membership and display are unknown offline",
+		})
+	}
+	vss := make([]string, 0, len(v.offline.vsCount))
+	for u := range v.offline.vsCount {
+		vss = append(vss, u)
+	}
+	sort.Strings(vss)
+	for _, u := range vss {
+		out = append(out, Issue{
+			Severity: SeverityInformation, Code: "informational", Spine: SpineInvalidCodeValue, Rule: RuleTerminologyOffline,
+			Message: "codes bound to the value set " + u + " in " + payloadCount(v.offline.vsCount[u]) + " not checked for membership: it cannot be expanded offline (" + v.offline.vsReason[u] + ")",
 		})
 	}
 	return out
+}
+
+// hasCode reports whether a coded element carries a code to judge.
+func hasCode(n *tree.Node) bool {
+	switch n.Type {
+	case "Coding":
+		_, ok := codingOfNode(n)
+		return ok
+	case "CodeableConcept":
+		for _, c := range n.ChildrenNamed("coding") {
+			if _, ok := codingOfNode(c); ok {
+				return true
+			}
+		}
+		return false
+	default:
+		return n.HasValue && n.Value != ""
+	}
 }

@@ -162,3 +162,21 @@ func TestIGCodeSystem(t *testing.T) {
 		t.Errorf("unchecked without the IG: %v", got)
 	}
 }
+
+// A bound value set that cannot be expanded offline (encounter-reason is a
+// filter on SNOMED CT) leaves a code of a held system unjudged: no binding
+// issue, and the run names the value set once, with the reason.
+func TestUnexpandableValueSetReportedOncePerRun(t *testing.T) {
+	v := newTermValidator(t)
+	p := []byte(`{"resourceType":"Encounter","status":"finished","reason":[{"coding":[{"system":"http://hl7.org/fhir/v3/MaritalStatus","code":"M"}]}]}`)
+	for i := 0; i < 2; i++ {
+		if res := v.Validate("reason", p); len(issuesOf(res, validate.RuleBinding)) > 0 {
+			t.Errorf("judged against a value set not expandable offline: %v", res.Issues)
+		}
+	}
+	got := v.UncheckedTerminology()
+	if len(got) != 1 || !strings.Contains(got[0].Message, "value set http://hl7.org/fhir/ValueSet/encounter-reason in 2 payloads not checked") ||
+		!strings.Contains(got[0].Message, "filter on code system http://snomed.info/sct") {
+		t.Errorf("unexpected: %v", got)
+	}
+}

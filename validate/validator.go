@@ -185,9 +185,9 @@ func (v *Validator) validate(source string, src []byte) *Result {
 		sortIssues(res.Issues)
 		return res
 	}
-	st := &structure{m: v.model, issues: &res.Issues, xml: res.Format == "xml", term: v.term, unchecked: map[string]bool{}}
+	st := &structure{m: v.model, issues: &res.Issues, xml: res.Format == "xml", term: v.term, unchecked: map[string]bool{}, uncheckedVS: map[string]string{}}
 	st.check(doc.Root)
-	v.offline.add(st.unchecked)
+	v.offline.add(st.unchecked, st.uncheckedVS)
 	checkBundles(doc.Root, &res.Issues)
 	checkContainedReferences(doc.Root, &res.Issues)
 	if v.inv != nil {

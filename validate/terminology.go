@@ -226,6 +226,7 @@ type offlineSystems struct {
 	payloads map[string]int
 	vsCount  map[string]int
 	vsReason map[string]string
+	overflow int // codes of systems or value sets past maxTracked
 }
 
 func (o *offlineSystems) add(systems map[string]bool, valueSets map[string]string) {
@@ -238,13 +239,26 @@ func (o *offlineSystems) add(systems map[string]bool, valueSets map[string]strin
 		o.payloads, o.vsCount, o.vsReason = map[string]int{}, map[string]int{}, map[string]string{}
 	}
 	for s := range systems {
-		o.payloads[s]++
+		if _, known := o.payloads[s]; known || len(o.payloads) < maxTracked {
+			o.payloads[s]++
+		} else {
+			o.overflow++
+		}
 	}
 	for u, why := range valueSets {
-		o.vsCount[u]++
-		o.vsReason[u] = why
+		if _, known := o.vsCount[u]; known || len(o.vsCount) < maxTracked {
+			o.vsCount[u]++
+			o.vsReason[u] = why
+		} else {
+			o.overflow++
+		}
 	}
 }
+
+// maxTracked bounds the code systems (and the value sets) a Validator
+// remembers over its life, as payloads choose the URLs: the rest are only
+// counted.
+const maxTracked = 512
 
 func payloadCount(n int) string {
 	if n == 1 {
@@ -302,6 +316,12 @@ func (v *Validator) UncheckedTerminology() []Issue {
 		out = append(out, Issue{
 			Severity: SeverityInformation, Code: "informational", Spine: SpineInvalidCodeValue, Rule: RuleTerminologyOffline,
 			Message: "codes bound to the value set " + u + " in " + payloadCount(v.offline.vsCount[u]) + " not checked for membership: it cannot be expanded offline (" + v.offline.vsReason[u] + ")",
+		})
+	}
+	if n := v.offline.overflow; n > 0 {
+		out = append(out, Issue{
+			Severity: SeverityInformation, Code: "informational", Spine: SpineInvalidCodeSystem, Rule: RuleTerminologyOffline,
+			Message: "codes of " + strconv.Itoa(n) + " more code systems or value sets (past the first " + strconv.Itoa(maxTracked) + " of each) not checked offline",
 		})
 	}
 	return out

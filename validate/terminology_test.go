@@ -1,6 +1,7 @@
 package validate_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -178,5 +179,25 @@ func TestUnexpandableValueSetReportedOncePerRun(t *testing.T) {
 	if len(got) != 1 || !strings.Contains(got[0].Message, "value set http://hl7.org/fhir/ValueSet/encounter-reason in 2 payloads not checked") ||
 		!strings.Contains(got[0].Message, "filter on code system http://snomed.info/sct") {
 		t.Errorf("unexpected: %v", got)
+	}
+}
+
+// The systems a Validator remembers are bounded, whatever the payloads
+// name; the rest are still counted and said.
+func TestUncheckedSystemsBounded(t *testing.T) {
+	v := newTermValidator(t)
+	var b strings.Builder
+	b.WriteString(`{"resourceType":"Patient","meta":{"tag":[`)
+	for i := 0; i < 600; i++ {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`{"system":"https://example.org/cs/` + strconv.Itoa(i) + `","code":"x"}`)
+	}
+	b.WriteString(`]}}`)
+	v.Validate("many", []byte(b.String()))
+	got := v.UncheckedTerminology()
+	if len(got) != 513 || !strings.Contains(got[512].Message, "88 more code systems or value sets") {
+		t.Errorf("%d issues, last %v", len(got), got[len(got)-1])
 	}
 }

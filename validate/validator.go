@@ -147,7 +147,10 @@ const (
 )
 
 // Validate checks one payload and returns every issue found. source names
-// the payload in the result (a file path, say) and may be empty.
+// the payload in the result (a file path, say) and may be empty. Codes of
+// code systems held neither by the STU3 package nor by Options.IG (SNOMED
+// CT, LOINC, ...) are not judged; UncheckedTerminology names them once for
+// all the payloads validated.
 func (v *Validator) Validate(source string, src []byte) *Result {
 	start := time.Now()
 	res := v.validate(source, src)

@@ -19,7 +19,8 @@ const (
 	// RuleDisplay is a display that is not the code system's for the code.
 	RuleDisplay = "fhir:display"
 	// RuleTerminologyOffline names, once per run, a code system whose codes
-	// were met but cannot be checked offline.
+	// were met but cannot be checked offline, or a bound value set that
+	// cannot be expanded offline.
 	RuleTerminologyOffline = "fhir:terminology-offline"
 )
 

@@ -476,7 +476,7 @@ func (c *qrCheck) inValueSet(ref, system, code string) (member, known bool) {
 		return false, false
 	}
 	if c.v.ig != nil {
-		return c.v.ig.ValueSetMembership(ref, system, code)
+		return c.v.ig.InValueSet(ref, system, code)
 	}
 	mv := c.v.model.ValueSet(ref)
 	if mv == nil {

@@ -34,6 +34,11 @@ type structure struct {
 	m      *schemas.Model
 	issues *[]Issue
 	xml    bool // element order matters in XML only
+	// term checks the other binding strengths, code systems and displays
+	// (nil: not checked); unchecked collects the code systems it cannot.
+	term        *terminology
+	unchecked   map[string]bool
+	uncheckedVS map[string]string // value set URL -> why it cannot be expanded
 }
 
 func (s *structure) add(n *tree.Node, sev Severity, code string, spine SpineCode, rule, msg string) {
@@ -75,6 +80,11 @@ func (s *structure) node(n *tree.Node) {
 	}
 	if b := n.Elem.Binding; b != nil && b.Strength == "required" && b.ValueSet != "" {
 		s.binding(n, b)
+	} else if b != nil && b.ValueSet != "" && s.term != nil {
+		s.term.binding(s, n, b)
+	}
+	if n.Type == "Coding" && s.term != nil {
+		s.term.coding(s, n, s.unchecked)
 	}
 	s.ucum(n)
 	if f := n.Elem.Fixed; f != nil && n.Primitive != nil && n.HasValue {
@@ -325,6 +335,11 @@ func quoteShort(v string) string {
 func (s *structure) binding(n *tree.Node, b *schemas.Binding) {
 	vs := s.m.ValueSet(b.ValueSet)
 	if vs == nil || !vs.Complete {
+		if vs != nil && hasCode(n) {
+			s.uncheckedValueSet(b.ValueSet, vs.Reason)
+		} else if hasCode(n) {
+			s.uncheckedValueSet(b.ValueSet, "the package does not define it")
+		}
 		return
 	}
 	switch n.Type {

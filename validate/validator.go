@@ -90,6 +90,8 @@ type Validator struct {
 	ig    *structuredef.Registry
 	// loadWarnings are parts of the IG's profiles that cannot be evaluated.
 	loadWarnings []string
+	term         *terminology
+	offline      offlineSystems // code systems met that cannot be checked
 }
 
 // New returns a Validator with the given options.
@@ -135,6 +137,7 @@ func New(opts Options) (*Validator, error) {
 			return nil, err
 		}
 	}
+	v.term = &terminology{term: schemas.STU3Terminology(), ig: v.ig}
 	return v, nil
 }
 
@@ -146,7 +149,10 @@ const (
 )
 
 // Validate checks one payload and returns every issue found. source names
-// the payload in the result (a file path, say) and may be empty.
+// the payload in the result (a file path, say) and may be empty. Codes of
+// code systems held neither by the STU3 package nor by Options.IG (SNOMED
+// CT, LOINC, ...) are not judged; UncheckedTerminology names them once for
+// all the payloads validated.
 func (v *Validator) Validate(source string, src []byte) *Result {
 	start := time.Now()
 	res := v.validate(source, src)
@@ -184,7 +190,9 @@ func (v *Validator) validate(source string, src []byte) *Result {
 		sortIssues(res.Issues)
 		return res
 	}
-	(&structure{m: v.model, issues: &res.Issues, xml: res.Format == "xml"}).check(doc.Root)
+	st := &structure{m: v.model, issues: &res.Issues, xml: res.Format == "xml", term: v.term, unchecked: map[string]bool{}, uncheckedVS: map[string]string{}}
+	st.check(doc.Root)
+	v.offline.add(st.unchecked, st.uncheckedVS)
 	checkBundles(doc.Root, &res.Issues)
 	checkContainedReferences(doc.Root, &res.Issues)
 	v.checkQuestionnaireResponses(doc.Root, &res.Issues)

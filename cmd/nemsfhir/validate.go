@@ -365,6 +365,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) (code
 		}
 	}
 	prog.stop()
+	reportUncheckedTerminology(v, stderr, f.quiet)
 	if part.on() {
 		fmt.Fprintf(stderr, "nemsfhir validate: --shard %s: %d of %d files\n", part, taken, seen)
 	}

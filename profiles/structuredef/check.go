@@ -663,8 +663,8 @@ func (c *checker) reference(n *tree.Node, d *edef, p *Profile) {
 }
 
 // binding checks coded values against the value set the profile binds,
-// when the loaded packages (or the STU3 model) can expand it. Bindings the
-// base definition already requires are left to package validate.
+// when the loaded packages (or the STU3 package) can expand it. Bindings the
+// base definition already states are left to package validate.
 func (c *checker) binding(n *tree.Node, d *edef, p *Profile) {
 	b := d.binding
 	if b == nil || b.Strength != "required" && b.Strength != "extensible" {
@@ -674,8 +674,10 @@ func (c *checker) binding(n *tree.Node, d *edef, p *Profile) {
 	if u == "" {
 		return
 	}
-	if n.Elem != nil && n.Elem.Binding != nil && b.Strength == "required" &&
-		n.Elem.Binding.Strength == "required" && canonical(n.Elem.Binding.ValueSet) == u {
+	// A binding the base definition states with the same strength is
+	// judged by package validate already.
+	if n.Elem != nil && n.Elem.Binding != nil && n.Elem.Binding.Strength == b.Strength &&
+		canonical(n.Elem.Binding.ValueSet) == u {
 		return
 	}
 	type coding struct{ system, code string }

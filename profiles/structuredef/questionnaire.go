@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/nemsfhir/nemsfhir/internal/tree"
-	"github.com/nemsfhir/nemsfhir/schemas"
 )
 
 // addQuestionnaire parses a Questionnaire from its JSON form js into a tree
@@ -68,19 +67,4 @@ func (r *Registry) Questionnaire(ref string) *tree.Node {
 		return qs[0]
 	}
 	return nil
-}
-
-// ValueSetMembership says whether the code system|code is in value set
-// url as far as the loaded definitions (and the STU3 model's expansions)
-// tell: known is false when the value set is not loaded or cannot be
-// expanded in full offline, and member is then only meaningful when true.
-// An empty system matches the code in any system of the value set.
-func (r *Registry) ValueSetMembership(url, system, code string) (member, known bool) {
-	x := r.expand(url)
-	if system == "" {
-		member = x.byCode[code]
-	} else {
-		member = x.codes[schemas.Code{System: system, Code: code}]
-	}
-	return member, x.found && x.complete && (system == "" || x.systemsKnown || x.systems[system])
 }

@@ -249,16 +249,18 @@ type vsContained struct {
 }
 
 type codeSystem struct {
-	URL     string   `json:"url"`
-	Name    string   `json:"name"`
-	Content string   `json:"content"`
-	Concept []csCode `json:"concept"`
+	URL           string   `json:"url"`
+	Name          string   `json:"name"`
+	Content       string   `json:"content"`
+	CaseSensitive *bool    `json:"caseSensitive"`
+	Concept       []csCode `json:"concept"`
 
 	from origin
 }
 
 type csCode struct {
 	Code    string   `json:"code"`
+	Display string   `json:"display"`
 	Concept []csCode `json:"concept"`
 }
 

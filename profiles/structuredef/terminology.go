@@ -54,6 +54,10 @@ func (r *Registry) compute(u string, seen map[string]bool) *expansion {
 	if vs == nil {
 		mv := r.model.ValueSet(u)
 		if mv == nil {
+			// The value sets the package binds extensible or preferred.
+			mv = schemas.STU3Terminology().ValueSet(u)
+		}
+		if mv == nil {
 			x.found, x.complete, x.systemsKnown = false, false, false
 			return x
 		}
@@ -130,6 +134,14 @@ func (r *Registry) include(x *expansion, inc vsInclude, seen map[string]bool) {
 		x.complete = false
 	default:
 		cs := r.cs[canonical(inc.System)]
+		if cs == nil {
+			if pcs := schemas.STU3Terminology().CodeSystem(inc.System); pcs != nil {
+				for _, c := range pcs.Concepts {
+					x.add(inc.System, c[0])
+				}
+				return
+			}
+		}
 		if cs == nil || cs.Content != "" && cs.Content != "complete" {
 			x.complete = false
 			return

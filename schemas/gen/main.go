@@ -29,6 +29,7 @@ func main() {
 	pkg := flag.String("package", os.Getenv("NEMSFHIR_STU3_PACKAGE"), "path of "+packageFile+" (default: $NEMSFHIR_STU3_PACKAGE, else fetched into the user cache with npm pack)")
 	out := flag.String("o", "stu3/model.jsonl", "output file")
 	xsdOut := flag.String("xsd", "stu3/fhir.xsd", "XML Schema output file, with "+xsdgen.XHTMLFile+" beside it (empty: skip)")
+	termOut := flag.String("terminology", "stu3/terminology.jsonl", "terminology output file: value sets of the other binding strengths and code system displays (empty: skip)")
 	jsonOut := flag.String("jsonschema", "stu3/jsonschema/fhir.schema.json", "JSON Schema output file shared by all resources, with one <Type>.schema.json per resource beside it (empty: skip)")
 	flag.Parse()
 
@@ -59,6 +60,11 @@ func main() {
 	}
 	if err := writeSchemas(buf.Bytes(), *xsdOut, *jsonOut); err != nil {
 		fail(err)
+	}
+	if *termOut != "" {
+		if err := writeTerminology(src, filepath.Base(path), *termOut); err != nil {
+			fail(err)
+		}
 	}
 	fmt.Fprintf(os.Stderr, "gen: %s: %d types (%d resources), %d value sets (%d complete), %d bytes in %v\n",
 		*out, stats.Types, stats.Resources, stats.ValueSets, stats.CompleteValueSets, buf.Len(), time.Since(start).Round(time.Millisecond))

@@ -299,7 +299,7 @@ var edits = []edit{
 		mh.after(extRouting, string(render(mh.at(extRouting))))
 	}},
 	{rule: "nems:6.1:relatedperson-count", base: birth, fn: dup("RelatedPerson", 0)},
-	{rule: "nems:6.1:relatedperson-relationship", base: birth, fn: set("RelatedPerson", "relationship/coding/code", "MTH")},
+	{rule: "nems:6.1:relatedperson-relationship", also: "fhir:display", why: "the coding keeps the display of NMTH, which is not the display of MTH in v3 RoleCode (warning)", base: birth, fn: set("RelatedPerson", "relationship/coding/code", "MTH")},
 	{rule: "nems:6.1:relatedperson-patient", also: "fhir:cardinality", why: "RelatedPerson.patient is 1..1 in STU3", base: birth, fn: rm("RelatedPerson", "patient")},
 	{rule: "nems:6.1:mother-link", base: birth, fn: rmN("Patient", 1, "link")},
 	{rule: "nems:6.1:baby-scn", base: birth, fn: rm("Patient", "meta/versionId")},
@@ -436,17 +436,17 @@ var edits = []edit{
 	{rule: "nems:6.7:immunization-date", base: vacc, fn: rm("Immunization", "date")},
 	{rule: "nems:6.7:immunization-primarysource", also: "fhir:cardinality", why: "Immunization.primarySource is 1..1 in STU3", base: vacc, fn: rm("Immunization", "primarySource")},
 	{rule: "nems:6.7:reason-not-given", base: vacc, fn: set("Immunization", "notGiven", "true")},
-	{rule: "nems:6.7:practitionerrole-organization", base: vacc, fn: withPractitioner(roleVacc, "organization")},
-	{rule: "nems:6.7:practitionerrole-practitioner", base: vacc, fn: withPractitioner(roleVacc, "practitioner")},
-	{rule: "nems:6.7:practitionerrole-code", base: vacc, fn: withPractitioner(roleVacc, "code")},
+	{rule: "nems:6.7:practitionerrole-organization", also: "fhir:binding", why: "the added resource's NHS specialty code is outside the STU3 value set its element is bound to with strength preferred (information)", base: vacc, fn: withPractitioner(roleVacc, "organization")},
+	{rule: "nems:6.7:practitionerrole-practitioner", also: "fhir:binding", why: "the added resource's NHS specialty code is outside the STU3 value set its element is bound to with strength preferred (information)", base: vacc, fn: withPractitioner(roleVacc, "practitioner")},
+	{rule: "nems:6.7:practitionerrole-code", also: "fhir:binding", why: "the added resource's NHS specialty code is outside the STU3 value set its element is bound to with strength preferred (information)", base: vacc, fn: withPractitioner(roleVacc, "code")},
 	{rule: "nems:6.7:practitionerrole-specialty", base: vacc, fn: withPractitioner(roleVacc, "specialty")},
 	{rule: "nems:6.7:encounter-count", base: vacc, fn: add(encVacc, encVacc)},
 	{rule: "nems:6.7:encounter-type", base: vacc, fn: add(strings.Replace(encVacc, `<type><text value="Vaccination"/></type>`, "", 1))},
 	{rule: "nems:6.7:encounter-subject", base: vacc, fn: add(strings.Replace(encVacc, `<subject><reference value="{patient}"/></subject>`, "", 1))},
-	{rule: "nems:6.7:healthcareservice-count", base: vacc, fn: add(hsVacc, hsVacc)},
-	{rule: "nems:6.7:healthcareservice-provided-by", base: vacc, fn: add(strings.Replace(hsVacc, `<providedBy><reference value="{org}"/></providedBy>`, "", 1))},
-	{rule: "nems:6.7:healthcareservice-type", base: vacc, fn: add(strings.Replace(hsVacc, `<type><text value="Vaccination clinic"/></type>`, "", 1))},
-	{rule: "nems:6.7:healthcareservice-specialty", base: vacc, fn: add(strings.Replace(hsVacc, "STU3/CodeSystem/Specialty-1", "STU3/CodeSystem/DCH-Specialty-1", 1))},
+	{rule: "nems:6.7:healthcareservice-count", also: "fhir:binding", why: "the added resource's NHS specialty code is outside the STU3 value set its element is bound to with strength preferred (information)", base: vacc, fn: add(hsVacc, hsVacc)},
+	{rule: "nems:6.7:healthcareservice-provided-by", also: "fhir:binding", why: "the added resource's NHS specialty code is outside the STU3 value set its element is bound to with strength preferred (information)", base: vacc, fn: add(strings.Replace(hsVacc, `<providedBy><reference value="{org}"/></providedBy>`, "", 1))},
+	{rule: "nems:6.7:healthcareservice-type", also: "fhir:binding", why: "the added resource's NHS specialty code is outside the STU3 value set its element is bound to with strength preferred (information)", base: vacc, fn: add(strings.Replace(hsVacc, `<type><text value="Vaccination clinic"/></type>`, "", 1))},
+	{rule: "nems:6.7:healthcareservice-specialty", also: "fhir:binding", why: "the added resource's NHS specialty code is outside the STU3 value set its element is bound to with strength preferred (information)", base: vacc, fn: add(strings.Replace(hsVacc, "STU3/CodeSystem/Specialty-1", "STU3/CodeSystem/DCH-Specialty-1", 1))},
 
 	// 6.8 shared screening rules, on a blood spot outcome unless noted.
 	{rule: "nems:6.8:lifecycle", base: spot, fn: func(d *doc) {
@@ -468,10 +468,10 @@ var edits = []edit{
 	{rule: "nems:6.8:organization-name", base: spot, fn: rm("Organization", "name")},
 	{rule: "nems:6.8:patient-count", base: spot, fn: dup("Patient", 0)},
 	{rule: "nems:6.8:patient-count-delete", base: spotDel, fn: dup("Patient", 0)},
-	{rule: "nems:6.8:healthcareservice-count", base: spot, fn: add(hsScreen, hsScreen)},
-	{rule: "nems:6.8:healthcareservice-provided-by", base: spot, fn: add(strings.Replace(hsScreen, `<providedBy><reference value="{org}"/></providedBy>`, "", 1))},
-	{rule: "nems:6.8:healthcareservice-type", base: spot, fn: add(strings.Replace(hsScreen, `<type><text value="Screening"/></type>`, "", 1))},
-	{rule: "nems:6.8:healthcareservice-specialty", base: spot, fn: add(strings.Replace(hsScreen, "DCH-Specialty-1", "Specialty-1", 1))},
+	{rule: "nems:6.8:healthcareservice-count", also: "fhir:binding", why: "the added resource's NHS specialty code is outside the STU3 value set its element is bound to with strength preferred (information)", base: spot, fn: add(hsScreen, hsScreen)},
+	{rule: "nems:6.8:healthcareservice-provided-by", also: "fhir:binding", why: "the added resource's NHS specialty code is outside the STU3 value set its element is bound to with strength preferred (information)", base: spot, fn: add(strings.Replace(hsScreen, `<providedBy><reference value="{org}"/></providedBy>`, "", 1))},
+	{rule: "nems:6.8:healthcareservice-type", also: "fhir:binding", why: "the added resource's NHS specialty code is outside the STU3 value set its element is bound to with strength preferred (information)", base: spot, fn: add(strings.Replace(hsScreen, `<type><text value="Screening"/></type>`, "", 1))},
+	{rule: "nems:6.8:healthcareservice-specialty", also: "fhir:binding", why: "the added resource's NHS specialty code is outside the STU3 value set its element is bound to with strength preferred (information)", base: spot, fn: add(strings.Replace(hsScreen, "DCH-Specialty-1", "Specialty-1", 1))},
 	{rule: "nems:6.8:location-count", base: spot, fn: add(location, location)},
 	{rule: "nems:6.8:communication-count", base: spot, fn: add(strings.Replace(commScreen, "CAT", "007", 1), strings.Replace(commScreen, "CAT", "007", 1))},
 	{rule: "nems:6.8:communication-status", base: spot, fn: add(strings.Replace(strings.Replace(commScreen, "CAT", "007", 1), "completed", "in-progress", 1))},
@@ -482,8 +482,8 @@ var edits = []edit{
 	{rule: "nems:6.11:communication-category", base: nipe, fn: add(strings.Replace(commScreen, "CAT", "007", 1))},
 	{rule: "nems:6.8:procedure-outcome", base: spot, fn: add(procedure(pku, pkuD, "", true))},
 	{rule: "nems:6.8:procedure-subject", also: "fhir:cardinality", why: "Procedure.subject is 1..1 in STU3", base: spot, fn: add(strings.Replace(procedure(pku, pkuD, "1085431000000105", true), `<subject><reference value="{patient}"/></subject>`, "", 1))},
-	{rule: "nems:6.8:practitionerrole-organization", base: hear, fn: withPractitioner(roleScreen, "organization")},
-	{rule: "nems:6.8:practitionerrole-practitioner", base: hear, fn: withPractitioner(roleScreen, "practitioner")},
+	{rule: "nems:6.8:practitionerrole-organization", also: "fhir:binding", why: "the added resource's NHS specialty code is outside the STU3 value set its element is bound to with strength preferred (information)", base: hear, fn: withPractitioner(roleScreen, "organization")},
+	{rule: "nems:6.8:practitionerrole-practitioner", also: "fhir:binding", why: "the added resource's NHS specialty code is outside the STU3 value set its element is bound to with strength preferred (information)", base: hear, fn: withPractitioner(roleScreen, "practitioner")},
 
 	// 6.9 Blood Spot Test Outcome.
 	{rule: "nems:6.9:diagnosticreport-count", base: spot, fn: dropEntry("DiagnosticReport", 0)},
@@ -522,7 +522,7 @@ var edits = []edit{
 	{rule: "nems:6.10:observation-value", base: hear, fn: rm("Observation", "valueCodeableConcept")},
 	{rule: "nems:6.10:observation-effective", base: hear, fn: rm("Observation", "effectiveDateTime")},
 	{rule: "nems:6.10:practitioner-count", base: hear, fn: add(practitioner, practitioner)},
-	{rule: "nems:6.10:practitionerrole-count", base: hear, fn: func(d *doc) {
+	{rule: "nems:6.10:practitionerrole-count", also: "fhir:binding", why: "the added resource's NHS specialty code is outside the STU3 value set its element is bound to with strength preferred (information)", base: hear, fn: func(d *doc) {
 		pr := d.addEntry(practitioner)
 		d.addEntry(fill(d, roleScreen(pr, "")))
 		d.addEntry(fill(d, roleScreen(pr, "")))
@@ -597,10 +597,10 @@ var edits = []edit{
 	{rule: "nems:6.11:procedure-code-system", base: nipe, fn: setN("Procedure", 0, "code/coding/system", "http://read.info/ctv3")},
 	{rule: "nems:6.9:procedure-per-condition", base: spot, fn: add(procedure(pku, pkuD, "1085431000000105", true), procedure(pku, pkuD, "1085431000000105", true))},
 	{rule: "nems:6.11:procedure-per-examination", base: nipe, fn: dup("Procedure", 0)},
-	{rule: "nems:6.10:practitionerrole-code", base: hear, fn: func(d *doc) {
+	{rule: "nems:6.10:practitionerrole-code", also: "fhir:binding", why: "the added resource's NHS specialty code is outside the STU3 value set its element is bound to with strength preferred (information)", base: hear, fn: func(d *doc) {
 		d.addEntry(fill(d, roleScreen(d.addEntry(practitioner), "code")))
 	}},
-	{rule: "nems:6.11:key-worker", base: nipe, fn: func(d *doc) {
+	{rule: "nems:6.11:key-worker", also: "fhir:binding", why: "the added resource's NHS specialty code is outside the STU3 value set its element is bound to with strength preferred (information)", base: nipe, fn: func(d *doc) {
 		d.addEntry(fill(d, strings.Replace(roleScreen(d.url("Practitioner"), ""), "<specialty>", `<code>`+coding("https://fhir.nhs.uk/STU3/CodeSystem/DCH-KeyWorkerStatus-1", "notKeyWorker", "")+`</code><specialty>`, 1)))
 	}},
 	{rule: "nems:6.10:observation-subject", base: hear, fn: rm("Observation", "subject")},
@@ -629,7 +629,7 @@ var edits = []edit{
 		d.addEntry(fill(d, strings.Replace(encVacc, "</Encounter>", loc+loc+"</Encounter>", 1)))
 	}},
 	{rule: "nems:6.8:communication-category-present", base: spot, fn: add(strings.Replace(commScreen, `<category><coding><system value="https://fhir.nhs.uk/STU3/CodeSystem/DCH-ProfessionalCommentType-1"/><code value="CAT"/></coding></category>`, "", 1))},
-	{rule: "nems:6.11:practitionerrole-specialty-system", base: nipe, fn: func(d *doc) {
+	{rule: "nems:6.11:practitionerrole-specialty-system", also: "fhir:binding", why: "the added resource's NHS specialty code is outside the STU3 value set its element is bound to with strength preferred (information)", base: nipe, fn: func(d *doc) {
 		d.addEntry(fill(d, strings.Replace(roleScreen(d.url("Practitioner"), ""), "https://fhir.nhs.uk/STU3/CodeSystem/DCH-Specialty-1", "https://fhir.nhs.uk/STU3/CodeSystem/Specialty-1", 1)))
 	}},
 

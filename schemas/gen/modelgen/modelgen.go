@@ -75,13 +75,20 @@ type expansionEntry struct {
 }
 
 type codeSystem struct {
-	URL     string    `json:"url"`
-	Content string    `json:"content"`
-	Concept []concept `json:"concept"`
+	URL           string    `json:"url"`
+	Name          string    `json:"name"`
+	Content       string    `json:"content"`
+	CaseSensitive *bool     `json:"caseSensitive"`
+	Concept       []concept `json:"concept"`
 }
 
 type concept struct {
-	Code    string    `json:"code"`
+	Code        string `json:"code"`
+	Display     string `json:"display"`
+	Designation []struct {
+		Language string `json:"language"`
+		Value    string `json:"value"`
+	} `json:"designation"`
 	Concept []concept `json:"concept"`
 }
 

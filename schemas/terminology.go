@@ -1,0 +1,258 @@
+package schemas
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// terminologySTU3 is generated beside the model by ./gen: a header line,
+// then the value sets bound with strength extensible or preferred
+// ({"valueSet":...}), then the code systems the package holds in full
+// ({"codeSystem":...}) with their concepts' displays. It is kept apart from
+// model.jsonl so that the model (and the schemas made from it) do not grow.
+//
+//go:embed stu3/terminology.jsonl
+var terminologySTU3 []byte
+
+// TerminologyHeader is the first line of a terminology file.
+type TerminologyHeader struct {
+	Terminology string `json:"terminology"`
+	Package     string `json:"package"`
+	ValueSets   int    `json:"valueSets"`
+	CodeSystems int    `json:"codeSystems"`
+}
+
+// Terminology holds what the package says of codes beyond the required
+// bindings of the model: the expansions of the value sets bound with
+// strength extensible or preferred, and the concepts (with displays) of every code system
+// defined completely. Entries are decoded on first use; all methods are
+// safe for concurrent use.
+type Terminology struct {
+	Header      TerminologyHeader
+	valueSets   map[string]*entry
+	codeSystems map[string]*csEntry
+}
+
+type csEntry struct {
+	line []byte
+	once sync.Once
+	cs   *CodeSystem
+	err  error
+}
+
+// CodeSystem is a code system the package defines completely.
+type CodeSystem struct {
+	URL  string `json:"codeSystem"`
+	Name string `json:"name,omitempty"`
+	// CaseInsensitive is set when the code system says its codes are not
+	// case sensitive.
+	CaseInsensitive bool `json:"caseInsensitive,omitempty"`
+	// Concepts are [code, display, other English designations...]; the
+	// display is empty (or absent) when the package gives none.
+	Concepts [][]string `json:"concepts"`
+
+	index map[string]int
+	once  sync.Once
+}
+
+// Concept is one code of a code system with the displays that name it.
+type Concept struct {
+	Code string
+	// Display is the code system's display ("" when it has none).
+	Display string
+	// Designations are the other names the package gives the code.
+	Designations []string
+}
+
+// Lookup returns the concept with the given code, honouring the code
+// system's case sensitivity.
+func (cs *CodeSystem) Lookup(code string) (Concept, bool) {
+	cs.once.Do(func() {
+		cs.index = make(map[string]int, len(cs.Concepts))
+		for i, c := range cs.Concepts {
+			if len(c) == 0 {
+				continue
+			}
+			k := c[0]
+			if cs.CaseInsensitive {
+				k = strings.ToLower(k)
+			}
+			if _, dup := cs.index[k]; !dup {
+				cs.index[k] = i
+			}
+		}
+	})
+	k := code
+	if cs.CaseInsensitive {
+		k = strings.ToLower(k)
+	}
+	i, ok := cs.index[k]
+	if !ok {
+		return Concept{}, false
+	}
+	c := cs.Concepts[i]
+	out := Concept{Code: c[0]}
+	if len(c) > 1 {
+		out.Display = c[1]
+	}
+	if len(c) > 2 {
+		out.Designations = c[2:]
+	}
+	return out, true
+}
+
+// termValueSet is how a value set is written in the terminology file: codes
+// grouped by system, so that a system URL is written once.
+type termValueSet struct {
+	URL      string       `json:"valueSet"`
+	Name     string       `json:"name,omitempty"`
+	Complete bool         `json:"complete"`
+	Include  []TermSystem `json:"include,omitempty"`
+	Reason   string       `json:"incomplete,omitempty"`
+}
+
+// TermSystem is the codes of one system in a value set of the terminology
+// file.
+type TermSystem struct {
+	System string   `json:"system"`
+	Codes  []string `json:"codes"`
+}
+
+// EncodeTerminologyValueSet writes vs in the grouped form of the
+// terminology file (for the generator). vs.Codes must be sorted by system.
+func EncodeTerminologyValueSet(vs *ValueSet) any {
+	out := termValueSet{URL: vs.URL, Name: vs.Name, Complete: vs.Complete, Reason: vs.Reason}
+	for _, c := range vs.Codes {
+		if n := len(out.Include); n == 0 || out.Include[n-1].System != c.System {
+			out.Include = append(out.Include, TermSystem{System: c.System})
+		}
+		last := &out.Include[len(out.Include)-1]
+		last.Codes = append(last.Codes, c.Code)
+	}
+	return out
+}
+
+var (
+	stu3TermOnce sync.Once
+	stu3Term     *Terminology
+)
+
+// STU3Terminology returns the embedded terminology of the STU3 package. It
+// panics only if the embedded file is corrupt, which the package's tests
+// rule out.
+func STU3Terminology() *Terminology {
+	stu3TermOnce.Do(func() {
+		t, err := LoadTerminology(terminologySTU3)
+		if err != nil {
+			panic("schemas: embedded STU3 terminology is corrupt: " + err.Error())
+		}
+		stu3Term = t
+	})
+	return stu3Term
+}
+
+var codeSystemPrefix = []byte(`{"codeSystem":"`)
+
+// LoadTerminology indexes a terminology file; lines are decoded on demand.
+func LoadTerminology(data []byte) (*Terminology, error) {
+	t := &Terminology{valueSets: map[string]*entry{}, codeSystems: map[string]*csEntry{}}
+	first := true
+	for lineNo := 1; len(data) > 0; lineNo++ {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		if len(line) == 0 {
+			continue
+		}
+		if first {
+			first = false
+			if err := json.Unmarshal(line, &t.Header); err != nil || t.Header.Terminology == "" {
+				return nil, fmt.Errorf("terminology line %d: not a terminology header", lineNo)
+			}
+			continue
+		}
+		switch {
+		case bytes.HasPrefix(line, valueSetPrefix):
+			t.valueSets[lineName(line[len(valueSetPrefix):])] = &entry{line: line}
+		case bytes.HasPrefix(line, codeSystemPrefix):
+			t.codeSystems[lineName(line[len(codeSystemPrefix):])] = &csEntry{line: line}
+		default:
+			return nil, fmt.Errorf("terminology line %d: neither a value set nor a code system", lineNo)
+		}
+	}
+	if first {
+		return nil, fmt.Errorf("terminology is empty")
+	}
+	return t, nil
+}
+
+// ValueSet returns the expansion of a value set bound with strength
+// extensible or preferred, or nil. A version suffix is ignored.
+func (t *Terminology) ValueSet(url string) *ValueSet {
+	if i := strings.IndexByte(url, '|'); i >= 0 {
+		url = url[:i]
+	}
+	e := t.valueSets[url]
+	if e == nil {
+		return nil
+	}
+	e.once.Do(func() {
+		var tv termValueSet
+		if e.err = json.Unmarshal(e.line, &tv); e.err != nil {
+			return
+		}
+		vs := &ValueSet{URL: tv.URL, Name: tv.Name, Complete: tv.Complete, Reason: tv.Reason}
+		for _, s := range tv.Include {
+			for _, c := range s.Codes {
+				vs.Codes = append(vs.Codes, Code{System: s.System, Code: c})
+			}
+		}
+		e.vs = vs
+	})
+	if e.err != nil {
+		panic("schemas: terminology value set " + url + " is corrupt: " + e.err.Error())
+	}
+	return e.vs
+}
+
+// CodeSystem returns a code system the package defines completely, or nil.
+func (t *Terminology) CodeSystem(url string) *CodeSystem {
+	if i := strings.IndexByte(url, '|'); i >= 0 {
+		url = url[:i]
+	}
+	e := t.codeSystems[url]
+	if e == nil {
+		return nil
+	}
+	e.once.Do(func() {
+		e.cs = new(CodeSystem)
+		e.err = json.Unmarshal(e.line, e.cs)
+	})
+	if e.err != nil {
+		panic("schemas: terminology code system " + url + " is corrupt: " + e.err.Error())
+	}
+	return e.cs
+}
+
+// ValueSetURLs returns the URLs of the value sets held, sorted.
+func (t *Terminology) ValueSetURLs() []string { return sortedKeys(t.valueSets) }
+
+// CodeSystemURLs returns the URLs of the code systems held, sorted.
+func (t *Terminology) CodeSystemURLs() []string { return sortedKeys(t.codeSystems) }
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/text/message"
 
 	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
+	"github.com/nemsfhir/nemsfhir/internal/treepath"
 	"github.com/nemsfhir/nemsfhir/schemas"
 )
 
@@ -149,7 +150,11 @@ func parsePack(file string, src []byte, checkSchema bool) (*Pack, error) {
 		}
 		seen[r.ID] = i
 		for _, pe := range compileRule(r) {
-			errs = append(errs, errAt(pos.near(base+pe.field), r.ID, "%s", pe.msg))
+			off := pos.near(base + pe.field)
+			if pe.at >= 0 {
+				off = exprOffset(src, off, pe.at)
+			}
+			errs = append(errs, errAt(off, r.ID, "%s", pe.msg))
 		}
 	}
 	for i := range p.Disable {
@@ -202,31 +207,76 @@ func checkPackSchema(src []byte, errAt func(off int, rule, format string, args .
 	return pos, nil
 }
 
-type fieldError struct{ field, msg string }
+// fieldError is a problem with one field of a rule. at is the byte offset
+// of the problem inside the field's decoded string (a FHIRPath
+// expression), or -1 when the field as a whole is at fault.
+type fieldError struct {
+	field, msg string
+	at         int
+}
+
+// rootType returns the type of the resources a rule runs on, as far as its
+// appliesTo tells: the resource type it names, or the root of the payload
+// kinds it lists (a Bundle for event messages, a Subscription); "" when it
+// cannot tell (a profile alone, resources of any type).
+func rootType(a *AppliesTo) string {
+	if a.ResourceType != "" {
+		return a.ResourceType
+	}
+	if a.Profile != "" || len(a.Kind) == 0 {
+		return ""
+	}
+	root := ""
+	for _, k := range a.Kind {
+		t := map[string]string{KindEventMessage: "Bundle", KindSubscription: "Subscription"}[k]
+		if t == "" || (root != "" && t != root) {
+			return ""
+		}
+		root = t
+	}
+	return root
+}
+
+// strictModel is the STU3 model the rules' FHIRPath is checked against, so
+// that a path that cannot exist (name.given1) is a load error rather than
+// a rule that silently selects nothing.
+var strictModel = sync.OnceValue(func() fhirpath.Model { return treepath.StrictModel(schemas.STU3()) })
 
 // compileRule prepares a rule for checking and reports what is wrong with
 // it, naming the JSON field (a pointer below the rule).
 func compileRule(r *Rule) []fieldError {
 	var errs []fieldError
-	fp := func(field, src string) *fhirpath.Expression {
+	// fp compiles one expression for evaluation on items of type on ("" when
+	// not known) and returns the types of the items it selects.
+	fp := func(field, src, on string) (*fhirpath.Expression, string) {
 		if src == "" {
-			return nil
+			return nil, on
 		}
-		e, err := fhirpath.Compile(src)
+		e, types, err := fhirpath.CompileStrictTypes(src, strictModel(), on)
 		if err != nil {
-			msg := err.Error()
+			msg, at := err.Error(), -1
 			var pe *fhirpath.ParseError
 			if errors.As(err, &pe) {
-				msg = fmt.Sprintf("bad FHIRPath at %d:%d: expected %s, found %s\n%s", pe.Line, pe.Column, pe.Expected, pe.Found, pe.Snippet())
+				at = pe.Offset
+				if _, plain := fhirpath.Compile(src); plain != nil {
+					msg = fmt.Sprintf("bad FHIRPath at %d:%d: expected %s, found %s\n%s", pe.Line, pe.Column, pe.Expected, pe.Found, pe.Snippet())
+				} else {
+					msg = fmt.Sprintf("FHIRPath %s at %d:%d names what the STU3 model does not have there: expected %s, found %s\n%s", field[strings.LastIndexByte(field, '/')+1:], pe.Line, pe.Column, pe.Expected, pe.Found, pe.Snippet())
+				}
 			}
-			errs = append(errs, fieldError{field, msg})
+			errs = append(errs, fieldError{field, msg, at})
+			return nil, ""
 		}
-		return e
+		if len(types) == 1 {
+			return e, types[0]
+		}
+		return e, ""
 	}
-	r.ctxExpr = fp("/context", r.Context)
+	var at string
+	r.ctxExpr, at = fp("/context", r.Context, rootType(&r.AppliesTo))
 	c := &r.Check
-	r.pathExpr = fp("/check/path", c.Path)
-	r.expr = fp("/check/expression", c.Expression)
+	r.pathExpr, _ = fp("/check/path", c.Path, at)
+	r.expr, _ = fp("/check/expression", c.Expression, at)
 	c.max = -1
 	if c.Max != "" && c.Max != "*" {
 		c.max, _ = strconv.Atoi(c.Max)
@@ -234,32 +284,32 @@ func compileRule(r *Rule) []fieldError {
 	switch c.Type {
 	case CheckCardinality:
 		if c.Min != nil && c.max >= 0 && *c.Min > c.max {
-			errs = append(errs, fieldError{"/check/max", fmt.Sprintf("max %d is below min %d", c.max, *c.Min)})
+			errs = append(errs, fieldError{"/check/max", fmt.Sprintf("max %d is below min %d", c.max, *c.Min), -1})
 		}
 	case CheckPattern:
 		re, err := regexp.Compile(schemas.WholeValue(c.Regex))
 		if err != nil {
-			errs = append(errs, fieldError{"/check/regex", "bad regular expression: " + err.Error()})
+			errs = append(errs, fieldError{"/check/regex", "bad regular expression: " + err.Error(), -1})
 		}
 		r.re = re
 	case CheckBuiltin:
 		b, ok := builtins[c.Name]
 		if !ok {
-			errs = append(errs, fieldError{"/check/name", fmt.Sprintf("unknown built-in check %q; known: %s", c.Name, strings.Join(BuiltinNames(), ", "))})
+			errs = append(errs, fieldError{"/check/name", fmt.Sprintf("unknown built-in check %q; known: %s", c.Name, strings.Join(BuiltinNames(), ", ")), -1})
 			break
 		}
 		r.builtin = b
 		if b.parse != nil {
 			params, err := b.parse(c.Params)
 			if err != nil {
-				errs = append(errs, fieldError{"/check/params", fmt.Sprintf("parameters of %s: %v", c.Name, err)})
+				errs = append(errs, fieldError{"/check/params", fmt.Sprintf("parameters of %s: %v", c.Name, err), -1})
 			}
 			r.params = params
 		} else if len(c.Params) > 0 && string(c.Params) != "{}" {
-			errs = append(errs, fieldError{"/check/params", fmt.Sprintf("built-in check %s takes no parameters", c.Name)})
+			errs = append(errs, fieldError{"/check/params", fmt.Sprintf("built-in check %s takes no parameters", c.Name), -1})
 		}
 		if b.needsPath && c.Path == "" {
-			errs = append(errs, fieldError{"/check", fmt.Sprintf("built-in check %s needs a path selecting the values to check", c.Name)})
+			errs = append(errs, fieldError{"/check", fmt.Sprintf("built-in check %s needs a path selecting the values to check", c.Name), -1})
 		}
 	}
 	return errs
@@ -374,6 +424,39 @@ func jsonPositions(src []byte) positions {
 	}
 	walk("")
 	return pos
+}
+
+// exprOffset returns the offset in src of byte at of the JSON string whose
+// literal starts at start (its opening quote), stepping over escapes, so
+// that a problem inside an expression is reported where it is in the file.
+func exprOffset(src []byte, start, at int) int {
+	if start >= len(src) || src[start] != '"' {
+		return start
+	}
+	i, n := start+1, 0
+	for i < len(src) && n < at && src[i] != '"' {
+		if src[i] != '\\' || i+1 >= len(src) {
+			i, n = i+1, n+1
+			continue
+		}
+		if src[i+1] != 'u' || i+6 > len(src) {
+			i, n = i+2, n+1
+			continue
+		}
+		r, err := strconv.ParseUint(string(src[i+2:i+6]), 16, 32)
+		if err != nil {
+			i, n = i+2, n+1
+			continue
+		}
+		i += 6
+		if r >= 0xD800 && r < 0xDC00 && i+6 <= len(src) && src[i] == '\\' && src[i+1] == 'u' {
+			// A surrogate pair is one character of four bytes.
+			i, n = i+6, n+4
+			continue
+		}
+		n += len(string(rune(r)))
+	}
+	return i
 }
 
 // lineIndex turns byte offsets into 1-based line and character columns.

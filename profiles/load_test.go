@@ -2,6 +2,7 @@ package profiles
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -215,4 +216,65 @@ func TestTransportAndAgeRules(t *testing.T) {
 func mustDay(s string) (d time.Time) {
 	d, _ = parseDay(s)
 	return
+}
+
+// A path that cannot exist in the STU3 model is refused when the pack is
+// loaded, at its line and column in the file, rather than selecting nothing
+// at every run.
+func TestParsePackRefusesPathsThatCannotExist(t *testing.T) {
+	rule := func(appliesTo, context, check string) string {
+		return `  {"id": "t:one", "severity": "error", "section": "5.2",` + "\n" +
+			`   "appliesTo": ` + appliesTo + `,` + context + "\n" +
+			`   "check": ` + check + `,` + "\n" +
+			`   "issueType": "invalid", "httpStatus": 422, "message": "m"}`
+	}
+	patient := `{"resourceType": "Patient"}`
+	cases := []struct {
+		name, src string
+		line, col int
+		want      string
+	}{
+		// Line 6 is `   "check": {"type": "cardinality", "path": "name.given1", ...`:
+		// the expression starts at column 46, given1 at 51.
+		{"path", packWith(rule(patient, "", `{"type": "cardinality", "path": "name.given1", "min": 1}`)), 6, 51, "'given1'"},
+		{"expression", packWith(rule(patient, "", `{"type": "expression", "expression": "name.exists() and gender.exists() and birthdate.exists()"}`)), 6, 89, "'birthdate'"},
+		{"context", packWith(rule(patient, ` "context": "contact.nmae",`, `{"type": "cardinality", "path": "family", "min": 1}`)), 5, 66, "an element of Patient.contact"},
+		// The path runs on what the context selects: HumanName here.
+		{"path after context", packWith(rule(patient, ` "context": "name",`, `{"type": "cardinality", "path": "given1", "min": 1}`)), 6, 46, "an element of HumanName"},
+		// An event message is a Bundle.
+		{"event message root", packWith(rule(`{"kind": ["event-message"]}`, "", `{"type": "cardinality", "path": "entry.resorce", "min": 1}`)), 6, 52, "an element of Bundle.entry"},
+		{"choice named with its type", packWith(rule(`{"resourceType": "Observation"}`, "", `{"type": "cardinality", "path": "valueQuantity", "min": 1}`)), 6, 46, "value.ofType(Quantity)"},
+		// An escape in the JSON string before the problem moves the
+		// column in the file, not in the expression.
+		{"escaped", packWith(rule(patient, "", `{"type": "expression", "expression": "name.where(family = '\u00e9\"').given1.exists()"}`)), 6, 83, "'given1'"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParsePack("x.json", []byte(tc.src))
+			var le LoadErrors
+			if !errors.As(err, &le) || len(le) != 1 {
+				t.Fatalf("got %v, want one LoadError", err)
+			}
+			e := le[0]
+			if e.File != "x.json" || e.Line != tc.line || e.Column != tc.col || e.Rule != "t:one" || !strings.Contains(e.Msg, tc.want) || !strings.Contains(e.Msg, "STU3 model") {
+				t.Errorf("got %q at %d:%d; want %d:%d, rule t:one, saying %q", e.Error(), e.Line, e.Column, tc.line, tc.col, tc.want)
+			}
+			if !strings.HasPrefix(e.Error(), fmt.Sprintf("x.json:%d:%d: ", tc.line, tc.col)) {
+				t.Errorf("error does not start with file:line:col: %q", e.Error())
+			}
+		})
+	}
+	// The same rules with paths that exist load.
+	for _, src := range []string{
+		packWith(rule(patient, "", `{"type": "cardinality", "path": "name.given", "min": 1}`)),
+		packWith(rule(patient, ` "context": "name",`, `{"type": "cardinality", "path": "given", "min": 1}`)),
+		packWith(rule(`{"kind": ["event-message"]}`, "", `{"type": "cardinality", "path": "entry.resource", "min": 1}`)),
+		packWith(rule(`{"resourceType": "Observation"}`, "", `{"type": "cardinality", "path": "value.ofType(Quantity)", "min": 1}`)),
+		// Where the type is not known statically, nothing is judged.
+		packWith(rule(`{"kind": ["resource"]}`, "", `{"type": "cardinality", "path": "anything.at.all", "min": 1}`)),
+	} {
+		if _, err := ParsePack("x.json", []byte(src)); err != nil {
+			t.Errorf("%s: %v", src, err)
+		}
+	}
 }

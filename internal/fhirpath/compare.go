@@ -129,10 +129,8 @@ func (ev *evaluator) valuesEqual(a, b Value) (eq, known bool) {
 		if !ok {
 			return false, true
 		}
-		if canonicalUnit(a.Unit) != canonicalUnit(bq.Unit) {
-			return false, false
-		}
-		return a.Value.Rat().Cmp(bq.Value.Rat()) == 0, true
+		c, ok := compareQuantities(a, bq)
+		return ok && c == 0, ok
 	}
 	return false, true
 }
@@ -193,6 +191,9 @@ func (ev *evaluator) equivalentItems(a, b Item) (bool, error) {
 		}
 		c, known := compareTime(x, y)
 		return known && c == 0, nil
+	case Quantity:
+		y, ok := vb.(Quantity)
+		return ok && equivalentQuantities(x, y), nil
 	}
 	eq, known := ev.valuesEqual(va, vb)
 	return eq && known, nil
@@ -247,10 +248,8 @@ func (ev *evaluator) compareItems(a, b Item) (cmp int, known bool, err error) {
 		}
 	case Quantity:
 		if y, ok := vb.(Quantity); ok {
-			if canonicalUnit(x.Unit) != canonicalUnit(y.Unit) {
-				return 0, false, nil
-			}
-			return x.Value.Rat().Cmp(y.Value.Rat()), true, nil
+			c, ok := compareQuantities(x, y)
+			return c, ok, nil
 		}
 	}
 	return 0, false, evalErrorf("cannot order %s (%s) and %s (%s)", va, va.SystemType(), vb, vb.SystemType())
@@ -340,7 +339,7 @@ func (ev *evaluator) valueKey(v Value) string {
 	case Time:
 		return "t:" + v.String()
 	case Quantity:
-		return "q:" + v.Value.Rat().RatString() + " " + canonicalUnit(v.Unit)
+		return quantityKey(v)
 	}
 	return "?:" + v.String()
 }

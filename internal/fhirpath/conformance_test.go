@@ -20,8 +20,8 @@ import (
 // The official suites as conformance tests. Every applicable test must give
 // the expected outputs, except the ones listed below with their reason:
 // STU3-suite expectations that the R4 suite reverses (the later suite is the
-// specification as corrected) and the tests that wait for UCUM unit
-// conversion. A listed test that starts passing fails the run, so the lists
+// specification as corrected) and the departures from the suite. Quantities
+// of different units are compared through internal/ucum. A listed test that starts passing fails the run, so the lists
 // stay honest.
 
 // suiteSTU3 and suiteR4 are the two suites, relative to the suites folder.
@@ -83,30 +83,6 @@ var reversedByR4 = map[string]string{
 	"stu3:testTypes 1 'wk'.toString()":                                          "R4 testQuantityLiteralWkToString: a UCUM unit is written as given, 1 'wk'",
 	"stu3:testTypes 1.toDecimal() != 1.0":                                       "R4 testIntegerLiteralToDecimal: 1.toDecimal() = 1.0",
 	"stu3:testTypes 2.toBoolean()":                                              "R4 testIntegerLiteralToBooleanEmpty: 2 does not convert to a Boolean",
-}
-
-// pendingUCUM lists the tests that need UCUM unit conversion (comparing
-// quantities in different units, calendar durations against UCUM ones),
-// which the engine gains once the ucum package is wired in.
-var pendingUCUM = map[string]string{
-	"r4:testQuantity1": "grams and milligrams",
-	"r4:testQuantity2": "grams and milligrams",
-	"r4:testQuantity3": "grams and milligrams",
-	"r4:testQuantity4": "grams and milligrams",
-	"r4:testQuantity5": "days and weeks",
-	"r4:testQuantity6": "days and the UCUM week",
-	"r4:testQuantity7": "days and weeks",
-	"r4:testQuantity8": "days and weeks",
-	"r4:testQuantity9": "'cm.m' and 'm2'",
-	"stu3:testQuantity 2.0 'cm' * 2.0 'm' = 0.040 'm2'": "'cm.m' and 'm2'",
-	"stu3:testQuantity 4 'g' != 4040 'mg'":              "grams and milligrams",
-	"stu3:testQuantity 4 'g' ~ 4000 'mg'":               "grams and milligrams",
-	"stu3:testQuantity 4 'g' ~ 4040 'mg'":               "grams and milligrams",
-	"stu3:testQuantity 4.0000 'g' = 4000.0 'mg'":        "grams and milligrams",
-	"stu3:testQuantity 6 days < 1 week":                 "days and weeks",
-	"stu3:testQuantity 7 days = 1 'wk'":                 "days and the UCUM week",
-	"stu3:testQuantity 7 days = 1 week":                 "days and weeks",
-	"stu3:testQuantity 8 days > 1 week":                 "days and weeks",
 }
 
 // departures lists the tests where the engine follows the STU3 definitions
@@ -276,7 +252,7 @@ func render(c fhirpath.Collection) string {
 
 // suiteCounts is what a run of one suite found.
 type suiteCounts struct {
-	pass, reversed, pending, departed, other, notApplicable int
+	pass, reversed, departed, other, notApplicable int
 }
 
 func TestOfficialSuites(t *testing.T) {
@@ -318,19 +294,16 @@ func TestOfficialSuites(t *testing.T) {
 				}
 				pass, detail := runSuiteTest(t, key, tc, input, model)
 				reason, reversed := reversedByR4[key]
-				why, pending := pendingUCUM[key]
 				dep, departed := departures[key]
 				seen[key] = true
 				switch {
-				case pass && (reversed || pending || departed):
-					t.Errorf("%s passes but is listed (%s%s%s): take it off the list", key, reason, why, dep)
+				case pass && (reversed || departed):
+					t.Errorf("%s passes but is listed (%s%s): take it off the list", key, reason, dep)
 					n.pass++
 				case pass:
 					n.pass++
 				case reversed:
 					n.reversed++
-				case pending:
-					n.pending++
 				case departed:
 					n.departed++
 				default:
@@ -342,9 +315,9 @@ func TestOfficialSuites(t *testing.T) {
 		for _, f := range failures {
 			t.Error(f)
 		}
-		applicable := n.pass + n.reversed + n.pending + n.departed + n.other
-		t.Logf("%s: %d applicable (%d not): %d pass, %d reversed by R4, %d pending UCUM, %d departures, %d other",
-			suite, applicable, n.notApplicable, n.pass, n.reversed, n.pending, n.departed, n.other)
+		applicable := n.pass + n.reversed + n.departed + n.other
+		t.Logf("%s: %d applicable (%d not): %d pass, %d reversed by R4, %d departures, %d other",
+			suite, applicable, n.notApplicable, n.pass, n.reversed, n.departed, n.other)
 		t.Logf("%s: not applicable: %v", suite, skipped)
 		// A change that made most tests not applicable would pass
 		// without showing anything.
@@ -352,7 +325,7 @@ func TestOfficialSuites(t *testing.T) {
 			t.Errorf("%s: only %d tests applicable", suite, applicable)
 		}
 	}
-	for _, list := range []map[string]string{reversedByR4, pendingUCUM, departures} {
+	for _, list := range []map[string]string{reversedByR4, departures} {
 		for key := range list {
 			if !seen[key] {
 				t.Errorf("%s is listed but no applicable test has that name", key)

@@ -31,7 +31,18 @@
 //
 // The official FHIRPath suites (STU3 and R4) run as table tests
 // (conformance_test.go), with the STU3 expectations the R4 suite reverses
-// and the tests that wait for UCUM listed there with their reasons.
+// listed there with their reasons.
+//
+// Quantities of different units are compared (=, <, ~), added, multiplied
+// and divided through internal/ucum, the engine that validates
+// Quantity.code: 4 'g' ~ 4000 'mg' is true, 1 'g' + 1 'mg' is 1001 'mg',
+// and units that are not UCUM or not commensurable give empty (~ gives
+// false). Calendar durations of a week or less equal their UCUM durations
+// (7 days = 1 'wk'); a calendar year or month is not comparable with 'a'
+// or 'mo' (1 year = 1 'a' is empty) but is equivalent to it
+// (1 year ~ 1 'a' is true), as FHIRPath R4 §6.1.1 and §6.1.3 say. A
+// calendar year is not compared with months either (1 year = 12 months is
+// empty), and a calendar year or month in * or / gives empty.
 //
 // # Where the engine departs from the letter of the specification
 //
@@ -47,9 +58,6 @@
 //   - Regular expressions are Go's RE2 in single-line mode: matches() finds
 //     a match anywhere (anchor with ^ and $); look-around and
 //     back-references are errors.
-//   - Quantities compare only in the same unit (calendar keywords and their
-//     UCUM codes count as the same); other units give empty, not a UCUM
-//     conversion.
 //   - code, id and markdown are strings and uuid and oid are uris (as the
 //     STU3 model defines them), so Patient.gender.as(string) is the code;
 //     the R4 suite expects empty there.

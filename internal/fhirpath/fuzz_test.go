@@ -21,6 +21,8 @@ func FuzzCompile(f *testing.F) {
 		"iif(true, 1, 2).toString().toInteger().toDecimal()", "a.b.c.where($this = $index).select($total)",
 		"x is FHIR.Patient and y as System.String", "'\\u0041\\n' // c", "/* */ {} = {}",
 		"'x'.replaceMatches('(x)', '$1$1')", "text.div.htmlchecks()",
+		"4 'g' ~ 4040 'mg'", "1 'Cel' + 1 '[degF]' < 2 'K'", "2.0 'cm' * 2.0 'm' / 3 '[in_i]'",
+		"7 days = 1 'wk' and 1 year ~ 1 'a'", "(1 'g' | 1000 'mg').distinct()",
 	} {
 		f.Add(s)
 	}

@@ -111,7 +111,9 @@ func TestSTU3Invariants(t *testing.T) {
 
 		{"rng-2 pass", rng2, "referenceRange", `{"resourceType":"Observation","referenceRange":[{"low":{"value":1,"code":"kg"},"high":{"value":2,"code":"kg"}}]}`, True, nil},
 		{"rng-2 fail", rng2, "referenceRange", `{"resourceType":"Observation","referenceRange":[{"low":{"value":3,"code":"kg"},"high":{"value":2,"code":"kg"}}]}`, False, nil},
-		{"rng-2 other units", rng2, "referenceRange", `{"resourceType":"Observation","referenceRange":[{"low":{"value":3,"code":"g"},"high":{"value":2,"code":"kg"}}]}`, Empty, nil},
+		{"rng-2 other units", rng2, "referenceRange", `{"resourceType":"Observation","referenceRange":[{"low":{"value":3,"code":"g"},"high":{"value":2,"code":"kg"}}]}`, True, nil},
+		{"rng-2 other units fail", rng2, "referenceRange", `{"resourceType":"Observation","referenceRange":[{"low":{"value":3,"code":"kg"},"high":{"value":2000,"code":"g"}}]}`, False, nil},
+		{"rng-2 incommensurable units", rng2, "referenceRange", `{"resourceType":"Observation","referenceRange":[{"low":{"value":3,"code":"g"},"high":{"value":2,"code":"mL"}}]}`, Empty, nil},
 		{"per-1 pass", per1, "period", `{"resourceType":"Encounter","period":{"start":"2020-01-01","end":"2020-01-02T10:00:00Z"}}`, True, nil},
 		{"per-1 fail", per1, "period", `{"resourceType":"Encounter","period":{"start":"2020-01-03","end":"2020-01-02T10:00:00Z"}}`, False, nil},
 		{"per-1 same day", per1, "period", `{"resourceType":"Encounter","period":{"start":"2020-01-02","end":"2020-01-02T10:00:00Z"}}`, Empty, nil},

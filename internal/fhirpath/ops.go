@@ -414,19 +414,10 @@ func (ev *evaluator) arithmetic(op string, l, r Collection) (Collection, error) 
 	case Quantity:
 		switch y := b.(type) {
 		case Quantity:
-			if (op == "+" || op == "-") && canonicalUnit(x.Unit) == canonicalUnit(y.Unit) {
-				out := new(big.Rat)
-				if op == "+" {
-					out.Add(x.Value.Rat(), y.Value.Rat())
-				} else {
-					out.Sub(x.Value.Rat(), y.Value.Rat())
-				}
-				return Collection{ValueItem(Quantity{Value: Decimal{r: out, scale: max(x.Value.scale, y.Value.scale)}, Unit: x.Unit})}, nil
-			}
-			if op == "+" || op == "-" {
-				return nil, nil // units that cannot be added without UCUM
-			}
-			if op == "*" || op == "/" {
+			switch op {
+			case "+", "-":
+				return quantitySum(x, y, op == "-"), nil
+			case "*", "/":
 				return quantityProduct(x, y, op == "/"), nil
 			}
 		case Integer, Decimal:
@@ -471,59 +462,6 @@ func (ev *evaluator) shiftDateTime(d DateTime, q Quantity, minus bool) (Collecti
 		return nil, evalErrorf("cannot shift %s by %s", d, q)
 	}
 	return Collection{ValueItem(out)}, nil
-}
-
-// quantityProduct multiplies or divides two quantities. The unit is built
-// as UCUM writes products and quotients ('g' / 'm' is 'g/m', a unit over
-// itself is '1'); telling that 'cm.m' is 'm2' needs UCUM. Division by zero
-// is empty.
-func quantityProduct(x, y Quantity, divide bool) Collection {
-	ux, uy := ucumCode(x.Unit), ucumCode(y.Unit)
-	out := new(big.Rat)
-	var unit string
-	if divide {
-		if y.Value.Rat().Sign() == 0 {
-			return nil
-		}
-		out.Quo(x.Value.Rat(), y.Value.Rat())
-		switch {
-		case ux == uy:
-			unit = "1"
-		case uy == "1":
-			unit = ux
-		default:
-			unit = ucumTerm(ux) + "/" + ucumTerm(uy)
-		}
-		return Collection{ValueItem(Quantity{Value: newDecimal(out, -1), Unit: unit})}
-	}
-	out.Mul(x.Value.Rat(), y.Value.Rat())
-	switch {
-	case ux == "1":
-		unit = uy
-	case uy == "1":
-		unit = ux
-	case ux == uy && isUnitAtom(ux):
-		unit = ux + "2"
-	default:
-		unit = ucumTerm(ux) + "." + ucumTerm(uy)
-	}
-	return Collection{ValueItem(Quantity{Value: Decimal{r: out, scale: x.Value.scale + y.Value.scale}, Unit: unit})}
-}
-
-// ucumCode writes a calendar keyword as its UCUM code, for units built
-// from it; other units are already UCUM codes ("" is the unity).
-func ucumCode(u string) string {
-	if u == "" {
-		return "1"
-	}
-	if c, ok := calendarUnits[u]; ok {
-		for code, kw := range ucumCalendar {
-			if kw == c {
-				return code
-			}
-		}
-	}
-	return u
 }
 
 // ucumTerm brackets a compound unit so that it stays one term.

@@ -34,20 +34,34 @@ type Model interface {
 // type) the check stops rather than guess; an empty contextType says that
 // the context is not known either.
 func CompileStrict(src string, m Model, contextType string) (*Expression, error) {
+	e, _, err := CompileStrictTypes(src, m, contextType)
+	return e, err
+}
+
+// CompileStrictTypes is [CompileStrict] that also returns the types (or
+// element paths) of the items the expression selects, so that an
+// expression evaluated on those items can be checked in turn; nil when
+// they are not known statically.
+func CompileStrictTypes(src string, m Model, contextType string) (*Expression, []string, error) {
 	root, err := parse(src)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c := &checker{src: src, m: m}
 	focus := anyType
 	if contextType != "" {
 		focus = known(contextType)
 	}
-	if _, perr := c.check(root, focus); perr != nil {
-		return nil, perr
+	out, perr := c.check(root, focus)
+	if perr != nil {
+		return nil, nil, perr
 	}
 	root, slots := hoist(root)
-	return &Expression{src: src, root: root, slots: slots}, nil
+	var names []string
+	if !out.any {
+		names = slices.Clone(out.names)
+	}
+	return &Expression{src: src, root: root, slots: slots}, names, nil
 }
 
 // types is what the checker knows of the items of a collection: the names

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
+	"github.com/nemsfhir/nemsfhir/internal/treepath"
 	"github.com/nemsfhir/nemsfhir/schemas"
 )
 
@@ -90,6 +91,24 @@ func lastSegment(p string) string {
 	return p
 }
 
+// constraintContext returns what a constraint on the element at path is
+// evaluated on, for the strict check: the element's type, the path of a
+// backbone element, or "" when the model cannot say (a choice of several
+// types, a path the model does not have).
+func (r *Registry) constraintContext(path string) string {
+	mem, err := r.model.Resolve(path)
+	if err != nil || mem.Element == nil {
+		return ""
+	}
+	if mem.Element.IsBackbone() || mem.Element.ContentReference != "" {
+		if strings.Contains(path, ".") {
+			return path
+		}
+		return mem.Type
+	}
+	return mem.Type
+}
+
 func (r *Registry) newEdef(sd *structureDefinition, e *elementDefinition) (*edef, error) {
 	d := &edef{
 		id: e.ID, path: e.Path, name: lastSegment(e.Path), sliceName: e.SliceName,
@@ -125,6 +144,14 @@ func (r *Registry) newEdef(sd *structureDefinition, e *elementDefinition) (*edef
 		if err != nil {
 			r.warn(sd, fmt.Errorf("constraint %s on %s is not checked: its FHIRPath does not compile: %v", c.Key, e.Path, err))
 			continue
+		}
+		// A path that cannot exist in the STU3 model (name.given1) would
+		// select nothing on every instance: not checked either, and said.
+		if on := r.constraintContext(e.Path); on != "" {
+			if _, err := fhirpath.CompileStrict(c.Expression, treepath.StrictModel(r.model), on); err != nil {
+				r.warn(sd, fmt.Errorf("constraint %s on %s is not checked: its FHIRPath names what the STU3 model does not have: %v", c.Key, e.Path, err))
+				continue
+			}
 		}
 		cc.expr = x
 		d.constraints = append(d.constraints, cc)

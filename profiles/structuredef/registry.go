@@ -30,6 +30,9 @@ type Registry struct {
 
 	// warnings are parts of loaded profiles that Check cannot evaluate.
 	warnings []*FileError
+	// builtin marks the registry of the built-in extension definitions,
+	// whose findings carry rule ids of their own (see ruleID).
+	builtin bool
 }
 
 func newRegistry(m *schemas.Model) *Registry {

@@ -2,7 +2,6 @@ package structuredef
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -44,9 +43,16 @@ func BuiltinSource(u string) string {
 	return builtinSources[canonical(u)]
 }
 
+// loadBuiltin indexes the built-in definitions by URL; each is decoded and
+// compiled the first time it is asked for, so that a run pays only for the
+// extensions its payloads use.
 func loadBuiltin(data []byte) (*Registry, map[string]string, error) {
-	l := &loader{reg: newRegistry(schemas.STU3()), lim: defaultLimits}
-	l.reg.builtin = true
+	reg := newRegistry(schemas.STU3())
+	reg.builtin = true
+	// The generator left out the constraints of the model's types, which
+	// coreKeys would skip; collecting those keys would decode every type.
+	reg.coreKeys = map[string]bool{}
+	z := &lazyDefs{lines: map[string][]byte{}, lineNo: map[string]int{}}
 	sources := map[string]string{}
 	for lineNo := 1; len(data) > 0; lineNo++ {
 		line := data
@@ -58,26 +64,102 @@ func loadBuiltin(data []byte) (*Registry, map[string]string, error) {
 		if lineNo == 1 || len(line) == 0 {
 			continue // the header
 		}
-		var head struct {
-			Source string `json:"source"`
-			URL    string `json:"url"`
+		u, src := member(line, "url"), member(line, "source")
+		if u == "" || src == "" {
+			return nil, nil, fmt.Errorf("%s:%d: a definition without url or source", BuiltinFile, lineNo)
 		}
-		o := origin{file: BuiltinFile, line: lineNo, col: 1}
-		if err := json.Unmarshal(line, &head); err != nil {
-			l.fail(o, err)
-			continue
-		}
-		sources[canonical(head.URL)] = head.Source
-		l.resource(o, "StructureDefinition", line, line, 0)
+		u = canonical(u)
+		z.lines[u], z.lineNo[u] = line, lineNo
+		sources[u] = src
 	}
-	l.reg.compile(&l.errs)
-	if len(l.errs) > 0 {
-		return nil, nil, l.errs
-	}
-	if len(l.reg.profiles) == 0 {
+	if len(z.lines) == 0 {
 		return nil, nil, errors.New(BuiltinFile + ": no extension definitions")
 	}
-	return l.reg, sources, nil
+	reg.lazy = z
+	return reg, sources, nil
+}
+
+// member returns the first string member key of a compact JSON line, which
+// the generator writes before any nested object: source, then url.
+func member(line []byte, key string) string {
+	k := []byte(`"` + key + `":"`)
+	i := bytes.Index(line, k)
+	if i < 0 {
+		return ""
+	}
+	rest := line[i+len(k):]
+	j := bytes.IndexByte(rest, '"')
+	if j < 0 {
+		return ""
+	}
+	return string(rest[:j])
+}
+
+// lazyDefs holds the undecoded built-in definitions and those compiled.
+type lazyDefs struct {
+	lines  map[string][]byte // canonical URL -> compact StructureDefinition
+	lineNo map[string]int
+	mu     sync.Mutex // held while decoding and compiling
+	done   sync.Map   // canonical URL -> *Profile, nil when it cannot be used
+	errs   []error    // definitions that failed to compile, for tests
+}
+
+// profile returns the compiled definition of u, compiling it (and the
+// built-in definitions it is based on) on first use.
+func (z *lazyDefs) profile(r *Registry, u string) *Profile {
+	if v, ok := z.done.Load(u); ok {
+		return v.(*Profile)
+	}
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if v, ok := z.done.Load(u); ok {
+		return v.(*Profile)
+	}
+	var p *Profile
+	if _, ok := z.lines[u]; ok {
+		l := &loader{reg: r, lim: defaultLimits}
+		// The definition and its chain of built-in bases, which the
+		// snapshot of a differential needs.
+		for v, hops := u, 0; hops < 20; hops++ {
+			line, ok := z.lines[v]
+			if !ok || r.sds[v] != nil {
+				break
+			}
+			l.resource(origin{file: BuiltinFile, line: z.lineNo[v], col: 1}, "StructureDefinition", line, line, 0)
+			sd := r.sds[v]
+			if sd == nil {
+				break
+			}
+			v = canonical(sd.BaseDefinition)
+		}
+		var err error
+		if len(l.errs) > 0 {
+			err = l.errs
+		} else {
+			p, err = r.build(u, map[string]int{})
+		}
+		if err != nil {
+			z.errs = append(z.errs, fmt.Errorf("%s:%d: %w", BuiltinFile, z.lineNo[u], err))
+			p = nil
+		}
+	}
+	z.done.Store(u, p)
+	return p
+}
+
+// builtinErrors compiles every built-in definition and returns those
+// that cannot be used, and how many there are.
+func builtinErrors() ([]error, int, error) {
+	reg, err := Builtin()
+	if err != nil {
+		return nil, 0, err
+	}
+	for u := range reg.lazy.lines {
+		reg.Profile(u)
+	}
+	reg.lazy.mu.Lock()
+	defer reg.lazy.mu.Unlock()
+	return append([]error(nil), reg.lazy.errs...), len(reg.lazy.lines), nil
 }
 
 // RuleBuiltinPrefix starts the rule ids of findings against a built-in

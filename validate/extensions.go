@@ -66,15 +66,23 @@ func (v *Validator) initExtensions() error {
 // the unknown-extension policy to the rest.
 func (v *Validator) extensionPhase(root *tree.Node, res *Result) {
 	inIG := func(u string) bool { return v.ig != nil && v.ig.Profile(u) != nil }
+	builtin := false
+	root.Walk(func(n *tree.Node) bool {
+		if n.Type != "Extension" {
+			return true
+		}
+		if u := n.Child("url"); u != nil && u.HasValue && !builtin && !inIG(u.Value) && v.extensions.Profile(u.Value) != nil {
+			builtin = true
+		}
+		v.unknownExtension(n, inIG, &res.Issues)
+		return true
+	})
+	if !builtin {
+		return // the checker's set-up is not needed
+	}
 	for _, f := range v.extensions.CheckExtensions(root, inIG) {
 		res.Issues = append(res.Issues, issueOf(f))
 	}
-	root.Walk(func(n *tree.Node) bool {
-		if n.Type == "Extension" {
-			v.unknownExtension(n, inIG, &res.Issues)
-		}
-		return true
-	})
 }
 
 // known returns the definition of u, from the IG or built in.

@@ -70,6 +70,16 @@ type Options struct {
 	// validated against, besides those in its meta.profile. They must be
 	// among the loaded IG.
 	Profiles []string
+
+	// UnknownExtensions is the policy for an extension whose definition is
+	// neither built in (STU3 core, NHS England, CareConnect) nor loaded
+	// with IG: UnknownExtensionsError (the default, as the reference
+	// validator), UnknownExtensionsWarning or UnknownExtensionsIgnore.
+	UnknownExtensions string
+	// ExtensionDomains are URL prefixes whose unknown extensions are
+	// accepted, unchecked, with an information issue, whatever the policy
+	// (the reference validator's -extension DOMAIN).
+	ExtensionDomains []string
 }
 
 // Kinds of payload, as Result.Kind and Options.Kind name them.
@@ -88,6 +98,8 @@ type Validator struct {
 	inv   *invariants
 	rules *profiles.RuleSet // nil with NoRules
 	ig    *structuredef.Registry
+	// extensions holds the built-in extension definitions.
+	extensions *structuredef.Registry
 	// loadWarnings are parts of the IG's profiles that cannot be evaluated.
 	loadWarnings []string
 	term         *terminology
@@ -118,6 +130,9 @@ func New(opts Options) (*Validator, error) {
 		return nil, fmt.Errorf("RequireXSD: %w", schema.ErrNoXSD)
 	}
 	v := &Validator{opts: opts, model: schemas.STU3()}
+	if err := v.initExtensions(); err != nil {
+		return nil, err
+	}
 	if !opts.NoInvariants {
 		v.inv = newInvariants(v.model)
 	}
@@ -202,6 +217,7 @@ func (v *Validator) validate(source string, src []byte) *Result {
 	if !v.opts.NoSchema && err == nil {
 		schemaPhase(src, res.Format, doc.Root, &res.Issues)
 	}
+	v.extensionPhase(doc.Root, res)
 	if v.ig != nil {
 		v.profilePhase(doc.Root, res)
 	}

@@ -80,6 +80,14 @@ stops the run with status 2, as does a --profile URL that is not loaded.
 Parts of loaded profiles that cannot be evaluated are warned about on
 stderr.
 
+Every extension is checked against its definition: the 376 STU3 core
+extensions and the NHS England and CareConnect ones are built in, --ig adds
+more. An extension whose definition is unknown is an error by default, as
+with the reference validator; --unknown-extensions warning or ignore
+relaxes that, and --extension-domain PREFIX accepts the unknown extensions
+of one domain (both still say, at information level at least, that the
+extension was not checked).
+
 --shard K/N takes part K of N of the files, chosen by a hash of each
 file's path below the folder given (a file named directly: its path as
 given), so that N CI runners given the same PATHs check disjoint parts
@@ -121,6 +129,8 @@ type validateFlags struct {
 	kind, interaction, now        string
 	ig, profiles                  []string
 	shard                         string
+	unknownExtensions             string
+	extensionDomains              []string
 }
 
 func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
@@ -145,6 +155,8 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) (code
 	fs.StringArrayVar(&f.rules, "rules", nil, "file or folder of extra rule packs, loaded on top of the built-in ones (repeatable)")
 	fs.StringArrayVar(&f.ig, "ig", nil, "folder, file or FHIR package .tgz of StructureDefinitions used as profiles (repeatable)")
 	fs.StringArrayVar(&f.profiles, "profile", nil, "profile URL (from --ig) every payload's root resource must meet, besides its meta.profile (repeatable)")
+	fs.StringVar(&f.unknownExtensions, "unknown-extensions", validate.UnknownExtensionsError, "an extension with no built-in or --ig definition: error (as the reference validator), warning, or ignore (an information issue)")
+	fs.StringArrayVar(&f.extensionDomains, "extension-domain", nil, "accept unknown extensions whose URL starts with this prefix, with an information issue (repeatable)")
 	fs.StringVar(&f.kind, "kind", "", "take every payload as this kind instead of detecting it: event-message, subscription or resource")
 	fs.StringVar(&f.interaction, "interaction", "create", "the subscription interaction a Subscription belongs to: create (id and meta forbidden) or read")
 	fs.StringVar(&f.now, "now", "", "clock for date and age rules, RFC 3339 (default: the time of each validation); makes runs reproducible")
@@ -255,6 +267,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) (code
 		NoSchema: f.noSchema, RequireXSD: f.xsd, NoInvariants: f.noInvariants, MaxSize: f.maxSize,
 		NoRules: f.noRules, RulePacks: f.rules, Kind: f.kind, Interaction: f.interaction, Now: now,
 		IG: f.ig, Profiles: f.profiles,
+		UnknownExtensions: f.unknownExtensions, ExtensionDomains: f.extensionDomains,
 	})
 	var loadErrs structuredef.LoadErrors
 	var unknown *validate.UnknownProfileError

@@ -35,6 +35,7 @@ const (
 	KindConstraint  = "constraint"
 	KindContext     = "context"
 	KindMaxLength   = "maxLength"
+	KindModifier    = "modifier"
 )
 
 // RuleUnknownProfile is the rule of the warning given for a profile URL
@@ -73,25 +74,20 @@ func (r *Registry) Check(root *tree.Node, extraProfiles []string) []profiles.Fin
 		}
 		return true
 	})
-	root.Walk(func(n *tree.Node) bool {
-		if n.Type == "Extension" {
-			if u := n.Child("url"); u != nil && u.HasValue {
-				if p := r.Profile(u.Value); p != nil && p.Type == "Extension" {
-					c.conform(n, p)
-					c.context(n, p)
-				}
-			}
-		}
-		return true
-	})
-	sort.SliceStable(c.out, func(i, j int) bool {
-		a, b := c.out[i], c.out[j]
+	c.extensions(root, nil)
+	sortFindings(c.out)
+	return c.out
+}
+
+// sortFindings orders findings by source position.
+func sortFindings(out []profiles.Finding) {
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
 		if a.Line != b.Line {
 			return a.Line < b.Line
 		}
 		return a.Column < b.Column
 	})
-	return c.out
 }
 
 // CheckProfile validates one resource node against one profile, without
@@ -148,7 +144,7 @@ func (r *Registry) isBaseType(u string) bool {
 
 func (c *checker) add(p *Profile, kind, sev, issueType string, n *tree.Node, path, msg string) *profiles.Finding {
 	f := profiles.Finding{
-		Rule: "profile:" + p.Name + ":" + kind, Severity: sev, IssueType: issueType,
+		Rule: c.reg.ruleID(p, kind), Severity: sev, IssueType: issueType,
 		SpineCode: SpineInvalidResource, HTTPStatus: 422, Message: msg,
 	}
 	f = f.At(n)
@@ -799,6 +795,10 @@ func (c *checker) context(n *tree.Node, p *Profile) {
 	if len(p.Context) == 0 || n.Parent == nil {
 		return
 	}
+	if p.ContextType == "mapping" {
+		c.unjudgedContext(n, p)
+		return
+	}
 	parent := n.Parent
 	defined, inValue := definedPath(parent)
 	for _, ctx := range p.Context {
@@ -849,7 +849,7 @@ func (c *checker) contextMatches(parent *tree.Node, ctxType, ctx, defined string
 		return defined == ctx
 	}
 	// A path through the resource: "Patient.telecom", "Patient.name.given".
-	return instancePath(parent) == ctx
+	return instancePath(parent) == ctx || definitionPath(parent, false) == ctx || definitionPath(parent, true) == ctx
 }
 
 // valueElements are the elements of ElementDefinition whose value has the

@@ -55,9 +55,12 @@
 //     slices (complex extensions) and their value[x] types.
 //   - Profile constraints in FHIRPath that compile with the project's
 //     engine; base constraint keys are skipped.
-//   - Extension definitions: value type and nested structure, and context
-//     (contextType resource, datatype or extension; names, paths, base
-//     types, "*", Element, Resource, and Any, any datatype); an extension
+//   - Extension definitions: value type and nested structure, modifier
+//     use, occurrences against the root's max, and context (contextType
+//     resource, datatype or extension; names, paths, base types, "*",
+//     Element, Resource, and Any, any datatype; paths through a
+//     contentReference and renamed choices; contextType mapping cannot be
+//     judged and says so in an information finding); an extension
 //     inside the value an ElementDefinition gives (fixed[x], pattern[x],
 //     defaultValue[x], minValue[x], maxValue[x], example) is judged on the
 //     element being defined.

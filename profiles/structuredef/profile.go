@@ -26,6 +26,9 @@ type Profile struct {
 	// used (STU3: resource, datatype or extension, and paths or names).
 	ContextType string
 	Context     []string
+	// Modifier is true for an extension definition whose root is a
+	// modifier: it must then be used as a modifierExtension, and only so.
+	Modifier bool
 	// FromDifferential is true when the snapshot was built by the loader.
 	FromDifferential bool
 	// File is where the definition was read from.
@@ -188,6 +191,7 @@ func (r *Registry) newProfile(sd *structureDefinition, elems []*elementDefinitio
 	if p.Name == "" {
 		p.Name = sd.ID
 	}
+	p.Modifier = elems[0].IsModifier
 	if p.Type == "" {
 		p.Type = strings.SplitN(elems[0].Path, ".", 2)[0]
 	}

@@ -35,6 +35,12 @@ type Registry struct {
 
 	// warnings are parts of loaded profiles that Check cannot evaluate.
 	warnings []*FileError
+	// builtin marks the registry of the built-in extension definitions,
+	// whose findings carry rule ids of their own (see ruleID).
+	builtin bool
+	// lazy, on the built-in registry, compiles each definition the first
+	// time it is asked for; Profile then goes through it.
+	lazy *lazyDefs
 }
 
 func newRegistry(m *schemas.Model) *Registry {
@@ -79,12 +85,7 @@ func (r *Registry) addCodeSystem(cs *codeSystem) {
 // compile turns every loaded StructureDefinition into a Profile, building
 // snapshots from differentials where needed.
 func (r *Registry) compile(errs *LoadErrors) {
-	r.coreKeys = map[string]bool{}
-	for _, name := range r.model.TypeNames() {
-		for _, c := range r.model.Type(name).Constraints {
-			r.coreKeys[c.Key] = true
-		}
-	}
+	r.loadCoreKeys()
 	urls := make([]string, 0, len(r.sds))
 	for u := range r.sds {
 		urls = append(urls, u)
@@ -94,6 +95,16 @@ func (r *Registry) compile(errs *LoadErrors) {
 	for _, u := range urls {
 		if _, err := r.build(u, building); err != nil {
 			*errs = append(*errs, r.sds[u].from.errorf(err))
+		}
+	}
+}
+
+// loadCoreKeys fills coreKeys from the model.
+func (r *Registry) loadCoreKeys() {
+	r.coreKeys = map[string]bool{}
+	for _, name := range r.model.TypeNames() {
+		for _, c := range r.model.Type(name).Constraints {
+			r.coreKeys[c.Key] = true
 		}
 	}
 }
@@ -157,7 +168,12 @@ func (r *Registry) Warnings() []*FileError { return append([]*FileError(nil), r.
 
 // Profile returns the profile with the canonical URL u (a "|version" suffix
 // is ignored), or nil when none was loaded.
-func (r *Registry) Profile(u string) *Profile { return r.profiles[canonical(u)] }
+func (r *Registry) Profile(u string) *Profile {
+	if r.lazy != nil {
+		return r.lazy.profile(r, canonical(u))
+	}
+	return r.profiles[canonical(u)]
+}
 
 // Profiles returns the canonical URLs of the loaded profiles and extension
 // definitions, sorted.

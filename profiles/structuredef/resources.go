@@ -48,7 +48,13 @@ func (sd *structureDefinition) UnmarshalJSON(b []byte) error {
 	for _, c := range aux.Context {
 		var s string
 		if json.Unmarshal(c, &s) == nil {
-			sd.Context = append(sd.Context, s)
+			// The STU3 package writes some lists as one string
+			// ("Element,Resource").
+			for _, part := range strings.Split(s, ",") {
+				if part = strings.TrimSpace(part); part != "" {
+					sd.Context = append(sd.Context, part)
+				}
+			}
 			continue
 		}
 		var o struct {
@@ -82,6 +88,7 @@ type elementDefinition struct {
 	Constraint []constraint `json:"constraint"`
 	Slicing    *slicing     `json:"slicing"`
 	MaxLength  int          `json:"maxLength"`
+	IsModifier bool         `json:"isModifier"`
 
 	// Fixed and Pattern hold fixed[x] and pattern[x]; their Type is the
 	// suffix ("Uri", "CodeableConcept").

@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/nemsfhir/nemsfhir/schemas"
+	"github.com/nemsfhir/nemsfhir/schemas/gen/extgen"
 	"github.com/nemsfhir/nemsfhir/schemas/gen/modelgen"
 	"github.com/nemsfhir/nemsfhir/schemas/gen/xsdgen"
 )
@@ -31,6 +33,8 @@ func main() {
 	xsdOut := flag.String("xsd", "stu3/fhir.xsd", "XML Schema output file, with "+xsdgen.XHTMLFile+" beside it (empty: skip)")
 	termOut := flag.String("terminology", "stu3/terminology.jsonl", "terminology output file: value sets of the other binding strengths and code system displays (empty: skip)")
 	jsonOut := flag.String("jsonschema", "stu3/jsonschema/fhir.schema.json", "JSON Schema output file shared by all resources, with one <Type>.schema.json per resource beside it (empty: skip)")
+	extOut := flag.String("ext", "stu3/extensions.jsonl", "extension definitions output file (empty: skip)")
+	nhs := flag.String("nhs", defaultNHS(), "NHS assets folder (default: $NEMSFHIR_NHS_ASSETS, else ../../shared/fhir/nhs)")
 	flag.Parse()
 
 	start := time.Now()
@@ -63,6 +67,11 @@ func main() {
 	}
 	if *termOut != "" {
 		if err := writeTerminology(src, filepath.Base(path), *termOut); err != nil {
+			fail(err)
+		}
+	}
+	if *extOut != "" {
+		if err := writeExtensions(buf.Bytes(), path, *nhs, *extOut); err != nil {
 			fail(err)
 		}
 	}
@@ -120,4 +129,34 @@ func writeAtomic(path string, data []byte) error {
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, "gen:", err)
 	os.Exit(1)
+}
+
+// defaultNHS is where the NHS assets are looked for: $NEMSFHIR_NHS_ASSETS,
+// else the reference data beside the repository, as seen from ./schemas,
+// where go generate runs.
+func defaultNHS() string {
+	if v := os.Getenv("NEMSFHIR_NHS_ASSETS"); v != "" {
+		return v
+	}
+	return filepath.Join("..", "..", "shared", "fhir", "nhs")
+}
+
+// writeExtensions writes the built-in extension definitions, parsing the
+// XML among the NHS assets with the model just written.
+func writeExtensions(model []byte, pkgPath, nhsDir, out string) error {
+	m, err := schemas.Load(model)
+	if err != nil {
+		return fmt.Errorf("reloading the model: %v", err)
+	}
+	var buf bytes.Buffer
+	counts, err := extgen.Generate(&buf, pkgPath, nhsDir, m)
+	if err != nil {
+		return fmt.Errorf("extension definitions: %v", err)
+	}
+	if err := writeAtomic(out, buf.Bytes()); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "gen: %s: %d core, %d NHS and %d CareConnect extension definitions, %d bytes\n",
+		out, counts[extgen.SourceCore], counts[extgen.SourceNHS], counts[extgen.SourceCareConnect], buf.Len())
+	return nil
 }

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/nemsfhir/nemsfhir/internal/nems"
+	"github.com/nemsfhir/nemsfhir/validate"
+	"github.com/nemsfhir/nemsfhir/validate/request"
+)
+
+func init() {
+	register(&command{
+		name:    "serve",
+		summary: "run a local NEMS: publish, subscribe and $validate over HTTP, state in SQLite",
+		run:     runServe,
+	})
+}
+
+// shutdownGrace is how long requests in flight may take to finish once
+// SIGTERM or SIGINT arrives.
+const shutdownGrace = 10 * time.Second
+
+func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "127.0.0.1:8080", "`ADDR` to listen on (host:port; loopback by default)")
+	data := fs.String("data", "nemsfhir-data", "`DIR` holding the SQLite database "+nems.DatabaseFile+" (created when missing)")
+	baseURL := fs.String("base-url", "", "absolute base of Location headers (default: http:// and the request's Host)")
+	activate := fs.Duration("activate-after", 0, "how long a new subscription stays 'requested' before it is 'active' and matched")
+	anyOwner := fs.Bool("any-owner", false, "let any ASID read and delete any subscription (default: only the ASID that created it)")
+	meshFrom := fs.String("mesh-from", nems.DefaultMeshFrom, "MESH mailbox id deliveries are sent from")
+	toASID := fs.String("to-asid", "", "ASID of this NEMS: toASID must equal it (default: only its format is checked)")
+	audience := fs.String("audience", "", "endpoint the JWT aud claim must name")
+	maxSize := fs.Int64("max-size", validate.DefaultMaxSize, "largest body accepted, in bytes (NEMS: 3 MB)")
+	logJSON := fs.Bool("log-json", false, "write logs as JSON lines rather than text")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, `Usage: nemsfhir serve [--listen ADDR] [--data DIR] [flags]
+
+Runs a local NEMS on NEMS's own paths:
+  POST   %s
+  POST   %s
+  GET    %s/{id}
+  DELETE %s/{id}
+  POST   /STU3/{type}/$validate
+  GET    /healthz
+Every NEMS request is checked exactly as 'nemsfhir request' checks it, and a
+refusal is the answer that command prints. Accepted subscriptions and events
+are kept in SQLite under --data; each event is matched to the explicit
+subscriptions for its patient and event type, and one copy per MESH mailbox
+is stored for collection. Generic subscriptions are refused (501) for now.
+
+Logs go to standard error. SIGTERM or SIGINT stops the server gracefully.
+
+Flags:
+`, request.PathPublish, request.PathSubscription, request.PathSubscription, request.PathSubscription)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == pflag.ErrHelp {
+			return exitOK
+		}
+		return exitUsage
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "nemsfhir serve: "+format+"\n", a...)
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		return fail("unexpected argument %q", fs.Arg(0))
+	}
+	if *maxSize <= 0 {
+		return fail("--max-size must be positive: a server bounds every body")
+	}
+	var h slog.Handler = slog.NewTextHandler(stderr, nil)
+	if *logJSON {
+		h = slog.NewJSONHandler(stderr, nil)
+	}
+	logger := slog.New(h)
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	store, err := nems.OpenSQLite(ctx, *data)
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer store.Close()
+	srv, err := nems.New(nems.Options{
+		Store:         store,
+		Request:       request.Options{MaxSize: *maxSize, ToASID: *toASID, Audience: *audience},
+		Logger:        logger,
+		BaseURL:       *baseURL,
+		ActivateAfter: *activate,
+		AnyOwner:      *anyOwner,
+		MeshFrom:      *meshFrom,
+	})
+	if err != nil {
+		return fail("%v", err)
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fail("--listen %s: %v", *listen, err)
+	}
+	logger.Info("listening", "addr", ln.Addr().String(), "data", *data)
+	if err := nems.Serve(ctx, srv.HTTPServer(*listen), ln, shutdownGrace); err != nil {
+		logger.Error("server stopped", "error", err.Error())
+		return exitInvalid
+	}
+	logger.Info("stopped")
+	return exitOK
+}

@@ -1,0 +1,189 @@
+package nems
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/nemsfhir/nemsfhir/internal/criteria"
+	"github.com/nemsfhir/nemsfhir/internal/tree"
+	"github.com/nemsfhir/nemsfhir/validate/request"
+)
+
+// WorkflowIDs gives the MESH WorkflowID of each event type (spec 1.5).
+var WorkflowIDs = map[string]string{
+	"blood-spot-test-outcome-1": "BLOODSPOTTESTOUTCOME_1",
+	"newborn-hearing-1":         "NEWBORNHEARING_1",
+	"nipe-outcome-1":            "NIPEOUTCOME_1",
+	"pds-birth-notification-1":  "BIRTHNOTIFICATION_1",
+	"pds-change-of-address-1":   "CHANGEOFADDRESS_1",
+	"pds-change-of-gp-1":        "CHANGEOFGP_1",
+	"pds-death-notification-1":  "DEATHNOTIFICATION_1",
+	"pds-record-change-1":       "PDSRECORDCHANGE_1",
+	"professional-contacts-1":   "PROFESSIONALCONTACTS_1",
+	"vaccinations-1":            "VACCINATIONS_1",
+}
+
+const routingDemographicsURL = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-RoutingDemographics-1"
+
+// routing reads the patient NEMS routes on from the MessageHeader's
+// routing demographics extension (spec 5.3): the NHS number and, for
+// Patient.age, the birth date. Both are "" when absent.
+func routing(bundle *tree.Node) (nhsNumber, birth string) {
+	var header *tree.Node
+	for _, e := range bundle.ChildrenNamed("entry") {
+		if res := e.Child("resource"); res != nil && res.Type == "MessageHeader" {
+			header = res
+			break
+		}
+	}
+	if header == nil {
+		return "", ""
+	}
+	for _, ext := range header.ChildrenNamed("extension") {
+		if childValue(ext, "url") != routingDemographicsURL {
+			continue
+		}
+		for _, sub := range ext.ChildrenNamed("extension") {
+			switch childValue(sub, "url") {
+			case "nhsNumber":
+				nhsNumber = childValue(sub, "valueIdentifier", "value")
+			case "birthDateTime":
+				birth = childValue(sub, "valueDateTime")
+			}
+		}
+	}
+	return nhsNumber, birth
+}
+
+// ageAt is the age in whole years on day at of someone born on birth (a
+// FHIR date or dateTime); ok is false when birth cannot be read.
+func ageAt(birth string, at time.Time) (int, bool) {
+	if len(birth) < len("2006-01-02") {
+		return 0, false
+	}
+	b, err := time.Parse("2006-01-02", birth[:10])
+	if err != nil {
+		return 0, false
+	}
+	age := at.Year() - b.Year()
+	if at.Month() < b.Month() || at.Month() == b.Month() && at.Day() < b.Day() {
+		age--
+	}
+	return age, age >= 0
+}
+
+// match is why a subscription did or did not match an event.
+type match struct {
+	sub    Subscription
+	reason string // "" when it matched
+}
+
+// matches returns the explicit subscriptions the event matches, from the
+// (NHS number, event type) index: active, not ended, and of the right age.
+func (s *Server) matches(r *http.Request, eventType, nhsNumber, birth string, now time.Time) ([]match, error) {
+	if nhsNumber == "" {
+		return nil, nil
+	}
+	cands, err := s.opts.Store.ExplicitCandidates(r.Context(), nhsNumber, eventType)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]match, 0, len(cands))
+	for _, sub := range cands {
+		m := match{sub: sub}
+		switch st := s.status(sub, now); {
+		case st != "active":
+			m.reason = "subscription is " + st
+		default:
+			crit, _ := criteria.Parse(sub.Criteria)
+			if crit.Age.HasGT || crit.Age.HasLT {
+				age, ok := ageAt(birth, now)
+				switch {
+				case !ok:
+					m.reason = "criteria has Patient.age but the message gives no readable birth date"
+				case !crit.Age.Matches(age):
+					m.reason = fmt.Sprintf("patient is %d, outside the criteria's Patient.age", age)
+				}
+			}
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// deliveries makes one delivery per mailbox among the matches, with
+// Mex-Partnerid listing "id|tag" of each matched subscription that has a
+// tag, in the order the subscriptions were created (spec 1.8).
+func (s *Server) deliveries(ms []match, eventType string, now time.Time) []Delivery {
+	var out []Delivery
+	at := map[string]int{}
+	for _, m := range ms {
+		if m.reason != "" {
+			continue
+		}
+		i, ok := at[m.sub.Mailbox]
+		if !ok {
+			i = len(out)
+			at[m.sub.Mailbox] = i
+			out = append(out, Delivery{ID: newMeshID(now), Mailbox: m.sub.Mailbox, From: s.opts.MeshFrom, WorkflowID: WorkflowIDs[eventType]})
+		}
+		if m.sub.Tag != "" {
+			d := &out[i]
+			if d.PartnerID != "" {
+				d.PartnerID += "~~~"
+			}
+			d.PartnerID += m.sub.ID + "|" + m.sub.Tag
+		}
+	}
+	return out
+}
+
+func (s *Server) publish(w http.ResponseWriter, r *http.Request, resp *request.Response, body []byte, from string) {
+	mt := resp.MediaType
+	eventType := resp.Result.EventType
+	if _, ok := WorkflowIDs[eventType]; !ok {
+		// The checker refuses event types NEMS does not take; reaching
+		// here would be a bug, so say so rather than drop the event.
+		s.storeFailed(w, r, mt, fmt.Errorf("accepted event of type %q has no WorkflowID", eventType))
+		return
+	}
+	root, err := parseResource(body, "xml")
+	if err != nil {
+		s.storeFailed(w, r, mt, fmt.Errorf("accepted event does not parse: %w", err))
+		return
+	}
+	now := s.opts.Now().UTC()
+	nhsNumber, birth := routing(root)
+	ms, err := s.matches(r, eventType, nhsNumber, birth, now)
+	if err != nil {
+		s.storeFailed(w, r, mt, err)
+		return
+	}
+	ds := s.deliveries(ms, eventType, now)
+	ct := headerValue(r.Header, request.HeaderContentType)
+	if ct == "" {
+		ct = mt.String()
+	}
+	ev := Event{ID: newID(), EventType: eventType, NHSNumber: nhsNumber, FromASID: from, ContentType: ct, Body: body, Received: now}
+	if err := s.opts.Store.AddEvent(r.Context(), ev, ds); err != nil {
+		s.storeFailed(w, r, mt, err)
+		return
+	}
+	mailboxes := make([]string, len(ds))
+	for i, d := range ds {
+		mailboxes[i] = d.Mailbox
+	}
+	var unmatched []string
+	for _, m := range ms {
+		if m.reason != "" {
+			unmatched = append(unmatched, m.sub.ID+": "+m.reason)
+		}
+	}
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "event", slog.String("id", ev.ID), slog.String("eventType", eventType),
+		slog.Int("candidates", len(ms)), slog.String("mailboxes", strings.Join(mailboxes, ",")),
+		slog.String("unmatched", strings.Join(unmatched, "; ")))
+	writeResponse(w, resp, nil)
+}

@@ -41,6 +41,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	toASID := fs.String("to-asid", "", "ASID of this NEMS: toASID must equal it (default: only its format is checked)")
 	audience := fs.String("audience", "", "endpoint the JWT aud claim must name")
 	maxSize := fs.Int64("max-size", validate.DefaultMaxSize, "largest body accepted, in bytes (NEMS: 3 MB)")
+	directory := fs.String("directory", "", "JSON `FILE` of patients (NHS number, GP, postcode, S/I flags), postcodes (local authority, ICB sub-location, country) and practices (ICB sub-location) that generic subscriptions are matched by (default: a small sample around the guide's example codes)")
 	logJSON := fs.Bool("log-json", false, "write logs as JSON lines rather than text")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, `Usage: nemsfhir serve [--listen ADDR] [--data DIR] [flags]
@@ -55,8 +56,9 @@ Runs a local NEMS on NEMS's own paths:
 Every NEMS request is checked exactly as 'nemsfhir request' checks it, and a
 refusal is the answer that command prints. Accepted subscriptions and events
 are kept in SQLite under --data; each event is matched to the explicit
-subscriptions for its patient and event type, and one copy per MESH mailbox
-is stored for collection. Generic subscriptions are refused (501) for now.
+and generic subscriptions for its patient and event type (generic ones
+through the --directory of patients and areas), and one copy per MESH
+mailbox is stored for collection.
 
 Logs go to standard error. SIGTERM or SIGINT stops the server gracefully.
 
@@ -85,6 +87,18 @@ Flags:
 		h = slog.NewJSONHandler(stderr, nil)
 	}
 	logger := slog.New(h)
+	dir := nems.SampleDirectory()
+	if *directory != "" {
+		f, _, err := openRegular(*directory)
+		if err != nil {
+			return fail("--directory %v", notReadable(*directory, err))
+		}
+		dir, err = nems.LoadDirectory(f, *directory)
+		f.Close()
+		if err != nil {
+			return fail("--directory %v", err)
+		}
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -101,6 +115,7 @@ Flags:
 		ActivateAfter: *activate,
 		AnyOwner:      *anyOwner,
 		MeshFrom:      *meshFrom,
+		Directory:     dir,
 	})
 	if err != nil {
 		return fail("%v", err)

@@ -81,37 +81,74 @@ type match struct {
 	reason string // "" when it matched
 }
 
-// matches returns the explicit subscriptions the event matches, from the
-// (NHS number, event type) index: active, not ended, and of the right age.
-func (s *Server) matches(r *http.Request, eventType, nhsNumber, birth string, now time.Time) ([]match, error) {
+// matches returns the subscriptions the event matches, each looked up by
+// index: explicit ones by NHS number and event type, generic ones by rule
+// type, the organisation code the directory gives the patient for that
+// rule, and event type. A candidate matches when it is active, not ended,
+// and the patient's age and GP registration are those of its criteria.
+// withheld is set when the directory flags the patient S or I: then
+// nothing matches (spec 1.8).
+func (s *Server) matches(r *http.Request, eventType, nhsNumber, birth string, now time.Time) (ms []match, withheld bool, err error) {
 	if nhsNumber == "" {
-		return nil, nil
+		return nil, false, nil
+	}
+	patient, known := s.opts.Directory.Patient(nhsNumber)
+	if known && patient.Withheld() {
+		return nil, true, nil
 	}
 	cands, err := s.opts.Store.ExplicitCandidates(r.Context(), nhsNumber, eventType)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	out := make([]match, 0, len(cands))
-	for _, sub := range cands {
-		m := match{sub: sub}
-		switch st := s.status(sub, now); {
-		case st != "active":
-			m.reason = "subscription is " + st
-		default:
-			crit, _ := criteria.Parse(sub.Criteria)
-			if crit.Age.HasGT || crit.Age.HasLT {
-				age, ok := ageAt(birth, now)
-				switch {
-				case !ok:
-					m.reason = "criteria has Patient.age but the message gives no readable birth date"
-				case !crit.Age.Matches(age):
-					m.reason = fmt.Sprintf("patient is %d, outside the criteria's Patient.age", age)
-				}
+	if known {
+		codes := s.opts.Directory.RuleCodes(patient)
+		for _, rule := range criteria.RuleTypes {
+			code, ok := codes[rule]
+			if !ok {
+				continue
 			}
+			gen, err := s.opts.Store.GenericCandidates(r.Context(), rule, code, eventType)
+			if err != nil {
+				return nil, false, err
+			}
+			cands = append(cands, gen...)
 		}
-		out = append(out, m)
 	}
-	return out, nil
+	ms = make([]match, 0, len(cands))
+	for _, sub := range cands {
+		ms = append(ms, match{sub: sub, reason: s.mismatch(sub, patient, known, birth, now)})
+	}
+	return ms, false, nil
+}
+
+// mismatch says why a candidate does not match, "" when it does.
+func (s *Server) mismatch(sub Subscription, patient PatientRecord, known bool, birth string, now time.Time) string {
+	if st := s.status(sub, now); st != "active" {
+		return "subscription is " + st
+	}
+	crit, _ := criteria.Parse(sub.Criteria)
+	if crit.Age.HasGT || crit.Age.HasLT {
+		age, ok := ageAt(birth, now)
+		switch {
+		case !ok:
+			return "criteria has Patient.age but the message gives no readable birth date"
+		case !crit.Age.Matches(age):
+			return fmt.Sprintf("patient is %d, outside the criteria's Patient.age", age)
+		}
+	}
+	switch crit.GPRegistration {
+	case "":
+	case "RegisteredOnly", "UnregisteredOnly":
+		if !known {
+			return "criteria has GPRegistration but the patient is not in the directory"
+		}
+		if (patient.GP != "") != (crit.GPRegistration == "RegisteredOnly") {
+			return "patient's GP registration is not " + crit.GPRegistration
+		}
+	default:
+		return fmt.Sprintf("GPRegistration %q is not understood", crit.GPRegistration)
+	}
+	return ""
 }
 
 // deliveries makes one delivery per mailbox among the matches, with
@@ -157,7 +194,7 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request, resp *request.R
 	}
 	now := s.opts.Now().UTC()
 	nhsNumber, birth := routing(root)
-	ms, err := s.matches(r, eventType, nhsNumber, birth, now)
+	ms, withheld, err := s.matches(r, eventType, nhsNumber, birth, now)
 	if err != nil {
 		s.storeFailed(w, r, mt, err)
 		return
@@ -184,6 +221,6 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request, resp *request.R
 	}
 	s.log.LogAttrs(r.Context(), slog.LevelInfo, "event", slog.String("id", ev.ID), slog.String("eventType", eventType),
 		slog.Int("candidates", len(ms)), slog.String("mailboxes", strings.Join(mailboxes, ",")),
-		slog.String("unmatched", strings.Join(unmatched, "; ")))
+		slog.String("unmatched", strings.Join(unmatched, "; ")), slog.Bool("withheld", withheld))
 	writeResponse(w, resp, nil)
 }

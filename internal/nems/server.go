@@ -39,6 +39,10 @@ type Options struct {
 	AnyOwner bool
 	// MeshFrom is the mailbox deliveries come from; "" means DefaultMeshFrom.
 	MeshFrom string
+	// Directory holds the patients, postcode areas and practices generic
+	// subscriptions are matched by, and the S and I flags; nil means an
+	// empty one (explicit subscriptions still match).
+	Directory *Directory
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -67,6 +71,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.MeshFrom == "" {
 		opts.MeshFrom = DefaultMeshFrom
+	}
+	if opts.Directory == nil {
+		opts.Directory = &Directory{}
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)

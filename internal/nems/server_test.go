@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -285,11 +286,14 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("a refused request changed the mailbox: %v", ids)
 	}
 
-	// Generic subscriptions are refused until they can be matched.
-	generic := bytes.Replace(subXML, []byte("Patient.identifier=http://fhir.nhs.net/Id/nhs-number|9434765919"),
-		[]byte("subscriptionRuleType=GP_GP_GP&amp;Organization.identifier=A91545"), 1)
-	a = do(t, base, call{in: request.SubscriptionCreate, contentType: "application/fhir+xml", body: generic})
-	wantStatus(t, "generic", a, http.StatusNotImplemented, "NOT_IMPLEMENTED")
+	// A generic subscription without Organization.identifier could never
+	// match: refused rather than kept.
+	noOrg := bytes.Replace(subXML, []byte("Patient.identifier=http://fhir.nhs.net/Id/nhs-number|9434765919"),
+		[]byte("subscriptionRuleType=COUNTRYCODE"), 1)
+	a = do(t, base, call{in: request.SubscriptionCreate, contentType: "application/fhir+xml", body: noOrg})
+	if a.status/100 == 2 {
+		t.Errorf("generic subscription without Organization.identifier: %d\n%s", a.status, a.body)
+	}
 
 	// Outside NEMS's paths.
 	resp, err := http.Get(base + "/healthz")
@@ -342,4 +346,95 @@ func TestActivateAfterAndOwner(t *testing.T) {
 	now = now.Add(2 * time.Hour)
 	a = do(t, ts.URL, call{in: request.SubscriptionRead, path: request.PathSubscription + "/" + id})
 	wantStatus(t, "read once active", a, http.StatusOK, `<status value="active"/>`)
+}
+
+// genericSubscription is the XML example made generic.
+func genericSubscription(t *testing.T, rule, org, mailbox, extra string) []byte {
+	t.Helper()
+	b := bytes.Replace(readTestdata(t, "subscription.xml"), []byte("Patient.identifier=http://fhir.nhs.net/Id/nhs-number|9434765919"),
+		[]byte("subscriptionRuleType="+rule+"&amp;Organization.identifier="+org+extra), 1)
+	return bytes.Replace(b, []byte("A91545OT001"), []byte(mailbox), 1)
+}
+
+func TestGenericMatching(t *testing.T) {
+	dir, err := LoadDirectory(strings.NewReader(`{
+		"patients": [
+			{"nhsNumber": "9434765919", "gp": "A91545", "postcode": "LS17 7DF"},
+			{"nhsNumber": "9000000009", "postcode": "LS17 7DF", "flags": "S"}
+		],
+		"postcodes": [{"postcode": "ls177df", "localAuthority": "E08000035", "icbSubLocation": "X2458", "country": "E92000001"}],
+		"practices": [{"code": "A91545", "icbSubLocation": "X2458"}]
+	}`), "directory.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, st := newTestServer(t, Options{Directory: dir})
+	ctx := context.Background()
+	create := func(body []byte) string {
+		a := do(t, ts.URL, call{in: request.SubscriptionCreate, contentType: "application/fhir+xml", body: body})
+		wantStatus(t, "create generic", a, http.StatusCreated)
+		return subscriptionID(t, ts.URL, a)
+	}
+	// One mailbox per rule type that places the patient, one that names
+	// another area, and one that wants unregistered patients only.
+	want := map[string]bool{}
+	for i, rc := range []struct{ rule, org string }{
+		{"GP_GP_GP", "A91545"}, {"CHO_GP_CCG", "X2458"}, {"CHO_POSTCODE_CCG", "X2458"},
+		{"UHV_POSTCODE_LACODE", "E08000035"}, {"COUNTRYCODE", "E92000001"},
+	} {
+		mb := fmt.Sprintf("A91545OT10%d", i)
+		create(genericSubscription(t, rc.rule, rc.org, mb, ""))
+		want[mb] = true
+	}
+	create(genericSubscription(t, "COUNTRYCODE", "W92000004", "A91545OT200", ""))
+	create(genericSubscription(t, "GP_GP_GP", "A91545", "A91545OT201", "&amp;GPRegistration=UnregisteredOnly"))
+	tagged := create(genericSubscription(t, "GP_GP_GP", "A91545", "A91545OT100", "&amp;tag=gp"))
+
+	event := readTestdata(t, "publish.xml")
+	a := do(t, ts.URL, call{in: request.Publish, contentType: "application/fhir+xml", body: event})
+	wantStatus(t, "publish", a, http.StatusAccepted)
+	for _, mb := range []string{"A91545OT100", "A91545OT101", "A91545OT102", "A91545OT103", "A91545OT104", "A91545OT200", "A91545OT201"} {
+		ids, err := st.Inbox(ctx, mb, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want[mb] != (len(ids) == 1) || len(ids) > 1 {
+			t.Errorf("mailbox %s holds %d messages; want one: %v", mb, len(ids), want[mb])
+		}
+	}
+	ids, _ := st.Inbox(ctx, "A91545OT100", "")
+	if m, _, _ := st.Message(ctx, "A91545OT100", ids[0]); m.PartnerID != tagged+"|gp" {
+		t.Errorf("Mex-Partnerid %q, want %s|gp", m.PartnerID, tagged)
+	}
+
+	// A patient flagged S: accepted, and nothing flows, not even to an
+	// explicit subscription.
+	explicit := bytes.ReplaceAll(readTestdata(t, "subscription.xml"), []byte(patient), []byte(otherPatient))
+	explicit = bytes.Replace(explicit, []byte("A91545OT001"), []byte("A91545OT300"), 1)
+	create(explicit)
+	a = do(t, ts.URL, call{in: request.Publish, contentType: "application/fhir+xml", body: bytes.ReplaceAll(event, []byte(patient), []byte(otherPatient))})
+	wantStatus(t, "publish for a sensitive patient", a, http.StatusAccepted)
+	for _, mb := range []string{"A91545OT300", "A91545OT104"} {
+		if ids, _ := st.Inbox(ctx, mb, ""); len(ids) > 1 || mb == "A91545OT300" && len(ids) != 0 {
+			t.Errorf("mailbox %s got a message about a patient flagged S: %v", mb, ids)
+		}
+	}
+}
+
+func TestLoadDirectoryErrors(t *testing.T) {
+	for _, tc := range []struct{ doc, want string }{
+		{`{"patients": [{"gp": "A91545"}]}`, "patients[0]: no nhsNumber"},
+		{`{"patients": [{"nhsNumber": "9434765919"}, {"nhsNumber": "9434765919"}]}`, "listed twice"},
+		{`{"patients": [{"nhsNumber": "9434765919", "flags": "X"}]}`, "only S (sensitive) and I (invalid)"},
+		{`{"patient": []}`, "unknown field"},
+		{`{"postcodes": [{"country": "E92000001"}]}`, "postcodes[0]: no postcode"},
+	} {
+		_, err := LoadDirectory(strings.NewReader(tc.doc), "d.json")
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "d.json: ") {
+			t.Errorf("%s: %v, want d.json: ...%s", tc.doc, err, tc.want)
+		}
+	}
+	if p, ok := SampleDirectory().Patient("9434765919"); !ok || p.GP != "A91545" {
+		t.Errorf("sample directory: %+v %v", p, ok)
+	}
 }

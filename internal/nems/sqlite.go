@@ -68,6 +68,16 @@ var migrations = []string{
 		UNIQUE (event_id, mailbox)
 	);
 	CREATE INDEX deliveries_inbox ON deliveries (mailbox, acknowledged, received);`,
+	// 2: generic subscriptions, indexed by rule type, organisation and
+	// event type.
+	`CREATE TABLE subscription_rules (
+		subscription_id TEXT NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+		rule_type       TEXT NOT NULL,
+		organization    TEXT NOT NULL,
+		event_type      TEXT NOT NULL,
+		PRIMARY KEY (subscription_id, event_type)
+	);
+	CREATE INDEX subscription_rules_match ON subscription_rules (rule_type, organization, event_type);`,
 }
 
 // SQLite is the Store kept in one SQLite file, in WAL mode with
@@ -190,17 +200,23 @@ func (s *SQLite) CreateSubscription(ctx context.Context, sub Subscription) (stri
 	if err != nil {
 		return "", err
 	}
-	if sub.NHSNumber != "" {
-		seen := map[string]bool{}
-		for _, ev := range sub.Events {
-			if seen[ev] {
-				continue
-			}
-			seen[ev] = true
-			if _, err := tx.ExecContext(ctx, "INSERT INTO subscription_events (subscription_id, nhs_number, event_type) VALUES (?, ?, ?)",
-				sub.ID, sub.NHSNumber, ev); err != nil {
-				return "", err
-			}
+	seen := map[string]bool{}
+	for _, ev := range sub.Events {
+		if seen[ev] {
+			continue
+		}
+		seen[ev] = true
+		var err error
+		switch {
+		case sub.NHSNumber != "":
+			_, err = tx.ExecContext(ctx, "INSERT INTO subscription_events (subscription_id, nhs_number, event_type) VALUES (?, ?, ?)",
+				sub.ID, sub.NHSNumber, ev)
+		case sub.RuleType != "":
+			_, err = tx.ExecContext(ctx, "INSERT INTO subscription_rules (subscription_id, rule_type, organization, event_type) VALUES (?, ?, ?, ?)",
+				sub.ID, sub.RuleType, sub.Organization, ev)
+		}
+		if err != nil {
+			return "", err
 		}
 	}
 	return "", tx.Commit()
@@ -243,9 +259,25 @@ func (s *SQLite) DeleteSubscription(ctx context.Context, id string) (bool, error
 // ExplicitCandidates implements Store through the (nhs_number, event_type)
 // index.
 func (s *SQLite) ExplicitCandidates(ctx context.Context, nhsNumber, eventType string) ([]Subscription, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+subscriptionColumns+` FROM subscription_events e
+	return s.candidates(ctx, "SELECT "+subscriptionColumns+` FROM subscription_events e
 		JOIN subscriptions s ON s.id = e.subscription_id
 		WHERE e.nhs_number = ? AND e.event_type = ? ORDER BY s.created, s.id`, nhsNumber, eventType)
+}
+
+// GenericCandidates implements Store through the (rule_type,
+// organization, event_type) index.
+func (s *SQLite) GenericCandidates(ctx context.Context, ruleType, organization, eventType string) ([]Subscription, error) {
+	subs, err := s.candidates(ctx, "SELECT "+subscriptionColumns+` FROM subscription_rules r
+		JOIN subscriptions s ON s.id = r.subscription_id
+		WHERE r.rule_type = ? AND r.organization = ? AND r.event_type = ? ORDER BY s.created, s.id`, ruleType, organization, eventType)
+	for i := range subs {
+		subs[i].RuleType, subs[i].Organization = ruleType, organization
+	}
+	return subs, err
+}
+
+func (s *SQLite) candidates(ctx context.Context, query string, args ...any) ([]Subscription, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

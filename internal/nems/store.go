@@ -22,6 +22,10 @@ type Subscription struct {
 	NHSNumber string
 	Events    []string
 	Tag       string
+	// RuleType and Organization index generic subscriptions: the
+	// subscriptionRuleType and the Organization.identifier code it names,
+	// in upper case.
+	RuleType, Organization string
 	// Key is what makes two subscriptions duplicates (see duplicateKey).
 	Key string
 	// Body is the resource as created, in Format ("xml" or "json").
@@ -71,6 +75,10 @@ type Store interface {
 	// ExplicitCandidates returns the explicit subscriptions for the NHS
 	// number that name the event type, through an index, never a scan.
 	ExplicitCandidates(ctx context.Context, nhsNumber, eventType string) ([]Subscription, error)
+	// GenericCandidates returns the generic subscriptions of the rule
+	// type for the organisation code that name the event type, through an
+	// index, never a scan.
+	GenericCandidates(ctx context.Context, ruleType, organization, eventType string) ([]Subscription, error)
 	// AddEvent stores an accepted event and its deliveries in one
 	// transaction.
 	AddEvent(ctx context.Context, ev Event, deliveries []Delivery) error

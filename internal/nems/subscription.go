@@ -72,11 +72,17 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, resp *request.Re
 		return
 	}
 	crit, _ := criteria.Parse(childValue(root, "criteria"))
-	if crit.Kind != criteria.KindExplicit {
-		// Fail closed: a generic subscription this server cannot match
-		// must not look as if it worked.
+	switch {
+	case crit.Kind == criteria.KindGeneric && crit.Organization == "":
+		// Fail closed: a rule without the code it matches would never
+		// match, which must not look as if it worked.
+		s.writeOutcome(w, mt, validate.Issue{Severity: validate.SeverityError, Code: "required", Spine: validate.SpineInvalidResource,
+			Message: fmt.Sprintf("generic subscription (%s) without Organization.identifier: this server cannot tell which patients it is for", crit.RuleType)},
+			http.StatusUnprocessableEntity)
+		return
+	case crit.Kind != criteria.KindExplicit && crit.Kind != criteria.KindGeneric:
 		s.writeOutcome(w, mt, validate.Issue{Severity: validate.SeverityError, Code: "not-supported", Spine: "NOT_IMPLEMENTED",
-			Message: "this nemsfhir serve keeps explicit subscriptions only (Patient.identifier); generic subscriptions (subscriptionRuleType) need the patient and area directories, which it does not have yet"},
+			Message: "the criteria is neither explicit (Patient.identifier) nor generic (subscriptionRuleType); this server cannot match it"},
 			http.StatusNotImplemented)
 		return
 	}
@@ -84,6 +90,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, resp *request.Re
 	sub := Subscription{
 		ID: newID(), Owner: from, Mailbox: childValue(root, "channel", "endpoint"), Criteria: childValue(root, "criteria"),
 		NHSNumber: crit.NHSNumber, Events: crit.Events, Tag: crit.Tag,
+		RuleType: strings.ToUpper(crit.RuleType), Organization: strings.ToUpper(crit.Organization),
 		Body: body, Format: resp.Result.Format, Created: now, Version: 1,
 	}
 	sub.Key = duplicateKey(sub.Mailbox, crit)

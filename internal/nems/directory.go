@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 )
 
 // PatientRecord is what the server knows of a patient from PDS: enough to
@@ -36,7 +37,9 @@ type Practice struct {
 
 // Directory stands in for what NEMS reads from PDS and ODS to match
 // generic subscriptions: patients, postcode areas and practices.
+// It is safe for concurrent use.
 type Directory struct {
+	mu        sync.RWMutex
 	patients  map[string]PatientRecord
 	postcodes map[string]PostcodeArea
 	practices map[string]Practice
@@ -141,8 +144,38 @@ func (d *Directory) Patient(nhsNumber string) (PatientRecord, bool) {
 	if d == nil {
 		return PatientRecord{}, false
 	}
+	d.mu.RLock()
+	defer d.mu.RUnlock()
 	p, ok := d.patients[nhsNumber]
 	return p, ok
+}
+
+// SetPatient adds or replaces a patient's record, as a PDS event does.
+func (d *Directory) SetPatient(p PatientRecord) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.patients == nil {
+		d.patients = map[string]PatientRecord{}
+	}
+	p.GP, p.Flags = strings.ToUpper(p.GP), strings.ToUpper(p.Flags)
+	d.patients[p.NHSNumber] = p
+}
+
+// Replace puts the content of other in place of d's.
+func (d *Directory) Replace(other *Directory) {
+	other.mu.RLock()
+	p, a, g := other.patients, other.postcodes, other.practices
+	other.mu.RUnlock()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.patients, d.postcodes, d.practices = p, a, g
+}
+
+// Sizes counts the patients, postcodes and practices.
+func (d *Directory) Sizes() (patients, postcodes, practices int) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return len(d.patients), len(d.postcodes), len(d.practices)
 }
 
 // Withheld reports whether messages about the patient must not flow.
@@ -152,6 +185,8 @@ func (p PatientRecord) Withheld() bool { return strings.ContainsAny(p.Flags, "SI
 // subscription must name to match the patient (spec 7.1); a rule type the
 // directory cannot place the patient for is left out.
 func (d *Directory) RuleCodes(p PatientRecord) map[string]string {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
 	out := map[string]string{}
 	if p.GP != "" {
 		out["GP_GP_GP"] = p.GP

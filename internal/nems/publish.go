@@ -1,6 +1,7 @@
 package nems
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -87,8 +88,9 @@ type match struct {
 // rule, and event type. A candidate matches when it is active, not ended,
 // and the patient's age and GP registration are those of its criteria.
 // withheld is set when the directory flags the patient S or I: then
-// nothing matches (spec 1.8).
-func (s *Server) matches(r *http.Request, eventType, nhsNumber, birth string, now time.Time) (ms []match, withheld bool, err error) {
+// nothing matches (spec 1.8). before is the patient's record before a PDS
+// event changed it, if it did: generic rules match on either (spec 6.2).
+func (s *Server) matches(ctx context.Context, eventType, nhsNumber, birth string, before *PatientRecord, now time.Time) (ms []match, withheld bool, err error) {
 	if nhsNumber == "" {
 		return nil, false, nil
 	}
@@ -96,22 +98,29 @@ func (s *Server) matches(r *http.Request, eventType, nhsNumber, birth string, no
 	if known && patient.Withheld() {
 		return nil, true, nil
 	}
-	cands, err := s.opts.Store.ExplicitCandidates(r.Context(), nhsNumber, eventType)
+	cands, err := s.opts.Store.ExplicitCandidates(ctx, nhsNumber, eventType)
 	if err != nil {
 		return nil, false, err
 	}
 	if known {
-		codes := s.opts.Directory.RuleCodes(patient)
+		codes := []map[string]string{s.opts.Directory.RuleCodes(patient)}
+		if before != nil {
+			codes = append(codes, s.opts.Directory.RuleCodes(*before))
+		}
+		seen := map[string]bool{}
 		for _, rule := range criteria.RuleTypes {
-			code, ok := codes[rule]
-			if !ok {
-				continue
+			for _, cs := range codes {
+				code, ok := cs[rule]
+				if !ok || seen[rule+"|"+code] {
+					continue
+				}
+				seen[rule+"|"+code] = true
+				gen, err := s.opts.Store.GenericCandidates(ctx, rule, code, eventType)
+				if err != nil {
+					return nil, false, err
+				}
+				cands = append(cands, gen...)
 			}
-			gen, err := s.opts.Store.GenericCandidates(r.Context(), rule, code, eventType)
-			if err != nil {
-				return nil, false, err
-			}
-			cands = append(cands, gen...)
 		}
 	}
 	ms = make([]match, 0, len(cands))
@@ -179,48 +188,54 @@ func (s *Server) deliveries(ms []match, eventType string, now time.Time) []Deliv
 }
 
 func (s *Server) publish(w http.ResponseWriter, r *http.Request, resp *request.Response, body []byte, from string) {
-	mt := resp.MediaType
-	eventType := resp.Result.EventType
-	if _, ok := WorkflowIDs[eventType]; !ok {
-		// The checker refuses event types NEMS does not take; reaching
-		// here would be a bug, so say so rather than drop the event.
-		s.storeFailed(w, r, mt, fmt.Errorf("accepted event of type %q has no WorkflowID", eventType))
+	ct := headerValue(r.Header, request.HeaderContentType)
+	if ct == "" {
+		ct = resp.MediaType.String()
+	}
+	if _, err := s.accept(r.Context(), resp.Result.EventType, body, ct, from); err != nil {
+		s.storeFailed(w, r, resp.MediaType, err)
 		return
+	}
+	writeResponse(w, resp, nil)
+}
+
+// accept matches a valid event message, applies a PDS event to the
+// directory, and stores the event with one delivery per matched mailbox.
+func (s *Server) accept(ctx context.Context, eventType string, body []byte, contentType, from string) (Event, error) {
+	if _, ok := WorkflowIDs[eventType]; !ok {
+		// The checks refuse event types NEMS does not take; reaching
+		// here would be a bug, so say so rather than drop the event.
+		return Event{}, fmt.Errorf("accepted event of type %q has no WorkflowID", eventType)
 	}
 	root, err := parseResource(body, "xml")
 	if err != nil {
-		s.storeFailed(w, r, mt, fmt.Errorf("accepted event does not parse: %w", err))
-		return
+		return Event{}, fmt.Errorf("accepted event does not parse: %w", err)
 	}
 	now := s.opts.Now().UTC()
 	nhsNumber, birth := routing(root)
-	ms, withheld, err := s.matches(r, eventType, nhsNumber, birth, now)
+	var before *PatientRecord
+	if strings.HasPrefix(eventType, "pds-") && nhsNumber != "" {
+		before = s.applyPDS(eventType, root, nhsNumber)
+	}
+	ms, withheld, err := s.matches(ctx, eventType, nhsNumber, birth, before, now)
 	if err != nil {
-		s.storeFailed(w, r, mt, err)
-		return
+		return Event{}, err
 	}
 	ds := s.deliveries(ms, eventType, now)
-	ct := headerValue(r.Header, request.HeaderContentType)
-	if ct == "" {
-		ct = mt.String()
+	ev := Event{ID: newID(), EventType: eventType, NHSNumber: nhsNumber, FromASID: from, ContentType: contentType, Body: body,
+		Received: now, Withheld: withheld}
+	for _, m := range ms {
+		ev.Matches = append(ev.Matches, MatchRecord{SubscriptionID: m.sub.ID, Mailbox: m.sub.Mailbox, Matched: m.reason == "", Reason: m.reason})
 	}
-	ev := Event{ID: newID(), EventType: eventType, NHSNumber: nhsNumber, FromASID: from, ContentType: ct, Body: body, Received: now}
-	if err := s.opts.Store.AddEvent(r.Context(), ev, ds); err != nil {
-		s.storeFailed(w, r, mt, err)
-		return
+	if err := s.opts.Store.AddEvent(ctx, ev, ds); err != nil {
+		return Event{}, err
 	}
+	ev.Deliveries = ds
 	mailboxes := make([]string, len(ds))
 	for i, d := range ds {
 		mailboxes[i] = d.Mailbox
 	}
-	var unmatched []string
-	for _, m := range ms {
-		if m.reason != "" {
-			unmatched = append(unmatched, m.sub.ID+": "+m.reason)
-		}
-	}
-	s.log.LogAttrs(r.Context(), slog.LevelInfo, "event", slog.String("id", ev.ID), slog.String("eventType", eventType),
-		slog.Int("candidates", len(ms)), slog.String("mailboxes", strings.Join(mailboxes, ",")),
-		slog.String("unmatched", strings.Join(unmatched, "; ")), slog.Bool("withheld", withheld))
-	writeResponse(w, resp, nil)
+	s.log.LogAttrs(ctx, slog.LevelInfo, "event", slog.String("id", ev.ID), slog.String("eventType", eventType),
+		slog.Int("candidates", len(ms)), slog.String("mailboxes", strings.Join(mailboxes, ",")), slog.Bool("withheld", withheld))
+	return ev, nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -102,6 +103,7 @@ func New(opts Options) (*Server, error) {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("POST /STU3/{type}/$validate", s.validateResource)
 	mux.HandleFunc("/STU3/", s.nems)
+	s.registerAdmin(mux)
 	mux.HandleFunc("/", s.notFound)
 	s.mux = mux
 	return s, nil
@@ -314,4 +316,9 @@ func (s *Server) baseURL(r *http.Request) string {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
+}
+
+// readAllLimit reads r up to limit+1 bytes.
+func readAllLimit(r io.Reader, limit int64) ([]byte, error) {
+	return io.ReadAll(io.LimitReader(r, limit+1))
 }

@@ -3,6 +3,7 @@ package nems
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -78,6 +79,11 @@ var migrations = []string{
 		PRIMARY KEY (subscription_id, event_type)
 	);
 	CREATE INDEX subscription_rules_match ON subscription_rules (rule_type, organization, event_type);`,
+	// 3: the verdict on each candidate subscription, for the event log.
+	`ALTER TABLE events ADD COLUMN matches TEXT NOT NULL DEFAULT '[]';
+	ALTER TABLE events ADD COLUMN withheld INTEGER NOT NULL DEFAULT 0;
+	CREATE INDEX events_received ON events (received);
+	CREATE INDEX deliveries_event ON deliveries (event_id);`,
 }
 
 // SQLite is the Store kept in one SQLite file, in WAL mode with
@@ -300,8 +306,16 @@ func (s *SQLite) AddEvent(ctx context.Context, ev Event, deliveries []Delivery) 
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, event_type, nhs_number, from_asid, content_type, body, received)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, ev.ID, ev.EventType, ev.NHSNumber, ev.FromASID, ev.ContentType, ev.Body, unixNano(ev.Received)); err != nil {
+	matches, err := json.Marshal(ev.Matches)
+	if err != nil {
+		return err
+	}
+	if ev.Matches == nil {
+		matches = []byte("[]")
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, event_type, nhs_number, from_asid, content_type, body, received, matches, withheld)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, ev.ID, ev.EventType, ev.NHSNumber, ev.FromASID, ev.ContentType, ev.Body, unixNano(ev.Received),
+		string(matches), ev.Withheld); err != nil {
 		return err
 	}
 	for _, d := range deliveries {
@@ -373,4 +387,76 @@ func (s *SQLite) Acknowledge(ctx context.Context, mailbox, id string) (bool, err
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// MaxListedEvents bounds ListEvents.
+const MaxListedEvents = 1000
+
+// ListEvents implements Store.
+func (s *SQLite) ListEvents(ctx context.Context, limit int) ([]Event, error) {
+	if limit <= 0 || limit > MaxListedEvents {
+		limit = MaxListedEvents
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, event_type, nhs_number, from_asid, content_type, received, matches, withheld
+		FROM events ORDER BY received DESC, rowid DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	var out []Event
+	for rows.Next() {
+		var ev Event
+		var received int64
+		var matches string
+		if err := rows.Scan(&ev.ID, &ev.EventType, &ev.NHSNumber, &ev.FromASID, &ev.ContentType, &received, &matches, &ev.Withheld); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ev.Received = fromNano(received)
+		if err := json.Unmarshal([]byte(matches), &ev.Matches); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("event %s: matches: %w", ev.ID, err)
+		}
+		out = append(out, ev)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		drows, err := s.db.QueryContext(ctx, `SELECT id, mailbox, from_mailbox, workflow_id, partner_id, subject, acknowledged
+			FROM deliveries WHERE event_id = ? ORDER BY rowid`, out[i].ID)
+		if err != nil {
+			return nil, err
+		}
+		for drows.Next() {
+			var d Delivery
+			var ack int64
+			if err := drows.Scan(&d.ID, &d.Mailbox, &d.From, &d.WorkflowID, &d.PartnerID, &d.Subject, &ack); err != nil {
+				drows.Close()
+				return nil, err
+			}
+			d.Acknowledged = ack != 0
+			out[i].Deliveries = append(out[i].Deliveries, d)
+		}
+		drows.Close()
+		if err := drows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Reset implements Store, in one transaction.
+func (s *SQLite) Reset(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, table := range []string{"deliveries", "events", "subscription_rules", "subscription_events", "subscriptions"} {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }

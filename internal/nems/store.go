@@ -37,25 +37,42 @@ type Subscription struct {
 	Version      int
 }
 
-// Event is an accepted publication.
+// Event is an accepted publication, or an event injected through the
+// admin API.
 type Event struct {
-	ID          string
-	EventType   string // EventType-1 code
-	NHSNumber   string // from the routing demographics; "" when absent
-	FromASID    string
-	ContentType string
-	Body        []byte
-	Received    time.Time
+	ID          string    `json:"id"`
+	EventType   string    `json:"eventType"` // EventType-1 code
+	NHSNumber   string    `json:"nhsNumber,omitempty"`
+	FromASID    string    `json:"fromASID,omitempty"` // "" for an injected event
+	ContentType string    `json:"contentType"`
+	Body        []byte    `json:"-"`
+	Received    time.Time `json:"received"`
+	// Withheld says the patient is flagged S or I: nothing was delivered.
+	Withheld bool `json:"withheld,omitempty"`
+	// Matches lists every candidate subscription, matched or not and why.
+	Matches []MatchRecord `json:"matches"`
+	// Deliveries is filled by ListEvents.
+	Deliveries []Delivery `json:"deliveries,omitempty"`
+}
+
+// MatchRecord is the verdict on one candidate subscription for an event.
+type MatchRecord struct {
+	SubscriptionID string `json:"subscriptionId"`
+	Mailbox        string `json:"mailbox"`
+	Matched        bool   `json:"matched"`
+	Reason         string `json:"reason,omitempty"` // why it did not match
 }
 
 // Delivery is one copy of an event for one MESH mailbox.
 type Delivery struct {
-	ID         string // MESH message id
-	Mailbox    string // receiving mailbox
-	From       string // sending mailbox
-	WorkflowID string
-	PartnerID  string // Mex-Partnerid
-	Subject    string
+	ID         string `json:"id"`      // MESH message id
+	Mailbox    string `json:"mailbox"` // receiving mailbox
+	From       string `json:"from"`    // sending mailbox
+	WorkflowID string `json:"workflowId"`
+	PartnerID  string `json:"partnerId,omitempty"` // Mex-Partnerid
+	Subject    string `json:"subject,omitempty"`
+	// Acknowledged says the receiver has collected it.
+	Acknowledged bool `json:"acknowledged"`
 }
 
 // Store keeps subscriptions, events and deliveries. The deliveries are also
@@ -82,6 +99,11 @@ type Store interface {
 	// AddEvent stores an accepted event and its deliveries in one
 	// transaction.
 	AddEvent(ctx context.Context, ev Event, deliveries []Delivery) error
+	// ListEvents returns the latest events, newest first, at most limit,
+	// with their matches and deliveries but not their bodies.
+	ListEvents(ctx context.Context, limit int) ([]Event, error)
+	// Reset removes every subscription, event and delivery.
+	Reset(ctx context.Context) error
 	// Close releases the store.
 	Close() error
 }

@@ -223,6 +223,12 @@ func (s *Server) nems(w http.ResponseWriter, r *http.Request) {
 		Body: body, BodyTruncated: truncated}
 	resp := s.check.Check(req)
 	if !resp.Accepted() {
+		if resp.Decisive >= 0 {
+			f := resp.Findings[resp.Decisive]
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "refused", slog.String("interaction", in.String()),
+				slog.Int("status", resp.Status), slog.String("rule", f.Rule), slog.String("spine", string(f.Spine)),
+				slog.Int("findings", len(resp.Findings)))
+		}
 		writeResponse(w, resp, nil)
 		return
 	}

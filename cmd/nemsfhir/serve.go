@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
@@ -42,6 +43,9 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	audience := fs.String("audience", "", "endpoint the JWT aud claim must name")
 	maxSize := fs.Int64("max-size", validate.DefaultMaxSize, "largest body accepted, in bytes (NEMS: 3 MB)")
 	directory := fs.String("directory", "", "JSON `FILE` of patients (NHS number, GP, postcode, S/I flags), postcodes (local authority, ICB sub-location, country) and practices (ICB sub-location) that generic subscriptions are matched by (default: a small sample around the guide's example codes)")
+	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this PEM certificate `FILE` (with --tls-key)")
+	tlsKey := fs.String("tls-key", "", "PEM private key `FILE` of --tls-cert")
+	clientCA := fs.String("client-ca", "", "require client certificates issued by a CA of this PEM `FILE` (mutual TLS, as NEMS uses); needs --tls-cert")
 	logJSON := fs.Bool("log-json", false, "write logs as JSON lines rather than text")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, `Usage: nemsfhir serve [--listen ADDR] [--data DIR] [flags]
@@ -100,6 +104,17 @@ Flags:
 		}
 	}
 
+	var tlsConfig *tls.Config
+	switch {
+	case *tlsCert != "" || *tlsKey != "":
+		var err error
+		if tlsConfig, err = nems.TLSConfig(*tlsCert, *tlsKey, *clientCA); err != nil {
+			return fail("%v", err)
+		}
+	case *clientCA != "":
+		return fail("--client-ca needs --tls-cert and --tls-key")
+	}
+
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	store, err := nems.OpenSQLite(ctx, *data)
@@ -124,7 +139,10 @@ Flags:
 	if err != nil {
 		return fail("--listen %s: %v", *listen, err)
 	}
-	logger.Info("listening", "addr", ln.Addr().String(), "data", *data)
+	if tlsConfig != nil {
+		ln = tls.NewListener(ln, tlsConfig)
+	}
+	logger.Info("listening", "addr", ln.Addr().String(), "data", *data, "tls", tlsConfig != nil, "clientCertificates", *clientCA != "")
 	if err := nems.Serve(ctx, srv.HTTPServer(*listen), ln, shutdownGrace); err != nil {
 		logger.Error("server stopped", "error", err.Error())
 		return exitInvalid

@@ -229,3 +229,23 @@ func TestServeAgreesOnNEMSExamples(t *testing.T) {
 	}
 	t.Logf("%d examples published, answered %v", n, statuses)
 }
+
+func TestServeUsage(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--client-ca", "ca.pem"}, "--client-ca needs --tls-cert and --tls-key"},
+		{[]string{"--tls-cert", "c.pem"}, "TLS needs both a certificate and a key file"},
+		{[]string{"--max-size", "0"}, "--max-size must be positive"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+		{[]string{"--directory", filepath.Join(data, "none.json")}, "none.json"},
+		{[]string{"--listen", "127.0.0.1:notaport"}, "--listen 127.0.0.1:notaport"},
+	} {
+		code, _, errOut := runCLI(append([]string{"serve", "--data", data}, tc.args...)...)
+		if code != exitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("serve %v: exit %d, %q; want exit %d with %q", tc.args, code, errOut, exitUsage, tc.want)
+		}
+	}
+}

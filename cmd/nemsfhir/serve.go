@@ -57,6 +57,8 @@ Runs a local NEMS on NEMS's own paths:
   DELETE %s/{id}
   POST   /STU3/{type}/$validate
   GET    /healthz
+and, for loopback clients only, a web page at / and an admin API under
+/admin/ (inject events, PDS ones included; event log; directory; reset).
 Every NEMS request is checked exactly as 'nemsfhir request' checks it, and a
 refusal is the answer that command prints. Accepted subscriptions and events
 are kept in SQLite under --data; each event is matched to the explicit

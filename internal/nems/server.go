@@ -104,6 +104,8 @@ func New(opts Options) (*Server, error) {
 	mux.HandleFunc("POST /STU3/{type}/$validate", s.validateResource)
 	mux.HandleFunc("/STU3/", s.nems)
 	s.registerAdmin(mux)
+	mux.HandleFunc("GET /{$}", s.loopbackOnly(s.page))
+	mux.HandleFunc("POST /ui/validate", s.loopbackOnly(s.uiValidate))
 	mux.HandleFunc("/", s.notFound)
 	s.mux = mux
 	return s, nil

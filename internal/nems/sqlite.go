@@ -460,3 +460,11 @@ func (s *SQLite) Reset(ctx context.Context) error {
 	}
 	return tx.Commit()
 }
+
+// ListSubscriptions implements Store.
+func (s *SQLite) ListSubscriptions(ctx context.Context, limit int) ([]Subscription, error) {
+	if limit <= 0 || limit > MaxListedEvents {
+		limit = MaxListedEvents
+	}
+	return s.candidates(ctx, "SELECT "+subscriptionColumns+" FROM subscriptions s ORDER BY s.created DESC, s.rowid DESC LIMIT ?", limit)
+}

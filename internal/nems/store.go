@@ -99,6 +99,9 @@ type Store interface {
 	// AddEvent stores an accepted event and its deliveries in one
 	// transaction.
 	AddEvent(ctx context.Context, ev Event, deliveries []Delivery) error
+	// ListSubscriptions returns the latest subscriptions, newest first, at
+	// most limit.
+	ListSubscriptions(ctx context.Context, limit int) ([]Subscription, error)
 	// ListEvents returns the latest events, newest first, at most limit,
 	// with their matches and deliveries but not their bodies.
 	ListEvents(ctx context.Context, limit int) ([]Event, error)

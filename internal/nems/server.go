@@ -235,6 +235,11 @@ func (s *Server) nems(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	from := headerValue(r.Header, request.HeaderFromASID)
+	if (in == request.Publish || in == request.SubscriptionCreate) && resp.Result == nil {
+		// An accepted body has always been validated; fail closed if not.
+		s.storeFailed(w, r, resp.MediaType, fmt.Errorf("%s accepted without a validated body", in))
+		return
+	}
 	switch in {
 	case request.Publish:
 		s.publish(w, r, resp, body, from)

@@ -15,11 +15,22 @@ import (
 	"github.com/nemsfhir/nemsfhir/validate/request"
 )
 
-// changeOfGP is the guide's Change of GP example with the three faults
-// the validator finds in it mended (an entry fullUrl without urn:uuid:, no
-// MessageHeader.source.name, no Patient.meta.versionId). Patient
-// 9912003888 moves to practice B86056.
+// changeOfGP is the repository's Change of GP example: patient
+// 9992026847 moves to practice A85829.
 func changeOfGP(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile("../../corpus/examples/pds-change-of-gp.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// guideChangeOfGP is the guide's Change of GP example with the three
+// faults the validator finds in it mended (an entry fullUrl without
+// urn:uuid:, no MessageHeader.source.name, no Patient.meta.versionId).
+// Patient 9912003888 moves to practice B86056.
+func guideChangeOfGP(t *testing.T) []byte {
 	t.Helper()
 	b, err := os.ReadFile(sharedtest.Path(t, "corpus/nems-examples/PDS-Change-Of-GP-ems-example.xml"))
 	if err != nil {
@@ -40,6 +51,21 @@ func changeOfGP(t *testing.T) []byte {
 	return []byte(s)
 }
 
+// TestInjectGuideChangeOfGP injects the guide's own example, mended, into
+// the sample directory, where its patient is registered with A91545.
+func TestInjectGuideChangeOfGP(t *testing.T) {
+	dir := SampleDirectory()
+	srv, err := New(Options{Store: openTestStore(t, t.TempDir()), Directory: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := adminCall(t, srv, http.MethodPost, "/admin/events", "127.0.0.1:1", guideChangeOfGP(t))
+	wantStatus(t, "inject", a, http.StatusAccepted, `"nhsNumber": "9912003888"`)
+	if p, _ := dir.Patient("9912003888"); p.GP != "B86056" || p.Postcode != "LS17 7DF" {
+		t.Errorf("after the Change of GP: %+v", p)
+	}
+}
+
 func adminCall(t *testing.T, h http.Handler, method, path, remote string, body []byte) answer {
 	t.Helper()
 	req := httptest.NewRequest(method, path, bytes.NewReader(body))
@@ -51,7 +77,10 @@ func adminCall(t *testing.T, h http.Handler, method, path, remote string, body [
 
 func TestAdminAPI(t *testing.T) {
 	gp := changeOfGP(t)
-	dir := SampleDirectory() // 9912003888 registered with A91545
+	dir, err := LoadDirectory(strings.NewReader(`{"patients": [{"nhsNumber": "9992026847", "gp": "A91545", "postcode": "LS17 7DF"}]}`), "d.json")
+	if err != nil {
+		t.Fatal(err)
+	}
 	st := openTestStore(t, t.TempDir())
 	srv, err := New(Options{Store: st, Directory: dir})
 	if err != nil {
@@ -64,7 +93,7 @@ func TestAdminAPI(t *testing.T) {
 
 	// Generic subscriptions for the new practice, the old one, and
 	// another; an explicit one for the patient.
-	for _, c := range []struct{ org, mailbox string }{{"B86056", "A91545OT401"}, {"A91545", "A91545OT402"}, {"Y01234", "A91545OT403"}} {
+	for _, c := range []struct{ org, mailbox string }{{"A85829", "A91545OT401"}, {"A91545", "A91545OT402"}, {"Y01234", "A91545OT403"}} {
 		a := do(t, ts.URL, call{in: request.SubscriptionCreate, contentType: "application/fhir+xml",
 			body: bytes.ReplaceAll(genericSubscription(t, "GP_GP_GP", c.org, c.mailbox, ""), []byte("vaccinations-1"), []byte("pds-change-of-gp-1"))})
 		wantStatus(t, "create "+c.org, a, http.StatusCreated)
@@ -89,7 +118,7 @@ func TestAdminAPI(t *testing.T) {
 
 	// The directory follows the event, and both the new and the old
 	// practice's subscribers get the message.
-	if p, _ := dir.Patient("9912003888"); p.GP != "B86056" {
+	if p, _ := dir.Patient("9992026847"); p.GP != "A85829" {
 		t.Errorf("after the Change of GP the directory says GP %q", p.GP)
 	}
 	for mb, want := range map[string]int{"A91545OT401": 1, "A91545OT402": 1, "A91545OT403": 0} {
@@ -113,12 +142,12 @@ func TestAdminAPI(t *testing.T) {
 		!strings.Contains(a.body, "no nhsNumber") {
 		t.Errorf("bad directory: %d %s", a.status, a.body)
 	}
-	if p, _ := dir.Patient("9912003888"); p.GP != "B86056" {
+	if p, _ := dir.Patient("9992026847"); p.GP != "A85829" {
 		t.Error("a refused directory changed the directory")
 	}
-	a = adminCall(t, srv, http.MethodPut, "/admin/directory", local, []byte(`{"patients": [{"nhsNumber": "9912003888", "flags": "S"}]}`))
+	a = adminCall(t, srv, http.MethodPut, "/admin/directory", local, []byte(`{"patients": [{"nhsNumber": "9992026847", "flags": "S"}]}`))
 	wantStatus(t, "directory", a, http.StatusOK, `"patients": 1`)
-	if p, _ := dir.Patient("9912003888"); !p.Withheld() {
+	if p, _ := dir.Patient("9992026847"); !p.Withheld() {
 		t.Error("the new directory is not in use")
 	}
 

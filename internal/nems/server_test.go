@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nemsfhir/nemsfhir/validate"
 	"github.com/nemsfhir/nemsfhir/validate/request"
 )
 
@@ -219,6 +220,23 @@ func TestEndToEnd(t *testing.T) {
 	}
 	a = do(t, base, call{in: request.SubscriptionRead, path: request.PathSubscription + "/" + idJSON})
 	wantStatus(t, "read JSON-created as XML", a, http.StatusOK, `<id value="`+idJSON+`"/>`, `<versionId value="1"/>`, "tag=site123")
+	// What read returns is a valid EMS-Subscription-1 but for the rules
+	// of a create request (no id, no meta.versionId, status requested),
+	// which the validator applies to every Subscription.
+	v, err := validate.New(validate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	createOnly := map[string]bool{"nems:sub:id-on-create": true, "nems:sub:meta-on-create": true, "nems:sub:status": true}
+	res := v.Validate("read", []byte(a.body))
+	if res.Kind != "subscription" {
+		t.Errorf("the Subscription read back is a %s", res.Kind)
+	}
+	for _, is := range res.Issues {
+		if is.Severity.IsError() && !createOnly[is.Rule] {
+			t.Errorf("the Subscription read back: %s", is.Message)
+		}
+	}
 
 	// A matching event: one message per mailbox, forwarded unchanged.
 	a = do(t, base, call{in: request.Publish, contentType: "application/fhir+xml", body: event})

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/nemsfhir/nemsfhir/internal/nems"
+	"github.com/nemsfhir/nemsfhir/validate"
+	"github.com/nemsfhir/nemsfhir/validate/request"
+)
+
+func init() {
+	register(&command{
+		name:    "serve",
+		summary: "run a local NEMS: publish, subscribe and $validate over HTTP, state in SQLite",
+		run:     runServe,
+	})
+}
+
+// shutdownGrace is how long requests in flight may take to finish once
+// SIGTERM or SIGINT arrives.
+const shutdownGrace = 10 * time.Second
+
+func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "127.0.0.1:8080", "`ADDR` to listen on (host:port; loopback by default)")
+	data := fs.String("data", "nemsfhir-data", "`DIR` holding the SQLite database "+nems.DatabaseFile+" (created when missing)")
+	baseURL := fs.String("base-url", "", "absolute base of Location headers (default: http:// and the request's Host)")
+	activate := fs.Duration("activate-after", 0, "how long a new subscription stays 'requested' before it is 'active' and matched")
+	anyOwner := fs.Bool("any-owner", false, "let any ASID read and delete any subscription (default: only the ASID that created it)")
+	meshFrom := fs.String("mesh-from", nems.DefaultMeshFrom, "MESH mailbox id deliveries are sent from")
+	toASID := fs.String("to-asid", "", "ASID of this NEMS: toASID must equal it (default: only its format is checked)")
+	audience := fs.String("audience", "", "endpoint the JWT aud claim must name")
+	maxSize := fs.Int64("max-size", validate.DefaultMaxSize, "largest body accepted, in bytes (NEMS: 3 MB)")
+	directory := fs.String("directory", "", "JSON `FILE` of patients (NHS number, GP, postcode, S/I flags), postcodes (local authority, ICB sub-location, country) and practices (ICB sub-location) that generic subscriptions are matched by (default: a small sample around the guide's example codes)")
+	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this PEM certificate `FILE` (with --tls-key)")
+	tlsKey := fs.String("tls-key", "", "PEM private key `FILE` of --tls-cert")
+	clientCA := fs.String("client-ca", "", "require client certificates issued by a CA of this PEM `FILE` (mutual TLS, as NEMS uses); needs --tls-cert")
+	logJSON := fs.Bool("log-json", false, "write logs as JSON lines rather than text")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, `Usage: nemsfhir serve [--listen ADDR] [--data DIR] [flags]
+
+Runs a local NEMS on NEMS's own paths:
+  POST   %s
+  POST   %s
+  GET    %s/{id}
+  DELETE %s/{id}
+  POST   /STU3/{type}/$validate
+  GET    /healthz
+and, for loopback clients only, a web page at / and an admin API under
+/admin/ (inject events, PDS ones included; event log; directory; reset).
+Every NEMS request is checked exactly as 'nemsfhir request' checks it, and a
+refusal is the answer that command prints. Accepted subscriptions and events
+are kept in SQLite under --data; each event is matched to the explicit
+and generic subscriptions for its patient and event type (generic ones
+through the --directory of patients and areas), and one copy per MESH
+mailbox is stored for collection.
+
+Logs go to standard error. SIGTERM or SIGINT stops the server gracefully.
+
+Flags:
+`, request.PathPublish, request.PathSubscription, request.PathSubscription, request.PathSubscription)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == pflag.ErrHelp {
+			return exitOK
+		}
+		return exitUsage
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "nemsfhir serve: "+format+"\n", a...)
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		return fail("unexpected argument %q", fs.Arg(0))
+	}
+	if *maxSize <= 0 {
+		return fail("--max-size must be positive: a server bounds every body")
+	}
+	var h slog.Handler = slog.NewTextHandler(stderr, nil)
+	if *logJSON {
+		h = slog.NewJSONHandler(stderr, nil)
+	}
+	logger := slog.New(h)
+	dir := nems.SampleDirectory()
+	if *directory != "" {
+		f, _, err := openRegular(*directory)
+		if err != nil {
+			return fail("--directory %v", notReadable(*directory, err))
+		}
+		dir, err = nems.LoadDirectory(f, *directory)
+		f.Close()
+		if err != nil {
+			return fail("--directory %v", err)
+		}
+	}
+
+	var tlsConfig *tls.Config
+	switch {
+	case *tlsCert != "" || *tlsKey != "":
+		var err error
+		if tlsConfig, err = nems.TLSConfig(*tlsCert, *tlsKey, *clientCA); err != nil {
+			return fail("%v", err)
+		}
+	case *clientCA != "":
+		return fail("--client-ca needs --tls-cert and --tls-key")
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	store, err := nems.OpenSQLite(ctx, *data)
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer store.Close()
+	srv, err := nems.New(nems.Options{
+		Store:         store,
+		Request:       request.Options{MaxSize: *maxSize, ToASID: *toASID, Audience: *audience},
+		Logger:        logger,
+		BaseURL:       *baseURL,
+		ActivateAfter: *activate,
+		AnyOwner:      *anyOwner,
+		MeshFrom:      *meshFrom,
+		Directory:     dir,
+	})
+	if err != nil {
+		return fail("%v", err)
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fail("--listen %s: %v", *listen, err)
+	}
+	if tlsConfig != nil {
+		ln = tls.NewListener(ln, tlsConfig)
+	}
+	logger.Info("listening", "addr", ln.Addr().String(), "data", *data, "tls", tlsConfig != nil, "clientCertificates", *clientCA != "")
+	if err := nems.Serve(ctx, srv.HTTPServer(*listen), ln, shutdownGrace); err != nil {
+		logger.Error("server stopped", "error", err.Error())
+		return exitInvalid
+	}
+	logger.Info("stopped")
+	return exitOK
+}

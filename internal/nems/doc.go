@@ -1,0 +1,53 @@
+// Package nems is a local NEMS: an HTTP server on NEMS's own paths that
+// publishers and subscribers can run their real code against, with the
+// state in a Store (SQLite by default) and the matched messages kept as
+// MESH deliveries for collection.
+//
+//	store, _ := nems.OpenSQLite(ctx, dir)
+//	srv, _ := nems.New(nems.Options{Store: store})
+//	err := nems.Serve(ctx, srv.HTTPServer(addr), listener, 10*time.Second)
+//
+// Every request on a NEMS path first goes through package
+// validate/request, the checker of `nemsfhir request`, with the same
+// options: a refusal is exactly the answer that command prints (status,
+// Content-Type, Allow, OperationOutcome), so the two cannot disagree. Only
+// an accepted request reaches the store.
+//
+// # DECISIONS
+//
+// Where the guide is silent (spec/nems.md 7.4-7.7) the server decides:
+//
+//   - Duplicate (7.7): a subscription with the same channel.endpoint and
+//     the same criteria components, in any order, as one that exists is
+//     422 DUPLICATE_REJECTED with diagnostics "Subscription already exists
+//     : <id>" (no rule id appended: clients parse the id out of it).
+//   - Owner (7.5): only the ASID that created a subscription (fromASID,
+//     which the checker has compared with the JWT's requesting_system)
+//     may read or delete it; another gets 403 "ACCESS DENIED" (the code
+//     system's spelling). Options.AnyOwner lifts this.
+//   - Activation (7.2): a new subscription is active at once, or after
+//     Options.ActivateAfter; until then it reads as "requested" and is not
+//     matched. Past its end it reads as "off" and is not matched.
+//   - Unknown id (7.5, 7.6): 404 NO_RECORD_FOUND, for read and delete.
+//   - Generic subscriptions without Organization.identifier are refused
+//     (422): they could never match. Criteria neither explicit nor generic
+//     are 501 NOT_IMPLEMENTED (the checker refuses them first anyway).
+//   - Matching (1.8, 7.1): by the routing demographics' NHS number and the
+//     event type, through indexes only. Patient.age is judged on the
+//     routing birth date at the time of publication; GPRegistration on the
+//     directory's registered practice; a patient the directory flags S or
+//     I gets nothing. serviceType is not judged (the guide gives it no
+//     matching rule). A PDS event injected through the admin API updates
+//     the directory first, and generic rules match on the record before
+//     and after it (6.2: movers in and out).
+//   - Delivery (1.8): one MESH message per mailbox, whatever the number of
+//     subscriptions matched for it; Mex-Partnerid lists "id|tag" of the
+//     tagged ones, in creation order, joined by "~~~"; the body is the
+//     published bytes; the WorkflowID is that of 1.5; the id has MESH's
+//     form (timestamp, "_", six hex digits).
+//   - $validate (HAPI convention): 200 with the OperationOutcome when it
+//     has no error, 422 when it has; a body of another type than the path
+//     names is an error.
+//   - The admin API, under /admin/, and the page at / answer loopback
+//     clients only.
+package nems

@@ -1,0 +1,241 @@
+package nems
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/nemsfhir/nemsfhir/internal/criteria"
+	"github.com/nemsfhir/nemsfhir/internal/tree"
+	"github.com/nemsfhir/nemsfhir/validate/request"
+)
+
+// WorkflowIDs gives the MESH WorkflowID of each event type (spec 1.5).
+var WorkflowIDs = map[string]string{
+	"blood-spot-test-outcome-1": "BLOODSPOTTESTOUTCOME_1",
+	"newborn-hearing-1":         "NEWBORNHEARING_1",
+	"nipe-outcome-1":            "NIPEOUTCOME_1",
+	"pds-birth-notification-1":  "BIRTHNOTIFICATION_1",
+	"pds-change-of-address-1":   "CHANGEOFADDRESS_1",
+	"pds-change-of-gp-1":        "CHANGEOFGP_1",
+	"pds-death-notification-1":  "DEATHNOTIFICATION_1",
+	"pds-record-change-1":       "PDSRECORDCHANGE_1",
+	"professional-contacts-1":   "PROFESSIONALCONTACTS_1",
+	"vaccinations-1":            "VACCINATIONS_1",
+}
+
+const routingDemographicsURL = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-RoutingDemographics-1"
+
+// routing reads the patient NEMS routes on from the MessageHeader's
+// routing demographics extension (spec 5.3): the NHS number and, for
+// Patient.age, the birth date. Both are "" when absent.
+func routing(bundle *tree.Node) (nhsNumber, birth string) {
+	var header *tree.Node
+	for _, e := range bundle.ChildrenNamed("entry") {
+		if res := e.Child("resource"); res != nil && res.Type == "MessageHeader" {
+			header = res
+			break
+		}
+	}
+	if header == nil {
+		return "", ""
+	}
+	for _, ext := range header.ChildrenNamed("extension") {
+		if childValue(ext, "url") != routingDemographicsURL {
+			continue
+		}
+		for _, sub := range ext.ChildrenNamed("extension") {
+			switch childValue(sub, "url") {
+			case "nhsNumber":
+				nhsNumber = childValue(sub, "valueIdentifier", "value")
+			case "birthDateTime":
+				birth = childValue(sub, "valueDateTime")
+			}
+		}
+	}
+	return nhsNumber, birth
+}
+
+// ageAt is the age in whole years on day at of someone born on birth (a
+// FHIR date or dateTime); ok is false when birth cannot be read.
+func ageAt(birth string, at time.Time) (int, bool) {
+	if len(birth) < len("2006-01-02") {
+		return 0, false
+	}
+	b, err := time.Parse("2006-01-02", birth[:10])
+	if err != nil {
+		return 0, false
+	}
+	age := at.Year() - b.Year()
+	if at.Month() < b.Month() || at.Month() == b.Month() && at.Day() < b.Day() {
+		age--
+	}
+	return age, age >= 0
+}
+
+// match is why a subscription did or did not match an event.
+type match struct {
+	sub    Subscription
+	reason string // "" when it matched
+}
+
+// matches returns the subscriptions the event matches, each looked up by
+// index: explicit ones by NHS number and event type, generic ones by rule
+// type, the organisation code the directory gives the patient for that
+// rule, and event type. A candidate matches when it is active, not ended,
+// and the patient's age and GP registration are those of its criteria.
+// withheld is set when the directory flags the patient S or I: then
+// nothing matches (spec 1.8). before is the patient's record before a PDS
+// event changed it, if it did: generic rules match on either (spec 6.2).
+func (s *Server) matches(ctx context.Context, eventType, nhsNumber, birth string, before *PatientRecord, now time.Time) (ms []match, withheld bool, err error) {
+	if nhsNumber == "" {
+		return nil, false, nil
+	}
+	patient, known := s.opts.Directory.Patient(nhsNumber)
+	if known && patient.Withheld() {
+		return nil, true, nil
+	}
+	cands, err := s.opts.Store.ExplicitCandidates(ctx, nhsNumber, eventType)
+	if err != nil {
+		return nil, false, err
+	}
+	if known {
+		codes := []map[string]string{s.opts.Directory.RuleCodes(patient)}
+		if before != nil {
+			codes = append(codes, s.opts.Directory.RuleCodes(*before))
+		}
+		seen := map[string]bool{}
+		for _, rule := range criteria.RuleTypes {
+			for _, cs := range codes {
+				code, ok := cs[rule]
+				if !ok || seen[rule+"|"+code] {
+					continue
+				}
+				seen[rule+"|"+code] = true
+				gen, err := s.opts.Store.GenericCandidates(ctx, rule, code, eventType)
+				if err != nil {
+					return nil, false, err
+				}
+				cands = append(cands, gen...)
+			}
+		}
+	}
+	ms = make([]match, 0, len(cands))
+	for _, sub := range cands {
+		ms = append(ms, match{sub: sub, reason: s.mismatch(sub, patient, known, birth, now)})
+	}
+	return ms, false, nil
+}
+
+// mismatch says why a candidate does not match, "" when it does.
+func (s *Server) mismatch(sub Subscription, patient PatientRecord, known bool, birth string, now time.Time) string {
+	if st := s.status(sub, now); st != "active" {
+		return "subscription is " + st
+	}
+	crit, _ := criteria.Parse(sub.Criteria)
+	if crit.Age.HasGT || crit.Age.HasLT {
+		age, ok := ageAt(birth, now)
+		switch {
+		case !ok:
+			return "criteria has Patient.age but the message gives no readable birth date"
+		case !crit.Age.Matches(age):
+			return fmt.Sprintf("patient is %d, outside the criteria's Patient.age", age)
+		}
+	}
+	switch crit.GPRegistration {
+	case "":
+	case "RegisteredOnly", "UnregisteredOnly":
+		if !known {
+			return "criteria has GPRegistration but the patient is not in the directory"
+		}
+		if (patient.GP != "") != (crit.GPRegistration == "RegisteredOnly") {
+			return "patient's GP registration is not " + crit.GPRegistration
+		}
+	default:
+		return fmt.Sprintf("GPRegistration %q is not understood", crit.GPRegistration)
+	}
+	return ""
+}
+
+// deliveries makes one delivery per mailbox among the matches, with
+// Mex-Partnerid listing "id|tag" of each matched subscription that has a
+// tag, in the order the subscriptions were created (spec 1.8).
+func (s *Server) deliveries(ms []match, eventType string, now time.Time) []Delivery {
+	var out []Delivery
+	at := map[string]int{}
+	for _, m := range ms {
+		if m.reason != "" {
+			continue
+		}
+		i, ok := at[m.sub.Mailbox]
+		if !ok {
+			i = len(out)
+			at[m.sub.Mailbox] = i
+			out = append(out, Delivery{ID: newMeshID(now), Mailbox: m.sub.Mailbox, From: s.opts.MeshFrom, WorkflowID: WorkflowIDs[eventType]})
+		}
+		if m.sub.Tag != "" {
+			d := &out[i]
+			if d.PartnerID != "" {
+				d.PartnerID += "~~~"
+			}
+			d.PartnerID += m.sub.ID + "|" + m.sub.Tag
+		}
+	}
+	return out
+}
+
+func (s *Server) publish(w http.ResponseWriter, r *http.Request, resp *request.Response, body []byte, from string) {
+	ct := headerValue(r.Header, request.HeaderContentType)
+	if ct == "" {
+		ct = resp.MediaType.String()
+	}
+	if _, err := s.accept(r.Context(), resp.Result.EventType, body, ct, from); err != nil {
+		s.storeFailed(w, r, resp.MediaType, err)
+		return
+	}
+	writeResponse(w, resp, nil)
+}
+
+// accept matches a valid event message, applies a PDS event to the
+// directory, and stores the event with one delivery per matched mailbox.
+func (s *Server) accept(ctx context.Context, eventType string, body []byte, contentType, from string) (Event, error) {
+	if _, ok := WorkflowIDs[eventType]; !ok {
+		// The checks refuse event types NEMS does not take; reaching
+		// here would be a bug, so say so rather than drop the event.
+		return Event{}, fmt.Errorf("accepted event of type %q has no WorkflowID", eventType)
+	}
+	root, err := parseResource(body, "xml")
+	if err != nil {
+		return Event{}, fmt.Errorf("accepted event does not parse: %w", err)
+	}
+	now := s.opts.Now().UTC()
+	nhsNumber, birth := routing(root)
+	var before *PatientRecord
+	if strings.HasPrefix(eventType, "pds-") && nhsNumber != "" {
+		before = s.applyPDS(eventType, root, nhsNumber)
+	}
+	ms, withheld, err := s.matches(ctx, eventType, nhsNumber, birth, before, now)
+	if err != nil {
+		return Event{}, err
+	}
+	ds := s.deliveries(ms, eventType, now)
+	ev := Event{ID: newID(), EventType: eventType, NHSNumber: nhsNumber, FromASID: from, ContentType: contentType, Body: body,
+		Received: now, Withheld: withheld}
+	for _, m := range ms {
+		ev.Matches = append(ev.Matches, MatchRecord{SubscriptionID: m.sub.ID, Mailbox: m.sub.Mailbox, Matched: m.reason == "", Reason: m.reason})
+	}
+	if err := s.opts.Store.AddEvent(ctx, ev, ds); err != nil {
+		return Event{}, err
+	}
+	ev.Deliveries = ds
+	mailboxes := make([]string, len(ds))
+	for i, d := range ds {
+		mailboxes[i] = d.Mailbox
+	}
+	s.log.LogAttrs(ctx, slog.LevelInfo, "event", slog.String("id", ev.ID), slog.String("eventType", eventType),
+		slog.Int("candidates", len(ms)), slog.String("mailboxes", strings.Join(mailboxes, ",")), slog.Bool("withheld", withheld))
+	return ev, nil
+}

@@ -1,0 +1,470 @@
+package nems
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/nemsfhir/nemsfhir/internal/mesh"
+
+	_ "modernc.org/sqlite" // pure-Go driver "sqlite": the CGO-free build keeps working
+)
+
+// DatabaseFile is the name of the SQLite file under the data folder.
+const DatabaseFile = "nems.sqlite"
+
+// migrations are applied in order, each in its own transaction, and
+// PRAGMA user_version records how many have been. Never edit one that has
+// shipped: add another.
+var migrations = []string{
+	// 1: subscriptions, accepted events and their MESH deliveries.
+	`CREATE TABLE subscriptions (
+		id         TEXT PRIMARY KEY,
+		owner_asid TEXT NOT NULL,
+		mailbox    TEXT NOT NULL,
+		criteria   TEXT NOT NULL,
+		nhs_number TEXT NOT NULL DEFAULT '',
+		events     TEXT NOT NULL DEFAULT '',
+		tag        TEXT NOT NULL DEFAULT '',
+		dup_key    TEXT NOT NULL UNIQUE,
+		body       BLOB NOT NULL,
+		format     TEXT NOT NULL,
+		created    INTEGER NOT NULL,
+		end_at     INTEGER NOT NULL DEFAULT 0,
+		version    INTEGER NOT NULL DEFAULT 1
+	);
+	CREATE TABLE subscription_events (
+		subscription_id TEXT NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+		nhs_number      TEXT NOT NULL,
+		event_type      TEXT NOT NULL,
+		PRIMARY KEY (subscription_id, event_type)
+	);
+	CREATE INDEX subscription_events_match ON subscription_events (nhs_number, event_type);
+	CREATE TABLE events (
+		id           TEXT PRIMARY KEY,
+		event_type   TEXT NOT NULL,
+		nhs_number   TEXT NOT NULL DEFAULT '',
+		from_asid    TEXT NOT NULL,
+		content_type TEXT NOT NULL,
+		body         BLOB NOT NULL,
+		received     INTEGER NOT NULL
+	);
+	CREATE TABLE deliveries (
+		id           TEXT PRIMARY KEY,
+		event_id     TEXT NOT NULL REFERENCES events(id),
+		mailbox      TEXT NOT NULL,
+		from_mailbox TEXT NOT NULL,
+		workflow_id  TEXT NOT NULL,
+		partner_id   TEXT NOT NULL DEFAULT '',
+		subject      TEXT NOT NULL DEFAULT '',
+		received     INTEGER NOT NULL,
+		acknowledged INTEGER NOT NULL DEFAULT 0,
+		UNIQUE (event_id, mailbox)
+	);
+	CREATE INDEX deliveries_inbox ON deliveries (mailbox, acknowledged, received);`,
+	// 2: generic subscriptions, indexed by rule type, organisation and
+	// event type.
+	`CREATE TABLE subscription_rules (
+		subscription_id TEXT NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+		rule_type       TEXT NOT NULL,
+		organization    TEXT NOT NULL,
+		event_type      TEXT NOT NULL,
+		PRIMARY KEY (subscription_id, event_type)
+	);
+	CREATE INDEX subscription_rules_match ON subscription_rules (rule_type, organization, event_type);`,
+	// 3: the verdict on each candidate subscription, for the event log.
+	`ALTER TABLE events ADD COLUMN matches TEXT NOT NULL DEFAULT '[]';
+	ALTER TABLE events ADD COLUMN withheld INTEGER NOT NULL DEFAULT 0;
+	CREATE INDEX events_received ON events (received);
+	CREATE INDEX deliveries_event ON deliveries (event_id);`,
+}
+
+// SQLite is the Store kept in one SQLite file, in WAL mode with
+// synchronous=FULL, so that a change is on disk when a call returns.
+type SQLite struct {
+	db *sql.DB
+}
+
+var _ Store = (*SQLite)(nil)
+var _ mesh.Store = (*SQLite)(nil)
+
+// OpenSQLite opens (creating when needed) the database in dir and applies
+// the migrations it lacks. A database written by a newer nemsfhir is
+// refused rather than guessed at.
+func OpenSQLite(ctx context.Context, dir string) (*SQLite, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("data folder %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, DatabaseFile)
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	// BEGIN IMMEDIATE takes the write lock at once, so two writers wait
+	// on busy_timeout rather than fail when one upgrades its read lock.
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("database %s: %w", path, err)
+	}
+	s := &SQLite{db: db}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("database %s: %w", path, err)
+	}
+	var mode string
+	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil || !strings.EqualFold(mode, "wal") {
+		db.Close()
+		return nil, fmt.Errorf("database %s: journal mode is %q, not WAL (%v)", path, mode, err)
+	}
+	return s, nil
+}
+
+func (s *SQLite) migrate(ctx context.Context) error {
+	var have int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
+		return err
+	}
+	if have > len(migrations) {
+		return fmt.Errorf("schema version %d is newer than this nemsfhir knows (%d)", have, len(migrations))
+	}
+	for v := have; v < len(migrations); v++ {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", v+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", v+1, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %d: %w", v+1, err)
+		}
+	}
+	return nil
+}
+
+// SchemaVersion returns how many migrations the database holds.
+func (s *SQLite) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
+	return v, err
+}
+
+// Close closes the database.
+func (s *SQLite) Close() error { return s.db.Close() }
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNano(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// CreateSubscription implements Store.
+func (s *SQLite) CreateSubscription(ctx context.Context, sub Subscription) (string, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return "", err
+	}
+	defer tx.Rollback()
+	var existing string
+	err = tx.QueryRowContext(ctx, "SELECT id FROM subscriptions WHERE dup_key = ?", sub.Key).Scan(&existing)
+	switch {
+	case err == nil:
+		return existing, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return "", err
+	}
+	if sub.Version == 0 {
+		sub.Version = 1
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO subscriptions
+		(id, owner_asid, mailbox, criteria, nhs_number, events, tag, dup_key, body, format, created, end_at, version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		sub.ID, sub.Owner, sub.Mailbox, sub.Criteria, sub.NHSNumber, strings.Join(sub.Events, " "), sub.Tag,
+		sub.Key, sub.Body, sub.Format, unixNano(sub.Created), unixNano(sub.End), sub.Version)
+	if err != nil {
+		return "", err
+	}
+	seen := map[string]bool{}
+	for _, ev := range sub.Events {
+		if seen[ev] {
+			continue
+		}
+		seen[ev] = true
+		var err error
+		switch {
+		case sub.NHSNumber != "":
+			_, err = tx.ExecContext(ctx, "INSERT INTO subscription_events (subscription_id, nhs_number, event_type) VALUES (?, ?, ?)",
+				sub.ID, sub.NHSNumber, ev)
+		case sub.RuleType != "":
+			_, err = tx.ExecContext(ctx, "INSERT INTO subscription_rules (subscription_id, rule_type, organization, event_type) VALUES (?, ?, ?, ?)",
+				sub.ID, sub.RuleType, sub.Organization, ev)
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	return "", tx.Commit()
+}
+
+const subscriptionColumns = `s.id, s.owner_asid, s.mailbox, s.criteria, s.nhs_number, s.events, s.tag, s.dup_key, s.body, s.format, s.created, s.end_at, s.version`
+
+type scanner interface{ Scan(...any) error }
+
+func scanSubscription(r scanner) (Subscription, error) {
+	var sub Subscription
+	var events string
+	var created, end int64
+	err := r.Scan(&sub.ID, &sub.Owner, &sub.Mailbox, &sub.Criteria, &sub.NHSNumber, &events, &sub.Tag, &sub.Key,
+		&sub.Body, &sub.Format, &created, &end, &sub.Version)
+	sub.Events = strings.Fields(events)
+	sub.Created, sub.End = fromNano(created), fromNano(end)
+	return sub, err
+}
+
+// Subscription implements Store.
+func (s *SQLite) Subscription(ctx context.Context, id string) (Subscription, bool, error) {
+	sub, err := scanSubscription(s.db.QueryRowContext(ctx, "SELECT "+subscriptionColumns+" FROM subscriptions s WHERE s.id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Subscription{}, false, nil
+	}
+	return sub, err == nil, err
+}
+
+// DeleteSubscription implements Store.
+func (s *SQLite) DeleteSubscription(ctx context.Context, id string) (bool, error) {
+	res, err := s.db.ExecContext(ctx, "DELETE FROM subscriptions WHERE id = ?", id)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// ExplicitCandidates implements Store through the (nhs_number, event_type)
+// index.
+func (s *SQLite) ExplicitCandidates(ctx context.Context, nhsNumber, eventType string) ([]Subscription, error) {
+	return s.candidates(ctx, "SELECT "+subscriptionColumns+` FROM subscription_events e
+		JOIN subscriptions s ON s.id = e.subscription_id
+		WHERE e.nhs_number = ? AND e.event_type = ? ORDER BY s.created, s.id`, nhsNumber, eventType)
+}
+
+// GenericCandidates implements Store through the (rule_type,
+// organization, event_type) index.
+func (s *SQLite) GenericCandidates(ctx context.Context, ruleType, organization, eventType string) ([]Subscription, error) {
+	subs, err := s.candidates(ctx, "SELECT "+subscriptionColumns+` FROM subscription_rules r
+		JOIN subscriptions s ON s.id = r.subscription_id
+		WHERE r.rule_type = ? AND r.organization = ? AND r.event_type = ? ORDER BY s.created, s.id`, ruleType, organization, eventType)
+	for i := range subs {
+		subs[i].RuleType, subs[i].Organization = ruleType, organization
+	}
+	return subs, err
+}
+
+func (s *SQLite) candidates(ctx context.Context, query string, args ...any) ([]Subscription, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Subscription
+	for rows.Next() {
+		sub, err := scanSubscription(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sub)
+	}
+	return out, rows.Err()
+}
+
+// AddEvent implements Store.
+func (s *SQLite) AddEvent(ctx context.Context, ev Event, deliveries []Delivery) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	matches, err := json.Marshal(ev.Matches)
+	if err != nil {
+		return err
+	}
+	if ev.Matches == nil {
+		matches = []byte("[]")
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, event_type, nhs_number, from_asid, content_type, body, received, matches, withheld)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, ev.ID, ev.EventType, ev.NHSNumber, ev.FromASID, ev.ContentType, ev.Body, unixNano(ev.Received),
+		string(matches), ev.Withheld); err != nil {
+		return err
+	}
+	for _, d := range deliveries {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (id, event_id, mailbox, from_mailbox, workflow_id, partner_id, subject, received)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, d.ID, ev.ID, d.Mailbox, d.From, d.WorkflowID, d.PartnerID, d.Subject, unixNano(ev.Received)); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// Inbox implements mesh.Store.
+func (s *SQLite) Inbox(ctx context.Context, mailbox, workflowID string) ([]string, error) {
+	q := "SELECT id FROM deliveries WHERE mailbox = ? AND acknowledged = 0"
+	args := []any{mailbox}
+	if workflowID != "" {
+		q += " AND workflow_id = ?"
+		args = append(args, workflowID)
+	}
+	rows, err := s.db.QueryContext(ctx, q+" ORDER BY received, rowid", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// Message implements mesh.Store: the event's body as published, with the
+// delivery's MESH headers.
+func (s *SQLite) Message(ctx context.Context, mailbox, id string) (mesh.Message, bool, error) {
+	var m mesh.Message
+	var received int64
+	err := s.db.QueryRowContext(ctx, `SELECT d.id, d.from_mailbox, d.mailbox, d.workflow_id, d.partner_id, d.subject,
+		e.content_type, e.body, d.received FROM deliveries d JOIN events e ON e.id = d.event_id
+		WHERE d.mailbox = ? AND d.id = ?`, mailbox, id).Scan(&m.ID, &m.From, &m.To, &m.WorkflowID, &m.PartnerID, &m.Subject,
+		&m.ContentType, &m.Body, &received)
+	if errors.Is(err, sql.ErrNoRows) {
+		return mesh.Message{}, false, nil
+	}
+	if err != nil {
+		return mesh.Message{}, false, err
+	}
+	m.Received = fromNano(received)
+	return m, true, nil
+}
+
+// Acknowledge implements mesh.Store. Acknowledging twice is not an error:
+// the message is still found.
+func (s *SQLite) Acknowledge(ctx context.Context, mailbox, id string) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE deliveries SET acknowledged = ? WHERE mailbox = ? AND id = ? AND acknowledged = 0`,
+		time.Now().UnixNano(), mailbox, id)
+	if err != nil {
+		return false, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return n > 0, err
+	}
+	var one int
+	err = s.db.QueryRowContext(ctx, "SELECT 1 FROM deliveries WHERE mailbox = ? AND id = ?", mailbox, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// MaxListedEvents bounds ListEvents.
+const MaxListedEvents = 1000
+
+// ListEvents implements Store.
+func (s *SQLite) ListEvents(ctx context.Context, limit int) ([]Event, error) {
+	if limit <= 0 || limit > MaxListedEvents {
+		limit = MaxListedEvents
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, event_type, nhs_number, from_asid, content_type, received, matches, withheld
+		FROM events ORDER BY received DESC, rowid DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	var out []Event
+	for rows.Next() {
+		var ev Event
+		var received int64
+		var matches string
+		if err := rows.Scan(&ev.ID, &ev.EventType, &ev.NHSNumber, &ev.FromASID, &ev.ContentType, &received, &matches, &ev.Withheld); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ev.Received = fromNano(received)
+		if err := json.Unmarshal([]byte(matches), &ev.Matches); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("event %s: matches: %w", ev.ID, err)
+		}
+		out = append(out, ev)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		drows, err := s.db.QueryContext(ctx, `SELECT id, mailbox, from_mailbox, workflow_id, partner_id, subject, acknowledged
+			FROM deliveries WHERE event_id = ? ORDER BY rowid`, out[i].ID)
+		if err != nil {
+			return nil, err
+		}
+		for drows.Next() {
+			var d Delivery
+			var ack int64
+			if err := drows.Scan(&d.ID, &d.Mailbox, &d.From, &d.WorkflowID, &d.PartnerID, &d.Subject, &ack); err != nil {
+				drows.Close()
+				return nil, err
+			}
+			d.Acknowledged = ack != 0
+			out[i].Deliveries = append(out[i].Deliveries, d)
+		}
+		drows.Close()
+		if err := drows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Reset implements Store, in one transaction.
+func (s *SQLite) Reset(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, table := range []string{"deliveries", "events", "subscription_rules", "subscription_events", "subscriptions"} {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// ListSubscriptions implements Store.
+func (s *SQLite) ListSubscriptions(ctx context.Context, limit int) ([]Subscription, error) {
+	if limit <= 0 || limit > MaxListedEvents {
+		limit = MaxListedEvents
+	}
+	return s.candidates(ctx, "SELECT "+subscriptionColumns+" FROM subscriptions s ORDER BY s.created DESC, s.rowid DESC LIMIT ?", limit)
+}

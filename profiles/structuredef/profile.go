@@ -52,6 +52,9 @@ type edef struct {
 	constraints               []*compiledConstraint
 	slicing                   *slicing
 	maxLength                 int
+	// discPaths are the parsed discriminator paths of slicing, by path;
+	// a path missing here could not be parsed (a load warning says so).
+	discPaths map[string]*discPath
 
 	children []*edef
 	byName   map[string]*edef
@@ -131,12 +134,19 @@ func (r *Registry) newEdef(sd *structureDefinition, e *elementDefinition) (*edef
 	}
 	if e.Slicing != nil {
 		for _, dc := range e.Slicing.Discriminator {
-			switch {
-			case !knownDiscriminators[dc.Type]:
+			if !knownDiscriminators[dc.Type] {
 				r.warn(sd, fmt.Errorf("slicing of %s by a %q discriminator is not supported: no member is taken to be in its slices", e.Path, dc.Type))
-			case strings.ContainsAny(dc.Path, "()"):
-				r.warn(sd, fmt.Errorf("slicing of %s by discriminator path %q is not supported (functions in a path): no member is taken to be in its slices", e.Path, dc.Path))
+				continue
 			}
+			dp, err := parseDiscPath(dc.Path)
+			if err != nil {
+				r.warn(sd, fmt.Errorf("slicing of %s by discriminator path %q is not supported (%v): no member is taken to be in its slices", e.Path, dc.Path, err))
+				continue
+			}
+			if d.discPaths == nil {
+				d.discPaths = map[string]*discPath{}
+			}
+			d.discPaths[dc.Path] = dp
 		}
 	}
 	return d, nil

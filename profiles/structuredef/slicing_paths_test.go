@@ -170,3 +170,47 @@ func TestSliceByExtensionValue(t *testing.T) {
 		}
 	}
 }
+
+// Observation.component sliced by the type ofType() picks from value[x]:
+// one component with a Quantity, whatever the others hold.
+var ofTypeSliceFiles = map[string]string{
+	"sd.json": `{
+  "resourceType": "StructureDefinition",
+  "url": "https://example.org/fhir/StructureDefinition/Test-OfTypeSlices-1",
+  "name": "Test-OfTypeSlices-1", "status": "draft", "kind": "resource", "abstract": false,
+  "type": "Observation", "derivation": "constraint",
+  "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Observation",
+  "differential": {"element": [
+    {"id": "Observation", "path": "Observation"},
+    {"id": "Observation.component", "path": "Observation.component",
+     "slicing": {"discriminator": [{"type": "type", "path": "value.ofType(Quantity)"}], "rules": "open"}},
+    {"id": "Observation.component:measured", "path": "Observation.component", "sliceName": "measured", "min": 1, "max": "1"},
+    {"id": "Observation.component:measured.value[x]", "path": "Observation.component.value[x]", "min": 1, "type": [{"code": "Quantity"}]}
+  ]}
+}`,
+}
+
+func TestSliceByOfType(t *testing.T) {
+	r := loadFiles(t, ofTypeSliceFiles)
+	const rule = "profile:Test-OfTypeSlices-1:slice"
+	quantity := `{"code": {"text": "q"}, "valueQuantity": {"value": 1, "unit": "mm"}}`
+	text := `{"code": {"text": "s"}, "valueString": "high"}`
+	obs := func(comps ...string) []byte {
+		return []byte(`{"resourceType": "Observation", "meta": {"profile": ["https://example.org/fhir/StructureDefinition/Test-OfTypeSlices-1"]},
+  "status": "final", "code": {"text": "x"}, "component": [` + strings.Join(comps, ", ") + `]}`)
+	}
+	if fs := r.Check(parse(t, "o.json", obs(text, quantity)), nil); len(fs) != 0 {
+		t.Error("one Quantity component: want no findings, got")
+		dump(t, fs)
+	}
+	fs := r.Check(parse(t, "o.json", obs(quantity, text, quantity)), nil)
+	if got := bySeverity(fs, rule, "error"); len(got) != 1 || got[0].Path != "Observation.component[2]" {
+		t.Error("two Quantity components (max 1): want one error at component[2], got")
+		dump(t, fs)
+	}
+	fs = r.Check(parse(t, "o.json", obs(text)), nil)
+	if got := bySeverity(fs, rule, "error"); len(got) != 1 || !strings.Contains(got[0].Message, "needs at least 1") {
+		t.Error("no Quantity component: want the slice missing, got")
+		dump(t, fs)
+	}
+}

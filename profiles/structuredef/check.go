@@ -334,6 +334,11 @@ func (cd *edef) discriminators() []discriminator {
 			out = append(out, discriminator{d.Type, d.Path, dp})
 		}
 	}
+	if len(out) == 0 && cd.slicing == nil && cd.slicedFrom != nil {
+		// A slice re-sliced without slicing of its own keeps the
+		// discriminators of the element it slices.
+		return cd.slicedFrom.discriminators()
+	}
 	if len(out) == 0 && (cd.name == "extension" || cd.name == "modifierExtension") {
 		out = []discriminator{{"value", "url", nil}} // extensions are always sliced by url
 	}
@@ -443,11 +448,21 @@ func (c *checker) slices(parent *tree.Node, nodes []*tree.Node, cd *edef, p *Pro
 			last = a
 		}
 	}
+	members := make([][]*tree.Node, len(cd.slices))
 	for i, nd := range nodes {
 		if a := assigned[i]; a >= 0 {
-			c.elem(nd, cd.slices[a], p)
+			members[a] = append(members[a], nd)
 		} else {
 			c.elem(nd, cd, p)
+		}
+	}
+	for si, s := range cd.slices {
+		if len(s.slices) > 0 {
+			c.slices(parent, members[si], s, p) // re-slices of s
+			continue
+		}
+		for _, nd := range members[si] {
+			c.elem(nd, s, p)
 		}
 	}
 }

@@ -64,6 +64,9 @@ type edef struct {
 	renamed map[string][]string
 	slices  []*edef
 	parent  *edef
+	// slicedFrom is, for a slice, the element (or slice, for a re-slice)
+	// it slices.
+	slicedFrom *edef
 }
 
 type compiledConstraint struct {
@@ -184,8 +187,11 @@ func (r *Registry) newProfile(sd *structureDefinition, elems []*elementDefinitio
 		for len(stack) > 0 && !placed {
 			top := stack[len(stack)-1]
 			switch {
-			case d.sliceName != "" && d.path == top.path && top.sliceName == "":
+			case d.sliceName != "" && d.path == top.path && top.sliceName == "",
+				// A re-slice ("a/b") is a slice of slice a.
+				d.path == top.path && top.sliceName != "" && strings.HasPrefix(d.sliceName, top.sliceName+"/"):
 				d.parent = top.parent
+				d.slicedFrom = top
 				top.slices = append(top.slices, d)
 				placed = true
 			case d.sliceName != "" && d.path == top.path:

@@ -35,6 +35,8 @@ const (
 	KindConstraint  = "constraint"
 	KindContext     = "context"
 	KindMaxLength   = "maxLength"
+	KindMinValue    = "minValue"
+	KindMaxValue    = "maxValue"
 )
 
 // RuleUnknownProfile is the rule of the warning given for a profile URL
@@ -234,6 +236,7 @@ func (c *checker) elem(n *tree.Node, d *edef, p *Profile) {
 		c.add(p, KindMaxLength, "error", "value", n, "",
 			d.label()+" is limited to "+strconv.Itoa(d.maxLength)+" characters by "+p.Name+", found "+strconv.Itoa(utf8.RuneCountInString(n.Value)))
 	}
+	c.bounds(n, d, p)
 	c.binding(n, d, p)
 	c.constraints(n, d, p)
 	c.children(n, d, p)

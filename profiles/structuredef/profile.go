@@ -52,6 +52,7 @@ type edef struct {
 	constraints               []*compiledConstraint
 	slicing                   *slicing
 	maxLength                 int
+	minValue, maxValue        *bound
 	// discPaths are the parsed discriminator paths of slicing, by path;
 	// a path missing here could not be parsed (a load warning says so).
 	discPaths map[string]*discPath
@@ -134,6 +135,21 @@ func (r *Registry) newEdef(sd *structureDefinition, e *elementDefinition) (*edef
 		}
 		cc.expr = x
 		d.constraints = append(d.constraints, cc)
+	}
+	for _, lim := range []struct {
+		v    *fhirValue
+		min  bool
+		into **bound
+	}{{e.MinValue, true, &d.minValue}, {e.MaxValue, false, &d.maxValue}} {
+		if lim.v == nil {
+			continue
+		}
+		b, err := newBound(lim.v, lim.min)
+		if err != nil {
+			r.warn(sd, fmt.Errorf("%s of %s is not checked: %v", lim.v.label(lim.min), e.Path, err))
+			continue
+		}
+		*lim.into = b
 	}
 	if e.Slicing != nil {
 		for _, dc := range e.Slicing.Discriminator {

@@ -87,6 +87,9 @@ type elementDefinition struct {
 	// suffix ("Uri", "CodeableConcept").
 	Fixed   *fhirValue `json:"-"`
 	Pattern *fhirValue `json:"-"`
+	// MinValue and MaxValue hold minValue[x] and maxValue[x].
+	MinValue *fhirValue `json:"-"`
+	MaxValue *fhirValue `json:"-"`
 }
 
 // UnmarshalJSON picks fixed[x] and pattern[x] out of the element, whatever
@@ -114,6 +117,18 @@ func (e *elementDefinition) UnmarshalJSON(b []byte) error {
 				return err
 			}
 			e.Pattern = v
+		case strings.HasPrefix(k, "minValue") && len(k) > len("minValue"):
+			v, err := newFHIRValue(k[len("minValue"):], raw)
+			if err != nil {
+				return err
+			}
+			e.MinValue = v
+		case strings.HasPrefix(k, "maxValue") && len(k) > len("maxValue"):
+			v, err := newFHIRValue(k[len("maxValue"):], raw)
+			if err != nil {
+				return err
+			}
+			e.MaxValue = v
 		}
 	}
 	return nil

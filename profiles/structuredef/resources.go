@@ -264,11 +264,14 @@ type vsContained struct {
 }
 
 type codeSystem struct {
-	URL           string   `json:"url"`
-	Name          string   `json:"name"`
-	Content       string   `json:"content"`
-	CaseSensitive *bool    `json:"caseSensitive"`
-	Concept       []csCode `json:"concept"`
+	URL           string `json:"url"`
+	Name          string `json:"name"`
+	Content       string `json:"content"`
+	CaseSensitive *bool  `json:"caseSensitive"`
+	// HierarchyMeaning says what nesting of concepts means (is-a,
+	// grouped-by, part-of, classified-with).
+	HierarchyMeaning string   `json:"hierarchyMeaning"`
+	Concept          []csCode `json:"concept"`
 
 	from origin
 }
@@ -277,6 +280,11 @@ type csCode struct {
 	Code    string   `json:"code"`
 	Display string   `json:"display"`
 	Concept []csCode `json:"concept"`
+	// Property is read for the parent and child properties, which state a
+	// hierarchy that nesting does not show.
+	Property []struct {
+		Code string `json:"code"`
+	} `json:"property"`
 }
 
 // canonical strips a version suffix ("|1.0.0") from a canonical URL.

@@ -16,11 +16,11 @@
 // "profile:<StructureDefinition name>:<kind>", where kind is one of
 // cardinality, fixed, pattern, binding, type, reference, slice,
 // constraint, context, maxLength, minValue or maxValue; a profile URL that
-// is not loaded gives
-// a warning with rule [RuleUnknownProfile]. Findings carry the Spine code
-// INVALID_RESOURCE and HTTP 422, except wrong codes (INVALID_CODE_VALUE),
-// wrong code systems (INVALID_CODE_SYSTEM) and wrong identifier systems
-// (INVALID_IDENTIFIER_SYSTEM), which NEMS answers with 400.
+// is not loaded gives a warning with rule [RuleUnknownProfile]. Findings
+// carry the Spine code INVALID_RESOURCE and HTTP 422, except wrong codes
+// (INVALID_CODE_VALUE), wrong code systems (INVALID_CODE_SYSTEM) and wrong
+// identifier systems (INVALID_IDENTIFIER_SYSTEM), which NEMS answers with
+// 400.
 //
 // Profiles only add to base STU3 validation (package validate): a profile
 // cardinality equal to the base one, a required binding the base already

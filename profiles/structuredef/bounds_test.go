@@ -106,3 +106,27 @@ func TestMinMaxValue(t *testing.T) {
 		}
 	}
 }
+
+// A limit that cannot be read is a load warning, not a silent pass.
+func TestMinValueUnreadable(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"sd.json": `{
+  "resourceType": "StructureDefinition",
+  "url": "https://example.org/fhir/StructureDefinition/Test-BadBound-1",
+  "name": "Test-BadBound-1", "status": "draft", "kind": "resource", "abstract": false,
+  "type": "Patient", "derivation": "constraint",
+  "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
+  "differential": {"element": [
+    {"id": "Patient", "path": "Patient"},
+    {"id": "Patient.birthDate", "path": "Patient.birthDate", "minValueDate": "1900-01-01') or true or ('"}
+  ]}
+}`})
+	r, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := r.Warnings()
+	if len(ws) != 1 || !strings.Contains(ws[0].Error(), "minValueDate of Patient.birthDate is not checked") {
+		t.Errorf("want one warning on minValueDate, got %v", ws)
+	}
+}

@@ -64,32 +64,30 @@ func patientLocalIDs(ids []string, xml bool) (string, []byte) {
 // the slice they re-slice, under its own slicing rules.
 func TestReslicing(t *testing.T) {
 	r := loadFiles(t, resliceProfile(`"differential": `+resliceDifferential))
-	{
-		const rule = "profile:Test-Reslice-1:slice"
-		for _, xml := range []bool{false, true} {
-			name, src := patientLocalIDs([]string{"official|1", "old|2"}, xml)
-			if fs := r.Check(parse(t, name, src), nil); len(fs) != 0 {
-				t.Errorf("%s: one official and one old local identifier: want no findings, got", name)
-				dump(t, fs)
-			}
-			name, src = patientLocalIDs([]string{"old|2"}, xml)
-			fs := r.Check(parse(t, name, src), nil)
-			if got := bySeverity(fs, rule, "error"); len(got) != 1 || !strings.Contains(got[0].Message, "slice Patient.identifier:local/official") {
-				t.Errorf("%s: no official local identifier: want re-slice local/official missing, got", name)
-				dump(t, fs)
-			}
-			name, src = patientLocalIDs([]string{"official|1", "temp|3"}, xml)
-			fs = r.Check(parse(t, name, src), nil)
-			if got := bySeverity(fs, rule, "error"); len(got) != 1 || got[0].Path != "Patient.identifier[1]" || !strings.Contains(got[0].Message, "sliced closed") {
-				t.Errorf("%s: a temp local identifier (re-slicing closed): want one error at identifier[1], got", name)
-				dump(t, fs)
-			}
-			name, src = patientLocalIDs([]string{"official"}, xml)
-			fs = r.Check(parse(t, name, src), nil)
-			if got := find(fs, "profile:Test-Reslice-1:cardinality", "Patient.identifier[0].value"); len(got) != 1 {
-				t.Errorf("%s: official local identifier without value: want the re-slice's own cardinality, got", name)
-				dump(t, fs)
-			}
+	const rule = "profile:Test-Reslice-1:slice"
+	for _, xml := range []bool{false, true} {
+		name, src := patientLocalIDs([]string{"official|1", "old|2"}, xml)
+		if fs := r.Check(parse(t, name, src), nil); len(fs) != 0 {
+			t.Errorf("%s: one official and one old local identifier: want no findings, got", name)
+			dump(t, fs)
+		}
+		name, src = patientLocalIDs([]string{"old|2"}, xml)
+		fs := r.Check(parse(t, name, src), nil)
+		if got := bySeverity(fs, rule, "error"); len(got) != 1 || !strings.Contains(got[0].Message, "slice Patient.identifier:local/official") {
+			t.Errorf("%s: no official local identifier: want re-slice local/official missing, got", name)
+			dump(t, fs)
+		}
+		name, src = patientLocalIDs([]string{"official|1", "temp|3"}, xml)
+		fs = r.Check(parse(t, name, src), nil)
+		if got := bySeverity(fs, rule, "error"); len(got) != 1 || got[0].Path != "Patient.identifier[1]" || !strings.Contains(got[0].Message, "sliced closed") {
+			t.Errorf("%s: a temp local identifier (re-slicing closed): want one error at identifier[1], got", name)
+			dump(t, fs)
+		}
+		name, src = patientLocalIDs([]string{"official"}, xml)
+		fs = r.Check(parse(t, name, src), nil)
+		if got := find(fs, "profile:Test-Reslice-1:cardinality", "Patient.identifier[0].value"); len(got) != 1 {
+			t.Errorf("%s: official local identifier without value: want the re-slice's own cardinality, got", name)
+			dump(t, fs)
 		}
 	}
 }

@@ -36,6 +36,8 @@ const (
 	KindContext     = "context"
 	KindMaxLength   = "maxLength"
 	KindModifier    = "modifier"
+	KindMinValue    = "minValue"
+	KindMaxValue    = "maxValue"
 )
 
 // RuleUnknownProfile is the rule of the warning given for a profile URL
@@ -230,6 +232,7 @@ func (c *checker) elem(n *tree.Node, d *edef, p *Profile) {
 		c.add(p, KindMaxLength, "error", "value", n, "",
 			d.label()+" is limited to "+strconv.Itoa(d.maxLength)+" characters by "+p.Name+", found "+strconv.Itoa(utf8.RuneCountInString(n.Value)))
 	}
+	c.bounds(n, d, p)
 	c.binding(n, d, p)
 	c.constraints(n, d, p)
 	c.children(n, d, p)
@@ -312,44 +315,89 @@ func (c *checker) group(parent *tree.Node, nodes []*tree.Node, cd *edef, p *Prof
 	}
 }
 
-type discriminator struct{ typ, path string }
+// discriminator is one discriminator of a slicing; dp is its parsed path
+// (nil for a path that could not be parsed, which matches nothing).
+type discriminator struct {
+	typ, path string
+	dp        *discPath
+}
 
 func (cd *edef) discriminators() []discriminator {
 	var out []discriminator
 	if cd.slicing != nil {
 		for _, d := range cd.slicing.Discriminator {
-			out = append(out, discriminator{d.Type, d.Path})
+			dp := cd.discPaths[d.Path]
+			if dp == nil {
+				dp = unparsedPath
+			}
+			out = append(out, discriminator{d.Type, d.Path, dp})
 		}
 	}
+	if len(out) == 0 && cd.slicing == nil && cd.slicedFrom != nil {
+		// A slice re-sliced without slicing of its own keeps the
+		// discriminators of the element it slices.
+		return cd.slicedFrom.discriminators()
+	}
 	if len(out) == 0 && (cd.name == "extension" || cd.name == "modifierExtension") {
-		out = []discriminator{{"value", "url"}} // extensions are always sliced by url
+		out = []discriminator{{"value", "url", nil}} // extensions are always sliced by url
 	}
 	if len(out) == 0 && strings.HasSuffix(cd.name, "[x]") {
-		out = []discriminator{{"type", "$this"}} // a choice is sliced by type
+		out = []discriminator{{"type", "$this", nil}} // a choice is sliced by type
 	}
 	return out
 }
 
+// unparsedPath stands for a discriminator path that did not parse: it has
+// a step no definition has, so no slice is found along it.
+var unparsedPath = &discPath{steps: []pathStep{{name: "(unparsed)", fn: true}}}
+
+// Slice membership of an instance node.
+const (
+	sliceOut = iota
+	sliceIn
+	sliceUnknown // cannot be told offline
+)
+
 func (c *checker) slices(parent *tree.Node, nodes []*tree.Node, cd *edef, p *Profile) {
 	discs := cd.discriminators()
 	assigned := make([]int, len(nodes))
+	// maybe lists, per node left unassigned, the slices it may belong to
+	// though that could not be judged.
+	maybe := make([][]int, len(nodes))
 	for i, nd := range nodes {
 		assigned[i] = -1
 		for si, s := range cd.slices {
-			if c.inSlice(nd, s, discs) {
+			state, why := c.inSlice(nd, s, cd, discs)
+			if state == sliceIn {
 				assigned[i] = si
 				break
+			}
+			if state == sliceUnknown {
+				maybe[i] = append(maybe[i], si)
+				c.add(p, KindSlice, "warning", "not-supported", nd, "",
+					"whether this "+cd.displayName()+" belongs to slice "+s.label()+" of "+p.Name+" is not known: "+why+
+						"; it is not checked against that slice")
 			}
 		}
 	}
 	counts := make([]int, len(cd.slices))
-	for _, a := range assigned {
+	mayCount := make([]int, len(cd.slices))
+	for i, a := range assigned {
 		if a >= 0 {
 			counts[a]++
+			continue
+		}
+		for _, si := range maybe[i] {
+			mayCount[si]++
 		}
 	}
 	for si, s := range cd.slices {
 		switch {
+		case counts[si] < s.min && counts[si]+mayCount[si] >= s.min:
+			c.add(p, KindSlice, "warning", "incomplete", parent, missingPath(parent, cd),
+				"slice "+s.label()+" of "+p.Name+" needs at least "+strconv.Itoa(s.min)+" "+cd.displayName()+
+					" matching "+sliceWhat(s, discs)+": found "+strconv.Itoa(counts[si])+", and "+strconv.Itoa(mayCount[si])+
+					" whose membership cannot be judged offline")
 		case counts[si] < s.min:
 			c.add(p, KindSlice, "error", "required", parent, missingPath(parent, cd),
 				"slice "+s.label()+" of "+p.Name+" needs at least "+strconv.Itoa(s.min)+" "+cd.displayName()+
@@ -380,6 +428,8 @@ func (c *checker) slices(parent *tree.Node, nodes []*tree.Node, cd *edef, p *Pro
 	for i, nd := range nodes {
 		a := assigned[i]
 		switch {
+		case a < 0 && len(maybe[i]) > 0:
+			// Already reported as not judged; neither in nor out.
 		case a < 0 && rules == "closed":
 			c.add(p, KindSlice, "error", "structure", nd, "",
 				cd.label()+" is sliced closed by "+p.Name+" and this one matches no slice ("+sliceList(cd, discs)+")")
@@ -397,11 +447,21 @@ func (c *checker) slices(parent *tree.Node, nodes []*tree.Node, cd *edef, p *Pro
 			last = a
 		}
 	}
+	members := make([][]*tree.Node, len(cd.slices))
 	for i, nd := range nodes {
 		if a := assigned[i]; a >= 0 {
-			c.elem(nd, cd.slices[a], p)
+			members[a] = append(members[a], nd)
 		} else {
 			c.elem(nd, cd, p)
+		}
+	}
+	for si, s := range cd.slices {
+		if len(s.slices) > 0 {
+			c.slices(parent, members[si], s, p) // re-slices of s
+			continue
+		}
+		for _, nd := range members[si] {
+			c.elem(nd, s, p)
 		}
 	}
 }
@@ -410,8 +470,13 @@ func (c *checker) slices(parent *tree.Node, nodes []*tree.Node, cd *edef, p *Pro
 func sliceWhat(s *edef, discs []discriminator) string {
 	var parts []string
 	for _, d := range discs {
-		if v, _, ok := sliceValue(s, d.path); ok && (d.typ == "value" || d.typ == "pattern") {
+		if d.typ != "value" && d.typ != "pattern" {
+			continue
+		}
+		if v, _, ok := sliceValue(s, d.path); ok {
 			parts = append(parts, d.path+" = "+render(v))
+		} else if el := sliceElem(s, d.path); el != nil && el.binding != nil && el.binding.url() != "" {
+			parts = append(parts, d.path+" in "+canonical(el.binding.url()))
 		}
 	}
 	if len(parts) == 0 {
@@ -471,22 +536,53 @@ func sliceValue(s *edef, path string) (*fhirValue, bool, bool) {
 	return nil, false, false
 }
 
-// inSlice reports whether instance node nd belongs to slice s. A slice
+// inSlice tells whether instance node nd belongs to slice s of the
+// sliced element cd, and when that cannot be told offline, why. A slice
 // whose discriminator values cannot be worked out matches nothing.
-func (c *checker) inSlice(nd *tree.Node, s *edef, discs []discriminator) bool {
+func (c *checker) inSlice(nd *tree.Node, s, cd *edef, discs []discriminator) (int, string) {
 	if len(discs) == 0 {
-		return false
+		return sliceOut, ""
 	}
+	state, why := sliceIn, ""
 	for _, d := range discs {
-		got, ok := nodesAt(nd, d.path)
-		if !ok {
-			return false
+		got, unknown := c.instanceNodes(nd, d)
+		el, types, ok := c.reg.sliceTarget(s, d)
+		if !ok && d.typ != "value" && d.typ != "pattern" {
+			return sliceOut, ""
+		}
+		if unknown != "" {
+			state, why = sliceUnknown, unknown
+			continue
 		}
 		switch d.typ {
 		case "value", "pattern":
 			want, exact, ok := sliceValue(s, d.path)
+			if d.dp != nil && d.dp.expr != nil {
+				// Through functions: the value the element found there fixes.
+				want, exact, ok = nil, false, false
+				if el != nil && el.fixed != nil {
+					want, exact, ok = el.fixed, true, true
+				} else if el != nil && el.pattern != nil {
+					want, ok = el.pattern, true
+				}
+			}
 			if !ok {
-				return false
+				// A slice told apart by a binding: its codes are in the
+				// value set.
+				base, _, _ := c.reg.sliceTarget(cd, d)
+				u := bindingOf(el, base)
+				if u == "" {
+					return sliceOut, ""
+				}
+				in, unknown := c.reg.inValueSet(u, got)
+				switch {
+				case in:
+				case unknown != "":
+					state, why = sliceUnknown, unknown
+				default:
+					return sliceOut, ""
+				}
+				continue
 			}
 			hit := false
 			for _, g := range got {
@@ -496,40 +592,34 @@ func (c *checker) inSlice(nd *tree.Node, s *edef, discs []discriminator) bool {
 				}
 			}
 			if !hit {
-				return false
+				return sliceOut, ""
 			}
 		case "exists":
-			el := sliceElem(s, d.path)
 			if el == nil {
-				return false
+				return sliceOut, ""
 			}
 			if el.max == 0 && len(got) > 0 || el.min > 0 && len(got) == 0 {
-				return false
+				return sliceOut, ""
 			}
 		case "type":
-			el := sliceElem(s, d.path)
-			if el == nil || len(el.types) == 0 {
-				return false
+			if len(types) == 0 {
+				return sliceOut, ""
 			}
 			hit := false
 			for _, g := range got {
-				for _, t := range el.types {
+				for _, t := range types {
 					if t.Code == g.Type {
 						hit = true
 					}
 				}
 			}
 			if !hit {
-				return false
+				return sliceOut, ""
 			}
 		case "profile":
-			el := sliceElem(s, d.path)
-			if el == nil {
-				return false
-			}
 			hit := false
 			for _, g := range got {
-				for _, t := range el.types {
+				for _, t := range types {
 					for _, u := range t.Profile {
 						if pp := c.reg.Profile(u); pp != nil && c.conforms(g, pp) {
 							hit = true
@@ -538,13 +628,13 @@ func (c *checker) inSlice(nd *tree.Node, s *edef, discs []discriminator) bool {
 				}
 			}
 			if !hit {
-				return false
+				return sliceOut, ""
 			}
 		default:
-			return false
+			return sliceOut, ""
 		}
 	}
-	return true
+	return state, why
 }
 
 // types checks the type restrictions of d: the instance type of choice

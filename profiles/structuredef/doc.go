@@ -15,11 +15,12 @@
 // against its definition when that is loaded. Each finding has a rule id
 // "profile:<StructureDefinition name>:<kind>", where kind is one of
 // cardinality, fixed, pattern, binding, type, reference, slice,
-// constraint, context or maxLength; a profile URL that is not loaded gives
-// a warning with rule [RuleUnknownProfile]. Findings carry the Spine code
-// INVALID_RESOURCE and HTTP 422, except wrong codes (INVALID_CODE_VALUE),
-// wrong code systems (INVALID_CODE_SYSTEM) and wrong identifier systems
-// (INVALID_IDENTIFIER_SYSTEM), which NEMS answers with 400.
+// constraint, context, maxLength, minValue or maxValue; a profile URL that
+// is not loaded gives a warning with rule [RuleUnknownProfile]. Findings
+// carry the Spine code INVALID_RESOURCE and HTTP 422, except wrong codes
+// (INVALID_CODE_VALUE), wrong code systems (INVALID_CODE_SYSTEM) and wrong
+// identifier systems (INVALID_IDENTIFIER_SYSTEM), which NEMS answers with
+// 400.
 //
 // Profiles only add to base STU3 validation (package validate): a profile
 // cardinality equal to the base one, a required binding the base already
@@ -40,19 +41,27 @@
 //   - Required (error) and extensible (warning) bindings on code, Coding,
 //     CodeableConcept, string and uri, with value sets expanded from their
 //     expansion, compose.include concepts, whole loaded code systems and
-//     imported value sets, or the STU3 model's own expansions. A code is
-//     only called wrong when the value set is fully known, or when its
-//     system is one the value set does not draw on.
+//     imported value sets, filters (is-a, descendant-of, is-not-a, =,
+//     regex, in, not-in) over code systems held in full, or the STU3
+//     model's own expansions. A code is only called wrong when the value
+//     set is fully known, or when its system is one the value set does not
+//     draw on.
 //   - Types: restriction of choice elements and nested resources, STU3
 //     renamed choices (valueDateTime standing for value[x]), profiles on
 //     types (extension definitions, profiled datatypes), and
 //     targetProfile of references whose target is in the same Bundle or
 //     contained.
 //   - Slicing with value, pattern, type, exists and profile discriminators
-//     on simple paths (url, system, coding.system, $this); extensions are
-//     sliced by url even without a discriminator; per-slice cardinality,
-//     rules closed and openAtEnd, ordered slicing; nested extension
-//     slices (complex extensions) and their value[x] types.
+//     on paths of names, $this, extension('url'), resolve() and
+//     ofType(Type) (the last three evaluated with the FHIRPath engine);
+//     value and pattern slices defined by a binding instead of a value
+//     take the codes of the bound value set, and a code whose membership
+//     cannot be judged offline (or a reference that does not resolve in
+//     the payload) is a warning naming the slice, neither placed in it nor
+//     rejected; extensions are sliced by url even without a discriminator;
+//     per-slice cardinality, rules closed and openAtEnd, ordered slicing;
+//     re-slicing (slice "a/b" slices the members of slice a); nested
+//     extension slices (complex extensions) and their value[x] types.
 //   - Profile constraints in FHIRPath that compile with the project's
 //     engine; base constraint keys are skipped.
 //   - Extension definitions: value type and nested structure, modifier
@@ -65,16 +74,22 @@
 //     defaultValue[x], minValue[x], maxValue[x], example) is judged on the
 //     element being defined.
 //   - maxLength narrowed by the profile.
+//   - minValue[x] and maxValue[x]: integers and decimals; dates, dateTimes,
+//     instants and times compared by FHIRPath (a precision that allows no
+//     answer is a warning); Quantities in the same unit, or in UCUM units
+//     converted through internal/ucum (other units, and a comparator that
+//     leaves the side open, are warnings).
 //
 // # Not supported
 //
-//   - Discriminator paths with functions (resolve(), extension('...')),
-//     re-slicing ("a/b" slice names) beyond treating them as slices, and
+//   - Discriminator paths with other functions (where(), first(), ...) and
 //     slicing without discriminators other than on extensions and choices.
-//   - Filters in value sets (is-a over SNOMED CT and the like) and external
-//     code systems: codes there are not judged.
-//   - minValue/maxValue, mustSupport, isModifier and the conformance of
-//     references whose target is outside the payload.
+//   - Filters over code systems not held in full (is-a over SNOMED CT and
+//     the like), on properties other than the code, or hierarchical ones
+//     where the code system does not state an is-a hierarchy by nesting;
+//     external code systems: codes there are not judged.
+//   - minValue/maxValue of other types, mustSupport, isModifier and the
+//     conformance of references whose target is outside the payload.
 //   - Constraints that need memberOf or conformsTo, or fail to compile.
 //
 // [Supported] returns the same list as data.
@@ -99,8 +114,8 @@ func Supported() []Construct {
 		{"binding", true, "required is an error, extensible a warning; value sets from loaded expansions, includes and code systems"},
 		{"type", true, "choice and resource type restrictions, renamed STU3 choices, profiles on types"},
 		{"targetProfile", true, "for references resolved within the Bundle or contained resources"},
-		{"slicing:value", true, "simple paths"},
-		{"slicing:pattern", true, "simple paths"},
+		{"slicing:value", true, "paths of names, $this, extension('url'), resolve(), ofType(); a binding instead of a value means value set membership"},
+		{"slicing:pattern", true, "as value"},
 		{"slicing:type", true, ""},
 		{"slicing:exists", true, ""},
 		{"slicing:profile", true, "against loaded profiles"},
@@ -109,10 +124,10 @@ func Supported() []Construct {
 		{"extension", true, "url slicing, nested extensions, value[x] types, context"},
 		{"constraint", true, "FHIRPath that compiles and needs no terminology or conformsTo"},
 		{"maxLength", true, ""},
-		{"discriminator functions", false, "resolve() and extension() in discriminator paths"},
-		{"re-slicing", false, "slice names with '/' are treated as plain slices"},
-		{"value set filters", false, "need a terminology server"},
-		{"minValue/maxValue", false, ""},
+		{"discriminator functions", true, "extension('url'), resolve() and ofType(Type); other functions are load warnings"},
+		{"re-slicing", true, "slice a/b slices the members of slice a"},
+		{"value set filters", true, "is-a, descendant-of, is-not-a, =, regex, in, not-in over code systems held in full; others need a terminology server"},
+		{"minValue/maxValue", true, "numbers, dates and times, Quantities (UCUM)"},
 		{"mustSupport", false, "has no meaning for a validator"},
 		{"external references", false, "targets outside the payload are not fetched"},
 	}

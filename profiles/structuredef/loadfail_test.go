@@ -280,7 +280,7 @@ func TestLoadWarnings(t *testing.T) {
 		`"differential": {"element": [{"path": "Patient.gender", "min": 1}]}`,
 		`"differential": {"element": [
     {"path": "Patient.gender", "min": 1, "constraint": [{"key": "w-1", "severity": "error", "human": "broken", "expression": "gender = ("}]},
-    {"path": "Patient.identifier", "slicing": {"discriminator": [{"type": "value", "path": "extension('https://example.org/x').value"}], "rules": "open"}}
+    {"path": "Patient.identifier", "slicing": {"discriminator": [{"type": "value", "path": "identifier.where(system = 'x').value"}], "rules": "open"}}
   ]}`, 1)
 	writeFiles(t, dir, map[string]string{"w.json": sd})
 	r, err := Load(dir)
@@ -299,7 +299,7 @@ func TestLoadWarnings(t *testing.T) {
 		text = append(text, w.Error())
 	}
 	all := strings.Join(text, "\n")
-	for _, want := range []string{"constraint w-1 on Patient.gender is not checked", "discriminator path \"extension('https://example.org/x').value\" is not supported"} {
+	for _, want := range []string{"constraint w-1 on Patient.gender is not checked", "discriminator path \"identifier.where(system = 'x').value\" is not supported"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("no warning with %q in:\n%s", want, all)
 		}

@@ -56,6 +56,10 @@ type edef struct {
 	constraints               []*compiledConstraint
 	slicing                   *slicing
 	maxLength                 int
+	minValue, maxValue        *bound
+	// discPaths are the parsed discriminator paths of slicing, by path;
+	// a path missing here could not be parsed (a load warning says so).
+	discPaths map[string]*discPath
 
 	children []*edef
 	byName   map[string]*edef
@@ -65,6 +69,9 @@ type edef struct {
 	renamed map[string][]string
 	slices  []*edef
 	parent  *edef
+	// slicedFrom is, for a slice, the element (or slice, for a re-slice)
+	// it slices.
+	slicedFrom *edef
 }
 
 type compiledConstraint struct {
@@ -159,14 +166,36 @@ func (r *Registry) newEdef(sd *structureDefinition, e *elementDefinition) (*edef
 		cc.expr = x
 		d.constraints = append(d.constraints, cc)
 	}
+	for _, lim := range []struct {
+		v    *fhirValue
+		min  bool
+		into **bound
+	}{{e.MinValue, true, &d.minValue}, {e.MaxValue, false, &d.maxValue}} {
+		if lim.v == nil {
+			continue
+		}
+		b, err := newBound(lim.v, lim.min)
+		if err != nil {
+			r.warn(sd, fmt.Errorf("%s of %s is not checked: %v", lim.v.label(lim.min), e.Path, err))
+			continue
+		}
+		*lim.into = b
+	}
 	if e.Slicing != nil {
 		for _, dc := range e.Slicing.Discriminator {
-			switch {
-			case !knownDiscriminators[dc.Type]:
+			if !knownDiscriminators[dc.Type] {
 				r.warn(sd, fmt.Errorf("slicing of %s by a %q discriminator is not supported: no member is taken to be in its slices", e.Path, dc.Type))
-			case strings.ContainsAny(dc.Path, "()"):
-				r.warn(sd, fmt.Errorf("slicing of %s by discriminator path %q is not supported (functions in a path): no member is taken to be in its slices", e.Path, dc.Path))
+				continue
 			}
+			dp, err := parseDiscPath(dc.Path)
+			if err != nil {
+				r.warn(sd, fmt.Errorf("slicing of %s by discriminator path %q is not supported (%v): no member is taken to be in its slices", e.Path, dc.Path, err))
+				continue
+			}
+			if d.discPaths == nil {
+				d.discPaths = map[string]*discPath{}
+			}
+			d.discPaths[dc.Path] = dp
 		}
 	}
 	return d, nil
@@ -205,8 +234,11 @@ func (r *Registry) newProfile(sd *structureDefinition, elems []*elementDefinitio
 		for len(stack) > 0 && !placed {
 			top := stack[len(stack)-1]
 			switch {
-			case d.sliceName != "" && d.path == top.path && top.sliceName == "":
+			case d.sliceName != "" && d.path == top.path && top.sliceName == "",
+				// A re-slice ("a/b") is a slice of slice a.
+				d.path == top.path && top.sliceName != "" && strings.HasPrefix(d.sliceName, top.sliceName+"/"):
 				d.parent = top.parent
+				d.slicedFrom = top
 				top.slices = append(top.slices, d)
 				placed = true
 			case d.sliceName != "" && d.path == top.path:

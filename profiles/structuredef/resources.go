@@ -94,6 +94,9 @@ type elementDefinition struct {
 	// suffix ("Uri", "CodeableConcept").
 	Fixed   *fhirValue `json:"-"`
 	Pattern *fhirValue `json:"-"`
+	// MinValue and MaxValue hold minValue[x] and maxValue[x].
+	MinValue *fhirValue `json:"-"`
+	MaxValue *fhirValue `json:"-"`
 }
 
 // UnmarshalJSON picks fixed[x] and pattern[x] out of the element, whatever
@@ -121,6 +124,18 @@ func (e *elementDefinition) UnmarshalJSON(b []byte) error {
 				return err
 			}
 			e.Pattern = v
+		case strings.HasPrefix(k, "minValue") && len(k) > len("minValue"):
+			v, err := newFHIRValue(k[len("minValue"):], raw)
+			if err != nil {
+				return err
+			}
+			e.MinValue = v
+		case strings.HasPrefix(k, "maxValue") && len(k) > len("maxValue"):
+			v, err := newFHIRValue(k[len("maxValue"):], raw)
+			if err != nil {
+				return err
+			}
+			e.MaxValue = v
 		}
 	}
 	return nil
@@ -256,11 +271,14 @@ type vsContained struct {
 }
 
 type codeSystem struct {
-	URL           string   `json:"url"`
-	Name          string   `json:"name"`
-	Content       string   `json:"content"`
-	CaseSensitive *bool    `json:"caseSensitive"`
-	Concept       []csCode `json:"concept"`
+	URL           string `json:"url"`
+	Name          string `json:"name"`
+	Content       string `json:"content"`
+	CaseSensitive *bool  `json:"caseSensitive"`
+	// HierarchyMeaning says what nesting of concepts means (is-a,
+	// grouped-by, part-of, classified-with).
+	HierarchyMeaning string   `json:"hierarchyMeaning"`
+	Concept          []csCode `json:"concept"`
 
 	from origin
 }
@@ -269,6 +287,11 @@ type csCode struct {
 	Code    string   `json:"code"`
 	Display string   `json:"display"`
 	Concept []csCode `json:"concept"`
+	// Property is read for the parent and child properties, which state a
+	// hierarchy that nesting does not show.
+	Property []struct {
+		Code string `json:"code"`
+	} `json:"property"`
 }
 
 // canonical strips a version suffix ("|1.0.0") from a canonical URL.

@@ -397,6 +397,12 @@ func merge(dst, de *elementDefinition) {
 	if de.Pattern != nil {
 		dst.Pattern = de.Pattern
 	}
+	if de.MinValue != nil {
+		dst.MinValue = de.MinValue
+	}
+	if de.MaxValue != nil {
+		dst.MaxValue = de.MaxValue
+	}
 	if de.MaxLength > 0 {
 		dst.MaxLength = de.MaxLength
 	}

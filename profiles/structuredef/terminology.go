@@ -130,8 +130,16 @@ func (r *Registry) include(x *expansion, inc vsInclude, seen map[string]bool) {
 			x.add(inc.System, c.Code)
 		}
 	case len(inc.Filter) > 0:
-		// Filters need a terminology server (is-a over SNOMED CT, say).
-		x.complete = false
+		// Filters are worked out over code systems held in full; others
+		// (is-a over SNOMED CT, say) need a terminology server.
+		codes, ok := r.filterCodes(inc)
+		if !ok {
+			x.complete = false
+			return
+		}
+		for _, c := range codes {
+			x.add(inc.System, c)
+		}
 	default:
 		cs := r.cs[canonical(inc.System)]
 		if cs == nil {

@@ -80,9 +80,7 @@ func (v *Validator) extensionPhase(root *tree.Node, res *Result) {
 	if !builtin {
 		return // the checker's set-up is not needed
 	}
-	for _, f := range v.extensions.CheckExtensions(root, inIG) {
-		res.Issues = append(res.Issues, issueOf(f))
-	}
+	v.addProfileFindings(v.extensions.CheckExtensions(root, inIG), res)
 }
 
 // known returns the definition of u, from the IG or built in.

@@ -2,6 +2,7 @@ package validate
 
 import (
 	"github.com/nemsfhir/nemsfhir/internal/tree"
+	"github.com/nemsfhir/nemsfhir/profiles"
 	"github.com/nemsfhir/nemsfhir/profiles/structuredef"
 )
 
@@ -46,7 +47,24 @@ func (v *Validator) LoadWarnings() []string { return append([]string(nil), v.loa
 
 // profilePhase checks the payload against the loaded profiles.
 func (v *Validator) profilePhase(root *tree.Node, res *Result) {
-	for _, f := range v.ig.Check(root, v.opts.Profiles) {
+	v.addProfileFindings(v.ig.Check(root, v.opts.Profiles), res)
+}
+
+// addProfileFindings turns the findings of a profile or extension check
+// into issues, except that bindings it could not judge offline join the
+// run's unchecked terminology (UncheckedTerminology), said once a run
+// rather than in every result.
+func (v *Validator) addProfileFindings(fs []profiles.Finding, res *Result) {
+	var unjudged map[string]string
+	for _, f := range fs {
+		if u, why, ok := structuredef.UnjudgedBinding(f); ok {
+			if unjudged == nil {
+				unjudged = map[string]string{}
+			}
+			unjudged[u] = why
+			continue
+		}
 		res.Issues = append(res.Issues, issueOf(f))
 	}
+	v.offline.add(nil, unjudged)
 }

@@ -38,6 +38,10 @@ const (
 	KindModifier    = "modifier"
 	KindMinValue    = "minValue"
 	KindMaxValue    = "maxValue"
+	// KindBindingOffline marks an information finding: codes bound to a
+	// value set that cannot be expanded offline were not judged. Package
+	// validate reports these once per run (UnjudgedBinding reads them).
+	KindBindingOffline = "binding-offline"
 )
 
 // RuleUnknownProfile is the rule of the warning given for a profile URL
@@ -118,6 +122,9 @@ type checker struct {
 	// conforms to a profile, for targetProfile and profile discriminators.
 	conformsMemo map[visitKey]bool
 	env          *fhirpath.Env
+	// unjudged holds the value sets already reported as not expandable
+	// offline in this check, so each is said once a payload.
+	unjudged map[string]bool
 }
 
 func (r *Registry) newChecker(root *tree.Node) *checker {
@@ -787,6 +794,7 @@ func (c *checker) binding(n *tree.Node, d *edef, p *Profile) {
 	}
 	x := c.reg.expand(u)
 	if !x.found {
+		c.bindingNotJudged(p, n, u, b.Strength, "it is not loaded")
 		return
 	}
 	otherSystem := true
@@ -803,7 +811,10 @@ func (c *checker) binding(n *tree.Node, d *edef, p *Profile) {
 	}
 	wrongSystem := otherSystem && x.systemsKnown && len(x.systems) > 0
 	if !x.complete && !wrongSystem {
-		return // not every member is known: cannot say it is wrong
+		// Not every member is known: the code cannot be called wrong, and
+		// is not called right either.
+		c.bindingNotJudged(p, n, u, b.Strength, "not every member is known offline")
+		return
 	}
 	sev := "error"
 	if b.Strength == "extensible" {
@@ -824,6 +835,41 @@ func (c *checker) binding(n *tree.Node, d *edef, p *Profile) {
 	if wrongSystem {
 		f.SpineCode = SpineInvalidCodeSystem
 	}
+}
+
+// unjudgedPrefix and unjudgedMid frame the value set URL in the message of
+// a KindBindingOffline finding, which UnjudgedBinding reads back.
+const (
+	unjudgedPrefix = "codes bound to the value set "
+	unjudgedMid    = " not checked: "
+)
+
+// bindingNotJudged records that codes bound to value set u could not be
+// judged, once per value set and check: never a silent pass.
+func (c *checker) bindingNotJudged(p *Profile, n *tree.Node, u, strength, why string) {
+	if c.unjudged[u] {
+		return
+	}
+	if c.unjudged == nil {
+		c.unjudged = map[string]bool{}
+	}
+	c.unjudged[u] = true
+	c.add(p, KindBindingOffline, "information", "informational", n, "",
+		unjudgedPrefix+u+unjudgedMid+why+"; "+strength+" binding of "+p.Name)
+}
+
+// UnjudgedBinding tells whether f says that codes bound to a value set were
+// not judged offline, and returns that value set and why.
+func UnjudgedBinding(f profiles.Finding) (valueSet, why string, ok bool) {
+	if !strings.HasSuffix(f.Rule, ":"+KindBindingOffline) {
+		return "", "", false
+	}
+	rest, found := strings.CutPrefix(f.Message, unjudgedPrefix)
+	if !found {
+		return "", "", false
+	}
+	valueSet, why, found = strings.Cut(rest, unjudgedMid)
+	return valueSet, why, found
 }
 
 func codingOf(n *tree.Node) (out struct{ system, code string }) {

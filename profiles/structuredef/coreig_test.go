@@ -40,6 +40,8 @@ func TestCoreIGExamples(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	byExample := map[string][]string{}
+	unjudged := 0
+	defer func() { t.Logf("%d bindings of the examples could not be judged offline", unjudged) }()
 	for _, file := range files {
 		base := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
 		id := base // the XML and JSON twins share it
@@ -49,6 +51,12 @@ func TestCoreIGExamples(t *testing.T) {
 		}
 		var got []string
 		for _, fd := range r.Check(root, nil) {
+			if _, _, ok := UnjudgedBinding(fd); ok {
+				// Not a finding against the example: a value set the IG
+				// binds that cannot be expanded offline, said once a run.
+				unjudged++
+				continue
+			}
 			key := id + "\t" + fd.Rule + "\t" + fd.Path
 			got = append(got, key)
 			if !known[key] {

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nemsfhir/nemsfhir/internal/mesh"
 	"github.com/nemsfhir/nemsfhir/internal/nems"
 	"github.com/nemsfhir/nemsfhir/validate/request"
 )
@@ -260,12 +261,14 @@ func TestServeSurvivesKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	ids, err := store.Inbox(context.Background(), mailbox, "")
+	// At most 1000 publishes were sent: one page holds them all.
+	ids, err := store.Inbox(context.Background(), mailbox, mesh.InboxQuery{Limit: 10000})
 	if err != nil {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
-	for _, id := range ids {
+	for _, e := range ids {
+		id := e.ID
 		if seen[id] {
 			t.Errorf("mailbox %s holds %s twice", mailbox, id)
 		}

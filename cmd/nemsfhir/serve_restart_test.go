@@ -53,11 +53,23 @@ func (s *syncBuffer) String() string {
 
 var listeningAddr = regexp.MustCompile(`msg=listening addr=(\S+)`)
 
-// startServe runs the binary on a loopback port the system picks and waits
-// (at most 30 s) for it to say where it listens.
-func startServe(t *testing.T, bin, data string) *serveProcess {
+// buildServe builds the binary into a temporary folder.
+func buildServe(t *testing.T) string {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--data", data)
+	bin := filepath.Join(t.TempDir(), "nemsfhir")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startServe runs the binary on a loopback port the system picks, with
+// the extra flags given, and waits (at most 30 s) for it to say where it
+// listens.
+func startServe(t *testing.T, bin, data string, extra ...string) *serveProcess {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--data", data}, extra...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -149,13 +161,8 @@ func TestServeSurvivesKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary: skipped with -short")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "nemsfhir")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	data := filepath.Join(dir, "data")
+	bin := buildServe(t)
+	data := filepath.Join(t.TempDir(), "data")
 	subXML, err := os.ReadFile(filepath.Join(requestTestdata, "subscription.xml"))
 	if err != nil {
 		t.Fatal(err)

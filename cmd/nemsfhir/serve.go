@@ -52,7 +52,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	meshSharedKey := fs.String("mesh-shared-key", mesh.DefaultSharedKey, "shared key of the MESH tokens' HMAC (default: the one NHS England's MESH client uses when none is configured)")
 	logJSON := fs.Bool("log-json", false, "write logs as JSON lines rather than text")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, `Usage: nemsfhir serve [--listen ADDR] [--data DIR] [flags]
+		fmt.Fprintf(fs.Output(), `Usage: nemsfhir serve [--listen ADDR] [--data DIR] [flags]
 
 Runs a local NEMS on NEMS's own paths:
   POST   %s
@@ -78,11 +78,8 @@ Flags:
 `, request.PathPublish, request.PathSubscription, request.PathSubscription, request.PathSubscription)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == pflag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "nemsfhir serve: "+format+"\n", a...)

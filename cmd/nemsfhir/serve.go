@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/nemsfhir/nemsfhir/internal/mesh"
 	"github.com/nemsfhir/nemsfhir/internal/nems"
 	"github.com/nemsfhir/nemsfhir/validate"
 	"github.com/nemsfhir/nemsfhir/validate/request"
@@ -46,9 +47,12 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this PEM certificate `FILE` (with --tls-key)")
 	tlsKey := fs.String("tls-key", "", "PEM private key `FILE` of --tls-cert")
 	clientCA := fs.String("client-ca", "", "require client certificates issued by a CA of this PEM `FILE` (mutual TLS, as NEMS uses); needs --tls-cert")
+	meshMailboxes := fs.String("mesh-mailboxes", "", "MESH mailboxes that may collect: `FILE` of lines \"MAILBOX PASSWORD\" (# comments); without it, every mailbox named by a subscription may, with --mesh-password")
+	meshPassword := fs.String("mesh-password", mesh.DefaultPassword, "password of every MESH mailbox when no --mesh-mailboxes file is given")
+	meshSharedKey := fs.String("mesh-shared-key", mesh.DefaultSharedKey, "shared key of the MESH tokens' HMAC (default: the one NHS England's MESH client uses when none is configured)")
 	logJSON := fs.Bool("log-json", false, "write logs as JSON lines rather than text")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, `Usage: nemsfhir serve [--listen ADDR] [--data DIR] [flags]
+		fmt.Fprintf(fs.Output(), `Usage: nemsfhir serve [--listen ADDR] [--data DIR] [flags]
 
 Runs a local NEMS on NEMS's own paths:
   POST   %s
@@ -57,6 +61,8 @@ Runs a local NEMS on NEMS's own paths:
   DELETE %s/{id}
   POST   /STU3/{type}/$validate
   GET    /healthz
+the MESH API under /messageexchange/ for collecting what was delivered
+(handshake, count, inbox, retrieve, acknowledge; NHSMESH tokens checked),
 and, for loopback clients only, a web page at / and an admin API under
 /admin/ (inject events, PDS ones included; event log; directory; reset).
 Every NEMS request is checked exactly as 'nemsfhir request' checks it, and a
@@ -72,11 +78,8 @@ Flags:
 `, request.PathPublish, request.PathSubscription, request.PathSubscription, request.PathSubscription)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == pflag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "nemsfhir serve: "+format+"\n", a...)
@@ -106,6 +109,24 @@ Flags:
 		}
 	}
 
+	meshOpts := mesh.AuthOptions{SharedKey: []byte(*meshSharedKey)}
+	switch {
+	case *meshSharedKey == "":
+		return fail("--mesh-shared-key must not be empty")
+	case *meshMailboxes != "" && fs.Changed("mesh-password"):
+		return fail("--mesh-password is every mailbox's password when no --mesh-mailboxes file is given; the file gives each mailbox its own")
+	case *meshMailboxes != "":
+		boxes, err := mesh.LoadMailboxes(*meshMailboxes)
+		if err != nil {
+			return fail("--mesh-mailboxes %v", err)
+		}
+		meshOpts.Mailboxes = boxes
+	case *meshPassword == "":
+		return fail("--mesh-password must not be empty")
+	default:
+		meshOpts.DefaultPassword = *meshPassword
+	}
+
 	var tlsConfig *tls.Config
 	switch {
 	case *tlsCert != "" || *tlsKey != "":
@@ -124,6 +145,14 @@ Flags:
 		return fail("%v", err)
 	}
 	defer store.Close()
+	if meshOpts.Mailboxes == nil {
+		// Every mailbox a subscription names (or that holds a delivery).
+		meshOpts.MailboxExists = store.MailboxExists
+	}
+	meshAuth, err := mesh.NewAuth(meshOpts)
+	if err != nil {
+		return fail("%v", err)
+	}
 	srv, err := nems.New(nems.Options{
 		Store:         store,
 		Request:       request.Options{MaxSize: *maxSize, ToASID: *toASID, Audience: *audience},
@@ -133,6 +162,7 @@ Flags:
 		AnyOwner:      *anyOwner,
 		MeshFrom:      *meshFrom,
 		Directory:     dir,
+		MeshAuth:      meshAuth,
 	})
 	if err != nil {
 		return fail("%v", err)
@@ -144,7 +174,12 @@ Flags:
 	if tlsConfig != nil {
 		ln = tls.NewListener(ln, tlsConfig)
 	}
-	logger.Info("listening", "addr", ln.Addr().String(), "data", *data, "tls", tlsConfig != nil, "clientCertificates", *clientCA != "")
+	meshBoxes := "named by subscriptions"
+	if meshOpts.Mailboxes != nil {
+		meshBoxes = fmt.Sprintf("%d from %s", len(meshOpts.Mailboxes), *meshMailboxes)
+	}
+	logger.Info("listening", "addr", ln.Addr().String(), "data", *data, "tls", tlsConfig != nil, "clientCertificates", *clientCA != "",
+		"meshMailboxes", meshBoxes)
 	if err := nems.Serve(ctx, srv.HTTPServer(*listen), ln, shutdownGrace); err != nil {
 		logger.Error("server stopped", "error", err.Error())
 		return exitInvalid

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nemsfhir/nemsfhir/internal/mesh"
 	"github.com/nemsfhir/nemsfhir/internal/nems"
 	"github.com/nemsfhir/nemsfhir/validate/request"
 )
@@ -52,11 +53,23 @@ func (s *syncBuffer) String() string {
 
 var listeningAddr = regexp.MustCompile(`msg=listening addr=(\S+)`)
 
-// startServe runs the binary on a loopback port the system picks and waits
-// (at most 30 s) for it to say where it listens.
-func startServe(t *testing.T, bin, data string) *serveProcess {
+// buildServe builds the binary into a temporary folder.
+func buildServe(t *testing.T) string {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--data", data)
+	bin := filepath.Join(t.TempDir(), "nemsfhir")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startServe runs the binary on a loopback port the system picks, with
+// the extra flags given, and waits (at most 30 s) for it to say where it
+// listens.
+func startServe(t *testing.T, bin, data string, extra ...string) *serveProcess {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--data", data}, extra...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -148,13 +161,8 @@ func TestServeSurvivesKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary: skipped with -short")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "nemsfhir")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	data := filepath.Join(dir, "data")
+	bin := buildServe(t)
+	data := filepath.Join(t.TempDir(), "data")
 	subXML, err := os.ReadFile(filepath.Join(requestTestdata, "subscription.xml"))
 	if err != nil {
 		t.Fatal(err)
@@ -260,12 +268,14 @@ func TestServeSurvivesKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	ids, err := store.Inbox(context.Background(), mailbox, "")
+	// At most 1000 publishes were sent: one page holds them all.
+	ids, err := store.Inbox(context.Background(), mailbox, mesh.InboxQuery{Limit: 10000})
 	if err != nil {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
-	for _, id := range ids {
+	for _, e := range ids {
+		id := e.ID
 		if seen[id] {
 			t.Errorf("mailbox %s holds %s twice", mailbox, id)
 		}

@@ -231,7 +231,15 @@ func TestServeAgreesOnNEMSExamples(t *testing.T) {
 }
 
 func TestServeUsage(t *testing.T) {
-	data := filepath.Join(t.TempDir(), "data")
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	boxes, good := filepath.Join(dir, "bad-mailboxes"), filepath.Join(dir, "mailboxes")
+	if err := os.WriteFile(boxes, []byte("# no password\nA91545OT001\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(good, []byte("A91545OT001 pw\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -242,6 +250,11 @@ func TestServeUsage(t *testing.T) {
 		{[]string{"extra"}, `unexpected argument "extra"`},
 		{[]string{"--directory", filepath.Join(data, "none.json")}, "none.json"},
 		{[]string{"--listen", "127.0.0.1:notaport"}, "--listen 127.0.0.1:notaport"},
+		{[]string{"--mesh-mailboxes", filepath.Join(data, "none.txt")}, "--mesh-mailboxes mesh mailbox file: open " + filepath.Join(data, "none.txt")},
+		{[]string{"--mesh-mailboxes", boxes}, boxes + `:2: mailbox "A91545OT001" has no password`},
+		{[]string{"--mesh-mailboxes", good, "--mesh-password", "x"}, "--mesh-password is every mailbox's password when no --mesh-mailboxes file is given"},
+		{[]string{"--mesh-password", ""}, "--mesh-password must not be empty"},
+		{[]string{"--mesh-shared-key", ""}, "--mesh-shared-key must not be empty"},
 	} {
 		code, _, errOut := runCLI(append([]string{"serve", "--data", data}, tc.args...)...)
 		if code != exitUsage || !strings.Contains(errOut, tc.want) {

@@ -1,27 +1,18 @@
 package mesh
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
+	"github.com/nemsfhir/nemsfhir/internal/mesh/meshtest"
 )
-
-// requirePython, set to 1, makes the client test fail instead of skipping
-// when Python, requests or the client (with the reference data there) is
-// missing, as in CI.
-const requirePython = "NEMSFHIR_REQUIRE_PYTHON"
 
 // meshClientScript drives NHS England's Python MESH client, unchanged, as a
 // receiver would: ping, handshake, count, list (whole, filtered, paged),
@@ -102,68 +93,6 @@ out["replay"] = [s.get(url + "/messageexchange/" + box + "/inbox", headers={"Aut
 print(json.dumps(out))
 `
 
-// meshClientDir finds the client in the reference data, and python3 with
-// requests, skipping (or failing, with NEMSFHIR_REQUIRE_PYTHON=1) when one
-// is missing.
-func meshClientDir(t *testing.T) (python, dir string) {
-	t.Helper()
-	missing := func(why string) {
-		t.Helper()
-		if os.Getenv(requirePython) == "1" {
-			t.Fatalf("%s (%s=1)", why, requirePython)
-		}
-		t.Skipf("%s: skipping the NHS MESH client test (set %s=1 to fail instead)", why, requirePython)
-	}
-	shared, _ := sharedtest.Dir()
-	if shared == "" {
-		// No reference data, as on a fresh clone: a skip even for CI,
-		// which runs the tests once that way (sharedtest fails instead when
-		// NEMSFHIR_SHARED names no folder).
-		sharedtest.Path(t, "clients/mesh-client")
-	}
-	dir = filepath.Join(shared, "clients", "mesh-client")
-	if _, err := os.Stat(filepath.Join(dir, "mesh_client", "__init__.py")); err != nil {
-		missing(fmt.Sprintf("the NHS MESH client is absent from %s", dir))
-	}
-	// The python3 on PATH first, then Debian's, where the python3-requests
-	// package installs: a PATH that leads to another Python (pyenv, say)
-	// need not have requests.
-	var why []string
-	for _, name := range []string{"python3", "/usr/bin/python3"} {
-		p, err := exec.LookPath(name)
-		if err != nil {
-			why = append(why, fmt.Sprintf("%s: not installed", name))
-			continue
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		out, err := exec.CommandContext(ctx, p, "-c", "import requests").CombinedOutput()
-		cancel()
-		if err == nil {
-			return p, dir
-		}
-		why = append(why, fmt.Sprintf("%s cannot import requests: %v %s", p, err, bytes.TrimSpace(out)))
-	}
-	missing("no python3 with requests (install python3-requests): " + strings.Join(why, "; "))
-	return python, dir
-}
-
-// pythonEnv is the environment of the client: the client on PYTHONPATH,
-// no byte code written into the read-only reference data, no proxy between
-// the client and the loopback server, and no MESH_CLIENT_SHARED_KEY, so
-// that the client uses its own default shared key.
-func pythonEnv(clientDir string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		switch strings.ToUpper(name) {
-		case "PYTHONPATH", "MESH_CLIENT_SHARED_KEY", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE":
-			continue
-		}
-		env = append(env, kv)
-	}
-	return append(env, "PYTHONPATH="+clientDir, "PYTHONDONTWRITEBYTECODE=1", "NO_PROXY=*")
-}
-
 // clientReport is what the script prints.
 type clientReport struct {
 	Ping            map[string]any    `json:"ping"`
@@ -191,11 +120,7 @@ type clientReport struct {
 // message a receiver was delivered, with their MESH headers, and is refused
 // where it should be.
 func TestNHSMeshClient(t *testing.T) {
-	python, clientDir := meshClientDir(t)
-	script := filepath.Join(t.TempDir(), "collect.py")
-	if err := os.WriteFile(script, []byte(meshClientScript), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	python, clientDir := meshtest.Client(t)
 	for _, useTLS := range []bool{false, true} {
 		name := "http"
 		if useTLS {
@@ -252,19 +177,10 @@ func TestNHSMeshClient(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, python, script, string(arg))
-			cmd.Dir = t.TempDir()
-			cmd.Env = pythonEnv(clientDir)
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			if err := cmd.Run(); err != nil {
-				t.Fatalf("the MESH client failed: %v\nstderr:\n%s\nstdout:\n%s", err, stderr.Bytes(), stdout.Bytes())
-			}
+			stdout := meshtest.Run(t, python, clientDir, meshClientScript, 90*time.Second, string(arg))
 			var got clientReport
-			if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
-				t.Fatalf("the script's output: %v\n%s", err, stdout.Bytes())
+			if err := json.Unmarshal(stdout, &got); err != nil {
+				t.Fatalf("the script's output: %v\n%s", err, stdout)
 			}
 
 			ids := func(ms []Message) []string {

@@ -148,20 +148,20 @@ func (h *handler) handshake(q request) {
 
 // count answers the (deprecated) inbox count.
 func (h *handler) count(q request) {
-	ids, err := h.store.Inbox(q.r.Context(), q.mailbox, "")
+	n, err := h.store.InboxCount(q.r.Context(), q.mailbox)
 	if err != nil {
 		storeError(q, err)
 		return
 	}
 	if q.version >= 2 {
-		writeJSON(q.w, q.version, http.StatusOK, map[string]int{"count": len(ids)})
+		writeJSON(q.w, q.version, http.StatusOK, map[string]int{"count": n})
 		return
 	}
 	writeJSON(q.w, q.version, http.StatusOK, struct {
 		Count              int    `json:"count"`
 		InternalID         string `json:"internalID"`
 		AllResultsIncluded bool   `json:"allResultsIncluded"`
-	}{len(ids), internalID(), true})
+	}{n, internalID(), true})
 }
 
 // internalID is a diagnostic reference in MESH's timestamp form.
@@ -196,48 +196,45 @@ func (h *handler) inbox(q request) {
 		return
 	}
 	ctx := q.r.Context()
-	all, err := h.store.Inbox(ctx, q.mailbox, "")
-	if err != nil {
-		storeError(q, err)
-		return
-	}
-	ids := all
-	if filter.exact != "" {
-		// An exact workflow is the store's own filter.
-		if ids, err = h.store.Inbox(ctx, q.mailbox, filter.exact); err != nil {
+	// The store is read a page at a time (one more than asked, to know
+	// whether there is a next page), so that memory stays bounded however
+	// many messages wait. An exact workflow is the store's own filter; any
+	// other form is applied here, reading on until the page is full.
+	page := make([]string, 0, min(maxResults, 64))
+	listed := map[string]bool{}
+	more := false
+	after := continueFrom
+	for !more {
+		entries, err := h.store.Inbox(ctx, q.mailbox, InboxQuery{WorkflowID: filter.exact, After: after, Limit: maxResults + 1})
+		if err != nil {
 			storeError(q, err)
 			return
 		}
-	}
-	start := 0
-	if continueFrom != "" {
-		// After the id given; when it has gone (acknowledged since), from
-		// the start again, so that no message is missed.
-		for i, id := range ids {
-			if id == continueFrom {
-				start = i + 1
-				break
-			}
-		}
-	}
-	page := make([]string, 0, min(maxResults, len(ids)-start))
-	more := false
-	for _, id := range ids[start:] {
-		if len(page) == maxResults {
-			more = true
-			break
-		}
-		if filter.pattern != nil {
-			msg, found, err := h.store.Message(ctx, q.mailbox, id)
-			if err != nil {
-				storeError(q, err)
-				return
-			}
-			if !found || !filter.pattern(msg.WorkflowID) {
+		for _, e := range entries {
+			if filter.pattern != nil && !filter.pattern(e.WorkflowID) {
 				continue
 			}
+			// A cursor acknowledged between two reads starts the store
+			// from the oldest again: skip what this page already has.
+			if listed[e.ID] {
+				continue
+			}
+			if len(page) == maxResults {
+				more = true
+				break
+			}
+			listed[e.ID] = true
+			page = append(page, e.ID)
 		}
-		page = append(page, id)
+		if len(entries) <= maxResults {
+			break
+		}
+		after = entries[len(entries)-1].ID
+	}
+	waiting, err := h.store.InboxCount(ctx, q.mailbox)
+	if err != nil {
+		storeError(q, err)
+		return
 	}
 	if q.version < 2 {
 		writeJSON(q.w, q.version, http.StatusOK, map[string][]string{"messages": page})
@@ -268,7 +265,7 @@ func (h *handler) inbox(q request) {
 		Messages         []string          `json:"messages"`
 		Links            map[string]string `json:"links"`
 		ApproxInboxCount int               `json:"approx_inbox_count"`
-	}{page, links, len(all)})
+	}{page, links, waiting})
 }
 
 // workflowFilter is MESH's inbox workflow filter: WF (equals), !WF (does not

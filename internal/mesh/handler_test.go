@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -460,8 +461,11 @@ func TestEndpointAuth(t *testing.T) {
 // failingStore fails every call, as a broken database would.
 type failingStore struct{}
 
-func (failingStore) Inbox(context.Context, string, string) ([]string, error) {
+func (failingStore) Inbox(context.Context, string, InboxQuery) ([]InboxEntry, error) {
 	return nil, errors.New("disk I/O error")
+}
+func (failingStore) InboxCount(context.Context, string) (int, error) {
+	return 0, errors.New("disk I/O error")
 }
 func (failingStore) Message(context.Context, string, string) (Message, bool, error) {
 	return Message{}, false, errors.New("disk I/O error")
@@ -518,7 +522,67 @@ func TestMemoryStoreDeliver(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := s.Inbox(ctx, receiver, ""); err == nil {
+	if _, err := s.Inbox(ctx, receiver, InboxQuery{Limit: 10}); err == nil {
 		t.Error("a cancelled context was ignored")
+	}
+	if _, err := s.Inbox(context.Background(), receiver, InboxQuery{}); err == nil || !strings.Contains(err.Error(), "limit 0 is not positive") {
+		t.Errorf("an unbounded inbox read: %v", err)
+	}
+}
+
+// pageRecorder is a store that remembers the largest page the handler
+// asked of it.
+type pageRecorder struct {
+	*MemoryStore
+	mu       sync.Mutex
+	maxLimit int
+	reads    int
+}
+
+func (p *pageRecorder) Inbox(ctx context.Context, mailbox string, q InboxQuery) ([]InboxEntry, error) {
+	p.mu.Lock()
+	p.maxLimit = max(p.maxLimit, q.Limit)
+	p.reads++
+	p.mu.Unlock()
+	return p.MemoryStore.Inbox(ctx, mailbox, q)
+}
+
+// TestInboxReadsBoundedPages: over an inbox larger than a page, the
+// handler never asks the store for more than a page and one entry, and a
+// workflow pattern that skips most messages still fills the page by
+// reading on.
+func TestInboxReadsBoundedPages(t *testing.T) {
+	store := &pageRecorder{MemoryStore: NewMemoryStore()}
+	var rare []string
+	for i := range 1200 {
+		wf := "CHANGEOFGP_1"
+		id := fmt.Sprintf("M%04d", i)
+		if i%100 == 99 {
+			wf = "DEATHNOTIFICATION_1"
+			rare = append(rare, id)
+		}
+		if err := store.Deliver(Message{ID: id, From: nems, To: receiver, WorkflowID: wf}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := httptest.NewServer(NewHandler(store, newTestAuth(t, AuthOptions{})))
+	defer srv.Close()
+	c := &testClient{t: t, base: srv.URL, mailbox: receiver, accept: "application/vnd.mesh.v2+json"}
+	var l inboxV2
+	c.json(http.MethodGet, "/messageexchange/"+receiver+"/inbox", http.StatusOK, &l)
+	if len(l.Messages) != defaultMaxResults || l.Messages[0] != "M0000" || l.Links["next"] == "" || l.ApproxInboxCount != 1200 {
+		t.Errorf("first page: %d messages from %v, next %q, count %d", len(l.Messages), l.Messages[:1], l.Links["next"], l.ApproxInboxCount)
+	}
+	c.json(http.MethodGet, "/messageexchange/"+receiver+"/inbox?max_results=10&workflow_filter=DEATH*", http.StatusOK, &l)
+	if !reflect.DeepEqual(l.Messages, rare[:10]) || l.Links["next"] == "" {
+		t.Errorf("filtered page: %v, next %q", l.Messages, l.Links["next"])
+	}
+	var l2 inboxV2
+	c.json(http.MethodGet, l.Links["next"], http.StatusOK, &l2)
+	if !reflect.DeepEqual(l2.Messages, rare[10:]) || l2.Links["next"] != "" {
+		t.Errorf("filtered second page: %v, next %q", l2.Messages, l2.Links["next"])
+	}
+	if store.maxLimit > defaultMaxResults+1 || store.reads < 100 {
+		t.Errorf("the handler asked the store for pages of up to %d entries in %d reads", store.maxLimit, store.reads)
 	}
 }

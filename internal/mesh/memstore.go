@@ -54,25 +54,58 @@ func (s *MemoryStore) Deliver(msg Message) error {
 }
 
 // Inbox implements [Store].
-func (s *MemoryStore) Inbox(ctx context.Context, mailbox, workflowID string) ([]string, error) {
+func (s *MemoryStore) Inbox(ctx context.Context, mailbox string, q InboxQuery) ([]InboxEntry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if q.Limit <= 0 {
+		return nil, fmt.Errorf("mesh: inbox page limit %d is not positive", q.Limit)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	out := []InboxEntry{}
 	box := s.boxes[mailbox]
 	if box == nil {
-		return []string{}, nil
+		return out, nil
 	}
-	ids := []string{}
-	for _, id := range box.order {
+	start := 0
+	if m := box.msgs[q.After]; q.After != "" && m != nil && !m.acknowledged {
+		for i, id := range box.order {
+			if id == q.After {
+				start = i + 1
+				break
+			}
+		}
+	}
+	for _, id := range box.order[start:] {
+		if len(out) == q.Limit {
+			break
+		}
 		m := box.msgs[id]
-		if m.acknowledged || (workflowID != "" && m.msg.WorkflowID != workflowID) {
+		if m.acknowledged || (q.WorkflowID != "" && m.msg.WorkflowID != q.WorkflowID) {
 			continue
 		}
-		ids = append(ids, id)
+		out = append(out, InboxEntry{ID: id, WorkflowID: m.msg.WorkflowID})
 	}
-	return ids, nil
+	return out, nil
+}
+
+// InboxCount implements [Store].
+func (s *MemoryStore) InboxCount(ctx context.Context, mailbox string) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	if box := s.boxes[mailbox]; box != nil {
+		for _, m := range box.msgs {
+			if !m.acknowledged {
+				n++
+			}
+		}
+	}
+	return n, nil
 }
 
 // Message implements [Store].

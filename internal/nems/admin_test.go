@@ -122,7 +122,7 @@ func TestAdminAPI(t *testing.T) {
 		t.Errorf("after the Change of GP the directory says GP %q", p.GP)
 	}
 	for mb, want := range map[string]int{"A91545OT401": 1, "A91545OT402": 1, "A91545OT403": 0} {
-		if ids, _ := st.Inbox(ctx, mb, "CHANGEOFGP_1"); len(ids) != want {
+		if ids, _ := waiting(ctx, st, mb, "CHANGEOFGP_1"); len(ids) != want {
 			t.Errorf("mailbox %s holds %d messages, want %d", mb, len(ids), want)
 		}
 	}
@@ -159,7 +159,7 @@ func TestAdminAPI(t *testing.T) {
 	if evs, _ := st.ListEvents(ctx, 10); len(evs) != 0 {
 		t.Errorf("events after reset: %v", evs)
 	}
-	if ids, _ := st.Inbox(ctx, "A91545OT401", ""); len(ids) != 0 {
+	if ids, _ := waiting(ctx, st, "A91545OT401", ""); len(ids) != 0 {
 		t.Errorf("mailbox after reset: %v", ids)
 	}
 

@@ -45,6 +45,13 @@
 //     tagged ones, in creation order, joined by "~~~"; the body is the
 //     published bytes; the WorkflowID is that of 1.5; the id has MESH's
 //     form (timestamp, "_", six hex digits).
+//   - Collection: the MESH API of package internal/mesh, mounted at
+//     /messageexchange/ over the same store, guarded by its own tokens
+//     (Options.MeshAuth), not by loopback. By default a mailbox exists when
+//     a subscription names it or it holds a delivery (its subscriptions
+//     deleted since, so that nothing delivered is stranded), with the
+//     password "password" and MESH's default shared key. A collected
+//     message is marked acknowledged and kept, for the event log.
 //   - $validate (HAPI convention): 200 with the OperationOutcome when it
 //     has no error, 422 when it has; a body of another type than the path
 //     names is an error.

@@ -71,7 +71,7 @@ func TestLoad(t *testing.T) {
 	t.Logf("%d publishes on one core, each matching 2 of %d subscriptions: %.0f accepted/s, p50 %v, p99 %v, max %v",
 		publishes, subscriptions, float64(publishes)/total.Seconds(), p(0.5), p(0.99), lat[len(lat)-1].Round(10*time.Microsecond))
 	for _, mb := range []string{"A91545OT001", "A91545OT002"} {
-		if ids, _ := st.Inbox(ctx, mb, ""); len(ids) != publishes {
+		if ids, _ := waiting(ctx, st, mb, ""); len(ids) != publishes {
 			t.Errorf("mailbox %s holds %d messages after %d publishes", mb, len(ids), publishes)
 		}
 	}

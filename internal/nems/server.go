@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nemsfhir/nemsfhir/internal/mesh"
 	"github.com/nemsfhir/nemsfhir/transform"
 	"github.com/nemsfhir/nemsfhir/validate"
 	"github.com/nemsfhir/nemsfhir/validate/request"
@@ -44,6 +45,12 @@ type Options struct {
 	// subscriptions are matched by, and the S and I flags; nil means an
 	// empty one (explicit subscriptions still match).
 	Directory *Directory
+	// MeshAuth checks the NHSMESH tokens of the MESH collection API served
+	// under /messageexchange/ over the store's deliveries. Nil means a local
+	// MESH's defaults: every mailbox the store knows (Store.MailboxExists)
+	// has the password mesh.DefaultPassword, and tokens are keyed with
+	// mesh.DefaultSharedKey, as NHS England's client keys them.
+	MeshAuth *mesh.Auth
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -98,11 +105,23 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.MeshAuth == nil {
+		a, err := mesh.NewAuth(mesh.AuthOptions{MailboxExists: opts.Store.MailboxExists})
+		if err != nil {
+			return nil, err
+		}
+		opts.MeshAuth = a
+	}
 	s := &Server{opts: opts, check: c, v: ro.Validator, log: opts.Logger, maxSize: ro.MaxSize}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("POST /STU3/{type}/$validate", s.validateResource)
 	mux.HandleFunc("/STU3/", s.nems)
+	// MESH's paths are absolute (its next links too), so the handler is
+	// mounted at the root as it is, not under a stripped prefix. Its own
+	// tokens guard it: it is not loopback only, as a receiver may be
+	// elsewhere.
+	mux.Handle("/messageexchange/", mesh.NewHandler(opts.Store, opts.MeshAuth))
 	s.registerAdmin(mux)
 	mux.HandleFunc("GET /{$}", s.loopbackOnly(s.page))
 	mux.HandleFunc("POST /ui/validate", s.loopbackOnly(s.uiValidate))

@@ -248,7 +248,7 @@ func TestEndToEnd(t *testing.T) {
 		{"A91545OT001", idTagged + "|tagB"},
 		{"A91545OT002", idJSON + "|site123"},
 	} {
-		ids, err := st.Inbox(ctx, want.mailbox, "VACCINATIONS_1")
+		ids, err := waiting(ctx, st, want.mailbox, "VACCINATIONS_1")
 		if err != nil || len(ids) != 1 {
 			t.Fatalf("inbox %s: %v %v, want one message", want.mailbox, ids, err)
 		}
@@ -268,7 +268,7 @@ func TestEndToEnd(t *testing.T) {
 	a = do(t, base, call{in: request.Publish, contentType: "application/fhir+xml", body: other})
 	wantStatus(t, "publish not matching", a, http.StatusAccepted)
 	for _, mb := range []string{"A91545OT001", "A91545OT002"} {
-		if ids, _ := st.Inbox(ctx, mb, ""); len(ids) != 1 {
+		if ids, _ := waiting(ctx, st, mb, ""); len(ids) != 1 {
 			t.Errorf("inbox %s after a non-matching event: %v, want the one message", mb, ids)
 		}
 	}
@@ -300,7 +300,7 @@ func TestEndToEnd(t *testing.T) {
 	wantStatus(t, "expired JWT", a, http.StatusBadRequest, "MISSING_OR_INVALID_HEADER", "jwt:")
 	a = do(t, base, call{in: request.Publish, contentType: "application/fhir+xml", body: bytes.Repeat([]byte(" "), 3<<20+10)})
 	wantStatus(t, "oversized", a, http.StatusRequestEntityTooLarge)
-	if ids, _ := st.Inbox(ctx, "A91545OT002", ""); len(ids) != 1 {
+	if ids, _ := waiting(ctx, st, "A91545OT002", ""); len(ids) != 1 {
 		t.Errorf("a refused request changed the mailbox: %v", ids)
 	}
 
@@ -358,7 +358,7 @@ func TestActivateAfterAndOwner(t *testing.T) {
 	wantStatus(t, "read by another ASID with AnyOwner", a, http.StatusOK, `<status value="requested"/>`)
 	a = do(t, ts.URL, call{in: request.Publish, contentType: "application/fhir+xml", body: readTestdata(t, "publish.xml")})
 	wantStatus(t, "publish", a, http.StatusAccepted)
-	if ids, _ := st.Inbox(context.Background(), "A91545OT001", ""); len(ids) != 0 {
+	if ids, _ := waiting(context.Background(), st, "A91545OT001", ""); len(ids) != 0 {
 		t.Fatalf("a requested subscription received %v", ids)
 	}
 	now = now.Add(2 * time.Hour)
@@ -412,7 +412,7 @@ func TestGenericMatching(t *testing.T) {
 	a := do(t, ts.URL, call{in: request.Publish, contentType: "application/fhir+xml", body: event})
 	wantStatus(t, "publish", a, http.StatusAccepted)
 	for _, mb := range []string{"A91545OT100", "A91545OT101", "A91545OT102", "A91545OT103", "A91545OT104", "A91545OT200", "A91545OT201"} {
-		ids, err := st.Inbox(ctx, mb, "")
+		ids, err := waiting(ctx, st, mb, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -420,7 +420,7 @@ func TestGenericMatching(t *testing.T) {
 			t.Errorf("mailbox %s holds %d messages; want one: %v", mb, len(ids), want[mb])
 		}
 	}
-	ids, _ := st.Inbox(ctx, "A91545OT100", "")
+	ids, _ := waiting(ctx, st, "A91545OT100", "")
 	if m, _, _ := st.Message(ctx, "A91545OT100", ids[0]); m.PartnerID != tagged+"|gp" {
 		t.Errorf("Mex-Partnerid %q, want %s|gp", m.PartnerID, tagged)
 	}
@@ -433,7 +433,7 @@ func TestGenericMatching(t *testing.T) {
 	a = do(t, ts.URL, call{in: request.Publish, contentType: "application/fhir+xml", body: bytes.ReplaceAll(event, []byte(patient), []byte(otherPatient))})
 	wantStatus(t, "publish for a sensitive patient", a, http.StatusAccepted)
 	for _, mb := range []string{"A91545OT300", "A91545OT104"} {
-		if ids, _ := st.Inbox(ctx, mb, ""); len(ids) > 1 || mb == "A91545OT300" && len(ids) != 0 {
+		if ids, _ := waiting(ctx, st, mb, ""); len(ids) > 1 || mb == "A91545OT300" && len(ids) != 0 {
 			t.Errorf("mailbox %s got a message about a patient flagged S: %v", mb, ids)
 		}
 	}

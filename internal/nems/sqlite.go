@@ -84,6 +84,8 @@ var migrations = []string{
 	ALTER TABLE events ADD COLUMN withheld INTEGER NOT NULL DEFAULT 0;
 	CREATE INDEX events_received ON events (received);
 	CREATE INDEX deliveries_event ON deliveries (event_id);`,
+	// 4: the MESH API asks whether a mailbox is named by a subscription.
+	`CREATE INDEX subscriptions_mailbox ON subscriptions (mailbox);`,
 }
 
 // SQLite is the Store kept in one SQLite file, in WAL mode with
@@ -327,28 +329,64 @@ func (s *SQLite) AddEvent(ctx context.Context, ev Event, deliveries []Delivery) 
 	return tx.Commit()
 }
 
-// Inbox implements mesh.Store.
-func (s *SQLite) Inbox(ctx context.Context, mailbox, workflowID string) ([]string, error) {
-	q := "SELECT id FROM deliveries WHERE mailbox = ? AND acknowledged = 0"
-	args := []any{mailbox}
-	if workflowID != "" {
-		q += " AND workflow_id = ?"
-		args = append(args, workflowID)
+// Inbox implements mesh.Store: a page through the (mailbox,
+// acknowledged, received) index, never more than q.Limit rows.
+func (s *SQLite) Inbox(ctx context.Context, mailbox string, q mesh.InboxQuery) ([]mesh.InboxEntry, error) {
+	if q.Limit <= 0 {
+		return nil, fmt.Errorf("inbox page limit %d is not positive", q.Limit)
 	}
-	rows, err := s.db.QueryContext(ctx, q+" ORDER BY received, rowid", args...)
+	query := "SELECT id, workflow_id FROM deliveries WHERE mailbox = ? AND acknowledged = 0"
+	args := []any{mailbox}
+	if q.WorkflowID != "" {
+		query += " AND workflow_id = ?"
+		args = append(args, q.WorkflowID)
+	}
+	if q.After != "" {
+		var received, rowid int64
+		err := s.db.QueryRowContext(ctx, "SELECT received, rowid FROM deliveries WHERE mailbox = ? AND id = ? AND acknowledged = 0",
+			mailbox, q.After).Scan(&received, &rowid)
+		switch {
+		case err == nil:
+			query += " AND (received > ? OR (received = ? AND rowid > ?))"
+			args = append(args, received, received, rowid)
+		case !errors.Is(err, sql.ErrNoRows):
+			return nil, err
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, query+" ORDER BY received, rowid LIMIT ?", append(args, q.Limit)...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var ids []string
+	out := []mesh.InboxEntry{}
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var e mesh.InboxEntry
+		if err := rows.Scan(&e.ID, &e.WorkflowID); err != nil {
 			return nil, err
 		}
-		ids = append(ids, id)
+		out = append(out, e)
 	}
-	return ids, rows.Err()
+	return out, rows.Err()
+}
+
+// InboxCount implements mesh.Store.
+func (s *SQLite) InboxCount(ctx context.Context, mailbox string) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM deliveries WHERE mailbox = ? AND acknowledged = 0", mailbox).Scan(&n)
+	return n, err
+}
+
+// MailboxExists implements Store: a mailbox named by a subscription's
+// channel.endpoint, or holding messages delivered while one was (its
+// subscriptions deleted since), through an index either way.
+func (s *SQLite) MailboxExists(ctx context.Context, mailbox string) (bool, error) {
+	var one int
+	err := s.db.QueryRowContext(ctx, `SELECT 1 WHERE EXISTS (SELECT 1 FROM subscriptions WHERE mailbox = ?)
+		OR EXISTS (SELECT 1 FROM deliveries WHERE mailbox = ?)`, mailbox, mailbox).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // Message implements mesh.Store: the event's body as published, with the

@@ -2,9 +2,12 @@ package nems
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/nemsfhir/nemsfhir/internal/mesh"
 )
 
 func openTestStore(t *testing.T, dir string) *SQLite {
@@ -56,10 +59,10 @@ func TestSQLiteStore(t *testing.T) {
 	if err := s.AddEvent(ctx, ev, []Delivery{{ID: "m1", Mailbox: "MBX01", From: "NEMS", WorkflowID: "VACCINATIONS_1", PartnerID: sub.ID + "|t1"}}); err != nil {
 		t.Fatal(err)
 	}
-	if ids, err := s.Inbox(ctx, "MBX01", ""); err != nil || !slices.Equal(ids, []string{"m1"}) {
+	if ids, err := waiting(ctx, s, "MBX01", ""); err != nil || !slices.Equal(ids, []string{"m1"}) {
 		t.Fatalf("inbox: %v %v", ids, err)
 	}
-	if ids, _ := s.Inbox(ctx, "MBX01", "NEWBORNHEARING_1"); len(ids) != 0 {
+	if ids, _ := waiting(ctx, s, "MBX01", "NEWBORNHEARING_1"); len(ids) != 0 {
 		t.Fatalf("inbox filtered by another workflow: %v", ids)
 	}
 	m, found, err := s.Message(ctx, "MBX01", "m1")
@@ -77,7 +80,7 @@ func TestSQLiteStore(t *testing.T) {
 	if found, _ := s.Acknowledge(ctx, "MBX01", "nope"); found {
 		t.Fatal("acknowledged an unknown message")
 	}
-	if ids, _ := s.Inbox(ctx, "MBX01", ""); len(ids) != 0 {
+	if ids, _ := waiting(ctx, s, "MBX01", ""); len(ids) != 0 {
 		t.Fatalf("inbox after acknowledge: %v", ids)
 	}
 	if found, err := s.DeleteSubscription(ctx, sub.ID); err != nil || !found {
@@ -107,5 +110,108 @@ func TestSQLiteRefusesNewerSchema(t *testing.T) {
 	s.Close()
 	if _, err := OpenSQLite(context.Background(), dir); err == nil {
 		t.Fatal("a database of schema 99 was opened")
+	}
+}
+
+// waiting lists the ids of every message of mailbox not yet acknowledged
+// (only those of workflow when it is not empty), a page at a time.
+func waiting(ctx context.Context, st mesh.Store, mailbox, workflow string) ([]string, error) {
+	ids := []string{}
+	after := ""
+	for {
+		page, err := st.Inbox(ctx, mailbox, mesh.InboxQuery{WorkflowID: workflow, After: after, Limit: 100})
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range page {
+			ids = append(ids, e.ID)
+		}
+		if len(page) < 100 {
+			return ids, nil
+		}
+		after = page[len(page)-1].ID
+	}
+}
+
+// TestSQLiteInboxPages: the MESH inbox of the store comes in pages of at
+// most the limit, after a waiting message (from the oldest when that one
+// has been acknowledged or is unknown), filtered by workflow; the count and
+// the mailboxes the MESH API knows follow the subscriptions and deliveries.
+func TestSQLiteInboxPages(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, t.TempDir())
+	if ok, err := s.MailboxExists(ctx, "MBX01"); err != nil || ok {
+		t.Fatalf("MBX01 exists before any subscription: %v %v", ok, err)
+	}
+	sub := Subscription{ID: "ea0a485187204b49b978bdcf7102388c", Owner: "200000000205", Mailbox: "MBX01", Criteria: "c",
+		NHSNumber: "9434765919", Events: []string{"vaccinations-1"}, Key: "k1", Body: []byte("<Subscription/>"), Format: "xml"}
+	if _, err := s.CreateSubscription(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
+	var all, vacc []string
+	for i := range 25 {
+		wf := "VACCINATIONS_1"
+		if i%5 == 4 {
+			wf = "CHANGEOFGP_1"
+		} else {
+			vacc = append(vacc, fmt.Sprintf("m%02d", i))
+		}
+		ev := Event{ID: fmt.Sprintf("e%02d", i), EventType: "vaccinations-1", ContentType: "application/fhir+xml", Body: []byte("<Bundle/>"),
+			Received: now.Add(time.Duration(i/2) * time.Second)} // pairs share a time: rowid orders them
+		id := fmt.Sprintf("m%02d", i)
+		if err := s.AddEvent(ctx, ev, []Delivery{{ID: id, Mailbox: "MBX01", From: "NEMS", WorkflowID: wf}}); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, id)
+	}
+	page := func(q mesh.InboxQuery) []string {
+		t.Helper()
+		es, err := s.Inbox(ctx, "MBX01", q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := []string{}
+		for _, e := range es {
+			ids = append(ids, e.ID)
+		}
+		return ids
+	}
+	for _, c := range []struct {
+		q    mesh.InboxQuery
+		want []string
+	}{
+		{mesh.InboxQuery{Limit: 10}, all[:10]},
+		{mesh.InboxQuery{Limit: 10, After: "m09"}, all[10:20]},
+		{mesh.InboxQuery{Limit: 10, After: "m20"}, all[21:]},
+		{mesh.InboxQuery{Limit: 10, After: "unknown"}, all[:10]},
+		{mesh.InboxQuery{Limit: 100, WorkflowID: "VACCINATIONS_1"}, vacc},
+		{mesh.InboxQuery{Limit: 3, WorkflowID: "VACCINATIONS_1", After: "m04"}, vacc[4:7]},
+	} {
+		if got := page(c.q); !slices.Equal(got, c.want) {
+			t.Errorf("%+v: %v, want %v", c.q, got, c.want)
+		}
+	}
+	if _, err := s.Inbox(ctx, "MBX01", mesh.InboxQuery{}); err == nil {
+		t.Error("an inbox read without a limit was answered")
+	}
+	if _, err := s.Acknowledge(ctx, "MBX01", "m09"); err != nil {
+		t.Fatal(err)
+	}
+	if got := page(mesh.InboxQuery{Limit: 3, After: "m09"}); !slices.Equal(got, all[:3]) {
+		t.Errorf("after an acknowledged message: %v, want from the oldest", got)
+	}
+	if n, err := s.InboxCount(ctx, "MBX01"); err != nil || n != 24 {
+		t.Errorf("count: %d %v, want 24", n, err)
+	}
+	// Its subscription deleted, the mailbox still exists for the messages
+	// it holds.
+	if _, err := s.DeleteSubscription(ctx, sub.ID); err != nil {
+		t.Fatal(err)
+	}
+	for mb, want := range map[string]bool{"MBX01": true, "MBX02": false} {
+		if ok, err := s.MailboxExists(ctx, mb); err != nil || ok != want {
+			t.Errorf("MailboxExists(%s): %v %v, want %v", mb, ok, err, want)
+		}
 	}
 }

@@ -105,6 +105,10 @@ type Store interface {
 	// ListEvents returns the latest events, newest first, at most limit,
 	// with their matches and deliveries but not their bodies.
 	ListEvents(ctx context.Context, limit int) ([]Event, error)
+	// MailboxExists says whether the MESH mailbox is named by a
+	// subscription (channel.endpoint) or holds a delivery, through an
+	// index, never a scan.
+	MailboxExists(ctx context.Context, mailbox string) (bool, error)
 	// Reset removes every subscription, event and delivery.
 	Reset(ctx context.Context) error
 	// Close releases the store.

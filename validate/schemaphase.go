@@ -24,22 +24,26 @@ func schemaPhase(src []byte, format string, root *tree.Node, issues *[]Issue) {
 			return
 		}
 	}
+	*issues = append(*issues, schemaIssues(src, format, root)...)
+}
+
+// schemaIssues checks src against the schema of its format, whatever the
+// model phases found, and places each problem on the node it is about.
+func schemaIssues(src []byte, format string, root *tree.Node) []Issue {
 	var problems []schema.Problem
 	src = tree.TrimBOM(src) // the parsers accept one too
 	switch format {
 	case "xml":
 		if !schema.XSDBuiltIn {
-			return
+			return nil
 		}
 		problems = schema.ValidateXML(src)
 	case "json":
 		problems = schema.ValidateJSON(src)
 	default:
-		return
+		return nil
 	}
-	if len(problems) == 0 {
-		return
-	}
+	var out []Issue
 	for _, p := range problems {
 		iss := Issue{
 			Severity: SeverityError, Code: "structure", Spine: SpineInvalidResource, Rule: RuleSchema,
@@ -51,8 +55,9 @@ func schemaPhase(src []byte, format string, root *tree.Node, issues *[]Issue) {
 				iss.Line, iss.Column = n.Line, n.Col
 			}
 		}
-		*issues = append(*issues, iss)
+		out = append(out, iss)
 	}
+	return out
 }
 
 // locate finds the node a schema problem is about: by JSON pointer for

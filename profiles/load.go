@@ -126,13 +126,26 @@ func parsePack(file string, src []byte, checkSchema bool) (*Pack, error) {
 		return &LoadError{File: file, Line: l, Column: c, Rule: rule, Msg: fmt.Sprintf(format, args...)}
 	}
 	var pos positions
+	shallow := false
 	if checkSchema {
 		var err error
 		if pos, err = checkPackSchema(src, errAt); err != nil {
 			return nil, err
 		}
+	} else if pos = topPositions(src); pos != nil {
+		// A built-in pack needs only where its rules and disables start,
+		// unless something is wrong with it: the walk of every value, most
+		// of what loading the packs cost at each start of the CLI, is done
+		// when a place deeper down is asked for.
+		shallow = true
 	} else {
 		pos = jsonPositions(src)
+	}
+	near := func(ptr string) int {
+		if _, ok := pos[ptr]; !ok && shallow {
+			pos, shallow = jsonPositions(src), false
+		}
+		return pos.near(ptr)
 	}
 	p := &Pack{File: file}
 	if err := json.Unmarshal(src, p); err != nil {
@@ -143,14 +156,14 @@ func parsePack(file string, src []byte, checkSchema bool) (*Pack, error) {
 	for i, r := range p.Rules {
 		base := "/rules/" + strconv.Itoa(i)
 		r.Pack, r.File = p.Name, file
-		r.Line, _ = lines.at(pos.near(base))
+		r.Line, _ = lines.at(near(base))
 		if j, dup := seen[r.ID]; dup {
-			errs = append(errs, errAt(pos.near(base+"/id"), r.ID, "duplicate rule id (first defined at rule %d of this pack)", j))
+			errs = append(errs, errAt(near(base+"/id"), r.ID, "duplicate rule id (first defined at rule %d of this pack)", j))
 			continue
 		}
 		seen[r.ID] = i
 		for _, pe := range compileRule(r) {
-			off := pos.near(base + pe.field)
+			off := near(base + pe.field)
 			if pe.at >= 0 {
 				off = exprOffset(src, off, pe.at)
 			}
@@ -158,7 +171,7 @@ func parsePack(file string, src []byte, checkSchema bool) (*Pack, error) {
 		}
 	}
 	for i := range p.Disable {
-		l, _ := lines.at(pos.near("/disable/" + strconv.Itoa(i)))
+		l, _ := lines.at(near("/disable/" + strconv.Itoa(i)))
 		p.disableLines = append(p.disableLines, l)
 	}
 	if len(errs) > 0 {
@@ -455,6 +468,86 @@ func exprOffset(src []byte, start, at int) int {
 			continue
 		}
 		n += len(string(rune(r)))
+	}
+	return i
+}
+
+// topPositions records, in one scan of the bytes, where the value of each
+// member of a top-level JSON object starts ("/rules") and where the
+// elements of those that are arrays start ("/rules/3"): the places a pack
+// names when nothing is wrong with it. It returns nil for a document it
+// cannot read that way (not an object, a key with an escape, '~' or '/',
+// unbalanced brackets); jsonPositions is then used.
+func topPositions(src []byte) positions {
+	pos := positions{}
+	depth, idx := 0, 0
+	key, arr, expectKey := "", false, false
+	for i := 0; i < len(src); i++ {
+		switch c := src[i]; c {
+		case '"':
+			j := i + 1
+			for j < len(src) && src[j] != '"' {
+				if src[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if j >= len(src) {
+				return nil
+			}
+			if depth == 1 && expectKey {
+				k := src[i+1 : j]
+				if bytes.ContainsAny(k, "\\~/") {
+					return nil
+				}
+				key, expectKey = string(k), false
+			}
+			i = j
+		case ':':
+			if depth == 1 {
+				v := skipJSONSpace(src, i+1)
+				pos["/"+key] = v
+				arr = v < len(src) && src[v] == '['
+			}
+		case '{', '[':
+			if depth == 0 {
+				if c != '{' {
+					return nil
+				}
+				pos[""] = i
+				expectKey = true
+			}
+			depth++
+			if depth == 2 && arr {
+				idx = 0
+				if v := skipJSONSpace(src, i+1); v < len(src) && src[v] != ']' {
+					pos["/"+key+"/0"] = v
+				}
+			}
+		case '}', ']':
+			depth--
+			if depth < 0 {
+				return nil
+			}
+		case ',':
+			switch {
+			case depth == 1:
+				expectKey = true
+			case depth == 2 && arr:
+				idx++
+				pos["/"+key+"/"+strconv.Itoa(idx)] = skipJSONSpace(src, i+1)
+			}
+		}
+	}
+	if depth != 0 || len(pos) == 0 {
+		return nil
+	}
+	return pos
+}
+
+func skipJSONSpace(src []byte, i int) int {
+	for i < len(src) && strings.IndexByte(" \t\r\n", src[i]) >= 0 {
+		i++
 	}
 	return i
 }

@@ -100,7 +100,9 @@ func Convert(src []byte, from, to Format, opt Options) ([]byte, *Report, error) 
 		doc, release, err = tree.ParseXMLScratch(src, opt.model())
 		defer release()
 	case JSON:
-		doc, err = tree.ParseJSON(src, opt.model())
+		var release func()
+		doc, release, err = tree.ParseJSONScratch(src, opt.model())
+		defer release()
 	default:
 		return nil, &Report{}, fmt.Errorf("transform: unknown input format %v", from)
 	}

@@ -24,3 +24,21 @@ func NativeInvariant(key string) (string, bool) {
 	how, ok := nativeInvariants[key]
 	return how, ok
 }
+
+// SchemaAudit returns the issues of the schema phase on src whatever the
+// model phases found (Validate runs it only on payloads they pass), for the
+// test that the phase adds nothing to them.
+func SchemaAudit(src []byte) []Issue {
+	format := Sniff(src)
+	var doc *tree.Document
+	switch format {
+	case "xml":
+		doc, _ = tree.ParseXML(src, schemas.STU3())
+	case "json":
+		doc, _ = tree.ParseJSON(src, schemas.STU3())
+	}
+	if doc == nil || doc.Root == nil {
+		return nil
+	}
+	return schemaIssues(src, format, doc.Root)
+}

@@ -24,15 +24,28 @@ const DefaultMaxSize = 3 << 20
 // comes near it.
 const MaxReadSize = 256 << 20
 
-// Options configure a Validator. The zero value validates with every phase
-// on and the default size limit.
+// Options configure a Validator. The zero value validates with every model
+// phase on (structure, invariants, NEMS rule packs), the schema audit off,
+// and the default size limit.
 type Options struct {
-	// NoSchema turns the schema phase (XSD for XML, JSON Schema for JSON)
-	// off.
+	// Schema turns the schema phase on: an audit that checks the payload
+	// again against the XSD (XML, builds with the tag libxml2) or JSON
+	// Schema (JSON) generated from the same model. The model phases already
+	// report everything it finds on every corpus the project has
+	// (TestSchemaAuditAddsNothing), so it is off by default; it is a cross
+	// check of the validator itself, for audits and after changes to the
+	// model or its generators.
+	Schema bool
+	// NoSchema is the old switch of the schema phase, kept so that callers
+	// still build. The phase is off unless Schema or RequireXSD asks for
+	// it; NoSchema with either of them is refused by New.
+	//
+	// Deprecated: the schema phase is off by default; set Schema to run it.
 	NoSchema bool
-	// RequireXSD asks for the XSD check of XML payloads, which only builds
-	// with the tag libxml2 have (schema.XSDBuiltIn): New refuses with an
-	// error wrapping schema.ErrNoXSD elsewhere, and with NoSchema.
+	// RequireXSD runs the schema phase (as Schema does) and asks for the
+	// XSD check of XML payloads, which only builds with the tag libxml2
+	// have (schema.XSDBuiltIn): New refuses with an error wrapping
+	// schema.ErrNoXSD elsewhere, and with NoSchema.
 	RequireXSD bool
 	// NoInvariants turns the evaluation of the STU3 constraints off.
 	NoInvariants bool
@@ -126,6 +139,11 @@ func New(opts Options) (*Validator, error) {
 	if opts.RequireXSD && opts.NoSchema {
 		return nil, errors.New("RequireXSD and NoSchema together: the XSD check is part of the schema phase")
 	}
+	if opts.Schema && opts.NoSchema {
+		return nil, errors.New("Schema and NoSchema together: NoSchema is the old switch and the phase is off by default")
+	}
+	// The XSD check is the schema phase for XML: asking for it runs it.
+	opts.Schema = opts.Schema || opts.RequireXSD
 	if opts.RequireXSD && !schema.XSDBuiltIn {
 		return nil, fmt.Errorf("RequireXSD: %w", schema.ErrNoXSD)
 	}
@@ -142,7 +160,7 @@ func New(opts Options) (*Validator, error) {
 			return nil, err
 		}
 	}
-	if !opts.NoSchema {
+	if opts.Schema {
 		// libxml2 compiles the XSD of the NEMS resource types beside the
 		// Go work that follows (rule packs, the first parse).
 		schema.Warm()
@@ -214,7 +232,7 @@ func (v *Validator) validate(source string, src []byte) *Result {
 	if v.inv != nil {
 		v.inv.check(doc.Root, &res.Issues)
 	}
-	if !v.opts.NoSchema && err == nil {
+	if v.opts.Schema && err == nil {
 		schemaPhase(src, res.Format, doc.Root, &res.Issues)
 	}
 	v.extensionPhase(doc.Root, res)

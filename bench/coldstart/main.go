@@ -1,7 +1,7 @@
 // Command coldstart splits the start-up of one validation into its phases,
 // to show where the wall time of `nemsfhir validate one.xml` goes:
 //
-//	go run ./bench/coldstart [-cpuprofile FILE] [-no-schema] [-overlap] FILE
+//	go run ./bench/coldstart [-cpuprofile FILE] [-schema] [-overlap] FILE
 //
 // Each phase is timed once, in a fresh process, in the order the CLI meets
 // them: validate.New (model, invariants, rule packs), the first Validate of
@@ -22,11 +22,11 @@ import (
 
 func main() {
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole start-up to `FILE`")
-	noSchema := flag.Bool("no-schema", false, "skip the schema phase, as --no-schema does")
+	withSchema := flag.Bool("schema", false, "run the schema audit too, as --schema does")
 	overlap := flag.Bool("overlap", false, "compile the XSD in the background while validate.New runs, to measure what overlapping them would save")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: coldstart [-cpuprofile FILE] [-no-schema] FILE")
+		fmt.Fprintln(os.Stderr, "usage: coldstart [-cpuprofile FILE] [-schema] FILE")
 		os.Exit(2)
 	}
 	if *cpuProfile != "" {
@@ -46,10 +46,10 @@ func main() {
 		os.Exit(1)
 	}
 	t0 := time.Now()
-	if *overlap && !*noSchema {
+	if *overlap && *withSchema {
 		schema.Warm()
 	}
-	v, err := validate.New(validate.Options{NoSchema: *noSchema})
+	v, err := validate.New(validate.Options{Schema: *withSchema})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "coldstart:", err)
 		os.Exit(1)

@@ -46,9 +46,11 @@ socket or symlinked folder that would be read is reported instead. --include lim
 a folder to the files its globs match (any name), --exclude drops files and
 whole folders; a glob matches the base name or the path under the folder.
 
-The schema phase checks JSON against the JSON Schema generated from the
-model, and XML against the generated XSD in builds with the tag libxml2
-only ('nemsfhir --version' says which); --xsd refuses to run without it.
+--schema adds an audit, the schema phase: JSON is checked again against the
+JSON Schema generated from the model, and XML against the generated XSD in
+builds with the tag libxml2 only ('nemsfhir --version' says which). The
+model phases report what it finds, so it is off by default; --xsd runs it
+and refuses to run without the XSD check.
 
 Files stream through N workers and the report keeps the order of the
 inputs, in bounded memory whatever the corpus size.
@@ -121,7 +123,8 @@ type validateFlags struct {
 	excerpt, noExcerpt            bool
 	workers                       int
 	include, exclude              []string
-	noSchema, noInvariants, xsd   bool
+	schema, noSchema              bool
+	noInvariants, xsd             bool
 	maxSize                       int64
 	quiet, summary                bool
 	noRules                       bool
@@ -148,8 +151,12 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) (code
 	fs.BoolVar(&f.noExcerpt, "no-excerpt", false, "text format: no source lines, even on a terminal")
 	fs.StringArrayVar(&f.include, "include", nil, "in folders, read only files matching this glob (repeatable)")
 	fs.StringArrayVar(&f.exclude, "exclude", nil, "in folders, skip files and folders matching this glob (repeatable)")
-	fs.BoolVar(&f.noSchema, "no-schema", false, "skip the schema phase (JSON Schema for JSON; the generated XSD for XML in builds with it, see --version)")
-	fs.BoolVar(&f.xsd, "xsd", false, "require the XSD check of XML payloads: a usage error on a build without it (built with -tags libxml2)")
+	fs.BoolVar(&f.schema, "schema", false, "audit: check each payload again against the JSON Schema (JSON) or the generated XSD (XML, in builds with it, see --version)")
+	// --no-schema was the way to skip the schema phase, now off by
+	// default; kept, hidden, so that scripts still run.
+	fs.BoolVar(&f.noSchema, "no-schema", false, "no schema phase (the default)")
+	fs.MarkHidden("no-schema")
+	fs.BoolVar(&f.xsd, "xsd", false, "require the XSD check of XML payloads (implies --schema): a usage error on a build without it (built with -tags libxml2)")
 	fs.BoolVar(&f.noInvariants, "no-invariants", false, "skip the evaluation of the STU3 constraints (FHIRPath invariants)")
 	fs.BoolVar(&f.noRules, "no-rules", false, "skip the NEMS rule packs: check base FHIR STU3 only")
 	fs.StringArrayVar(&f.rules, "rules", nil, "file or folder of extra rule packs, loaded on top of the built-in ones (repeatable)")
@@ -260,11 +267,13 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) (code
 	switch {
 	case f.xsd && f.noSchema:
 		return usageErr("--xsd and --no-schema together: the XSD check is part of the schema phase")
+	case f.schema && f.noSchema:
+		return usageErr("--schema and --no-schema together")
 	case f.xsd && !schema.XSDBuiltIn:
 		return usageErr("--xsd: %v", schema.ErrNoXSD)
 	}
 	v, err := validate.New(validate.Options{
-		NoSchema: f.noSchema, RequireXSD: f.xsd, NoInvariants: f.noInvariants, MaxSize: f.maxSize,
+		Schema: f.schema, RequireXSD: f.xsd, NoInvariants: f.noInvariants, MaxSize: f.maxSize,
 		NoRules: f.noRules, RulePacks: f.rules, Kind: f.kind, Interaction: f.interaction, Now: now,
 		IG: f.ig, Profiles: f.profiles,
 		UnknownExtensions: f.unknownExtensions, ExtensionDomains: f.extensionDomains,

@@ -290,7 +290,9 @@ func validatorFor(t *testing.T, maxSize int64) *validate.Validator {
 	if v := validators[maxSize]; v != nil {
 		return v
 	}
-	v, err := validate.New(validate.Options{MaxSize: maxSize})
+	// The schema audit too: every phase a caller can turn on meets the
+	// hostile inputs.
+	v, err := validate.New(validate.Options{MaxSize: maxSize, Schema: true})
 	if err != nil {
 		t.Fatal(err)
 	}

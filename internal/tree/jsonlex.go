@@ -101,6 +101,7 @@ type jsonLexer struct {
 	// srcText is src as one string: strings without escapes, keys and
 	// numbers are cut from it rather than copied one by one.
 	srcText   string
+	shareSrc  bool // srcText is src itself, not a copy
 	i         int
 	line      int
 	lineStart int // offset of the first byte of the line
@@ -121,12 +122,23 @@ func (l *jsonLexer) start(src []byte, e *errs) {
 	if want := min(len(src)/12, 1<<20); cap(l.tape) < want {
 		l.tape = make([]jsonToken, 0, want)
 	}
-	l.src, l.srcText, l.errs = src, string(src), e
+	l.src, l.errs = src, e
+	if l.shareSrc {
+		// The tree lives only while src does (ParseJSONScratch).
+		l.srcText = sharedString(src)
+	} else {
+		l.srcText = string(src)
+	}
 	l.i, l.line, l.lineStart, l.cont, l.depth, l.nodes, l.slots = 0, 1, 0, 0, 0, 0, 0
 }
 
 // maxKeptTape bounds the tape kept from one document to the next.
 const maxKeptTape = 1 << 16
+
+// maxKeptScratchTape is the bound for readers of scratch trees, which
+// convert whole packages of definitions one after the other: the 3.9 MB
+// extension definitions bundle takes about 2^18 tokens.
+const maxKeptScratchTape = 1 << 19
 
 // release drops what l refers to from the last document.
 func (l *jsonLexer) release() {
@@ -137,8 +149,12 @@ func (l *jsonLexer) release() {
 // keep says whether l's storage is small enough to keep for the next
 // document.
 func (l *jsonLexer) keep() bool {
-	return cap(l.tape) <= maxKeptTape && cap(l.keys) <= maxKeptTape &&
-		cap(l.decoded) <= maxKeptTape && cap(l.buf) <= 1<<16
+	limit := maxKeptTape
+	if l.shareSrc {
+		limit = maxKeptScratchTape
+	}
+	return cap(l.tape) <= limit && cap(l.keys) <= limit &&
+		cap(l.decoded) <= limit && cap(l.buf) <= 1<<16
 }
 
 // text returns the text of token t: a string decoded, a key, a number or

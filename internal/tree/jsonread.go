@@ -21,6 +21,11 @@ import (
 func ParseJSON(src []byte, m *schemas.Model) (*Document, error) {
 	r := jsonReaders.Get().(*jsonReader)
 	defer r.release()
+	return r.parse(src, m)
+}
+
+// parse reads one document into a tree.
+func (r *jsonReader) parse(src []byte, m *schemas.Model) (*Document, error) {
 	r.m, r.doc = m, &Document{}
 	if r.scopes.m != m {
 		r.scopes = scopes{m: m, types: typeCache{m: m}}
@@ -29,6 +34,9 @@ func ParseJSON(src []byte, m *schemas.Model) (*Document, error) {
 	ok := r.parseJSONText()
 	r.slab.expect(r.nodes)
 	r.lists.expect(r.slots)
+	if r.scratch && r.arena.capacity() == 0 {
+		r.arena.next, r.arenaKids.next = r.nodes, r.slots
+	}
 	if !ok {
 		return r.doc, r.errs.err()
 	}
@@ -48,6 +56,11 @@ type jsonReader struct {
 	scopes scopes
 	slab   nodeSlab
 	lists  sliceBlocks[*Node] // the Children of the nodes
+	// With scratch (ParseJSONScratch), nodes and child lists come from
+	// blocks the reader keeps for the next document instead.
+	scratch   bool
+	arena     blocks[Node]
+	arenaKids blocks[*Node]
 	// pairs is a stack shared by the objects being read whose members
 	// must be paired first: each call of properties works on its own top
 	// part.
@@ -103,7 +116,7 @@ func (r *jsonReader) resource(v int, parent *Node, elem *schemas.Element, name s
 		r.errorAt(r.tape[rt].line, r.tape[rt].col, elemPath(), strconv.Quote(code)+" is not a FHIR STU3 resource type")
 		return nil
 	}
-	n := r.slab.alloc()
+	n := r.newNode()
 	n.Name, n.Type, n.Elem, n.Resource, n.Index, n.Parent, n.Line, n.Col =
 		t.Name, t.Name, t.Root(), true, index, parent, int(line), int(col)
 	if parent != nil {
@@ -146,7 +159,7 @@ func (r *jsonReader) members(n *Node, s *scope, v int) {
 		return
 	}
 	obj := r.tape[v]
-	c := kids{list: r.lists.take(obj.end)}
+	c := kids{list: r.newKids(obj.end)}
 	r.properties(n, s, &c, v)
 	if c.n > 0 {
 		n.Children = c.soFar()
@@ -394,7 +407,7 @@ func (r *jsonReader) prop(parent *Node, s *scope, c *kids, name string, value, e
 			}
 			continue
 		}
-		n := r.slab.alloc()
+		n := r.newNode()
 		n.Name, n.Type, n.Elem, n.Parent, n.Index, n.Line, n.Col = f.name, typ, e, parent, idx, int(line), int(col)
 		if prim != nil {
 			n.Primitive = prim

@@ -37,10 +37,13 @@ func TestXMLNestingBeyondLibxml2(t *testing.T) {
 		}
 		return
 	}
-	if len(res.Issues) != 1 {
-		t.Fatalf("257 ancestors: want one issue, got %v", res.Issues)
+	// The example.org extension is accepted unchecked (an information
+	// issue); the schema audit's is the one issue that matters here.
+	found := issuesOf(res, validate.RuleSchema)
+	if len(found) != 1 || res.Valid() {
+		t.Fatalf("257 ancestors: want one schema issue, got %v", res.Issues)
 	}
-	is := res.Issues[0]
+	is := found[0]
 	if is.Rule != validate.RuleSchema || is.Line != 3 || is.Column != 3 ||
 		!strings.Contains(is.Message, "more than 256 levels") || strings.Contains(is.Message, "well-formed") {
 		t.Errorf("got %s at %d:%d", is, is.Line, is.Column)

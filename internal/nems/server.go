@@ -294,7 +294,11 @@ func writeResponse(w http.ResponseWriter, resp *request.Response, extra http.Hea
 // writeOutcome answers with one issue of the server's own (not found,
 // duplicate, store failure), in the Spine shape and media type mt.
 func (s *Server) writeOutcome(w http.ResponseWriter, mt transform.MediaType, is validate.Issue, status int) {
-	res := &validate.Result{Issues: []validate.Issue{is}}
+	writeResult(w, mt, &validate.Result{Issues: []validate.Issue{is}}, status)
+}
+
+// writeResult answers with the OperationOutcome of res in media type mt.
+func writeResult(w http.ResponseWriter, mt transform.MediaType, res *validate.Result, status int) {
 	o := res.Outcome()
 	w.Header().Set("Content-Type", mt.String())
 	w.WriteHeader(status)

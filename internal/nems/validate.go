@@ -40,14 +40,7 @@ func (s *Server) validateResource(w http.ResponseWriter, r *http.Request) {
 	if !res.Valid() {
 		status = http.StatusUnprocessableEntity
 	}
-	o := res.Outcome()
-	w.Header().Set("Content-Type", mt.String())
-	w.WriteHeader(status)
-	if mt.Format == transform.JSON {
-		w.Write(o.JSON())
-	} else {
-		w.Write(o.XML())
-	}
+	writeResult(w, mt, res, status)
 }
 
 // validateMediaType picks the answer's format: _format, then Accept, then

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,21 +17,9 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-)
 
-// chromiumPath finds a Chromium or Chrome binary: NEMSFHIR_CHROMIUM, then
-// the usual names on PATH.
-func chromiumPath() string {
-	if p := os.Getenv("NEMSFHIR_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
+	"github.com/nemsfhir/nemsfhir/internal/browsertest"
+)
 
 // TestHTMLReportInBrowser opens the report of a real run in headless
 // Chromium: the totals shown must be those of the run (as the JSON lines
@@ -42,13 +29,7 @@ func chromiumPath() string {
 // to inject an image and a script. With NEMSFHIR_SCREENSHOT set, a PNG of
 // the page is written there.
 func TestHTMLReportInBrowser(t *testing.T) {
-	bin := chromiumPath()
-	if bin == "" {
-		t.Skip("no chromium binary (install Debian's chromium package, or set NEMSFHIR_CHROMIUM): the HTML report is not checked in a browser")
-	}
-	if testing.Short() {
-		t.Skip("-short: no browser")
-	}
+	bin := browsertest.Require(t, "the HTML report is not checked in a browser")
 
 	dir := t.TempDir()
 	corpus := filepath.Join(dir, "corpus")
@@ -77,22 +58,7 @@ func TestHTMLReportInBrowser(t *testing.T) {
 	}
 	want := countJSONRun(t, corpus)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(bin),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	defer cancelAlloc()
-	ctx, cancelTab := chromedp.NewContext(ctx)
-	defer cancelTab()
+	ctx := browsertest.Tab(t, 30*time.Second, "the HTML report is not checked in a browser")
 
 	fileURL := (&url.URL{Scheme: "file", Path: reportPath}).String()
 	// The listener runs in the tab's message loop: it must never wait on

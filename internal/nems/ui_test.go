@@ -1,32 +1,16 @@
 package nems
 
 import (
-	"context"
 	"net/http"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/nemsfhir/nemsfhir/internal/browsertest"
 	"github.com/nemsfhir/nemsfhir/validate/request"
 )
-
-// chromium finds a Chromium or Chrome binary: NEMSFHIR_CHROMIUM, then the
-// usual names on PATH.
-func chromium() string {
-	if p := os.Getenv("NEMSFHIR_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
 
 func TestPageLoopbackOnly(t *testing.T) {
 	srv, err := New(Options{Store: openTestStore(t, t.TempDir())})
@@ -48,13 +32,7 @@ func TestPageLoopbackOnly(t *testing.T) {
 // delivery; an invalid payload pasted into the validator comes back as the
 // HTML report with the issue on its line.
 func TestPageInBrowser(t *testing.T) {
-	bin := chromium()
-	if bin == "" {
-		t.Skip("no chromium binary (install Debian's chromium package, or set NEMSFHIR_CHROMIUM): the page is not checked in a browser")
-	}
-	if testing.Short() {
-		t.Skip("-short: no browser")
-	}
+	browsertest.Require(t, "the page is not checked in a browser")
 	ts, _ := newTestServer(t, Options{})
 	a := do(t, ts.URL, call{in: request.SubscriptionCreate, contentType: "application/fhir+xml", body: readTestdata(t, "subscription.xml")})
 	wantStatus(t, "create", a, http.StatusCreated)
@@ -62,15 +40,7 @@ func TestPageInBrowser(t *testing.T) {
 	a = do(t, ts.URL, call{in: request.Publish, contentType: "application/fhir+xml", body: readTestdata(t, "publish.xml")})
 	wantStatus(t, "publish", a, http.StatusAccepted)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()))
-	defer cancelAlloc()
-	ctx, cancelTab := chromedp.NewContext(ctx)
-	defer cancelTab()
+	ctx := browsertest.Tab(t, 90*time.Second, "the page is not checked in a browser")
 
 	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/"), chromedp.WaitVisible("#validator")); err != nil {
 		t.Fatalf("page: %v", err)

@@ -33,19 +33,44 @@ type Header struct {
 type Model struct {
 	Header Header
 
-	typeNames []string          // sorted
-	types     map[string]*entry // by type name
-	valueSets map[string]*entry // by canonical URL
+	typeNames []string                   // sorted
+	types     map[string]*lazy[Type]     // by type name
+	valueSets map[string]*lazy[ValueSet] // by canonical URL
 	resources []string
 }
 
-// entry is one undecoded line of the model file and its decoded form.
-type entry struct {
+// lazy is one undecoded line of an embedded file and, once asked for, its
+// decoded form: a run decodes only the types and value sets it meets.
+type lazy[T any] struct {
 	line []byte
 	once sync.Once
-	typ  *Type
-	vs   *ValueSet
+	v    *T
 	err  error
+}
+
+// get decodes the line on first use. The embedded files are generated and
+// tested, so a line that does not decode is a build defect: it panics,
+// naming what (as "model type Patient").
+func (l *lazy[T]) get(what string, decode func([]byte) (*T, error)) *T {
+	l.once.Do(func() { l.v, l.err = decode(l.line) })
+	if l.err != nil {
+		panic("schemas: " + what + " is corrupt: " + l.err.Error())
+	}
+	return l.v
+}
+
+// unmarshal decodes a JSON line into a new T.
+func unmarshal[T any](line []byte) (*T, error) {
+	v := new(T)
+	return v, json.Unmarshal(line, v)
+}
+
+// unversioned drops a "|version" suffix from a canonical URL.
+func unversioned(url string) string {
+	if i := strings.IndexByte(url, '|'); i >= 0 {
+		return url[:i]
+	}
+	return url
 }
 
 var (
@@ -75,7 +100,7 @@ var (
 // Load indexes a model file. Only the header and each line's name are read
 // here; the rest is decoded on demand.
 func Load(data []byte) (*Model, error) {
-	m := &Model{types: map[string]*entry{}, valueSets: map[string]*entry{}}
+	m := &Model{types: map[string]*lazy[Type]{}, valueSets: map[string]*lazy[ValueSet]{}}
 	first := true
 	for lineNo := 1; len(data) > 0; lineNo++ {
 		line := data
@@ -100,14 +125,14 @@ func Load(data []byte) (*Model, error) {
 			if name == "" {
 				return nil, fmt.Errorf("model line %d: type without a name", lineNo)
 			}
-			m.types[name] = &entry{line: line}
+			m.types[name] = &lazy[Type]{line: line}
 			m.typeNames = append(m.typeNames, name)
 			if kind == string(KindResource) {
 				m.resources = append(m.resources, name)
 			}
 		case bytes.HasPrefix(line, valueSetPrefix):
 			url := lineName(line[len(valueSetPrefix):])
-			m.valueSets[url] = &entry{line: line}
+			m.valueSets[url] = &lazy[ValueSet]{line: line}
 		default:
 			return nil, fmt.Errorf("model line %d: neither a type nor a value set", lineNo)
 		}
@@ -157,31 +182,18 @@ func (m *Model) Type(name string) *Type {
 	if e == nil {
 		return nil
 	}
-	e.once.Do(func() { e.typ, e.err = m.decodeType(e.line) })
-	if e.err != nil {
-		panic("schemas: model type " + name + " is corrupt: " + e.err.Error())
-	}
-	return e.typ
+	return e.get("model type "+name, m.decodeType)
 }
 
 // ValueSet returns the expansion of a value set bound as required somewhere
 // in the model, or nil. A "|version" suffix on url is ignored.
 func (m *Model) ValueSet(url string) *ValueSet {
-	if i := strings.IndexByte(url, '|'); i >= 0 {
-		url = url[:i]
-	}
+	url = unversioned(url)
 	e := m.valueSets[url]
 	if e == nil {
 		return nil
 	}
-	e.once.Do(func() {
-		e.vs = new(ValueSet)
-		e.err = json.Unmarshal(e.line, e.vs)
-	})
-	if e.err != nil {
-		panic("schemas: model value set " + url + " is corrupt: " + e.err.Error())
-	}
-	return e.vs
+	return e.get("model value set "+url, unmarshal[ValueSet])
 }
 
 // ValueSetURLs returns the URLs of all value sets in the model, sorted.

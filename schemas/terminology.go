@@ -34,15 +34,8 @@ type TerminologyHeader struct {
 // safe for concurrent use.
 type Terminology struct {
 	Header      TerminologyHeader
-	valueSets   map[string]*entry
-	codeSystems map[string]*csEntry
-}
-
-type csEntry struct {
-	line []byte
-	once sync.Once
-	cs   *CodeSystem
-	err  error
+	valueSets   map[string]*lazy[ValueSet]
+	codeSystems map[string]*lazy[CodeSystem]
 }
 
 // CodeSystem is a code system the package defines completely.
@@ -160,7 +153,7 @@ var codeSystemPrefix = []byte(`{"codeSystem":"`)
 
 // LoadTerminology indexes a terminology file; lines are decoded on demand.
 func LoadTerminology(data []byte) (*Terminology, error) {
-	t := &Terminology{valueSets: map[string]*entry{}, codeSystems: map[string]*csEntry{}}
+	t := &Terminology{valueSets: map[string]*lazy[ValueSet]{}, codeSystems: map[string]*lazy[CodeSystem]{}}
 	first := true
 	for lineNo := 1; len(data) > 0; lineNo++ {
 		line := data
@@ -181,9 +174,9 @@ func LoadTerminology(data []byte) (*Terminology, error) {
 		}
 		switch {
 		case bytes.HasPrefix(line, valueSetPrefix):
-			t.valueSets[lineName(line[len(valueSetPrefix):])] = &entry{line: line}
+			t.valueSets[lineName(line[len(valueSetPrefix):])] = &lazy[ValueSet]{line: line}
 		case bytes.HasPrefix(line, codeSystemPrefix):
-			t.codeSystems[lineName(line[len(codeSystemPrefix):])] = &csEntry{line: line}
+			t.codeSystems[lineName(line[len(codeSystemPrefix):])] = &lazy[CodeSystem]{line: line}
 		default:
 			return nil, fmt.Errorf("terminology line %d: neither a value set nor a code system", lineNo)
 		}
@@ -197,49 +190,37 @@ func LoadTerminology(data []byte) (*Terminology, error) {
 // ValueSet returns the expansion of a value set bound with strength
 // extensible or preferred, or nil. A version suffix is ignored.
 func (t *Terminology) ValueSet(url string) *ValueSet {
-	if i := strings.IndexByte(url, '|'); i >= 0 {
-		url = url[:i]
-	}
+	url = unversioned(url)
 	e := t.valueSets[url]
 	if e == nil {
 		return nil
 	}
-	e.once.Do(func() {
-		var tv termValueSet
-		if e.err = json.Unmarshal(e.line, &tv); e.err != nil {
-			return
-		}
-		vs := &ValueSet{URL: tv.URL, Name: tv.Name, Complete: tv.Complete, Reason: tv.Reason}
-		for _, s := range tv.Include {
-			for _, c := range s.Codes {
-				vs.Codes = append(vs.Codes, Code{System: s.System, Code: c})
-			}
-		}
-		e.vs = vs
-	})
-	if e.err != nil {
-		panic("schemas: terminology value set " + url + " is corrupt: " + e.err.Error())
+	return e.get("terminology value set "+url, decodeTermValueSet)
+}
+
+// decodeTermValueSet reads a value set line, its codes grouped by system.
+func decodeTermValueSet(line []byte) (*ValueSet, error) {
+	var tv termValueSet
+	if err := json.Unmarshal(line, &tv); err != nil {
+		return nil, err
 	}
-	return e.vs
+	vs := &ValueSet{URL: tv.URL, Name: tv.Name, Complete: tv.Complete, Reason: tv.Reason}
+	for _, s := range tv.Include {
+		for _, c := range s.Codes {
+			vs.Codes = append(vs.Codes, Code{System: s.System, Code: c})
+		}
+	}
+	return vs, nil
 }
 
 // CodeSystem returns a code system the package defines completely, or nil.
 func (t *Terminology) CodeSystem(url string) *CodeSystem {
-	if i := strings.IndexByte(url, '|'); i >= 0 {
-		url = url[:i]
-	}
+	url = unversioned(url)
 	e := t.codeSystems[url]
 	if e == nil {
 		return nil
 	}
-	e.once.Do(func() {
-		e.cs = new(CodeSystem)
-		e.err = json.Unmarshal(e.line, e.cs)
-	})
-	if e.err != nil {
-		panic("schemas: terminology code system " + url + " is corrupt: " + e.err.Error())
-	}
-	return e.cs
+	return e.get("terminology code system "+url, unmarshal[CodeSystem])
 }
 
 // ValueSetURLs returns the URLs of the value sets held, sorted.

@@ -25,9 +25,28 @@ func refused(doc []byte) string {
 }
 
 // tooManyAttributes finds a start tag with more than maxAttributes
-// attributes, counting the '=' outside quoted values. Comments, CDATA,
-// processing instructions and end tags are skipped whole.
+// attributes.
 func tooManyAttributes(doc []byte) string {
+	msg := ""
+	startTags(doc, func(_, _, attrs int) bool {
+		if attrs > maxAttributes {
+			msg = fmt.Sprintf("an element has more than %d attributes", maxAttributes)
+			return false
+		}
+		return true
+	})
+	return msg
+}
+
+// startTags walks the start tags of doc in one pass, calling visit with
+// each tag's offset, its number of open ancestors and its attributes (the
+// '=' outside quoted values), until visit returns false. Comments, CDATA,
+// processing instructions, declarations and end tags are skipped whole,
+// and quoted values too, so that a '>' or "/>" inside them does not end a
+// tag. A tag that an unterminated quote or the end of the document cuts
+// short is visited with what was read of it, and ends the walk: libxml2
+// reports such a document as not well-formed.
+func startTags(doc []byte, visit func(start, depth, attrs int) bool) {
 	skipTo := func(i int, end string) int {
 		k := bytes.Index(doc[i:], []byte(end))
 		if k < 0 {
@@ -35,12 +54,14 @@ func tooManyAttributes(doc []byte) string {
 		}
 		return i + k + len(end)
 	}
+	open := 0
 	for i := 0; i < len(doc); {
 		k := bytes.IndexByte(doc[i:], '<')
 		if k < 0 {
-			return ""
+			return
 		}
-		i += k + 1
+		start := i + k
+		i = start + 1
 		switch {
 		case bytes.HasPrefix(doc[i:], []byte("!--")):
 			i = skipTo(i, "-->")
@@ -51,35 +72,43 @@ func tooManyAttributes(doc []byte) string {
 		case bytes.HasPrefix(doc[i:], []byte("?")):
 			i = skipTo(i, "?>")
 			continue
-		case bytes.HasPrefix(doc[i:], []byte("/")), bytes.HasPrefix(doc[i:], []byte("!")):
+		case bytes.HasPrefix(doc[i:], []byte("!")):
+			i = skipTo(i, ">")
+			continue
+		case bytes.HasPrefix(doc[i:], []byte("/")):
+			open--
 			i = skipTo(i, ">")
 			continue
 		}
-		n := 0
+		attrs, ended := 0, false
 	tag:
 		for i < len(doc) {
 			switch c := doc[i]; c {
 			case '>':
-				i++
+				ended = true
 				break tag
 			case '"', '\'':
 				q := bytes.IndexByte(doc[i+1:], c)
 				if q < 0 {
-					return ""
+					visit(start, open, attrs)
+					return
 				}
 				i += q + 2
 			case '=':
-				n++
-				if n > maxAttributes {
-					return fmt.Sprintf("an element has more than %d attributes", maxAttributes)
-				}
+				attrs++
 				i++
 			default:
 				i++
 			}
 		}
+		if !visit(start, open, attrs) || !ended {
+			return
+		}
+		if doc[i-1] != '/' {
+			open++
+		}
+		i++
 	}
-	return ""
 }
 
 // refusedProlog catches what libxml2 must not see at the head of a
@@ -128,91 +157,21 @@ const maxLibxmlNesting = 256
 
 // tooDeep finds the first element with more than maxLibxmlNesting open
 // ancestors and returns a problem placed at its start tag, or false when
-// libxml2 can read every level. Comments, CDATA, processing instructions
-// and declarations are skipped whole, quoted attribute values too, so that
-// a '>' or "/>" inside them is not taken for the end of a tag.
-func tooDeep(doc []byte) (Problem, bool) {
-	skipTo := func(i int, end string) int {
-		k := bytes.Index(doc[i:], []byte(end))
-		if k < 0 {
-			return len(doc)
+// libxml2 can read every level.
+func tooDeep(doc []byte) (p Problem, deep bool) {
+	startTags(doc, func(start, depth, _ int) bool {
+		if depth <= maxLibxmlNesting {
+			return true
 		}
-		return i + k + len(end)
-	}
-	open := 0
-	for i := 0; i < len(doc); {
-		k := bytes.IndexByte(doc[i:], '<')
-		if k < 0 {
-			break
+		line, col := charLineCol(doc, start)
+		p = Problem{
+			Message: fmt.Sprintf("elements are nested more than %d levels below the root element, deeper than libxml2 reads: the document was not checked against the XML Schema", maxLibxmlNesting),
+			Line:    line, Col: col,
 		}
-		start := i + k
-		i = start + 1
-		switch {
-		case bytes.HasPrefix(doc[i:], []byte("!--")):
-			i = skipTo(i, "-->")
-			continue
-		case bytes.HasPrefix(doc[i:], []byte("![CDATA[")):
-			i = skipTo(i, "]]>")
-			continue
-		case bytes.HasPrefix(doc[i:], []byte("?")):
-			i = skipTo(i, "?>")
-			continue
-		case bytes.HasPrefix(doc[i:], []byte("!")):
-			i = skipTo(i, ">")
-			continue
-		case bytes.HasPrefix(doc[i:], []byte("/")):
-			open--
-			i = skipTo(i, ">")
-			continue
-		}
-		if open > maxLibxmlNesting {
-			line, col := charLineCol(doc, start)
-			return Problem{
-				Message: fmt.Sprintf("elements are nested more than %d levels below the root element, deeper than libxml2 reads: the document was not checked against the XML Schema", maxLibxmlNesting),
-				Line:    line, Col: col,
-			}, true
-		}
-		// Find the '>' that ends the tag: the first one not inside a quoted
-		// value.
-		for {
-			gt := bytes.IndexByte(doc[i:], '>')
-			if gt < 0 {
-				return Problem{}, false // unterminated: libxml2 says so
-			}
-			gt += i
-			q := firstQuote(doc[i:gt])
-			if q < 0 {
-				i = gt
-				break
-			}
-			q += i
-			e := bytes.IndexByte(doc[q+1:], doc[q])
-			if e < 0 {
-				return Problem{}, false
-			}
-			i = q + e + 2
-		}
-		if doc[i-1] != '/' {
-			open++
-		}
-		i++
-	}
-	return Problem{}, false
-}
-
-// firstQuote returns the index of the first '"' or '\” in b, or -1.
-func firstQuote(b []byte) int {
-	d := bytes.IndexByte(b, '"')
-	if d < 0 {
-		d = len(b)
-	}
-	if a := bytes.IndexByte(b[:d], '\''); a >= 0 {
-		return a
-	}
-	if d == len(b) {
-		return -1
-	}
-	return d
+		deep = true
+		return false
+	})
+	return p, deep
 }
 
 // charLineCol turns a byte offset into a 1-based line and a column counted

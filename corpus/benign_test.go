@@ -71,7 +71,7 @@ func TestBenignVariants(t *testing.T) {
 		{"formal death notification with the date and time of death", "pds-death-notification-1-new", func(s string) string {
 			s = strings.Replace(s, `<code value="U"/>
                 <display value="Removed"/>`, `<code value="2"/>
-                <display value="Formal"/>`, 1)
+                <display value="Formal - death notice received from Registrar of Deaths"/>`, 1)
 			return strings.Replace(s, `<birthDate value="1936-08-04"/>`, `<birthDate value="1936-08-04"/>
         <deceasedDateTime value="2024-05-01T10:15:00+01:00"/>`, 1)
 		}},

@@ -11,10 +11,12 @@ import (
 )
 
 // terminologySTU3 is generated beside the model by ./gen: a header line,
-// then the value sets bound with strength extensible or preferred
-// ({"valueSet":...}), then the code systems the package holds in full
-// ({"codeSystem":...}) with their concepts' displays. It is kept apart from
-// model.jsonl so that the model (and the schemas made from it) do not grow.
+// then the value sets ({"valueSet":...}) bound with strength extensible or
+// preferred and those of the NHS assets (NHS England and CareConnect, which
+// their extensions and profiles bind with any strength), then the code
+// systems held in full ({"codeSystem":...}), the package's and the NHS
+// assets', with their concepts' displays. It is kept apart from model.jsonl
+// so that the model (and the schemas made from it) do not grow.
 //
 //go:embed stu3/terminology.jsonl
 var terminologySTU3 []byte
@@ -27,10 +29,11 @@ type TerminologyHeader struct {
 	CodeSystems int    `json:"codeSystems"`
 }
 
-// Terminology holds what the package says of codes beyond the required
-// bindings of the model: the expansions of the value sets bound with
-// strength extensible or preferred, and the concepts (with displays) of every code system
-// defined completely. Entries are decoded on first use; all methods are
+// Terminology holds what the package and the NHS assets say of codes
+// beyond the required bindings of the model: the expansions of the value
+// sets bound with strength extensible or preferred and of the NHS value
+// sets, and the concepts (with displays) of every code system defined
+// completely. Entries are decoded on first use; all methods are
 // safe for concurrent use.
 type Terminology struct {
 	Header      TerminologyHeader
@@ -38,7 +41,8 @@ type Terminology struct {
 	codeSystems map[string]*lazy[CodeSystem]
 }
 
-// CodeSystem is a code system the package defines completely.
+// CodeSystem is a code system the package or the NHS assets define
+// completely.
 type CodeSystem struct {
 	URL  string `json:"codeSystem"`
 	Name string `json:"name,omitempty"`

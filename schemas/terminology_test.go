@@ -7,16 +7,37 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 	"github.com/nemsfhir/nemsfhir/schemas"
 	"github.com/nemsfhir/nemsfhir/schemas/gen/modelgen"
 )
 
 // The committed terminology file is what the generator makes from the
-// package, byte for byte, twice in a row.
+// package and the NHS assets, byte for byte, twice in a row.
 func TestGeneratorReproducesCommittedTerminology(t *testing.T) {
 	pkg, err := modelgen.ReadPackage(openPackage(t))
 	if err != nil {
 		t.Fatal(err)
+	}
+	st, err := pkg.AddNHS(sharedtest.Path(t, "fhir/nhs"), schemas.STU3())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Five files of the NHS assets are not valid FHIR and are left out:
+	// their code systems stay unknown offline. A new one fails here.
+	var left []string
+	for _, u := range st.Unreadable {
+		left = append(left, strings.SplitN(u, ":", 2)[0])
+	}
+	wantLeft := []string{
+		"STU3-FHIR-Assets/CodeSystems/CodeSystem-EMS-FailsafeAlertReason-1.xml",                         // an empty <definition/>
+		"STU3-FHIR-Assets/CodeSystems/CodeSystem-NHSDataDictionary-BabyFirstFeedBreastMilkStatus-1.xml", // not in the FHIR namespace
+		"STU3-FHIR-Assets/CodeSystems/CodeSystem-NHSDataDictionary-BreastfeedingStatus-1.xml",
+		"STU3-FHIR-Assets/CodeSystems/CodeSystem-NHSDataDictionary-NeonatalResuscitationMethod-1.xml",
+		"STU3-FHIR-Assets/CodeSystems/CodeSystem-NHSDataDictionary-RelationshipToPersonForChildrenAndYoungPeople-1.xml",
+	}
+	if strings.Join(left, "\n") != strings.Join(wantLeft, "\n") {
+		t.Errorf("NHS files left out:\n%s\nwant:\n%s", strings.Join(st.Unreadable, "\n"), strings.Join(wantLeft, "\n"))
 	}
 	var got, again bytes.Buffer
 	if _, err := modelgen.WriteTerminology(&got, pkg, filepath.Base(packagePath)); err != nil {
@@ -52,7 +73,8 @@ func TestSTU3Terminology(t *testing.T) {
 		t.Errorf("%d value sets, header says %d", n, term.Header.ValueSets)
 	}
 	// Every value set is one bound with strength extensible or preferred
-	// by some element, never one the model already holds as required.
+	// by some element, or one of the NHS assets, never one the model
+	// already holds as required.
 	m := schemas.STU3()
 	for _, u := range term.ValueSetURLs() {
 		if m.ValueSet(u) != nil {
@@ -82,6 +104,28 @@ func TestSTU3Terminology(t *testing.T) {
 	}
 	if term.CodeSystem("http://snomed.info/sct") != nil || term.CodeSystem("http://loinc.org") != nil {
 		t.Error("SNOMED CT or LOINC is held, though the package does not define them")
+	}
+
+	// The NHS and CareConnect definitions NEMS payloads use are held.
+	mvs := term.ValueSet("https://fhir.nhs.uk/STU3/ValueSet/MessageEventType-1")
+	if mvs == nil || !mvs.Complete || !mvs.Contains("https://fhir.nhs.uk/STU3/CodeSystem/MessageEventType-1", "new") ||
+		mvs.Contains("https://fhir.nhs.uk/STU3/CodeSystem/MessageEventType-1", "create") {
+		t.Errorf("MessageEventType-1 expansion: %+v", mvs)
+	}
+	if cs := term.CodeSystem("https://fhir.nhs.uk/STU3/CodeSystem/EventType-1"); cs == nil {
+		t.Error("EventType-1 is not held")
+	} else if _, ok := cs.Lookup("vaccinations-1"); !ok {
+		t.Error("EventType-1 lacks vaccinations-1")
+	}
+	// Defined twice in the assets; the CareConnect guide's copy is kept.
+	if cs := term.CodeSystem("https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-ConditionCategory-1"); cs == nil {
+		t.Error("CareConnect-ConditionCategory-1 is not held")
+	} else if _, ok := cs.Lookup("problem-list-item"); !ok {
+		t.Error("CareConnect-ConditionCategory-1 is not the CareConnect guide's copy")
+	}
+	// A file of the assets that is not valid FHIR is left out.
+	if term.CodeSystem("https://fhir.nhs.uk/STU3/CodeSystem/EMS-FailsafeAlertReason-1") != nil {
+		t.Error("EMS-FailsafeAlertReason-1 is held, though its file is not valid FHIR")
 	}
 }
 

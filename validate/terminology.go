@@ -25,8 +25,9 @@ const (
 )
 
 // terminology checks codes against what is known offline: the value sets
-// and code systems of the STU3 package (schemas.STU3Terminology, beside the
-// required value sets of the model) and those loaded with Options.IG.
+// and code systems of the STU3 package and of the NHS assets
+// (schemas.STU3Terminology, beside the required value sets of the model)
+// and those loaded with Options.IG.
 //
 // Severities follow the reference validator: a code outside a value set
 // bound extensible is a warning, preferred information, example nothing
@@ -282,7 +283,8 @@ var knownTerminologies = map[string]string{
 
 // UncheckedTerminology returns one information issue per code system whose
 // codes the payloads validated so far carried but that cannot be checked
-// offline: neither the STU3 package nor Options.IG defines it in full
+// offline: neither the STU3 package, the built-in NHS assets nor
+// Options.IG defines it in full
 // (SNOMED CT, LOINC, ...), so membership and display of its codes were not
 // judged; then one per bound value set that could not be expanded offline
 // (a filter on SNOMED CT, say) although codes bound to it were met. It is a property of the run rather than of one payload, so it is
@@ -305,7 +307,7 @@ func (v *Validator) UncheckedTerminology() []Issue {
 		}
 		out = append(out, Issue{
 			Severity: SeverityInformation, Code: "informational", Spine: SpineInvalidCodeSystem, Rule: RuleTerminologyOffline,
-			Message: "codes of " + name + " in " + payloadCount(v.offline.payloads[s]) + " not checked: neither the STU3 package nor the IG defines the code system in full, so membership and display are unknown offline",
+			Message: "codes of " + name + " in " + payloadCount(v.offline.payloads[s]) + " not checked: neither the STU3 package, the built-in NHS assets nor the IG defines the code system in full, so membership and display are unknown offline",
 		})
 	}
 	vss := make([]string, 0, len(v.offline.vsCount))

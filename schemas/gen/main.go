@@ -66,7 +66,7 @@ func main() {
 		fail(err)
 	}
 	if *termOut != "" {
-		if err := writeTerminology(src, filepath.Base(path), *termOut); err != nil {
+		if err := writeTerminology(src, buf.Bytes(), *nhs, filepath.Base(path), *termOut); err != nil {
 			fail(err)
 		}
 	}

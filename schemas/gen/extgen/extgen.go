@@ -330,65 +330,96 @@ func ReadCore(r io.Reader, name string, m *schemas.Model) ([]Def, error) {
 func ReadNHS(dir string, m *schemas.Model) ([]Def, error) {
 	coreKeys := CoreKeys(m)
 	var out []Def
-	for _, sub := range NHSFolders {
+	keep := func(fn string) bool { return strings.Contains(fn, "Extension") }
+	fail := func(_ string, err error) error { return err }
+	err := WalkNHS(dir, NHSFolders, keep, "StructureDefinition", m, fail, func(rel string, js []byte) error {
+		var head struct {
+			URL string `json:"url"`
+		}
+		_ = json.Unmarshal(js, &head)
+		source := SourceOf(head.URL)
+		if source == "" {
+			return nil // not an NHS or CareConnect definition
+		}
+		d, ok, err := compact(js, source, rel, coreKeys)
+		if err != nil {
+			return err
+		}
+		if ok {
+			out = append(out, d)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// SourceOf tags a canonical URL of the NHS assets by its publisher: nhs
+// for https://fhir.nhs.uk/, careconnect for https://fhir.hl7.org.uk/, ""
+// otherwise.
+func SourceOf(url string) string {
+	switch {
+	case strings.HasPrefix(url, "https://fhir.nhs.uk/"):
+		return SourceNHS
+	case strings.HasPrefix(url, "https://fhir.hl7.org.uk/"):
+		return SourceCareConnect
+	}
+	return ""
+}
+
+// WalkNHS calls fn, in file name order, with the JSON form of each
+// resource of type kind in the given folders under the NHS assets folder
+// dir whose file name keep accepts: the file itself when it is JSON, else
+// the XML parsed with m, unless a JSON twin of the same name is there
+// (the published JSON is read instead). rel names the file for messages.
+// A file that cannot be read or parsed is passed to bad, whose error (if
+// any) ends the walk.
+func WalkNHS(dir string, folders []string, keep func(name string) bool, kind string, m *schemas.Model,
+	bad func(rel string, err error) error, fn func(rel string, js []byte) error) error {
+	for _, sub := range folders {
 		root := filepath.Join(dir, filepath.FromSlash(sub))
 		entries, err := os.ReadDir(root)
 		if err != nil {
-			return nil, fmt.Errorf("NHS assets: %v (give the folder with -nhs)", err)
+			return fmt.Errorf("NHS assets: %v (give the folder with -nhs)", err)
 		}
 		names := map[string]bool{}
 		for _, e := range entries {
 			names[e.Name()] = true
 		}
 		for _, e := range entries {
-			fn := e.Name()
-			if !e.Type().IsRegular() || !strings.Contains(fn, "Extension") {
+			name := e.Name()
+			if !e.Type().IsRegular() || !keep(name) {
 				continue
 			}
-			ext := filepath.Ext(fn)
+			ext := filepath.Ext(name)
 			if ext != ".json" && ext != ".xml" {
 				continue
 			}
-			if ext == ".xml" && names[strings.TrimSuffix(fn, ext)+".json"] {
+			if ext == ".xml" && names[strings.TrimSuffix(name, ext)+".json"] {
 				continue // the published JSON twin is read instead
 			}
-			p := filepath.Join(root, fn)
-			rel := sub + "/" + fn
-			js, err := readDefinition(p, ext, m)
+			rel := sub + "/" + name
+			js, err := readResource(filepath.Join(root, name), ext, kind, m)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %v", rel, err)
+				if err := bad(rel, fmt.Errorf("%s: %v", rel, err)); err != nil {
+					return err
+				}
+				continue
 			}
 			if js == nil {
 				continue
 			}
-			var head struct {
-				URL string `json:"url"`
-			}
-			_ = json.Unmarshal(js, &head)
-			source := ""
-			switch {
-			case strings.HasPrefix(head.URL, "https://fhir.nhs.uk/"):
-				source = SourceNHS
-			case strings.HasPrefix(head.URL, "https://fhir.hl7.org.uk/"):
-				source = SourceCareConnect
-			default:
-				continue // not an NHS or CareConnect definition
-			}
-			d, ok, err := compact(js, source, rel, coreKeys)
-			if err != nil {
-				return nil, err
-			}
-			if ok {
-				out = append(out, d)
+			if err := fn(rel, js); err != nil {
+				return err
 			}
 		}
 	}
-	return out, nil
+	return nil
 }
 
-// readDefinition returns the JSON form of one definition file, nil when
-// it is not a StructureDefinition.
-func readDefinition(p, ext string, m *schemas.Model) ([]byte, error) {
+// readResource returns the JSON form of one file, nil when it is XML but
+// not a resource of type kind (a JSON file is returned as it is, for the
+// caller to check).
+func readResource(p, ext, kind string, m *schemas.Model) ([]byte, error) {
 	f, err := os.Open(p)
 	if err != nil {
 		return nil, err
@@ -405,14 +436,14 @@ func readDefinition(p, ext string, m *schemas.Model) ([]byte, error) {
 	if ext == ".json" {
 		return src, nil
 	}
-	if !bytes.Contains(src, []byte("<StructureDefinition")) {
+	if !bytes.Contains(src, []byte("<"+kind)) {
 		return nil, nil
 	}
 	doc, err := tree.ParseXML(src, m)
 	if err != nil {
 		return nil, err
 	}
-	if doc == nil || doc.Root == nil || doc.Root.Type != "StructureDefinition" {
+	if doc == nil || doc.Root == nil || doc.Root.Type != kind {
 		return nil, nil
 	}
 	return tree.WriteJSON(doc.Root, false)

@@ -27,6 +27,9 @@ type Package struct {
 	Structures  map[string]*structureDefinition // by id
 	ValueSets   map[string]*valueSet            // by canonical URL
 	CodeSystems map[string]*codeSystem          // by canonical URL
+	// NHSValueSets are the URLs of the value sets AddNHS read, which the
+	// terminology holds whatever binds them.
+	NHSValueSets map[string]bool
 }
 
 type structureDefinition struct {

@@ -22,6 +22,9 @@ type TerminologyStats struct {
 	// CodeSystems counts the code systems held in full, Concepts their
 	// codes.
 	CodeSystems, Concepts int
+	// NHSValueSets and NHSComplete count the value sets of the NHS assets
+	// (Package.AddNHS) written, and those expanded in full.
+	NHSValueSets, NHSComplete int
 }
 
 // strengthRank orders binding strengths, strongest first.
@@ -29,10 +32,12 @@ var strengthRank = map[string]int{"required": 0, "extensible": 1, "preferred": 2
 
 // WriteTerminology writes the terminology file of p: the value sets that
 // elements of the model bind with strength extensible or preferred (those
-// bound as required are in the model already), expanded as
-// far as the package allows, and every code system the package defines
-// completely, with each concept's display and other designations. Lines are
-// sorted by URL, so the same package always gives the same bytes.
+// bound as required are in the model already) and every value set of the
+// NHS assets added with AddNHS (NHS and CareConnect definitions bind them
+// with any strength), expanded as far as the package allows, and every
+// code system the package defines completely, with each concept's display
+// and other designations. Lines are sorted by URL, so the same package
+// always gives the same bytes.
 func WriteTerminology(w io.Writer, p *Package, source string) (TerminologyStats, error) {
 	st := TerminologyStats{ByStrength: map[string]int{}}
 	types, err := buildTypes(p)
@@ -67,6 +72,11 @@ func WriteTerminology(w io.Writer, p *Package, source string) (TerminologyStats,
 			}
 		}
 	}
+	for u := range p.NHSValueSets {
+		if _, core := strongest[u]; !core {
+			vsURLs = append(vsURLs, u)
+		}
+	}
 	sort.Strings(vsURLs)
 	var csURLs []string
 	for u, cs := range p.CodeSystems {
@@ -94,6 +104,13 @@ func WriteTerminology(w io.Writer, p *Package, source string) (TerminologyStats,
 		}
 		if err := enc.Encode(schemas.EncodeTerminologyValueSet(vs)); err != nil {
 			return st, err
+		}
+		if p.NHSValueSets[u] {
+			st.NHSValueSets++
+			if vs.Complete {
+				st.NHSComplete++
+			}
+			continue
 		}
 		st.ValueSets++
 		if vs.Complete {

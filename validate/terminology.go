@@ -284,9 +284,8 @@ var knownTerminologies = map[string]string{
 // UncheckedTerminology returns one information issue per code system whose
 // codes the payloads validated so far carried but that cannot be checked
 // offline: neither the STU3 package, the built-in NHS assets nor
-// Options.IG defines it in full
-// (SNOMED CT, LOINC, ...), so membership and display of its codes were not
-// judged; then one per bound value set that could not be expanded offline
+// Options.IG defines it in full (SNOMED CT, LOINC, ...), so membership and
+// display of its codes were not judged; then one per bound value set that could not be expanded offline
 // (a filter on SNOMED CT, say) although codes bound to it were met. It is a property of the run rather than of one payload, so it is
 // kept here and not repeated in every Result; callers validating many
 // payloads report it once at the end. Sorted by system; safe to call at

@@ -20,8 +20,10 @@ var ucumQuantities = map[string]bool{
 }
 
 // ucum reports the code of a UCUM-coded quantity that is not valid UCUM,
-// on the code element, as an error: the HL7 reference validator reports
-// such a code ("Error processing unit ...") at severity error.
+// on the code element, as an error, for every quantity type and with or
+// without a binding: the HL7 reference validator checks a Quantity's code in
+// its code system and reports an unknown code at severity error
+// (validate/TERMINOLOGY.md gives the details and the STU3 grounds).
 func (s *structure) ucum(n *tree.Node) {
 	if !ucumQuantities[n.Type] {
 		return

@@ -36,10 +36,17 @@
 //     event type, through indexes only. Patient.age is judged on the
 //     routing birth date at the time of publication; GPRegistration on the
 //     directory's registered practice; a patient the directory flags S or
-//     I gets nothing. serviceType is not judged (the guide gives it no
-//     matching rule). A PDS event injected through the admin API updates
+//     I gets nothing. A PDS event injected through the admin API updates
 //     the directory first, and generic rules match on the record before
 //     and after it (6.2: movers in and out).
+//   - serviceType (7.3): the guide says it "identifies the service type
+//     making the subscription" (GP, CHO, UHV, EPCHR), and no event names a
+//     service type it is for, so it describes the subscriber and is not a
+//     filter: a subscription matches what it would match without it. The
+//     checker still refuses an unknown code, and two subscriptions that
+//     differ only in serviceType are not duplicates (one copy still goes
+//     to a mailbox both feed). Filtering on it would withhold messages
+//     NEMS delivers.
 //   - Delivery (1.8): one MESH message per mailbox, whatever the number of
 //     subscriptions matched for it; Mex-Partnerid lists "id|tag" of the
 //     tagged ones, in creation order, joined by "~~~"; the body is the

@@ -59,7 +59,7 @@ Runs a local NEMS on NEMS's own paths:
   POST   %s
   GET    %s/{id}
   DELETE %s/{id}
-  POST   /STU3/{type}/$validate
+  POST   /STU3/{type}/$validate[?mode=create]
   GET    /healthz
 the MESH API under /messageexchange/ for collecting what was delivered
 (handshake, count, inbox, retrieve, acknowledge; NHSMESH tokens checked),

@@ -556,6 +556,21 @@ func TestServeE2E(t *testing.T) {
 			}
 		}
 	}
+	// What read returns is a valid resource for $validate, though not a
+	// valid create body.
+	for _, r := range []e2eAnswer{readXML, readJSON} {
+		for mode, want := range map[string]int{"": http.StatusOK, "?mode=create": http.StatusUnprocessableEntity} {
+			resp, err := e.client.Post(e.base+"/STU3/Subscription/$validate"+mode, r.header.Get("Content-Type"), bytes.NewReader(r.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+			resp.Body.Close()
+			if resp.StatusCode != want {
+				t.Errorf("$validate%s of a Subscription read back: %d, want %d\n%s", mode, resp.StatusCode, want, b)
+			}
+		}
+	}
 	strangerRead := e2eJWT(stranger, "patient/Subscription.read", now.Add(-time.Minute))
 	for _, c := range []e2eCall{
 		{name: "read by another ASID", in: request.SubscriptionRead, path: subPath("explicit XML"), header: hdr(request.SubscriptionRead, "fromASID", stranger), token: strangerRead,

@@ -61,7 +61,15 @@
 //     message is marked acknowledged and kept, for the event log.
 //   - $validate (HAPI convention): 200 with the OperationOutcome when it
 //     has no error, 422 when it has; a body of another type than the path
-//     names is an error.
+//     names is an error. Without a mode it judges the resource as a
+//     resource (`nemsfhir validate --interaction read`), so a Subscription
+//     read back from this server, with id, meta and status active,
+//     passes; FHIR's mode=create judges it as the body of POST
+//     /STU3/Subscription (no id, no meta.versionId or lastUpdated, status
+//     requested), as `nemsfhir validate` does by default. Other modes
+//     (update, delete) are 400: NEMS has neither for a body. Headers and
+//     JWTs are never judged there: that is `nemsfhir request`'s part. The
+//     page's validator judges a pasted Subscription as a create body.
 //   - The admin API, under /admin/, and the page at / answer loopback
 //     clients only.
 package nems

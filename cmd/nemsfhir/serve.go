@@ -39,6 +39,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	baseURL := fs.String("base-url", "", "absolute base of Location headers (default: http:// and the request's Host)")
 	activate := fs.Duration("activate-after", 0, "how long a new subscription stays 'requested' before it is 'active' and matched")
 	anyOwner := fs.Bool("any-owner", false, "let any ASID read and delete any subscription (default: only the ASID that created it)")
+	allowDuplicates := fs.Bool("allow-duplicates", false, "create a subscription with the same mailbox and criteria as an existing one (default: 422 DUPLICATE_REJECTED naming the existing id)")
 	meshFrom := fs.String("mesh-from", nems.DefaultMeshFrom, "MESH mailbox id deliveries are sent from")
 	toASID := fs.String("to-asid", "", "ASID of this NEMS: toASID must equal it (default: only its format is checked)")
 	audience := fs.String("audience", "", "endpoint the JWT aud claim must name")
@@ -154,15 +155,16 @@ Flags:
 		return fail("%v", err)
 	}
 	srv, err := nems.New(nems.Options{
-		Store:         store,
-		Request:       request.Options{MaxSize: *maxSize, ToASID: *toASID, Audience: *audience},
-		Logger:        logger,
-		BaseURL:       *baseURL,
-		ActivateAfter: *activate,
-		AnyOwner:      *anyOwner,
-		MeshFrom:      *meshFrom,
-		Directory:     dir,
-		MeshAuth:      meshAuth,
+		Store:           store,
+		Request:         request.Options{MaxSize: *maxSize, ToASID: *toASID, Audience: *audience},
+		Logger:          logger,
+		BaseURL:         *baseURL,
+		ActivateAfter:   *activate,
+		AnyOwner:        *anyOwner,
+		AllowDuplicates: *allowDuplicates,
+		MeshFrom:        *meshFrom,
+		Directory:       dir,
+		MeshAuth:        meshAuth,
 	})
 	if err != nil {
 		return fail("%v", err)

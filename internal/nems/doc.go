@@ -21,6 +21,8 @@
 //     the same criteria components, in any order, as one that exists is
 //     422 DUPLICATE_REJECTED with diagnostics "Subscription already exists
 //     : <id>" (no rule id appended: clients parse the id out of it).
+//     Options.AllowDuplicates creates it anyway, as a subscription of its
+//     own (a mailbox still gets one copy of each event).
 //   - Owner (7.5): only the ASID that created a subscription (fromASID,
 //     which the checker has compared with the JWT's requesting_system)
 //     may read or delete it; another gets 403 "ACCESS DENIED" (the code

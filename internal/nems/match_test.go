@@ -64,3 +64,39 @@ func TestServiceType(t *testing.T) {
 		}
 	}
 }
+
+// TestAllowDuplicates: by default a second subscription with the same
+// mailbox and criteria is refused naming the first; with AllowDuplicates
+// both exist, each read and deleted on its own, and their mailbox still
+// gets one copy of an event they both match.
+func TestAllowDuplicates(t *testing.T) {
+	sub := readTestdata(t, "subscription.xml")
+	for _, allow := range []bool{false, true} {
+		ts, st := newTestServer(t, Options{AllowDuplicates: allow})
+		create := func() answer {
+			return do(t, ts.URL, call{in: request.SubscriptionCreate, contentType: "application/fhir+xml", body: sub})
+		}
+		a := create()
+		wantStatus(t, "create", a, http.StatusCreated)
+		first := subscriptionID(t, ts.URL, a)
+		a = create()
+		if !allow {
+			wantStatus(t, "duplicate", a, http.StatusUnprocessableEntity, "DUPLICATE_REJECTED", "Subscription already exists : "+first)
+			continue
+		}
+		wantStatus(t, "duplicate allowed", a, http.StatusCreated)
+		second := subscriptionID(t, ts.URL, a)
+		if second == first {
+			t.Fatalf("the duplicate was given the first one's id %s", first)
+		}
+		a = do(t, ts.URL, call{in: request.Publish, contentType: "application/fhir+xml", body: readTestdata(t, "publish.xml")})
+		wantStatus(t, "publish", a, http.StatusAccepted)
+		if ids, err := waiting(context.Background(), st, "A91545OT001", ""); err != nil || len(ids) != 1 {
+			t.Errorf("the mailbox of two identical subscriptions holds %v (%v), want one message", ids, err)
+		}
+		a = do(t, ts.URL, call{in: request.SubscriptionDelete, path: request.PathSubscription + "/" + first})
+		wantStatus(t, "delete the first", a, http.StatusOK)
+		a = do(t, ts.URL, call{in: request.SubscriptionRead, path: request.PathSubscription + "/" + second})
+		wantStatus(t, "read the second", a, http.StatusOK, `<id value="`+second+`"/>`)
+	}
+}

@@ -39,6 +39,11 @@ type Options struct {
 	// AnyOwner lets any ASID read and delete any subscription; by default
 	// only the ASID that created one may.
 	AnyOwner bool
+	// AllowDuplicates creates a subscription even when one with the same
+	// mailbox and criteria exists (see duplicateKey); by default that is
+	// refused with 422 DUPLICATE_REJECTED naming the existing id. A
+	// mailbox fed by both still gets one copy of each event.
+	AllowDuplicates bool
 	// MeshFrom is the mailbox deliveries come from; "" means DefaultMeshFrom.
 	MeshFrom string
 	// Directory holds the patients, postcode areas and practices generic

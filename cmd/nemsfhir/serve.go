@@ -43,6 +43,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	meshFrom := fs.String("mesh-from", nems.DefaultMeshFrom, "MESH mailbox id deliveries are sent from")
 	toASID := fs.String("to-asid", "", "ASID of this NEMS: toASID must equal it (default: only its format is checked)")
 	audience := fs.String("audience", "", "endpoint the JWT aud claim must name")
+	lifecycle := fs.String("lifecycle", "", lifecycleHelp)
 	maxSize := fs.Int64("max-size", validate.DefaultMaxSize, "largest body accepted, in bytes (NEMS: 3 MB)")
 	directory := fs.String("directory", "", "JSON `FILE` of patients (NHS number, GP, postcode, S/I flags), postcodes (local authority, ICB sub-location, country) and practices (ICB sub-location) that generic subscriptions are matched by (default: a small sample around the guide's example codes)")
 	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this PEM certificate `FILE` (with --tls-key)")
@@ -91,6 +92,13 @@ Flags:
 	}
 	if *maxSize <= 0 {
 		return fail("--max-size must be positive: a server bounds every body")
+	}
+	reqOpts := request.Options{MaxSize: *maxSize, ToASID: *toASID, Audience: *audience}
+	if *lifecycle != "" {
+		var err error
+		if reqOpts.Lifecycle, err = loadLifecycle(*lifecycle); err != nil {
+			return fail("--lifecycle %v", err)
+		}
 	}
 	var h slog.Handler = slog.NewTextHandler(stderr, nil)
 	if *logJSON {
@@ -156,7 +164,7 @@ Flags:
 	}
 	srv, err := nems.New(nems.Options{
 		Store:           store,
-		Request:         request.Options{MaxSize: *maxSize, ToASID: *toASID, Audience: *audience},
+		Request:         reqOpts,
 		Logger:          logger,
 		BaseURL:         *baseURL,
 		ActivateAfter:   *activate,

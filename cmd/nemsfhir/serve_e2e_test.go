@@ -136,6 +136,9 @@ type e2e struct {
 	logs   *syncBuffer
 	// statuses counts the server's answers, to show every stage was met.
 	statuses map[int]int
+	// cliFlags are given to every `nemsfhir request`, as the server's
+	// own flags configure its checks.
+	cliFlags []string
 }
 
 var cliHeaderLine = regexp.MustCompile(`^([A-Za-z-]+): (.*)$`)
@@ -176,7 +179,7 @@ func (e *e2e) do(c e2eCall) e2eAnswer {
 	e.statuses[got.status]++
 
 	// The same request, as a user would give it to the request command.
-	args := []string{"request", "--interaction", c.in.String(), "--method", method, "--path", path}
+	args := append([]string{"request", "--interaction", c.in.String(), "--method", method, "--path", path}, e.cliFlags...)
 	for k, v := range c.header {
 		args = append(args, "-H", k+": "+v)
 	}
@@ -661,4 +664,52 @@ func changeOfGPElsewhere(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestServeLifecycle: `nemsfhir serve --lifecycle FILE` and `nemsfhir
+// request --lifecycle FILE` judge an event type's life cycle alike (spec
+// 4.2): a deprecated type is accepted with a DEPRECATED notice and still
+// delivered, a subscription to a no-longer-supported or withdrawn type is
+// refused.
+func TestServeLifecycle(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary: skipped with -short")
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "lifecycle")
+	const note = "Deprecation of vaccinations-1 will occur on 01/01/2030, see https://example.org/nems"
+	if err := os.WriteFile(file, []byte("# test\nvaccinations-1 deprecated "+note+"\npds-change-of-gp-1 no-longer-supported\npds-death-notification-1 withdrawn\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := startServe(t, buildServe(t), filepath.Join(dir, "data"), "--lifecycle", file)
+	e := &e2e{t: t, base: p.base, client: &http.Client{Timeout: 20 * time.Second}, logs: p.logs, statuses: map[int]int{}, cliFlags: []string{"--lifecycle", file}}
+	now := time.Now().Add(-time.Minute)
+	write, publish := e2eJWT("200000000205", "patient/Subscription.write", now), e2eJWT("200000000205", "patient/Bundle.write", now)
+	b, err := os.ReadFile(filepath.Join(requestTestdata, "subscription.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	event, err := os.ReadFile(filepath.Join(requestTestdata, "publish.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []e2eCall{
+		{name: "subscribe to a deprecated type", in: request.SubscriptionCreate, header: with(request.SubscriptionCreate, nil), token: write, body: b, want: 201},
+		{name: "publish a deprecated type", in: request.Publish, header: with(request.Publish, nil), token: publish, body: event, want: 202},
+		{name: "subscribe to a no-longer-supported type", in: request.SubscriptionCreate, header: with(request.SubscriptionCreate, nil), token: write,
+			body: bytes.Replace(b, []byte("vaccinations-1"), []byte("pds-change-of-gp-1"), 1), want: 400, spine: "NO_LONGER_SUPPORTED"},
+		{name: "subscribe to a withdrawn type", in: request.SubscriptionCreate, header: with(request.SubscriptionCreate, nil), token: write,
+			body: bytes.Replace(b, []byte("vaccinations-1"), []byte("pds-death-notification-1"), 1), want: 400, spine: "WITHDRAWN"},
+	} {
+		a := e.do(c)
+		if c.want < 300 {
+			if issues, err := outcomeIssues(a.header.Get("Content-Type"), a.body); err != nil || len(issues) != 1 || issues[0].Spine != "DEPRECATED" ||
+				!strings.Contains(issues[0].Diagnostics, note) {
+				t.Errorf("%s: the notice is %+v (%v), want one DEPRECATED issue with %q", c.name, issues, err, note)
+			}
+		}
+	}
+	if evs := eventLog(t, e.client, e.base); len(evs) != 1 || len(evs[0].Deliveries) != 1 {
+		t.Errorf("the deprecated type's event: %+v, want one delivered", evs)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/nemsfhir/nemsfhir/validate/request"
@@ -99,4 +100,52 @@ func TestAllowDuplicates(t *testing.T) {
 		a = do(t, ts.URL, call{in: request.SubscriptionRead, path: request.PathSubscription + "/" + second})
 		wantStatus(t, "read the second", a, http.StatusOK, `<id value="`+second+`"/>`)
 	}
+}
+
+// TestLifecycle: the server takes the event life cycle of spec 4.2 from
+// its checker's options, as `nemsfhir request` does. A subscription to a
+// deprecated type is created with a DEPRECATED notice in the 201; a
+// publication of it is accepted with the notice and delivered; a
+// no-longer-supported type still flows to the subscriptions that exist
+// but takes no new ones; a withdrawn type is refused and nothing flows.
+func TestLifecycle(t *testing.T) {
+	const note = "ends on 01/01/2030, see https://example.org/nems"
+	dir := t.TempDir()
+	st := openTestStore(t, dir)
+	serve := func(state request.LifecycleState) string {
+		srv, err := New(Options{Store: st, Request: request.Options{Lifecycle: map[string]request.Lifecycle{"vaccinations-1": {State: state, Note: note}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := httptest.NewServer(srv)
+		t.Cleanup(ts.Close)
+		return ts.URL
+	}
+	sub, event := readTestdata(t, "subscription.xml"), readTestdata(t, "publish.xml")
+	inbox := func(when string, want int) {
+		t.Helper()
+		if ids, err := waiting(context.Background(), st, "A91545OT001", ""); err != nil || len(ids) != want {
+			t.Errorf("%s: the mailbox holds %v (%v), want %d messages", when, ids, err, want)
+		}
+	}
+
+	base := serve(request.Deprecated)
+	a := do(t, base, call{in: request.SubscriptionCreate, contentType: "application/fhir+xml", body: sub})
+	wantStatus(t, "subscribe to a deprecated type", a, http.StatusCreated, "DEPRECATED", note)
+	a = do(t, base, call{in: request.Publish, contentType: "application/fhir+xml", body: event})
+	wantStatus(t, "publish a deprecated type", a, http.StatusAccepted, "DEPRECATED", note)
+	inbox("deprecated", 1)
+
+	base = serve(request.NoLongerSupported)
+	other := bytes.Replace(sub, []byte("A91545OT001"), []byte("A91545OT002"), 1)
+	a = do(t, base, call{in: request.SubscriptionCreate, contentType: "application/fhir+xml", body: other})
+	wantStatus(t, "subscribe to a no-longer-supported type", a, http.StatusBadRequest, "NO_LONGER_SUPPORTED")
+	a = do(t, base, call{in: request.Publish, contentType: "application/fhir+xml", body: event})
+	wantStatus(t, "publish a no-longer-supported type", a, http.StatusAccepted, "NO_LONGER_SUPPORTED")
+	inbox("no longer supported", 2)
+
+	base = serve(request.Withdrawn)
+	a = do(t, base, call{in: request.Publish, contentType: "application/fhir+xml", body: event})
+	wantStatus(t, "publish a withdrawn type", a, http.StatusBadRequest, "WITHDRAWN")
+	inbox("withdrawn", 2)
 }

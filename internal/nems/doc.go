@@ -40,7 +40,14 @@
 //     directory's registered practice; a patient the directory flags S or
 //     I gets nothing. A PDS event injected through the admin API updates
 //     the directory first, and generic rules match on the record before
-//     and after it (6.2: movers in and out).
+//     and after it (6.2: movers in and out). A birth notification (6.1)
+//     adds the baby (the Patient the mother's RelatedPerson names) to the
+//     directory and leaves the mother's record alone; explicit
+//     subscriptions match on the routing NHS number (the mother's, when
+//     the registration has it), generic ones on the mother's record and
+//     the baby's, the baby judged at its own age and GP registration, so
+//     a birth without the mother's NHS number reaches generic
+//     subscriptions only.
 //   - serviceType (7.3): the guide says it "identifies the service type
 //     making the subscription" (GP, CHO, UHV, EPCHR), and no event names a
 //     service type it is for, so it describes the subscriber and is not a

@@ -3,9 +3,16 @@ package nems
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/nemsfhir/nemsfhir/validate/request"
 )
@@ -148,4 +155,112 @@ func TestLifecycle(t *testing.T) {
 	a = do(t, base, call{in: request.Publish, contentType: "application/fhir+xml", body: event})
 	wantStatus(t, "publish a withdrawn type", a, http.StatusBadRequest, "WITHDRAWN")
 	inbox("withdrawn", 2)
+}
+
+// birthNotification is the repository's valid birth notification: mother
+// 9991669558, baby 9997986490 born 2024-06-05 at NR2 3DL, unregistered.
+// Without the mother, her NHS number leaves the routing demographics and
+// her Patient, as when a birth is registered without her details.
+func birthNotification(t *testing.T, withMother bool) []byte {
+	t.Helper()
+	b, err := os.ReadFile("../../corpus/rules/valid/pds-birth-notification-1-new.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if withMother {
+		return b
+	}
+	s := string(b)
+	routed := regexp.MustCompile(`(?s)\s*<extension url="nhsNumber">.*?</extension>`)
+	identifier := regexp.MustCompile(`(?s)<identifier>(?:(?:[^<]|<[^/i]|</[^i]|<i[^d])*?)<value value="9991669558"/>\s*</identifier>`)
+	if !routed.MatchString(s) || !identifier.MatchString(s) {
+		t.Fatal("the birth notification changed: the mother's NHS number not found")
+	}
+	s = identifier.ReplaceAllString(routed.ReplaceAllString(s, ""), "")
+	if strings.Contains(s, "9991669558") {
+		t.Fatal("the mother's NHS number is still in the birth notification")
+	}
+	return []byte(s)
+}
+
+// TestBirthNotification: a birth notification reaches the mother's
+// explicit subscriptions through the routing NHS number, and generic ones
+// through the mother's record and the baby's (spec 6.1), the baby judged
+// at its own age and GP registration; without the mother's NHS number it
+// reaches generic subscriptions only, through the baby. The baby joins the
+// directory; the mother's record is not changed.
+func TestBirthNotification(t *testing.T) {
+	const mother, baby = "9991669558", "9997986490"
+	dir, err := LoadDirectory(strings.NewReader(`{
+		"patients": [{"nhsNumber": "`+mother+`", "gp": "A91545", "postcode": "LS17 7DF"}],
+		"postcodes": [
+			{"postcode": "NR2 3DL", "localAuthority": "E07000148", "icbSubLocation": "X2460", "country": "E92000001"},
+			{"postcode": "LS17 7DF", "localAuthority": "E08000035", "icbSubLocation": "X2458", "country": "E92000001"}
+		]
+	}`), "directory.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A week after the birth.
+	now := time.Date(2024, 6, 12, 9, 0, 0, 0, time.UTC)
+	ts, _ := newTestServer(t, Options{Directory: dir, Now: func() time.Time { return now }})
+	srv := ts.Config.Handler
+	const event = "&amp;MessageHeader.event=pds-birth-notification-1"
+	for _, c := range []struct{ mailbox, rule, org, extra string }{
+		{"A91545OT601", "CHO_POSTCODE_CCG", "X2460", "&amp;tag=births"}, // the baby's area
+		{"A91545OT602", "CHO_POSTCODE_CCG", "X2460", "&amp;Patient.age=lt1"},
+		{"A91545OT603", "CHO_POSTCODE_CCG", "X2460", "&amp;Patient.age=gt60"},                // not the baby
+		{"A91545OT604", "GP_GP_GP", "A91545", ""},                                            // the mother's practice
+		{"A91545OT605", "CHO_POSTCODE_CCG", "X2460", "&amp;GPRegistration=UnregisteredOnly"}, // the baby is not registered yet
+		{"A91545OT606", "CHO_POSTCODE_CCG", "X2458", "&amp;Patient.age=lt1"},                 // the mother's area, but she is not under 1
+	} {
+		body := bytes.ReplaceAll(genericSubscription(t, c.rule, c.org, c.mailbox, c.extra), []byte("&amp;MessageHeader.event=vaccinations-1"), []byte(event))
+		a := do(t, ts.URL, call{in: request.SubscriptionCreate, contentType: "application/fhir+xml", body: body})
+		wantStatus(t, "create "+c.mailbox, a, http.StatusCreated)
+	}
+	for who, mailbox := range map[string]string{mother: "A91545OT607", baby: "A91545OT608"} {
+		body := bytes.ReplaceAll(readTestdata(t, "subscription.xml"), []byte(patient), []byte(who))
+		body = bytes.ReplaceAll(bytes.Replace(body, []byte("A91545OT001"), []byte(mailbox), 1), []byte("vaccinations-1"), []byte("pds-birth-notification-1"))
+		a := do(t, ts.URL, call{in: request.SubscriptionCreate, contentType: "application/fhir+xml", body: body})
+		wantStatus(t, "create explicit "+mailbox, a, http.StatusCreated)
+	}
+
+	for _, tc := range []struct {
+		withMother bool
+		want       string
+	}{
+		{true, "A91545OT601,A91545OT602,A91545OT604,A91545OT605,A91545OT607"},
+		{false, "A91545OT601,A91545OT602,A91545OT605"},
+	} {
+		a := adminCall(t, srv, http.MethodPost, "/admin/events", "127.0.0.1:1", birthNotification(t, tc.withMother))
+		wantStatus(t, fmt.Sprintf("inject a birth, mother known %v", tc.withMother), a, http.StatusAccepted)
+		var ev Event
+		if err := json.Unmarshal([]byte(a.body), &ev); err != nil {
+			t.Fatal(err)
+		}
+		if got := deliveredTo(ev); got != tc.want {
+			t.Errorf("a birth, mother known %v: delivered to %s, want %s", tc.withMother, got, tc.want)
+		}
+		for _, d := range ev.Deliveries {
+			if want := map[bool]string{true: "|births"}[d.Mailbox == "A91545OT601"]; !strings.HasSuffix(d.PartnerID, want) || (want == "") != (d.PartnerID == "") {
+				t.Errorf("%s: Mex-Partnerid %q", d.Mailbox, d.PartnerID)
+			}
+		}
+	}
+	if p, ok := dir.Patient(baby); !ok || p.Postcode != "NR2 3DL" || p.GP != "" {
+		t.Errorf("the baby in the directory: %+v %v", p, ok)
+	}
+	if p, _ := dir.Patient(mother); p.Postcode != "LS17 7DF" || p.GP != "A91545" {
+		t.Errorf("the birth changed the mother's record: %+v", p)
+	}
+}
+
+// deliveredTo lists the mailboxes an event was delivered to, sorted.
+func deliveredTo(ev Event) string {
+	var out []string
+	for _, d := range ev.Deliveries {
+		out = append(out, d.Mailbox)
+	}
+	sort.Strings(out)
+	return strings.Join(out, ",")
 }

@@ -327,7 +327,8 @@ func TestServeE2E(t *testing.T) {
     {"nhsNumber": "`+flagged+`", "gp": "A91545", "postcode": "LS17 7DF", "flags": "S"}
   ],
   "postcodes": [
-    {"postcode": "LS17 7DF", "localAuthority": "E08000035", "icbSubLocation": "X2458", "country": "E92000001"}
+    {"postcode": "LS17 7DF", "localAuthority": "E08000035", "icbSubLocation": "X2458", "country": "E92000001"},
+    {"postcode": "NR2 3DL", "localAuthority": "E07000148", "icbSubLocation": "X2460", "country": "E92000001"}
   ],
   "practices": [{"code": "A91545", "icbSubLocation": "X2458"}, {"code": "B86056", "icbSubLocation": "X2459"}]
 }`), 0o600); err != nil {
@@ -377,6 +378,7 @@ func TestServeE2E(t *testing.T) {
 	movedIn := generic("xml", "B86056", "B86056OT001", "subscriptionRuleType=GP_GP_GP&Organization.identifier=B86056&MessageHeader.event=pds-change-of-gp-1&tag=site123")
 	movedOut := generic("json", "A91545", "A91545OT005", "subscriptionRuleType=GP_GP_GP&Organization.identifier=A91545&MessageHeader.event=pds-change-of-gp-1")
 	area := generic("json", "RY4", "RY4CHILD001", "subscriptionRuleType=CHO_GP_CCG&Organization.identifier=X2459&MessageHeader.event=pds-change-of-gp-1")
+	births := generic("xml", "RY4", "RY4CHILD002", "subscriptionRuleType=CHO_POSTCODE_CCG&Organization.identifier=X2460&MessageHeader.event=pds-birth-notification-1&Patient.age=lt19")
 	registered := generic("json", "A91545", "A91545OT003", "subscriptionRuleType=GP_GP_GP&Organization.identifier=A91545&MessageHeader.event=newborn-hearing-1")
 	elderly := generic("xml", "A91545", "A91545OT004", "subscriptionRuleType=GP_GP_GP&Organization.identifier=A91545&MessageHeader.event=newborn-hearing-1&Patient.age=gt60")
 	// The moved-in rule again, its components in another order, as JSON.
@@ -386,7 +388,7 @@ func TestServeE2E(t *testing.T) {
 			t.Fatalf("test data changed: %s was not made from it", name)
 		}
 	}
-	for name, b := range map[string][]byte{"movedIn": movedIn, "movedOut": movedOut, "area": area, "registered": registered, "elderly": elderly, "movedInAgain": movedInAgain} {
+	for name, b := range map[string][]byte{"movedIn": movedIn, "movedOut": movedOut, "area": area, "births": births, "registered": registered, "elderly": elderly, "movedInAgain": movedInAgain} {
 		if bytes.Contains(b, []byte("Patient.identifier")) || !bytes.Contains(b, []byte("subscriptionRuleType")) || bytes.Contains(b, []byte("A91545OT001")) {
 			t.Fatalf("test data changed: the generic %s was not made from it", name)
 		}
@@ -405,10 +407,11 @@ func TestServeE2E(t *testing.T) {
 	create("generic XML, moved in", movedIn, hdr(request.SubscriptionCreate))
 	create("generic JSON, moved out", movedOut, hdr(request.SubscriptionCreate, jsonCT...))
 	create("generic JSON, area moved into", area, hdr(request.SubscriptionCreate, jsonCT...))
+	create("generic XML, births in an area", births, hdr(request.SubscriptionCreate))
 	create("generic JSON, registered", registered, hdr(request.SubscriptionCreate, jsonCT...))
 	create("generic XML, over 60", elderly, hdr(request.SubscriptionCreate))
-	if len(ids) != 8 {
-		t.Fatalf("%d of 8 subscriptions created\n%s", len(ids), p.logs)
+	if len(ids) != 9 {
+		t.Fatalf("%d of 9 subscriptions created\n%s", len(ids), p.logs)
 	}
 
 	for _, c := range []e2eCall{
@@ -470,6 +473,16 @@ func TestServeE2E(t *testing.T) {
 	moved := inject("the guide's change of GP", changeOfGP, http.StatusAccepted)
 	inject("a change of GP nobody subscribed to", changeOfGPElsewhere(t), http.StatusAccepted)
 	inject("a vaccination cut short", vaccination[:len(vaccination)/2], http.StatusUnprocessableEntity)
+	// A birth: the mother is in no directory, the baby (born 2024) lives
+	// in NR2 3DL, and is judged at its own age.
+	birth, err := os.ReadFile("../../corpus/rules/valid/pds-birth-notification-1-new.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	born := inject("a birth notification", birth, http.StatusAccepted)
+	if boxes := deliveredTo(born); boxes != "RY4CHILD002" {
+		t.Errorf("the birth went to %q, want the baby's area", boxes)
+	}
 	if boxes := deliveredTo(moved); boxes != "A91545OT005,B86056OT001,RY4CHILD001" {
 		t.Errorf("the change of GP went to %q, want the practices left and joined and the new practice's area", boxes)
 	}
@@ -485,8 +498,9 @@ func TestServeE2E(t *testing.T) {
 		"B86056OT001": {{"CHANGEOFGP_1", ids["generic XML, moved in"] + "|site123"}},
 		"A91545OT005": {{"CHANGEOFGP_1", ""}},
 		"RY4CHILD001": {{"CHANGEOFGP_1", ""}},
+		"RY4CHILD002": {{"BIRTHNOTIFICATION_1", ""}},
 	}
-	bodies := map[string][]byte{"VACCINATIONS_1": vaccination, "NEWBORNHEARING_1": hearing, "CHANGEOFGP_1": changeOfGP}
+	bodies := map[string][]byte{"VACCINATIONS_1": vaccination, "NEWBORNHEARING_1": hearing, "CHANGEOFGP_1": changeOfGP, "BIRTHNOTIFICATION_1": birth}
 	checkInbox := func(mailbox string, wants []want) {
 		t.Helper()
 		got := collect(t, python, clientDir, e.base, mailbox, mesh.DefaultPassword, [][3]string{})
@@ -511,8 +525,8 @@ func TestServeE2E(t *testing.T) {
 
 	// The event log says why each candidate did or did not match.
 	evs := eventLog(t, e.client, e.base)
-	if len(evs) != 7 {
-		t.Errorf("%d events in the log, want the 5 published and the 2 injected", len(evs))
+	if len(evs) != 8 {
+		t.Errorf("%d events in the log, want the 5 published and the 3 injected", len(evs))
 	}
 	for _, ev := range evs {
 		switch {

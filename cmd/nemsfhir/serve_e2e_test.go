@@ -250,6 +250,16 @@ func (e *e2e) do(c e2eCall) e2eAnswer {
 		if c.want < 400 {
 			t.Errorf("%s: the request command accepts it (%d) but serve refused it (%d)", c.name, cliStatus, got.status)
 		}
+		// The command prints no Content-Type for an answer without a
+		// body; its checker, which it calls, says which it negotiated.
+		rq := &request.Request{Interaction: c.in, Method: method, Target: path, Header: req.Header.Clone(), Body: c.body}
+		checker, err := request.New(request.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mt := checker.Check(rq).MediaType.String(); resp.Header.Get("Content-Type") != mt {
+			t.Errorf("%s: serve's Content-Type is %q, the request checker negotiated %q", c.name, resp.Header.Get("Content-Type"), mt)
+		}
 	default:
 		t.Errorf("%s: serve answered %d, request says %d", c.name, got.status, cliStatus)
 	}

@@ -38,6 +38,7 @@ func runRequest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	path := fs.String("path", "", "request target: path and query, or absolute URL (default: the interaction's path; required for read and delete)")
 	method := fs.String("method", "", "HTTP method (default: the interaction's)")
 	maxSize := fs.Int64("max-size", validate.DefaultMaxSize, "largest body accepted, in bytes (NEMS refuses bodies over 3 MB); negative for no limit")
+	lifecycle := fs.String("lifecycle", "", lifecycleHelp)
 	defaults := fs.Bool("defaults", false, "fill fromASID, toASID, InteractionID and Content-Type when not given (see --help)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `Usage: nemsfhir request --interaction NAME [flags] [BODY-FILE|-]
@@ -145,6 +146,11 @@ Flags:
 	}
 
 	opts := request.Options{MaxSize: *maxSize, Audience: *audience, ToASID: *toASID, IgnoreTime: *ignoreTime}
+	if *lifecycle != "" {
+		if opts.Lifecycle, err = loadLifecycle(*lifecycle); err != nil {
+			return fail("--lifecycle %v", err)
+		}
+	}
 	if *now != "" {
 		t, err := time.Parse(time.RFC3339, *now)
 		if err != nil {

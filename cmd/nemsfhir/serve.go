@@ -39,9 +39,11 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	baseURL := fs.String("base-url", "", "absolute base of Location headers (default: http:// and the request's Host)")
 	activate := fs.Duration("activate-after", 0, "how long a new subscription stays 'requested' before it is 'active' and matched")
 	anyOwner := fs.Bool("any-owner", false, "let any ASID read and delete any subscription (default: only the ASID that created it)")
+	allowDuplicates := fs.Bool("allow-duplicates", false, "create a subscription with the same mailbox and criteria as an existing one (default: 422 DUPLICATE_REJECTED naming the existing id)")
 	meshFrom := fs.String("mesh-from", nems.DefaultMeshFrom, "MESH mailbox id deliveries are sent from")
 	toASID := fs.String("to-asid", "", "ASID of this NEMS: toASID must equal it (default: only its format is checked)")
 	audience := fs.String("audience", "", "endpoint the JWT aud claim must name")
+	lifecycle := fs.String("lifecycle", "", lifecycleHelp)
 	maxSize := fs.Int64("max-size", validate.DefaultMaxSize, "largest body accepted, in bytes (NEMS: 3 MB)")
 	directory := fs.String("directory", "", "JSON `FILE` of patients (NHS number, GP, postcode, S/I flags), postcodes (local authority, ICB sub-location, country) and practices (ICB sub-location) that generic subscriptions are matched by (default: a small sample around the guide's example codes)")
 	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this PEM certificate `FILE` (with --tls-key)")
@@ -59,7 +61,7 @@ Runs a local NEMS on NEMS's own paths:
   POST   %s
   GET    %s/{id}
   DELETE %s/{id}
-  POST   /STU3/{type}/$validate
+  POST   /STU3/{type}/$validate[?mode=create]
   GET    /healthz
 the MESH API under /messageexchange/ for collecting what was delivered
 (handshake, count, inbox, retrieve, acknowledge; NHSMESH tokens checked),
@@ -90,6 +92,13 @@ Flags:
 	}
 	if *maxSize <= 0 {
 		return fail("--max-size must be positive: a server bounds every body")
+	}
+	reqOpts := request.Options{MaxSize: *maxSize, ToASID: *toASID, Audience: *audience}
+	if *lifecycle != "" {
+		var err error
+		if reqOpts.Lifecycle, err = loadLifecycle(*lifecycle); err != nil {
+			return fail("--lifecycle %v", err)
+		}
 	}
 	var h slog.Handler = slog.NewTextHandler(stderr, nil)
 	if *logJSON {
@@ -154,15 +163,16 @@ Flags:
 		return fail("%v", err)
 	}
 	srv, err := nems.New(nems.Options{
-		Store:         store,
-		Request:       request.Options{MaxSize: *maxSize, ToASID: *toASID, Audience: *audience},
-		Logger:        logger,
-		BaseURL:       *baseURL,
-		ActivateAfter: *activate,
-		AnyOwner:      *anyOwner,
-		MeshFrom:      *meshFrom,
-		Directory:     dir,
-		MeshAuth:      meshAuth,
+		Store:           store,
+		Request:         reqOpts,
+		Logger:          logger,
+		BaseURL:         *baseURL,
+		ActivateAfter:   *activate,
+		AnyOwner:        *anyOwner,
+		AllowDuplicates: *allowDuplicates,
+		MeshFrom:        *meshFrom,
+		Directory:       dir,
+		MeshAuth:        meshAuth,
 	})
 	if err != nil {
 		return fail("%v", err)

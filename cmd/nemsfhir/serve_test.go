@@ -255,6 +255,8 @@ func TestServeUsage(t *testing.T) {
 		{[]string{"--mesh-mailboxes", good, "--mesh-password", "x"}, "--mesh-password is every mailbox's password when no --mesh-mailboxes file is given"},
 		{[]string{"--mesh-password", ""}, "--mesh-password must not be empty"},
 		{[]string{"--mesh-shared-key", ""}, "--mesh-shared-key must not be empty"},
+		{[]string{"--lifecycle", boxes}, "--lifecycle " + boxes + `:2: expected "EVENT-TYPE STATE [NOTE]"`},
+		{[]string{"--lifecycle", good}, "--lifecycle " + good + `:1: "A91545OT001" is not one of the event types NEMS supports`},
 	} {
 		code, _, errOut := runCLI(append([]string{"serve", "--data", data}, tc.args...)...)
 		if code != exitUsage || !strings.Contains(errOut, tc.want) {

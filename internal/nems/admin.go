@@ -142,9 +142,9 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 }
 
 // applyPDS updates the directory from a PDS event about the patient: a
-// birth notification adds the baby, a change of address its home
-// postcode, a change of GP its practice. It returns the record as it was,
-// nil when the event changed nothing.
+// change of address sets their home postcode, a change of GP their
+// practice. It returns the record as it was, nil when the event changed
+// nothing. (A birth notification adds the baby: see birthBaby.)
 func (s *Server) applyPDS(eventType string, bundle *tree.Node, nhsNumber string) *PatientRecord {
 	pat := bundlePatient(bundle, nhsNumber)
 	if pat == nil {
@@ -154,8 +154,6 @@ func (s *Server) applyPDS(eventType string, bundle *tree.Node, nhsNumber string)
 	rec := old
 	rec.NHSNumber = nhsNumber
 	switch eventType {
-	case "pds-birth-notification-1":
-		rec.Postcode, rec.GP = homePostcode(pat), practiceCode(bundle, pat)
 	case "pds-change-of-address-1":
 		pc := homePostcode(pat)
 		if pc == "" {
@@ -172,6 +170,45 @@ func (s *Server) applyPDS(eventType string, bundle *tree.Node, nhsNumber string)
 		return nil
 	}
 	return &old
+}
+
+// birthBaby reads the baby of a birth notification (spec 6.1): the Patient
+// that the mother's RelatedPerson names, with its NHS number, home
+// postcode, practice and birth date. ok is false when the bundle names no
+// baby with an NHS number.
+func birthBaby(bundle *tree.Node) (rec PatientRecord, birth string, ok bool) {
+	for _, e := range bundle.ChildrenNamed("entry") {
+		rp := e.Child("resource")
+		if rp == nil || rp.Type != "RelatedPerson" {
+			continue
+		}
+		baby := entryResource(bundle, childValue(rp, "patient", "reference"), "Patient")
+		if baby == nil {
+			continue
+		}
+		for _, id := range baby.ChildrenNamed("identifier") {
+			if v := childValue(id, "value"); v != "" && strings.HasSuffix(childValue(id, "system"), "/Id/nhs-number") {
+				rec = PatientRecord{NHSNumber: v, Postcode: homePostcode(baby), GP: practiceCode(bundle, baby)}
+				return rec, childValue(baby, "birthDate"), true
+			}
+		}
+	}
+	return PatientRecord{}, "", false
+}
+
+// entryResource resolves a reference to the resource of the type in the
+// bundle, by fullUrl or by type/id; nil when none.
+func entryResource(bundle *tree.Node, ref, typ string) *tree.Node {
+	if ref == "" {
+		return nil
+	}
+	for _, e := range bundle.ChildrenNamed("entry") {
+		res := e.Child("resource")
+		if res != nil && res.Type == typ && (childValue(e, "fullUrl") == ref || typ+"/"+childValue(res, "id") == ref) {
+			return res
+		}
+	}
+	return nil
 }
 
 // bundlePatient finds the Patient resource with the NHS number.

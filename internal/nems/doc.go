@@ -21,6 +21,8 @@
 //     the same criteria components, in any order, as one that exists is
 //     422 DUPLICATE_REJECTED with diagnostics "Subscription already exists
 //     : <id>" (no rule id appended: clients parse the id out of it).
+//     Options.AllowDuplicates creates it anyway, as a subscription of its
+//     own (a mailbox still gets one copy of each event).
 //   - Owner (7.5): only the ASID that created a subscription (fromASID,
 //     which the checker has compared with the JWT's requesting_system)
 //     may read or delete it; another gets 403 "ACCESS DENIED" (the code
@@ -36,10 +38,24 @@
 //     event type, through indexes only. Patient.age is judged on the
 //     routing birth date at the time of publication; GPRegistration on the
 //     directory's registered practice; a patient the directory flags S or
-//     I gets nothing. serviceType is not judged (the guide gives it no
-//     matching rule). A PDS event injected through the admin API updates
+//     I gets nothing. A PDS event injected through the admin API updates
 //     the directory first, and generic rules match on the record before
-//     and after it (6.2: movers in and out).
+//     and after it (6.2: movers in and out). A birth notification (6.1)
+//     adds the baby (the Patient the mother's RelatedPerson names) to the
+//     directory and leaves the mother's record alone; explicit
+//     subscriptions match on the routing NHS number (the mother's, when
+//     the registration has it), generic ones on the mother's record and
+//     the baby's, the baby judged at its own age and GP registration, so
+//     a birth without the mother's NHS number reaches generic
+//     subscriptions only.
+//   - serviceType (7.3): the guide says it "identifies the service type
+//     making the subscription" (GP, CHO, UHV, EPCHR), and no event names a
+//     service type it is for, so it describes the subscriber and is not a
+//     filter: a subscription matches what it would match without it. The
+//     checker still refuses an unknown code, and two subscriptions that
+//     differ only in serviceType are not duplicates (one copy still goes
+//     to a mailbox both feed). Filtering on it would withhold messages
+//     NEMS delivers.
 //   - Delivery (1.8): one MESH message per mailbox, whatever the number of
 //     subscriptions matched for it; Mex-Partnerid lists "id|tag" of the
 //     tagged ones, in creation order, joined by "~~~"; the body is the
@@ -54,7 +70,15 @@
 //     message is marked acknowledged and kept, for the event log.
 //   - $validate (HAPI convention): 200 with the OperationOutcome when it
 //     has no error, 422 when it has; a body of another type than the path
-//     names is an error.
+//     names is an error. Without a mode it judges the resource as a
+//     resource (`nemsfhir validate --interaction read`), so a Subscription
+//     read back from this server, with id, meta and status active,
+//     passes; FHIR's mode=create judges it as the body of POST
+//     /STU3/Subscription (no id, no meta.versionId or lastUpdated, status
+//     requested), as `nemsfhir validate` does by default. Other modes
+//     (update, delete) are 400: NEMS has neither for a body. Headers and
+//     JWTs are never judged there: that is `nemsfhir request`'s part. The
+//     page's validator judges a pasted Subscription as a create body.
 //   - The admin API, under /admin/, and the page at / answer loopback
 //     clients only.
 package nems

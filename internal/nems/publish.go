@@ -82,62 +82,113 @@ type match struct {
 	reason string // "" when it matched
 }
 
+// subject is a patient an event is about, as matching judges it.
+type subject struct {
+	rec PatientRecord
+	// known says the directory (or the event) places the patient:
+	// GPRegistration is judged only then.
+	known bool
+	// birth is the birth date Patient.age is judged on.
+	birth string
+}
+
 // matches returns the subscriptions the event matches, each looked up by
-// index: explicit ones by NHS number and event type, generic ones by rule
-// type, the organisation code the directory gives the patient for that
-// rule, and event type. A candidate matches when it is active, not ended,
-// and the patient's age and GP registration are those of its criteria.
-// withheld is set when the directory flags the patient S or I: then
-// nothing matches (spec 1.8). before is the patient's record before a PDS
-// event changed it, if it did: generic rules match on either (spec 6.2).
-func (s *Server) matches(ctx context.Context, eventType, nhsNumber, birth string, before *PatientRecord, now time.Time) (ms []match, withheld bool, err error) {
-	if nhsNumber == "" {
-		return nil, false, nil
-	}
-	patient, known := s.opts.Directory.Patient(nhsNumber)
-	if known && patient.Withheld() {
-		return nil, true, nil
-	}
-	cands, err := s.opts.Store.ExplicitCandidates(ctx, nhsNumber, eventType)
-	if err != nil {
-		return nil, false, err
-	}
-	if known {
-		codes := []map[string]string{s.opts.Directory.RuleCodes(patient)}
+// index: explicit ones by the routing NHS number and event type, generic
+// ones by rule type, the organisation code the directory gives a subject
+// of the event for that rule, and event type. The subjects of generic
+// rules are the routing patient as the directory knows them, their record
+// before a PDS event changed it (spec 6.2: movers in and out), and the
+// baby of a birth notification (spec 6.1: a birth without the mother's
+// NHS number reaches generic subscriptions only). A candidate matches when
+// it is active, not ended, and the age and GP registration of a subject it
+// was found by are those of its criteria. withheld is set when the
+// directory flags the routing patient or the baby S or I: then nothing
+// matches (spec 1.8).
+func (s *Server) matches(ctx context.Context, eventType, nhsNumber, birth string, before *PatientRecord, baby *subject, now time.Time) (ms []match, withheld bool, err error) {
+	var subjects []subject
+	var routed subject
+	if nhsNumber != "" {
+		routed.rec, routed.known = s.opts.Directory.Patient(nhsNumber)
+		routed.birth = birth
+		if routed.known {
+			subjects = append(subjects, routed)
+		}
 		if before != nil {
-			codes = append(codes, s.opts.Directory.RuleCodes(*before))
-		}
-		seen := map[string]bool{}
-		for _, rule := range criteria.RuleTypes {
-			for _, cs := range codes {
-				code, ok := cs[rule]
-				if !ok || seen[rule+"|"+code] {
-					continue
-				}
-				seen[rule+"|"+code] = true
-				gen, err := s.opts.Store.GenericCandidates(ctx, rule, code, eventType)
-				if err != nil {
-					return nil, false, err
-				}
-				cands = append(cands, gen...)
-			}
+			subjects = append(subjects, subject{rec: *before, known: true, birth: birth})
 		}
 	}
-	ms = make([]match, 0, len(cands))
-	for _, sub := range cands {
-		ms = append(ms, match{sub: sub, reason: s.mismatch(sub, patient, known, birth, now)})
+	if baby != nil {
+		subjects = append(subjects, *baby)
+	}
+	for _, sj := range subjects {
+		if sj.rec.Withheld() {
+			return nil, true, nil
+		}
+	}
+	if nhsNumber != "" {
+		cands, err := s.opts.Store.ExplicitCandidates(ctx, nhsNumber, eventType)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, sub := range cands {
+			ms = append(ms, match{sub: sub, reason: s.mismatch(sub, routed, now)})
+		}
+	}
+	// One index lookup per (rule, code); a candidate found for several
+	// subjects matches when any of them does.
+	type lookup struct {
+		rule, code string
+		subjects   []subject
+	}
+	var lookups []*lookup
+	byKey := map[string]*lookup{}
+	for _, rule := range criteria.RuleTypes {
+		for _, sj := range subjects {
+			code, ok := s.opts.Directory.RuleCodes(sj.rec)[rule]
+			if !ok {
+				continue
+			}
+			l := byKey[rule+"|"+code]
+			if l == nil {
+				l = &lookup{rule: rule, code: code}
+				byKey[rule+"|"+code] = l
+				lookups = append(lookups, l)
+			}
+			l.subjects = append(l.subjects, sj)
+		}
+	}
+	for _, l := range lookups {
+		gen, err := s.opts.Store.GenericCandidates(ctx, l.rule, l.code, eventType)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, sub := range gen {
+			m := match{sub: sub}
+			for i, sj := range l.subjects {
+				r := s.mismatch(sub, sj, now)
+				if r == "" {
+					m.reason = ""
+					break
+				}
+				if i == 0 {
+					m.reason = r
+				}
+			}
+			ms = append(ms, m)
+		}
 	}
 	return ms, false, nil
 }
 
-// mismatch says why a candidate does not match, "" when it does.
-func (s *Server) mismatch(sub Subscription, patient PatientRecord, known bool, birth string, now time.Time) string {
+// mismatch says why a candidate does not match for the subject, "" when it
+// does.
+func (s *Server) mismatch(sub Subscription, sj subject, now time.Time) string {
 	if st := s.status(sub, now); st != "active" {
 		return "subscription is " + st
 	}
 	crit, _ := criteria.Parse(sub.Criteria)
 	if crit.Age.HasGT || crit.Age.HasLT {
-		age, ok := ageAt(birth, now)
+		age, ok := ageAt(sj.birth, now)
 		switch {
 		case !ok:
 			return "criteria has Patient.age but the message gives no readable birth date"
@@ -148,10 +199,10 @@ func (s *Server) mismatch(sub Subscription, patient PatientRecord, known bool, b
 	switch crit.GPRegistration {
 	case "":
 	case "RegisteredOnly", "UnregisteredOnly":
-		if !known {
+		if !sj.known {
 			return "criteria has GPRegistration but the patient is not in the directory"
 		}
-		if (patient.GP != "") != (crit.GPRegistration == "RegisteredOnly") {
+		if (sj.rec.GP != "") != (crit.GPRegistration == "RegisteredOnly") {
 			return "patient's GP registration is not " + crit.GPRegistration
 		}
 	default:
@@ -214,10 +265,19 @@ func (s *Server) accept(ctx context.Context, eventType string, body []byte, cont
 	now := s.opts.Now().UTC()
 	nhsNumber, birth := routing(root)
 	var before *PatientRecord
-	if strings.HasPrefix(eventType, "pds-") && nhsNumber != "" {
+	var baby *subject
+	switch {
+	case eventType == "pds-birth-notification-1":
+		// The routing patient is the mother, when known; the baby is
+		// new to PDS and joins the directory.
+		if rec, born, ok := birthBaby(root); ok {
+			s.opts.Directory.SetPatient(rec)
+			baby = &subject{rec: rec, known: true, birth: born}
+		}
+	case strings.HasPrefix(eventType, "pds-") && nhsNumber != "":
 		before = s.applyPDS(eventType, root, nhsNumber)
 	}
-	ms, withheld, err := s.matches(ctx, eventType, nhsNumber, birth, before, now)
+	ms, withheld, err := s.matches(ctx, eventType, nhsNumber, birth, before, baby, now)
 	if err != nil {
 		return Event{}, err
 	}

@@ -39,6 +39,11 @@ type Options struct {
 	// AnyOwner lets any ASID read and delete any subscription; by default
 	// only the ASID that created one may.
 	AnyOwner bool
+	// AllowDuplicates creates a subscription even when one with the same
+	// mailbox and criteria exists (see duplicateKey); by default that is
+	// refused with 422 DUPLICATE_REJECTED naming the existing id. A
+	// mailbox fed by both still gets one copy of each event.
+	AllowDuplicates bool
 	// MeshFrom is the mailbox deliveries come from; "" means DefaultMeshFrom.
 	MeshFrom string
 	// Directory holds the patients, postcode areas and practices generic
@@ -51,6 +56,13 @@ type Options struct {
 	// has the password mesh.DefaultPassword, and tokens are keyed with
 	// mesh.DefaultSharedKey, as NHS England's client keys them.
 	MeshAuth *mesh.Auth
+	// ResourceValidator judges the bodies of POST /STU3/{type}/$validate
+	// without a mode: a resource as a resource, so that a Subscription as
+	// NEMS stores and returns it (id, meta, status active) passes. Nil
+	// means the validator's defaults with validate.Options.Interaction
+	// "read". With mode=create, $validate judges the body with
+	// Request.Validator, as POST /STU3/Subscription does.
+	ResourceValidator *validate.Validator
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -61,12 +73,14 @@ const DefaultMeshFrom = "NEMSSANDBOX1"
 
 // Server answers NEMS's paths. It is an http.Handler.
 type Server struct {
-	opts    Options
-	check   *request.Checker
-	v       *validate.Validator
-	log     *slog.Logger
-	maxSize int64
-	mux     *http.ServeMux
+	opts  Options
+	check *request.Checker
+	v     *validate.Validator
+	// resource judges $validate without a mode.
+	resource *validate.Validator
+	log      *slog.Logger
+	maxSize  int64
+	mux      *http.ServeMux
 }
 
 // New returns a server over opts.Store.
@@ -101,6 +115,13 @@ func New(opts Options) (*Server, error) {
 		ro.Validator = v
 	}
 	opts.Request = ro
+	if opts.ResourceValidator == nil {
+		v, err := validate.New(validate.Options{MaxSize: -1, Interaction: "read"})
+		if err != nil {
+			return nil, err
+		}
+		opts.ResourceValidator = v
+	}
 	c, err := request.New(ro)
 	if err != nil {
 		return nil, err
@@ -112,7 +133,7 @@ func New(opts Options) (*Server, error) {
 		}
 		opts.MeshAuth = a
 	}
-	s := &Server{opts: opts, check: c, v: ro.Validator, log: opts.Logger, maxSize: ro.MaxSize}
+	s := &Server{opts: opts, check: c, v: ro.Validator, resource: opts.ResourceValidator, log: opts.Logger, maxSize: ro.MaxSize}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("POST /STU3/{type}/$validate", s.validateResource)

@@ -220,22 +220,20 @@ func TestEndToEnd(t *testing.T) {
 	}
 	a = do(t, base, call{in: request.SubscriptionRead, path: request.PathSubscription + "/" + idJSON})
 	wantStatus(t, "read JSON-created as XML", a, http.StatusOK, `<id value="`+idJSON+`"/>`, `<versionId value="1"/>`, "tag=site123")
-	// What read returns is a valid EMS-Subscription-1 but for the rules
-	// of a create request (no id, no meta.versionId, status requested),
-	// which the validator applies to every Subscription.
-	v, err := validate.New(validate.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	createOnly := map[string]bool{"nems:sub:id-on-create": true, "nems:sub:meta-on-create": true, "nems:sub:status": true}
-	res := v.Validate("read", []byte(a.body))
-	if res.Kind != "subscription" {
-		t.Errorf("the Subscription read back is a %s", res.Kind)
-	}
-	for _, is := range res.Issues {
-		if is.Severity.IsError() && !createOnly[is.Rule] {
-			t.Errorf("the Subscription read back: %s", is.Message)
+	// What read returns passes $validate, which judges a resource as a
+	// resource; as the body of a create it breaks the three create-only
+	// rules (no id, no meta.versionId, status requested).
+	readBack := []byte(a.body)
+	for _, fmtName := range []string{"xml", "json"} {
+		back := readBack
+		if fmtName == "json" {
+			back = []byte(do(t, base, call{in: request.SubscriptionRead, path: request.PathSubscription + "/" + idJSON, accept: "application/fhir+json"}).body)
 		}
+		v := validateCall(t, base, "/STU3/Subscription/$validate", "", back)
+		wantStatus(t, "$validate of the "+fmtName+" read back", v, http.StatusOK, "No issues found")
+		v = validateCall(t, base, "/STU3/Subscription/$validate?mode=create", "", back)
+		wantStatus(t, "$validate?mode=create of the "+fmtName+" read back", v, http.StatusUnprocessableEntity,
+			"[nems:sub:id-on-create]", "[nems:sub:meta-on-create]", "[nems:sub:status]")
 	}
 
 	// A matching event: one message per mailbox, forwarded unchanged.
@@ -326,16 +324,33 @@ func TestEndToEnd(t *testing.T) {
 	resp.Body.Close()
 }
 
+// validateCall posts body to a $validate path; a Content-Type ct of ""
+// is taken from the body's syntax.
+func validateCall(t *testing.T, base, path, ct string, body []byte) answer {
+	t.Helper()
+	if ct == "" {
+		ct = "application/fhir+xml"
+		if validate.Sniff(body) == "json" {
+			ct = "application/fhir+json"
+		}
+	}
+	resp, err := http.Post(base+path, ct, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return answer{resp.StatusCode, resp.Header, string(b)}
+}
+
 func TestValidateOperation(t *testing.T) {
 	ts, _ := newTestServer(t, Options{})
 	post := func(path, ct string, body []byte) answer {
-		resp, err := http.Post(ts.URL+path, ct, bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		return answer{resp.StatusCode, resp.Header, string(b)}
+		t.Helper()
+		return validateCall(t, ts.URL, path, ct, body)
 	}
 	sub := readTestdata(t, "subscription.json")
 	a := post("/STU3/Subscription/$validate", "application/fhir+json", sub)
@@ -345,6 +360,27 @@ func TestValidateOperation(t *testing.T) {
 	wantStatus(t, "invalid", a, http.StatusUnprocessableEntity, `"resourceType": "OperationOutcome"`, "status")
 	a = post("/STU3/Patient/$validate", "application/fhir+json", sub)
 	wantStatus(t, "wrong type", a, http.StatusUnprocessableEntity, "the path names Patient but the body is Subscription")
+
+	// A Subscription as NEMS keeps it: with an id and meta, active. As a
+	// resource it is valid; as the body of a create it is not; its
+	// status must still be a Subscription status either way.
+	stored := bytes.Replace(sub, []byte(`"meta": {`), []byte(`"id": "ea0a485187204b49b978bdcf7102388c", "meta": {"versionId": "1", "lastUpdated": "2025-03-01T10:00:00.000Z",`), 1)
+	stored = bytes.Replace(stored, []byte(`"status": "requested"`), []byte(`"status": "active"`), 1)
+	if bytes.Equal(stored, sub) || !bytes.Contains(stored, []byte(`"status": "active"`)) {
+		t.Fatal("test data changed: meta or status not found")
+	}
+	a = post("/STU3/Subscription/$validate", "application/fhir+json", stored)
+	wantStatus(t, "stored, as a resource", a, http.StatusOK, "No issues found")
+	for _, mode := range []string{"create", "create&_format=xml"} {
+		a = post("/STU3/Subscription/$validate?mode="+mode, "application/fhir+json", stored)
+		wantStatus(t, "stored, mode="+mode, a, http.StatusUnprocessableEntity, "nems:sub:id-on-create", "nems:sub:meta-on-create", "nems:sub:status")
+	}
+	a = post("/STU3/Subscription/$validate?mode=create", "application/fhir+json", sub)
+	wantStatus(t, "a create body, mode=create", a, http.StatusOK, "No issues found")
+	a = post("/STU3/Subscription/$validate", "application/fhir+json", bytes.Replace(stored, []byte(`"status": "active"`), []byte(`"status": "paused"`), 1))
+	wantStatus(t, "stored, status not a Subscription status", a, http.StatusUnprocessableEntity, "paused")
+	a = post("/STU3/Subscription/$validate?mode=update", "application/fhir+json", stored)
+	wantStatus(t, "mode=update", a, http.StatusBadRequest, `mode \"update\"`)
 }
 
 func TestActivateAfterAndOwner(t *testing.T) {

@@ -94,6 +94,10 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, resp *request.Re
 		Body: body, Format: resp.Result.Format, Created: now, Version: 1,
 	}
 	sub.Key = duplicateKey(sub.Mailbox, crit)
+	if s.opts.AllowDuplicates {
+		// A key of its own: no other subscription is its duplicate.
+		sub.Key += "\n" + sub.ID
+	}
 	if end := childValue(root, "end"); end != "" {
 		t, err := time.Parse(time.RFC3339Nano, end)
 		if err != nil {

@@ -257,12 +257,13 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) (code
 	if f.interaction != "create" && f.interaction != "read" {
 		return usageErr("unknown --interaction %q: expected create or read", f.interaction)
 	}
-	var now time.Time
+	var now func() time.Time // nil: the time of each validation
 	if f.now != "" {
-		var err error
-		if now, err = time.Parse(time.RFC3339, f.now); err != nil {
+		at, err := time.Parse(time.RFC3339, f.now)
+		if err != nil {
 			return usageErr("--now: %v", err)
 		}
+		now = func() time.Time { return at }
 	}
 	switch {
 	case f.xsd && f.noSchema:

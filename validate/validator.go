@@ -1,7 +1,6 @@
 package validate
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"github.com/nemsfhir/nemsfhir/profiles"
 	"github.com/nemsfhir/nemsfhir/profiles/structuredef"
 	"github.com/nemsfhir/nemsfhir/schemas"
+	"github.com/nemsfhir/nemsfhir/validate/inputs"
 	"github.com/nemsfhir/nemsfhir/validate/schema"
 )
 
@@ -359,21 +359,9 @@ func (v *Validator) parse(src []byte, res *Result) (*tree.Document, error) {
 }
 
 // Sniff tells "xml" or "json" from the first significant byte of a payload,
-// after any byte order mark and whitespace; "" when it is neither.
-func Sniff(src []byte) string {
-	src = tree.TrimBOM(src)
-	src = bytes.TrimLeft(src, " \t\r\n")
-	if len(src) == 0 {
-		return ""
-	}
-	switch src[0] {
-	case '<':
-		return "xml"
-	case '{':
-		return "json"
-	}
-	return ""
-}
+// after any byte order mark and whitespace; "" when it is neither. It is
+// inputs.Sniff, the one rule every reader of a payload follows.
+func Sniff(src []byte) string { return inputs.Sniff(src) }
 
 // addParseIssues turns parser errors into issues: a payload that cannot be
 // read is not well formed; an element the model does not allow is a

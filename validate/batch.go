@@ -25,6 +25,8 @@ type BatchOptions struct {
 // reason the input was not read, or that it was skipped.
 type BatchResult struct {
 	Input inputs.Input
+	// Index is the input's place in the sequence, from 0.
+	Index int
 	// Result is the validation of the payload; nil when Err is set or the
 	// input was skipped.
 	Result *Result
@@ -58,8 +60,10 @@ func (v *Validator) ValidateAll(ctx context.Context, in iter.Seq[inputs.Input], 
 	if workers < 1 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	work := func(ctx context.Context, in inputs.Input) BatchResult {
-		return v.validateInput(ctx, in, opts.KeepSource)
+	work := func(ctx context.Context, index int, in inputs.Input) BatchResult {
+		r := v.validateInput(ctx, in, opts.KeepSource)
+		r.Index = index
+		return r
 	}
 	return batch.Run(ctx, in, batch.Options[inputs.Input]{Workers: workers}, work, yield)
 }

@@ -26,7 +26,8 @@ type Options[I any] struct {
 	Cost   func(I) int64
 }
 
-// Run calls work on every item of in, on opts.Workers goroutines, and
+// Run calls work on every item of in (with its index in in, from 0), on
+// opts.Workers goroutines, and
 // yield with the results in the order of in, each as soon as it and those
 // before it are done. At most opts.Window results are done or under way at
 // once, plus the one yield holds.
@@ -38,7 +39,7 @@ type Options[I any] struct {
 // does not wait for the work under way: it ends in the background and its
 // results are dropped, so that a worker blocked on a read (standard input)
 // cannot hold the caller.
-func Run[I, R any](ctx context.Context, in iter.Seq[I], opts Options[I], work func(context.Context, I) R, yield func(R) error) error {
+func Run[I, R any](ctx context.Context, in iter.Seq[I], opts Options[I], work func(ctx context.Context, index int, item I) R, yield func(R) error) error {
 	workers := max(opts.Workers, 1)
 	window := opts.Window
 	if window < workers {
@@ -48,9 +49,10 @@ func Run[I, R any](ctx context.Context, in iter.Seq[I], opts Options[I], work fu
 	defer cancel()
 
 	type job struct {
-		item I
-		slot chan R
-		cost int64
+		index int
+		item  I
+		slot  chan R
+		cost  int64
 	}
 	// order holds one slot per item in flight, in item order; its
 	// capacity, less the one taken by the yield loop, is the window.
@@ -63,7 +65,7 @@ func Run[I, R any](ctx context.Context, in iter.Seq[I], opts Options[I], work fu
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				j.slot <- work(ctx, j.item)
+				j.slot <- work(ctx, j.index, j.item)
 			}
 		}()
 	}
@@ -72,8 +74,10 @@ func Run[I, R any](ctx context.Context, in iter.Seq[I], opts Options[I], work fu
 			close(jobs)
 			close(order)
 		}()
+		index := 0
 		for item := range in {
-			j := job{item: item, slot: make(chan R, 1)}
+			j := job{index: index, item: item, slot: make(chan R, 1)}
+			index++
 			if opts.Cost != nil {
 				j.cost = opts.Cost(item)
 			}

@@ -38,7 +38,9 @@ type Input struct {
 	// what an output is named after. "" for a path named as such.
 	Rel string
 	// Size is the payload's size in bytes when known (a file's size when
-	// it was listed); 0 when unknown.
+	// it was listed), 0 when unknown or empty. A reader that holds payloads
+	// counts an unknown size as its cap, and may refuse a payload that
+	// turns out larger than its Size (it grew after it was listed).
 	Size int64
 	// Mode is the file's mode when it was listed (its permission bits, say,
 	// for an output written beside it); 0 when unknown.

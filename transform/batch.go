@@ -3,7 +3,6 @@ package transform
 import (
 	"context"
 	"errors"
-	"io"
 	"iter"
 	"runtime"
 
@@ -137,7 +136,7 @@ func convertInput(ctx context.Context, in inputs.Input, opts BatchOptions) Batch
 		// refuse a file that grew past it.
 		size, limit = in.Size, min(in.Size, opts.MaxSize)
 	}
-	src, err := inputs.ReadAll(ctxReader{ctx, r}, size, limit)
+	src, err := inputs.ReadAll(batch.Reader(ctx, r), size, limit)
 	if err != nil {
 		res.ReadErr = err
 		return res
@@ -164,17 +163,4 @@ func convertInput(ctx context.Context, in inputs.Input, opts BatchOptions) Batch
 		res.Output = nil
 	}
 	return res
-}
-
-// ctxReader stops reading once its context has ended.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

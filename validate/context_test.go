@@ -5,32 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"testing"
+
 	"time"
 
+	"github.com/nemsfhir/nemsfhir/internal/tripctx"
 	"github.com/nemsfhir/nemsfhir/validate"
 )
-
-// tripContext ends after its Err has been asked `after` times: a
-// cancellation that lands mid-way through the work, at a point that does
-// not depend on timing. checks counts the questions.
-type tripContext struct {
-	context.Context
-	after  int64
-	checks atomic.Int64
-}
-
-func newTripContext(after int64) *tripContext {
-	return &tripContext{Context: context.Background(), after: after}
-}
-
-func (c *tripContext) Err() error {
-	if c.checks.Add(1) > c.after {
-		return context.Canceled
-	}
-	return nil
-}
 
 // bigBundle is a collection Bundle of n Patients, each with a few
 // elements for the phases to walk and the invariants to judge.
@@ -59,25 +40,25 @@ func TestValidateContextCancelledMidway(t *testing.T) {
 	}
 	src := bigBundle(2000)
 
-	full := newTripContext(1 << 62)
+	full := tripctx.Never()
 	res, err := v.ValidateContext(full, "big.json", src)
 	if err != nil || res == nil {
 		t.Fatalf("uncancelled: %v, %v", res, err)
 	}
-	total := full.checks.Load()
+	total := full.Checks()
 	if total < 1000 {
 		t.Fatalf("a full run asked the context %d times: too few for cancellation to land mid-way", total)
 	}
 
 	for _, after := range []int64{0, 3, total / 10, total / 2} {
-		ctx := newTripContext(after)
+		ctx := tripctx.New(after)
 		res, err := v.ValidateContext(ctx, "big.json", src)
 		if !errors.Is(err, context.Canceled) || res != nil {
 			t.Fatalf("cancelled after %d checks: got %v, %v; want no result and context.Canceled", after, res, err)
 		}
 		// Work stops at the next check: a few more for the phases still
 		// to skip and the final look, not the rest of the run.
-		if got := ctx.checks.Load(); got > after+20 {
+		if got := ctx.Checks(); got > after+20 {
 			t.Errorf("cancelled after %d checks: went on to %d (a full run is %d)", after, got, total)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/nemsfhir/nemsfhir/internal/batch"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/profiles"
 	"github.com/nemsfhir/nemsfhir/profiles/structuredef"
@@ -315,7 +316,7 @@ func (v *Validator) ValidateReaderContext(ctx context.Context, source string, r 
 	if limit <= 0 || limit > MaxReadSize {
 		limit = MaxReadSize
 	}
-	src, err := io.ReadAll(io.LimitReader(ctxReader{ctx, r}, limit+1))
+	src, err := io.ReadAll(io.LimitReader(batch.Reader(ctx, r), limit+1))
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, ctxErr
@@ -330,19 +331,6 @@ func (v *Validator) ValidateReaderContext(ctx context.Context, source string, r 
 		}}}, nil
 	}
 	return v.ValidateContext(ctx, source, src)
-}
-
-// ctxReader stops reading once its context has ended.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // parse sniffs the format and parses the payload into a tree.

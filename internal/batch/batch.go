@@ -6,6 +6,7 @@ package batch
 
 import (
 	"context"
+	"io"
 	"iter"
 	"sync"
 )
@@ -184,4 +185,21 @@ func (b *budget) release(n int64) {
 	case b.wake <- struct{}{}:
 	default:
 	}
+}
+
+// Reader returns a reader of r that stops, with ctx.Err(), at the first
+// read after ctx has ended: a payload read in the work of Run stops with
+// it.
+func Reader(ctx context.Context, r io.Reader) io.Reader { return ctxReader{ctx, r} }
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }

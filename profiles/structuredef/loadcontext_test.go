@@ -9,24 +9,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
+
+	"github.com/nemsfhir/nemsfhir/internal/tripctx"
 )
-
-// tripContext ends after its Err has been asked `after` times, a
-// cancellation part way through a load that does not depend on timing.
-type tripContext struct {
-	context.Context
-	after  int64
-	checks atomic.Int64
-}
-
-func (c *tripContext) Err() error {
-	if c.checks.Add(1) > c.after {
-		return context.Canceled
-	}
-	return nil
-}
 
 // TestLoadContextCancelledMidway loads an IG folder of many files and
 // cancels part way: LoadContext returns context.Canceled and no Registry,
@@ -41,22 +27,22 @@ func TestLoadContextCancelledMidway(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	full := &tripContext{Context: context.Background(), after: 1 << 62}
+	full := tripctx.Never()
 	reg, err := LoadContext(full, dir)
 	if err != nil || reg == nil {
 		t.Fatalf("uncancelled: %v, %v", reg, err)
 	}
-	total := full.checks.Load()
+	total := full.Checks()
 	if total < files {
 		t.Fatalf("a full load asked the context %d times, fewer than its %d files", total, files)
 	}
 	for _, after := range []int64{0, 1, total / 3, total - 2} {
-		ctx := &tripContext{Context: context.Background(), after: after}
+		ctx := tripctx.New(after)
 		reg, err := LoadContext(ctx, dir)
 		if reg != nil || !errors.Is(err, context.Canceled) {
 			t.Fatalf("cancelled after %d checks: got %v, %v; want no Registry and context.Canceled", after, reg, err)
 		}
-		if got := ctx.checks.Load(); got > after+3 {
+		if got := ctx.Checks(); got > after+3 {
 			t.Errorf("cancelled after %d checks: went on to %d (a full load is %d)", after, got, total)
 		}
 	}
@@ -71,16 +57,16 @@ func TestLoadContextCancelledPackage(t *testing.T) {
 	}
 	pkg := filepath.Join(t.TempDir(), "ig.tgz")
 	writeTestPackage(t, pkg, members)
-	full := &tripContext{Context: context.Background(), after: 1 << 62}
+	full := tripctx.Never()
 	if reg, err := LoadContext(full, pkg); err != nil || reg == nil {
 		t.Fatalf("uncancelled: %v, %v", reg, err)
 	}
-	total := full.checks.Load()
-	ctx := &tripContext{Context: context.Background(), after: total / 2}
+	total := full.Checks()
+	ctx := tripctx.New(total / 2)
 	if reg, err := LoadContext(ctx, pkg); reg != nil || !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, %v; want no Registry and context.Canceled", reg, err)
 	}
-	if got := ctx.checks.Load(); got > total/2+3 {
+	if got := ctx.Checks(); got > total/2+3 {
 		t.Errorf("went on to %d checks after the cancellation at %d (a full load is %d)", got, total/2, total)
 	}
 }

@@ -58,6 +58,7 @@ func TestValidateContextCancelledMidway(t *testing.T) {
 		}
 		// Work stops at the next check: a few more for the phases still
 		// to skip and the final look, not the rest of the run.
+		t.Logf("cancelled after %d of %d checks: stopped at %d", after, total, ctx.Checks())
 		if got := ctx.Checks(); got > after+20 {
 			t.Errorf("cancelled after %d checks: went on to %d (a full run is %d)", after, got, total)
 		}

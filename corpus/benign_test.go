@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nemsfhir/nemsfhir/validate"
 )
@@ -16,7 +17,7 @@ import (
 // other spellings of the same thing. A variant that does not change its
 // base is an error, so none passes by failing to apply.
 func TestBenignVariants(t *testing.T) {
-	v, err := validate.New(validate.Options{Now: goldenNow})
+	v, err := validate.New(validate.Options{Now: func() time.Time { return goldenNow }})
 	if err != nil {
 		t.Fatal(err)
 	}

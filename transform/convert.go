@@ -20,7 +20,10 @@
 // definition order in both formats, compact or indented. Elements out of
 // order in XML input are moved into order, with a warning.
 //
-// The conversion functions are safe for concurrent use.
+// The conversion functions are safe for concurrent use. [ConvertAll]
+// converts a stream of inputs (files and folders found by inputs.Walk, or
+// any of the caller's) with several workers, in input order and bounded
+// memory.
 package transform
 
 import (

@@ -1,6 +1,8 @@
 package validate
 
 import (
+	"context"
+
 	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/schemas"
@@ -15,7 +17,7 @@ var oracleInvariants = newInvariants(schemas.STU3())
 // Validate: noVerdict is the issue Validate would report when the
 // evaluation gave none.
 func EachConstraintVerdict(root *tree.Node, visit func(n *tree.Node, c *schemas.Constraint, truth fhirpath.Truth, noVerdict *Issue)) {
-	oracleInvariants.each(root, visit)
+	oracleInvariants.each(context.Background(), root, visit)
 }
 
 // NativeInvariant reports whether the constraint key is checked in Go

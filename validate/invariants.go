@@ -171,8 +171,8 @@ func onlyNative(e *schemas.Element) bool {
 	return true
 }
 
-func (inv *invariants) check(root *tree.Node, issues *[]Issue) {
-	inv.each(root, func(n *tree.Node, c *schemas.Constraint, truth fhirpath.Truth, noVerdict *Issue) {
+func (inv *invariants) check(ctx context.Context, root *tree.Node, issues *[]Issue) {
+	inv.each(ctx, root, func(n *tree.Node, c *schemas.Constraint, truth fhirpath.Truth, noVerdict *Issue) {
 		switch {
 		case noVerdict != nil:
 			*issues = append(*issues, *noVerdict)
@@ -194,16 +194,22 @@ func (inv *invariants) check(root *tree.Node, issues *[]Issue) {
 // element under root, and hands each verdict to visit: the truth, or the
 // issue that says why there is none. The XPath oracle test sees the
 // verdicts through it exactly as check does.
-func (inv *invariants) each(root *tree.Node, visit func(n *tree.Node, c *schemas.Constraint, truth fhirpath.Truth, noVerdict *Issue)) {
+//
+// Once ctx has ended the walk stops at the next element, and the
+// evaluation under way within its next thousand steps.
+func (inv *invariants) each(ctx context.Context, root *tree.Node, visit func(n *tree.Node, c *schemas.Constraint, truth fhirpath.Truth, noVerdict *Issue)) {
 	res := treepath.NewResolver(root)
 	budget := inv.maxSteps
 	if budget <= 0 {
 		budget = treepath.Budget(root)
 	}
 	env := &fhirpath.Env{Resolver: res, BaseType: inv.baseType, MaxSteps: budget}
-	ctx := context.Background()
+	stop := false
 	var walk func(n, resource *tree.Node)
 	walk = func(n, resource *tree.Node) {
+		if stop = stop || ctx.Err() != nil; stop {
+			return
+		}
 		// A contained resource is judged with its container as %resource:
 		// ref-1 looks for "#id" targets among %resource.contained.
 		if n.Resource && n.Name != "contained" {

@@ -1,7 +1,9 @@
 package validate
 
 import (
+	"context"
 	"strconv"
+	"time"
 
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/profiles"
@@ -10,20 +12,20 @@ import (
 // nemsPhase runs the NEMS rule packs over a payload that parsed. Findings
 // that restate a base issue on the same line are dropped (see the pack
 // format's "restates").
-func (v *Validator) nemsPhase(root *tree.Node, res *Result, size int) {
+func (v *Validator) nemsPhase(ctx context.Context, root *tree.Node, res *Result, size int) {
 	in := profiles.Input{
 		Kind:        res.Kind,
 		Event:       res.EventType,
 		Interaction: v.opts.Interaction,
 		Format:      res.Format,
 		Size:        int64(size),
-		Now:         v.opts.Now,
+		Now:         v.now(),
 	}
 	reported := map[string]bool{}
 	for _, is := range res.Issues {
 		reported[lineKey(is.Rule, is.Line)] = true
 	}
-	for _, f := range v.rules.Check(root, in) {
+	for _, f := range v.rules.CheckContext(ctx, root, in) {
 		if r, ok := v.rules.Rule(f.Rule); ok && r.Restates != "" && reported[lineKey(r.Restates, f.Line)] {
 			continue
 		}
@@ -40,3 +42,11 @@ func issueOf(f profiles.Finding) Issue {
 }
 
 func lineKey(rule string, line int) string { return rule + "\x00" + strconv.Itoa(line) }
+
+// now reads the clock of Options.Now, time.Now without one.
+func (v *Validator) now() time.Time {
+	if v.opts.Now == nil {
+		return time.Now()
+	}
+	return v.opts.Now()
+}

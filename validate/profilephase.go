@@ -1,6 +1,8 @@
 package validate
 
 import (
+	"context"
+
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/profiles"
 	"github.com/nemsfhir/nemsfhir/profiles/structuredef"
@@ -13,8 +15,8 @@ import (
 // and place: a profile left out would let payloads pass unjudged. So is a
 // profile named in Options.Profiles that is not loaded. Parts of loaded
 // profiles that cannot be evaluated become LoadWarnings.
-func (v *Validator) loadIG() error {
-	reg, err := structuredef.Load(v.opts.IG...)
+func (v *Validator) loadIG(ctx context.Context) error {
+	reg, err := structuredef.LoadContext(ctx, v.opts.IG...)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"strconv"
@@ -48,8 +49,15 @@ func (s *structure) add(n *tree.Node, sev Severity, code string, spine SpineCode
 	})
 }
 
-func (s *structure) check(root *tree.Node) {
+// check walks the tree; once ctx has ended (looked at every 256 elements)
+// it stops descending.
+func (s *structure) check(ctx context.Context, root *tree.Node) {
+	seen, stop := 0, false
 	root.Walk(func(n *tree.Node) bool {
+		if seen++; stop || seen&255 == 0 && ctx.Err() != nil {
+			stop = true
+			return false
+		}
 		s.node(n)
 		return true
 	})

@@ -1,16 +1,18 @@
 package validate
 
 import (
-	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"time"
 
+	"github.com/nemsfhir/nemsfhir/internal/batch"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/profiles"
 	"github.com/nemsfhir/nemsfhir/profiles/structuredef"
 	"github.com/nemsfhir/nemsfhir/schemas"
+	"github.com/nemsfhir/nemsfhir/validate/inputs"
 	"github.com/nemsfhir/nemsfhir/validate/schema"
 )
 
@@ -67,9 +69,11 @@ type Options struct {
 	// payload belongs to: "create" (the default: id and meta.versionId /
 	// lastUpdated are then forbidden) or "read" (a response from NEMS).
 	Interaction string
-	// Now is the clock for date and age rules; zero means the time of each
-	// validation.
-	Now time.Time
+	// Now is the clock for date and age rules, read once per validation;
+	// nil means time.Now. It has the form of request.Options.Now, so that
+	// one clock serves both (a fixed one for reproducible runs:
+	// func() time.Time { return t }).
+	Now func() time.Time
 
 	// IG are folders, files or FHIR package .tgz files of
 	// StructureDefinitions (with their ValueSets and CodeSystems) used as
@@ -119,8 +123,16 @@ type Validator struct {
 	offline      offlineSystems // code systems met that cannot be checked
 }
 
-// New returns a Validator with the given options.
+// New returns a Validator with the given options. It is NewContext without
+// a deadline.
 func New(opts Options) (*Validator, error) {
+	return NewContext(context.Background(), opts)
+}
+
+// NewContext returns a Validator with the given options. Loading
+// Options.IG, the one part of New that reads files, stops at the next file
+// when ctx ends, and NewContext then returns ctx.Err().
+func NewContext(ctx context.Context, opts Options) (*Validator, error) {
 	if opts.MaxSize == 0 {
 		opts.MaxSize = DefaultMaxSize
 	}
@@ -166,9 +178,12 @@ func New(opts Options) (*Validator, error) {
 		schema.Warm()
 	}
 	if len(opts.IG) > 0 || len(opts.Profiles) > 0 {
-		if err := v.loadIG(); err != nil {
+		if err := v.loadIG(ctx); err != nil {
 			return nil, err
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	v.term = &terminology{term: schemas.STU3Terminology(), ig: v.ig}
 	return v, nil
@@ -185,15 +200,35 @@ const (
 // the payload in the result (a file path, say) and may be empty. Codes of
 // code systems held neither by the STU3 package nor by Options.IG (SNOMED
 // CT, LOINC, ...) are not judged; UncheckedTerminology names them once for
-// all the payloads validated.
+// all the payloads validated. It is ValidateContext without a deadline, so
+// it always has a result.
 func (v *Validator) Validate(source string, src []byte) *Result {
-	start := time.Now()
-	res := v.validate(source, src)
-	res.Elapsed = time.Since(start)
+	res, _ := v.ValidateContext(context.Background(), source, src)
 	return res
 }
 
-func (v *Validator) validate(source string, src []byte) *Result {
+// ValidateContext is Validate with a context: when ctx ends the phases stop
+// at their next check (between phases, every few hundred elements, and
+// every thousand or so FHIRPath steps), and ValidateContext returns a nil
+// Result and ctx.Err(). A payload that was not fully judged never has a
+// Result, so it cannot pass for valid.
+func (v *Validator) ValidateContext(ctx context.Context, source string, src []byte) (*Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	res := v.validate(ctx, source, src)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	res.Elapsed = time.Since(start)
+	return res, nil
+}
+
+// stopped reports whether the validation must stop: ctx has ended.
+func stopped(ctx context.Context) bool { return ctx.Err() != nil }
+
+func (v *Validator) validate(ctx context.Context, source string, src []byte) *Result {
 	res := &Result{Source: source, Kind: "unknown"}
 	if v.opts.MaxSize > 0 && int64(len(src)) > v.opts.MaxSize {
 		res.Issues = append(res.Issues, Issue{
@@ -223,24 +258,44 @@ func (v *Validator) validate(source string, src []byte) *Result {
 		sortIssues(res.Issues)
 		return res
 	}
-	st := &structure{m: v.model, issues: &res.Issues, xml: res.Format == "xml", term: v.term, unchecked: map[string]bool{}, uncheckedVS: map[string]string{}}
-	st.check(doc.Root)
-	v.offline.add(st.unchecked, st.uncheckedVS)
-	checkBundles(doc.Root, &res.Issues)
-	checkContainedReferences(doc.Root, &res.Issues)
-	v.checkQuestionnaireResponses(doc.Root, &res.Issues)
-	if v.inv != nil {
-		v.inv.check(doc.Root, &res.Issues)
+	// Each phase is skipped once ctx has ended; the caller then drops the
+	// result.
+	phases := []func(){
+		func() {
+			st := &structure{m: v.model, issues: &res.Issues, xml: res.Format == "xml", term: v.term, unchecked: map[string]bool{}, uncheckedVS: map[string]string{}}
+			st.check(ctx, doc.Root)
+			v.offline.add(st.unchecked, st.uncheckedVS)
+		},
+		func() { checkBundles(doc.Root, &res.Issues) },
+		func() { checkContainedReferences(doc.Root, &res.Issues) },
+		func() { v.checkQuestionnaireResponses(doc.Root, &res.Issues) },
+		func() {
+			if v.inv != nil {
+				v.inv.check(ctx, doc.Root, &res.Issues)
+			}
+		},
+		func() {
+			if v.opts.Schema && err == nil {
+				schemaPhase(src, res.Format, doc.Root, &res.Issues)
+			}
+		},
+		func() { v.extensionPhase(doc.Root, res) },
+		func() {
+			if v.ig != nil {
+				v.profilePhase(doc.Root, res)
+			}
+		},
+		func() {
+			if v.rules != nil {
+				v.nemsPhase(ctx, doc.Root, res, len(src))
+			}
+		},
 	}
-	if v.opts.Schema && err == nil {
-		schemaPhase(src, res.Format, doc.Root, &res.Issues)
-	}
-	v.extensionPhase(doc.Root, res)
-	if v.ig != nil {
-		v.profilePhase(doc.Root, res)
-	}
-	if v.rules != nil {
-		v.nemsPhase(doc.Root, res, len(src))
+	for _, phase := range phases {
+		if stopped(ctx) {
+			return res
+		}
+		phase()
 	}
 	sortIssues(res.Issues)
 	return res
@@ -248,14 +303,24 @@ func (v *Validator) validate(source string, src []byte) *Result {
 
 // ValidateReader reads a payload from r, refusing more than the size limit
 // (MaxReadSize when the limit is lifted) without reading it all, and
-// validates it.
+// validates it. It is ValidateReaderContext without a deadline.
 func (v *Validator) ValidateReader(source string, r io.Reader) (*Result, error) {
+	return v.ValidateReaderContext(context.Background(), source, r)
+}
+
+// ValidateReaderContext is ValidateReader with a context: reading stops at
+// the next read from r once ctx has ended, validation as ValidateContext
+// says, and the error is then ctx.Err().
+func (v *Validator) ValidateReaderContext(ctx context.Context, source string, r io.Reader) (*Result, error) {
 	limit := v.opts.MaxSize
 	if limit <= 0 || limit > MaxReadSize {
 		limit = MaxReadSize
 	}
-	src, err := io.ReadAll(io.LimitReader(r, limit+1))
+	src, err := io.ReadAll(io.LimitReader(batch.Reader(ctx, r), limit+1))
 	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, ctxErr
+		}
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
 	if int64(len(src)) > limit {
@@ -265,7 +330,7 @@ func (v *Validator) ValidateReader(source string, r io.Reader) (*Result, error) 
 			Message: fmt.Sprintf("payload is more than the limit of %d bytes (reading stopped after %d bytes)", limit, len(src)),
 		}}}, nil
 	}
-	return v.Validate(source, src), nil
+	return v.ValidateContext(ctx, source, src)
 }
 
 // parse sniffs the format and parses the payload into a tree.
@@ -282,21 +347,9 @@ func (v *Validator) parse(src []byte, res *Result) (*tree.Document, error) {
 }
 
 // Sniff tells "xml" or "json" from the first significant byte of a payload,
-// after any byte order mark and whitespace; "" when it is neither.
-func Sniff(src []byte) string {
-	src = tree.TrimBOM(src)
-	src = bytes.TrimLeft(src, " \t\r\n")
-	if len(src) == 0 {
-		return ""
-	}
-	switch src[0] {
-	case '<':
-		return "xml"
-	case '{':
-		return "json"
-	}
-	return ""
-}
+// after any byte order mark and whitespace; "" when it is neither. It is
+// inputs.Sniff, the one rule every reader of a payload follows.
+func Sniff(src []byte) string { return inputs.Sniff(src) }
 
 // addParseIssues turns parser errors into issues: a payload that cannot be
 // read is not well formed; an element the model does not allow is a

@@ -59,9 +59,9 @@ func main() {
 		name string
 		opts validate.Options
 	}{
-		{"--schema", validate.Options{Now: clock, Schema: true}},
-		{"default", validate.Options{Now: clock}},
-		{"base STU3", validate.Options{Now: clock, NoRules: true}},
+		{"--schema", validate.Options{Now: func() time.Time { return clock }, Schema: true}},
+		{"default", validate.Options{Now: func() time.Time { return clock }}},
+		{"base STU3", validate.Options{Now: func() time.Time { return clock }, NoRules: true}},
 	}
 	for _, set := range sets {
 		v, err := validate.New(set.opts)

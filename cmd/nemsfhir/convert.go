@@ -12,14 +12,16 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
 
 	"github.com/spf13/pflag"
 
+	"github.com/nemsfhir/nemsfhir/internal/batch"
 	"github.com/nemsfhir/nemsfhir/transform"
-	"github.com/nemsfhir/nemsfhir/validate"
+	"github.com/nemsfhir/nemsfhir/validate/inputs"
 )
 
 func init() {
@@ -118,6 +120,7 @@ type convertJob struct {
 	refuse string      // set when the input must not be read or the output written, and why
 	found  bool        // found in a folder, rather than named by the user
 	size   int64       // bytes of input held while converting: the file's size when planned, or the cap for standard input
+	input  inputs.Input
 }
 
 // convertResult is what a worker found for one job.
@@ -244,67 +247,30 @@ func (c *converter) plan(args []string, stderr io.Writer) ([]*convertJob, int) {
 	code := exitOK
 	var list []*convertJob
 	from := sourceFormat(c.to)
-	for _, a := range args {
-		if a == "-" {
-			j := &convertJob{in: "-", name: "<stdin>", mode: 0o644, size: c.maxSize}
+	walk := inputs.Walk(c.ctx, args, inputs.Options{Exts: []string{from.Ext()}, NoSniff: true, Stdin: c.stdin})
+	for in := range walk {
+		var nr *inputs.NotRegularError
+		switch {
+		case in.Name == "-" && in.Err == nil:
+			j := &convertJob{in: "-", name: "<stdin>", mode: 0o644, size: c.maxSize, input: in}
 			if c.outDir != "" {
 				j.out = filepath.Join(c.outDir, "stdin"+c.to.Ext())
 			}
 			list = append(list, j)
-			continue
-		}
-		info, err := os.Stat(a)
-		if err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", a, unwrapPathError(err))
-			code = exitUsage
-			continue
-		}
-		if !info.IsDir() {
-			list = append(list, c.fileJob(a, filepath.Base(a), info))
-			continue
-		}
-		before := len(list)
-		root := walkRoot(a)
-		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if c.ctx.Err() != nil {
-				return filepath.SkipAll
-			}
-			if err != nil {
-				fmt.Fprintf(stderr, "%s: %v\n", p, unwrapPathError(err))
-				code = exitUsage
-				return nil
-			}
-			if d.IsDir() {
-				if p != root && strings.HasPrefix(d.Name(), ".") {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if !strings.EqualFold(filepath.Ext(p), from.Ext()) || strings.HasPrefix(d.Name(), ".") {
-				return nil
-			}
-			// A symlink is followed to what it names, and fileJob
-			// refuses what is not a regular file.
-			info, err := followEntry(p, d)
-			if err != nil {
-				list = append(list, &convertJob{in: p, name: p, refuse: unwrapPathError(err).Error(), found: true})
-				return nil
-			}
-			rel, _ := filepath.Rel(root, p)
-			j := c.fileJob(p, rel, info)
-			j.found = true
-			list = append(list, j)
-			return nil
-		})
-		if err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", a, err)
-			code = exitUsage
-		}
-		if len(list) == before && c.ctx.Err() == nil {
+		case errors.Is(in.Err, inputs.ErrNoPayloads):
 			// Most likely the wrong --to: say what was looked for.
 			fmt.Fprintf(stderr, "%s: no *%s files in this folder (--to %s converts %s files)\n",
-				a, from.Ext(), c.to, strings.ToUpper(from.String()))
+				in.Name, from.Ext(), c.to, strings.ToUpper(from.String()))
 			code = exitUsage
+		case in.Err != nil && in.Rel == "" && !errors.As(in.Err, &nr):
+			// A PATH or a folder that cannot be read: said now, as no
+			// job can stand for it.
+			fmt.Fprintf(stderr, "%s: %v\n", in.Name, unwrapPathError(in.Err))
+			code = exitUsage
+		default:
+			// A file, named or found in a folder; refused when it is not
+			// a regular file or cannot be followed.
+			list = append(list, c.fileJob(in))
 		}
 	}
 
@@ -351,17 +317,23 @@ func (c *converter) plan(args []string, stderr io.Writer) ([]*convertJob, int) {
 	return list, code
 }
 
-// fileJob makes the job for the file at path p; rel is the name of its
-// output relative to -o DIR.
-func (c *converter) fileJob(p, rel string, info fs.FileInfo) *convertJob {
-	j := &convertJob{in: p, name: p, mode: info.Mode().Perm() | 0o200}
+// fileJob makes the job for the file of in: named on the command line, or
+// found in a folder (in.Rel, its path below it, names its output in -o
+// DIR).
+func (c *converter) fileJob(in inputs.Input) *convertJob {
+	p := in.Name
+	j := &convertJob{in: p, name: p, mode: in.Mode.Perm() | 0o200, found: in.Rel != "", input: in}
 	switch {
-	case !info.Mode().IsRegular():
-		j.refuse = (&notRegularError{mode: info.Mode()}).Error()
-	case info.Size() > c.maxSize:
-		j.refuse = tooLarge(info.Size(), c.maxSize)
+	case in.Err != nil:
+		j.refuse = unwrapPathError(in.Err).Error()
+	case in.Size > c.maxSize:
+		j.refuse = tooLarge(in.Size, c.maxSize)
 	default:
-		j.size = info.Size()
+		j.size = in.Size
+	}
+	rel := filepath.FromSlash(in.Rel)
+	if rel == "" {
+		rel = filepath.Base(p)
 	}
 	switch {
 	case c.toStdout:
@@ -419,64 +391,34 @@ func pathExists(p string) bool {
 	return err == nil
 }
 
-// run converts the jobs with up to n workers and reports the results in
-// job order, so the output does not depend on timing. On SIGINT or SIGTERM
-// it removes the temporary files of the outputs being written and returns
-// at once with 128 plus the signal's number.
+// run converts the jobs with up to n workers (transform.ConvertAll) and
+// reports the results in job order, so the output does not depend on
+// timing. The workers write the output files; what goes to standard output
+// waits for its turn, and the bytes of input held by the jobs in flight
+// total at most --max-size, whatever n. On SIGINT or SIGTERM it removes the
+// temporary files of the outputs being written and returns at once with
+// 128 plus the signal's number.
 func (c *converter) run(list []*convertJob, n int, stdout, stderr io.Writer) int {
-	results := make([]chan convertResult, len(list))
-	for i := range results {
-		results[i] = make(chan convertResult, 1)
+	ins := make([]inputs.Input, len(list))
+	for i, j := range list {
+		ins[i] = c.input(j)
 	}
-	next := make(chan int)
-	for range min(n, len(list)) {
-		go func() {
-			for i := range next {
-				results[i] <- c.convert(list[i])
+	opts := transform.BatchOptions{
+		To: c.to, Options: transform.Options{Pretty: c.pretty}, Workers: n, MaxSize: c.maxSize,
+		Write: func(i int, _ inputs.Input, out []byte) (bool, error) {
+			j := list[i]
+			if j.out == "" {
+				return false, nil // standard output, in its turn
 			}
-		}()
+			return true, c.temps.writeAtomic(j.out, out, j.mode, !c.force)
+		},
 	}
-	// The window bounds how far the workers run ahead of the writer, so
-	// that outputs held for standard output do not pile up in memory, and
-	// the budget bounds the bytes of input held by the jobs in flight,
-	// whatever n. Both are taken here, in job order, and given back when
-	// the writer has reported the job, so that a job never waits on the
-	// ones after it.
-	window := make(chan struct{}, 4*n)
-	budget := newByteBudget(c.maxSize)
-	go func() {
-		defer close(next)
-		for i, j := range list {
-			if !budget.acquire(c.ctx, j.size) {
-				return
-			}
-			select {
-			case window <- struct{}{}:
-			case <-c.ctx.Done():
-				return
-			}
-			select {
-			case next <- i:
-			case <-c.ctx.Done():
-				return
-			}
-		}
-	}()
 	code := exitOK
-	converted, invalid, failed := 0, 0, 0
-	for i := range list {
-		// A signal wins over a result that is ready too.
-		if c.ctx.Err() != nil {
-			return c.interrupted(i, len(list), stderr)
-		}
-		var r convertResult
-		select {
-		case <-c.ctx.Done():
-			return c.interrupted(i, len(list), stderr)
-		case r = <-results[i]:
-		}
-		<-window
-		budget.release(list[i].size)
+	done, converted, invalid, failed := 0, 0, 0, 0
+	err := transform.ConvertAll(c.ctx, slices.Values(ins), opts, func(br transform.BatchResult) error {
+		j := list[br.Index]
+		r := c.outcome(j, br)
+		done++
 		for _, d := range r.diags {
 			fmt.Fprintln(stderr, d)
 		}
@@ -485,7 +427,7 @@ func (c *converter) run(list []*convertJob, n int, stdout, stderr io.Writer) int
 				r.data = append(r.data, '\n')
 			}
 			if _, err := stdout.Write(r.data); err != nil {
-				fmt.Fprintf(stderr, "%s: writing to standard output: %v\n", list[i].name, err)
+				fmt.Fprintf(stderr, "%s: writing to standard output: %v\n", j.name, err)
 				r.code = exitUsage
 			}
 		}
@@ -498,14 +440,48 @@ func (c *converter) run(list []*convertJob, n int, stdout, stderr io.Writer) int
 			failed++
 		}
 		code = max(code, r.code)
-	}
+		return nil
+	})
 	if c.ctx.Err() != nil {
-		return c.interrupted(len(list), len(list), stderr)
+		return c.interrupted(done, len(list), stderr)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "nemsfhir convert: %v\n", err)
+		return exitUsage
 	}
 	if invalid+failed > 0 {
 		fmt.Fprintf(stderr, "nemsfhir convert: %d converted, %d invalid, %d not written\n", converted, invalid, failed)
 	}
 	return code
+}
+
+// input is the batch input of a job: a refused job is one with the
+// refusal as its error, and a file is opened only if it is still a regular
+// file no larger than when planned, so that the budget taken for it holds.
+func (c *converter) input(j *convertJob) inputs.Input {
+	in := j.input
+	switch {
+	case j.refuse != "":
+		in.Err, in.Open = errors.New(j.refuse), nil
+	case j.in != "-":
+		in.Size = j.size
+		in.Open = func() (io.ReadCloser, error) {
+			f, info, err := openRegular(j.in)
+			if err != nil {
+				return nil, err
+			}
+			switch {
+			case info.Size() > c.maxSize:
+				f.Close()
+				return nil, errors.New(tooLarge(info.Size(), c.maxSize))
+			case info.Size() > j.size:
+				f.Close()
+				return nil, fmt.Errorf("grew from %d to %d bytes since the run started; not converted", j.size, info.Size())
+			}
+			return f, nil
+		}
+	}
+	return in
 }
 
 // interrupted removes the temporary files of the outputs not yet in place
@@ -522,55 +498,44 @@ func (c *converter) interrupted(done, total int, stderr io.Writer) int {
 	return sig.exitCode()
 }
 
-// convert does one job.
-func (c *converter) convert(j *convertJob) convertResult {
+// outcome turns what ConvertAll did with a job's input into the lines for
+// standard error, the output for standard output and the exit code.
+func (c *converter) outcome(j *convertJob, br transform.BatchResult) convertResult {
 	var r convertResult
-	if j.refuse != "" {
-		r.diags = []string{j.name + ": " + j.refuse}
-		r.code = exitUsage
-		return r
-	}
-	if c.ctx.Err() != nil {
-		r.code = exitUsage
-		return r
-	}
-	src, err := c.read(j)
-	if err != nil {
-		r.diags = []string{j.name + ": " + unwrapPathError(err).Error()}
-		r.code = exitUsage
-		return r
-	}
-	from, ok := sniffFormat(src)
 	switch {
-	case !ok:
-		r.diags = []string{j.name + ": neither XML nor JSON: the first character is not \"<\" or \"{\""}
+	case br.ReadErr != nil:
+		msg := unwrapPathError(br.ReadErr).Error()
+		if errors.Is(br.ReadErr, inputs.ErrTooLarge) {
+			if j.in == "-" {
+				msg = fmt.Sprintf("more than %s on standard input, the --max-size cap; not converted", sizeText(c.maxSize))
+			} else {
+				msg = fmt.Sprintf("grew past %d bytes while being read; not converted", j.size)
+			}
+		}
+		r.diags = []string{j.name + ": " + msg}
+		r.code = exitUsage
+		return r
+	case errors.Is(br.Err, transform.ErrUnknownFormat):
+		r.diags = []string{j.name + ": " + br.Err.Error()}
 		r.code = exitInvalid
 		return r
-	case from == c.to && j.found:
+	case errors.Is(br.Err, transform.ErrSameFormat) && j.found:
 		// Picked for its extension, so the content is what is wrong.
 		r.diags = []string{fmt.Sprintf("%s: holds %s, not %s", j.name,
-			strings.ToUpper(from.String()), strings.ToUpper(sourceFormat(c.to).String()))}
+			strings.ToUpper(br.From.String()), strings.ToUpper(sourceFormat(c.to).String()))}
 		r.code = exitInvalid
 		return r
-	case from == c.to:
-		r.diags = []string{fmt.Sprintf("%s: already %s; nothing to convert", j.name, strings.ToUpper(from.String()))}
+	case errors.Is(br.Err, transform.ErrSameFormat):
+		r.diags = []string{fmt.Sprintf("%s: already %s; nothing to convert", j.name, strings.ToUpper(br.From.String()))}
 		r.code = exitUsage
 		return r
 	}
-	opt := transform.Options{Pretty: c.pretty}
-	var out []byte
-	var rep *transform.Report
-	if from == transform.XML {
-		out, rep, err = transform.XMLToJSON(src, opt)
-	} else {
-		out, rep, err = transform.JSONToXML(src, opt)
-	}
-	if rep != nil && !c.quiet {
-		for _, w := range rep.Warnings {
+	if br.Report != nil && !c.quiet {
+		for _, w := range br.Report.Warnings {
 			r.diags = append(r.diags, placed(j.name, w, "warning: "))
 		}
 	}
-	if err != nil {
+	if err := br.Err; err != nil {
 		var list transform.ErrorList
 		var one *transform.Error
 		switch {
@@ -586,85 +551,23 @@ func (c *converter) convert(j *convertJob) convertResult {
 		r.code = exitInvalid
 		return r
 	}
-	if j.out == "" {
-		r.data = out
+	if br.WriteErr != nil {
+		r.diags = append(r.diags, j.name+": "+br.WriteErr.Error())
+		r.code = exitUsage
 		return r
 	}
-	if err := c.temps.writeAtomic(j.out, out, j.mode, !c.force); err != nil {
-		r.diags = append(r.diags, j.name+": "+err.Error())
-		r.code = exitUsage
-	}
+	r.data = br.Output
 	return r
-}
-
-// read returns the bytes of the job's input. A file is opened only if it
-// is a regular file, and read into one buffer of its size; it must be no
-// larger than it was when planned, so that the budget taken for it holds.
-// Standard input is read up to c.maxSize bytes.
-func (c *converter) read(j *convertJob) ([]byte, error) {
-	if j.in == "-" {
-		src, err := readBounded(c.stdin, -1, c.maxSize)
-		if errors.Is(err, errTooLong) {
-			return nil, fmt.Errorf("more than %s on standard input, the --max-size cap; not converted", sizeText(c.maxSize))
-		}
-		return src, err
-	}
-	f, info, err := openRegular(j.in)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	switch {
-	case info.Size() > c.maxSize:
-		return nil, errors.New(tooLarge(info.Size(), c.maxSize))
-	case info.Size() > j.size:
-		return nil, fmt.Errorf("grew from %d to %d bytes since the run started; not converted", j.size, info.Size())
-	}
-	src, err := readBounded(f, info.Size(), j.size)
-	if errors.Is(err, errTooLong) {
-		return nil, fmt.Errorf("grew past %d bytes while being read; not converted", j.size)
-	}
-	return src, err
 }
 
 // errTooLong is what readBounded returns for a reader with more than its
 // limit.
-var errTooLong = errors.New("over the limit")
+var errTooLong = inputs.ErrTooLarge
 
-// readBounded reads r to its end, but no more than limit bytes: with more
-// it stops after limit+1 and returns errTooLong. size is the length r is
-// expected to have (-1 when unknown): the buffer is allocated once for
-// size+1 bytes, the +1 to see the end, so a regular file costs its size and
-// no more; an unknown length grows the buffer by doubling, up to limit+1.
+// readBounded reads r to its end, but no more than limit bytes (see
+// inputs.ReadAll, the one bounded read).
 func readBounded(r io.Reader, size, limit int64) ([]byte, error) {
-	start := int64(64 << 10)
-	if size >= 0 {
-		start = size + 1
-	}
-	buf := make([]byte, 0, min(start, limit+1))
-	for {
-		if len(buf) == cap(buf) {
-			if int64(len(buf)) > limit {
-				return nil, errTooLong
-			}
-			// Double, but never past limit+1: what is read is bounded
-			// and so is what is held.
-			bigger := make([]byte, len(buf), min(max(2*int64(cap(buf)), 512), limit+1))
-			copy(bigger, buf)
-			buf = bigger
-		}
-		k, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+k]
-		if int64(len(buf)) > limit {
-			return nil, errTooLong
-		}
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
+	return inputs.ReadAll(r, size, limit)
 }
 
 // tooLarge says why an input of size bytes is refused.
@@ -698,17 +601,6 @@ func placed(file string, e *transform.Error, kind string) string {
 	}
 	b.WriteString(kind + e.Msg)
 	return b.String()
-}
-
-// sniffFormat tells XML from JSON as the validator does (validate.Sniff).
-func sniffFormat(src []byte) (transform.Format, bool) {
-	switch validate.Sniff(src) {
-	case "xml":
-		return transform.XML, true
-	case "json":
-		return transform.JSON, true
-	}
-	return 0, false
 }
 
 // sourceFormat returns the format a conversion to f reads.
@@ -903,50 +795,18 @@ func notifyInterrupt() (ctx context.Context, stop func()) {
 	}
 }
 
-// byteBudget bounds the bytes of input held by the jobs in flight. One
-// goroutine acquires, in job order; any may release.
-type byteBudget struct {
-	mu    sync.Mutex
-	total int64
-	free  int64
-	wake  chan struct{}
-}
+// byteBudget bounds the bytes of input held by the jobs in flight: the
+// budget of the one batch pool (internal/batch), which transform.ConvertAll
+// applies.
+type byteBudget struct{ b *batch.Budget }
 
-func newByteBudget(total int64) *byteBudget {
-	return &byteBudget{total: total, free: total, wake: make(chan struct{}, 1)}
-}
+func newByteBudget(total int64) *byteBudget { return &byteBudget{batch.NewBudget(total)} }
 
 // acquire takes n bytes, waiting for releases while too few are free. It
-// returns false if ctx ends first. n is at most the total, so that a job
-// never waits for more than the budget can give.
-func (b *byteBudget) acquire(ctx context.Context, n int64) bool {
-	n = min(n, b.total)
-	for {
-		b.mu.Lock()
-		if n <= b.free {
-			b.free -= n
-			b.mu.Unlock()
-			return true
-		}
-		b.mu.Unlock()
-		select {
-		case <-b.wake:
-		case <-ctx.Done():
-			return false
-		}
-	}
-}
+// returns false if ctx ends first.
+func (b *byteBudget) acquire(ctx context.Context, n int64) bool { return b.b.Acquire(ctx, n) }
 
-func (b *byteBudget) release(n int64) {
-	n = min(n, b.total)
-	b.mu.Lock()
-	b.free += n
-	b.mu.Unlock()
-	select {
-	case b.wake <- struct{}{}:
-	default:
-	}
-}
+func (b *byteBudget) release(n int64) { b.b.Release(n) }
 
 // unwrapPathError drops the operation and path of an *fs.PathError, which
 // the messages here already name.

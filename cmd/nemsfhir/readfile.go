@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/nemsfhir/nemsfhir/validate/inputs"
 )
 
 // readSmallFile reads a regular file of at most limit bytes, such as a JWT or
@@ -28,7 +30,7 @@ func readSmallFile(path string, limit int64) ([]byte, error) {
 // notReadable names the path in an error from openRegular: an open error
 // names it already, a refusal of a special file does not.
 func notReadable(path string, err error) error {
-	var nr *notRegularError
+	var nr *inputs.NotRegularError
 	if errors.As(err, &nr) {
 		return fmt.Errorf("%s: %v", path, err)
 	}

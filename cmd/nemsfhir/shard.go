@@ -5,9 +5,12 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"iter"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/nemsfhir/nemsfhir/validate/inputs"
 )
 
 // shard is the part K of N (1-based) that --shard asks one CI runner to
@@ -69,37 +72,32 @@ func shardOf(path string, n int) int {
 // takes reports whether this shard handles the file at path.
 func (s shard) takes(path string) bool { return !s.on() || shardOf(path, s.n) == s.k }
 
-// filterInputs passes on the inputs of this shard, and every input that
-// could not be read (a missing PATH, an unreadable folder): each runner
-// reports those, so that none passes over them. taken and seen count the
-// files kept and the files met.
-func (s shard) filterInputs(in <-chan input, done <-chan struct{}, taken, seen *int) <-chan input {
+// filter passes on the inputs of this shard, and every input that could
+// not be read (a missing PATH, an unreadable folder): each runner reports
+// those, so that none passes over them. taken and seen count the files
+// kept and the files met.
+func (s shard) filter(in iter.Seq[inputs.Input], taken, seen *int) iter.Seq[inputs.Input] {
 	if !s.on() {
 		return in
 	}
-	out := make(chan input)
-	go func() {
-		defer close(out)
+	return func(yield func(inputs.Input) bool) {
 		for i := range in {
-			if i.err == nil {
+			if i.Err == nil {
 				*seen++
-				key := i.path
-				if i.rel != "" {
-					key = i.rel
+				key := i.Name
+				if i.Rel != "" {
+					key = i.Rel
 				}
 				if !s.takes(key) {
 					continue
 				}
 				*taken++
 			}
-			select {
-			case out <- i:
-			case <-done:
+			if !yield(i) {
 				return
 			}
 		}
-	}()
-	return out
+	}
 }
 
 // convertShard reads the --shard of nemsfhir convert; msg is the usage

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +18,7 @@ import (
 	"github.com/nemsfhir/nemsfhir/profiles"
 	"github.com/nemsfhir/nemsfhir/profiles/structuredef"
 	"github.com/nemsfhir/nemsfhir/validate"
+	"github.com/nemsfhir/nemsfhir/validate/inputs"
 	"github.com/nemsfhir/nemsfhir/validate/report"
 	"github.com/nemsfhir/nemsfhir/validate/schema"
 )
@@ -218,8 +219,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) (code
 	default:
 		return usageErr("unknown --fail-on %q: expected error or warning", f.failOn)
 	}
-	filter := inputFilter{include: f.include, exclude: f.exclude}
-	if err := filter.check(); err != nil {
+	if err := (inputs.Options{Include: f.include, Exclude: f.exclude}).Check(); err != nil {
 		return usageErr("%v", err)
 	}
 	stdinCount := 0
@@ -257,12 +257,13 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) (code
 	if f.interaction != "create" && f.interaction != "read" {
 		return usageErr("unknown --interaction %q: expected create or read", f.interaction)
 	}
-	var now time.Time
+	var now func() time.Time // nil: the time of each validation
 	if f.now != "" {
-		var err error
-		if now, err = time.Parse(time.RFC3339, f.now); err != nil {
+		at, err := time.Parse(time.RFC3339, f.now)
+		if err != nil {
 			return usageErr("--now: %v", err)
 		}
+		now = func() time.Time { return at }
 	}
 	switch {
 	case f.xsd && f.noSchema:
@@ -330,61 +331,67 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) (code
 		}
 	}
 
-	done := make(chan struct{})
-	defer close(done)
 	var taken, seen int
-	inputs := part.filterInputs(walkInputs(paths, filter, done), done, &taken, &seen)
+	ctx := context.Background()
+	walk := inputs.Walk(ctx, paths, inputs.Options{Include: f.include, Exclude: f.exclude, Stdin: stdin})
 	// A reporter that shows the payloads (html, text with excerpts) gets
 	// their bytes along with each result.
 	srcRep, keepSource := rep.(report.SourceWriter)
 	if n, ok := rep.(interface{ NeedsSource() bool }); ok && !n.NeedsSource() {
 		keepSource = false
 	}
-	order := validateAll(v, inputs, stdin, f.workers, 4*f.workers+8, keepSource)
-
 	errRep, _ := rep.(report.InputErrorWriter)
 	prog := startProgress(stderr)
 	var tally report.Tally
 	code = exitOK
-	for slot := range order {
-		r := <-slot
+	// errWriting stops the batch when the report cannot be written.
+	var errWriting error
+	err = v.ValidateAll(ctx, part.filter(walk, &taken, &seen), validate.BatchOptions{Workers: f.workers, KeepSource: keepSource}, func(r validate.BatchResult) error {
 		switch {
-		case r.err != nil:
+		case r.Err != nil:
 			// An input not read is a record of the report too, so that
 			// the report never counts fewer files than were asked for.
-			readErr := unwrapPathError(r.err)
-			fmt.Fprintf(stderr, "nemsfhir validate: %s: %v\n", r.in.path, readErr)
+			readErr := unwrapPathError(r.Err)
+			fmt.Fprintf(stderr, "nemsfhir validate: %s: %v\n", r.Input.Name, readErr)
 			code = exitUsage
 			tally.AddUnreadable()
 			if errRep != nil {
-				if err := errRep.WriteInputError(r.in.path, readErr); err != nil {
-					prog.stop()
-					fmt.Fprintf(stderr, "nemsfhir validate: writing the report: %v\n", err)
-					return exitUsage
+				if err := errRep.WriteInputError(r.Input.Name, readErr); err != nil {
+					errWriting = err
+					return err
 				}
 			}
-			continue
-		case r.skipped:
-			continue
+			return nil
+		case r.Skipped:
+			return nil
 		}
-		tally.Add(r.res)
-		prog.add(r.res.Valid())
-		if code == exitOK && r.res.Worst() != "" && r.res.Worst().AtLeast(failOn) {
+		tally.Add(r.Result)
+		prog.add(r.Result.Valid())
+		if code == exitOK && r.Result.Worst() != "" && r.Result.Worst().AtLeast(failOn) {
 			code = exitInvalid
 		}
 		if rep != nil {
 			var err error
 			if keepSource {
-				err = srcRep.WriteSource(r.res, r.src)
+				err = srcRep.WriteSource(r.Result, r.Source)
 			} else {
-				err = rep.Write(r.res)
+				err = rep.Write(r.Result)
 			}
 			if err != nil {
-				prog.stop()
-				fmt.Fprintf(stderr, "nemsfhir validate: writing the report: %v\n", err)
-				return exitUsage
+				errWriting = err
+				return err
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		prog.stop()
+		if errWriting != nil {
+			fmt.Fprintf(stderr, "nemsfhir validate: writing the report: %v\n", errWriting)
+		} else {
+			fmt.Fprintf(stderr, "nemsfhir validate: %v\n", err)
+		}
+		return exitUsage
 	}
 	prog.stop()
 	reportUncheckedTerminology(v, stderr, f.quiet)
@@ -407,102 +414,6 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) (code
 		tally.WriteTable(w)
 	}
 	return code
-}
-
-// validated is the outcome of one input.
-type validated struct {
-	in      input
-	res     *validate.Result
-	err     error
-	skipped bool // a sniffed folder file that is neither XML nor JSON
-	// src is the payload as read, kept only for a report.SourceWriter.
-	src []byte
-}
-
-// validateAll validates the inputs with n workers. It returns, in input
-// order, one slot per input that receives its result when ready; the
-// caller takes each slot in turn and waits on it. At most window inputs are
-// in flight between the walker and the caller, which bounds the results held
-// while a slow file keeps the ones after it waiting. With keepSource each
-// result carries the bytes it was made from.
-func validateAll(v *validate.Validator, inputs <-chan input, stdin io.Reader, n, window int, keepSource bool) <-chan chan validated {
-	type job struct {
-		in   input
-		slot chan validated
-	}
-	order := make(chan chan validated, window)
-	jobs := make(chan job)
-	var wg sync.WaitGroup
-	for w := 0; w < n; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				j.slot <- validateInput(v, j.in, stdin, keepSource)
-			}
-		}()
-	}
-	go func() {
-		for in := range inputs {
-			slot := make(chan validated, 1)
-			// Blocks while window results wait for the caller.
-			order <- slot
-			jobs <- job{in, slot}
-		}
-		close(jobs)
-		close(order)
-		wg.Wait()
-	}()
-	return order
-}
-
-// sniffLen is how much of a file without an extension is read to tell XML or
-// JSON from anything else.
-const sniffLen = 512
-
-func validateInput(v *validate.Validator, in input, stdin io.Reader, keepSource bool) validated {
-	if in.err != nil {
-		return validated{in: in, err: in.err}
-	}
-	// ValidateReader bounds what it reads; the copy kept for the report is
-	// exactly what it read.
-	var src *bytes.Buffer
-	keep := func(r io.Reader) io.Reader {
-		if !keepSource {
-			return r
-		}
-		src = &bytes.Buffer{}
-		return io.TeeReader(r, src)
-	}
-	done := func(res *validate.Result, err error) validated {
-		out := validated{in: in, res: res, err: err}
-		if src != nil {
-			out.src = src.Bytes()
-		}
-		return out
-	}
-	if in.stdin {
-		return done(v.ValidateReader("-", keep(stdin)))
-	}
-	f, _, err := openRegular(in.path)
-	if err != nil {
-		return validated{in: in, err: err}
-	}
-	defer f.Close()
-	var r io.Reader = f
-	if in.sniff {
-		head := make([]byte, sniffLen)
-		k, err := io.ReadFull(f, head)
-		if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-			return validated{in: in, err: err}
-		}
-		head = head[:k]
-		if validate.Sniff(head) == "" {
-			return validated{in: in, skipped: true}
-		}
-		r = io.MultiReader(bytes.NewReader(head), f)
-	}
-	return done(v.ValidateReader(in.path, keep(r)))
 }
 
 // isTerminal reports whether w is a character device (a terminal), the

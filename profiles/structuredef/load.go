@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -168,12 +169,30 @@ func (e *CycleError) has(u string) bool {
 //
 // A path that cannot be opened at all gives a nil Registry and that error.
 func Load(paths ...string) (*Registry, error) {
-	return load(defaultLimits, paths...)
+	return LoadContext(context.Background(), paths...)
 }
 
-func load(lim limits, paths ...string) (*Registry, error) {
-	l := &loader{reg: newRegistry(schemas.STU3()), lim: lim}
+// LoadContext is Load with a context: once ctx has ended, loading stops
+// before the next file or package member, and LoadContext returns a nil
+// Registry and ctx.Err(), never a Registry that lacks what was not read.
+func LoadContext(ctx context.Context, paths ...string) (*Registry, error) {
+	return load(ctx, defaultLimits, paths...)
+}
+
+func load(ctx context.Context, lim limits, paths ...string) (*Registry, error) {
+	l := &loader{ctx: ctx, reg: newRegistry(schemas.STU3()), lim: lim}
+	reg, err := l.load(paths)
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return nil, ctxErr
+	}
+	return reg, err
+}
+
+func (l *loader) load(paths []string) (*Registry, error) {
 	for _, p := range paths {
+		if l.stopped() {
+			return nil, l.ctx.Err()
+		}
 		st, err := os.Stat(p)
 		if err != nil {
 			return nil, err
@@ -202,6 +221,7 @@ func isPackage(p string) bool {
 }
 
 type loader struct {
+	ctx  context.Context
 	reg  *Registry
 	errs LoadErrors
 	lim  limits
@@ -225,6 +245,10 @@ func (o origin) where() string {
 	return s
 }
 
+// stopped reports whether the context has ended: the loader then reads
+// nothing more.
+func (l *loader) stopped() bool { return l.ctx.Err() != nil }
+
 func (l *loader) fail(o origin, err error) {
 	l.errs = append(l.errs, o.errorf(err))
 }
@@ -245,6 +269,9 @@ func (l *loader) folder(root string) error {
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		if l.stopped() {
+			return l.ctx.Err()
 		}
 		if d.IsDir() {
 			return nil
@@ -267,6 +294,9 @@ func (l *loader) folder(root string) error {
 		have[f] = true
 	}
 	for _, f := range files {
+		if l.stopped() {
+			return l.ctx.Err()
+		}
 		// An IG publishes each resource as XML and JSON twins; reading
 		// the JSON alone halves the work.
 		if strings.HasSuffix(f, ".xml") && have[strings.TrimSuffix(f, ".xml")+".json"] {
@@ -362,6 +392,9 @@ func (l *loader) pkg(p string) {
 	cr := &countingReader{r: gz, limit: l.lim.pkg}
 	tr := tar.NewReader(cr)
 	for n := 0; ; n++ {
+		if l.stopped() {
+			return
+		}
 		h, err := tr.Next()
 		if err == io.EOF {
 			return

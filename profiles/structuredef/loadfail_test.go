@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -47,7 +48,7 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 // the test when there are none.
 func loadErrors(t *testing.T, lim limits, paths ...string) LoadErrors {
 	t.Helper()
-	_, err := load(lim, paths...)
+	_, err := load(context.Background(), lim, paths...)
 	var le LoadErrors
 	if !errors.As(err, &le) {
 		t.Fatalf("want LoadErrors, got %v", err)

@@ -51,7 +51,12 @@ func (k *check) body() {
 		k.add(StageBody, validate.SeverityError, validate.SpineMessageNotWellFormed, RuleBodyFormat, 0, msg)
 	}
 
-	res := k.c.v.Validate(k.in.String(), body)
+	res, err := k.c.v.ValidateContext(k.ctx, k.in.String(), body)
+	if err != nil {
+		// The context ended: CheckContext returns its error, not an
+		// answer judged on part of the body.
+		return
+	}
 	k.resp.Result = res
 	// A body NEMS cannot parse is refused as such, whatever else the
 	// parts it could read show: well-formedness issues go first.

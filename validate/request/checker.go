@@ -1,6 +1,7 @@
 package request
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"sort"
@@ -121,6 +122,7 @@ func New(opts Options) (*Checker, error) {
 
 // check collects the findings of one request.
 type check struct {
+	ctx  context.Context
 	c    *Checker
 	req  *Request
 	in   Interaction
@@ -136,12 +138,33 @@ type check struct {
 }
 
 // Check runs every check on the request and returns NEMS's answer. It never
-// returns nil and does not panic on any input.
+// returns nil and does not panic on any input. It is CheckContext without a
+// deadline.
 func (c *Checker) Check(req *Request) *Response {
+	resp, _ := c.CheckContext(context.Background(), req)
+	return resp
+}
+
+// CheckContext is Check with a context: once ctx has ended, the validation
+// of the body stops (see validate.Validator.ValidateContext) and
+// CheckContext returns a nil Response and ctx.Err(), never an answer
+// judged on part of the request.
+func (c *Checker) CheckContext(ctx context.Context, req *Request) (*Response, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	resp := c.check(ctx, req)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+func (c *Checker) check(ctx context.Context, req *Request) *Response {
 	if req == nil {
 		req = &Request{}
 	}
-	k := &check{c: c, req: req, in: req.Interaction, resp: &Response{Interaction: req.Interaction, Decisive: -1, Header: http.Header{}}}
+	k := &check{ctx: ctx, c: c, req: req, in: req.Interaction, resp: &Response{Interaction: req.Interaction, Decisive: -1, Header: http.Header{}}}
 	if k.in < Publish || k.in > SubscriptionDelete {
 		k.add(StageRouting, validate.SeverityError, validate.SpineBadRequest, RuleTarget, 0,
 			fmt.Sprintf("unknown interaction %d: expected publish, subscription-create, subscription-read or subscription-delete", int(k.in)))

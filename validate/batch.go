@@ -1,0 +1,93 @@
+package validate
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"iter"
+	"runtime"
+
+	"github.com/nemsfhir/nemsfhir/internal/batch"
+	"github.com/nemsfhir/nemsfhir/validate/inputs"
+)
+
+// BatchOptions configure ValidateAll.
+type BatchOptions struct {
+	// Workers is how many payloads are validated at once; less than 1
+	// means runtime.GOMAXPROCS(0).
+	Workers int
+	// KeepSource hands each BatchResult the bytes of its payload, for a
+	// report that shows them.
+	KeepSource bool
+}
+
+// BatchResult is what ValidateAll found for one input: a Result, or the
+// reason the input was not read, or that it was skipped.
+type BatchResult struct {
+	Input inputs.Input
+	// Index is the input's place in the sequence, from 0.
+	Index int
+	// Result is the validation of the payload; nil when Err is set or the
+	// input was skipped.
+	Result *Result
+	// Err says why the input could not be read: its own Input.Err, or the
+	// failure to open or read it.
+	Err error
+	// Skipped is set for a Sniffed input that is neither XML nor JSON.
+	Skipped bool
+	// Source is the payload as read, with BatchOptions.KeepSource.
+	Source []byte
+}
+
+// ValidateAll validates the inputs of in with opts.Workers workers and
+// hands yield one BatchResult per input, in the order of in. Memory is
+// bounded whatever the number of inputs: in is consumed as the work goes,
+// and at most 2*Workers results are done or under way before yield takes
+// the oldest (a slow payload holds back the ones after it, not more).
+// Each payload is read up to the size limit of Options.MaxSize (see
+// ValidateReader).
+//
+// ValidateAll returns nil once every input has been yielded, the error of
+// yield when it returns one (nothing more is yielded), or ctx.Err() when
+// ctx ends: the payloads under way are then dropped, never yielded as
+// judged. Workers busy on a read that cannot be stopped (standard input)
+// finish it in the background.
+//
+// in is typically inputs.Walk over files and folders; any sequence of
+// inputs.Input will do.
+func (v *Validator) ValidateAll(ctx context.Context, in iter.Seq[inputs.Input], opts BatchOptions, yield func(BatchResult) error) error {
+	workers := opts.Workers
+	if workers < 1 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	work := func(ctx context.Context, index int, in inputs.Input) BatchResult {
+		r := v.validateInput(ctx, in, opts.KeepSource)
+		r.Index = index
+		return r
+	}
+	return batch.Run(ctx, in, batch.Options[inputs.Input]{Workers: workers}, work, yield)
+}
+
+// validateInput opens, reads and validates one input.
+func (v *Validator) validateInput(ctx context.Context, in inputs.Input, keepSource bool) BatchResult {
+	r, ok, err := inputs.Open(in)
+	if err != nil {
+		return BatchResult{Input: in, Err: err}
+	}
+	if !ok {
+		return BatchResult{Input: in, Skipped: true}
+	}
+	defer r.Close()
+	var src bytes.Buffer
+	var rd io.Reader = r
+	if keepSource {
+		// ValidateReader bounds what it reads; the copy is exactly that.
+		rd = io.TeeReader(r, &src)
+	}
+	res, err := v.ValidateReaderContext(ctx, in.Name, rd)
+	out := BatchResult{Input: in, Result: res, Err: err}
+	if keepSource && err == nil {
+		out.Source = src.Bytes()
+	}
+	return out
+}

@@ -654,9 +654,12 @@ func deliveredTo(ev nems.Event) string {
 	return strings.Join(out, ",")
 }
 
-// guideChangeOfGP is the guide's Change of GP example with the three
+// guideChangeOfGP is the guide's Change of GP example with the four
 // faults the validator finds in it mended (an entry fullUrl without
-// urn:uuid:, no MessageHeader.source.name, no Patient.meta.versionId).
+// urn:uuid:, no MessageHeader.source.name, no Patient.meta.versionId, and
+// the NHS number verification status coded in a CareConnect system URL
+// without /CodeSystem/, outside the value set its extension binds
+// required), as internal/nems's admin test mends it.
 // Patient 9912003888 moves to practice B86056.
 func guideChangeOfGP(t *testing.T) []byte {
 	t.Helper()
@@ -670,6 +673,7 @@ func guideChangeOfGP(t *testing.T) []byte {
 		{"<source>", `<source><name value="SPINE"/>`},
 		{"<Patient>\n\t\t\t\t<id value=\"dffd2ca0-dc21-11e7-9296-cec278b6b50a\"/>\n\t\t\t\t<meta>",
 			"<Patient>\n\t\t\t\t<id value=\"dffd2ca0-dc21-11e7-9296-cec278b6b50a\"/>\n\t\t\t\t<meta><versionId value=\"2\"/>"},
+		{"https://fhir.hl7.org.uk/STU3/CareConnect-NHSNumberVerificationStatus-1", "https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-NHSNumberVerificationStatus-1"},
 	} {
 		if !strings.Contains(s, fix[0]) {
 			t.Fatalf("the Change of GP example changed: %q not found", fix[0])

@@ -195,12 +195,10 @@ func runCriteria(r *run, rule *Rule, _ *tree.Node, items []*tree.Node) {
 	for _, n := range items {
 		_, fs := r.rs.crit.Parse(n.Value)
 		for _, cf := range fs {
-			f := Finding{
-				Rule: cf.RuleID, Severity: string(cf.Severity), IssueType: cf.IssueType,
-				SpineCode: cf.SpineCode, HTTPStatus: cf.HTTPStatus,
-				Message: fmt.Sprintf("criteria, column %d: %s", cf.Column, cf.Message),
-			}
-			r.out = append(r.out, f.At(n))
+			f := cf.Issue
+			f.Message = fmt.Sprintf("criteria, column %d: %s", cf.Column, cf.Message)
+			f.Offset, f.Length = 0, 0 // cf's are in the criteria string
+			r.out = append(r.out, tree.IssueAt(f, n))
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/internal/treepath"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 // Extension and code-system URLs the engine reads itself.
@@ -30,9 +31,11 @@ type Input struct {
 	Event string
 	// Lifecycle is new, update or delete for an event message.
 	Lifecycle string
-	// Interaction is create or read for a subscription. Rules limited to
-	// create (id and meta forbidden) run only when it is create.
-	Interaction string
+	// Interaction is the subscription interaction a Subscription belongs
+	// to: rules limited to create (id and meta forbidden) run only for
+	// issue.SubscriptionCreate; the packs' appliesTo.interaction names it
+	// by its Verb.
+	Interaction issue.Interaction
 	// Format is xml or json; element order (G04) is only checked for XML.
 	// Empty means XML, the format NEMS accepts for publication.
 	Format string
@@ -146,7 +149,7 @@ type run struct {
 	focus   *tree.Node
 	patient *tree.Node
 	env     fhirpath.Env
-	out     []Finding
+	out     []issue.Issue
 
 	// resources are the root and the Bundle entries' resources, the
 	// candidates of targets; byType keeps targets' answer per resource type.
@@ -187,12 +190,12 @@ type evalResult struct {
 // judged on this payload (an expression that runs out of budget, fails or
 // reaches an unsupported function) is not guessed: it gets a finding that
 // says so (see notEvaluated).
-func (rs *RuleSet) Check(root *tree.Node, in Input) []Finding {
+func (rs *RuleSet) Check(root *tree.Node, in Input) []issue.Issue {
 	return rs.CheckContext(context.Background(), root, in)
 }
 
 // CheckContext is Check with a context that can cancel a long evaluation.
-func (rs *RuleSet) CheckContext(ctx context.Context, root *tree.Node, in Input) []Finding {
+func (rs *RuleSet) CheckContext(ctx context.Context, root *tree.Node, in Input) []issue.Issue {
 	if root == nil {
 		return nil
 	}
@@ -365,19 +368,16 @@ func (r *run) notEvaluated(rule *Rule, n *tree.Node, m evalResult) {
 		r.unjudged = map[unjudgedKey]bool{}
 	}
 	r.unjudged[k] = true
-	sev := "warning"
-	if rule.Severity == "error" || rule.Severity == "fatal" {
-		sev = "error"
+	sev := issue.SeverityWarning
+	if rule.Severity.IsError() {
+		sev = issue.SeverityError
 	}
 	msg := "rule " + rule.ID + " was not evaluated: " + m.why + "; the payload is not known to meet it"
 	if rule.Summary != "" {
 		msg += " (" + rule.Summary + ")"
 	}
-	f := Finding{
-		Rule: rule.ID, Severity: sev, IssueType: m.issueType,
-		SpineCode: "INVALID_RESOURCE", HTTPStatus: 422, Message: msg,
-	}
-	r.out = append(r.out, f.At(n))
+	f := issue.Issue{Rule: rule.ID, Severity: sev, Code: m.issueType, Spine: issue.SpineInvalidResource, Message: msg}
+	r.out = append(r.out, tree.IssueAt(f, n))
 }
 
 // apply runs a rule on one target resource.
@@ -567,14 +567,7 @@ func (r *run) report(rule *Rule, n *tree.Node, found, expected string, count int
 
 // addFinding records a finding at n, whose path the caller has made.
 func (r *run) addFinding(rule *Rule, n *tree.Node, path, msg string) {
-	f := Finding{
-		Rule: rule.ID, Severity: rule.Severity, IssueType: rule.IssueType,
-		SpineCode: rule.SpineCode, HTTPStatus: rule.HTTPStatus, Message: msg,
-	}
-	if n != nil {
-		f.Path, f.Line, f.Column = path, n.Line, n.Col
-	}
-	r.out = append(r.out, f)
+	r.out = append(r.out, finding(rule, n, path, msg))
 }
 
 // expandMessage replaces {name} placeholders with what value says; those

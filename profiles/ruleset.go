@@ -48,7 +48,7 @@ const maxApplicable = 1024
 
 // applicable returns the active rules that apply to in, in order.
 func (rs *RuleSet) applicable(in Input) []*Rule {
-	k := appliesKey{in.Kind, in.Event, in.Lifecycle, in.Interaction}
+	k := appliesKey{in.Kind, in.Event, in.Lifecycle, in.Interaction.Verb()}
 	c := rs.byInput
 	c.mu.RLock()
 	out, ok := c.m[k]
@@ -297,7 +297,7 @@ func (e Explanation) Format() string {
 	if e.Criteria != nil {
 		c := e.Criteria
 		fmt.Fprintf(&b, "%s  (criteria grammar, reported by the built-in check criteria)\n", c.ID)
-		fmt.Fprintf(&b, "  severity:    %s\n  issue type:  %s\n  Spine code:  %s\n  HTTP status: %d\n", c.Severity, c.IssueType, orDash(c.SpineCode), c.HTTPStatus)
+		fmt.Fprintf(&b, "  severity:    %s\n  issue type:  %s\n  Spine code:  %s\n  HTTP status: %d\n", c.Severity, c.IssueType, orDash(string(c.SpineCode)), c.HTTPStatus)
 		fmt.Fprintf(&b, "  summary:     %s\n", c.Summary)
 		e.writeSource(&b)
 	} else {
@@ -305,7 +305,7 @@ func (e Explanation) Format() string {
 		fmt.Fprintf(&b, "%s  (pack %s, %s:%d)\n", r.ID, r.Pack, r.File, r.Line)
 		fmt.Fprintf(&b, "  summary:     %s\n", r.Summary)
 		e.writeSource(&b)
-		fmt.Fprintf(&b, "  severity:    %s\n  issue type:  %s\n  Spine code:  %s\n  HTTP status: %d\n", r.Severity, r.IssueType, orDash(r.SpineCode), r.HTTPStatus)
+		fmt.Fprintf(&b, "  severity:    %s\n  issue type:  %s\n  Spine code:  %s\n  HTTP status: %d\n", r.Severity, r.IssueType, orDash(string(r.SpineCode)), r.HTTPStatus)
 		fmt.Fprintf(&b, "  applies to:  %s\n", r.AppliesTo)
 		if r.Context != "" {
 			fmt.Fprintf(&b, "  context:     %s\n", r.Context)

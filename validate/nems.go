@@ -27,15 +27,7 @@ func (v *Validator) nemsPhase(root *tree.Node, res *Result, size int) {
 		if r, ok := v.rules.Rule(f.Rule); ok && r.Restates != "" && reported[lineKey(r.Restates, f.Line)] {
 			continue
 		}
-		res.Issues = append(res.Issues, issueOf(f))
-	}
-}
-
-// issueOf turns a finding of a rule pack or a profile into an Issue.
-func issueOf(f profiles.Finding) Issue {
-	return Issue{
-		Severity: Severity(f.Severity), Code: f.IssueType, Spine: SpineCode(f.SpineCode), Rule: f.Rule,
-		Path: f.Path, Line: f.Line, Column: f.Column, Message: f.Message,
+		res.Issues = append(res.Issues, f)
 	}
 }
 

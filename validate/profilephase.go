@@ -2,7 +2,6 @@ package validate
 
 import (
 	"github.com/nemsfhir/nemsfhir/internal/tree"
-	"github.com/nemsfhir/nemsfhir/profiles"
 	"github.com/nemsfhir/nemsfhir/profiles/structuredef"
 )
 
@@ -54,7 +53,7 @@ func (v *Validator) profilePhase(root *tree.Node, res *Result) {
 // into issues, except that bindings it could not judge offline join the
 // run's unchecked terminology (UncheckedTerminology), said once a run
 // rather than in every result.
-func (v *Validator) addProfileFindings(fs []profiles.Finding, res *Result) {
+func (v *Validator) addProfileFindings(fs []Issue, res *Result) {
 	var unjudged map[string]string
 	for _, f := range fs {
 		if u, why, ok := structuredef.UnjudgedBinding(f); ok {
@@ -64,7 +63,7 @@ func (v *Validator) addProfileFindings(fs []profiles.Finding, res *Result) {
 			unjudged[u] = why
 			continue
 		}
-		res.Issues = append(res.Issues, issueOf(f))
+		res.Issues = append(res.Issues, f)
 	}
 	v.offline.add(nil, unjudged)
 }

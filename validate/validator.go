@@ -11,6 +11,7 @@ import (
 	"github.com/nemsfhir/nemsfhir/profiles"
 	"github.com/nemsfhir/nemsfhir/profiles/structuredef"
 	"github.com/nemsfhir/nemsfhir/schemas"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 	"github.com/nemsfhir/nemsfhir/validate/schema"
 )
 
@@ -64,9 +65,10 @@ type Options struct {
 	// "subscription" or "resource". Empty means detected from the content.
 	Kind string
 	// Interaction says which subscription interaction a Subscription
-	// payload belongs to: "create" (the default: id and meta.versionId /
-	// lastUpdated are then forbidden) or "read" (a response from NEMS).
-	Interaction string
+	// payload belongs to: issue.SubscriptionCreate (the default: id and
+	// meta.versionId / lastUpdated are then forbidden) or
+	// issue.SubscriptionRead (a response from NEMS).
+	Interaction issue.Interaction
 	// Now is the clock for date and age rules; zero means the time of each
 	// validation.
 	Now time.Time
@@ -130,11 +132,11 @@ func New(opts Options) (*Validator, error) {
 		return nil, fmt.Errorf("unknown kind %q: expected %s, %s or %s", opts.Kind, KindEventMessage, KindSubscription, KindResource)
 	}
 	switch opts.Interaction {
-	case "":
-		opts.Interaction = "create"
-	case "create", "read":
+	case 0:
+		opts.Interaction = issue.SubscriptionCreate
+	case issue.SubscriptionCreate, issue.SubscriptionRead:
 	default:
-		return nil, fmt.Errorf("unknown subscription interaction %q: expected create or read", opts.Interaction)
+		return nil, fmt.Errorf("subscription interaction %s: expected %s or %s", opts.Interaction, issue.SubscriptionCreate, issue.SubscriptionRead)
 	}
 	if opts.RequireXSD && opts.NoSchema {
 		return nil, errors.New("RequireXSD and NoSchema together: the XSD check is part of the schema phase")
@@ -189,6 +191,7 @@ const (
 func (v *Validator) Validate(source string, src []byte) *Result {
 	start := time.Now()
 	res := v.validate(source, src)
+	tree.PlaceIssues(src, res.Issues)
 	res.Elapsed = time.Since(start)
 	return res
 }

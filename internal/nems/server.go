@@ -232,7 +232,7 @@ func (s *Server) nems(w http.ResponseWriter, r *http.Request) {
 	}
 	body, truncated, err := request.ReadBody(http.MaxBytesReader(w, r.Body, s.maxSize+1), s.maxSize)
 	if err != nil {
-		s.writeOutcome(w, transform.API(in.API()).Default(), validate.Issue{Severity: validate.SeverityError, Code: "incomplete",
+		s.writeOutcome(w, request.APIOf(in).Default(), validate.Issue{Severity: validate.SeverityError, Code: "incomplete",
 			Spine: validate.SpineBadRequest, Message: "the request body could not be read: " + err.Error()}, http.StatusBadRequest)
 		return
 	}

@@ -108,13 +108,20 @@ func tokenLength(b []byte) int {
 	return len(b)
 }
 
-// PlaceIssues fills in the Offset and Length of each issue that has a line
-// and column but no byte range, from src, the payload they are about.
+// PlaceIssues fills in the byte range of each issue that has a place but
+// no Length, from src, the payload they are about: from the Offset when
+// the issue has one, else from its line and column.
 func PlaceIssues(src []byte, issues []issue.Issue) {
 	var s *Spans
 	for i := range issues {
 		is := &issues[i]
-		if is.Line == 0 || is.Length != 0 {
+		if is.Length != 0 || is.Line == 0 && is.Offset == 0 {
+			continue
+		}
+		if is.Offset > 0 {
+			if is.Offset < len(src) {
+				is.Length = tokenLength(src[is.Offset:])
+			}
 			continue
 		}
 		if s == nil {
@@ -124,4 +131,13 @@ func PlaceIssues(src []byte, issues []issue.Issue) {
 			is.Offset, is.Length = off, n
 		}
 	}
+}
+
+// IssueAt returns is placed on n: n's FHIR path, line and column. A nil n
+// leaves is where it was.
+func IssueAt(is issue.Issue, n *Node) issue.Issue {
+	if n != nil {
+		is.Path, is.Line, is.Column = n.Path(), n.Line, n.Col
+	}
+	return is
 }

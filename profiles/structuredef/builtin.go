@@ -9,8 +9,8 @@ import (
 	"sync"
 
 	"github.com/nemsfhir/nemsfhir/internal/tree"
-	"github.com/nemsfhir/nemsfhir/profiles"
 	"github.com/nemsfhir/nemsfhir/schemas"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 // BuiltinFile names the built-in extension definitions in messages.
@@ -183,7 +183,7 @@ func (r *Registry) ruleID(p *Profile, kind string) string {
 // it stands there, and whether it is used as a modifier as its definition
 // says. Meta.profile claims are not looked at. Findings are sorted by
 // source position.
-func (r *Registry) CheckExtensions(root *tree.Node, skip func(url string) bool) []profiles.Finding {
+func (r *Registry) CheckExtensions(root *tree.Node, skip func(url string) bool) []issue.Issue {
 	if root == nil {
 		return nil
 	}

@@ -99,3 +99,34 @@ func TestSpineCodeTable(t *testing.T) {
 		t.Errorf("INVALID_RESOURCE answers %d", SpineInvalidResource.Status())
 	}
 }
+
+func TestInteractionFromID(t *testing.T) {
+	tests := []struct {
+		id   string
+		in   Interaction
+		code string
+		ok   bool
+	}{
+		{"urn:nhs:names:services:events:Vaccinations.Write", Publish, "Vaccinations", true},
+		{"urn:nhs:names:services:events:Bloodspottestoutcome.Write", Publish, "Bloodspottestoutcome", true},
+		{InteractionIDSubscriptionCreate, SubscriptionCreate, "", true},
+		{InteractionIDSubscriptionRead, SubscriptionRead, "", true},
+		{InteractionIDSubscriptionDelete, SubscriptionDelete, "", true},
+		{"urn:nhs:names:services:events:.Write", 0, "", false},
+		{"urn:nhs:names:services:events:Vaccinations.write", 0, "", false},
+		{"urn:nhs:names:services:clinicals-sync:SubscriptionsApiPut", 0, "", false},
+		{"", 0, "", false},
+	}
+	for _, tt := range tests {
+		in, code, ok := InteractionFromID(tt.id)
+		if in != tt.in || code != tt.code || ok != tt.ok {
+			t.Errorf("InteractionFromID(%q) = %v, %q, %v", tt.id, in, code, ok)
+		}
+	}
+	for in, scope := range map[Interaction]string{Publish: ScopeBundleWrite, SubscriptionCreate: ScopeSubscriptionWrite,
+		SubscriptionRead: ScopeSubscriptionRead, SubscriptionDelete: ScopeSubscriptionWrite, 0: ""} {
+		if got := in.RequiredScope(); got != scope {
+			t.Errorf("%v.RequiredScope() = %q, want %q", in, got, scope)
+		}
+	}
+}

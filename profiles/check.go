@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nemsfhir/nemsfhir/internal/bridge"
 	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/internal/treepath"
@@ -22,8 +23,9 @@ const (
 	legacyExtMessageEvent  = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-EMS-MessageEventType-1"
 )
 
-// Input describes the payload being checked. Zero fields are filled in by
-// Check: Kind, Event and Lifecycle from DetectKind.
+// Input describes the payload being checked. Zero fields are filled in
+// from the payload: Kind, Event and Lifecycle as validate.Result reports
+// them.
 type Input struct {
 	// Kind is event-message, subscription or resource.
 	Kind string
@@ -47,12 +49,12 @@ type Input struct {
 	Now time.Time
 }
 
-// DetectKind says what a payload is: an event message (a Bundle of type
+// detectKind says what a payload is: an event message (a Bundle of type
 // message, or any Bundle whose first entry is a MessageHeader), a
 // subscription, or another resource. For an event message it also returns
 // the event code (MessageHeader.event.code) and the lifecycle (the code of
 // the messageEventType extension, the legacy EMS extension accepted too).
-func DetectKind(root *tree.Node) (kind, eventCode, lifecycle string) {
+func detectKind(root *tree.Node) (kind, eventCode, lifecycle string) {
 	if root == nil {
 		return "", "", ""
 	}
@@ -185,21 +187,24 @@ type evalResult struct {
 	issueType, why string
 }
 
-// Check runs every active rule that applies to the payload and returns the
-// findings, ordered by position in the source. A rule that cannot be
-// judged on this payload (an expression that runs out of budget, fails or
-// reaches an unsupported function) is not guessed: it gets a finding that
-// says so (see notEvaluated).
-func (rs *RuleSet) Check(root *tree.Node, in Input) []issue.Issue {
-	return rs.CheckContext(context.Background(), root, in)
+func init() {
+	bridge.CheckRules = func(ctx context.Context, rules any, root *tree.Node, in any) []issue.Issue {
+		return rules.(*RuleSet).check(ctx, root, in.(Input))
+	}
+	bridge.DetectKind = detectKind
 }
 
-// CheckContext is Check with a context that can cancel a long evaluation.
-func (rs *RuleSet) CheckContext(ctx context.Context, root *tree.Node, in Input) []issue.Issue {
+// check runs every active rule that applies to the payload and returns the
+// findings, ordered by position in the source; ctx can cancel a long
+// evaluation. A rule that cannot be judged on this payload (an expression
+// that runs out of budget, fails or reaches an unsupported function) is
+// not guessed: it gets a finding that says so (see notEvaluated). Package
+// validate reaches it through bridge.CheckRules.
+func (rs *RuleSet) check(ctx context.Context, root *tree.Node, in Input) []issue.Issue {
 	if root == nil {
 		return nil
 	}
-	k, ev, lc := DetectKind(root)
+	k, ev, lc := detectKind(root)
 	if in.Kind == "" {
 		in.Kind = k
 	}

@@ -1,8 +1,10 @@
 package validate
 
 import (
+	"context"
 	"strconv"
 
+	"github.com/nemsfhir/nemsfhir/internal/bridge"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/profiles"
 )
@@ -23,7 +25,7 @@ func (v *Validator) nemsPhase(root *tree.Node, res *Result, size int) {
 	for _, is := range res.Issues {
 		reported[lineKey(is.Rule, is.Line)] = true
 	}
-	for _, f := range v.rules.Check(root, in) {
+	for _, f := range bridge.CheckRules(context.Background(), v.rules, root, in) {
 		if r, ok := v.rules.Rule(f.Rule); ok && r.Restates != "" && reported[lineKey(r.Restates, f.Line)] {
 			continue
 		}

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"github.com/nemsfhir/nemsfhir/internal/bridge"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/profiles/structuredef"
 )
@@ -46,7 +47,7 @@ func (v *Validator) LoadWarnings() []string { return append([]string(nil), v.loa
 
 // profilePhase checks the payload against the loaded profiles.
 func (v *Validator) profilePhase(root *tree.Node, res *Result) {
-	v.addProfileFindings(v.ig.Check(root, v.opts.Profiles), res)
+	v.addProfileFindings(bridge.CheckProfiles(v.ig, root, v.opts.Profiles), res)
 }
 
 // addProfileFindings turns the findings of a profile or extension check

@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/nemsfhir/nemsfhir/internal/bridge"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/profiles"
 	"github.com/nemsfhir/nemsfhir/profiles/structuredef"
@@ -215,7 +216,7 @@ func (v *Validator) validate(source string, src []byte) *Result {
 		return res
 	}
 	res.ResourceType = doc.Root.Type
-	res.Kind, res.EventType, res.Lifecycle = profiles.DetectKind(doc.Root)
+	res.Kind, res.EventType, res.Lifecycle = bridge.DetectKind(doc.Root)
 	if v.opts.Kind != "" {
 		res.Kind = v.opts.Kind
 	}

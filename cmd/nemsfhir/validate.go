@@ -636,11 +636,7 @@ func packRuleHelp(rs *profiles.RuleSet) func(string) (report.RuleHelp, bool) {
 			return report.RuleHelp{}, false
 		}
 		var h report.RuleHelp
-		if ex.Criteria != nil {
-			h.Short = ex.Criteria.Summary
-		} else {
-			h.Short = ex.Rule.Summary
-		}
+		h.Short = ex.Rule.Summary
 		h.Full = h.Short
 		if src := profiles.GuideSource(ex.Section); src != "" {
 			h.Full += " (NEMS guide: " + src + ")"

@@ -176,14 +176,14 @@ func (r *Registry) ruleID(p *Profile, kind string) string {
 	return "profile:" + p.Name + ":" + kind
 }
 
-// CheckExtensions checks every extension in the tree rooted at root whose
+// checkExtensions checks every extension in the tree rooted at root whose
 // definition r holds, except those skip says another registry judges:
 // its content (value type, nested extensions, the cardinality of its
 // elements, fixed values, bindings), where it stands (context), how often
 // it stands there, and whether it is used as a modifier as its definition
 // says. Meta.profile claims are not looked at. Findings are sorted by
 // source position.
-func (r *Registry) CheckExtensions(root *tree.Node, skip func(url string) bool) []issue.Issue {
+func (r *Registry) checkExtensions(root *tree.Node, skip func(url string) bool) []issue.Issue {
 	if root == nil {
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/nemsfhir/nemsfhir/internal/bridge"
 	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/internal/treepath"
@@ -40,14 +41,26 @@ const (
 // that no loaded definition has.
 const RuleUnknownProfile = "profile:unknown"
 
-// Check validates the resources in the tree rooted at root against the
+func init() {
+	bridge.CheckProfiles = func(reg any, root *tree.Node, extraProfiles []string) []issue.Issue {
+		return reg.(*Registry).check(root, extraProfiles)
+	}
+	bridge.CheckExtensions = func(reg any, root *tree.Node, skip func(url string) bool) []issue.Issue {
+		return reg.(*Registry).checkExtensions(root, skip)
+	}
+	bridge.Questionnaire = func(reg any, ref string) *tree.Node {
+		return reg.(*Registry).questionnaire(ref)
+	}
+}
+
+// check validates the resources in the tree rooted at root against the
 // profiles they claim in meta.profile (the root and every nested resource:
 // Bundle entries, contained resources, Parameters resources), and the root
 // also against extraProfiles. Every extension whose definition is loaded is
 // checked against it, whether or not a profile slices it. Profile URLs of
 // the STU3 base types are skipped: package validate covers them. Findings
 // are sorted by source position.
-func (r *Registry) Check(root *tree.Node, extraProfiles []string) []issue.Issue {
+func (r *Registry) check(root *tree.Node, extraProfiles []string) []issue.Issue {
 	if root == nil {
 		return nil
 	}
@@ -86,18 +99,6 @@ func sortFindings(out []issue.Issue) {
 		}
 		return a.Column < b.Column
 	})
-}
-
-// CheckProfile validates one resource node against one profile, without
-// looking at meta.profile or at extension definitions outside the profile.
-func (r *Registry) CheckProfile(n *tree.Node, p *Profile) []issue.Issue {
-	root := n
-	for root.Parent != nil {
-		root = root.Parent
-	}
-	c := r.newChecker(root)
-	c.conform(n, p)
-	return c.out
 }
 
 type visitKey struct {

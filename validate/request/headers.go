@@ -189,7 +189,7 @@ func (k *check) authorization() {
 	}
 	o := k.c.opts
 	fs := spinejwt.CheckAuthorization(header, k.in, spinejwt.Request{
-		FromASID: k.fromASID, Audience: o.Audience, Now: o.Now(), Leeway: o.Leeway, IgnoreTime: o.IgnoreTime, Key: o.Key,
+		FromASID: k.fromASID, Audience: o.Audience, Now: o.Now(), Leeway: o.Leeway, IgnoreTime: o.IgnoreTime, Key: o.Key.key(),
 	})
 	for _, f := range fs {
 		k.record(StageAuthorization, f.Issue, 0)

@@ -1,0 +1,16 @@
+package profiles
+
+import (
+	"context"
+
+	"github.com/nemsfhir/nemsfhir/internal/tree"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
+)
+
+// Check is check without a deadline, the form the tests use.
+func (rs *RuleSet) Check(root *tree.Node, in Input) []issue.Issue {
+	return rs.check(context.Background(), root, in)
+}
+
+// DetectKind is detectKind, for the tests.
+var DetectKind = detectKind

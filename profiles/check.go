@@ -23,31 +23,9 @@ const (
 	legacyExtMessageEvent  = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-EMS-MessageEventType-1"
 )
 
-// Input describes the payload being checked. Zero fields are filled in
-// from the payload: Kind, Event and Lifecycle as validate.Result reports
-// them.
-type Input struct {
-	// Kind is event-message, subscription or resource.
-	Kind string
-	// Event is the EventType-1 code of an event message.
-	Event string
-	// Lifecycle is new, update or delete for an event message.
-	Lifecycle string
-	// Interaction is the subscription interaction a Subscription belongs
-	// to: rules limited to create (id and meta forbidden) run only for
-	// issue.SubscriptionCreate; the packs' appliesTo.interaction names it
-	// by its Verb.
-	Interaction issue.Interaction
-	// Format is xml or json; element order (G04) is only checked for XML.
-	// Empty means XML, the format NEMS accepts for publication.
-	Format string
-	// Size is the payload size in bytes, for G24; 0 skips the check.
-	Size int64
-	// ContentType is the request Content-Type, for G25; empty skips it.
-	ContentType string
-	// Now is the clock for date arithmetic; zero means time.Now.
-	Now time.Time
-}
+// input describes the payload being checked (bridge.Input): package
+// validate fills it in from what it read.
+type input = bridge.Input
 
 // detectKind says what a payload is: an event message (a Bundle of type
 // message, or any Bundle whose first entry is a MessageHeader), a
@@ -145,7 +123,7 @@ type run struct {
 	rs      *RuleSet
 	ctx     context.Context
 	root    *tree.Node
-	in      Input
+	in      input
 	ix      *treepath.Resolver
 	header  *tree.Node
 	focus   *tree.Node
@@ -188,8 +166,8 @@ type evalResult struct {
 }
 
 func init() {
-	bridge.CheckRules = func(ctx context.Context, rules any, root *tree.Node, in any) []issue.Issue {
-		return rules.(*RuleSet).check(ctx, root, in.(Input))
+	bridge.CheckRules = func(ctx context.Context, rules any, root *tree.Node, in bridge.Input) []issue.Issue {
+		return rules.(*RuleSet).check(ctx, root, in)
 	}
 	bridge.DetectKind = detectKind
 }
@@ -200,7 +178,7 @@ func init() {
 // that runs out of budget, fails or reaches an unsupported function) is
 // not guessed: it gets a finding that says so (see notEvaluated). Package
 // validate reaches it through bridge.CheckRules.
-func (rs *RuleSet) check(ctx context.Context, root *tree.Node, in Input) []issue.Issue {
+func (rs *RuleSet) check(ctx context.Context, root *tree.Node, in input) []issue.Issue {
 	if root == nil {
 		return nil
 	}

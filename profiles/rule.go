@@ -8,7 +8,7 @@ import (
 	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
-// Kinds of payload a rule can apply to, as Input.Kind and AppliesTo.Kind
+// Kinds of payload a rule can apply to, as validate.Result.Kind and AppliesTo.Kind
 // spell them.
 const (
 	KindEventMessage = "event-message"
@@ -132,8 +132,8 @@ type Check struct {
 	max int // -1 for no upper bound
 }
 
-// Applies reports whether the rule runs on a payload described by in.
-func (r *Rule) Applies(in Input) bool {
+// applies reports whether the rule runs on a payload described by in.
+func (r *Rule) applies(in input) bool {
 	if !r.AppliesTo.matches(in) {
 		return false
 	}
@@ -145,7 +145,7 @@ func (r *Rule) Applies(in Input) bool {
 	return true
 }
 
-func (a *AppliesTo) matches(in Input) bool {
+func (a *AppliesTo) matches(in input) bool {
 	return matchAny(a.Kind, in.Kind) && matchAny(a.Events, in.Event) &&
 		matchAny(a.Lifecycle, in.Lifecycle) && matchAny(a.Interaction, in.Interaction.Verb())
 }

@@ -47,7 +47,7 @@ type appliesKey struct{ kind, event, lifecycle, interaction string }
 const maxApplicable = 1024
 
 // applicable returns the active rules that apply to in, in order.
-func (rs *RuleSet) applicable(in Input) []*Rule {
+func (rs *RuleSet) applicable(in input) []*Rule {
 	k := appliesKey{in.Kind, in.Event, in.Lifecycle, in.Interaction.Verb()}
 	c := rs.byInput
 	c.mu.RLock()
@@ -58,7 +58,7 @@ func (rs *RuleSet) applicable(in Input) []*Rule {
 	}
 	out = []*Rule{}
 	for _, r := range rs.active {
-		if r.Applies(in) {
+		if r.applies(in) {
 			out = append(out, r)
 		}
 	}

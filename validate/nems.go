@@ -6,14 +6,13 @@ import (
 
 	"github.com/nemsfhir/nemsfhir/internal/bridge"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
-	"github.com/nemsfhir/nemsfhir/profiles"
 )
 
 // nemsPhase runs the NEMS rule packs over a payload that parsed. Findings
 // that restate a base issue on the same line are dropped (see the pack
 // format's "restates").
 func (v *Validator) nemsPhase(root *tree.Node, res *Result, size int) {
-	in := profiles.Input{
+	in := bridge.Input{
 		Kind:        res.Kind,
 		Event:       res.EventType,
 		Interaction: v.opts.Interaction,

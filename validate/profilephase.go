@@ -57,7 +57,7 @@ func (v *Validator) profilePhase(root *tree.Node, res *Result) {
 func (v *Validator) addProfileFindings(fs []Issue, res *Result) {
 	var unjudged map[string]string
 	for _, f := range fs {
-		if u, why, ok := structuredef.UnjudgedBinding(f); ok {
+		if u, why, ok := bridge.UnjudgedBinding(f); ok {
 			if unjudged == nil {
 				unjudged = map[string]string{}
 			}

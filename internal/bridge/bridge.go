@@ -12,6 +12,7 @@ package bridge
 
 import (
 	"context"
+	"time"
 
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/validate/issue"
@@ -20,9 +21,9 @@ import (
 // Set by package profiles.
 var (
 	// CheckRules runs rules, a *profiles.RuleSet, over the payload root
-	// described by in, a profiles.Input, and returns the findings ordered
+	// described by in, and returns the findings ordered
 	// by position. It stops early when ctx is done.
-	CheckRules func(ctx context.Context, rules any, root *tree.Node, in any) []issue.Issue
+	CheckRules func(ctx context.Context, rules any, root *tree.Node, in Input) []issue.Issue
 	// DetectKind says what the payload root is to NEMS: event-message,
 	// subscription or resource, with the event code and life cycle of an
 	// event message.
@@ -41,4 +42,33 @@ var (
 	// Questionnaire returns the loaded Questionnaire that ref names, nil
 	// when none does. The tree is shared: callers must not change it.
 	Questionnaire func(reg any, ref string) *tree.Node
+	// UnjudgedBinding tells whether a finding of these checks says that
+	// codes bound to a value set were not judged offline, and returns that
+	// value set and why.
+	UnjudgedBinding func(f issue.Issue) (valueSet, why string, ok bool)
 )
+
+// Input describes a payload to the rule packs. The rules read Kind, Event
+// and Lifecycle from the payload when they are empty.
+type Input struct {
+	// Kind is event-message, subscription or resource.
+	Kind string
+	// Event is the EventType-1 code of an event message.
+	Event string
+	// Lifecycle is new, update or delete for an event message.
+	Lifecycle string
+	// Interaction is the subscription interaction a Subscription belongs
+	// to: rules limited to create (id and meta forbidden) run only for
+	// issue.SubscriptionCreate; the packs' appliesTo.interaction names it
+	// by its Verb.
+	Interaction issue.Interaction
+	// Format is xml or json; element order (G04) is only checked for XML.
+	// Empty means XML, the format NEMS accepts for publication.
+	Format string
+	// Size is the payload size in bytes, for G24; 0 skips the check.
+	Size int64
+	// ContentType is the request Content-Type, for G25; empty skips it.
+	ContentType string
+	// Now is the clock for date arithmetic; zero means time.Now.
+	Now time.Time
+}

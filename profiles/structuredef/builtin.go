@@ -13,8 +13,8 @@ import (
 	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
-// BuiltinFile names the built-in extension definitions in messages.
-const BuiltinFile = "schemas/stu3/extensions.jsonl"
+// builtinFile names the built-in extension definitions in messages.
+const builtinFile = "schemas/stu3/extensions.jsonl"
 
 var (
 	builtinOnce    sync.Once
@@ -66,14 +66,14 @@ func loadBuiltin(data []byte) (*Registry, map[string]string, error) {
 		}
 		u, src := member(line, "url"), member(line, "source")
 		if u == "" || src == "" {
-			return nil, nil, fmt.Errorf("%s:%d: a definition without url or source", BuiltinFile, lineNo)
+			return nil, nil, fmt.Errorf("%s:%d: a definition without url or source", builtinFile, lineNo)
 		}
 		u = canonical(u)
 		z.lines[u], z.lineNo[u] = line, lineNo
 		sources[u] = src
 	}
 	if len(z.lines) == 0 {
-		return nil, nil, errors.New(BuiltinFile + ": no extension definitions")
+		return nil, nil, errors.New(builtinFile + ": no extension definitions")
 	}
 	reg.lazy = z
 	return reg, sources, nil
@@ -125,7 +125,7 @@ func (z *lazyDefs) profile(r *Registry, u string) *Profile {
 			if !ok || r.sds[v] != nil {
 				break
 			}
-			l.resource(origin{file: BuiltinFile, line: z.lineNo[v], col: 1}, "StructureDefinition", line, line, 0)
+			l.resource(origin{file: builtinFile, line: z.lineNo[v], col: 1}, "StructureDefinition", line, line, 0)
 			sd := r.sds[v]
 			if sd == nil {
 				break
@@ -139,7 +139,7 @@ func (z *lazyDefs) profile(r *Registry, u string) *Profile {
 			p, err = r.build(u, map[string]int{})
 		}
 		if err != nil {
-			z.errs = append(z.errs, fmt.Errorf("%s:%d: %w", BuiltinFile, z.lineNo[u], err))
+			z.errs = append(z.errs, fmt.Errorf("%s:%d: %w", builtinFile, z.lineNo[u], err))
 			p = nil
 		}
 	}

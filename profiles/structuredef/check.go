@@ -33,7 +33,7 @@ const (
 	KindMaxValue    = "maxValue"
 	// KindBindingOffline marks an information finding: codes bound to a
 	// value set that cannot be expanded offline were not judged. Package
-	// validate reports these once per run (UnjudgedBinding reads them).
+	// validate reports these once per run (unjudgedBinding reads them).
 	KindBindingOffline = "binding-offline"
 )
 
@@ -51,6 +51,7 @@ func init() {
 	bridge.Questionnaire = func(reg any, ref string) *tree.Node {
 		return reg.(*Registry).questionnaire(ref)
 	}
+	bridge.UnjudgedBinding = unjudgedBinding
 }
 
 // check validates the resources in the tree rooted at root against the
@@ -828,7 +829,7 @@ func (c *checker) binding(n *tree.Node, d *edef, p *Profile) {
 }
 
 // unjudgedPrefix and unjudgedMid frame the value set URL in the message of
-// a KindBindingOffline finding, which UnjudgedBinding reads back.
+// a KindBindingOffline finding, which unjudgedBinding reads back.
 const (
 	unjudgedPrefix = "codes bound to the value set "
 	unjudgedMid    = " not checked: "
@@ -848,9 +849,9 @@ func (c *checker) bindingNotJudged(p *Profile, n *tree.Node, u, strength, why st
 		unjudgedPrefix+u+unjudgedMid+why+"; "+strength+" binding of "+p.Name)
 }
 
-// UnjudgedBinding tells whether f says that codes bound to a value set were
+// unjudgedBinding tells whether f says that codes bound to a value set were
 // not judged offline, and returns that value set and why.
-func UnjudgedBinding(f issue.Issue) (valueSet, why string, ok bool) {
+func unjudgedBinding(f issue.Issue) (valueSet, why string, ok bool) {
 	if !strings.HasSuffix(f.Rule, ":"+KindBindingOffline) {
 		return "", "", false
 	}

@@ -29,3 +29,6 @@ func (r *Registry) CheckProfile(n *tree.Node, p *Profile) []issue.Issue {
 }
 
 func (r *Registry) Questionnaire(ref string) *tree.Node { return r.questionnaire(ref) }
+
+// UnjudgedBinding is unjudgedBinding, for the tests.
+var UnjudgedBinding = unjudgedBinding

@@ -11,8 +11,8 @@ import (
 )
 
 // RuleSet is a compiled, ordered set of rules from one or more packs. It is
-// immutable once built and safe for concurrent use: Check may be called
-// from many goroutines.
+// immutable once built and safe for concurrent use: one set serves the
+// validators of many goroutines.
 type RuleSet struct {
 	packs    []PackInfo
 	rules    []*Rule // active rules, in pack order

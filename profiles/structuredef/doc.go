@@ -95,14 +95,14 @@
 // [Supported] returns the same list as data.
 package structuredef
 
-// Construct is one StructureDefinition feature and how far Check honours it.
+// Construct is one StructureDefinition feature and how far the profile check honours it.
 type Construct struct {
 	Name      string
 	Supported bool
 	Note      string
 }
 
-// Supported lists the constructs of StructureDefinitions that Check
+// Supported lists the constructs of StructureDefinitions that the profile check
 // evaluates, and those it does not.
 func Supported() []Construct {
 	return []Construct{

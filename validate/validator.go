@@ -282,7 +282,7 @@ func (v *Validator) parse(src []byte, res *Result) (*tree.Document, error) {
 		res.Format = "json"
 		return tree.ParseJSON(src, v.model)
 	}
-	return nil, &tree.Error{Line: 1, Column: 1, Msg: "payload is neither XML nor JSON: expected '<' or '{' as the first character"}
+	return nil, &tree.Error{Issue: Issue{Line: 1, Column: 1, Message: "payload is neither XML nor JSON: expected '<' or '{' as the first character"}}
 }
 
 // Sniff tells "xml" or "json" from the first significant byte of a payload,
@@ -314,13 +314,11 @@ func addParseIssues(res *Result, err error) (fatal bool) {
 	case errors.As(err, &one):
 		list = tree.ErrorList{one}
 	default:
-		list = tree.ErrorList{{Msg: err.Error()}}
+		list = tree.ErrorList{{Issue: Issue{Message: err.Error()}}}
 	}
 	for _, e := range list {
-		iss := Issue{
-			Severity: SeverityError, Code: "structure", Spine: SpineInvalidResource, Rule: RuleStructure,
-			Path: e.Path, Line: e.Line, Column: e.Column, Message: e.Msg,
-		}
+		iss := e.Issue
+		iss.Severity, iss.Code, iss.Spine, iss.Rule = SeverityError, issue.TypeStructure, SpineInvalidResource, RuleStructure
 		switch {
 		case e.Path == "":
 			// No element to blame: the text itself could not be read.

@@ -18,6 +18,11 @@ type Error = issue.Error
 // ErrorList is the errors of one payload ([issue.ErrorList]).
 type ErrorList = issue.ErrorList
 
+// errorAt returns the error msg at line:col, about the element at path.
+func errorAt(line, col int, path, msg string) *Error {
+	return &Error{Issue: issue.Issue{Line: line, Column: col, Path: path, Message: msg}}
+}
+
 // errs collects errors and remembers whether parsing can go on.
 type errs struct {
 	list  ErrorList
@@ -29,9 +34,11 @@ func (c *errs) add(line, col int, path, msg string) {
 		c.fatal = true
 		return
 	}
-	c.list = append(c.list, &Error{Line: line, Column: col, Path: path, Msg: msg})
+	c.list = append(c.list, errorAt(line, col, path, msg))
 	if len(c.list) == MaxErrors {
-		c.list = append(c.list, &Error{Line: line, Column: col, Msg: "too many errors; stopped", Fatal: true})
+		stop := errorAt(line, col, "", "too many errors; stopped")
+		stop.Fatal = true
+		c.list = append(c.list, stop)
 		c.fatal = true
 	}
 }

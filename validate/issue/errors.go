@@ -5,19 +5,14 @@ import (
 	"strings"
 )
 
-// Error is a problem that keeps a payload from being read as FHIR, found at
-// a place in the source: what the parsers and the converters report. The
-// same type carries their warnings.
+// Error is a problem that keeps a payload from being read as FHIR: what
+// the parsers and the converters report, as an error. Its Issue has the
+// place (Line and Column, 0 when unknown; Path, the FHIR path of the
+// element concerned, empty for a syntax error) and the Message; the
+// severity, codes and rule are left to the caller, package validate giving
+// each its rule. The same type carries the converters' warnings.
 type Error struct {
-	// Line and Column are 1-based; Column counts characters. Both are 0
-	// when the place is unknown.
-	Line, Column int
-	// Path is the FHIR path of the element concerned, e.g.
-	// "Bundle.entry[0].resource.event.code"; empty when there is none (a
-	// syntax error, say).
-	Path string
-	// Msg says what is wrong.
-	Msg string
+	Issue
 	// Fatal is set on the error the parser stopped at: the rest of the
 	// input was not read, so the tree lacks whatever it held.
 	Fatal bool
@@ -36,7 +31,7 @@ func (e *Error) Error() string {
 		b.WriteString(e.Path)
 		b.WriteString(": ")
 	}
-	b.WriteString(e.Msg)
+	b.WriteString(e.Message)
 	return b.String()
 }
 

@@ -6,8 +6,9 @@
 // The payload checks (package validate), the rule packs and profiles
 // (package profiles), the request checks (package request) and the schema
 // phase (package schema) all report Issues, so a caller handles one type
-// whatever found the problem. The package imports only the standard
-// library.
+// whatever found the problem. A payload that cannot be read or converted
+// gives an Error, which is an Issue too. The package imports only the
+// standard library.
 package issue
 
 import (

@@ -34,10 +34,13 @@ func (s *Spans) At(line, col int) (off, length int, ok bool) {
 	}
 	if s.starts == nil {
 		s.starts = append(s.starts, len(s.src)-len(TrimBOM(s.src)))
-		for i, b := range s.src {
-			if b == '\n' {
-				s.starts = append(s.starts, i+1)
+		for i := 0; ; {
+			k := bytes.IndexByte(s.src[i:], '\n')
+			if k < 0 {
+				break
 			}
+			i += k + 1
+			s.starts = append(s.starts, i)
 		}
 	}
 	if line > len(s.starts) {

@@ -48,8 +48,8 @@ func init() {
 		"datetime-format":      {Doc: "every date, dateTime and instant below the context matches the guide's regex (5.9, G20)", run: runDateTimeFormat},
 		"element-order":        {Doc: "elements below the context are in STU3 schema order (XML input only; 5.10, G04)", run: runElementOrder},
 		"entry-identity":       {Doc: "Bundle entries: params part fullUrl (urn:uuid form), id (equals the fullUrl uuid) or references (urn:uuid references resolve) (G21)", parse: parseEntryIdentity, run: runEntryIdentity},
-		"max-size":             {Doc: "payload size (Input.Size) at most params bytes (G24)", parse: parseMaxSize, run: runMaxSize},
-		"content-type":         {Doc: "request Content-Type (Input.ContentType) is one of params accepted (G25)", parse: parseContentType, run: runContentType},
+		"max-size":             {Doc: "payload size (validate: the payload size) at most params bytes (G24)", parse: parseMaxSize, run: runMaxSize},
+		"content-type":         {Doc: "request Content-Type (the request Content-Type) is one of params accepted (G25)", parse: parseContentType, run: runContentType},
 		"root-type":            {Doc: "the payload root is a params type resource (G01)", parse: parseRootType, run: runRootType},
 		"event-code-in":        {Doc: "reports event messages whose event code is in params codes; params state says why (deprecated, no-longer-supported, withdrawn, unsupported)", parse: parseEventCodeIn, run: runEventCodeIn},
 	}
@@ -195,12 +195,10 @@ func runCriteria(r *run, rule *Rule, _ *tree.Node, items []*tree.Node) {
 	for _, n := range items {
 		_, fs := r.rs.crit.Parse(n.Value)
 		for _, cf := range fs {
-			f := Finding{
-				Rule: cf.RuleID, Severity: string(cf.Severity), IssueType: cf.IssueType,
-				SpineCode: cf.SpineCode, HTTPStatus: cf.HTTPStatus,
-				Message: fmt.Sprintf("criteria, column %d: %s", cf.Column, cf.Message),
-			}
-			r.out = append(r.out, f.At(n))
+			f := cf.Issue
+			f.Message = fmt.Sprintf("criteria, column %d: %s", cf.Column, cf.Message)
+			f.Offset, f.Length = 0, 0 // cf's are in the criteria string
+			r.out = append(r.out, tree.IssueAt(f, n))
 		}
 	}
 }

@@ -7,9 +7,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nemsfhir/nemsfhir/internal/bridge"
 	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/internal/treepath"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 // Extension and code-system URLs the engine reads itself.
@@ -21,35 +23,16 @@ const (
 	legacyExtMessageEvent  = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-EMS-MessageEventType-1"
 )
 
-// Input describes the payload being checked. Zero fields are filled in by
-// Check: Kind, Event and Lifecycle from DetectKind.
-type Input struct {
-	// Kind is event-message, subscription or resource.
-	Kind string
-	// Event is the EventType-1 code of an event message.
-	Event string
-	// Lifecycle is new, update or delete for an event message.
-	Lifecycle string
-	// Interaction is create or read for a subscription. Rules limited to
-	// create (id and meta forbidden) run only when it is create.
-	Interaction string
-	// Format is xml or json; element order (G04) is only checked for XML.
-	// Empty means XML, the format NEMS accepts for publication.
-	Format string
-	// Size is the payload size in bytes, for G24; 0 skips the check.
-	Size int64
-	// ContentType is the request Content-Type, for G25; empty skips it.
-	ContentType string
-	// Now is the clock for date arithmetic; zero means time.Now.
-	Now time.Time
-}
+// input describes the payload being checked (bridge.Input): package
+// validate fills it in from what it read.
+type input = bridge.Input
 
-// DetectKind says what a payload is: an event message (a Bundle of type
+// detectKind says what a payload is: an event message (a Bundle of type
 // message, or any Bundle whose first entry is a MessageHeader), a
 // subscription, or another resource. For an event message it also returns
 // the event code (MessageHeader.event.code) and the lifecycle (the code of
 // the messageEventType extension, the legacy EMS extension accepted too).
-func DetectKind(root *tree.Node) (kind, eventCode, lifecycle string) {
+func detectKind(root *tree.Node) (kind, eventCode, lifecycle string) {
 	if root == nil {
 		return "", "", ""
 	}
@@ -140,13 +123,13 @@ type run struct {
 	rs      *RuleSet
 	ctx     context.Context
 	root    *tree.Node
-	in      Input
+	in      input
 	ix      *treepath.Resolver
 	header  *tree.Node
 	focus   *tree.Node
 	patient *tree.Node
 	env     fhirpath.Env
-	out     []Finding
+	out     []issue.Issue
 
 	// resources are the root and the Bundle entries' resources, the
 	// candidates of targets; byType keeps targets' answer per resource type.
@@ -182,21 +165,24 @@ type evalResult struct {
 	issueType, why string
 }
 
-// Check runs every active rule that applies to the payload and returns the
-// findings, ordered by position in the source. A rule that cannot be
-// judged on this payload (an expression that runs out of budget, fails or
-// reaches an unsupported function) is not guessed: it gets a finding that
-// says so (see notEvaluated).
-func (rs *RuleSet) Check(root *tree.Node, in Input) []Finding {
-	return rs.CheckContext(context.Background(), root, in)
+func init() {
+	bridge.CheckRules = func(ctx context.Context, rules any, root *tree.Node, in bridge.Input) []issue.Issue {
+		return rules.(*RuleSet).check(ctx, root, in)
+	}
+	bridge.DetectKind = detectKind
 }
 
-// CheckContext is Check with a context that can cancel a long evaluation.
-func (rs *RuleSet) CheckContext(ctx context.Context, root *tree.Node, in Input) []Finding {
+// check runs every active rule that applies to the payload and returns the
+// findings, ordered by position in the source; ctx can cancel a long
+// evaluation. A rule that cannot be judged on this payload (an expression
+// that runs out of budget, fails or reaches an unsupported function) is
+// not guessed: it gets a finding that says so (see notEvaluated). Package
+// validate reaches it through bridge.CheckRules.
+func (rs *RuleSet) check(ctx context.Context, root *tree.Node, in input) []issue.Issue {
 	if root == nil {
 		return nil
 	}
-	k, ev, lc := DetectKind(root)
+	k, ev, lc := detectKind(root)
 	if in.Kind == "" {
 		in.Kind = k
 	}
@@ -365,19 +351,16 @@ func (r *run) notEvaluated(rule *Rule, n *tree.Node, m evalResult) {
 		r.unjudged = map[unjudgedKey]bool{}
 	}
 	r.unjudged[k] = true
-	sev := "warning"
-	if rule.Severity == "error" || rule.Severity == "fatal" {
-		sev = "error"
+	sev := issue.SeverityWarning
+	if rule.Severity.IsError() {
+		sev = issue.SeverityError
 	}
 	msg := "rule " + rule.ID + " was not evaluated: " + m.why + "; the payload is not known to meet it"
 	if rule.Summary != "" {
 		msg += " (" + rule.Summary + ")"
 	}
-	f := Finding{
-		Rule: rule.ID, Severity: sev, IssueType: m.issueType,
-		SpineCode: "INVALID_RESOURCE", HTTPStatus: 422, Message: msg,
-	}
-	r.out = append(r.out, f.At(n))
+	f := issue.Issue{Rule: rule.ID, Severity: sev, Code: m.issueType, Spine: issue.SpineInvalidResource, Message: msg}
+	r.out = append(r.out, tree.IssueAt(f, n))
 }
 
 // apply runs a rule on one target resource.
@@ -567,14 +550,7 @@ func (r *run) report(rule *Rule, n *tree.Node, found, expected string, count int
 
 // addFinding records a finding at n, whose path the caller has made.
 func (r *run) addFinding(rule *Rule, n *tree.Node, path, msg string) {
-	f := Finding{
-		Rule: rule.ID, Severity: rule.Severity, IssueType: rule.IssueType,
-		SpineCode: rule.SpineCode, HTTPStatus: rule.HTTPStatus, Message: msg,
-	}
-	if n != nil {
-		f.Path, f.Line, f.Column = path, n.Line, n.Col
-	}
-	r.out = append(r.out, f)
+	r.out = append(r.out, finding(rule, n, path, msg))
 }
 
 // expandMessage replaces {name} placeholders with what value says; those

@@ -14,6 +14,7 @@ import (
 	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/schemas"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 // corpusDir is the official NEMS example corpus in the reference data,
@@ -63,7 +64,7 @@ func loadExample(t *testing.T, name string) (*tree.Node, string) {
 
 // ruleCounts renders findings as "rule×n" sorted, so that a table row says
 // both which rules fire and how often.
-func ruleCounts(fs []Finding, extra ...string) []string {
+func ruleCounts(fs []issue.Issue, extra ...string) []string {
 	n := map[string]int{}
 	for _, f := range fs {
 		n[f.Rule]++
@@ -137,7 +138,8 @@ func TestCorpusVerdicts(t *testing.T) {
 	for _, tc := range corpusExpect {
 		t.Run(tc.file, func(t *testing.T) {
 			root, parseIssue := loadExample(t, tc.file)
-			fs := rs.Check(root, Input{Interaction: tc.interaction})
+			in, _ := issue.ParseInteraction(tc.interaction) // "" is none
+			fs := rs.Check(root, Input{Interaction: in})
 			got := ruleCounts(fs, parseIssue)
 			want := append([]string(nil), tc.want...)
 			sort.Strings(want)
@@ -184,7 +186,7 @@ func TestCorpusCriteriaStrings(t *testing.T) {
 		}
 		n++
 		sub := subscriptionWithCriteria(t, cols[3])
-		fs := rs.Check(sub, Input{Interaction: "create"})
+		fs := rs.Check(sub, Input{Interaction: issue.SubscriptionCreate})
 		hasErr := false
 		for _, f := range fs {
 			if f.Severity == "error" {

@@ -3,6 +3,8 @@ package profiles
 import (
 	"strings"
 	"testing"
+
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 // unjudgedPack has rules whose evaluation gives no verdict on any
@@ -41,10 +43,13 @@ func TestUnjudgedRulesAreReported(t *testing.T) {
 		t.Fatal(err)
 	}
 	msg := parseMsg(t, "", "")
-	type want struct{ severity, issueType, why string }
+	type want struct {
+		severity       issue.Severity
+		issueType, why string
+	}
 	check := func(wants map[string]want) {
 		t.Helper()
-		got := map[string][]Finding{}
+		got := map[string][]issue.Issue{}
 		for _, f := range rs.Check(msg, Input{}) {
 			got[f.Rule] = append(got[f.Rule], f)
 		}
@@ -55,7 +60,7 @@ func TestUnjudgedRulesAreReported(t *testing.T) {
 				continue
 			}
 			f := fs[0]
-			if f.Severity != w.severity || f.IssueType != w.issueType || f.SpineCode != "INVALID_RESOURCE" ||
+			if f.Severity != w.severity || f.Code != w.issueType || f.Spine != "INVALID_RESOURCE" ||
 				!strings.Contains(f.Message, "rule "+id+" was not evaluated: "+w.why) || f.Path != "Bundle" || f.Line == 0 {
 				t.Errorf("%s: %+v, want %s %s %q on Bundle", id, f, w.severity, w.issueType, w.why)
 			}

@@ -1,38 +1,20 @@
 // Package profiles holds what nemsfhir checks beyond base FHIR STU3: the
 // NEMS rule packs (declarative data, embedded, extendable by users) and the
-// loader of FHIR StructureDefinitions used as profiles.
+// loader of FHIR StructureDefinitions used as profiles. What a rule finds
+// is an [issue.Issue], the type every check of nemsfhir reports.
 package profiles
 
-import "github.com/nemsfhir/nemsfhir/internal/tree"
+import (
+	"github.com/nemsfhir/nemsfhir/internal/tree"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
+)
 
-// Finding is one rule broken by a payload. Package validate turns findings
-// into its Issues; the fields mirror validate.Issue so that nothing is lost
-// on the way, without profiles importing validate.
-type Finding struct {
-	// Rule is the id of the rule broken, e.g. "nems:G12" or
-	// "profile:EMS-Subscription-1:cardinality".
-	Rule string
-	// Severity is fatal, error, warning or information.
-	Severity string
-	// IssueType is the FHIR IssueType code (invalid, structure, value,
-	// code-invalid, business-rule, not-supported, ...).
-	IssueType string
-	// SpineCode is the Spine ErrorOrWarning code NEMS answers with.
-	SpineCode string
-	// HTTPStatus is the status NEMS answers with.
-	HTTPStatus int
-	// Path is the FHIR path of the element at fault, with indexes.
-	Path string
-	// Line and Column locate it in the source, 0 when unknown.
-	Line, Column int
-	// Message says what was found and what was expected.
-	Message string
-}
-
-// At returns f placed on node n: its path, line and column.
-func (f Finding) At(n *tree.Node) Finding {
+// finding is the issue of rule at n (nowhere when n is nil), at the path
+// the caller has made.
+func finding(rule *Rule, n *tree.Node, path, msg string) issue.Issue {
+	is := issue.Issue{Severity: rule.Severity, Code: rule.IssueType, Spine: rule.SpineCode, Rule: rule.ID, Message: msg}
 	if n != nil {
-		f.Path, f.Line, f.Column = n.Path(), n.Line, n.Col
+		is.Path, is.Line, is.Column = path, n.Line, n.Col
 	}
-	return f
+	return is
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/schemas"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 // TestReferenceTargetTypeOnly: the rules that restate the base STU3
@@ -26,7 +27,7 @@ func TestReferenceTargetTypeOnly(t *testing.T) {
 	const org = "urn:uuid:241cc962-a893-4ab2-9226-720a39d1733a"
 	const patient = `<responsible>
           <reference value="` + org + `"/>`
-	check := func(name, old, new string) []Finding {
+	check := func(name, old, new string) []issue.Issue {
 		t.Helper()
 		s := string(src)
 		if !strings.Contains(s, old) {
@@ -38,7 +39,7 @@ func TestReferenceTargetTypeOnly(t *testing.T) {
 		}
 		return rs.Check(doc.Root, Input{})
 	}
-	has := func(fs []Finding, id string) *Finding {
+	has := func(fs []issue.Issue, id string) *issue.Issue {
 		for i := range fs {
 			if fs[i].Rule == id {
 				return &fs[i]

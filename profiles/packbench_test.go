@@ -12,6 +12,7 @@ import (
 	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/schemas"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 // BenchmarkCheckPerPack times RuleSet.Check on the NEMS examples with each
@@ -36,7 +37,7 @@ func BenchmarkCheckPerPack(b *testing.B) {
 		}
 		in := Input{Size: int64(len(src)), Now: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
 		if strings.HasPrefix(filepath.Base(f), "subscription-") {
-			in.Interaction = "create"
+			in.Interaction = issue.SubscriptionCreate
 		}
 		msgs = append(msgs, payload{doc.Root, in})
 	}

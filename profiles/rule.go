@@ -5,9 +5,10 @@ import (
 	"regexp"
 
 	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
-// Kinds of payload a rule can apply to, as Input.Kind and AppliesTo.Kind
+// Kinds of payload a rule can apply to, as validate.Result.Kind and AppliesTo.Kind
 // spell them.
 const (
 	KindEventMessage = "event-message"
@@ -33,7 +34,7 @@ type Rule struct {
 	// "nems:6.2:organization-count", "nems:sub:contact-system".
 	ID string `json:"id"`
 	// Severity is fatal, error, warning or information.
-	Severity string `json:"severity"`
+	Severity issue.Severity `json:"severity"`
 	// Section is the section the rule comes from, numbered as in
 	// traceability.tsv; GuideSource names the NEMS guide pages behind it.
 	Section string `json:"section"`
@@ -48,9 +49,9 @@ type Rule struct {
 	// Check is what must hold at each context node.
 	Check Check `json:"check"`
 	// IssueType, SpineCode and HTTPStatus are what NEMS answers with.
-	IssueType  string `json:"issueType"`
-	SpineCode  string `json:"spineCode,omitempty"`
-	HTTPStatus int    `json:"httpStatus"`
+	IssueType  string          `json:"issueType"`
+	SpineCode  issue.SpineCode `json:"spineCode,omitempty"`
+	HTTPStatus int             `json:"httpStatus"`
 	// Message is the text of a finding; {found}, {expected}, {count},
 	// {path}, {event} and {lifecycle} are replaced.
 	Message string `json:"message"`
@@ -131,8 +132,8 @@ type Check struct {
 	max int // -1 for no upper bound
 }
 
-// Applies reports whether the rule runs on a payload described by in.
-func (r *Rule) Applies(in Input) bool {
+// applies reports whether the rule runs on a payload described by in.
+func (r *Rule) applies(in input) bool {
 	if !r.AppliesTo.matches(in) {
 		return false
 	}
@@ -144,9 +145,9 @@ func (r *Rule) Applies(in Input) bool {
 	return true
 }
 
-func (a *AppliesTo) matches(in Input) bool {
+func (a *AppliesTo) matches(in input) bool {
 	return matchAny(a.Kind, in.Kind) && matchAny(a.Events, in.Event) &&
-		matchAny(a.Lifecycle, in.Lifecycle) && matchAny(a.Interaction, in.Interaction)
+		matchAny(a.Lifecycle, in.Lifecycle) && matchAny(a.Interaction, in.Interaction.Verb())
 }
 
 // matchAny reports whether v is in list; an empty list matches anything,

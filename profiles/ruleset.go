@@ -11,8 +11,8 @@ import (
 )
 
 // RuleSet is a compiled, ordered set of rules from one or more packs. It is
-// immutable once built and safe for concurrent use: Check may be called
-// from many goroutines.
+// immutable once built and safe for concurrent use: one set serves the
+// validators of many goroutines.
 type RuleSet struct {
 	packs    []PackInfo
 	rules    []*Rule // active rules, in pack order
@@ -47,8 +47,8 @@ type appliesKey struct{ kind, event, lifecycle, interaction string }
 const maxApplicable = 1024
 
 // applicable returns the active rules that apply to in, in order.
-func (rs *RuleSet) applicable(in Input) []*Rule {
-	k := appliesKey{in.Kind, in.Event, in.Lifecycle, in.Interaction}
+func (rs *RuleSet) applicable(in input) []*Rule {
+	k := appliesKey{in.Kind, in.Event, in.Lifecycle, in.Interaction.Verb()}
 	c := rs.byInput
 	c.mu.RLock()
 	out, ok := c.m[k]
@@ -58,7 +58,7 @@ func (rs *RuleSet) applicable(in Input) []*Rule {
 	}
 	out = []*Rule{}
 	for _, r := range rs.active {
-		if r.Applies(in) {
+		if r.applies(in) {
 			out = append(out, r)
 		}
 	}
@@ -251,10 +251,12 @@ func (rs *RuleSet) Disabled(id string) (pack string, off bool) {
 
 // Explanation is what Explain says about a rule.
 type Explanation struct {
+	// Rule is the rule. For a rule of the criteria grammar it holds the
+	// id, summary, severity and what NEMS answers, and nothing else.
 	Rule *Rule
-	// Criteria is set instead of Rule for the rules of the criteria
-	// grammar (ids "criteria:..."), which the criteria built-in reports.
-	Criteria *criteria.Rule
+	// Criteria is set for the rules of the criteria grammar (ids
+	// "criteria:..."), which the built-in check criteria reports.
+	Criteria bool
 	// Disabled names the pack that switched the rule off, if any.
 	Disabled string
 	// Section is the source section, numbered as in the traceability
@@ -275,8 +277,9 @@ func (rs *RuleSet) Explain(id string) (Explanation, bool) {
 	}
 	for _, cr := range criteria.Rules() {
 		if cr.ID == id {
-			cr := cr
-			return Explanation{Criteria: &cr, Disabled: rs.disabled[id], Section: "7.3", Example: criteriaExamples[id], Rows: TraceRowsFor(id)}, true
+			r := &Rule{ID: cr.ID, Severity: cr.Severity, Section: "7.3", Summary: cr.Summary,
+				IssueType: cr.IssueType, SpineCode: cr.SpineCode, HTTPStatus: cr.HTTPStatus}
+			return Explanation{Rule: r, Criteria: true, Disabled: rs.disabled[id], Section: r.Section, Example: criteriaExamples[id], Rows: TraceRowsFor(id)}, true
 		}
 	}
 	return Explanation{}, false
@@ -294,10 +297,10 @@ func (e Explanation) writeSource(b *strings.Builder) {
 // Format renders the explanation for people.
 func (e Explanation) Format() string {
 	var b strings.Builder
-	if e.Criteria != nil {
-		c := e.Criteria
+	if e.Criteria {
+		c := e.Rule
 		fmt.Fprintf(&b, "%s  (criteria grammar, reported by the built-in check criteria)\n", c.ID)
-		fmt.Fprintf(&b, "  severity:    %s\n  issue type:  %s\n  Spine code:  %s\n  HTTP status: %d\n", c.Severity, c.IssueType, orDash(c.SpineCode), c.HTTPStatus)
+		fmt.Fprintf(&b, "  severity:    %s\n  issue type:  %s\n  Spine code:  %s\n  HTTP status: %d\n", c.Severity, c.IssueType, orDash(string(c.SpineCode)), c.HTTPStatus)
 		fmt.Fprintf(&b, "  summary:     %s\n", c.Summary)
 		e.writeSource(&b)
 	} else {
@@ -305,7 +308,7 @@ func (e Explanation) Format() string {
 		fmt.Fprintf(&b, "%s  (pack %s, %s:%d)\n", r.ID, r.Pack, r.File, r.Line)
 		fmt.Fprintf(&b, "  summary:     %s\n", r.Summary)
 		e.writeSource(&b)
-		fmt.Fprintf(&b, "  severity:    %s\n  issue type:  %s\n  Spine code:  %s\n  HTTP status: %d\n", r.Severity, r.IssueType, orDash(r.SpineCode), r.HTTPStatus)
+		fmt.Fprintf(&b, "  severity:    %s\n  issue type:  %s\n  Spine code:  %s\n  HTTP status: %d\n", r.Severity, r.IssueType, orDash(string(r.SpineCode)), r.HTTPStatus)
 		fmt.Fprintf(&b, "  applies to:  %s\n", r.AppliesTo)
 		if r.Context != "" {
 			fmt.Fprintf(&b, "  context:     %s\n", r.Context)

@@ -33,6 +33,7 @@ import (
 
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/schemas"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 // Options control a conversion. The zero value writes compact output and
@@ -56,12 +57,12 @@ func (o Options) model() *schemas.Model {
 // Column in characters), the FHIR Path of the element (e.g.
 // "Bundle.entry[0].resource.event.code", empty for a syntax error) and a
 // message. It prints as "line:col: path: message".
-type Error = tree.Error
+type Error = issue.Error
 
 // ErrorList holds every Error found in one input, in source order. The
 // conversion functions return one as their error; use errors.As to reach
 // the individual errors.
-type ErrorList = tree.ErrorList
+type ErrorList = issue.ErrorList
 
 // Report says what a conversion could not carry over. It is never nil.
 type Report struct {

@@ -148,7 +148,7 @@ func TestCommentsReported(t *testing.T) {
 	if rep.CommentsDropped != 3 {
 		t.Errorf("CommentsDropped = %d, want 3", rep.CommentsDropped)
 	}
-	if len(rep.Warnings) != 2 || rep.Warnings[0].Line != 2 || !strings.Contains(rep.Warnings[1].Msg, "xsi:schemaLocation") {
+	if len(rep.Warnings) != 2 || rep.Warnings[0].Line != 2 || !strings.Contains(rep.Warnings[1].Message, "xsi:schemaLocation") {
 		t.Errorf("warnings: %v", rep.Warnings)
 	}
 	if !strings.Contains(string(got), "<!-- kept -->") {

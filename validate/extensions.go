@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/nemsfhir/nemsfhir/internal/bridge"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/profiles/structuredef"
 )
@@ -80,7 +81,7 @@ func (v *Validator) extensionPhase(root *tree.Node, res *Result) {
 	if !builtin {
 		return // the checker's set-up is not needed
 	}
-	v.addProfileFindings(v.extensions.CheckExtensions(root, inIG), res)
+	v.addProfileFindings(bridge.CheckExtensions(v.extensions, root, inIG), res)
 }
 
 // known returns the definition of u, from the IG or built in.

@@ -6,79 +6,27 @@
 package validate
 
 import (
-	"fmt"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
-// Severity is the FHIR issue severity.
-type Severity string
+// Severity is the FHIR issue severity ([issue.Severity]).
+type Severity = issue.Severity
 
 // The severities, worst first.
 const (
-	SeverityFatal       Severity = "fatal"
-	SeverityError       Severity = "error"
-	SeverityWarning     Severity = "warning"
-	SeverityInformation Severity = "information"
+	SeverityFatal       = issue.SeverityFatal
+	SeverityError       = issue.SeverityError
+	SeverityWarning     = issue.SeverityWarning
+	SeverityInformation = issue.SeverityInformation
 )
 
-// rank orders severities, worst lowest.
-func (s Severity) rank() int {
-	switch s {
-	case SeverityFatal:
-		return 0
-	case SeverityError:
-		return 1
-	case SeverityWarning:
-		return 2
-	default:
-		return 3
-	}
-}
-
-// IsError reports whether an issue of this severity makes a payload invalid.
-func (s Severity) IsError() bool { return s == SeverityFatal || s == SeverityError }
-
-// AtLeast reports whether s is as bad as other or worse.
-func (s Severity) AtLeast(other Severity) bool { return s.rank() <= other.rank() }
-
-// Issue is one problem found in a payload.
-type Issue struct {
-	Severity Severity `json:"severity"`
-	// Code is the FHIR IssueType code (structure, value, invariant,
-	// code-invalid, not-found, ...).
-	Code string `json:"code"`
-	// Spine is the Spine ErrorOrWarning code NEMS would answer with.
-	Spine SpineCode `json:"spineCode"`
-	// Rule identifies the rule broken, e.g. "fhir:cardinality",
-	// "fhir:invariant:bdl-3" or a NEMS rule pack id.
-	Rule string `json:"rule"`
-	// Path is the FHIR path of the element concerned, with indexes on
-	// repeating elements: "Bundle.entry[0].resource.event.code".
-	Path string `json:"expression"`
-	// Line and Column locate the element in the source (1-based); 0 when
-	// the place is unknown.
-	Line   int `json:"line"`
-	Column int `json:"column"`
-	// Message says what was found and what was expected.
-	Message string `json:"message"`
-}
-
-// String renders the issue as "line:col: severity rule [SPINE] path: message".
-func (i Issue) String() string {
-	var b strings.Builder
-	if i.Line > 0 {
-		fmt.Fprintf(&b, "%d:%d: ", i.Line, i.Column)
-	}
-	fmt.Fprintf(&b, "%s %s [%s]", i.Severity, i.Rule, i.Spine)
-	if i.Path != "" {
-		b.WriteString(" " + i.Path)
-	}
-	b.WriteString(": " + i.Message)
-	return b.String()
-}
+// Issue is one problem found in a payload ([issue.Issue]): where it is
+// (FHIR path, line, column, byte offset), which rule it breaks, and what
+// NEMS would answer.
+type Issue = issue.Issue
 
 // Result is the outcome of validating one payload.
 type Result struct {
@@ -153,12 +101,4 @@ func sortIssues(issues []Issue) {
 		}
 		return x.Rule < y.Rule
 	})
-}
-
-// Location renders "line:col" or "" when unknown.
-func (i Issue) Location() string {
-	if i.Line == 0 {
-		return ""
-	}
-	return strconv.Itoa(i.Line) + ":" + strconv.Itoa(i.Column)
 }

@@ -5,15 +5,15 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/nemsfhir/nemsfhir/internal/bridge"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
-	"github.com/nemsfhir/nemsfhir/profiles"
 )
 
 // nemsPhase runs the NEMS rule packs over a payload that parsed. Findings
 // that restate a base issue on the same line are dropped (see the pack
 // format's "restates").
 func (v *Validator) nemsPhase(ctx context.Context, root *tree.Node, res *Result, size int) {
-	in := profiles.Input{
+	in := bridge.Input{
 		Kind:        res.Kind,
 		Event:       res.EventType,
 		Interaction: v.opts.Interaction,
@@ -25,19 +25,11 @@ func (v *Validator) nemsPhase(ctx context.Context, root *tree.Node, res *Result,
 	for _, is := range res.Issues {
 		reported[lineKey(is.Rule, is.Line)] = true
 	}
-	for _, f := range v.rules.CheckContext(ctx, root, in) {
+	for _, f := range bridge.CheckRules(ctx, v.rules, root, in) {
 		if r, ok := v.rules.Rule(f.Rule); ok && r.Restates != "" && reported[lineKey(r.Restates, f.Line)] {
 			continue
 		}
-		res.Issues = append(res.Issues, issueOf(f))
-	}
-}
-
-// issueOf turns a finding of a rule pack or a profile into an Issue.
-func issueOf(f profiles.Finding) Issue {
-	return Issue{
-		Severity: Severity(f.Severity), Code: f.IssueType, Spine: SpineCode(f.SpineCode), Rule: f.Rule,
-		Path: f.Path, Line: f.Line, Column: f.Column, Message: f.Message,
+		res.Issues = append(res.Issues, f)
 	}
 }
 

@@ -3,8 +3,8 @@ package validate
 import (
 	"context"
 
+	"github.com/nemsfhir/nemsfhir/internal/bridge"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
-	"github.com/nemsfhir/nemsfhir/profiles"
 	"github.com/nemsfhir/nemsfhir/profiles/structuredef"
 )
 
@@ -49,24 +49,24 @@ func (v *Validator) LoadWarnings() []string { return append([]string(nil), v.loa
 
 // profilePhase checks the payload against the loaded profiles.
 func (v *Validator) profilePhase(root *tree.Node, res *Result) {
-	v.addProfileFindings(v.ig.Check(root, v.opts.Profiles), res)
+	v.addProfileFindings(bridge.CheckProfiles(v.ig, root, v.opts.Profiles), res)
 }
 
 // addProfileFindings turns the findings of a profile or extension check
 // into issues, except that bindings it could not judge offline join the
 // run's unchecked terminology (UncheckedTerminology), said once a run
 // rather than in every result.
-func (v *Validator) addProfileFindings(fs []profiles.Finding, res *Result) {
+func (v *Validator) addProfileFindings(fs []Issue, res *Result) {
 	var unjudged map[string]string
 	for _, f := range fs {
-		if u, why, ok := structuredef.UnjudgedBinding(f); ok {
+		if u, why, ok := bridge.UnjudgedBinding(f); ok {
 			if unjudged == nil {
 				unjudged = map[string]string{}
 			}
 			unjudged[u] = why
 			continue
 		}
-		res.Issues = append(res.Issues, issueOf(f))
+		res.Issues = append(res.Issues, f)
 	}
 	v.offline.add(nil, unjudged)
 }

@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"strings"
 
+	"github.com/nemsfhir/nemsfhir/internal/bridge"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 )
 
@@ -156,7 +157,7 @@ func (v *Validator) findQuestionnaire(qr *tree.Node, ref string) *tree.Node {
 		}
 	}
 	if v.ig != nil {
-		return v.ig.Questionnaire(ref)
+		return bridge.Questionnaire(v.ig, ref)
 	}
 	return nil
 }

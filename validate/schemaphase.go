@@ -8,7 +8,7 @@ import (
 )
 
 // RuleSchema is the rule id of problems found by the schema phase.
-const RuleSchema = "fhir:schema"
+const RuleSchema = schema.Rule
 
 // schemaPhase checks the payload against the XSD or JSON Schema generated
 // from the model. The model phases read the same model, so where they found
@@ -33,7 +33,9 @@ func schemaPhase(src []byte, format string, root *tree.Node, issues *[]Issue) {
 // model phases found, and places each problem on the node it is about.
 func schemaIssues(src []byte, format string, root *tree.Node) []Issue {
 	var problems []schema.Problem
-	src = tree.TrimBOM(src) // the parsers accept one too
+	body := tree.TrimBOM(src) // the parsers accept one too
+	bom := len(src) - len(body)
+	src = body
 	switch format {
 	case "xml":
 		if !schema.XSDBuiltIn {
@@ -47,14 +49,15 @@ func schemaIssues(src []byte, format string, root *tree.Node) []Issue {
 	}
 	var out []Issue
 	for _, p := range problems {
-		iss := Issue{
-			Severity: SeverityError, Code: "structure", Spine: SpineInvalidResource, Rule: RuleSchema,
-			Line: p.Line, Column: p.Col, Message: "schema: " + p.Message,
+		iss := p.Issue
+		iss.Message = "schema: " + iss.Message
+		if iss.Line > 0 {
+			iss.Offset += bom
 		}
 		if n := locate(root, format, p); n != nil {
 			iss.Path = n.Path()
 			if iss.Line == 0 {
-				iss.Line, iss.Column = n.Line, n.Col
+				iss.Line, iss.Column, iss.Offset = n.Line, n.Col, 0
 			}
 		}
 		out = append(out, iss)

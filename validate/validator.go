@@ -8,11 +8,13 @@ import (
 	"time"
 
 	"github.com/nemsfhir/nemsfhir/internal/batch"
+	"github.com/nemsfhir/nemsfhir/internal/bridge"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/profiles"
 	"github.com/nemsfhir/nemsfhir/profiles/structuredef"
 	"github.com/nemsfhir/nemsfhir/schemas"
 	"github.com/nemsfhir/nemsfhir/validate/inputs"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 	"github.com/nemsfhir/nemsfhir/validate/schema"
 )
 
@@ -66,9 +68,10 @@ type Options struct {
 	// "subscription" or "resource". Empty means detected from the content.
 	Kind string
 	// Interaction says which subscription interaction a Subscription
-	// payload belongs to: "create" (the default: id and meta.versionId /
-	// lastUpdated are then forbidden) or "read" (a response from NEMS).
-	Interaction string
+	// payload belongs to: issue.SubscriptionCreate (the default: id and
+	// meta.versionId / lastUpdated are then forbidden) or
+	// issue.SubscriptionRead (a response from NEMS).
+	Interaction issue.Interaction
 	// Now is the clock for date and age rules, read once per validation;
 	// nil means time.Now. It has the form of request.Options.Now, so that
 	// one clock serves both (a fixed one for reproducible runs:
@@ -142,11 +145,11 @@ func NewContext(ctx context.Context, opts Options) (*Validator, error) {
 		return nil, fmt.Errorf("unknown kind %q: expected %s, %s or %s", opts.Kind, KindEventMessage, KindSubscription, KindResource)
 	}
 	switch opts.Interaction {
-	case "":
-		opts.Interaction = "create"
-	case "create", "read":
+	case 0:
+		opts.Interaction = issue.SubscriptionCreate
+	case issue.SubscriptionCreate, issue.SubscriptionRead:
 	default:
-		return nil, fmt.Errorf("unknown subscription interaction %q: expected create or read", opts.Interaction)
+		return nil, fmt.Errorf("subscription interaction %s: expected %s or %s", opts.Interaction, issue.SubscriptionCreate, issue.SubscriptionRead)
 	}
 	if opts.RequireXSD && opts.NoSchema {
 		return nil, errors.New("RequireXSD and NoSchema together: the XSD check is part of the schema phase")
@@ -221,6 +224,7 @@ func (v *Validator) ValidateContext(ctx context.Context, source string, src []by
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	tree.PlaceIssues(src, res.Issues)
 	res.Elapsed = time.Since(start)
 	return res, nil
 }
@@ -247,7 +251,7 @@ func (v *Validator) validate(ctx context.Context, source string, src []byte) *Re
 		return res
 	}
 	res.ResourceType = doc.Root.Type
-	res.Kind, res.EventType, res.Lifecycle = profiles.DetectKind(doc.Root)
+	res.Kind, res.EventType, res.Lifecycle = bridge.DetectKind(doc.Root)
 	if v.opts.Kind != "" {
 		res.Kind = v.opts.Kind
 	}
@@ -343,7 +347,7 @@ func (v *Validator) parse(src []byte, res *Result) (*tree.Document, error) {
 		res.Format = "json"
 		return tree.ParseJSON(src, v.model)
 	}
-	return nil, &tree.Error{Line: 1, Column: 1, Msg: "payload is neither XML nor JSON: expected '<' or '{' as the first character"}
+	return nil, &tree.Error{Issue: Issue{Line: 1, Column: 1, Message: "payload is neither XML nor JSON: expected '<' or '{' as the first character"}}
 }
 
 // Sniff tells "xml" or "json" from the first significant byte of a payload,
@@ -363,13 +367,11 @@ func addParseIssues(res *Result, err error) (fatal bool) {
 	case errors.As(err, &one):
 		list = tree.ErrorList{one}
 	default:
-		list = tree.ErrorList{{Msg: err.Error()}}
+		list = tree.ErrorList{{Issue: Issue{Message: err.Error()}}}
 	}
 	for _, e := range list {
-		iss := Issue{
-			Severity: SeverityError, Code: "structure", Spine: SpineInvalidResource, Rule: RuleStructure,
-			Path: e.Path, Line: e.Line, Column: e.Column, Message: e.Msg,
-		}
+		iss := e.Issue
+		iss.Severity, iss.Code, iss.Spine, iss.Rule = SeverityError, issue.TypeStructure, SpineInvalidResource, RuleStructure
 		switch {
 		case e.Path == "":
 			// No element to blame: the text itself could not be read.

@@ -230,20 +230,6 @@ func TestOutcomeShape(t *testing.T) {
 	}
 }
 
-func TestSpineCodes(t *testing.T) {
-	if len(validate.SpineCodes) != 45 {
-		t.Errorf("%d Spine codes, the code system has 45", len(validate.SpineCodes))
-	}
-	for code, info := range validate.SpineCodes {
-		if info.Display == "" {
-			t.Errorf("%s has no display", code)
-		}
-	}
-	if validate.SpineInvalidResource.Status() != 422 || validate.SpineCode("INVALID_VALUE").Status() != 400 {
-		t.Error("status mapping")
-	}
-}
-
 // TestConcurrentValidation shares one Validator between goroutines; run
 // with -race.
 func TestConcurrentValidation(t *testing.T) {

@@ -382,7 +382,7 @@ func TestAcceptExcerpt(t *testing.T) {
 	_, out, _ := runBinary(t, "", "validate", "--excerpt", "accept/patient-bad-birthdate.xml")
 	want := "accept/patient-bad-birthdate.xml:11:3: error fhir:datatype [INVALID_RESOURCE] Patient.birthDate: value \"14/03/2019\" is not a valid date: expected YYYY, YYYY-MM or YYYY-MM-DD\n" +
 		"    11 |   <birthDate value=\"14/03/2019\"/>\n" +
-		"       |   ^\n"
+		"       |   ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
 	if !strings.HasPrefix(out, want) {
 		t.Errorf("--excerpt:\n%s\nwant\n%s", out, want)
 	}

@@ -599,7 +599,7 @@ func placed(file string, e *transform.Error, kind string) string {
 	if e.Path != "" {
 		b.WriteString(e.Path + ": ")
 	}
-	b.WriteString(kind + e.Msg)
+	b.WriteString(kind + e.Message)
 	return b.String()
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/nemsfhir/nemsfhir/profiles/structuredef"
 	"github.com/nemsfhir/nemsfhir/validate"
 	"github.com/nemsfhir/nemsfhir/validate/inputs"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 	"github.com/nemsfhir/nemsfhir/validate/report"
 	"github.com/nemsfhir/nemsfhir/validate/schema"
 )
@@ -273,9 +274,10 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) (code
 	case f.xsd && !schema.XSDBuiltIn:
 		return usageErr("--xsd: %v", schema.ErrNoXSD)
 	}
+	in, _ := issue.ParseInteraction(f.interaction) // create or read, checked above
 	v, err := validate.New(validate.Options{
 		Schema: f.schema, RequireXSD: f.xsd, NoInvariants: f.noInvariants, MaxSize: f.maxSize,
-		NoRules: f.noRules, RulePacks: f.rules, Kind: f.kind, Interaction: f.interaction, Now: now,
+		NoRules: f.noRules, RulePacks: f.rules, Kind: f.kind, Interaction: in, Now: now,
 		IG: f.ig, Profiles: f.profiles,
 		UnknownExtensions: f.unknownExtensions, ExtensionDomains: f.extensionDomains,
 	})
@@ -545,11 +547,7 @@ func packRuleHelp(rs *profiles.RuleSet) func(string) (report.RuleHelp, bool) {
 			return report.RuleHelp{}, false
 		}
 		var h report.RuleHelp
-		if ex.Criteria != nil {
-			h.Short = ex.Criteria.Summary
-		} else {
-			h.Short = ex.Rule.Summary
-		}
+		h.Short = ex.Rule.Summary
 		h.Full = h.Short
 		if src := profiles.GuideSource(ex.Section); src != "" {
 			h.Full += " (NEMS guide: " + src + ")"

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 const (
@@ -17,7 +19,7 @@ const (
 func ruleIDs(fs Findings) []string {
 	ids := make([]string, len(fs))
 	for i, f := range fs {
-		ids[i] = f.RuleID
+		ids[i] = f.Rule
 	}
 	slices.Sort(ids)
 	return ids
@@ -258,14 +260,14 @@ func TestLifecycle(t *testing.T) {
 	cases := []struct {
 		event    string
 		rule     string
-		severity Severity
+		severity issue.Severity
 		code     string
 		status   int
 	}{
-		{"newborn-hearing-1", RuleEventDeprecated, SeverityInformation, "DEPRECATED", 201},
-		{"pds-birth-notification-1", RuleEventNoLongerSupport, SeverityError, "NO_LONGER_SUPPORTED", 400},
-		{"pds-change-of-gp-1", RuleEventWithdrawn, SeverityError, "WITHDRAWN", 400},
-		{"encounter-1", RuleEventWithdrawn, SeverityError, "WITHDRAWN", 400},
+		{"newborn-hearing-1", RuleEventDeprecated, issue.SeverityInformation, "DEPRECATED", 201},
+		{"pds-birth-notification-1", RuleEventNoLongerSupport, issue.SeverityError, "NO_LONGER_SUPPORTED", 400},
+		{"pds-change-of-gp-1", RuleEventWithdrawn, issue.SeverityError, "WITHDRAWN", 400},
+		{"encounter-1", RuleEventWithdrawn, issue.SeverityError, "WITHDRAWN", 400},
 	}
 	for _, tc := range cases {
 		_, fs := chk.Parse(explicit + "&MessageHeader.event=" + tc.event)
@@ -274,8 +276,8 @@ func TestLifecycle(t *testing.T) {
 			continue
 		}
 		f := fs[0]
-		if f.RuleID != tc.rule || f.Severity != tc.severity || f.SpineCode != tc.code || f.HTTPStatus != tc.status {
-			t.Errorf("%s: got %s %s %s %d, want %s %s %s %d", tc.event, f.RuleID, f.Severity, f.SpineCode, f.HTTPStatus, tc.rule, tc.severity, tc.code, tc.status)
+		if f.Rule != tc.rule || f.Severity != tc.severity || f.Spine != issue.SpineCode(tc.code) || rulesByID[f.Rule].HTTPStatus != tc.status {
+			t.Errorf("%s: got %s %s %s %d, want %s %s %s %d", tc.event, f.Rule, f.Severity, f.Spine, rulesByID[f.Rule].HTTPStatus, tc.rule, tc.severity, tc.code, tc.status)
 		}
 	}
 	// One notice per deprecated event type, as NEMS answers a create.
@@ -486,10 +488,10 @@ func TestFindingFields(t *testing.T) {
 		if !strings.HasPrefix(r.ID, "criteria:") || r.Summary == "" || r.IssueType == "" || r.HTTPStatus == 0 {
 			t.Errorf("rule %+v incomplete", r)
 		}
-		if (r.Severity == SeverityError) != (r.HTTPStatus >= 400) {
+		if (r.Severity == issue.SeverityError) != (r.HTTPStatus >= 400) {
 			t.Errorf("rule %s: severity %s with HTTP %d", r.ID, r.Severity, r.HTTPStatus)
 		}
-		if r.Severity == SeverityError && r.SpineCode == "" {
+		if r.Severity == issue.SeverityError && r.SpineCode == "" {
 			t.Errorf("rule %s: error without Spine code", r.ID)
 		}
 	}
@@ -498,7 +500,7 @@ func TestFindingFields(t *testing.T) {
 		t.Fatalf("got %v", fs)
 	}
 	f := fs[0]
-	if f.SpineCode != "INVALID_NHS_NUMBER" || f.HTTPStatus != 400 || f.IssueType != "value" || f.Component != NamePatientIdentifier {
+	if f.Spine != "INVALID_NHS_NUMBER" || rulesByID[f.Rule].HTTPStatus != 400 || f.Code != "value" || f.Component != NamePatientIdentifier {
 		t.Errorf("unexpected finding %+v", f)
 	}
 	if !fs.HasErrors() {

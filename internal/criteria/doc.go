@@ -57,7 +57,7 @@
 //     No event type is deprecated today, so the states come from
 //     [Options].Lifecycle.
 //   - Warnings and the percent-encoding and tag-pipe notices are this
-//     package's advice: SpineCode is empty and HTTPStatus is 201, because
+//     package's advice: the Spine code is empty and HTTPStatus is 201, because
 //     NEMS would create the subscription.
 //   - Organization.identifier is required for a generic subscription although
 //     the table says 0..1: the text calls it required and every rule type

@@ -22,7 +22,8 @@ func ExampleFinding_Excerpt() {
 		"&MessageHeader.event=pds-death-notification-1"
 	_, findings := criteria.Parse(s)
 	for _, f := range findings {
-		fmt.Println(f.RuleID, f.SpineCode, f.HTTPStatus)
+		r, _ := criteria.LookupRule(f.Rule)
+		fmt.Println(f.Rule, f.Spine, r.HTTPStatus)
 		fmt.Println(f.Message)
 	}
 	// Output:
@@ -37,7 +38,8 @@ func ExampleNew() {
 	_, findings := chk.Parse("/Bundle?type=message&subscriptionRuleType=COUNTRYCODE" +
 		"&Organization.identifier=E92000001&MessageHeader.event=newborn-hearing-1")
 	for _, f := range findings {
-		fmt.Println(f.Severity, f.SpineCode, f.HTTPStatus, f.Message)
+		r, _ := criteria.LookupRule(f.Rule)
+		fmt.Println(f.Severity, f.Spine, r.HTTPStatus, f.Message)
 	}
 	// Output:
 	// information DEPRECATED 201 event type newborn-hearing-1 is deprecated; the subscription is still created: deprecation on 22/06/2019

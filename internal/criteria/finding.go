@@ -4,59 +4,48 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
-// Severity is the FHIR OperationOutcome issue severity of a [Finding].
-type Severity string
-
-// The severities a finding can have. NEMS itself reports criteria problems as
-// errors and life-cycle notices as information; warnings are this package's
-// advice about things the guide discourages or leaves undefined.
-const (
-	SeverityError       Severity = "error"
-	SeverityWarning     Severity = "warning"
-	SeverityInformation Severity = "information"
-)
+// A finding's severity is error, warning or information. NEMS itself
+// reports criteria problems as errors and life-cycle notices as
+// information; warnings are this package's advice about things the guide
+// discourages or leaves undefined.
 
 // Rule describes one check of the criteria grammar: what NEMS answers (or
 // would answer) when a criteria string breaks it.
 type Rule struct {
-	ID       string   // stable id, "criteria:..."
-	Severity Severity // severity of every finding of this rule
+	ID       string         // stable id, "criteria:..."
+	Severity issue.Severity // severity of every finding of this rule
 	// IssueType is the FHIR issue-type code NEMS puts in issue.code.
 	IssueType string
 	// SpineCode is the Spine-ErrorOrWarningCode-1 code of the issue. It is
 	// empty for advice of this package that NEMS itself does not report.
-	SpineCode string
+	SpineCode issue.SpineCode
 	// HTTPStatus is the status of NEMS's answer to a create carrying the
 	// problem: 201 when the subscription would still be created.
 	HTTPStatus int
 	Summary    string // one line for rule listings
 }
 
-// Finding is one problem (or notice) in a criteria string.
+// Finding is one problem (or notice) in a criteria string: an issue whose
+// place is in the criteria string itself. Line is 1, Column the 1-based
+// character (not byte) column of Offset, and Offset and Length the byte
+// range of the offending text in the criteria string as given (before
+// percent-decoding); Length may be 0 for something missing at Offset.
+// Path is empty: the caller knows where the criteria string is. The HTTP
+// status NEMS answers with is the rule's ([LookupRule]).
 type Finding struct {
-	RuleID     string
-	Severity   Severity
-	IssueType  string
-	SpineCode  string
-	HTTPStatus int
+	issue.Issue
 	// Component is the name of the component the finding is about, as
 	// written (after percent-decoding); empty for the whole string.
 	Component string
-	// Offset and Length are the byte range of the offending text in the
-	// criteria string as given (before percent-decoding). Length may be 0
-	// for something missing at Offset.
-	Offset, Length int
-	// Column is the 1-based character (not byte) column of Offset.
-	Column int
-	// Message says what was found and what was expected.
-	Message string
 }
 
 // String renders the finding on one line: column, severity, rule and message.
 func (f Finding) String() string {
-	return fmt.Sprintf("col %d: %s %s: %s", f.Column, f.Severity, f.RuleID, f.Message)
+	return fmt.Sprintf("col %d: %s %s: %s", f.Column, f.Severity, f.Rule, f.Message)
 }
 
 // Excerpt returns the criteria string followed by a line with carets under
@@ -79,7 +68,7 @@ type Findings []Finding
 // would reject the subscription.
 func (fs Findings) HasErrors() bool {
 	for _, f := range fs {
-		if f.Severity == SeverityError {
+		if f.Severity.IsError() {
 			return true
 		}
 	}
@@ -90,7 +79,7 @@ func (fs Findings) HasErrors() bool {
 func (fs Findings) ByRule(id string) Findings {
 	var out Findings
 	for _, f := range fs {
-		if f.RuleID == id {
+		if f.Rule == id {
 			out = append(out, f)
 		}
 	}
@@ -157,14 +146,14 @@ const (
 // guide is silent (see doc.go): grammar problems are INVALID_PARAMETER 422,
 // identifier and code problems use the specific 400 codes of section 4.3.
 var (
-	ansParameter = Rule{Severity: SeverityError, IssueType: "invalid", SpineCode: "INVALID_PARAMETER", HTTPStatus: 422}
-	ansNHSNumber = Rule{Severity: SeverityError, IssueType: "value", SpineCode: "INVALID_NHS_NUMBER", HTTPStatus: 400}
-	ansIDSystem  = Rule{Severity: SeverityError, IssueType: "value", SpineCode: "INVALID_IDENTIFIER_SYSTEM", HTTPStatus: 400}
-	ansIDValue   = Rule{Severity: SeverityError, IssueType: "value", SpineCode: "INVALID_IDENTIFIER_VALUE", HTTPStatus: 400}
-	ansCode      = Rule{Severity: SeverityError, IssueType: "code-invalid", SpineCode: "INVALID_CODE_VALUE", HTTPStatus: 400}
-	ansCodeSys   = Rule{Severity: SeverityError, IssueType: "code-invalid", SpineCode: "INVALID_CODE_SYSTEM", HTTPStatus: 400}
-	ansWarning   = Rule{Severity: SeverityWarning, IssueType: "informational", HTTPStatus: 201}
-	ansInfo      = Rule{Severity: SeverityInformation, IssueType: "informational", HTTPStatus: 201}
+	ansParameter = Rule{Severity: issue.SeverityError, IssueType: issue.TypeInvalid, SpineCode: issue.SpineInvalidParameter, HTTPStatus: 422}
+	ansNHSNumber = Rule{Severity: issue.SeverityError, IssueType: issue.TypeValue, SpineCode: issue.SpineInvalidNHSNumber, HTTPStatus: 400}
+	ansIDSystem  = Rule{Severity: issue.SeverityError, IssueType: issue.TypeValue, SpineCode: issue.SpineInvalidIdentifierSys, HTTPStatus: 400}
+	ansIDValue   = Rule{Severity: issue.SeverityError, IssueType: issue.TypeValue, SpineCode: issue.SpineInvalidIdentifierValue, HTTPStatus: 400}
+	ansCode      = Rule{Severity: issue.SeverityError, IssueType: issue.TypeCodeInvalid, SpineCode: issue.SpineInvalidCodeValue, HTTPStatus: 400}
+	ansCodeSys   = Rule{Severity: issue.SeverityError, IssueType: issue.TypeCodeInvalid, SpineCode: issue.SpineInvalidCodeSystem, HTTPStatus: 400}
+	ansWarning   = Rule{Severity: issue.SeverityWarning, IssueType: issue.TypeInformational, HTTPStatus: 201}
+	ansInfo      = Rule{Severity: issue.SeverityInformation, IssueType: issue.TypeInformational, HTTPStatus: 201}
 )
 
 func rule(id string, ans Rule, summary string) Rule {
@@ -205,9 +194,9 @@ var ruleTable = []Rule{
 	rule(RuleEventUnknown, ansCode, "event code not in EventType-1"),
 	rule(RuleEventUnsupported, ansCode, "EventType-1 code that NEMS does not support"),
 	rule(RuleEventLegacy, ansCode, "legacy EMS-EventType-1 code"),
-	rule(RuleEventDeprecated, Rule{Severity: SeverityInformation, IssueType: "informational", SpineCode: "DEPRECATED", HTTPStatus: 201}, "event type is deprecated"),
-	rule(RuleEventNoLongerSupport, Rule{Severity: SeverityError, IssueType: "not-supported", SpineCode: "NO_LONGER_SUPPORTED", HTTPStatus: 400}, "event type is no longer supported"),
-	rule(RuleEventWithdrawn, Rule{Severity: SeverityError, IssueType: "invalid", SpineCode: "WITHDRAWN", HTTPStatus: 400}, "event type is withdrawn"),
+	rule(RuleEventDeprecated, Rule{Severity: issue.SeverityInformation, IssueType: issue.TypeInformational, SpineCode: issue.SpineDeprecated, HTTPStatus: 201}, "event type is deprecated"),
+	rule(RuleEventNoLongerSupport, Rule{Severity: issue.SeverityError, IssueType: issue.TypeNotSupported, SpineCode: issue.SpineNoLongerSupported, HTTPStatus: 400}, "event type is no longer supported"),
+	rule(RuleEventWithdrawn, Rule{Severity: issue.SeverityError, IssueType: issue.TypeInvalid, SpineCode: issue.SpineWithdrawn, HTTPStatus: 400}, "event type is withdrawn"),
 	rule(RuleAgeFormat, ansParameter, "Patient.age not lt<years> or gt<years>"),
 	rule(RuleAgeCardinality, ansParameter, "more than two Patient.age, or two with the same prefix"),
 	rule(RuleAgeRange, ansWarning, "Patient.age bounds that no patient can meet"),
@@ -236,4 +225,10 @@ var rulesByID = func() map[string]Rule {
 // Rules returns every rule this package checks, in a fixed order.
 func Rules() []Rule {
 	return append([]Rule(nil), ruleTable...)
+}
+
+// LookupRule returns the rule of the given id, ok false when there is none.
+func LookupRule(id string) (r Rule, ok bool) {
+	r, ok = rulesByID[id]
+	return r, ok
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 // FuzzParse checks that Parse never panics and that every finding is
@@ -30,10 +32,10 @@ func FuzzParse(f *testing.F) {
 		}
 		errors := false
 		for i, x := range fs {
-			if _, ok := rulesByID[x.RuleID]; !ok {
-				t.Fatalf("finding with unknown rule %q", x.RuleID)
+			if _, ok := rulesByID[x.Rule]; !ok {
+				t.Fatalf("finding with unknown rule %q", x.Rule)
 			}
-			if x.Message == "" || x.Severity == "" || x.HTTPStatus == 0 {
+			if x.Message == "" || !x.Severity.Valid() || x.Line != 1 || x.Column < 1 {
 				t.Fatalf("incomplete finding %+v", x)
 			}
 			if x.Offset < 0 || x.Length < 0 || x.Offset+x.Length > len(s) {
@@ -45,7 +47,7 @@ func FuzzParse(f *testing.F) {
 			if i > 0 && fs[i-1].Offset > x.Offset {
 				t.Fatalf("findings out of order at %d", i)
 			}
-			errors = errors || x.Severity == SeverityError
+			errors = errors || x.Severity == issue.SeverityError
 			_ = x.Excerpt(s)
 		}
 		if errors != fs.HasErrors() {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 // comp is a component being checked, with what is needed to point back into
@@ -37,17 +39,10 @@ func (p *parser) add(id, component string, off, length int, format string, args 
 	r := rulesByID[id]
 	off = max(0, min(off, len(p.src)))
 	length = max(0, min(length, len(p.src)-off))
-	p.out = append(p.out, Finding{
-		RuleID:     id,
-		Severity:   r.Severity,
-		IssueType:  r.IssueType,
-		SpineCode:  r.SpineCode,
-		HTTPStatus: r.HTTPStatus,
-		Component:  component,
-		Offset:     off,
-		Length:     length,
-		Message:    fmt.Sprintf(format, args...),
-	})
+	p.out = append(p.out, Finding{Issue: issue.Issue{
+		Rule: id, Severity: r.Severity, Code: r.IssueType, Spine: r.SpineCode,
+		Line: 1, Offset: off, Length: length, Message: fmt.Sprintf(format, args...),
+	}, Component: component})
 }
 
 // addWhole records a finding about the criteria as a whole (something

@@ -16,6 +16,7 @@ import (
 	"github.com/nemsfhir/nemsfhir/internal/mesh"
 	"github.com/nemsfhir/nemsfhir/transform"
 	"github.com/nemsfhir/nemsfhir/validate"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 	"github.com/nemsfhir/nemsfhir/validate/request"
 )
 
@@ -116,7 +117,7 @@ func New(opts Options) (*Server, error) {
 	}
 	opts.Request = ro
 	if opts.ResourceValidator == nil {
-		v, err := validate.New(validate.Options{MaxSize: -1, Interaction: "read"})
+		v, err := validate.New(validate.Options{MaxSize: -1, Interaction: issue.SubscriptionRead})
 		if err != nil {
 			return nil, err
 		}
@@ -253,7 +254,7 @@ func (s *Server) nems(w http.ResponseWriter, r *http.Request) {
 	}
 	body, truncated, err := request.ReadBody(http.MaxBytesReader(w, r.Body, s.maxSize+1), s.maxSize)
 	if err != nil {
-		s.writeOutcome(w, transform.API(in.API()).Default(), validate.Issue{Severity: validate.SeverityError, Code: "incomplete",
+		s.writeOutcome(w, request.APIOf(in).Default(), validate.Issue{Severity: validate.SeverityError, Code: "incomplete",
 			Spine: validate.SpineBadRequest, Message: "the request body could not be read: " + err.Error()}, http.StatusBadRequest)
 		return
 	}

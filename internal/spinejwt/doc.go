@@ -12,9 +12,9 @@
 // Decoding fails with a [*DecodeError] that says which part is wrong
 // and how; it does not panic on any input.
 //
-// [CheckClaims] applies the claim rules for one [Interaction] and returns
-// [Finding] values, each with a rule id ("jwt:scope", ...), a severity, the
-// Spine ErrorOrWarning code, HTTP status and FHIR issue type, and a message
+// [CheckClaims] applies the claim rules for one interaction and returns
+// [Finding] values, each an issue with a rule id ("jwt:scope", ...), a
+// severity, the Spine ErrorOrWarning code and FHIR issue type, and a message
 // that says what was found and what was expected. [CheckAuthorization] does
 // the whole job from the header value.
 //

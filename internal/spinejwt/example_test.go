@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/nemsfhir/nemsfhir/internal/spinejwt"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 func ExampleCheckAuthorization() {
@@ -22,7 +23,7 @@ func ExampleCheckAuthorization() {
 		"requesting_organisation": "https://fhir.nhs.uk/Id/ods-organization-code|RR8",
 		"requesting_patient": "http://fhir.nhs.net/Id/nhs-number|6101231234"
 	}`))
-	findings := spinejwt.CheckAuthorization("Bearer "+header+"."+payload+".", spinejwt.SubscriptionCreate,
+	findings := spinejwt.CheckAuthorization("Bearer "+header+"."+payload+".", issue.SubscriptionCreate,
 		spinejwt.Request{FromASID: "477121000323", Now: time.Unix(1740830500, 0)})
 	for _, f := range findings {
 		fmt.Println(f)

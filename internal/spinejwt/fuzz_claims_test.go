@@ -3,6 +3,8 @@ package spinejwt
 import (
 	"errors"
 	"testing"
+
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 // FuzzParseClaims feeds ParseClaims arbitrary JSON payloads: no panic, and
@@ -30,7 +32,7 @@ func FuzzParseClaims(f *testing.F) {
 		if c == nil {
 			t.Fatal("nil claims and nil error")
 		}
-		for _, in := range []Interaction{Publish, SubscriptionCreate, SubscriptionRead, SubscriptionDelete} {
+		for _, in := range []issue.Interaction{issue.Publish, issue.SubscriptionCreate, issue.SubscriptionRead, issue.SubscriptionDelete} {
 			for _, fd := range CheckClaims(c, in, Request{}) {
 				if fd.Message == "" {
 					t.Fatalf("finding without a message: %+v", fd)

@@ -8,90 +8,11 @@ import (
 	"time"
 
 	"github.com/nemsfhir/nemsfhir/internal/nhsid"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
-// Interaction is a NEMS API call a token is presented with (NEMS guide API pages).
-type Interaction int
-
-// The NEMS interactions.
-const (
-	Publish Interaction = iota + 1
-	SubscriptionCreate
-	SubscriptionRead
-	SubscriptionDelete
-)
-
-var interactionNames = map[Interaction]string{
-	Publish:            "publish",
-	SubscriptionCreate: "subscription-create",
-	SubscriptionRead:   "subscription-read",
-	SubscriptionDelete: "subscription-delete",
-}
-
-func (i Interaction) String() string {
-	if s, ok := interactionNames[i]; ok {
-		return s
-	}
-	return fmt.Sprintf("Interaction(%d)", int(i))
-}
-
-// Scopes NEMS requires (NEMS guide: "JWT Claims" of the generic
-// publication and subscription API pages).
-const (
-	ScopeBundleWrite       = "patient/Bundle.write"
-	ScopeSubscriptionRead  = "patient/Subscription.read"
-	ScopeSubscriptionWrite = "patient/Subscription.write"
-)
-
-// RequiredScope returns the scope a token must grant for the interaction:
-// patient/Bundle.write to publish, patient/Subscription.read to read a
-// subscription, patient/Subscription.write to create or delete one. The guide
-// names the two subscription scopes without mapping them to calls; this
-// mapping is the reading of those "JWT Claims" tables (see DECISIONS in the package
-// documentation). It returns "" for an unknown interaction.
-func (i Interaction) RequiredScope() string {
-	switch i {
-	case Publish:
-		return ScopeBundleWrite
-	case SubscriptionRead:
-		return ScopeSubscriptionRead
-	case SubscriptionCreate, SubscriptionDelete:
-		return ScopeSubscriptionWrite
-	}
-	return ""
-}
-
-// InteractionID values of the subscription API (NEMS guide subscription pages); publish
-// IDs are "urn:nhs:names:services:events:<Event_Code>.Write".
-const (
-	InteractionIDSubscriptionCreate = "urn:nhs:names:services:clinicals-sync:SubscriptionsApiPost"
-	InteractionIDSubscriptionRead   = "urn:nhs:names:services:clinicals-sync:SubscriptionsApiGet"
-	InteractionIDSubscriptionDelete = "urn:nhs:names:services:clinicals-sync:SubscriptionsApiDelete"
-	publishIDPrefix                 = "urn:nhs:names:services:events:"
-	publishIDSuffix                 = ".Write"
-)
-
-// InteractionFromID maps an InteractionID header value to its interaction.
-// For publish it checks only the shape "urn:nhs:names:services:events:
-// <code>.Write" and returns the event code; whether the code is one NEMS
-// accepts is a question for the event rules. Matching is exact, as Spine
-// compares these values.
-func InteractionFromID(id string) (in Interaction, eventCode string, ok bool) {
-	switch id {
-	case InteractionIDSubscriptionCreate:
-		return SubscriptionCreate, "", true
-	case InteractionIDSubscriptionRead:
-		return SubscriptionRead, "", true
-	case InteractionIDSubscriptionDelete:
-		return SubscriptionDelete, "", true
-	}
-	if code, found := strings.CutPrefix(id, publishIDPrefix); found {
-		if code, found = strings.CutSuffix(code, publishIDSuffix); found && code != "" {
-			return Publish, code, true
-		}
-	}
-	return 0, "", false
-}
+// The interactions a token is presented with are the NEMS API calls,
+// [issue.Interaction]; each needs the scope its RequiredScope says.
 
 // Request carries what the claim rules compare the token with.
 type Request struct {
@@ -117,15 +38,6 @@ type Request struct {
 	Key *Key
 }
 
-// Severity of a [Finding].
-type Severity string
-
-// The severities used.
-const (
-	SeverityError   Severity = "error"
-	SeverityWarning Severity = "warning"
-)
-
 // Rule ids of the findings, one per claim plus the token-level ones.
 const (
 	RuleAuthorization          = "jwt:authorization"
@@ -146,40 +58,25 @@ const (
 	RuleRequestingPatient      = "jwt:requesting_patient"
 )
 
-// What Spine answers for a JWT it rejects (Spine Core JWT and error handling pages).
-const (
-	SpineCodeMissingOrInvalidHeader = "MISSING_OR_INVALID_HEADER"
-	HTTPStatusInvalidHeader         = 400
-	IssueTypeStructure              = "structure"
-)
-
-// Finding is one broken claim rule. SpineCode, HTTPStatus and IssueType are
-// what Spine answers with when it rejects the token; on a warning they say
-// what it would answer if it enforced the rule.
+// Finding is one broken claim rule: an issue of severity error or
+// warning, with what Spine answers when it rejects the token (on a warning,
+// what it would answer if it enforced the rule): MISSING_OR_INVALID_HEADER,
+// issue type structure, and so HTTP 400. Path and place are empty: a token
+// is not a FHIR resource.
 type Finding struct {
-	Rule       string
-	Severity   Severity
-	Claim      string // the claim concerned, empty for token-level findings
-	SpineCode  string
-	HTTPStatus int
-	IssueType  string
-	Message    string // what was found and what was expected
+	issue.Issue
+	Claim string // the claim concerned, empty for token-level findings
 }
 
 func (f Finding) String() string {
-	return fmt.Sprintf("%s %s (%s, HTTP %d): %s", f.Severity, f.Rule, f.SpineCode, f.HTTPStatus, f.Message)
+	return fmt.Sprintf("%s %s (%s, HTTP %d): %s", f.Severity, f.Rule, f.Spine, f.Spine.Status(), f.Message)
 }
 
-func newFinding(rule string, sev Severity, claim, format string, args ...any) Finding {
-	return Finding{
-		Rule:       rule,
-		Severity:   sev,
-		Claim:      claim,
-		SpineCode:  SpineCodeMissingOrInvalidHeader,
-		HTTPStatus: HTTPStatusInvalidHeader,
-		IssueType:  IssueTypeStructure,
-		Message:    fmt.Sprintf(format, args...),
-	}
+func newFinding(rule string, sev issue.Severity, claim, format string, args ...any) Finding {
+	return Finding{Issue: issue.Issue{
+		Rule: rule, Severity: sev, Spine: issue.SpineMissingOrInvalidHeader, Code: issue.TypeStructure,
+		Message: fmt.Sprintf(format, args...),
+	}, Claim: claim}
 }
 
 // ReasonsForRequest are the reason_for_request values Spine Core allows.
@@ -193,7 +90,7 @@ const MaxTokenLifetime = 5 * time.Minute
 // token out of the Authorization header value, decodes it, verifies the
 // signature when req.Key is set, and applies [CheckClaims]. A header or
 // token that cannot be read gives a single finding.
-func CheckAuthorization(header string, in Interaction, req Request) []Finding {
+func CheckAuthorization(header string, in issue.Interaction, req Request) []Finding {
 	raw, err := FromAuthorization(header)
 	if err != nil {
 		return []Finding{MalformedFinding(err)}
@@ -205,7 +102,7 @@ func CheckAuthorization(header string, in Interaction, req Request) []Finding {
 	var out []Finding
 	if req.Key != nil {
 		if err := tok.Verify(req.Key); err != nil {
-			out = append(out, newFinding(RuleSignature, SeverityError, "", "%v", err))
+			out = append(out, newFinding(RuleSignature, issue.SeverityError, "", "%v", err))
 		}
 	}
 	return append(out, CheckClaims(tok.Claims, in, req)...)
@@ -216,10 +113,10 @@ func CheckAuthorization(header string, in Interaction, req Request) []Finding {
 // [RuleAuthorization], an unreadable token under [RuleFormat].
 func MalformedFinding(err error) Finding {
 	if errors.Is(err, ErrNoAuthorization) {
-		return newFinding(RuleAuthorization, SeverityError, "",
+		return newFinding(RuleAuthorization, issue.SeverityError, "",
 			"the Authorization header must be supplied, as \"Bearer <jwt>\"")
 	}
-	return newFinding(RuleFormat, SeverityError, "", "%v", err)
+	return newFinding(RuleFormat, issue.SeverityError, "", "%v", err)
 }
 
 // CheckClaims applies the NEMS claim rules ("JWT Claims" of the generic API
@@ -227,7 +124,7 @@ func MalformedFinding(err error) Finding {
 // returns one [Finding] per broken rule, in a fixed order, or nil. Rules
 // the specification leaves open are decided as the package documentation
 // says under DECISIONS.
-func CheckClaims(c *Claims, in Interaction, req Request) []Finding {
+func CheckClaims(c *Claims, in issue.Interaction, req Request) []Finding {
 	if c == nil {
 		c = &Claims{}
 	}
@@ -250,7 +147,7 @@ type checker struct {
 	out []Finding
 }
 
-func (k *checker) add(rule string, sev Severity, claim, format string, args ...any) {
+func (k *checker) add(rule string, sev issue.Severity, claim, format string, args ...any) {
 	k.out = append(k.out, newFinding(rule, sev, claim, format, args...))
 }
 
@@ -259,10 +156,10 @@ func (k *checker) add(rule string, sev Severity, claim, format string, args ...a
 func (k *checker) required(rule, claim, value, why string) bool {
 	switch {
 	case !k.c.Has(claim):
-		k.add(rule, SeverityError, claim, "mandatory claim %s is missing (%s)", claim, why)
+		k.add(rule, issue.SeverityError, claim, "mandatory claim %s is missing (%s)", claim, why)
 		return false
 	case strings.TrimSpace(value) == "":
-		k.add(rule, SeverityError, claim, "mandatory claim %s is empty (%s)", claim, why)
+		k.add(rule, issue.SeverityError, claim, "mandatory claim %s is empty (%s)", claim, why)
 		return false
 	}
 	return true
@@ -273,7 +170,7 @@ func (k *checker) iss() {
 		return
 	}
 	if !isAbsoluteURI(k.c.Issuer) {
-		k.add(RuleIss, SeverityError, ClaimIss, "iss is %s; expected an absolute URI such as \"https://cas.nhs.uk\"", quote(k.c.Issuer))
+		k.add(RuleIss, issue.SeverityError, ClaimIss, "iss is %s; expected an absolute URI such as \"https://cas.nhs.uk\"", quote(k.c.Issuer))
 	}
 }
 
@@ -293,31 +190,31 @@ func (k *checker) sub() {
 		if other == ClaimRequestingUser {
 			when = "requesting_user is present, so sub must equal it"
 		}
-		k.add(RuleSub, SeverityError, ClaimSub, "sub is %s but %s is %s; %s",
+		k.add(RuleSub, issue.SeverityError, ClaimSub, "sub is %s but %s is %s; %s",
 			quote(k.c.Subject), other, quote(otherValue), when)
 	}
 }
 
 func (k *checker) aud(want string) {
 	if !k.c.Has(ClaimAud) {
-		k.add(RuleAud, SeverityError, ClaimAud, "mandatory claim aud is missing (Spine Core requires the endpoint URL of the API)")
+		k.add(RuleAud, issue.SeverityError, ClaimAud, "mandatory claim aud is missing (Spine Core requires the endpoint URL of the API)")
 		return
 	}
 	if len(k.c.Audience) == 0 {
-		k.add(RuleAud, SeverityError, ClaimAud, "aud is empty; expected the endpoint URL of the API")
+		k.add(RuleAud, issue.SeverityError, ClaimAud, "aud is empty; expected the endpoint URL of the API")
 		return
 	}
 	matched := false
 	for _, a := range k.c.Audience {
 		if !isAbsoluteURI(a) {
-			k.add(RuleAud, SeverityError, ClaimAud, "aud value %s is not an absolute URI; expected the endpoint URL of the API", quote(a))
+			k.add(RuleAud, issue.SeverityError, ClaimAud, "aud value %s is not an absolute URI; expected the endpoint URL of the API", quote(a))
 		}
 		if strings.TrimRight(a, "/") == strings.TrimRight(want, "/") {
 			matched = true
 		}
 	}
 	if want != "" && !matched {
-		k.add(RuleAud, SeverityError, ClaimAud, "aud is %s; expected %s", quote(strings.Join(k.c.Audience, " ")), quote(want))
+		k.add(RuleAud, issue.SeverityError, ClaimAud, "aud is %s; expected %s", quote(strings.Join(k.c.Audience, " ")), quote(want))
 	}
 }
 
@@ -331,9 +228,9 @@ func (k *checker) times(req Request) {
 	exp, iat := k.c.ExpiresAt.Time, k.c.IssuedAt.Time
 	if hasExp && hasIat {
 		if !exp.After(iat) {
-			k.add(RuleExp, SeverityError, ClaimExp, "exp %s is not after iat %s", stamp(exp), stamp(iat))
+			k.add(RuleExp, issue.SeverityError, ClaimExp, "exp %s is not after iat %s", stamp(exp), stamp(iat))
 		} else if life := exp.Sub(iat); life > MaxTokenLifetime {
-			k.add(RuleExp, SeverityWarning, ClaimExp,
+			k.add(RuleExp, issue.SeverityWarning, ClaimExp,
 				"token lives %s (iat %s to exp %s); Spine Core sets exp to iat plus %s",
 				life, stamp(iat), stamp(exp), MaxTokenLifetime)
 		}
@@ -343,15 +240,15 @@ func (k *checker) times(req Request) {
 	}
 	// RFC 7519: the token must not be accepted on or after exp.
 	if hasExp && !now.Before(exp.Add(req.Leeway)) {
-		k.add(RuleExp, SeverityError, ClaimExp, "token expired at %s; the time now is %s", stamp(exp), stamp(now))
+		k.add(RuleExp, issue.SeverityError, ClaimExp, "token expired at %s; the time now is %s", stamp(exp), stamp(now))
 	}
 	if hasIat && iat.After(now.Add(req.Leeway)) {
-		k.add(RuleIat, SeverityError, ClaimIat, "token is issued at %s, later than the time now, %s", stamp(iat), stamp(now))
+		k.add(RuleIat, issue.SeverityError, ClaimIat, "token is issued at %s, later than the time now, %s", stamp(iat), stamp(now))
 	}
 	// RFC 7519 4.1.5: the token must not be accepted before nbf. Spine
 	// tokens do not carry it, but one that does is held to it.
 	if nbf := k.c.NotBefore.Time; k.c.Has(ClaimNbf) && nbf.After(now.Add(req.Leeway)) {
-		k.add(RuleNbf, SeverityError, ClaimNbf, "token is not valid before %s (nbf); the time now is %s", stamp(nbf), stamp(now))
+		k.add(RuleNbf, issue.SeverityError, ClaimNbf, "token is not valid before %s (nbf); the time now is %s", stamp(nbf), stamp(now))
 	}
 }
 
@@ -359,11 +256,11 @@ func (k *checker) times(req Request) {
 // reports whether it is present (ParseClaims has already checked its type).
 func (k *checker) timeClaim(rule, claim string, d NumericDate) bool {
 	if !k.c.Has(claim) {
-		k.add(rule, SeverityError, claim, "mandatory claim %s is missing (Spine Core requires it, in integer seconds since 1970 UTC)", claim)
+		k.add(rule, issue.SeverityError, claim, "mandatory claim %s is missing (Spine Core requires it, in integer seconds since 1970 UTC)", claim)
 		return false
 	}
 	if !d.Integer {
-		k.add(rule, SeverityWarning, claim, "%s is %s, not integer seconds as Spine Core describes", claim, bounded(string(k.c.Raw[claim])))
+		k.add(rule, issue.SeverityWarning, claim, "%s is %s, not integer seconds as Spine Core describes", claim, bounded(string(k.c.Raw[claim])))
 	}
 	return true
 }
@@ -378,14 +275,14 @@ func (k *checker) reason() {
 			return
 		}
 	}
-	k.add(RuleReasonForRequest, SeverityError, ClaimReasonForRequest,
+	k.add(RuleReasonForRequest, issue.SeverityError, ClaimReasonForRequest,
 		"reason_for_request is %s; expected one of %s", quote(r), strings.Join(ReasonsForRequest, ", "))
 }
 
-func (k *checker) scope(in Interaction) {
+func (k *checker) scope(in issue.Interaction) {
 	want := in.RequiredScope()
 	if want == "" {
-		k.add(RuleScope, SeverityError, ClaimScope, "cannot check scope for unknown interaction %s", in)
+		k.add(RuleScope, issue.SeverityError, ClaimScope, "cannot check scope for unknown interaction %s", in)
 		return
 	}
 	if !k.required(RuleScope, ClaimScope, k.c.Scope, "expected "+want+" for "+in.String()) {
@@ -396,7 +293,7 @@ func (k *checker) scope(in Interaction) {
 			return
 		}
 	}
-	k.add(RuleScope, SeverityError, ClaimScope, "scope is %s; %s requires %s", quote(k.c.Scope), in, want)
+	k.add(RuleScope, issue.SeverityError, ClaimScope, "scope is %s; %s requires %s", quote(k.c.Scope), in, want)
 }
 
 func (k *checker) system(fromASID string) {
@@ -409,11 +306,11 @@ func (k *checker) system(fromASID string) {
 		return
 	}
 	if err := nhsid.CheckASID(asid); err != nil {
-		k.add(RuleRequestingSystem, SeverityError, ClaimRequestingSystem, "requesting_system: %v", err)
+		k.add(RuleRequestingSystem, issue.SeverityError, ClaimRequestingSystem, "requesting_system: %v", err)
 		return
 	}
 	if fromASID != "" && asid != fromASID {
-		k.add(RuleFromASID, SeverityError, ClaimRequestingSystem,
+		k.add(RuleFromASID, issue.SeverityError, ClaimRequestingSystem,
 			"requesting_system ASID is %s but the fromASID header is %s; they must be equal", quote(asid), quote(fromASID))
 	}
 }
@@ -424,11 +321,11 @@ func (k *checker) organisation() {
 	switch {
 	case k.c.Has(s) && k.c.Has(z):
 		if k.c.RequestingOrganisation != k.c.RequestingOrganization {
-			k.add(RuleRequestingOrganisation, SeverityError, s, "%s is %s but %s is %s; they disagree",
+			k.add(RuleRequestingOrganisation, issue.SeverityError, s, "%s is %s but %s is %s; they disagree",
 				s, quote(k.c.RequestingOrganisation), z, quote(k.c.RequestingOrganization))
 		}
 	case k.c.Has(z):
-		k.add(RuleRequestingOrganisation, SeverityWarning, z,
+		k.add(RuleRequestingOrganisation, issue.SeverityWarning, z,
 			"the token carries %s (Spine Core spelling) but not %s, the claim NEMS makes mandatory", z, s)
 		claim, v = z, k.c.RequestingOrganization
 	}
@@ -440,7 +337,7 @@ func (k *checker) organisation() {
 		return
 	}
 	if err := nhsid.CheckODSOrganisationCode(code); err != nil {
-		k.add(RuleRequestingOrganisation, SeverityError, claim, "%s: %v", claim, err)
+		k.add(RuleRequestingOrganisation, issue.SeverityError, claim, "%s: %v", claim, err)
 	}
 }
 
@@ -450,19 +347,19 @@ func (k *checker) user() {
 	}
 	v := k.c.RequestingUser
 	if strings.TrimSpace(v) == "" {
-		k.add(RuleRequestingUser, SeverityError, ClaimRequestingUser, "requesting_user is present but empty; expected %s|<SDS role profile id> or a local system URI and id", nhsid.SystemSDSRoleProfile)
+		k.add(RuleRequestingUser, issue.SeverityError, ClaimRequestingUser, "requesting_user is present but empty; expected %s|<SDS role profile id> or a local system URI and id", nhsid.SystemSDSRoleProfile)
 		return
 	}
 	system, value, ok := nhsid.SplitToken(v)
 	switch {
 	case !ok:
-		k.add(RuleRequestingUser, SeverityWarning, ClaimRequestingUser,
+		k.add(RuleRequestingUser, issue.SeverityWarning, ClaimRequestingUser,
 			"requesting_user is %s without a system; Spine Core expects %s|<id> (or a local system URI)", quote(v), nhsid.SystemSDSRoleProfile)
 	case !isAbsoluteURI(system):
-		k.add(RuleRequestingUser, SeverityError, ClaimRequestingUser,
+		k.add(RuleRequestingUser, issue.SeverityError, ClaimRequestingUser,
 			"requesting_user system %s is not an absolute URI; expected %s or a local system URI", quote(system), nhsid.SystemSDSRoleProfile)
 	case value == "":
-		k.add(RuleRequestingUser, SeverityError, ClaimRequestingUser, "requesting_user %s has no id after \"|\"", quote(v))
+		k.add(RuleRequestingUser, issue.SeverityError, ClaimRequestingUser, "requesting_user %s has no id after \"|\"", quote(v))
 	}
 }
 
@@ -472,7 +369,7 @@ func (k *checker) patient() {
 	}
 	v := k.c.RequestingPatient
 	if strings.TrimSpace(v) == "" {
-		k.add(RuleRequestingPatient, SeverityError, ClaimRequestingPatient, "requesting_patient is present but empty; expected %s|<NHS number>", nhsid.SystemNHSNumberSpine)
+		k.add(RuleRequestingPatient, issue.SeverityError, ClaimRequestingPatient, "requesting_patient is present but empty; expected %s|<NHS number>", nhsid.SystemNHSNumberSpine)
 		return
 	}
 	alt := map[string]string{nhsid.SystemNHSNumber: "the system of NHS numbers inside messages; Spine JWTs use " + nhsid.SystemNHSNumberSpine}
@@ -481,7 +378,7 @@ func (k *checker) patient() {
 		return
 	}
 	if err := nhsid.CheckNHSNumber(n); err != nil {
-		k.add(RuleRequestingPatient, SeverityError, ClaimRequestingPatient, "requesting_patient must hold a valid NHS number: %v", err)
+		k.add(RuleRequestingPatient, issue.SeverityError, ClaimRequestingPatient, "requesting_patient must hold a valid NHS number: %v", err)
 	}
 }
 
@@ -494,22 +391,22 @@ func (k *checker) qualified(rule, claim, v, system string, alt map[string]string
 		switch note, isAlt := alt[sys]; {
 		case sys == system:
 		case isAlt:
-			k.add(rule, SeverityWarning, claim, "%s uses system %s, %s", claim, quote(sys), note)
+			k.add(rule, issue.SeverityWarning, claim, "%s uses system %s, %s", claim, quote(sys), note)
 		default:
-			k.add(rule, SeverityError, claim, "%s has system %s; expected %s|<value>", claim, quote(sys), system)
+			k.add(rule, issue.SeverityError, claim, "%s has system %s; expected %s|<value>", claim, quote(sys), system)
 			return "", false
 		}
 		return value, true
 	}
 	if value, ok := strings.CutPrefix(v, system+"/"); ok {
-		k.add(rule, SeverityWarning, claim, "%s is written %s; Spine Core identifiers use %s|<value>", claim, quote(v), system)
+		k.add(rule, issue.SeverityWarning, claim, "%s is written %s; Spine Core identifiers use %s|<value>", claim, quote(v), system)
 		return value, true
 	}
 	if isAbsoluteURI(v) {
-		k.add(rule, SeverityError, claim, "%s is %s; expected %s|<value>", claim, quote(v), system)
+		k.add(rule, issue.SeverityError, claim, "%s is %s; expected %s|<value>", claim, quote(v), system)
 		return "", false
 	}
-	k.add(rule, SeverityWarning, claim, "%s is %s without its system; Spine Core expects %s|%s", claim, quote(v), system, v)
+	k.add(rule, issue.SeverityWarning, claim, "%s is %s without its system; Spine Core expects %s|%s", claim, quote(v), system, v)
 	return v, true
 }
 

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
@@ -40,7 +42,7 @@ func TestDecodeUnsigned(t *testing.T) {
 		t.Errorf("header %+v signature %q", tok.Header, tok.Signature)
 	}
 	c := tok.Claims
-	if c.Issuer != "https://cas.nhs.uk" || c.Scope != ScopeBundleWrite || c.RequestingOrganisation == "" ||
+	if c.Issuer != "https://cas.nhs.uk" || c.Scope != issue.ScopeBundleWrite || c.RequestingOrganisation == "" ||
 		len(c.Audience) != 1 || !c.ExpiresAt.Integer || c.ExpiresAt.Time.Unix() != 1469436987 ||
 		c.IssuedAt.Time.Unix() != 1469436687 || !c.Has(ClaimSub) || c.Has(ClaimRequestingUser) {
 		t.Errorf("claims decoded wrongly: %+v", c)
@@ -167,7 +169,7 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("Decode(%q) returned an inconsistent token %+v", raw, tok)
 		}
 		// Neither the rules nor verification may panic on a decoded token.
-		CheckClaims(tok.Claims, Publish, Request{FromASID: "200000000205", Now: time.Unix(1469436700, 0)})
+		CheckClaims(tok.Claims, issue.Publish, Request{FromASID: "200000000205", Now: time.Unix(1469436700, 0)})
 		_ = tok.Verify(testKeys(t).hmac)
 		if _, err := json.Marshal(tok.Claims.Raw); err != nil {
 			t.Fatalf("claims of %q do not re-encode: %v", raw, err)
@@ -176,11 +178,11 @@ func FuzzDecode(f *testing.F) {
 }
 
 func FuzzCheckAuthorization(f *testing.F) {
-	f.Add("Bearer "+unsigned(noneHeader, spineExamplePayload), int(Publish))
-	f.Add("Bearer "+unsigned(noneHeader, `{"requesting_organization":"x|","requesting_user":"|"}`), int(SubscriptionRead))
+	f.Add("Bearer "+unsigned(noneHeader, spineExamplePayload), int(issue.Publish))
+	f.Add("Bearer "+unsigned(noneHeader, `{"requesting_organization":"x|","requesting_user":"|"}`), int(issue.SubscriptionRead))
 	f.Fuzz(func(t *testing.T, header string, in int) {
-		for _, fd := range CheckAuthorization(header, Interaction(in), Request{}) {
-			if fd.Rule == "" || fd.Message == "" || fd.SpineCode == "" {
+		for _, fd := range CheckAuthorization(header, issue.Interaction(in), Request{}) {
+			if fd.Rule == "" || fd.Message == "" || fd.Spine == "" {
 				t.Fatalf("incomplete finding %+v", fd)
 			}
 		}

@@ -38,7 +38,7 @@ func (b *Builder) Err() error {
 
 func (b *Builder) fail(path, msg string) {
 	if b.err == nil {
-		b.err = &Error{Path: path, Msg: msg}
+		b.err = errorAt(0, 0, path, msg)
 	}
 }
 

@@ -3,70 +3,24 @@ package tree
 import (
 	"bytes"
 	"encoding/binary"
-	"strconv"
-	"strings"
+
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 // MaxErrors is how many errors a parser collects before it gives up on a
 // payload; past that point more messages rarely help.
 const MaxErrors = 100
 
-// Error is a problem found at a place in the source. The same type carries
-// warnings in Document.Warnings.
-type Error struct {
-	// Line and Column are 1-based; Column counts characters. Both are 0
-	// when the place is unknown.
-	Line, Column int
-	// Path is the FHIR path of the element concerned, e.g.
-	// "Bundle.entry[0].resource.event.code"; empty when there is none (a
-	// syntax error, say).
-	Path string
-	Msg  string
-	// Fatal is set on the error the parser stopped at: the rest of the
-	// input was not read, so the tree lacks whatever it held.
-	Fatal bool
-}
+// Error is a problem found at a place in the source ([issue.Error]). The
+// same type carries warnings in Document.Warnings.
+type Error = issue.Error
 
-// Error renders the error as "line:col: path: message".
-func (e *Error) Error() string {
-	var b strings.Builder
-	if e.Line > 0 {
-		b.WriteString(strconv.Itoa(e.Line))
-		b.WriteByte(':')
-		b.WriteString(strconv.Itoa(e.Column))
-		b.WriteString(": ")
-	}
-	if e.Path != "" {
-		b.WriteString(e.Path)
-		b.WriteString(": ")
-	}
-	b.WriteString(e.Msg)
-	return b.String()
-}
+// ErrorList is the errors of one payload ([issue.ErrorList]).
+type ErrorList = issue.ErrorList
 
-// ErrorList is the errors of one payload, in source order as far as the
-// parser could tell. It is returned as an error only when it is not empty.
-type ErrorList []*Error
-
-// Error renders every error on its own line.
-func (l ErrorList) Error() string {
-	var b strings.Builder
-	for i, e := range l {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(e.Error())
-	}
-	return b.String()
-}
-
-// Unwrap lets errors.As find the individual errors.
-func (l ErrorList) Unwrap() []error {
-	out := make([]error, len(l))
-	for i, e := range l {
-		out[i] = e
-	}
-	return out
+// errorAt returns the error msg at line:col, about the element at path.
+func errorAt(line, col int, path, msg string) *Error {
+	return &Error{Issue: issue.Issue{Line: line, Column: col, Path: path, Message: msg}}
 }
 
 // errs collects errors and remembers whether parsing can go on.
@@ -80,9 +34,11 @@ func (c *errs) add(line, col int, path, msg string) {
 		c.fatal = true
 		return
 	}
-	c.list = append(c.list, &Error{Line: line, Column: col, Path: path, Msg: msg})
+	c.list = append(c.list, errorAt(line, col, path, msg))
 	if len(c.list) == MaxErrors {
-		c.list = append(c.list, &Error{Line: line, Column: col, Msg: "too many errors; stopped", Fatal: true})
+		stop := errorAt(line, col, "", "too many errors; stopped")
+		stop.Fatal = true
+		c.list = append(c.list, stop)
 		c.fatal = true
 	}
 }

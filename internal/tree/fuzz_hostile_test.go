@@ -40,7 +40,7 @@ func checkFuzzedDocument(t *testing.T, doc *Document, err error) {
 			t.Fatalf("error %T %v is not a non-empty ErrorList", err, err)
 		}
 		for _, e := range el {
-			if e.Line < 0 || e.Column < 0 || e.Msg == "" {
+			if e.Line < 0 || e.Column < 0 || e.Message == "" {
 				t.Fatalf("badly placed error %+v", e)
 			}
 		}

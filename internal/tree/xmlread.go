@@ -93,7 +93,7 @@ func (r *xmlReader) errorAt(off int, path, msg string) {
 
 func (r *xmlReader) warnAt(off int, path, msg string) {
 	line, col := r.pos.at(off)
-	r.doc.Warnings = append(r.doc.Warnings, &Error{Line: line, Column: col, Path: path, Msg: msg})
+	r.doc.Warnings = append(r.doc.Warnings, errorAt(line, col, path, msg))
 }
 
 // skip discards the rest of the element whose start tag was just read,
@@ -144,8 +144,8 @@ func (r *xmlReader) document() { r.content(nil, nil, 0) }
 func (r *xmlReader) comment(off int) {
 	if r.doc.Comments == 0 {
 		line, col := r.pos.at(off)
-		r.doc.Warnings = append(r.doc.Warnings, &Error{Line: line, Column: col,
-			Msg: "XML comments are dropped: JSON has no place for them, and the converter does not copy them"})
+		r.doc.Warnings = append(r.doc.Warnings, errorAt(line, col, "",
+			"XML comments are dropped: JSON has no place for them, and the converter does not copy them"))
 	}
 	r.doc.Comments++
 }

@@ -196,7 +196,7 @@ func TestReservedNamespaceBindings(t *testing.T) {
 			t.Errorf("%s: want one error, got %v", tc.decl, err)
 			continue
 		}
-		if e := list[0]; e.Line != 2 || e.Column != 11 || !e.Fatal || !strings.Contains(e.Msg, tc.want) {
+		if e := list[0]; e.Line != 2 || e.Column != 11 || !e.Fatal || !strings.Contains(e.Message, tc.want) {
 			t.Errorf("%s: got %v (fatal %v), want 2:11 saying %q", tc.decl, e, e.Fatal, tc.want)
 		}
 	}

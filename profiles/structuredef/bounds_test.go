@@ -3,6 +3,8 @@ package structuredef
 import (
 	"strings"
 	"testing"
+
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 var boundFiles = map[string]string{
@@ -63,7 +65,8 @@ func TestMinMaxValue(t *testing.T) {
 	cases := []struct {
 		name                               string
 		effective, value, comparator, code string
-		rule, sev                          string // "" for no finding
+		rule                               string
+		sev                                issue.Severity // "" for no finding
 	}{
 		{"inside, other units", "2001-05-05T10:00:00Z", "2000", "", "g", "", ""},
 		{"inside", "2000-01-01", "70", "", "kg", "", ""},

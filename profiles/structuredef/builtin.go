@@ -9,12 +9,12 @@ import (
 	"sync"
 
 	"github.com/nemsfhir/nemsfhir/internal/tree"
-	"github.com/nemsfhir/nemsfhir/profiles"
 	"github.com/nemsfhir/nemsfhir/schemas"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
-// BuiltinFile names the built-in extension definitions in messages.
-const BuiltinFile = "schemas/stu3/extensions.jsonl"
+// builtinFile names the built-in extension definitions in messages.
+const builtinFile = "schemas/stu3/extensions.jsonl"
 
 var (
 	builtinOnce    sync.Once
@@ -66,14 +66,14 @@ func loadBuiltin(data []byte) (*Registry, map[string]string, error) {
 		}
 		u, src := member(line, "url"), member(line, "source")
 		if u == "" || src == "" {
-			return nil, nil, fmt.Errorf("%s:%d: a definition without url or source", BuiltinFile, lineNo)
+			return nil, nil, fmt.Errorf("%s:%d: a definition without url or source", builtinFile, lineNo)
 		}
 		u = canonical(u)
 		z.lines[u], z.lineNo[u] = line, lineNo
 		sources[u] = src
 	}
 	if len(z.lines) == 0 {
-		return nil, nil, errors.New(BuiltinFile + ": no extension definitions")
+		return nil, nil, errors.New(builtinFile + ": no extension definitions")
 	}
 	reg.lazy = z
 	return reg, sources, nil
@@ -125,7 +125,7 @@ func (z *lazyDefs) profile(r *Registry, u string) *Profile {
 			if !ok || r.sds[v] != nil {
 				break
 			}
-			l.resource(origin{file: BuiltinFile, line: z.lineNo[v], col: 1}, "StructureDefinition", line, line, 0)
+			l.resource(origin{file: builtinFile, line: z.lineNo[v], col: 1}, "StructureDefinition", line, line, 0)
 			sd := r.sds[v]
 			if sd == nil {
 				break
@@ -139,7 +139,7 @@ func (z *lazyDefs) profile(r *Registry, u string) *Profile {
 			p, err = r.build(u, map[string]int{})
 		}
 		if err != nil {
-			z.errs = append(z.errs, fmt.Errorf("%s:%d: %w", BuiltinFile, z.lineNo[u], err))
+			z.errs = append(z.errs, fmt.Errorf("%s:%d: %w", builtinFile, z.lineNo[u], err))
 			p = nil
 		}
 	}
@@ -176,14 +176,14 @@ func (r *Registry) ruleID(p *Profile, kind string) string {
 	return "profile:" + p.Name + ":" + kind
 }
 
-// CheckExtensions checks every extension in the tree rooted at root whose
+// checkExtensions checks every extension in the tree rooted at root whose
 // definition r holds, except those skip says another registry judges:
 // its content (value type, nested extensions, the cardinality of its
 // elements, fixed values, bindings), where it stands (context), how often
 // it stands there, and whether it is used as a modifier as its definition
 // says. Meta.profile claims are not looked at. Findings are sorted by
 // source position.
-func (r *Registry) CheckExtensions(root *tree.Node, skip func(url string) bool) []profiles.Finding {
+func (r *Registry) checkExtensions(root *tree.Node, skip func(url string) bool) []issue.Issue {
 	if root == nil {
 		return nil
 	}

@@ -8,19 +8,12 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/nemsfhir/nemsfhir/internal/bridge"
 	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/internal/treepath"
-	"github.com/nemsfhir/nemsfhir/profiles"
 	"github.com/nemsfhir/nemsfhir/schemas"
-)
-
-// Spine codes and HTTP statuses of profile findings.
-const (
-	SpineInvalidResource         = "INVALID_RESOURCE"
-	SpineInvalidCodeValue        = "INVALID_CODE_VALUE"
-	SpineInvalidCodeSystem       = "INVALID_CODE_SYSTEM"
-	SpineInvalidIdentifierSystem = "INVALID_IDENTIFIER_SYSTEM"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 // Rule kinds: the last part of a rule id "profile:<name>:<kind>".
@@ -40,7 +33,7 @@ const (
 	KindMaxValue    = "maxValue"
 	// KindBindingOffline marks an information finding: codes bound to a
 	// value set that cannot be expanded offline were not judged. Package
-	// validate reports these once per run (UnjudgedBinding reads them).
+	// validate reports these once per run (unjudgedBinding reads them).
 	KindBindingOffline = "binding-offline"
 )
 
@@ -48,14 +41,27 @@ const (
 // that no loaded definition has.
 const RuleUnknownProfile = "profile:unknown"
 
-// Check validates the resources in the tree rooted at root against the
+func init() {
+	bridge.CheckProfiles = func(reg any, root *tree.Node, extraProfiles []string) []issue.Issue {
+		return reg.(*Registry).check(root, extraProfiles)
+	}
+	bridge.CheckExtensions = func(reg any, root *tree.Node, skip func(url string) bool) []issue.Issue {
+		return reg.(*Registry).checkExtensions(root, skip)
+	}
+	bridge.Questionnaire = func(reg any, ref string) *tree.Node {
+		return reg.(*Registry).questionnaire(ref)
+	}
+	bridge.UnjudgedBinding = unjudgedBinding
+}
+
+// check validates the resources in the tree rooted at root against the
 // profiles they claim in meta.profile (the root and every nested resource:
 // Bundle entries, contained resources, Parameters resources), and the root
 // also against extraProfiles. Every extension whose definition is loaded is
 // checked against it, whether or not a profile slices it. Profile URLs of
 // the STU3 base types are skipped: package validate covers them. Findings
 // are sorted by source position.
-func (r *Registry) Check(root *tree.Node, extraProfiles []string) []profiles.Finding {
+func (r *Registry) check(root *tree.Node, extraProfiles []string) []issue.Issue {
 	if root == nil {
 		return nil
 	}
@@ -86,7 +92,7 @@ func (r *Registry) Check(root *tree.Node, extraProfiles []string) []profiles.Fin
 }
 
 // sortFindings orders findings by source position.
-func sortFindings(out []profiles.Finding) {
+func sortFindings(out []issue.Issue) {
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.Line != b.Line {
@@ -94,18 +100,6 @@ func sortFindings(out []profiles.Finding) {
 		}
 		return a.Column < b.Column
 	})
-}
-
-// CheckProfile validates one resource node against one profile, without
-// looking at meta.profile or at extension definitions outside the profile.
-func (r *Registry) CheckProfile(n *tree.Node, p *Profile) []profiles.Finding {
-	root := n
-	for root.Parent != nil {
-		root = root.Parent
-	}
-	c := r.newChecker(root)
-	c.conform(n, p)
-	return c.out
 }
 
 type visitKey struct {
@@ -116,7 +110,7 @@ type visitKey struct {
 type checker struct {
 	reg     *Registry
 	res     *treepath.Resolver
-	out     []profiles.Finding
+	out     []issue.Issue
 	visited map[visitKey]bool
 	// conformsMemo is shared with trial checkers: whether a resource
 	// conforms to a profile, for targetProfile and profile discriminators.
@@ -151,12 +145,10 @@ func (r *Registry) isBaseType(u string) bool {
 	return strings.HasPrefix(u, coreBase) && r.model.Type(u[len(coreBase):]) != nil
 }
 
-func (c *checker) add(p *Profile, kind, sev, issueType string, n *tree.Node, path, msg string) *profiles.Finding {
-	f := profiles.Finding{
-		Rule: c.reg.ruleID(p, kind), Severity: sev, IssueType: issueType,
-		SpineCode: SpineInvalidResource, HTTPStatus: 422, Message: msg,
-	}
-	f = f.At(n)
+func (c *checker) add(p *Profile, kind string, sev issue.Severity, issueType string, n *tree.Node, path, msg string) *issue.Issue {
+	f := tree.IssueAt(issue.Issue{
+		Rule: c.reg.ruleID(p, kind), Severity: sev, Code: issueType, Spine: issue.SpineInvalidResource, Message: msg,
+	}, n)
 	if path != "" {
 		f.Path = path
 	}
@@ -172,15 +164,14 @@ func (c *checker) claim(n *tree.Node, u string, at *tree.Node) {
 	}
 	p := c.reg.Profile(u)
 	if p == nil {
-		f := profiles.Finding{
-			Rule: RuleUnknownProfile, Severity: "warning", IssueType: "not-supported",
-			SpineCode: SpineInvalidResource, HTTPStatus: 422,
+		f := issue.Issue{
+			Rule: RuleUnknownProfile, Severity: issue.SeverityWarning, Code: issue.TypeNotSupported, Spine: issue.SpineInvalidResource,
 			Message: "profile " + u + " is not loaded: the resource was not checked against it",
 		}
 		if at != nil {
-			f = f.At(at)
+			f = tree.IssueAt(f, at)
 		} else {
-			f = f.At(n)
+			f = tree.IssueAt(f, n)
 		}
 		c.out = append(c.out, f)
 		return
@@ -228,12 +219,12 @@ func (c *checker) elem(n *tree.Node, d *edef, p *Profile) {
 	if d.fixed != nil && !matchValue(d.fixed.Value, n, true) {
 		f := c.add(p, KindFixed, "error", "value", n, "",
 			d.label()+" must be "+render(d.fixed)+" (fixed by "+p.Name+"), found "+describe(n))
-		f.SpineCode, f.HTTPStatus = valueSpineCode(n)
+		f.Spine = valueSpineCode(n)
 	}
 	if d.pattern != nil && !matchValue(d.pattern.Value, n, false) {
 		f := c.add(p, KindPattern, "error", "value", n, "",
 			d.label()+" must match the pattern "+render(d.pattern)+" of "+p.Name+", found "+describe(n))
-		f.SpineCode, f.HTTPStatus = valueSpineCode(n)
+		f.Spine = valueSpineCode(n)
 	}
 	if d.maxLength > 0 && n.HasValue && utf8.RuneCountInString(n.Value) > d.maxLength {
 		c.add(p, KindMaxLength, "error", "value", n, "",
@@ -247,20 +238,20 @@ func (c *checker) elem(n *tree.Node, d *edef, p *Profile) {
 
 // valueSpineCode picks the Spine code for a wrong fixed or pattern value:
 // identifier and coding systems have codes of their own.
-func valueSpineCode(n *tree.Node) (string, int) {
+func valueSpineCode(n *tree.Node) issue.SpineCode {
 	parent := ""
 	if n.Parent != nil {
 		parent = n.Parent.Type
 	}
 	switch {
 	case n.Type == "Identifier" || n.Name == "system" && parent == "Identifier":
-		return SpineInvalidIdentifierSystem, 400
+		return issue.SpineInvalidIdentifierSys
 	case n.Name == "system" && parent == "Coding":
-		return SpineInvalidCodeSystem, 400
+		return issue.SpineInvalidCodeSystem
 	case n.Name == "code" && parent == "Coding", n.Type == "Coding", n.Type == "CodeableConcept":
-		return SpineInvalidCodeValue, 400
+		return issue.SpineInvalidCodeValue
 	}
-	return SpineInvalidResource, 422
+	return issue.SpineInvalidResource
 }
 
 func (c *checker) children(n *tree.Node, d *edef, p *Profile) {
@@ -816,9 +807,9 @@ func (c *checker) binding(n *tree.Node, d *edef, p *Profile) {
 		c.bindingNotJudged(p, n, u, b.Strength, "not every member is known offline")
 		return
 	}
-	sev := "error"
+	sev := issue.SeverityError
 	if b.Strength == "extensible" {
-		sev = "warning"
+		sev = issue.SeverityWarning
 	}
 	var shown []string
 	for _, cd := range codes {
@@ -831,14 +822,14 @@ func (c *checker) binding(n *tree.Node, d *edef, p *Profile) {
 	msg := d.label() + " value " + strings.Join(shown, ", ") + " is not in the value set " + u +
 		" (" + b.Strength + " binding of " + p.Name + ")"
 	f := c.add(p, KindBinding, sev, "code-invalid", n, "", msg)
-	f.SpineCode, f.HTTPStatus = SpineInvalidCodeValue, 400
+	f.Spine = issue.SpineInvalidCodeValue
 	if wrongSystem {
-		f.SpineCode = SpineInvalidCodeSystem
+		f.Spine = issue.SpineInvalidCodeSystem
 	}
 }
 
 // unjudgedPrefix and unjudgedMid frame the value set URL in the message of
-// a KindBindingOffline finding, which UnjudgedBinding reads back.
+// a KindBindingOffline finding, which unjudgedBinding reads back.
 const (
 	unjudgedPrefix = "codes bound to the value set "
 	unjudgedMid    = " not checked: "
@@ -858,9 +849,9 @@ func (c *checker) bindingNotJudged(p *Profile, n *tree.Node, u, strength, why st
 		unjudgedPrefix+u+unjudgedMid+why+"; "+strength+" binding of "+p.Name)
 }
 
-// UnjudgedBinding tells whether f says that codes bound to a value set were
+// unjudgedBinding tells whether f says that codes bound to a value set were
 // not judged offline, and returns that value set and why.
-func UnjudgedBinding(f profiles.Finding) (valueSet, why string, ok bool) {
+func unjudgedBinding(f issue.Issue) (valueSet, why string, ok bool) {
 	if !strings.HasSuffix(f.Rule, ":"+KindBindingOffline) {
 		return "", "", false
 	}
@@ -901,9 +892,9 @@ func (c *checker) constraints(n *tree.Node, d *edef, p *Profile) {
 		env := *c.env
 		env.Resource = treepath.Of(res)
 		r, err := cc.expr.Evaluate(context.Background(), treepath.Of(n), &env)
-		sev := "error"
+		sev := issue.SeverityError
 		if cc.Severity == "warning" {
-			sev = "warning"
+			sev = issue.SeverityWarning
 		}
 		if err != nil || len(r.Unsupported) > 0 {
 			// No verdict is not a pass: say so, as severe as a breach.

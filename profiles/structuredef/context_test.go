@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nemsfhir/nemsfhir/profiles"
 	"github.com/nemsfhir/nemsfhir/transform"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 // extensionSD is a simple extension definition with a string value.
@@ -60,13 +60,13 @@ func ext(url string) string { return `{"url": "` + url + `", "valueString": "x"}
 
 // contextFindings checks src in JSON and in its XML form and returns the
 // context findings of each form.
-func contextFindings(t *testing.T, r *Registry, src string) map[string][]profiles.Finding {
+func contextFindings(t *testing.T, r *Registry, src string) map[string][]issue.Issue {
 	t.Helper()
 	x, _, err := transform.JSONToXML([]byte(src), transform.Options{})
 	if err != nil {
 		t.Fatalf("JSON to XML: %v\n%s", err, src)
 	}
-	out := map[string][]profiles.Finding{}
+	out := map[string][]issue.Issue{}
 	for form, b := range map[string][]byte{"p.json": []byte(src), "p.xml": x} {
 		for _, f := range r.Check(parse(t, form, b), nil) {
 			if strings.HasSuffix(f.Rule, ":"+KindContext) {

@@ -3,6 +3,8 @@ package structuredef
 import (
 	"strings"
 	"testing"
+
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 // TestExtensionContextTypes: contextType extension admits an extension
@@ -28,7 +30,8 @@ func TestExtensionContextTypes(t *testing.T) {
 		t.Fatalf("Load: %v", err)
 	}
 	for _, tc := range []struct {
-		name, src, want, sev string
+		name, src, want string
+		sev             issue.Severity
 	}{
 		{"inside the named extension", `{"resourceType": "Patient", "extension": [{"url": "` + parent + `", "extension": [` + ext(child) + `]}]}`, "", ""},
 		{"on the resource", `{"resourceType": "Patient", "extension": [` + ext(child) + `]}`, "Patient.extension[0]", "error"},

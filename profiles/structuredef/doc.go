@@ -1,15 +1,15 @@
 // Package structuredef uses FHIR STU3 StructureDefinitions as profiles: it
 // loads them, with the ValueSets and CodeSystems they bind to, from folders
-// or FHIR packages, and checks element trees against them.
+// or FHIR packages, and package validate checks payloads against them
+// (validate.Options.IG and Profiles).
 //
 //	reg, err := structuredef.Load("defs/", "hl7.fhir.uk.core.tgz")
 //	if err != nil {
 //		return err // a LoadErrors: each file that cannot be used, with its line:col
 //	}
 //	// reg.Warnings() names the parts of profiles that cannot be evaluated.
-//	findings := reg.Check(doc.Root, []string{"https://fhir.nhs.uk/STU3/StructureDefinition/EMS-Subscription-1"})
 //
-// Check validates every resource of a payload (the root, Bundle entries,
+// The check validates every resource of a payload (the root, Bundle entries,
 // contained resources) against the profiles its meta.profile names, the
 // root also against the profiles the caller names, and every extension
 // against its definition when that is loaded. Each finding has a rule id
@@ -17,10 +17,10 @@
 // cardinality, fixed, pattern, binding, type, reference, slice,
 // constraint, context, maxLength, minValue or maxValue; a profile URL that
 // is not loaded gives a warning with rule [RuleUnknownProfile]. Findings
-// carry the Spine code INVALID_RESOURCE and HTTP 422, except wrong codes
+// carry the Spine code INVALID_RESOURCE (HTTP 422), except wrong codes
 // (INVALID_CODE_VALUE), wrong code systems (INVALID_CODE_SYSTEM) and wrong
 // identifier systems (INVALID_IDENTIFIER_SYSTEM), which NEMS answers with
-// 400.
+// HTTP 400.
 //
 // Profiles only add to base STU3 validation (package validate): a profile
 // cardinality equal to the base one, a required binding the base already
@@ -95,14 +95,14 @@
 // [Supported] returns the same list as data.
 package structuredef
 
-// Construct is one StructureDefinition feature and how far Check honours it.
+// Construct is one StructureDefinition feature and how far the profile check honours it.
 type Construct struct {
 	Name      string
 	Supported bool
 	Note      string
 }
 
-// Supported lists the constructs of StructureDefinitions that Check
+// Supported lists the constructs of StructureDefinitions that the profile check
 // evaluates, and those it does not.
 func Supported() []Construct {
 	return []Construct{

@@ -34,7 +34,7 @@ func TestUnjudgedProfileConstraint(t *testing.T) {
 	}
 	for _, c := range cases {
 		got := find(fs, c.rule, "Patient")
-		if len(got) != 1 || got[0].Severity != c.severity || got[0].IssueType != c.issueType || !strings.Contains(got[0].Message, c.why) {
+		if len(got) != 1 || string(got[0].Severity) != c.severity || got[0].Code != c.issueType || !strings.Contains(got[0].Message, c.why) {
 			t.Errorf("%s: want one %s %s %q, got", c.rule, c.severity, c.issueType, c.why)
 			dump(t, fs)
 		}

@@ -8,8 +8,8 @@ import (
 
 	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
-	"github.com/nemsfhir/nemsfhir/profiles"
 	"github.com/nemsfhir/nemsfhir/schemas"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 func sharedPath(t testing.TB, rel string) string {
@@ -67,8 +67,8 @@ func parseFile(t testing.TB, path string) *tree.Node {
 	return parse(t, path, src)
 }
 
-func errorsOnly(fs []profiles.Finding) []profiles.Finding {
-	var out []profiles.Finding
+func errorsOnly(fs []issue.Issue) []issue.Issue {
+	var out []issue.Issue
 	for _, f := range fs {
 		if f.Severity == "error" || f.Severity == "fatal" {
 			out = append(out, f)
@@ -77,9 +77,9 @@ func errorsOnly(fs []profiles.Finding) []profiles.Finding {
 	return out
 }
 
-func dump(t testing.TB, fs []profiles.Finding) {
+func dump(t testing.TB, fs []issue.Issue) {
 	t.Helper()
 	for _, f := range fs {
-		t.Logf("  %s %s %s @%d:%d %s [%s]", f.Severity, f.Rule, f.Path, f.Line, f.Column, f.Message, f.SpineCode)
+		t.Logf("  %s %s %s @%d:%d %s [%s]", f.Severity, f.Rule, f.Path, f.Line, f.Column, f.Message, f.Spine)
 	}
 }

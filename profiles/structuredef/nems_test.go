@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nemsfhir/nemsfhir/profiles"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 const (
@@ -54,8 +54,8 @@ func TestLoadNHSAssets(t *testing.T) {
 }
 
 // find returns the findings with the given rule and path.
-func find(fs []profiles.Finding, rule, path string) []profiles.Finding {
-	var out []profiles.Finding
+func find(fs []issue.Issue, rule, path string) []issue.Issue {
+	var out []issue.Issue
 	for _, f := range fs {
 		if f.Rule == rule && f.Path == path {
 			out = append(out, f)
@@ -82,24 +82,24 @@ func TestSubscriptionExplicit(t *testing.T) {
 		rule, path     string
 		line           int
 		severity       string
-		spine          string
+		spine          issue.SpineCode
 	}{
 		{"error element present", "\t<channel>", "\t<error value=\"failed\"/>\n\t<channel>", nil,
-			"profile:EMS-Subscription-1:cardinality", "Subscription.error", 13, "error", SpineInvalidResource},
+			"profile:EMS-Subscription-1:cardinality", "Subscription.error", 13, "error", issue.SpineInvalidResource},
 		{"Subscription.tag present", "</Subscription>", "\t<tag><system value=\"urn:x\"/><code value=\"t\"/></tag>\n</Subscription>", nil,
-			"profile:EMS-Subscription-1:cardinality", "Subscription.tag[0]", 17, "error", SpineInvalidResource},
+			"profile:EMS-Subscription-1:cardinality", "Subscription.tag[0]", 17, "error", issue.SpineInvalidResource},
 		{"contact.system absent", "\t\t<system value=\"url\"/>\n", "", nil,
-			"profile:EMS-Subscription-1:cardinality", "Subscription.contact[0].system", 6, "error", SpineInvalidResource},
+			"profile:EMS-Subscription-1:cardinality", "Subscription.contact[0].system", 6, "error", issue.SpineInvalidResource},
 		{"contact.use absent", "\t\t<use value=\"work\"/>\n", "", nil,
-			"profile:EMS-Subscription-1:cardinality", "Subscription.contact[0].use", 6, "error", SpineInvalidResource},
+			"profile:EMS-Subscription-1:cardinality", "Subscription.contact[0].use", 6, "error", issue.SpineInvalidResource},
 		{"contact absent", "\t<contact>\n\t\t<system value=\"url\"/>\n\t\t<value value=\"https://directory.spineservices.nhs.uk/STU3/Organization/RR8\"/>\n\t\t<use value=\"work\"/>\n\t</contact>\n", "", nil,
-			"profile:EMS-Subscription-1:cardinality", "Subscription.contact", 1, "error", SpineInvalidResource},
+			"profile:EMS-Subscription-1:cardinality", "Subscription.contact", 1, "error", issue.SpineInvalidResource},
 		{"contained other than Provenance", "\t<status value", "\t<contained><Patient><id value=\"p\"/></Patient></contained>\n\t<status value", nil,
-			"profile:EMS-Subscription-1:type", "Subscription.contained[0]", 5, "error", SpineInvalidResource},
+			"profile:EMS-Subscription-1:type", "Subscription.contained[0]", 5, "error", issue.SpineInvalidResource},
 		{"profile named by the caller", "", "", []string{emsSubscription},
-			"profile:EMS-Subscription-1:cardinality", "Subscription.error", 13, "error", SpineInvalidResource},
+			"profile:EMS-Subscription-1:cardinality", "Subscription.error", 13, "error", issue.SpineInvalidResource},
 		{"unknown profile", "", "", []string{"https://example.org/StructureDefinition/Nope"},
-			RuleUnknownProfile, "Subscription", 1, "warning", SpineInvalidResource},
+			RuleUnknownProfile, "Subscription", 1, "warning", issue.SpineInvalidResource},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -122,8 +122,8 @@ func TestSubscriptionExplicit(t *testing.T) {
 				return
 			}
 			f := got[0]
-			if f.Line != tc.line || f.Severity != tc.severity || f.SpineCode != tc.spine {
-				t.Errorf("got line %d severity %s spine %s, want %d %s %s", f.Line, f.Severity, f.SpineCode, tc.line, tc.severity, tc.spine)
+			if f.Line != tc.line || string(f.Severity) != tc.severity || f.Spine != tc.spine {
+				t.Errorf("got line %d severity %s spine %s, want %d %s %s", f.Line, f.Severity, f.Spine, tc.line, tc.severity, tc.spine)
 			}
 			if f.Message == "" {
 				t.Error("empty message")
@@ -146,8 +146,8 @@ func TestEventMessageHeader(t *testing.T) {
 		t.Fatalf("Event-MessageHeader-1 source.name: want 0..1 in the profile, got %+v", d)
 	}
 	mh := "Bundle.entry[0].resource"
-	onlyMH := func(fs []profiles.Finding) []profiles.Finding {
-		var out []profiles.Finding
+	onlyMH := func(fs []issue.Issue) []issue.Issue {
+		var out []issue.Issue
 		for _, f := range fs {
 			if strings.HasPrefix(f.Path, mh) && !strings.HasPrefix(f.Path, "Bundle.entry[1]") {
 				out = append(out, f)
@@ -164,23 +164,23 @@ func TestEventMessageHeader(t *testing.T) {
 		name, old, new string
 		rule, path     string
 		line           int
-		spine          string
+		spine          issue.SpineCode
 	}{
 		{"event display absent", "\t\t\t\t\t<display value=\"PDS Record Change\"/>\n", "",
-			"profile:Event-MessageHeader-1:cardinality", mh + ".event.display", 42, SpineInvalidResource},
+			"profile:Event-MessageHeader-1:cardinality", mh + ".event.display", 42, issue.SpineInvalidResource},
 		{"messageEventType extension absent", `<extension url="https://fhir.nhs.uk/STU3/StructureDefinition/Extension-MessageEventType-1">`, `<extension url="https://example.org/other">`,
-			"profile:Event-MessageHeader-1:slice", mh + ".extension", 9, SpineInvalidResource},
+			"profile:Event-MessageHeader-1:slice", mh + ".extension", 9, issue.SpineInvalidResource},
 		{"routing NHS number system wrong", `<system value="https://fhir.nhs.uk/Id/nhs-number"/>
 							<value value="9912003888"/>`, `<system value="http://fhir.nhs.net/Id/nhs-number"/>
 							<value value="9912003888"/>`,
-			"profile:Extension-RoutingDemographics-1:fixed", mh + ".extension[0].extension[0].valueIdentifier.system", 18, SpineInvalidIdentifierSystem},
+			"profile:Extension-RoutingDemographics-1:fixed", mh + ".extension[0].extension[0].valueIdentifier.system", 18, issue.SpineInvalidIdentifierSys},
 		{"second routing name", `<extension url="birthDateTime">`, `<extension url="name"><valueHumanName><family value="X"/></valueHumanName></extension>
 					<extension url="birthDateTime">`,
-			"profile:Extension-RoutingDemographics-1:slice", mh + ".extension[0].extension[2]", 29, SpineInvalidResource},
+			"profile:Extension-RoutingDemographics-1:slice", mh + ".extension[0].extension[2]", 29, issue.SpineInvalidResource},
 		{"routing value of the wrong type", `<valueDateTime value="2017-10-02T12:00:00+00:00"/>`, `<valueString value="2017-10-02"/>`,
-			"profile:Extension-RoutingDemographics-1:type", mh + ".extension[0].extension[2].valueString", 30, SpineInvalidResource},
+			"profile:Extension-RoutingDemographics-1:type", mh + ".extension[0].extension[2].valueString", 30, issue.SpineInvalidResource},
 		{"receiver forbidden", "\t\t\t\t<responsible>", "\t\t\t\t<receiver><reference value=\"Organization/x\"/></receiver>\n\t\t\t\t<responsible>",
-			"profile:Event-MessageHeader-1:cardinality", mh + ".receiver", 55, SpineInvalidResource},
+			"profile:Event-MessageHeader-1:cardinality", mh + ".receiver", 55, issue.SpineInvalidResource},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -195,8 +195,8 @@ func TestEventMessageHeader(t *testing.T) {
 				dump(t, fs)
 				return
 			}
-			if got[0].Line != tc.line || got[0].SpineCode != tc.spine {
-				t.Errorf("got line %d spine %s, want %d %s", got[0].Line, got[0].SpineCode, tc.line, tc.spine)
+			if got[0].Line != tc.line || got[0].Spine != tc.spine {
+				t.Errorf("got line %d spine %s, want %d %s", got[0].Line, got[0].Spine, tc.line, tc.spine)
 				dump(t, fs)
 			}
 		})

@@ -44,12 +44,12 @@ func childValue(n *tree.Node, name string) string {
 	return ""
 }
 
-// Questionnaire returns the loaded Questionnaire that ref names: by its
+// questionnaire returns the loaded Questionnaire that ref names: by its
 // canonical url (a |version suffix ignored), or, for a relative reference
 // "Questionnaire/id", by its id when exactly one loaded Questionnaire has
 // that id. nil when none does. The tree is shared: callers must not change
 // it.
-func (r *Registry) Questionnaire(ref string) *tree.Node {
+func (r *Registry) questionnaire(ref string) *tree.Node {
 	if r == nil || ref == "" {
 		return nil
 	}

@@ -15,7 +15,7 @@ import (
 const coreBase = "http://hl7.org/fhir/StructureDefinition/"
 
 // Registry holds the profiles, value sets and code systems read by [Load].
-// It is read-only once Load returns, so Check and the lookups may be called
+// It is read-only once Load returns, so the checks and the lookups may be called
 // from many goroutines at once.
 type Registry struct {
 	model    *schemas.Model
@@ -33,7 +33,7 @@ type Registry struct {
 
 	expansions sync.Map // value set URL -> *expansion, filled on first use
 
-	// warnings are parts of loaded profiles that Check cannot evaluate.
+	// warnings are parts of loaded profiles that the check cannot evaluate.
 	warnings []*FileError
 	// builtin marks the registry of the built-in extension definitions,
 	// whose findings carry rule ids of their own (see ruleID).
@@ -160,7 +160,7 @@ func (r *Registry) warn(sd *structureDefinition, err error) {
 	r.warnings = append(r.warnings, sd.from.errorf(fmt.Errorf("StructureDefinition %s: %w", sd.URL, err)))
 }
 
-// Warnings lists the parts of loaded profiles that Check cannot evaluate
+// Warnings lists the parts of loaded profiles that the profile check cannot evaluate
 // (a constraint whose FHIRPath does not compile, slicing by an unsupported
 // discriminator), each with the file it comes from. The rest of each
 // profile is checked.

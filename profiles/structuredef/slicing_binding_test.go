@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nemsfhir/nemsfhir/profiles"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 // bindingSliceFiles: Observation.code.coding sliced closed by the value of
@@ -71,8 +71,8 @@ func observationWith(codings []string, xml bool) (string, []byte) {
   "status": "final", "code": {"coding": [` + strings.Join(parts, ", ") + `]}}`)
 }
 
-func bySeverity(fs []profiles.Finding, rule, sev string) []profiles.Finding {
-	var out []profiles.Finding
+func bySeverity(fs []issue.Issue, rule string, sev issue.Severity) []issue.Issue {
+	var out []issue.Issue
 	for _, f := range fs {
 		if f.Rule == rule && f.Severity == sev {
 			out = append(out, f)

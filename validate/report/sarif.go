@@ -63,6 +63,10 @@ type sarifMessage struct {
 type sarifRegion struct {
 	StartLine   int `json:"startLine"`
 	StartColumn int `json:"startColumn,omitempty"`
+	// ByteOffset and ByteLength locate the token of the issue in the file,
+	// when it is known (a ByteLength of 0 leaves both out).
+	ByteOffset *int `json:"byteOffset,omitempty"`
+	ByteLength int  `json:"byteLength,omitempty"`
 }
 
 type sarifLocation struct {
@@ -138,6 +142,10 @@ func (s *SARIF) Write(r *validate.Result) error {
 		loc.PhysicalLocation.ArtifactLocation.URI = artifactURI(r.Source)
 		if is.Line > 0 {
 			loc.PhysicalLocation.Region = &sarifRegion{StartLine: is.Line, StartColumn: max(is.Column, 0)}
+			if is.Length > 0 {
+				off := is.Offset
+				loc.PhysicalLocation.Region.ByteOffset, loc.PhysicalLocation.Region.ByteLength = &off, is.Length
+			}
 		}
 		if is.Path != "" {
 			loc.LogicalLocations = []sarifLogical{{FullyQualifiedName: is.Path, Kind: "element"}}

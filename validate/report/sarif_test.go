@@ -150,3 +150,43 @@ func TestSARIFUnreadable(t *testing.T) {
 		}
 	}
 }
+
+// An issue whose bytes are known gives them to the SARIF region, so that
+// viewers can highlight the token; one at byte 0 keeps its offset.
+func TestSARIFByteRegion(t *testing.T) {
+	res := &validate.Result{Source: "a.xml", Issues: []validate.Issue{
+		{Severity: validate.SeverityError, Rule: "fhir:cardinality", Line: 2, Column: 3, Offset: 40, Length: 22, Message: "m"},
+		{Severity: validate.SeverityError, Rule: "fhir:well-formed", Line: 1, Column: 1, Offset: 0, Length: 9, Message: "m"},
+		{Severity: validate.SeverityError, Rule: "fhir:structure", Line: 3, Column: 1, Message: "m"},
+	}}
+	var b strings.Builder
+	render(t, NewSARIF(&b, "9.9.9"), res)
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				Locations []struct {
+					PhysicalLocation struct {
+						Region map[string]int `json:"region"`
+					} `json:"physicalLocation"`
+				} `json:"locations"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(b.String()), &log); err != nil {
+		t.Fatal(err)
+	}
+	want := []map[string]int{
+		{"startLine": 2, "startColumn": 3, "byteOffset": 40, "byteLength": 22},
+		{"startLine": 1, "startColumn": 1, "byteOffset": 0, "byteLength": 9},
+		{"startLine": 3, "startColumn": 1},
+	}
+	rs := log.Runs[0].Results
+	if len(rs) != len(want) {
+		t.Fatalf("%d results", len(rs))
+	}
+	for i, w := range want {
+		if got := rs[i].Locations[0].PhysicalLocation.Region; fmt.Sprint(got) != fmt.Sprint(w) {
+			t.Errorf("result %d: region %v, want %v", i, got, w)
+		}
+	}
+}

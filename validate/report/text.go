@@ -143,12 +143,15 @@ func (t *Text) Flush() error {
 const tabWidth = 8
 
 // writeExcerpt writes the line of an issue, windowed around its column,
-// and a caret under the column when it is known.
+// and carets under the token there when the column is known: as many as
+// the token's characters on the line (Issue.Length), at least one.
 func (t *Text) writeExcerpt(line []byte, is validate.Issue) {
-	at := -1
+	at, end := -1, -1
 	if is.Column > 0 {
 		at = byteOfColumn(line, is.Column)
+		end = at + max(is.Length, 1)
 	}
+	under := 0 // terminal cells of the token within the window
 	body, first, cutStart, cutEnd := window(line, windowStart(line, at))
 	var shown strings.Builder
 	cells := 0 // terminal cells written so far
@@ -161,14 +164,17 @@ func (t *Text) writeExcerpt(line []byte, is validate.Issue) {
 		if first+i == at {
 			caret = cells
 		}
+		n := 1
 		if r == '\t' {
-			n := tabWidth - cells%tabWidth
+			n = tabWidth - cells%tabWidth
 			shown.WriteString(strings.Repeat(" ", n))
-			cells += n
-			continue
+		} else {
+			shown.WriteRune(r)
 		}
-		shown.WriteRune(r)
-		cells++
+		if first+i >= at && first+i < end {
+			under += n
+		}
+		cells += n
 	}
 	if at >= first+len(body) && at >= 0 && !cutEnd {
 		caret = cells // the column just past the end of the line
@@ -180,6 +186,6 @@ func (t *Text) writeExcerpt(line []byte, is validate.Issue) {
 	gutter := strings.Repeat(" ", 4)
 	fmt.Fprintf(t.w, "%s%s %s %s\n", gutter, t.paint(ansiDim, num), t.paint(ansiDim, "|"), shown.String())
 	if caret >= 0 {
-		fmt.Fprintf(t.w, "%s%s %s %s%s\n", gutter, strings.Repeat(" ", len(num)), t.paint(ansiDim, "|"), strings.Repeat(" ", caret), t.paint(severityColor(is.Severity), "^"))
+		fmt.Fprintf(t.w, "%s%s %s %s%s\n", gutter, strings.Repeat(" ", len(num)), t.paint(ansiDim, "|"), strings.Repeat(" ", caret), t.paint(severityColor(is.Severity), strings.Repeat("^", max(under, 1))))
 	}
 }

@@ -61,12 +61,19 @@ func TestTallyTable(t *testing.T) {
 // reporter with excerpts on and returns the lines after the issue line.
 func excerptOf(t *testing.T, src string, line, col int) string {
 	t.Helper()
+	return excerptOfToken(t, src, line, col, 0)
+}
+
+// excerptOfToken is excerptOf for an issue whose token is length bytes
+// long.
+func excerptOfToken(t *testing.T, src string, line, col, length int) string {
+	t.Helper()
 	var b strings.Builder
 	r, err := New("text", &b, Options{Excerpt: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := &validate.Result{Source: "p.xml", Issues: []validate.Issue{{Severity: validate.SeverityError, Rule: "fhir:datatype", Line: line, Column: col, Message: "bad"}}}
+	res := &validate.Result{Source: "p.xml", Issues: []validate.Issue{{Severity: validate.SeverityError, Rule: "fhir:datatype", Line: line, Column: col, Length: length, Message: "bad"}}}
 	if err := r.(SourceWriter).WriteSource(res, []byte(src)); err != nil {
 		t.Fatal(err)
 	}
@@ -115,6 +122,39 @@ func TestTextExcerpt(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := excerptOf(t, tc.src, tc.line, tc.col); got != tc.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
+			}
+		})
+	}
+}
+
+// With the length of the token known, the carets underline all of it that
+// the line shows.
+func TestTextExcerptUnderline(t *testing.T) {
+	long := strings.Repeat("a", 300) + "<X " + strings.Repeat("b", 300)
+	for _, tc := range []struct {
+		name, src         string
+		line, col, length int
+		want              string
+	}{
+		{"start tag", "<Patient>\n  <gender value=\"x\"/>\n</Patient>\n", 2, 3, 19, "" +
+			"    2 |   <gender value=\"x\"/>\n" +
+			"      |   ^^^^^^^^^^^^^^^^^^^\n"},
+		// Characters, not bytes, and a tab its cells.
+		{"UTF-8 and tab", "{\"é\t\": 1}\n", 1, 2, 5, "" +
+			"    1 | {\"é     \": 1}\n" +
+			"      |  ^^^^^^^^\n"},
+		// A token that runs past the line is underlined to its end.
+		{"to the end of the line", "<a\n b=\"1\"/>\n", 1, 1, 12, "" +
+			"    1 | <a\n" +
+			"      | ^^\n"},
+		// A token cut by the window is underlined as far as it shows.
+		{"long line", long, 1, 301, 400, "" +
+			"    1 | …" + strings.Repeat("a", 53) + "<X " + strings.Repeat("b", 104) + "…\n" +
+			"      |  " + strings.Repeat(" ", 53) + strings.Repeat("^", 107) + "\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := excerptOfToken(t, tc.src, tc.line, tc.col, tc.length); got != tc.want {
 				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
 			}
 		})

@@ -12,6 +12,7 @@ import (
 	"github.com/nemsfhir/nemsfhir/schemas"
 	"github.com/nemsfhir/nemsfhir/transform"
 	"github.com/nemsfhir/nemsfhir/validate"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 // body checks the payload: present for publish and create, absent for read
@@ -20,9 +21,9 @@ import (
 func (k *check) body() {
 	body := k.req.Body
 	empty := len(bytes.TrimSpace(body)) == 0
-	if !k.in.hasBody() {
+	if !hasBody(k.in) {
 		if !empty {
-			k.add(StageBody, validate.SeverityWarning, validate.SpineBadRequest, RuleBodyUnexpected, 0,
+			k.add(StageBody, issue.SeverityWarning, issue.SpineBadRequest, RuleBodyUnexpected, 0,
 				fmt.Sprintf("%s sends no body; NEMS ignores the %d bytes given", k.in, len(body)))
 		}
 		return
@@ -35,7 +36,7 @@ func (k *check) body() {
 		what = "a Subscription"
 	}
 	if empty {
-		k.add(StageBody, validate.SeverityError, validate.SpineBadRequest, RuleBodyMissing, 0,
+		k.add(StageBody, issue.SeverityError, issue.SpineBadRequest, RuleBodyMissing, 0,
 			fmt.Sprintf("the request has no body; %s takes %s", k.in, what))
 		return
 	}
@@ -48,7 +49,7 @@ func (k *check) body() {
 		if k.in == Publish && sniffed == transform.JSON.String() {
 			msg += "; NEMS takes event messages in XML only (spec 2.1)"
 		}
-		k.add(StageBody, validate.SeverityError, validate.SpineMessageNotWellFormed, RuleBodyFormat, 0, msg)
+		k.add(StageBody, issue.SeverityError, issue.SpineMessageNotWellFormed, RuleBodyFormat, 0, msg)
 	}
 
 	res, err := k.c.v.ValidateContext(k.ctx, k.in.String(), body)
@@ -61,8 +62,8 @@ func (k *check) body() {
 	// A body NEMS cannot parse is refused as such, whatever else the
 	// parts it could read show: well-formedness issues go first.
 	issues := slices.Clone(res.Issues)
-	slices.SortStableFunc(issues, func(a, b validate.Issue) int {
-		return cmpBool(b.Spine == validate.SpineMessageNotWellFormed, a.Spine == validate.SpineMessageNotWellFormed)
+	slices.SortStableFunc(issues, func(a, b issue.Issue) int {
+		return cmpBool(b.Spine == issue.SpineMessageNotWellFormed, a.Spine == issue.SpineMessageNotWellFormed)
 	})
 	want := "event-message"
 	if k.in == SubscriptionCreate {
@@ -73,7 +74,7 @@ func (k *check) body() {
 		if res.ResourceType == "Bundle" {
 			found = "a Bundle that is not of type message"
 		}
-		k.add(StageBody, validate.SeverityError, validate.SpineInvalidResource, RuleResourceKind, 0,
+		k.add(StageBody, issue.SeverityError, issue.SpineInvalidResource, RuleResourceKind, 0,
 			fmt.Sprintf("%s takes %s; the body is %s", k.in, what, found))
 	}
 	// Checks NEMS makes of the request as a whole (is this event type
@@ -86,12 +87,12 @@ func (k *check) body() {
 		k.subscription(res)
 	}
 	for _, is := range issues {
-		f := Finding{Issue: is, Stage: StageBody, Status: k.in.success()}
+		f := Finding{Issue: is, Stage: StageBody, Status: success(k.in)}
 		if is.Severity.IsError() {
 			if f.Spine == "" {
 				// The Spine shape needs a code; a payload NEMS refuses is
 				// an invalid resource unless a rule says otherwise.
-				f.Spine = validate.SpineInvalidResource
+				f.Spine = issue.SpineInvalidResource
 			}
 			f.Status = f.Spine.Status()
 		}
@@ -109,14 +110,14 @@ func (k *check) publishEvent(res *validate.Result) {
 	code, ok := publishCodes[ev]
 	switch {
 	case !ok && pdsEvents[ev]:
-		k.add(StageBody, validate.SeverityError, validate.SpineInvalidCodeValue, RulePublishableEvent, 0,
+		k.add(StageBody, issue.SeverityError, issue.SpineInvalidCodeValue, RulePublishableEvent, 0,
 			fmt.Sprintf("the message is a %s event: PDS events are published by Spine itself, not through the publication API (spec 1.2, 1.5)", ev))
 	case !ok:
-		k.add(StageBody, validate.SeverityError, validate.SpineInvalidCodeValue, RulePublishableEvent, 0,
+		k.add(StageBody, issue.SeverityError, issue.SpineInvalidCodeValue, RulePublishableEvent, 0,
 			fmt.Sprintf("the message's event type %q is not one NEMS accepts for publication (spec 1.5)", ev))
 	case k.pubCode != "" && k.pubCode != code:
 		id, _ := PublishInteractionID(ev)
-		f := k.add(StageHeaders, validate.SeverityError, validate.SpineMissingOrInvalidHeader, RuleInteractionEvent, 0,
+		f := k.add(StageHeaders, issue.SeverityError, issue.SpineMissingOrInvalidHeader, RuleInteractionEvent, 0,
 			fmt.Sprintf("InteractionID names %s but the message's event is %s, whose InteractionID is %s (spec 1.5)", k.pubCode, ev, id))
 		f.Path = "Bundle.entry[0].resource.event.code"
 	}
@@ -139,8 +140,8 @@ func (k *check) subscription(res *validate.Result) {
 		return
 	}
 	root := doc.Root
-	if id := root.Child("id"); id != nil && !reported(res, spineMsgResourceIDFail, "Subscription.id") {
-		f := k.add(StageBody, validate.SeverityError, spineMsgResourceIDFail, RuleClientID, http.StatusMethodNotAllowed,
+	if id := root.Child("id"); id != nil && !reported(res, issue.SpineMsgResourceIDFail, "Subscription.id") {
+		f := k.add(StageBody, issue.SeverityError, issue.SpineMsgResourceIDFail, RuleClientID, http.StatusMethodNotAllowed,
 			fmt.Sprintf("the Subscription carries the id %q; NEMS assigns the id on create and refuses one from the client (spec 7.2)", id.Value))
 		f.Path, f.Line, f.Column = "Subscription.id", id.Line, id.Col
 	}
@@ -151,7 +152,7 @@ func (k *check) subscription(res *validate.Result) {
 			if n == nil || reported(res, "", path) {
 				continue
 			}
-			f := k.add(StageBody, validate.SeverityError, validate.SpineInvalidResource, RuleClientMeta, 0,
+			f := k.add(StageBody, issue.SeverityError, issue.SpineInvalidResource, RuleClientMeta, 0,
 				fmt.Sprintf("the Subscription carries meta.%s %q; NEMS sets it and the create request must leave it out (spec 7.2)", name, n.Value))
 			f.Path, f.Line, f.Column = path, n.Line, n.Col
 		}
@@ -166,7 +167,7 @@ func (k *check) subscription(res *validate.Result) {
 
 // reported tells whether the payload rules already flagged the element,
 // with the given Spine code when code is not empty.
-func reported(res *validate.Result, code validate.SpineCode, path string) bool {
+func reported(res *validate.Result, code issue.SpineCode, path string) bool {
 	for _, is := range res.Issues {
 		if is.Path == path && (code == "" || is.Spine == code) {
 			return true
@@ -191,19 +192,19 @@ func (k *check) lifecycle(events []string, res *validate.Result) {
 			continue
 		}
 		seen[ev] = true
-		var code validate.SpineCode
-		sev, issueType := validate.SeverityInformation, "informational"
+		var code issue.SpineCode
+		sev, issueType := issue.SeverityInformation, "informational"
 		status := 0
 		switch l.State {
 		case Deprecated:
-			code = validate.SpineDeprecated
+			code = issue.SpineDeprecated
 		case NoLongerSupported:
-			code = validate.SpineNoLongerSupported
+			code = issue.SpineNoLongerSupported
 			if k.in == SubscriptionCreate {
-				sev, issueType, status = validate.SeverityError, "not-supported", http.StatusBadRequest
+				sev, issueType, status = issue.SeverityError, "not-supported", http.StatusBadRequest
 			}
 		case Withdrawn:
-			code, sev, issueType = validate.SpineWithdrawn, validate.SeverityError, "invalid"
+			code, sev, issueType = issue.SpineWithdrawn, issue.SeverityError, "invalid"
 		default:
 			continue
 		}
@@ -220,7 +221,7 @@ func (k *check) lifecycle(events []string, res *validate.Result) {
 }
 
 // alreadyNamed tells whether an issue with the code mentions the event.
-func alreadyNamed(res *validate.Result, code validate.SpineCode, ev string) bool {
+func alreadyNamed(res *validate.Result, code issue.SpineCode, ev string) bool {
 	for _, is := range res.Issues {
 		if is.Spine == code && bytes.Contains([]byte(is.Message), []byte(ev)) {
 			return true

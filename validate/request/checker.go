@@ -9,6 +9,7 @@ import (
 
 	"github.com/nemsfhir/nemsfhir/transform"
 	"github.com/nemsfhir/nemsfhir/validate"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 // Rule ids of the request checks. JWT findings keep the rule ids of
@@ -166,7 +167,7 @@ func (c *Checker) check(ctx context.Context, req *Request) *Response {
 	}
 	k := &check{ctx: ctx, c: c, req: req, in: req.Interaction, resp: &Response{Interaction: req.Interaction, Decisive: -1, Header: http.Header{}}}
 	if k.in < Publish || k.in > SubscriptionDelete {
-		k.add(StageRouting, validate.SeverityError, validate.SpineBadRequest, RuleTarget, 0,
+		k.add(StageRouting, issue.SeverityError, issue.SpineBadRequest, RuleTarget, 0,
 			fmt.Sprintf("unknown interaction %d: expected publish, subscription-create, subscription-read or subscription-delete", int(k.in)))
 		k.finish()
 		return k.resp
@@ -181,23 +182,28 @@ func (c *Checker) check(ctx context.Context, req *Request) *Response {
 	return k.resp
 }
 
-// add records a finding. status 0 means the status mapped to the Spine code.
-func (k *check) add(stage Stage, sev validate.Severity, code validate.SpineCode, rule string, status int, msg string) *Finding {
+// add records a finding of the issue type Spine Core maps the code to.
+// status 0 means the status mapped to the Spine code.
+func (k *check) add(stage Stage, sev issue.Severity, code issue.SpineCode, rule string, status int, msg string) *Finding {
 	info, _ := code.Info()
 	issueType := info.IssueType
 	if issueType == "" {
-		issueType = "invalid"
+		issueType = issue.TypeInvalid
 	}
+	return k.record(stage, issue.Issue{Severity: sev, Code: issueType, Spine: code, Rule: rule, Message: msg}, status)
+}
+
+// record adds is as a finding of the stage. status 0 means the status
+// mapped to the Spine code; an issue that is not an error has the status
+// of the accepted call.
+func (k *check) record(stage Stage, is issue.Issue, status int) *Finding {
 	if status == 0 {
-		status = code.Status()
+		status = is.Spine.Status()
 	}
-	if !sev.IsError() {
-		status = k.in.success()
+	if !is.Severity.IsError() {
+		status = success(k.in)
 	}
-	k.resp.Findings = append(k.resp.Findings, Finding{
-		Issue: validate.Issue{Severity: sev, Code: issueType, Spine: code, Rule: rule, Message: msg},
-		Stage: stage, Status: status,
-	})
+	k.resp.Findings = append(k.resp.Findings, Finding{Issue: is, Stage: stage, Status: status})
 	return &k.resp.Findings[len(k.resp.Findings)-1]
 }
 
@@ -205,7 +211,7 @@ func (k *check) add(stage Stage, sev validate.Severity, code validate.SpineCode,
 func (k *check) finish() {
 	r := k.resp
 	sort.SliceStable(r.Findings, func(i, j int) bool { return r.Findings[i].Stage < r.Findings[j].Stage })
-	r.Status = k.in.success()
+	r.Status = success(k.in)
 	if k.in < Publish || k.in > SubscriptionDelete {
 		r.Status = http.StatusBadRequest
 	}
@@ -237,13 +243,6 @@ func (k *check) size() {
 		return
 	}
 	k.tooLarge = true
-	f := k.add(StageSize, validate.SeverityError, validate.SpineBadRequest, RuleSize, http.StatusRequestEntityTooLarge, msg)
+	f := k.add(StageSize, issue.SeverityError, issue.SpineBadRequest, RuleSize, http.StatusRequestEntityTooLarge, msg)
 	f.Code = "too-costly"
 }
-
-// Spine codes this package answers with that package validate does not name.
-const (
-	spineNoRecordFound     validate.SpineCode = "NO_RECORD_FOUND"
-	spineMsgResourceIDFail validate.SpineCode = "MSG_RESOURCE_ID_FAIL"
-	spineASIDCheckFailed   validate.SpineCode = "ASID_CHECK_FAILED"
-)

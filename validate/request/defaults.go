@@ -63,7 +63,7 @@ func FillDefaults(req *Request, toASID string) {
 	} else {
 		set(HeaderInteractionID, req.Interaction.InteractionID())
 	}
-	if req.Interaction.hasBody() {
+	if hasBody(req.Interaction) {
 		switch validate.Sniff(req.Body) {
 		case "xml":
 			set(HeaderContentType, transform.FHIRXMLUTF8.String())

@@ -3,10 +3,12 @@ package request
 import (
 	"net/http"
 	"testing"
+
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 func TestFillDefaults(t *testing.T) {
-	for _, in := range Interactions() {
+	for _, in := range issue.Interactions() {
 		r := goodRequest(t, in)
 		want := r.Header.Clone()
 		r.Header = http.Header{HeaderAuthorization: want[HeaderAuthorization]}
@@ -17,7 +19,7 @@ func TestFillDefaults(t *testing.T) {
 			}
 		}
 		ct := headerValues(r.Header, HeaderContentType)
-		if in.hasBody() != (len(ct) == 1) {
+		if hasBody(in) != (len(ct) == 1) {
 			t.Errorf("%s: Content-Type %q", in, ct)
 		}
 		if resp := checkerFor(t, Options{}).Check(r); !resp.Accepted() {

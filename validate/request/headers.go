@@ -8,7 +8,7 @@ import (
 
 	"github.com/nemsfhir/nemsfhir/internal/nhsid"
 	"github.com/nemsfhir/nemsfhir/internal/spinejwt"
-	"github.com/nemsfhir/nemsfhir/validate"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 // publishCodes maps the EventType-1 codes that publishers may send to the
@@ -68,17 +68,17 @@ func (k *check) single(name, rule, purpose string) (string, bool) {
 	vals := headerValues(k.req.Header, name)
 	switch {
 	case len(vals) == 0:
-		k.add(StageHeaders, validate.SeverityError, validate.SpineMissingOrInvalidHeader, rule, 0,
+		k.add(StageHeaders, issue.SeverityError, issue.SpineMissingOrInvalidHeader, rule, 0,
 			fmt.Sprintf("the %s header is missing; it must carry %s", name, purpose))
 		return "", false
 	case len(vals) > 1:
-		k.add(StageHeaders, validate.SeverityError, validate.SpineMissingOrInvalidHeader, rule, 0,
+		k.add(StageHeaders, issue.SeverityError, issue.SpineMissingOrInvalidHeader, rule, 0,
 			fmt.Sprintf("the %s header is given %d times (%q); it must be given once", name, len(vals), vals))
 		return "", false
 	}
 	v := strings.Trim(vals[0], " \t")
 	if v == "" {
-		k.add(StageHeaders, validate.SeverityError, validate.SpineMissingOrInvalidHeader, rule, 0,
+		k.add(StageHeaders, issue.SeverityError, issue.SpineMissingOrInvalidHeader, rule, 0,
 			fmt.Sprintf("the %s header is empty; it must carry %s", name, purpose))
 		return "", false
 	}
@@ -89,7 +89,7 @@ func (k *check) single(name, rule, purpose string) (string, bool) {
 func (k *check) headers() {
 	if v, ok := k.single(HeaderFromASID, RuleFromASID, "the ASID of the calling system"); ok {
 		if err := nhsid.CheckASID(v); err != nil {
-			k.add(StageHeaders, validate.SeverityError, validate.SpineMissingOrInvalidHeader, RuleFromASID, 0,
+			k.add(StageHeaders, issue.SeverityError, issue.SpineMissingOrInvalidHeader, RuleFromASID, 0,
 				fmt.Sprintf("fromASID: %v", err))
 		} else {
 			k.fromASID = v
@@ -97,10 +97,10 @@ func (k *check) headers() {
 	}
 	if v, ok := k.single(HeaderToASID, RuleToASID, "the ASID of NEMS"); ok {
 		if err := nhsid.CheckASID(v); err != nil {
-			k.add(StageHeaders, validate.SeverityError, validate.SpineMissingOrInvalidHeader, RuleToASID, 0,
+			k.add(StageHeaders, issue.SeverityError, issue.SpineMissingOrInvalidHeader, RuleToASID, 0,
 				fmt.Sprintf("toASID: %v", err))
 		} else if want := k.c.opts.ToASID; want != "" && v != want {
-			k.add(StageHeaders, validate.SeverityError, spineASIDCheckFailed, RuleToASID, 0,
+			k.add(StageHeaders, issue.SeverityError, issue.SpineASIDCheckFailed, RuleToASID, 0,
 				fmt.Sprintf("toASID is %q but the NEMS ASID of this environment is %q", v, want))
 		}
 	}
@@ -117,11 +117,11 @@ func (k *check) headers() {
 // publish the event code is kept to compare with the body later.
 func (k *check) interactionID(v string) {
 	bad := func(format string, a ...any) {
-		k.add(StageHeaders, validate.SeverityError, validate.SpineMissingOrInvalidHeader, RuleInteractionID, 0, fmt.Sprintf(format, a...))
+		k.add(StageHeaders, issue.SeverityError, issue.SpineMissingOrInvalidHeader, RuleInteractionID, 0, fmt.Sprintf(format, a...))
 	}
-	in, code, ok := spinejwt.InteractionFromID(v)
+	got, code, ok := issue.InteractionFromID(v)
 	if !ok {
-		for _, other := range Interactions()[1:] {
+		for _, other := range issue.Interactions()[1:] {
 			if strings.EqualFold(v, other.InteractionID()) {
 				bad("InteractionID %q differs in letter case from %q; Spine compares InteractionIDs exactly", v, other.InteractionID())
 				return
@@ -134,8 +134,6 @@ func (k *check) interactionID(v string) {
 		}
 		return
 	}
-	got := map[spinejwt.Interaction]Interaction{spinejwt.Publish: Publish, spinejwt.SubscriptionCreate: SubscriptionCreate,
-		spinejwt.SubscriptionRead: SubscriptionRead, spinejwt.SubscriptionDelete: SubscriptionDelete}[in]
 	if got != k.in {
 		expect := k.in.InteractionID()
 		if k.in == Publish {
@@ -181,7 +179,7 @@ func sortedPublishCodes() []string {
 func (k *check) authorization() {
 	vals := headerValues(k.req.Header, HeaderAuthorization)
 	if len(vals) > 1 {
-		k.add(StageAuthorization, validate.SeverityError, validate.SpineMissingOrInvalidHeader, RuleAuthorization, 0,
+		k.add(StageAuthorization, issue.SeverityError, issue.SpineMissingOrInvalidHeader, RuleAuthorization, 0,
 			fmt.Sprintf("the Authorization header is given %d times; it must be given once", len(vals)))
 		return
 	}
@@ -190,17 +188,10 @@ func (k *check) authorization() {
 		header = strings.Trim(vals[0], " \t")
 	}
 	o := k.c.opts
-	fs := spinejwt.CheckAuthorization(header, k.in.jwt(), spinejwt.Request{
-		FromASID: k.fromASID, Audience: o.Audience, Now: o.Now(), Leeway: o.Leeway, IgnoreTime: o.IgnoreTime, Key: o.Key,
+	fs := spinejwt.CheckAuthorization(header, k.in, spinejwt.Request{
+		FromASID: k.fromASID, Audience: o.Audience, Now: o.Now(), Leeway: o.Leeway, IgnoreTime: o.IgnoreTime, Key: o.Key.key(),
 	})
 	for _, f := range fs {
-		sev := validate.SeverityError
-		if f.Severity == spinejwt.SeverityWarning {
-			sev = validate.SeverityWarning
-		}
-		n := k.add(StageAuthorization, sev, validate.SpineCode(f.SpineCode), f.Rule, f.HTTPStatus, f.Message)
-		if f.IssueType != "" {
-			n.Code = f.IssueType
-		}
+		k.record(StageAuthorization, f.Issue, 0)
 	}
 }

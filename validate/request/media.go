@@ -6,20 +6,20 @@ import (
 	"strings"
 
 	"github.com/nemsfhir/nemsfhir/transform"
-	"github.com/nemsfhir/nemsfhir/validate"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 // mediaTypes checks Content-Type (calls with a body), Accept and _format
 // (every call) against the media types of the interaction's API (spec 2),
 // and picks the media type of the response.
 func (k *check) mediaTypes() {
-	api := k.in.API()
+	api := APIOf(k.in)
 	refuse := func(rule, msg string) {
-		k.add(StageMediaType, validate.SeverityError, validate.SpineUnsupportedMediaType, rule, http.StatusUnsupportedMediaType, msg)
+		k.add(StageMediaType, issue.SeverityError, issue.SpineUnsupportedMediaType, rule, http.StatusUnsupportedMediaType, msg)
 	}
 	cts := headerValues(k.req.Header, HeaderContentType)
 	ctGiven := false
-	if k.in.hasBody() {
+	if hasBody(k.in) {
 		switch len(cts) {
 		case 0:
 			// NEMS assumes its default (spec 2.1, 2.2).

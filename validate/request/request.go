@@ -3,112 +3,43 @@ package request
 import (
 	"fmt"
 	"net/http"
-	"strings"
 
-	"github.com/nemsfhir/nemsfhir/internal/spinejwt"
 	"github.com/nemsfhir/nemsfhir/transform"
 	"github.com/nemsfhir/nemsfhir/validate"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
-// Interaction is one of the four NEMS API calls (NEMS guide: "Publish an
-// Event Message", "Create Subscription", read and delete subscription pages).
-type Interaction int
+// Interaction is one of the four NEMS API calls ([issue.Interaction]).
+type Interaction = issue.Interaction
 
 // The NEMS interactions. The zero Interaction is not an interaction.
 const (
-	Publish Interaction = iota + 1
-	SubscriptionCreate
-	SubscriptionRead
-	SubscriptionDelete
+	Publish            = issue.Publish
+	SubscriptionCreate = issue.SubscriptionCreate
+	SubscriptionRead   = issue.SubscriptionRead
+	SubscriptionDelete = issue.SubscriptionDelete
 )
 
-var interactionNames = [...]string{
-	Publish:            "publish",
-	SubscriptionCreate: "subscription-create",
-	SubscriptionRead:   "subscription-read",
-	SubscriptionDelete: "subscription-delete",
-}
+// ParseInteraction reads an interaction name as Interaction.String writes
+// it; "create", "read" and "delete" are accepted for the subscription
+// calls.
+func ParseInteraction(s string) (Interaction, error) { return issue.ParseInteraction(s) }
 
-// String returns the name used on the command line: "publish",
-// "subscription-create", "subscription-read" or "subscription-delete".
-func (i Interaction) String() string {
-	if i >= Publish && i <= SubscriptionDelete {
-		return interactionNames[i]
-	}
-	return fmt.Sprintf("Interaction(%d)", int(i))
-}
-
-// ParseInteraction reads an interaction name as String writes it; "create",
-// "read" and "delete" are accepted for the subscription calls.
-func ParseInteraction(s string) (Interaction, error) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	for i := Publish; i <= SubscriptionDelete; i++ {
-		if s == interactionNames[i] || "subscription-"+s == interactionNames[i] {
-			return i, nil
-		}
-	}
-	return 0, fmt.Errorf("unknown interaction %q: expected publish, subscription-create, subscription-read or subscription-delete", s)
-}
-
-// Interactions lists the four interactions in order.
-func Interactions() []Interaction {
-	return []Interaction{Publish, SubscriptionCreate, SubscriptionRead, SubscriptionDelete}
-}
-
-// Method returns the HTTP method of the interaction (spec 1.4).
-func (i Interaction) Method() string {
-	switch i {
-	case Publish, SubscriptionCreate:
-		return http.MethodPost
-	case SubscriptionRead:
-		return http.MethodGet
-	case SubscriptionDelete:
-		return http.MethodDelete
-	}
-	return ""
-}
-
-// Path returns the path of the interaction on a Spine host (spec 1.4). For
-// read and delete the logical id of the subscription follows it after a "/".
-func (i Interaction) Path() string {
-	switch i {
-	case Publish:
-		return PathPublish
-	case SubscriptionCreate, SubscriptionRead, SubscriptionDelete:
-		return PathSubscription
-	}
-	return ""
-}
-
-// InteractionID returns the InteractionID header value of a subscription
-// call. Publish has one InteractionID per event type: see PublishInteractionID.
-func (i Interaction) InteractionID() string {
-	switch i {
-	case SubscriptionCreate:
-		return spinejwt.InteractionIDSubscriptionCreate
-	case SubscriptionRead:
-		return spinejwt.InteractionIDSubscriptionRead
-	case SubscriptionDelete:
-		return spinejwt.InteractionIDSubscriptionDelete
-	}
-	return ""
-}
-
-// API returns the NEMS API the interaction belongs to, which decides the
+// APIOf returns the NEMS API the interaction belongs to, which decides the
 // media types it accepts (spec 2).
-func (i Interaction) API() transform.API {
-	if i == Publish {
+func APIOf(in Interaction) transform.API {
+	if in == Publish {
 		return transform.Publication
 	}
 	return transform.Subscription
 }
 
 // hasBody reports whether the interaction sends a resource.
-func (i Interaction) hasBody() bool { return i == Publish || i == SubscriptionCreate }
+func hasBody(in Interaction) bool { return in == Publish || in == SubscriptionCreate }
 
 // success is the status NEMS answers when it accepts the call (spec 1.7).
-func (i Interaction) success() int {
-	switch i {
+func success(in Interaction) int {
+	switch in {
 	case Publish:
 		return http.StatusAccepted
 	case SubscriptionCreate:
@@ -117,24 +48,10 @@ func (i Interaction) success() int {
 	return http.StatusOK
 }
 
-func (i Interaction) jwt() spinejwt.Interaction {
-	switch i {
-	case Publish:
-		return spinejwt.Publish
-	case SubscriptionCreate:
-		return spinejwt.SubscriptionCreate
-	case SubscriptionRead:
-		return spinejwt.SubscriptionRead
-	case SubscriptionDelete:
-		return spinejwt.SubscriptionDelete
-	}
-	return 0
-}
-
 // Paths of the NEMS endpoints, below the Spine host (spec 1.4).
 const (
-	PathPublish      = "/STU3/Events/1/$process-message"
-	PathSubscription = "/STU3/Subscription"
+	PathPublish      = issue.PathPublish
+	PathSubscription = issue.PathSubscription
 )
 
 // Header names NEMS reads (spec 1.6), in the spelling of the NEMS guide.
@@ -204,12 +121,12 @@ func (s Stage) String() string {
 	return fmt.Sprintf("Stage(%d)", int(s))
 }
 
-// Finding is one problem with a request: a validate.Issue (severity, FHIR
+// Finding is one problem with a request: a issue.Issue (severity, FHIR
 // issue type, Spine code, rule id, and for body issues the FHIR path and
 // line:column) plus the stage that found it and the HTTP status NEMS
 // answers when this finding is the one that refuses the request.
 type Finding struct {
-	validate.Issue
+	issue.Issue
 	Stage Stage `json:"stage"`
 	// Status is the HTTP status of a refusal; for a warning or
 	// information it is the status of the accepted call.
@@ -250,8 +167,8 @@ func (r *Response) StatusLine() string {
 }
 
 // Issues returns the findings as validate issues, in order.
-func (r *Response) Issues() []validate.Issue {
-	out := make([]validate.Issue, len(r.Findings))
+func (r *Response) Issues() []issue.Issue {
+	out := make([]issue.Issue, len(r.Findings))
 	for i, f := range r.Findings {
 		out[i] = f.Issue
 	}

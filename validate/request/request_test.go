@@ -16,6 +16,7 @@ import (
 
 	"github.com/nemsfhir/nemsfhir/transform"
 	"github.com/nemsfhir/nemsfhir/validate"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 // The clock every test token is judged by.
@@ -113,8 +114,8 @@ type reqCase struct {
 	edit func(t testing.TB, r *Request)
 
 	status int
-	spine  validate.SpineCode // of the decisive finding; "" when accepted
-	rule   string             // of the decisive finding; "" when accepted
+	spine  issue.SpineCode // of the decisive finding; "" when accepted
+	rule   string          // of the decisive finding; "" when accepted
 	// also lists rules that must be among the findings.
 	also []string
 	// media is the response media type expected, when set.
@@ -169,7 +170,7 @@ func method(s string) func(testing.TB, *Request) {
 	return func(_ testing.TB, r *Request) { r.Method = s }
 }
 
-const mhb = validate.SpineMissingOrInvalidHeader
+const mhb = issue.SpineMissingOrInvalidHeader
 
 var (
 	baseOnce sync.Once
@@ -193,10 +194,10 @@ func baseValidator() *validate.Validator {
 func requestTable() []reqCase {
 	var rows []reqCase
 	add := func(c ...reqCase) { rows = append(rows, c...) }
-	ok := func(in Interaction) int { return in.success() }
+	ok := func(in Interaction) int { return success(in) }
 
 	// Good requests, and header names in other cases.
-	for _, in := range Interactions() {
+	for _, in := range issue.Interactions() {
 		add(reqCase{name: "good", in: in, status: ok(in), media: "application/xml+fhir;charset=utf-8"})
 		if in != Publish {
 			// The create body is XML; a read or delete has none.
@@ -231,7 +232,7 @@ func requestTable() []reqCase {
 	}
 
 	// Each Spine header: missing, empty, repeated, malformed.
-	for _, in := range Interactions() {
+	for _, in := range issue.Interactions() {
 		for _, hd := range []struct{ name, rule string }{{HeaderFromASID, RuleFromASID}, {HeaderToASID, RuleToASID}, {HeaderInteractionID, RuleInteractionID}} {
 			add(reqCase{name: hd.name + " missing", in: in, edit: delHeader(hd.name), status: 400, spine: mhb, rule: hd.rule})
 			add(reqCase{name: hd.name + " empty", in: in, edit: setHeader(hd.name, " "), status: 400, spine: mhb, rule: hd.rule})
@@ -248,8 +249,8 @@ func requestTable() []reqCase {
 	}
 
 	// InteractionID values.
-	for _, in := range Interactions() {
-		for _, other := range Interactions() {
+	for _, in := range issue.Interactions() {
+		for _, other := range issue.Interactions() {
 			if other == in || other == Publish {
 				continue
 			}
@@ -272,9 +273,9 @@ func requestTable() []reqCase {
 		reqCase{name: "publish InteractionID without .Write", in: Publish, edit: setHeader(HeaderInteractionID, "urn:nhs:names:services:events:Vaccinations"), status: 400, spine: mhb, rule: RuleInteractionID},
 		reqCase{name: "publish InteractionID names another event than the body", in: Publish, edit: pubID("Nipeoutcome"), status: 400, spine: mhb, rule: RuleInteractionEvent},
 		reqCase{name: "publish PDS event body", in: Publish, edit: withBody("publish.xml", `<code value="vaccinations-1"/>`, `<code value="pds-change-of-address-1"/>`, ""),
-			status: 400, spine: validate.SpineInvalidCodeValue, rule: RulePublishableEvent},
+			status: 400, spine: issue.SpineInvalidCodeValue, rule: RulePublishableEvent},
 		reqCase{name: "publish unsupported event body", in: Publish, edit: withBody("publish.xml", `<code value="vaccinations-1"/>`, `<code value="failsafe-message-gp-1"/>`, ""),
-			status: 400, spine: validate.SpineInvalidCodeValue, rule: RulePublishableEvent},
+			status: 400, spine: issue.SpineInvalidCodeValue, rule: RulePublishableEvent},
 	)
 	for ev, code := range publishCodes {
 		add(reqCase{name: "publish " + ev + " body with its InteractionID", in: Publish,
@@ -285,7 +286,7 @@ func requestTable() []reqCase {
 	}
 
 	// Authorization and every JWT claim rule, per interaction.
-	for _, in := range Interactions() {
+	for _, in := range issue.Interactions() {
 		jwtRow := func(name, rule string, edit func(map[string]any)) {
 			add(reqCase{name: "jwt " + name, in: in, edit: withClaims(edit), status: 400, spine: mhb, rule: rule})
 		}
@@ -328,8 +329,8 @@ func requestTable() []reqCase {
 		jwtRow("requesting_patient invalid NHS number", "jwt:requesting_patient", func(m map[string]any) {
 			m["requesting_patient"] = "http://fhir.nhs.net/Id/nhs-number|6101231234"
 		})
-		for _, other := range Interactions() {
-			if other.jwt().RequiredScope() != in.jwt().RequiredScope() {
+		for _, other := range issue.Interactions() {
+			if other.RequiredScope() != in.RequiredScope() {
 				jwtRow("scope of "+other.String(), "jwt:scope", func(m map[string]any) { m["scope"] = claims(other)["scope"] })
 			}
 		}
@@ -391,42 +392,42 @@ func requestTable() []reqCase {
 			add(reqCase{name: "publish Accept " + s, in: Publish, edit: setHeader(HeaderAccept, s), status: 202, media: utf8.String()})
 		} else {
 			add(reqCase{name: "publish Content-Type " + s, in: Publish, edit: withBody("publish.json", "", "", s),
-				status: 415, spine: validate.SpineUnsupportedMediaType, rule: RuleContentType, media: "application/xml+fhir;charset=utf-8"})
+				status: 415, spine: issue.SpineUnsupportedMediaType, rule: RuleContentType, media: "application/xml+fhir;charset=utf-8"})
 			add(reqCase{name: "publish Accept " + s, in: Publish, edit: setHeader(HeaderAccept, s),
-				status: 415, spine: validate.SpineUnsupportedMediaType, rule: RuleAccept})
+				status: 415, spine: issue.SpineUnsupportedMediaType, rule: RuleAccept})
 		}
 	}
 	for _, bad := range []string{"application/xml", "application/json", "text/xml", "text/plain", "application/fhir+xml;charset=iso-8859-1",
 		"application/fhir+xml;version=3.0", "application/", "application/fhir+yaml"} {
 		for _, in := range []Interaction{Publish, SubscriptionCreate} {
-			add(reqCase{name: "Content-Type " + bad, in: in, edit: setHeader(HeaderContentType, bad), status: 415, spine: validate.SpineUnsupportedMediaType, rule: RuleContentType})
+			add(reqCase{name: "Content-Type " + bad, in: in, edit: setHeader(HeaderContentType, bad), status: 415, spine: issue.SpineUnsupportedMediaType, rule: RuleContentType})
 		}
-		for _, in := range Interactions() {
-			add(reqCase{name: "Accept " + bad, in: in, edit: setHeader(HeaderAccept, bad), status: 415, spine: validate.SpineUnsupportedMediaType, rule: RuleAccept})
+		for _, in := range issue.Interactions() {
+			add(reqCase{name: "Accept " + bad, in: in, edit: setHeader(HeaderAccept, bad), status: 415, spine: issue.SpineUnsupportedMediaType, rule: RuleAccept})
 		}
 	}
 	add(
 		reqCase{name: "Content-Type in other case and spacing", in: SubscriptionCreate, edit: setHeader(HeaderContentType, "Application/FHIR+XML ; Charset=UTF-8"), status: 201, media: "application/fhir+xml;charset=utf-8"},
-		reqCase{name: "Content-Type repeated", in: SubscriptionCreate, edit: addHeader(HeaderContentType, "application/fhir+xml"), status: 415, spine: validate.SpineUnsupportedMediaType, rule: RuleContentType},
+		reqCase{name: "Content-Type repeated", in: SubscriptionCreate, edit: addHeader(HeaderContentType, "application/fhir+xml"), status: 415, spine: issue.SpineUnsupportedMediaType, rule: RuleContentType},
 		reqCase{name: "no Content-Type: XML default", in: SubscriptionCreate, edit: delHeader(HeaderContentType), status: 201, media: "application/xml+fhir;charset=utf-8"},
 		reqCase{name: "no Content-Type: XML default", in: Publish, edit: delHeader(HeaderContentType), status: 202, media: "application/xml+fhir;charset=utf-8"},
-		reqCase{name: "no Content-Type, JSON body", in: SubscriptionCreate, edit: both(delHeader(HeaderContentType), withBody("subscription.json", "", "", "")), status: 400, spine: validate.SpineMessageNotWellFormed, rule: RuleBodyFormat},
-		reqCase{name: "no Content-Type, JSON body", in: Publish, edit: both(delHeader(HeaderContentType), withBody("publish.json", "", "", "")), status: 400, spine: validate.SpineMessageNotWellFormed, rule: RuleBodyFormat},
-		reqCase{name: "XML body with JSON Content-Type", in: SubscriptionCreate, edit: setHeader(HeaderContentType, "application/fhir+json"), status: 400, spine: validate.SpineMessageNotWellFormed, rule: RuleBodyFormat},
-		reqCase{name: "JSON body with XML Content-Type", in: SubscriptionCreate, edit: withBody("subscription.json", "", "", "application/xml+fhir"), status: 400, spine: validate.SpineMessageNotWellFormed, rule: RuleBodyFormat},
-		reqCase{name: "JSON body with XML Content-Type", in: Publish, edit: withBody("publish.json", "", "", "application/fhir+xml"), status: 400, spine: validate.SpineMessageNotWellFormed, rule: RuleBodyFormat},
+		reqCase{name: "no Content-Type, JSON body", in: SubscriptionCreate, edit: both(delHeader(HeaderContentType), withBody("subscription.json", "", "", "")), status: 400, spine: issue.SpineMessageNotWellFormed, rule: RuleBodyFormat},
+		reqCase{name: "no Content-Type, JSON body", in: Publish, edit: both(delHeader(HeaderContentType), withBody("publish.json", "", "", "")), status: 400, spine: issue.SpineMessageNotWellFormed, rule: RuleBodyFormat},
+		reqCase{name: "XML body with JSON Content-Type", in: SubscriptionCreate, edit: setHeader(HeaderContentType, "application/fhir+json"), status: 400, spine: issue.SpineMessageNotWellFormed, rule: RuleBodyFormat},
+		reqCase{name: "JSON body with XML Content-Type", in: SubscriptionCreate, edit: withBody("subscription.json", "", "", "application/xml+fhir"), status: 400, spine: issue.SpineMessageNotWellFormed, rule: RuleBodyFormat},
+		reqCase{name: "JSON body with XML Content-Type", in: Publish, edit: withBody("publish.json", "", "", "application/fhir+xml"), status: 400, spine: issue.SpineMessageNotWellFormed, rule: RuleBodyFormat},
 		reqCase{name: "Accept */*", in: SubscriptionRead, edit: setHeader(HeaderAccept, "*/*"), status: 200, media: "application/xml+fhir;charset=utf-8"},
 		reqCase{name: "Accept JSON preferred by q", in: SubscriptionRead, edit: setHeader(HeaderAccept, "application/fhir+xml;q=0.5, application/fhir+json"), status: 200, media: "application/fhir+json;charset=utf-8"},
-		reqCase{name: "Accept all refused with q=0", in: SubscriptionRead, edit: setHeader(HeaderAccept, "application/*;q=0"), status: 415, spine: validate.SpineUnsupportedMediaType, rule: RuleAccept},
+		reqCase{name: "Accept all refused with q=0", in: SubscriptionRead, edit: setHeader(HeaderAccept, "application/*;q=0"), status: 415, spine: issue.SpineUnsupportedMediaType, rule: RuleAccept},
 		reqCase{name: "Accept split over two headers", in: SubscriptionRead, edit: both(setHeader(HeaderAccept, "text/html"), addHeader(HeaderAccept, "application/json+fhir")), status: 200, media: "application/json+fhir;charset=utf-8"},
 		reqCase{name: "JSON create answers in JSON", in: SubscriptionCreate, edit: withBody("subscription.json", "", "", "application/fhir+json"), status: 201, media: "application/fhir+json"},
 		reqCase{name: "_format json", in: SubscriptionRead, edit: target(PathSubscription + "/" + testSubID + "?_format=json"), status: 200, media: "application/json+fhir;charset=utf-8"},
 		reqCase{name: "_format xml", in: SubscriptionDelete, edit: target(PathSubscription + "/" + testSubID + "?_format=xml"), status: 200, media: "application/xml+fhir;charset=utf-8"},
 		reqCase{name: "_format wins over Accept", in: SubscriptionRead, edit: both(setHeader(HeaderAccept, "application/fhir+xml"), target(PathSubscription+"/"+testSubID+"?_format=application/fhir%2Bjson")), status: 200, media: "application/fhir+json"},
 		reqCase{name: "_format with unescaped +", in: SubscriptionCreate, edit: target(PathSubscription + "?_format=application/fhir+json"), status: 201, media: "application/fhir+json"},
-		reqCase{name: "_format json", in: Publish, edit: target(PathPublish + "?_format=json"), status: 415, spine: validate.SpineUnsupportedMediaType, rule: RuleFormatParam},
-		reqCase{name: "_format html", in: SubscriptionRead, edit: target(PathSubscription + "/" + testSubID + "?_format=html"), status: 415, spine: validate.SpineUnsupportedMediaType, rule: RuleFormatParam},
-		reqCase{name: "_format twice", in: SubscriptionRead, edit: target(PathSubscription + "/" + testSubID + "?_format=xml&_format=json"), status: 415, spine: validate.SpineUnsupportedMediaType, rule: RuleFormatParam},
+		reqCase{name: "_format json", in: Publish, edit: target(PathPublish + "?_format=json"), status: 415, spine: issue.SpineUnsupportedMediaType, rule: RuleFormatParam},
+		reqCase{name: "_format html", in: SubscriptionRead, edit: target(PathSubscription + "/" + testSubID + "?_format=html"), status: 415, spine: issue.SpineUnsupportedMediaType, rule: RuleFormatParam},
+		reqCase{name: "_format twice", in: SubscriptionRead, edit: target(PathSubscription + "/" + testSubID + "?_format=xml&_format=json"), status: 415, spine: issue.SpineUnsupportedMediaType, rule: RuleFormatParam},
 	)
 
 	// Routing.
@@ -434,39 +435,39 @@ func requestTable() []reqCase {
 		reqCase{name: "absolute URL", in: Publish, edit: target("https://clinicals.spineservices.nhs.uk" + PathPublish), status: 202},
 		reqCase{name: "absolute URL on the other host", in: Publish, edit: target("https://demographics.spineservices.nhs.uk" + PathPublish), status: 202},
 		reqCase{name: "$ percent-encoded", in: Publish, edit: target("/STU3/Events/1/%24process-message"), status: 202},
-		reqCase{name: "path of subscription create", in: Publish, edit: target(PathSubscription), status: 404, spine: spineNoRecordFound, rule: RulePath},
-		reqCase{name: "path without /STU3", in: Publish, edit: target("/Events/1/$process-message"), status: 404, spine: spineNoRecordFound, rule: RulePath},
-		reqCase{name: "path without /STU3", in: SubscriptionCreate, edit: target("/Subscription"), status: 404, spine: spineNoRecordFound, rule: RulePath},
-		reqCase{name: "path with id", in: SubscriptionCreate, edit: target(PathSubscription + "/" + testSubID), status: 404, spine: spineNoRecordFound, rule: RulePath, also: []string{RuleMethod}},
-		reqCase{name: "GET", in: Publish, edit: method("GET"), status: 405, spine: validate.SpineBadRequest, rule: RuleMethod},
-		reqCase{name: "PUT", in: SubscriptionCreate, edit: method("PUT"), status: 405, spine: validate.SpineBadRequest, rule: RuleMethod},
-		reqCase{name: "lower-case method", in: SubscriptionRead, edit: method("get"), status: 405, spine: validate.SpineBadRequest, rule: RuleMethod},
-		reqCase{name: "PUT (no update)", in: SubscriptionRead, edit: method("PUT"), status: 405, spine: validate.SpineBadRequest, rule: RuleMethod},
-		reqCase{name: "DELETE sent for read", in: SubscriptionRead, edit: method("DELETE"), status: 400, spine: validate.SpineBadRequest, rule: RuleMethod},
-		reqCase{name: "GET sent for delete", in: SubscriptionDelete, edit: method("GET"), status: 400, spine: validate.SpineBadRequest, rule: RuleMethod},
-		reqCase{name: "POST sent for delete", in: SubscriptionDelete, edit: method("POST"), status: 405, spine: validate.SpineBadRequest, rule: RuleMethod},
+		reqCase{name: "path of subscription create", in: Publish, edit: target(PathSubscription), status: 404, spine: issue.SpineNoRecordFound, rule: RulePath},
+		reqCase{name: "path without /STU3", in: Publish, edit: target("/Events/1/$process-message"), status: 404, spine: issue.SpineNoRecordFound, rule: RulePath},
+		reqCase{name: "path without /STU3", in: SubscriptionCreate, edit: target("/Subscription"), status: 404, spine: issue.SpineNoRecordFound, rule: RulePath},
+		reqCase{name: "path with id", in: SubscriptionCreate, edit: target(PathSubscription + "/" + testSubID), status: 404, spine: issue.SpineNoRecordFound, rule: RulePath, also: []string{RuleMethod}},
+		reqCase{name: "GET", in: Publish, edit: method("GET"), status: 405, spine: issue.SpineBadRequest, rule: RuleMethod},
+		reqCase{name: "PUT", in: SubscriptionCreate, edit: method("PUT"), status: 405, spine: issue.SpineBadRequest, rule: RuleMethod},
+		reqCase{name: "lower-case method", in: SubscriptionRead, edit: method("get"), status: 405, spine: issue.SpineBadRequest, rule: RuleMethod},
+		reqCase{name: "PUT (no update)", in: SubscriptionRead, edit: method("PUT"), status: 405, spine: issue.SpineBadRequest, rule: RuleMethod},
+		reqCase{name: "DELETE sent for read", in: SubscriptionRead, edit: method("DELETE"), status: 400, spine: issue.SpineBadRequest, rule: RuleMethod},
+		reqCase{name: "GET sent for delete", in: SubscriptionDelete, edit: method("GET"), status: 400, spine: issue.SpineBadRequest, rule: RuleMethod},
+		reqCase{name: "POST sent for delete", in: SubscriptionDelete, edit: method("POST"), status: 405, spine: issue.SpineBadRequest, rule: RuleMethod},
 		reqCase{name: "UUID id", in: SubscriptionRead, edit: target(PathSubscription + "/8f9e2b1c-3d4a-4b5c-9d6e-7f8a9b0c1d2e"), status: 200},
 		reqCase{name: "upper-case hex id", in: SubscriptionDelete, edit: target(PathSubscription + "/" + strings.ToUpper(testSubID)), status: 200},
 	)
 	for _, in := range []Interaction{SubscriptionRead, SubscriptionDelete} {
 		add(
-			reqCase{name: "no id", in: in, edit: target(PathSubscription), status: 400, spine: validate.SpineBadRequest, rule: RuleSubscriptionID},
-			reqCase{name: "no id, trailing slash", in: in, edit: target(PathSubscription + "/"), status: 400, spine: validate.SpineBadRequest, rule: RuleSubscriptionID},
-			reqCase{name: "id not hex", in: in, edit: target(PathSubscription + "/subscription-1"), status: 404, spine: spineNoRecordFound, rule: RuleSubscriptionID},
-			reqCase{name: "id too short", in: in, edit: target(PathSubscription + "/ea0a485187204b49"), status: 404, spine: spineNoRecordFound, rule: RuleSubscriptionID},
-			reqCase{name: "_history path", in: in, edit: target(PathSubscription + "/" + testSubID + "/_history/1"), status: 404, spine: spineNoRecordFound, rule: RulePath},
-			reqCase{name: "publish path", in: in, edit: target(PathPublish), status: 404, spine: spineNoRecordFound, rule: RulePath},
+			reqCase{name: "no id", in: in, edit: target(PathSubscription), status: 400, spine: issue.SpineBadRequest, rule: RuleSubscriptionID},
+			reqCase{name: "no id, trailing slash", in: in, edit: target(PathSubscription + "/"), status: 400, spine: issue.SpineBadRequest, rule: RuleSubscriptionID},
+			reqCase{name: "id not hex", in: in, edit: target(PathSubscription + "/subscription-1"), status: 404, spine: issue.SpineNoRecordFound, rule: RuleSubscriptionID},
+			reqCase{name: "id too short", in: in, edit: target(PathSubscription + "/ea0a485187204b49"), status: 404, spine: issue.SpineNoRecordFound, rule: RuleSubscriptionID},
+			reqCase{name: "_history path", in: in, edit: target(PathSubscription + "/" + testSubID + "/_history/1"), status: 404, spine: issue.SpineNoRecordFound, rule: RulePath},
+			reqCase{name: "publish path", in: in, edit: target(PathPublish), status: 404, spine: issue.SpineNoRecordFound, rule: RulePath},
 			reqCase{name: "body sent (warning)", in: in, edit: withBody("subscription.xml", "", "", ""), status: 200, also: []string{RuleBodyUnexpected}},
 		)
 	}
-	add(reqCase{name: "bad target", in: Publish, edit: target("%zz"), status: 400, spine: validate.SpineBadRequest, rule: RuleTarget})
+	add(reqCase{name: "bad target", in: Publish, edit: target("%zz"), status: 400, spine: issue.SpineBadRequest, rule: RuleTarget})
 
 	// Size.
 	for _, in := range []Interaction{Publish, SubscriptionCreate} {
 		add(
-			reqCase{name: "body over the limit", in: in, opts: Options{MaxSize: 100}, status: 413, spine: validate.SpineBadRequest, rule: RuleSize},
+			reqCase{name: "body over the limit", in: in, opts: Options{MaxSize: 100}, status: 413, spine: issue.SpineBadRequest, rule: RuleSize},
 			reqCase{name: "no limit", in: in, opts: Options{MaxSize: -1}, status: ok(in)},
-			reqCase{name: "body over 3 MB", in: in, status: 413, spine: validate.SpineBadRequest, rule: RuleSize, edit: func(_ testing.TB, r *Request) {
+			reqCase{name: "body over 3 MB", in: in, status: 413, spine: issue.SpineBadRequest, rule: RuleSize, edit: func(_ testing.TB, r *Request) {
 				r.Body = append(r.Body, make([]byte, 3<<20)...)
 			}},
 		)
@@ -476,9 +477,9 @@ func requestTable() []reqCase {
 		// A body cut short by its reader is refused even where its bytes
 		// are well-formed and within the limit: the rest was never seen.
 		add(reqCase{name: "body cut short by the reader", in: SubscriptionCreate, opts: Options{MaxSize: -1},
-			status: 413, spine: validate.SpineBadRequest, rule: RuleSize, edit: func(_ testing.TB, r *Request) { r.BodyTruncated = true }})
+			status: 413, spine: issue.SpineBadRequest, rule: RuleSize, edit: func(_ testing.TB, r *Request) { r.BodyTruncated = true }})
 		add(reqCase{name: "body cut short at the limit", in: SubscriptionCreate, opts: Options{MaxSize: fi.Size() - 1},
-			status: 413, spine: validate.SpineBadRequest, rule: RuleSize, edit: func(_ testing.TB, r *Request) { r.BodyTruncated = true }})
+			status: 413, spine: issue.SpineBadRequest, rule: RuleSize, edit: func(_ testing.TB, r *Request) { r.BodyTruncated = true }})
 	}
 
 	// Bodies.
@@ -486,30 +487,30 @@ func requestTable() []reqCase {
 		file := map[Interaction]string{Publish: "publish.xml", SubscriptionCreate: "subscription.xml"}[in]
 		other := map[Interaction]string{Publish: "subscription.xml", SubscriptionCreate: "publish.xml"}[in]
 		add(
-			reqCase{name: "no body", in: in, edit: func(_ testing.TB, r *Request) { r.Body = nil }, status: 400, spine: validate.SpineBadRequest, rule: RuleBodyMissing},
-			reqCase{name: "blank body", in: in, edit: func(_ testing.TB, r *Request) { r.Body = []byte("\n  \n") }, status: 400, spine: validate.SpineBadRequest, rule: RuleBodyMissing},
-			reqCase{name: "truncated XML", in: in, edit: func(t testing.TB, r *Request) { r.Body = r.Body[:len(r.Body)/2] }, status: 400, spine: validate.SpineMessageNotWellFormed, rule: validate.RuleWellFormed},
-			reqCase{name: "neither XML nor JSON", in: in, edit: func(t testing.TB, r *Request) { r.Body = []byte("hello") }, status: 400, spine: validate.SpineMessageNotWellFormed, rule: validate.RuleWellFormed},
-			reqCase{name: "the other interaction's resource", in: in, edit: withBody(other, "", "", ""), status: 422, spine: validate.SpineInvalidResource, rule: RuleResourceKind},
+			reqCase{name: "no body", in: in, edit: func(_ testing.TB, r *Request) { r.Body = nil }, status: 400, spine: issue.SpineBadRequest, rule: RuleBodyMissing},
+			reqCase{name: "blank body", in: in, edit: func(_ testing.TB, r *Request) { r.Body = []byte("\n  \n") }, status: 400, spine: issue.SpineBadRequest, rule: RuleBodyMissing},
+			reqCase{name: "truncated XML", in: in, edit: func(t testing.TB, r *Request) { r.Body = r.Body[:len(r.Body)/2] }, status: 400, spine: issue.SpineMessageNotWellFormed, rule: validate.RuleWellFormed},
+			reqCase{name: "neither XML nor JSON", in: in, edit: func(t testing.TB, r *Request) { r.Body = []byte("hello") }, status: 400, spine: issue.SpineMessageNotWellFormed, rule: validate.RuleWellFormed},
+			reqCase{name: "the other interaction's resource", in: in, edit: withBody(other, "", "", ""), status: 422, spine: issue.SpineInvalidResource, rule: RuleResourceKind},
 			reqCase{name: "a Patient", in: in, edit: func(_ testing.TB, r *Request) {
 				r.Body = []byte(`<Patient xmlns="http://hl7.org/fhir"><active value="true"/></Patient>`)
-			}, status: 422, spine: validate.SpineInvalidResource, rule: RuleResourceKind},
-			reqCase{name: "unknown element", in: in, edit: withBody(file, `<status value=`, `<colour value="blue"/><status value=`, ""), status: 422, spine: validate.SpineInvalidResource},
+			}, status: 422, spine: issue.SpineInvalidResource, rule: RuleResourceKind},
+			reqCase{name: "unknown element", in: in, edit: withBody(file, `<status value=`, `<colour value="blue"/><status value=`, ""), status: 422, spine: issue.SpineInvalidResource},
 		)
 	}
 	add(
-		reqCase{name: "publish a document Bundle", in: Publish, edit: withBody("publish.xml", `<type value="message"/>`, `<type value="document"/>`, ""), status: 422, spine: validate.SpineInvalidResource},
+		reqCase{name: "publish a document Bundle", in: Publish, edit: withBody("publish.xml", `<type value="message"/>`, `<type value="document"/>`, ""), status: 422, spine: issue.SpineInvalidResource},
 		// The NEMS rule pack reports a client id and version metadata;
 		// the request checker reports them itself when the validator runs
 		// without the packs.
-		reqCase{name: "create with id", in: SubscriptionCreate, edit: withBody("subscription.xml", "<meta>", `<id value="`+testSubID+`"/><meta>`, ""), status: 405, spine: spineMsgResourceIDFail, rule: "nems:sub:id-on-create", absent: []string{RuleClientID}},
-		reqCase{name: "create with id (JSON)", in: SubscriptionCreate, edit: withBody("subscription.json", `"meta"`, `"id": "`+testSubID+`", "meta"`, "application/fhir+json"), status: 405, spine: spineMsgResourceIDFail, rule: "nems:sub:id-on-create", absent: []string{RuleClientID}},
-		reqCase{name: "create with meta.versionId", in: SubscriptionCreate, edit: withBody("subscription.xml", "<meta>", `<meta><versionId value="1"/>`, ""), status: 422, spine: validate.SpineInvalidResource, rule: "nems:sub:meta-on-create", absent: []string{RuleClientMeta}},
-		reqCase{name: "create with meta.lastUpdated", in: SubscriptionCreate, edit: withBody("subscription.xml", "<meta>", `<meta><lastUpdated value="2025-03-01T09:00:00Z"/>`, ""), status: 422, spine: validate.SpineInvalidResource, rule: "nems:sub:meta-on-create", absent: []string{RuleClientMeta}},
-		reqCase{name: "create with id, no rule packs", in: SubscriptionCreate, opts: Options{Validator: baseValidator()}, edit: withBody("subscription.xml", "<meta>", `<id value="`+testSubID+`"/><meta>`, ""), status: 405, spine: spineMsgResourceIDFail, rule: RuleClientID},
-		reqCase{name: "create with id (JSON), no rule packs", in: SubscriptionCreate, opts: Options{Validator: baseValidator()}, edit: withBody("subscription.json", `"meta"`, `"id": "`+testSubID+`", "meta"`, "application/fhir+json"), status: 405, spine: spineMsgResourceIDFail, rule: RuleClientID},
-		reqCase{name: "create with meta.versionId, no rule packs", in: SubscriptionCreate, opts: Options{Validator: baseValidator()}, edit: withBody("subscription.xml", "<meta>", `<meta><versionId value="1"/>`, ""), status: 422, spine: validate.SpineInvalidResource, rule: RuleClientMeta},
-		reqCase{name: "create with meta.lastUpdated, no rule packs", in: SubscriptionCreate, opts: Options{Validator: baseValidator()}, edit: withBody("subscription.xml", "<meta>", `<meta><lastUpdated value="2025-03-01T09:00:00Z"/>`, ""), status: 422, spine: validate.SpineInvalidResource, rule: RuleClientMeta},
+		reqCase{name: "create with id", in: SubscriptionCreate, edit: withBody("subscription.xml", "<meta>", `<id value="`+testSubID+`"/><meta>`, ""), status: 405, spine: issue.SpineMsgResourceIDFail, rule: "nems:sub:id-on-create", absent: []string{RuleClientID}},
+		reqCase{name: "create with id (JSON)", in: SubscriptionCreate, edit: withBody("subscription.json", `"meta"`, `"id": "`+testSubID+`", "meta"`, "application/fhir+json"), status: 405, spine: issue.SpineMsgResourceIDFail, rule: "nems:sub:id-on-create", absent: []string{RuleClientID}},
+		reqCase{name: "create with meta.versionId", in: SubscriptionCreate, edit: withBody("subscription.xml", "<meta>", `<meta><versionId value="1"/>`, ""), status: 422, spine: issue.SpineInvalidResource, rule: "nems:sub:meta-on-create", absent: []string{RuleClientMeta}},
+		reqCase{name: "create with meta.lastUpdated", in: SubscriptionCreate, edit: withBody("subscription.xml", "<meta>", `<meta><lastUpdated value="2025-03-01T09:00:00Z"/>`, ""), status: 422, spine: issue.SpineInvalidResource, rule: "nems:sub:meta-on-create", absent: []string{RuleClientMeta}},
+		reqCase{name: "create with id, no rule packs", in: SubscriptionCreate, opts: Options{Validator: baseValidator()}, edit: withBody("subscription.xml", "<meta>", `<id value="`+testSubID+`"/><meta>`, ""), status: 405, spine: issue.SpineMsgResourceIDFail, rule: RuleClientID},
+		reqCase{name: "create with id (JSON), no rule packs", in: SubscriptionCreate, opts: Options{Validator: baseValidator()}, edit: withBody("subscription.json", `"meta"`, `"id": "`+testSubID+`", "meta"`, "application/fhir+json"), status: 405, spine: issue.SpineMsgResourceIDFail, rule: RuleClientID},
+		reqCase{name: "create with meta.versionId, no rule packs", in: SubscriptionCreate, opts: Options{Validator: baseValidator()}, edit: withBody("subscription.xml", "<meta>", `<meta><versionId value="1"/>`, ""), status: 422, spine: issue.SpineInvalidResource, rule: RuleClientMeta},
+		reqCase{name: "create with meta.lastUpdated, no rule packs", in: SubscriptionCreate, opts: Options{Validator: baseValidator()}, edit: withBody("subscription.xml", "<meta>", `<meta><lastUpdated value="2025-03-01T09:00:00Z"/>`, ""), status: 422, spine: issue.SpineInvalidResource, rule: RuleClientMeta},
 		reqCase{name: "create with a bad status code", in: SubscriptionCreate, edit: withBody("subscription.xml", `"requested"`, `"asked"`, ""), status: 0},
 	)
 
@@ -520,10 +521,10 @@ func requestTable() []reqCase {
 	add(
 		reqCase{name: "deprecated event", in: Publish, opts: lc(Deprecated), status: 202, also: []string{RuleLifecycle}},
 		reqCase{name: "no longer supported event", in: Publish, opts: lc(NoLongerSupported), status: 202, also: []string{RuleLifecycle}},
-		reqCase{name: "withdrawn event", in: Publish, opts: lc(Withdrawn), status: 400, spine: validate.SpineWithdrawn, rule: RuleLifecycle},
+		reqCase{name: "withdrawn event", in: Publish, opts: lc(Withdrawn), status: 400, spine: issue.SpineWithdrawn, rule: RuleLifecycle},
 		reqCase{name: "deprecated event", in: SubscriptionCreate, opts: lc(Deprecated), status: 201, also: []string{RuleLifecycle}},
-		reqCase{name: "no longer supported event", in: SubscriptionCreate, opts: lc(NoLongerSupported), status: 400, spine: validate.SpineNoLongerSupported, rule: RuleLifecycle},
-		reqCase{name: "withdrawn event", in: SubscriptionCreate, opts: lc(Withdrawn), status: 400, spine: validate.SpineWithdrawn, rule: RuleLifecycle},
+		reqCase{name: "no longer supported event", in: SubscriptionCreate, opts: lc(NoLongerSupported), status: 400, spine: issue.SpineNoLongerSupported, rule: RuleLifecycle},
+		reqCase{name: "withdrawn event", in: SubscriptionCreate, opts: lc(Withdrawn), status: 400, spine: issue.SpineWithdrawn, rule: RuleLifecycle},
 		reqCase{name: "another event withdrawn", in: SubscriptionCreate, opts: Options{Lifecycle: map[string]Lifecycle{"nipe-outcome-1": {State: Withdrawn}}}, status: 201},
 	)
 
@@ -537,7 +538,7 @@ func requestTable() []reqCase {
 			status: 400, spine: mhb, rule: "jwt:authorization", also: []string{RuleAccept}},
 		reqCase{name: "wrong method and too large: size decides", in: Publish, opts: Options{MaxSize: 10},
 			edit:   method("PUT"),
-			status: 413, spine: validate.SpineBadRequest, rule: RuleSize, also: []string{RuleMethod}},
+			status: 413, spine: issue.SpineBadRequest, rule: RuleSize, also: []string{RuleMethod}},
 		reqCase{name: "nothing at all", in: Publish, edit: func(_ testing.TB, r *Request) { *r = Request{Interaction: Publish} },
 			status: 400, spine: mhb, rule: RuleFromASID, also: []string{RuleToASID, RuleInteractionID, "jwt:authorization", RuleBodyMissing}},
 	)
@@ -668,7 +669,7 @@ func TestRequestTable(t *testing.T) {
 		})
 	}
 	t.Logf("request table: %d rows, %d accepted, %d refused", len(rows), accepted, refused)
-	for _, in := range Interactions() {
+	for _, in := range issue.Interactions() {
 		n := perInteraction[in]
 		t.Logf("  %-20s %3d accepted, %3d refused", in, n[0], n[1])
 	}

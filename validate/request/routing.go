@@ -7,7 +7,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/nemsfhir/nemsfhir/validate"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 // endpoint is a NEMS address, whatever the interaction asked for.
@@ -32,7 +32,7 @@ func (e endpoint) allowed() []string {
 	return nil
 }
 
-func (in Interaction) endpoint() endpoint {
+func endpointOf(in Interaction) endpoint {
 	switch in {
 	case Publish:
 		return publishPoint
@@ -80,13 +80,13 @@ func (k *check) routing() {
 	}
 	path, q, err := SplitTarget(target)
 	if err != nil {
-		k.add(StageRouting, validate.SeverityError, validate.SpineBadRequest, RuleTarget, 0,
+		k.add(StageRouting, issue.SeverityError, issue.SpineBadRequest, RuleTarget, 0,
 			fmt.Sprintf("request target %q cannot be read: %v", target, err))
 		return
 	}
 	k.path, k.format = path, q["_format"]
 
-	want := k.in.endpoint()
+	want := endpointOf(k.in)
 	got, id := noEndpoint, ""
 	switch {
 	case path == PathPublish:
@@ -108,7 +108,7 @@ func (k *check) routing() {
 	case got == want:
 	case want == oneSubscription && got == subscriptions:
 		// The right address without the id: say so plainly.
-		k.add(StageRouting, validate.SeverityError, validate.SpineBadRequest, RuleSubscriptionID, 0,
+		k.add(StageRouting, issue.SeverityError, issue.SpineBadRequest, RuleSubscriptionID, 0,
 			fmt.Sprintf("path %q has no subscription id; %s is %s %s/<logical id>", path, k.in, k.in.Method(), PathSubscription))
 		got = want
 	default:
@@ -119,13 +119,13 @@ func (k *check) routing() {
 		if got == noEndpoint && (strings.HasPrefix(path, "/Subscription") || strings.HasPrefix(path, "/Events/")) {
 			msg += " (the Spine base path /STU3 is missing)"
 		}
-		k.add(StageRouting, validate.SeverityError, spineNoRecordFound, RulePath, http.StatusNotFound, msg)
+		k.add(StageRouting, issue.SeverityError, issue.SpineNoRecordFound, RulePath, http.StatusNotFound, msg)
 		if got == noEndpoint {
 			return
 		}
 	}
 	if want == oneSubscription && got == oneSubscription && id != "" && !subscriptionID.MatchString(id) {
-		k.add(StageRouting, validate.SeverityError, spineNoRecordFound, RuleSubscriptionID, http.StatusNotFound,
+		k.add(StageRouting, issue.SeverityError, issue.SpineNoRecordFound, RuleSubscriptionID, http.StatusNotFound,
 			fmt.Sprintf("no subscription can have the id %q: NEMS ids are 32 hexadecimal digits (a UUID on some Spine pages)", id))
 	}
 	allowed := got.allowed()
@@ -136,7 +136,7 @@ func (k *check) routing() {
 		if m != k.in.Method() && got == want {
 			// A call NEMS serves, but another interaction than the one
 			// meant: the InteractionID and scope will not fit it.
-			k.add(StageRouting, validate.SeverityError, validate.SpineBadRequest, RuleMethod, 0,
+			k.add(StageRouting, issue.SeverityError, issue.SpineBadRequest, RuleMethod, 0,
 				fmt.Sprintf("%s %s is %s, not %s; %s is %s", m, path, otherAt(got, m), k.in, k.in, k.in.Method()))
 		}
 		return
@@ -148,14 +148,14 @@ func (k *check) routing() {
 	if got == oneSubscription && (k.method == http.MethodPut || k.method == http.MethodPatch) {
 		msg += "; NEMS has no update: delete the subscription and create a new one"
 	}
-	k.add(StageRouting, validate.SeverityError, validate.SpineBadRequest, RuleMethod, http.StatusMethodNotAllowed, msg)
+	k.add(StageRouting, issue.SeverityError, issue.SpineBadRequest, RuleMethod, http.StatusMethodNotAllowed, msg)
 	k.resp.Header.Set("Allow", strings.Join(allowed, ", "))
 }
 
 // otherAt names the interaction a method serves at an endpoint.
 func otherAt(e endpoint, method string) Interaction {
-	for _, in := range Interactions() {
-		if in.endpoint() == e && in.Method() == method {
+	for _, in := range issue.Interactions() {
+		if endpointOf(in) == e && in.Method() == method {
 			return in
 		}
 	}

@@ -29,8 +29,18 @@ func checkPositions(t *testing.T, doc []byte, ps []Problem) {
 		if p.Message == "" || !utf8.ValidString(p.Message) && utf8.Valid(doc) {
 			t.Errorf("bad message in %+v", p)
 		}
-		if p.Line < 0 || p.Line > lines || p.Col < 0 {
+		if p.Line < 0 || p.Line > lines || p.Column < 0 {
 			t.Errorf("position out of the document (%d lines): %+v", lines, p)
+		}
+		if p.Offset < 0 || p.Offset > len(doc) {
+			t.Errorf("offset out of the document (%d bytes): %+v", len(doc), p)
+		} else if p.Offset > 0 {
+			if line, col := charLineCol(doc, p.Offset); line != p.Line || col != p.Column {
+				t.Errorf("offset %d is %d:%d, the problem says %d:%d", p.Offset, line, col, p.Line, p.Column)
+			}
+		}
+		if p.Rule != Rule || p.Severity != "error" || p.Spine == "" {
+			t.Errorf("problem is not an error of %s: %+v", Rule, p)
 		}
 	}
 }

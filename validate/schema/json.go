@@ -20,6 +20,7 @@ import (
 	"github.com/nemsfhir/nemsfhir/internal/primitive"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/schemas"
+	"unicode/utf8"
 )
 
 // jsonSchemaBase is the URL under which the embedded JSON Schema documents
@@ -308,14 +309,15 @@ var printer = message.NewPrinter(language.English)
 func ValidateJSON(doc []byte) []Problem {
 	s, err := jsonSchema()
 	if err != nil {
-		return []Problem{{Message: err.Error()}}
+		return []Problem{problem(err.Error(), "")}
 	}
 	inst, err := decodeInstance(doc)
 	if err != nil {
-		p := Problem{Message: "not valid JSON: " + err.Error()}
+		p := problem("not valid JSON: "+err.Error(), "")
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
-			p.Line, p.Col = lineCol(doc, int(se.Offset))
+			p.Line, p.Column = lineCol(doc, int(se.Offset))
+			p.Offset = int(se.Offset)
 		}
 		return []Problem{p}
 	}
@@ -325,7 +327,7 @@ func ValidateJSON(doc []byte) []Problem {
 	}
 	var verr *jsonschema.ValidationError
 	if !errors.As(err, &verr) {
-		return []Problem{{Message: err.Error()}}
+		return []Problem{problem(err.Error(), "")}
 	}
 	var out []Problem
 	collect(verr, &out)
@@ -337,8 +339,8 @@ func ValidateJSON(doc []byte) []Problem {
 		if a.Line != b.Line {
 			return a.Line < b.Line
 		}
-		if a.Col != b.Col {
-			return a.Col < b.Col
+		if a.Column != b.Column {
+			return a.Column < b.Column
 		}
 		return a.Location < b.Location
 	})
@@ -362,10 +364,8 @@ func collectUnder(parent, e *jsonschema.ValidationError, out *[]Problem) {
 	case *kind.AdditionalProperties:
 		// One problem per unknown property, located at the property.
 		for _, name := range k.Properties {
-			*out = append(*out, Problem{
-				Message:  "unknown property " + strconv.Quote(name) + ": STU3 defines no such element here",
-				Location: pointer(append(e.InstanceLocation[:len(e.InstanceLocation):len(e.InstanceLocation)], name)),
-			})
+			*out = append(*out, problem("unknown property "+strconv.Quote(name)+": STU3 defines no such element here",
+				pointer(append(e.InstanceLocation[:len(e.InstanceLocation):len(e.InstanceLocation)], name))))
 		}
 		return
 	case *kind.PropertyNames:
@@ -375,18 +375,18 @@ func collectUnder(parent, e *jsonschema.ValidationError, out *[]Problem) {
 		// the definition it stands under, which the library copies.
 		if isChoiceDef(def) && parent != nil {
 			loc = pointer(parent.InstanceLocation)
-			*out = append(*out, Problem{Message: choiceElement(def) + " is given under more than one name", Location: loc})
+			*out = append(*out, problem(choiceElement(def)+" is given under more than one name", loc))
 			return
 		}
 	case *kind.Not:
 		// "T.e-x:required": no name of the choice is present.
 		if isChoiceDef(def) {
-			*out = append(*out, Problem{Message: "missing required element " + choiceElement(def), Location: loc})
+			*out = append(*out, problem("missing required element "+choiceElement(def), loc))
 			return
 		}
 	case *kind.AnyOf:
 		if missing := missingNames(e); missing != nil {
-			*out = append(*out, Problem{Message: "missing required element " + strconv.Quote(missing[0]) + " (or its extensions, " + strconv.Quote("_"+missing[0]) + ")", Location: loc})
+			*out = append(*out, problem("missing required element "+strconv.Quote(missing[0])+" (or its extensions, "+strconv.Quote("_"+missing[0])+")", loc))
 			return
 		}
 		if len(e.Causes) > 0 {
@@ -394,12 +394,12 @@ func collectUnder(parent, e *jsonschema.ValidationError, out *[]Problem) {
 			for _, c := range e.Causes {
 				alts = append(alts, oneLine(c))
 			}
-			*out = append(*out, Problem{Message: "none of the alternatives holds: " + strings.Join(alts, "; or "), Location: loc})
+			*out = append(*out, problem("none of the alternatives holds: "+strings.Join(alts, "; or "), loc))
 			return
 		}
 	case *kind.Enum:
 		if n := len(e.InstanceLocation); n > 0 && e.InstanceLocation[n-1] == "resourceType" || n == 0 && def == "Resource" {
-			*out = append(*out, Problem{Message: fmt.Sprintf("unknown resourceType %v", quoteValue(k.Got)), Location: loc})
+			*out = append(*out, problem(fmt.Sprintf("unknown resourceType %v", quoteValue(k.Got)), loc))
 			return
 		}
 		if strings.HasPrefix(def, "code.") {
@@ -407,30 +407,27 @@ func collectUnder(parent, e *jsonschema.ValidationError, out *[]Problem) {
 			for _, w := range k.Want {
 				codes = append(codes, fmt.Sprint(w))
 			}
-			*out = append(*out, Problem{
-				Message:  fmt.Sprintf("code %v is not in the required value set %s (%s)", quoteValue(k.Got), strings.TrimPrefix(def, "code."), strings.Join(codes, " | ")),
-				Location: loc,
-			})
+			*out = append(*out, problem(fmt.Sprintf("code %v is not in the required value set %s (%s)", quoteValue(k.Got), strings.TrimPrefix(def, "code."), strings.Join(codes, " | ")), loc))
 			return
 		}
 	case *kind.Pattern:
 		if isPrimitiveDef(def) {
-			*out = append(*out, Problem{Message: fmt.Sprintf("%s is not a valid %s (no match for %s)", strconv.Quote(k.Got), def, k.Want), Location: loc})
+			*out = append(*out, problem(fmt.Sprintf("%s is not a valid %s (no match for %s)", strconv.Quote(k.Got), def, k.Want), loc))
 			return
 		}
 	case *kind.MinLength:
 		if isPrimitiveDef(def) && k.Got == 0 {
-			*out = append(*out, Problem{Message: "empty " + def + ": FHIR JSON leaves an element out rather than giving it an empty value", Location: loc})
+			*out = append(*out, problem("empty "+def+": FHIR JSON leaves an element out rather than giving it an empty value", loc))
 			return
 		}
 	case *kind.Type:
 		if isPrimitiveDef(def) {
-			*out = append(*out, Problem{Message: fmt.Sprintf("got %s, want %s (a FHIR %s)", k.Got, strings.Join(k.Want, " or "), def), Location: loc})
+			*out = append(*out, problem(fmt.Sprintf("got %s, want %s (a FHIR %s)", k.Got, strings.Join(k.Want, " or "), def), loc))
 			return
 		}
 	}
 	if len(e.Causes) == 0 {
-		*out = append(*out, Problem{Message: e.ErrorKind.LocalizedString(printer), Location: loc})
+		*out = append(*out, problem(e.ErrorKind.LocalizedString(printer), loc))
 		return
 	}
 	for _, c := range e.Causes {
@@ -546,7 +543,8 @@ func locate(doc []byte, ps []Problem) {
 	walkJSON(dec, doc, "", want, found)
 	for i := range ps {
 		if off, ok := found[ps[i].Location]; ok {
-			ps[i].Line, ps[i].Col = lineCol(doc, off)
+			ps[i].Line, ps[i].Column = lineCol(doc, off)
+			ps[i].Offset = off
 		}
 	}
 }
@@ -608,13 +606,16 @@ func skipSpace(doc []byte, off int) int {
 	return off
 }
 
-// lineCol converts a byte offset to a 1-based line and column (columns in
-// bytes).
+// lineCol converts a byte offset, which may be past the end, to a 1-based
+// line and a column in characters.
 func lineCol(doc []byte, off int) (int, int) {
-	if off > len(doc) {
-		off = len(doc)
-	}
+	return charLineCol(doc, min(off, len(doc)))
+}
+
+// charLineCol turns a byte offset into a 1-based line and a column counted
+// in characters, as the project's parsers count them.
+func charLineCol(doc []byte, off int) (int, int) {
 	line := 1 + bytes.Count(doc[:off], []byte{'\n'})
-	col := off - bytes.LastIndexByte(doc[:off], '\n')
-	return line, col
+	lineStart := bytes.LastIndexByte(doc[:off], '\n') + 1
+	return line, 1 + utf8.RuneCount(doc[lineStart:off])
 }

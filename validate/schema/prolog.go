@@ -5,7 +5,6 @@ package schema
 import (
 	"bytes"
 	"fmt"
-	"unicode/utf8"
 )
 
 // maxAttributes bounds the attributes of one element. libxml2 checks for
@@ -164,20 +163,10 @@ func tooDeep(doc []byte) (p Problem, deep bool) {
 			return true
 		}
 		line, col := charLineCol(doc, start)
-		p = Problem{
-			Message: fmt.Sprintf("elements are nested more than %d levels below the root element, deeper than libxml2 reads: the document was not checked against the XML Schema", maxLibxmlNesting),
-			Line:    line, Col: col,
-		}
+		p = problem(fmt.Sprintf("elements are nested more than %d levels below the root element, deeper than libxml2 reads: the document was not checked against the XML Schema", maxLibxmlNesting), "")
+		p.Line, p.Column, p.Offset = line, col, start
 		deep = true
 		return false
 	})
 	return p, deep
-}
-
-// charLineCol turns a byte offset into a 1-based line and a column counted
-// in characters, as the project's parsers count them.
-func charLineCol(doc []byte, off int) (int, int) {
-	line := 1 + bytes.Count(doc[:off], []byte{'\n'})
-	lineStart := bytes.LastIndexByte(doc[:off], '\n') + 1
-	return line, 1 + utf8.RuneCount(doc[lineStart:off])
 }

@@ -102,7 +102,7 @@ func TestNestingBeyondLibxml2(t *testing.T) {
 			if !deep {
 				return
 			}
-			if p.Line != tc.line || p.Col != tc.col || !strings.Contains(p.Message, "more than 256 levels") {
+			if p.Line != tc.line || p.Column != tc.col || !strings.Contains(p.Message, "more than 256 levels") {
 				t.Errorf("got %v", p)
 			}
 			ps := ValidateXML([]byte(tc.doc))

@@ -34,19 +34,38 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
-// Problem is one way a payload breaks the schema.
+// Rule is the rule id of the problems the schema phase finds.
+const Rule = "fhir:schema"
+
+// Problem is one way a payload breaks the schema: an [issue.Issue] of rule
+// Rule (error, structure, INVALID_RESOURCE) with the place the validator
+// gives, and the Location it names. Line and Column are 1-based and 0 when
+// unknown; Offset is the byte offset of the place in the document when
+// Line is known. Path, the FHIR path, is left to the caller, who has the
+// element tree to find it from Location.
 type Problem struct {
-	// Message says what is wrong, in the validator's words.
-	Message string
+	issue.Issue
 	// Location is a JSON pointer ("/entry/0/resource/status") for JSON,
 	// and for XML the name of the element the message is about, with
 	// "/@name" for an attribute ("birthDate/@value"), when the message
 	// names one. Empty when unknown.
 	Location string
-	// Line and Col are 1-based; 0 when unknown.
-	Line, Col int
+}
+
+// problem returns the problem saying msg about loc.
+func problem(msg, loc string) Problem {
+	return Problem{Issue: issue.Issue{
+		Severity: issue.SeverityError, Code: issue.TypeStructure, Spine: issue.SpineInvalidResource, Rule: Rule, Message: msg,
+	}, Location: loc}
+}
+
+func withLine(p Problem, line int) Problem {
+	p.Line = line
+	return p
 }
 
 // String renders the problem as "line:col: location: message", leaving out
@@ -55,9 +74,9 @@ func (p Problem) String() string {
 	var b strings.Builder
 	if p.Line > 0 {
 		b.WriteString(strconv.Itoa(p.Line))
-		if p.Col > 0 {
+		if p.Column > 0 {
 			b.WriteByte(':')
-			b.WriteString(strconv.Itoa(p.Col))
+			b.WriteString(strconv.Itoa(p.Column))
 		}
 		b.WriteString(": ")
 	}

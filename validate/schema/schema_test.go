@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 // These tests need no shared reference data.
@@ -156,9 +158,9 @@ func TestProblemString(t *testing.T) {
 		p    Problem
 		want string
 	}{
-		{Problem{Message: "m"}, "m"},
-		{Problem{Message: "m", Location: "/a"}, "/a: m"},
-		{Problem{Message: "m", Location: "/a", Line: 3, Col: 7}, "3:7: /a: m"},
+		{problem("m", ""), "m"},
+		{problem("m", "/a"), "/a: m"},
+		{Problem{Issue: issue.Issue{Message: "m", Line: 3, Column: 7}, Location: "/a"}, "3:7: /a: m"},
 	} {
 		if got := tc.p.String(); got != tc.want {
 			t.Errorf("%+v: %q, want %q", tc.p, got, tc.want)

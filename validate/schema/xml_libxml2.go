@@ -191,24 +191,24 @@ func warmXML() {
 // XML yields one problem saying so.
 func ValidateXML(doc []byte) []Problem {
 	if len(bytes.TrimSpace(doc)) == 0 {
-		return []Problem{{Message: "not well-formed XML: the document is empty"}}
+		return []Problem{problem("not well-formed XML: the document is empty", "")}
 	}
 	if msg := refused(doc); msg != "" {
-		return []Problem{{Message: "not well-formed XML: " + msg}}
+		return []Problem{problem("not well-formed XML: "+msg, "")}
 	}
 	if p, deep := tooDeep(doc); deep {
 		return []Problem{p}
 	}
 	s, err := xmlSchemaFor(doc)
 	if err != nil {
-		return []Problem{{Message: err.Error()}}
+		return []Problem{problem(err.Error(), "")}
 	}
 	errs, parseMsg, parseLine, err := validateStream(s, doc)
 	switch {
 	case err != nil:
-		return []Problem{{Message: "schema: " + err.Error()}}
+		return []Problem{problem("schema: "+err.Error(), "")}
 	case parseMsg != "":
-		return []Problem{{Message: "not well-formed XML: " + parseMsg, Line: parseLine}}
+		return []Problem{withLine(problem("not well-formed XML: "+parseMsg, ""), parseLine)}
 	case errs == nil:
 		return nil
 	}
@@ -220,10 +220,10 @@ func ValidateXML(doc []byte) []Problem {
 	}
 	locateXML(doc, out)
 	if len(out) == 0 {
-		out = append(out, Problem{Message: "the document is not valid against the STU3 XML Schema"})
+		out = append(out, problem("the document is not valid against the STU3 XML Schema", ""))
 	}
 	if len(errs) >= maxXMLErrors {
-		out = append(out, Problem{Message: fmt.Sprintf("more schema errors may follow: libxml2 reports at most %d", maxXMLErrors)})
+		out = append(out, problem(fmt.Sprintf("more schema errors may follow: libxml2 reports at most %d", maxXMLErrors), ""))
 	}
 	return out
 }
@@ -237,7 +237,7 @@ var xmlSubject = regexp.MustCompile(`^Element '(?:\{[^}]*\})?([^']+)'(?:, attrib
 // that make the messages hard to read.
 func xmlProblem(msg string) Problem {
 	msg = strings.TrimSpace(msg)
-	p := Problem{Message: msg}
+	p := problem(msg, "")
 	if m := xmlSubject.FindStringSubmatch(msg); m != nil {
 		p.Location = m[1]
 		if m[2] != "" {
@@ -302,7 +302,8 @@ func locateXML(doc []byte, ps []Problem) {
 			}
 		}
 		if len(occ) == 1 {
-			ps[i].Line, ps[i].Col = lineCol(doc, occ[0].offset)
+			ps[i].Line, ps[i].Column = lineCol(doc, occ[0].offset)
+			ps[i].Offset = occ[0].offset
 		}
 	}
 }

@@ -14,5 +14,5 @@ func warmXML() {}
 // this build has no XSD validator: it answers with one problem saying so,
 // never with a pass.
 func ValidateXML(doc []byte) []Problem {
-	return []Problem{{Message: ErrNoXSD.Error()}}
+	return []Problem{problem(ErrNoXSD.Error(), "")}
 }

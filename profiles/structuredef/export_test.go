@@ -1,0 +1,34 @@
+package structuredef
+
+import (
+	"github.com/nemsfhir/nemsfhir/internal/tree"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
+)
+
+// The checks under the names the tests use; package validate reaches them
+// through package bridge.
+
+func (r *Registry) Check(root *tree.Node, extraProfiles []string) []issue.Issue {
+	return r.check(root, extraProfiles)
+}
+
+func (r *Registry) CheckExtensions(root *tree.Node, skip func(url string) bool) []issue.Issue {
+	return r.checkExtensions(root, skip)
+}
+
+// CheckProfile validates one resource node against one profile, without
+// looking at meta.profile or at extension definitions outside the profile.
+func (r *Registry) CheckProfile(n *tree.Node, p *Profile) []issue.Issue {
+	root := n
+	for root.Parent != nil {
+		root = root.Parent
+	}
+	c := r.newChecker(root)
+	c.conform(n, p)
+	return c.out
+}
+
+func (r *Registry) Questionnaire(ref string) *tree.Node { return r.questionnaire(ref) }
+
+// UnjudgedBinding is unjudgedBinding, for the tests.
+var UnjudgedBinding = unjudgedBinding

@@ -9,7 +9,8 @@ import (
 )
 
 // outsideProgram uses the library as a supplier's service would, from its
-// own module and through the public API only: it validates a payload,
+// own module and through the public API only: it validates a payload and
+// reads its issues (with their byte ranges),
 // validates a folder as a batch, converts a payload and a batch, and
 // checks a request.
 const outsideProgram = `package main
@@ -23,6 +24,7 @@ import (
 	"github.com/nemsfhir/nemsfhir/transform"
 	"github.com/nemsfhir/nemsfhir/validate"
 	"github.com/nemsfhir/nemsfhir/validate/inputs"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 	"github.com/nemsfhir/nemsfhir/validate/request"
 )
 
@@ -34,12 +36,17 @@ func main() {
 		fmt.Println("new:", err)
 		os.Exit(1)
 	}
-	res, err := v.ValidateContext(ctx, "p.json", []byte(` + "`" + `{"resourceType":"Patient","gender":"nope"}` + "`" + `))
+	src := []byte(` + "`" + `{"resourceType":"Patient","gender":"nope"}` + "`" + `)
+	res, err := v.ValidateContext(ctx, "p.json", src)
 	if err != nil {
 		fmt.Println("validate:", err)
 		os.Exit(1)
 	}
 	fmt.Println("validate:", res.Valid(), len(res.Outcome().XML()) > 0)
+	var issues []issue.Issue = res.Issues
+	for _, is := range issues {
+		fmt.Printf("issue: %s %s %s %d:%d %q\n", is.Severity, is.Rule, is.Path, is.Line, is.Column, src[is.Offset:is.Offset+is.Length])
+	}
 
 	walk := inputs.Walk(ctx, []string{dir}, inputs.Options{})
 	err = v.ValidateAll(ctx, walk, validate.BatchOptions{Workers: 2}, func(r validate.BatchResult) error {
@@ -53,6 +60,12 @@ func main() {
 
 	out, _, err := transform.XMLToJSON([]byte(` + "`" + `<Patient xmlns="http://hl7.org/fhir"><active value="true"/></Patient>` + "`" + `), transform.Options{})
 	fmt.Println("convert:", string(out), err)
+	_, _, err = transform.XMLToJSON([]byte(` + "`" + `<Patient xmlns="http://hl7.org/fhir"><nope/></Patient>` + "`" + `), transform.Options{})
+	if list, ok := err.(transform.ErrorList); ok {
+		for _, e := range list {
+			fmt.Printf("convert error: %d:%d %s\n", e.Line, e.Column, e.Message)
+		}
+	}
 	walk = inputs.Walk(ctx, []string{dir}, inputs.Options{Exts: []string{".xml"}, NoSniff: true})
 	err = transform.ConvertAll(ctx, walk, transform.BatchOptions{To: transform.JSON, Workers: 2}, func(r transform.BatchResult) error {
 		fmt.Println("convert batch:", filepath.Base(r.Input.Name), string(r.Output), r.ReadErr, r.Err)
@@ -133,10 +146,12 @@ func TestOutsideModule(t *testing.T) {
 		t.Fatalf("the program failed: %v\n%s", err, out)
 	}
 	want := `validate: false true
+issue: error fhir:binding Patient.gender 1:27 "\"gender\""
 batch: a.json true
 batch: b.xml true
 batch: c.xml false
 convert: {"resourceType":"Patient","active":true} <nil>
+convert error: 1:38 unknown element <nope> in Patient
 convert batch: b.xml {"resourceType":"Patient","active":true} <nil> <nil>
 convert batch: c.xml  <nil> 1:38: Patient.active: value "maybe" is not a valid boolean (true or false)
 request: HTTP/1.1 404 Not Found

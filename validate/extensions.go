@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -64,11 +65,18 @@ func (v *Validator) initExtensions() error {
 
 // extensionPhase checks every extension against its built-in definition
 // (those the IG loads are judged by the profile phase instead) and applies
-// the unknown-extension policy to the rest.
-func (v *Validator) extensionPhase(root *tree.Node, res *Result) {
+// the unknown-extension policy to the rest. Once ctx has ended it stops
+// part way; the caller drops the result.
+func (v *Validator) extensionPhase(ctx context.Context, root *tree.Node, res *Result) {
 	inIG := func(u string) bool { return v.ig != nil && v.ig.Profile(u) != nil }
 	builtin := false
+	seen, stop := 0, false
 	root.Walk(func(n *tree.Node) bool {
+		// Asked every 256 elements, as the structure phase does.
+		if seen++; stop || seen&255 == 0 && ctx.Err() != nil {
+			stop = true
+			return false
+		}
 		if n.Type != "Extension" {
 			return true
 		}
@@ -78,10 +86,10 @@ func (v *Validator) extensionPhase(root *tree.Node, res *Result) {
 		v.unknownExtension(n, inIG, &res.Issues)
 		return true
 	})
-	if !builtin {
-		return // the checker's set-up is not needed
+	if !builtin || stop {
+		return // the checker's set-up is not needed, or the caller drops the result
 	}
-	v.addProfileFindings(bridge.CheckExtensions(v.extensions, root, inIG), res)
+	v.addProfileFindings(bridge.CheckExtensions(ctx, v.extensions, root, inIG), res)
 }
 
 // known returns the definition of u, from the IG or built in.

@@ -47,9 +47,10 @@ func (e *UnknownProfileError) Error() string {
 // with its file; the rest of those profiles is checked.
 func (v *Validator) LoadWarnings() []string { return append([]string(nil), v.loadWarnings...) }
 
-// profilePhase checks the payload against the loaded profiles.
-func (v *Validator) profilePhase(root *tree.Node, res *Result) {
-	v.addProfileFindings(bridge.CheckProfiles(v.ig, root, v.opts.Profiles), res)
+// profilePhase checks the payload against the loaded profiles. Once ctx
+// has ended the check stops part way; the caller drops the result.
+func (v *Validator) profilePhase(ctx context.Context, root *tree.Node, res *Result) {
+	v.addProfileFindings(bridge.CheckProfiles(ctx, v.ig, root, v.opts.Profiles), res)
 }
 
 // addProfileFindings turns the findings of a profile or extension check

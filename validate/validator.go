@@ -283,10 +283,10 @@ func (v *Validator) validate(ctx context.Context, source string, src []byte) *Re
 				schemaPhase(src, res.Format, doc.Root, &res.Issues)
 			}
 		},
-		func() { v.extensionPhase(doc.Root, res) },
+		func() { v.extensionPhase(ctx, doc.Root, res) },
 		func() {
 			if v.ig != nil {
-				v.profilePhase(doc.Root, res)
+				v.profilePhase(ctx, doc.Root, res)
 			}
 		},
 		func() {

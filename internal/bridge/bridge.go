@@ -34,11 +34,12 @@ var (
 var (
 	// CheckProfiles checks the resources under root against the profiles
 	// they claim, the root also against extraProfiles, and every extension
-	// whose definition reg holds.
-	CheckProfiles func(reg any, root *tree.Node, extraProfiles []string) []issue.Issue
+	// whose definition reg holds. It stops early when ctx is done, and
+	// what it returns is then partial.
+	CheckProfiles func(ctx context.Context, reg any, root *tree.Node, extraProfiles []string) []issue.Issue
 	// CheckExtensions checks every extension under root whose definition
-	// reg holds, except those skip names.
-	CheckExtensions func(reg any, root *tree.Node, skip func(url string) bool) []issue.Issue
+	// reg holds, except those skip names, and stops as CheckProfiles does.
+	CheckExtensions func(ctx context.Context, reg any, root *tree.Node, skip func(url string) bool) []issue.Issue
 	// Questionnaire returns the loaded Questionnaire that ref names, nil
 	// when none does. The tree is shared: callers must not change it.
 	Questionnaire func(reg any, ref string) *tree.Node

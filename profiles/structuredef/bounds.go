@@ -1,7 +1,6 @@
 package structuredef
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"math/big"
@@ -135,7 +134,7 @@ func (c *checker) bound(n *tree.Node, b *bound, d *edef, p *Profile) {
 			return
 		}
 		env := *c.env
-		r, err := b.expr.Evaluate(context.Background(), treepath.Of(n), &env)
+		r, err := b.expr.Evaluate(c.ctx, treepath.Of(n), &env)
 		switch {
 		case err != nil || len(r.Unsupported) > 0:
 			_, why := fhirpath.NoVerdict(env.MaxSteps, fhirpath.Verdict{Unsupported: r.Unsupported, Steps: r.Steps}, err)

@@ -2,6 +2,7 @@ package structuredef
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -182,12 +183,12 @@ func (r *Registry) ruleID(p *Profile, kind string) string {
 // elements, fixed values, bindings), where it stands (context), how often
 // it stands there, and whether it is used as a modifier as its definition
 // says. Meta.profile claims are not looked at. Findings are sorted by
-// source position.
-func (r *Registry) checkExtensions(root *tree.Node, skip func(url string) bool) []issue.Issue {
+// source position. Once ctx has ended it stops as check does.
+func (r *Registry) checkExtensions(ctx context.Context, root *tree.Node, skip func(url string) bool) []issue.Issue {
 	if root == nil {
 		return nil
 	}
-	c := r.newChecker(root)
+	c := r.newChecker(ctx, root)
 	c.extensions(root, skip)
 	sortFindings(c.out)
 	return c.out
@@ -197,6 +198,9 @@ func (r *Registry) checkExtensions(root *tree.Node, skip func(url string) bool) 
 // against it, leaving out the URLs skip names.
 func (c *checker) extensions(root *tree.Node, skip func(string) bool) {
 	root.Walk(func(n *tree.Node) bool {
+		if c.stopped() {
+			return false
+		}
 		if n.Type != "Extension" {
 			return true
 		}

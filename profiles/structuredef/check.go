@@ -42,11 +42,11 @@ const (
 const RuleUnknownProfile = "profile:unknown"
 
 func init() {
-	bridge.CheckProfiles = func(reg any, root *tree.Node, extraProfiles []string) []issue.Issue {
-		return reg.(*Registry).check(root, extraProfiles)
+	bridge.CheckProfiles = func(ctx context.Context, reg any, root *tree.Node, extraProfiles []string) []issue.Issue {
+		return reg.(*Registry).check(ctx, root, extraProfiles)
 	}
-	bridge.CheckExtensions = func(reg any, root *tree.Node, skip func(url string) bool) []issue.Issue {
-		return reg.(*Registry).checkExtensions(root, skip)
+	bridge.CheckExtensions = func(ctx context.Context, reg any, root *tree.Node, skip func(url string) bool) []issue.Issue {
+		return reg.(*Registry).checkExtensions(ctx, root, skip)
 	}
 	bridge.Questionnaire = func(reg any, ref string) *tree.Node {
 		return reg.(*Registry).questionnaire(ref)
@@ -60,13 +60,18 @@ func init() {
 // also against extraProfiles. Every extension whose definition is loaded is
 // checked against it, whether or not a profile slices it. Profile URLs of
 // the STU3 base types are skipped: package validate covers them. Findings
-// are sorted by source position.
-func (r *Registry) check(root *tree.Node, extraProfiles []string) []issue.Issue {
+// are sorted by source position. Once ctx has ended the check stops at the
+// next element (or FHIRPath's next look) and what it returns is partial:
+// the caller must drop it.
+func (r *Registry) check(ctx context.Context, root *tree.Node, extraProfiles []string) []issue.Issue {
 	if root == nil {
 		return nil
 	}
-	c := r.newChecker(root)
+	c := r.newChecker(ctx, root)
 	root.Walk(func(n *tree.Node) bool {
+		if c.stopped() {
+			return false
+		}
 		if !n.Resource {
 			return true
 		}
@@ -119,14 +124,28 @@ type checker struct {
 	// unjudged holds the value sets already reported as not expandable
 	// offline in this check, so each is said once a payload.
 	unjudged map[string]bool
+	// ctx ends the check; stop remembers that it has, so that the walks
+	// unwind without asking again at every level.
+	ctx  context.Context
+	stop *bool
 }
 
-func (r *Registry) newChecker(root *tree.Node) *checker {
+func (r *Registry) newChecker(ctx context.Context, root *tree.Node) *checker {
 	res := treepath.NewResolver(root)
 	return &checker{
 		reg: r, res: res, visited: map[visitKey]bool{}, conformsMemo: map[visitKey]bool{},
 		env: &fhirpath.Env{Resolver: res, BaseType: r.baseType, MaxSteps: treepath.Budget(root)},
+		ctx: ctx, stop: new(bool),
 	}
+}
+
+// stopped reports whether the check must stop: its context has ended. It
+// is asked once an element, as the validator's invariant walk does.
+func (c *checker) stopped() bool {
+	if !*c.stop && c.ctx.Err() != nil {
+		*c.stop = true
+	}
+	return *c.stop
 }
 
 func (r *Registry) baseType(name string) string {
@@ -200,7 +219,7 @@ func (c *checker) conforms(n *tree.Node, p *Profile) bool {
 		return v
 	}
 	c.conformsMemo[k] = true // a reference cycle is presumed to conform
-	sub := &checker{reg: c.reg, res: c.res, visited: map[visitKey]bool{}, conformsMemo: c.conformsMemo, env: c.env}
+	sub := &checker{reg: c.reg, res: c.res, visited: map[visitKey]bool{}, conformsMemo: c.conformsMemo, env: c.env, ctx: c.ctx, stop: c.stop}
 	sub.conform(n, p)
 	ok := true
 	for _, f := range sub.out {
@@ -215,6 +234,9 @@ func (c *checker) conforms(n *tree.Node, p *Profile) bool {
 
 // elem checks instance node n against element definition d of profile p.
 func (c *checker) elem(n *tree.Node, d *edef, p *Profile) {
+	if c.stopped() {
+		return
+	}
 	c.types(n, d, p)
 	if d.fixed != nil && !matchValue(d.fixed.Value, n, true) {
 		f := c.add(p, KindFixed, "error", "value", n, "",
@@ -891,7 +913,7 @@ func (c *checker) constraints(n *tree.Node, d *edef, p *Profile) {
 		}
 		env := *c.env
 		env.Resource = treepath.Of(res)
-		r, err := cc.expr.Evaluate(context.Background(), treepath.Of(n), &env)
+		r, err := cc.expr.Evaluate(c.ctx, treepath.Of(n), &env)
 		sev := issue.SeverityError
 		if cc.Severity == "warning" {
 			sev = issue.SeverityWarning

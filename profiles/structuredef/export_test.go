@@ -1,6 +1,8 @@
 package structuredef
 
 import (
+	"context"
+
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
@@ -9,11 +11,11 @@ import (
 // through package bridge.
 
 func (r *Registry) Check(root *tree.Node, extraProfiles []string) []issue.Issue {
-	return r.check(root, extraProfiles)
+	return r.check(context.Background(), root, extraProfiles)
 }
 
 func (r *Registry) CheckExtensions(root *tree.Node, skip func(url string) bool) []issue.Issue {
-	return r.checkExtensions(root, skip)
+	return r.checkExtensions(context.Background(), root, skip)
 }
 
 // CheckProfile validates one resource node against one profile, without
@@ -23,9 +25,14 @@ func (r *Registry) CheckProfile(n *tree.Node, p *Profile) []issue.Issue {
 	for root.Parent != nil {
 		root = root.Parent
 	}
-	c := r.newChecker(root)
+	c := r.newChecker(context.Background(), root)
 	c.conform(n, p)
 	return c.out
+}
+
+// CheckContext is Check with a context, for the cancellation tests.
+func (r *Registry) CheckContext(ctx context.Context, root *tree.Node, extraProfiles []string) []issue.Issue {
+	return r.check(ctx, root, extraProfiles)
 }
 
 func (r *Registry) Questionnaire(ref string) *tree.Node { return r.questionnaire(ref) }

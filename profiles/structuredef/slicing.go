@@ -1,7 +1,6 @@
 package structuredef
 
 import (
-	"context"
 	"errors"
 	"strings"
 
@@ -126,7 +125,7 @@ func (c *checker) instanceNodes(nd *tree.Node, d discriminator) (got []*tree.Nod
 	if res != nil {
 		env.Resource = treepath.Of(res)
 	}
-	r, err := d.dp.expr.Evaluate(context.Background(), treepath.Of(nd), &env)
+	r, err := d.dp.expr.Evaluate(c.ctx, treepath.Of(nd), &env)
 	if err != nil || len(r.Unsupported) > 0 {
 		_, why := fhirpath.NoVerdict(env.MaxSteps, fhirpath.Verdict{Unsupported: r.Unsupported, Steps: r.Steps}, err)
 		return nil, "its discriminator path " + d.path + " was not evaluated: " + why
@@ -137,7 +136,7 @@ func (c *checker) instanceNodes(nd *tree.Node, d discriminator) (got []*tree.Nod
 		}
 	}
 	if len(got) == 0 && d.dp.before != nil {
-		pre, err := d.dp.before.Evaluate(context.Background(), treepath.Of(nd), &env)
+		pre, err := d.dp.before.Evaluate(c.ctx, treepath.Of(nd), &env)
 		if err == nil && len(pre.Collection) > 0 {
 			return nil, "its reference does not resolve within the payload (discriminator path " + d.path + ")"
 		}

@@ -66,7 +66,12 @@ func (s *Server) injectEvent(w http.ResponseWriter, r *http.Request) {
 		adminError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is unreadable or more than %d bytes", s.maxSize))
 		return
 	}
-	res := s.v.Validate("admin event", body)
+	res, err := s.v.ValidateContext(r.Context(), "admin event", body)
+	if err != nil {
+		s.log.Info("abandoned", "path", r.URL.Path, "error", err.Error())
+		adminError(w, http.StatusServiceUnavailable, "the event was abandoned before it was judged: "+err.Error())
+		return
+	}
 	switch {
 	case res.Kind != "event-message":
 		res.Issues = append([]validate.Issue{{Severity: validate.SeverityError, Code: "invalid", Spine: validate.SpineInvalidResource,

@@ -264,7 +264,11 @@ func (s *Server) nems(w http.ResponseWriter, r *http.Request) {
 	}
 	req := &request.Request{Interaction: in, Method: r.Method, Target: r.URL.RequestURI(), Header: r.Header.Clone(),
 		Body: body, BodyTruncated: truncated}
-	resp := s.check.Check(req)
+	resp, err := s.check.CheckContext(r.Context(), req)
+	if err != nil {
+		s.abandoned(w, r, request.APIOf(in).Default(), err)
+		return
+	}
 	if !resp.Accepted() {
 		if resp.Decisive >= 0 {
 			f := resp.Findings[resp.Decisive]
@@ -329,6 +333,15 @@ func writeResult(w http.ResponseWriter, mt transform.MediaType, res *validate.Re
 	} else {
 		w.Write(o.XML())
 	}
+}
+
+// abandoned answers a request whose checks stopped because its context
+// ended (the client went away): nothing was judged or stored. The answer
+// is for the log and any client still there; never a verdict.
+func (s *Server) abandoned(w http.ResponseWriter, r *http.Request, mt transform.MediaType, err error) {
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "abandoned", slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+	s.writeOutcome(w, mt, validate.Issue{Severity: validate.SeverityError, Code: "incomplete", Spine: validate.SpineBadRequest,
+		Message: "the request was abandoned before it was judged (" + err.Error() + "); nothing was stored"}, http.StatusServiceUnavailable)
 }
 
 // storeFailed answers a store error: 500, logged, never a success.

@@ -181,10 +181,15 @@ func (s *Server) uiValidate(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "paste a payload or choose a file", http.StatusBadRequest)
 		return
 	}
-	res := s.v.Validate(name, src)
+	res, err := s.v.ValidateContext(r.Context(), name, src)
+	if err != nil {
+		s.log.Info("abandoned", "path", r.URL.Path, "error", err.Error())
+		http.Error(w, "the validation was abandoned: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
 	var buf bytes.Buffer
 	rep := report.NewHTML(&buf, "serve")
-	err := rep.WriteSource(res, src)
+	err = rep.WriteSource(res, src)
 	if err == nil {
 		err = rep.Flush()
 	}

@@ -48,7 +48,11 @@ func (s *Server) validateResource(w http.ResponseWriter, r *http.Request) {
 			http.StatusBadRequest)
 		return
 	}
-	res := v.Validate("$validate", body)
+	res, err := v.ValidateContext(r.Context(), "$validate", body)
+	if err != nil {
+		s.abandoned(w, r, mt, err)
+		return
+	}
 	if res.ResourceType != "" && res.ResourceType != typ {
 		res.Issues = append([]validate.Issue{{Severity: validate.SeverityError, Code: "invalid", Spine: validate.SpineInvalidResource,
 			Message: fmt.Sprintf("the path names %s but the body is %s", typ, res.ResourceType)}}, res.Issues...)

@@ -275,7 +275,11 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) (code
 		return usageErr("--xsd: %v", schema.ErrNoXSD)
 	}
 	in, _ := issue.ParseInteraction(f.interaction) // create or read, checked above
-	v, err := validate.New(validate.Options{
+	// SIGINT or SIGTERM stops the run, the loading of --ig included, as
+	// in convert.
+	ctx, stop := notifyInterrupt()
+	defer stop()
+	v, err := validate.NewContext(ctx, validate.Options{
 		Schema: f.schema, RequireXSD: f.xsd, NoInvariants: f.noInvariants, MaxSize: f.maxSize,
 		NoRules: f.noRules, RulePacks: f.rules, Kind: f.kind, Interaction: in, Now: now,
 		IG: f.ig, Profiles: f.profiles,
@@ -284,6 +288,8 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) (code
 	var loadErrs structuredef.LoadErrors
 	var unknown *validate.UnknownProfileError
 	switch {
+	case err != nil && ctx.Err() != nil:
+		return validateInterrupted(ctx, nil, nil, "", stderr)
 	case errors.As(err, &loadErrs):
 		// A profile asked for but not loaded would leave payloads
 		// unjudged: no payload is checked.
@@ -334,7 +340,6 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) (code
 	}
 
 	var taken, seen int
-	ctx := context.Background()
 	walk := inputs.Walk(ctx, paths, inputs.Options{Include: f.include, Exclude: f.exclude, Stdin: stdin})
 	// A reporter that shows the payloads (html, text with excerpts) gets
 	// their bytes along with each result.
@@ -386,6 +391,10 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) (code
 		}
 		return nil
 	})
+	if ctx.Err() != nil {
+		prog.stop()
+		return validateInterrupted(ctx, &tally, rep, f.format, stderr)
+	}
 	if err != nil {
 		prog.stop()
 		if errWriting != nil {
@@ -566,4 +575,31 @@ func packRuleHelp(rs *profiles.RuleSet) func(string) (report.RuleHelp, bool) {
 // (a person reading), unless --no-excerpt.
 func (f *validateFlags) excerptOn(tty bool) bool {
 	return f.format == "text" && (f.excerpt || tty && !f.noExcerpt)
+}
+
+// validateInterrupted says that a signal stopped the run and what had been
+// validated by then, and returns the signal's exit code (130 for SIGINT,
+// 143 for SIGTERM, as convert). The payloads under way are dropped
+// unjudged. A report of records that each stand alone (text, JSON lines)
+// keeps those written, the text one with its summary line of them; a
+// document (JUnit, SARIF, HTML, OperationOutcome) is left unfinished, so
+// that an interrupted run never reads as a complete one.
+func validateInterrupted(ctx context.Context, tally *report.Tally, rep report.Reporter, format string, stderr io.Writer) int {
+	var sig interruption
+	if !errors.As(context.Cause(ctx), &sig) {
+		sig = interruption{os.Interrupt}
+	}
+	switch {
+	case tally == nil:
+		fmt.Fprintf(stderr, "nemsfhir validate: %v while loading --ig; nothing validated\n", sig)
+		return sig.exitCode()
+	case rep != nil && (format == "text" || format == "json"):
+		if err := rep.Flush(); err != nil {
+			fmt.Fprintf(stderr, "nemsfhir validate: writing the report: %v\n", err)
+		}
+	case rep != nil:
+		fmt.Fprintf(stderr, "nemsfhir validate: the %s report is incomplete: it was not finished\n", format)
+	}
+	fmt.Fprintf(stderr, "nemsfhir validate: %v; %s; the rest was not validated\n", sig, tally.Line())
+	return sig.exitCode()
 }

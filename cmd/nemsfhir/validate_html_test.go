@@ -15,7 +15,8 @@ func TestValidateHTMLHasExcerpts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const hit = `<span class="l hit"><span class="ln">22</span>            <mark>&lt;</mark>valueHumanName&gt;</span>`
+	// The whole start tag is marked, the issue's byte range.
+	const hit = `<span class="l hit"><span class="ln">22</span>            <mark>&lt;valueHumanName&gt;</mark></span>`
 	for _, tc := range []struct {
 		name  string
 		args  []string

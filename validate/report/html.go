@@ -27,7 +27,8 @@ type SourceWriter interface {
 
 // HTML writes one self-contained HTML page for people: the run's totals
 // and the issues by rule, then a section per payload with each issue and
-// the lines of the payload around it, the offending line highlighted.
+// the lines of the payload around it, the offending line highlighted and
+// the token the issue concerns (its byte range) marked on it.
 // Filters by severity, rule and file work without any network: the page
 // holds its own style and a small script, and its Content-Security-Policy
 // allows nothing else (no fetch, no image, no font, no other script), so
@@ -123,7 +124,7 @@ func (h *HTML) write(r *validate.Result, src []byte, haveSrc bool) error {
 		case is.Line > len(lines):
 			hi.NoExcerpt = fmt.Sprintf("line %d is past the end of the payload (%d lines)", is.Line, len(lines))
 		default:
-			hi.Excerpt = excerpt(lines, is.Line, is.Column)
+			hi.Excerpt = excerpt(lines, is.Line, is.Column, is.Length)
 		}
 		f.Issues = append(f.Issues, hi)
 	}
@@ -165,8 +166,11 @@ func splitLines(src []byte) [][]byte {
 }
 
 // excerpt returns the lines around line (1-based), each cut to a window
-// of excerptWidth bytes that holds the column on the offending line.
-func excerpt(lines [][]byte, line, col int) []excerptLine {
+// of excerptWidth bytes that holds the column on the offending line. The
+// token there, length bytes (Issue.Length) from the column, is marked as
+// far as the line and the window go, at least its first character, as the
+// text reporter underlines it.
+func excerpt(lines [][]byte, line, col, length int) []excerptLine {
 	from, to := max(1, line-excerptContext), min(len(lines), line+excerptContext)
 	hit := lines[line-1]
 	at := -1
@@ -192,7 +196,11 @@ func excerpt(lines [][]byte, line, col int) []excerptLine {
 		if el.Hit {
 			if i := at - first; at >= 0 && i >= 0 && i < len(body) {
 				_, size := utf8.DecodeRuneInString(body[i:])
-				el.Before, el.At, el.After = pre+body[:i], body[i:i+size], body[i+size:]+post
+				j := min(i+max(length, size), len(body))
+				for j < len(body) && !utf8.RuneStart(body[j]) {
+					j++ // a range ending inside a character takes all of it
+				}
+				el.Before, el.At, el.After = pre+body[:i], body[i:j], body[j:]+post
 			} else {
 				el.Before = el.Text
 			}

@@ -153,26 +153,38 @@ func TestHTMLExcerpts(t *testing.T) {
 		name      string
 		src       string
 		line, col int
+		length    int      // Issue.Length, 0 unknown
 		want      []string // in this order
 		not       []string
 	}{
-		{"context and column", "l1\nl2\n  <type value=\"x\"/>\nl4\nl5\nl6\n", 3, 3,
+		{"context and column", "l1\nl2\n  <type value=\"x\"/>\nl4\nl5\nl6\n", 3, 3, 0,
 			[]string{`<span class="ln">1</span>l1`, `<span class="ln">2</span>l2`,
 				`<span class="l hit"><span class="ln">3</span>  <mark>&lt;</mark>type value=&#34;x&#34;/&gt;</span>`,
 				`<span class="ln">5</span>l5`}, []string{`<span class="ln">6</span>`}},
-		{"CRLF and the last line", "a\r\nb\r\nc", 3, 1,
+		{"CRLF and the last line", "a\r\nb\r\nc", 3, 1, 0,
 			[]string{`<span class="ln">1</span>a</span>`, `<span class="l hit"><span class="ln">3</span><mark>c</mark></span>`}, []string{"\r"}},
-		{"column past the end of the line", "abc\n", 1, 9,
+		{"column past the end of the line", "abc\n", 1, 9, 3,
 			[]string{`<span class="l hit"><span class="ln">1</span>abc</span>`}, []string{"<mark>"}},
-		{"control characters and bad UTF-8", "a\x00b\xffc\n", 1, 3,
+		{"control characters and bad UTF-8", "a\x00b\xffc\n", 1, 3, 0,
 			[]string{`<span class="ln">1</span>a?<mark>b</mark>?c</span>`}, []string{"\x00", "\xff"}},
-		{"a long line is windowed around the column", long, 1, col,
+		{"a long line is windowed around the column", long, 1, col, 0,
 			[]string{`<span class="ln">1</span>…`, `<mark>&#34;</mark>é-bad&#34;`, "…</span>"}, []string{strings.Repeat("a", 100)}},
-		{"line past the end", "a\nb\n", 7, 1, []string{"line 7 is past the end of the payload (2 lines)"}, []string{`class="excerpt"`}},
-		{"no line", "a\n", 0, 0, []string{"no line: the issue concerns the payload as a whole"}, []string{`class="excerpt"`}},
+		// With a byte range, the whole token is marked.
+		{"the whole start tag", "l1\n  <type value=\"x\"/>\nl3\n", 2, 3, len(`<type value="x"/>`),
+			[]string{`<span class="l hit"><span class="ln">2</span>  <mark>&lt;type value=&#34;x&#34;/&gt;</mark></span>`}, nil},
+		{"a JSON property name", `{"resourceType":"Patient","gender":"woman"}`, 1, 27, len(`"gender"`),
+			[]string{`Patient&#34;,<mark>&#34;gender&#34;</mark>:&#34;woman&#34;}</span>`}, nil},
+		{"a range running past the line stops at its end", "<a>\n  <b>x\n</a>\n", 2, 3, 20,
+			[]string{`<span class="l hit"><span class="ln">2</span>  <mark>&lt;b&gt;x</mark></span>`, `<span class="ln">3</span>&lt;/a&gt;</span>`}, []string{"<mark>&lt;/a"}},
+		{"a range ending inside a character takes all of it", "ab\u00e9c\n", 1, 1, 3,
+			[]string{`<span class="ln">1</span><mark>abé</mark>c</span>`}, nil},
+		{"a long token is marked as far as the window goes", long, 1, col - 300, 400,
+			[]string{`&#34;id&#34;:&#34;aaaaaaaaa<mark>aaaa`, "aaaa</mark>…</span>"}, nil},
+		{"line past the end", "a\nb\n", 7, 1, 0, []string{"line 7 is past the end of the payload (2 lines)"}, []string{`class="excerpt"`}},
+		{"no line", "a\n", 0, 0, 0, []string{"no line: the issue concerns the payload as a whole"}, []string{`class="excerpt"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := &validate.Result{Source: "p", Issues: []validate.Issue{{Severity: validate.SeverityError, Rule: "r", Line: tc.line, Column: tc.col, Message: "m"}}}
+			res := &validate.Result{Source: "p", Issues: []validate.Issue{{Severity: validate.SeverityError, Rule: "r", Line: tc.line, Column: tc.col, Length: tc.length, Message: "m"}}}
 			out := renderHTML(t, func(h *HTML) error { return h.WriteSource(res, []byte(tc.src)) })
 			at := 0
 			for _, w := range tc.want {

@@ -100,3 +100,56 @@ func TestProfilePhaseCancelled(t *testing.T) {
 		}
 	}
 }
+
+// TestExtensionPhaseCancelled is TestProfilePhaseCancelled for the
+// built-in extension definitions: a Bundle whose Patients each carry
+// birthPlace twice (its definition allows one) is cancelled part way
+// through the extension checks, which stop at the next question.
+func TestExtensionPhaseCancelled(t *testing.T) {
+	const n = 500
+	withExt := func(url string) []byte {
+		ext := `"extension":[{"url":"` + url + `","valueAddress":{"city":"Leeds"}},{"url":"` + url + `","valueAddress":{"city":"York"}}],`
+		return []byte(strings.ReplaceAll(string(bigBundle(n)), `"resourceType":"Patient",`, `"resourceType":"Patient",`+ext))
+	}
+	v, err := validate.New(validate.Options{MaxSize: -1, NoRules: true, UnknownExtensions: validate.UnknownExtensionsIgnore})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same payload with an extension no definition is known for: the
+	// phases walk the same elements, and the extension checks are skipped.
+	before := tripctx.Never()
+	if res, err := v.ValidateContext(before, "big.json", withExt("https://example.org/fhir/StructureDefinition/not-known")); err != nil || res == nil {
+		t.Fatalf("unknown extensions: %v, %v", res, err)
+	}
+	src := withExt("http://hl7.org/fhir/StructureDefinition/birthPlace")
+	full := tripctx.Never()
+	res, err := v.ValidateContext(full, "big.json", src)
+	if err != nil || res == nil {
+		t.Fatalf("uncancelled: %v, %v", res, err)
+	}
+	twice := 0
+	for _, is := range res.Issues {
+		if is.Rule == "fhir:extension:birthPlace:cardinality" {
+			twice++
+		}
+	}
+	if twice != n {
+		t.Fatalf("birthPlace twice reported %d times; want once for each of the %d Patients", twice, n)
+	}
+	inPhase := full.Checks() - before.Checks()
+	t.Logf("a full run asks the context %d times, %d of them in the extension checks", full.Checks(), inPhase)
+	if inPhase < n {
+		t.Fatalf("the extension checks asked the context %d times for %d Patients: they do not look at it as they go", inPhase, n)
+	}
+	for _, into := range []int64{1, inPhase / 2, inPhase - 10} {
+		after := before.Checks() + into
+		ctx := tripctx.New(after)
+		res, err := v.ValidateContext(ctx, "big.json", src)
+		if !errors.Is(err, context.Canceled) || res != nil {
+			t.Fatalf("cancelled %d checks into the extension checks: got %v, %v; want no result and context.Canceled", into, res, err)
+		}
+		if got := ctx.Checks(); got > after+20 {
+			t.Errorf("cancelled %d checks into the extension checks: went on to %d more (they ask %d times in all)", into, got-after, inPhase)
+		}
+	}
+}

@@ -479,7 +479,7 @@ func TestServeE2E(t *testing.T) {
 		}
 		return ev
 	}
-	changeOfGP := guideChangeOfGP(t)
+	changeOfGP := sharedtest.GuideChangeOfGP(t)
 	moved := inject("the guide's change of GP", changeOfGP, http.StatusAccepted)
 	inject("a change of GP nobody subscribed to", changeOfGPElsewhere(t), http.StatusAccepted)
 	inject("a vaccination cut short", vaccination[:len(vaccination)/2], http.StatusUnprocessableEntity)
@@ -652,35 +652,6 @@ func deliveredTo(ev nems.Event) string {
 	}
 	sort.Strings(out)
 	return strings.Join(out, ",")
-}
-
-// guideChangeOfGP is the guide's Change of GP example with the four
-// faults the validator finds in it mended (an entry fullUrl without
-// urn:uuid:, no MessageHeader.source.name, no Patient.meta.versionId, and
-// the NHS number verification status coded in a CareConnect system URL
-// without /CodeSystem/, outside the value set its extension binds
-// required), as internal/nems's admin test mends it.
-// Patient 9912003888 moves to practice B86056.
-func guideChangeOfGP(t *testing.T) []byte {
-	t.Helper()
-	b, err := os.ReadFile(sharedtest.Path(t, "corpus/nems-examples/PDS-Change-Of-GP-ems-example.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := string(b)
-	for _, fix := range [][2]string{
-		{`<fullUrl value="3cfdf880-`, `<fullUrl value="urn:uuid:3cfdf880-`},
-		{"<source>", `<source><name value="SPINE"/>`},
-		{"<Patient>\n\t\t\t\t<id value=\"dffd2ca0-dc21-11e7-9296-cec278b6b50a\"/>\n\t\t\t\t<meta>",
-			"<Patient>\n\t\t\t\t<id value=\"dffd2ca0-dc21-11e7-9296-cec278b6b50a\"/>\n\t\t\t\t<meta><versionId value=\"2\"/>"},
-		{"https://fhir.hl7.org.uk/STU3/CareConnect-NHSNumberVerificationStatus-1", "https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-NHSNumberVerificationStatus-1"},
-	} {
-		if !strings.Contains(s, fix[0]) {
-			t.Fatalf("the Change of GP example changed: %q not found", fix[0])
-		}
-		s = strings.Replace(s, fix[0], fix[1], 1)
-	}
-	return []byte(s)
 }
 
 // changeOfGPElsewhere is the repository's own Change of GP example, for a

@@ -26,35 +26,6 @@ func changeOfGP(t *testing.T) []byte {
 	return b
 }
 
-// guideChangeOfGP is the guide's Change of GP example with the four
-// faults the validator finds in it mended (an entry fullUrl without
-// urn:uuid:, no MessageHeader.source.name, no Patient.meta.versionId, and
-// the NHS number verification status coded in a CareConnect system URL
-// without /CodeSystem/, which puts it outside the value set its extension
-// binds required).
-// Patient 9912003888 moves to practice B86056.
-func guideChangeOfGP(t *testing.T) []byte {
-	t.Helper()
-	b, err := os.ReadFile(sharedtest.Path(t, "corpus/nems-examples/PDS-Change-Of-GP-ems-example.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := string(b)
-	for _, fix := range [][2]string{
-		{`<fullUrl value="3cfdf880-`, `<fullUrl value="urn:uuid:3cfdf880-`},
-		{"<source>", `<source><name value="SPINE"/>`},
-		{"<Patient>\n\t\t\t\t<id value=\"dffd2ca0-dc21-11e7-9296-cec278b6b50a\"/>\n\t\t\t\t<meta>",
-			"<Patient>\n\t\t\t\t<id value=\"dffd2ca0-dc21-11e7-9296-cec278b6b50a\"/>\n\t\t\t\t<meta><versionId value=\"2\"/>"},
-		{"https://fhir.hl7.org.uk/STU3/CareConnect-NHSNumberVerificationStatus-1", "https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-NHSNumberVerificationStatus-1"},
-	} {
-		if !strings.Contains(s, fix[0]) {
-			t.Fatalf("the Change of GP example changed: %q not found", fix[0])
-		}
-		s = strings.Replace(s, fix[0], fix[1], 1)
-	}
-	return []byte(s)
-}
-
 // TestInjectGuideChangeOfGP injects the guide's own example, mended, into
 // the sample directory, where its patient is registered with A91545.
 func TestInjectGuideChangeOfGP(t *testing.T) {
@@ -63,7 +34,7 @@ func TestInjectGuideChangeOfGP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := adminCall(t, srv, http.MethodPost, "/admin/events", "127.0.0.1:1", guideChangeOfGP(t))
+	a := adminCall(t, srv, http.MethodPost, "/admin/events", "127.0.0.1:1", sharedtest.GuideChangeOfGP(t))
 	wantStatus(t, "inject", a, http.StatusAccepted, `"nhsNumber": "9912003888"`)
 	if p, _ := dir.Patient("9912003888"); p.GP != "B86056" || p.Postcode != "LS17 7DF" {
 		t.Errorf("after the Change of GP: %+v", p)

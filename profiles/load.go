@@ -22,6 +22,7 @@ import (
 	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
 	"github.com/nemsfhir/nemsfhir/internal/treepath"
 	"github.com/nemsfhir/nemsfhir/schemas"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 // PackSchema is the JSON Schema every rule pack is checked against before
@@ -73,15 +74,7 @@ func (e *LoadError) Error() string {
 }
 
 // LoadErrors is every problem found in one or more packs.
-type LoadErrors []*LoadError
-
-func (es LoadErrors) Error() string {
-	s := make([]string, len(es))
-	for i, e := range es {
-		s[i] = e.Error()
-	}
-	return strings.Join(s, "\n")
-}
+type LoadErrors = issue.Errors[*LoadError]
 
 var (
 	schemaOnce sync.Once

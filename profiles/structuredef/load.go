@@ -19,6 +19,7 @@ import (
 
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/schemas"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 // Limits on what Load reads, so that a corrupt or hostile input (a gzip
@@ -87,27 +88,7 @@ func (e *FileError) Error() string {
 func (e *FileError) Unwrap() error { return e.Err }
 
 // LoadErrors lists every problem met by [Load].
-type LoadErrors []*FileError
-
-func (l LoadErrors) Error() string {
-	var b strings.Builder
-	for i, e := range l {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(e.Error())
-	}
-	return b.String()
-}
-
-// Unwrap lets errors.As reach each FileError.
-func (l LoadErrors) Unwrap() []error {
-	out := make([]error, len(l))
-	for i, e := range l {
-		out[i] = e
-	}
-	return out
-}
+type LoadErrors = issue.Errors[*FileError]
 
 // LimitError is an input refused because it is larger than a limit of the
 // loader.

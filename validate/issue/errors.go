@@ -35,12 +35,13 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// ErrorList is the errors of one payload, in source order as far as the
-// parser could tell. It is returned as an error only when it is not empty.
-type ErrorList []*Error
+// Errors is a list of errors returned as one error: each on its own line,
+// and each reachable by errors.As. The parsers', the rule packs' and the
+// profile loader's error lists are all of this form.
+type Errors[E error] []E
 
 // Error renders every error on its own line.
-func (l ErrorList) Error() string {
+func (l Errors[E]) Error() string {
 	var b strings.Builder
 	for i, e := range l {
 		if i > 0 {
@@ -52,10 +53,14 @@ func (l ErrorList) Error() string {
 }
 
 // Unwrap lets errors.As find the individual errors.
-func (l ErrorList) Unwrap() []error {
+func (l Errors[E]) Unwrap() []error {
 	out := make([]error, len(l))
 	for i, e := range l {
 		out[i] = e
 	}
 	return out
 }
+
+// ErrorList is the errors of one payload, in source order as far as the
+// parser could tell. It is returned as an error only when it is not empty.
+type ErrorList = Errors[*Error]

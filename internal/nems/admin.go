@@ -1,6 +1,7 @@
 package nems
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -127,7 +128,11 @@ func (s *Server) putDirectory(w http.ResponseWriter, r *http.Request) {
 		adminError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	s.opts.Directory.Replace(d)
+	if err := s.opts.Directory.ReplaceWith(r.Context(), d); err != nil {
+		s.log.Error("admin directory", "error", err.Error())
+		adminError(w, http.StatusInternalServerError, "the directory could not be stored")
+		return
+	}
 	p, a, g := d.Sizes()
 	writeJSON(w, http.StatusOK, map[string]int{"patients": p, "postcodes": a, "practices": g})
 }
@@ -144,13 +149,16 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 // applyPDS updates the directory from a PDS event about the patient: a
 // birth notification adds the baby, a change of address its home
 // postcode, a change of GP its practice. It returns the record as it was,
-// nil when the event changed nothing.
-func (s *Server) applyPDS(eventType string, bundle *tree.Node, nhsNumber string) *PatientRecord {
+// nil when the event changed nothing or the patient was new.
+func (s *Server) applyPDS(ctx context.Context, eventType string, bundle *tree.Node, nhsNumber string) (*PatientRecord, error) {
 	pat := bundlePatient(bundle, nhsNumber)
 	if pat == nil {
-		return nil
+		return nil, nil
 	}
-	old, known := s.opts.Directory.Patient(nhsNumber)
+	old, known, err := s.opts.Directory.Lookup(ctx, nhsNumber)
+	if err != nil {
+		return nil, err
+	}
 	rec := old
 	rec.NHSNumber = nhsNumber
 	switch eventType {
@@ -159,19 +167,21 @@ func (s *Server) applyPDS(eventType string, bundle *tree.Node, nhsNumber string)
 	case "pds-change-of-address-1":
 		pc := homePostcode(pat)
 		if pc == "" {
-			return nil
+			return nil, nil
 		}
 		rec.Postcode = pc
 	case "pds-change-of-gp-1":
 		rec.GP = practiceCode(bundle, pat) // "" on de-registration
 	default:
-		return nil
+		return nil, nil
 	}
-	s.opts.Directory.SetPatient(rec)
+	if err := s.opts.Directory.Put(ctx, rec); err != nil {
+		return nil, err
+	}
 	if !known {
-		return nil
+		return nil, nil
 	}
-	return &old
+	return &old, nil
 }
 
 // bundlePatient finds the Patient resource with the NHS number.

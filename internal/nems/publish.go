@@ -94,7 +94,10 @@ func (s *Server) matches(ctx context.Context, eventType, nhsNumber, birth string
 	if nhsNumber == "" {
 		return nil, false, nil
 	}
-	patient, known := s.opts.Directory.Patient(nhsNumber)
+	patient, known, err := s.opts.Directory.Lookup(ctx, nhsNumber)
+	if err != nil {
+		return nil, false, err
+	}
 	if known && patient.Withheld() {
 		return nil, true, nil
 	}
@@ -103,9 +106,16 @@ func (s *Server) matches(ctx context.Context, eventType, nhsNumber, birth string
 		return nil, false, err
 	}
 	if known {
-		codes := []map[string]string{s.opts.Directory.RuleCodes(patient)}
-		if before != nil {
-			codes = append(codes, s.opts.Directory.RuleCodes(*before))
+		codes := []map[string]string{}
+		for _, p := range []*PatientRecord{&patient, before} {
+			if p == nil {
+				continue
+			}
+			cs, err := s.opts.Directory.RuleCodes(ctx, *p)
+			if err != nil {
+				return nil, false, err
+			}
+			codes = append(codes, cs)
 		}
 		seen := map[string]bool{}
 		for _, rule := range criteria.RuleTypes {
@@ -215,7 +225,9 @@ func (s *Server) accept(ctx context.Context, eventType string, body []byte, cont
 	nhsNumber, birth := routing(root)
 	var before *PatientRecord
 	if strings.HasPrefix(eventType, "pds-") && nhsNumber != "" {
-		before = s.applyPDS(eventType, root, nhsNumber)
+		if before, err = s.applyPDS(ctx, eventType, root, nhsNumber); err != nil {
+			return Event{}, err
+		}
 	}
 	ms, withheld, err := s.matches(ctx, eventType, nhsNumber, birth, before, now)
 	if err != nil {

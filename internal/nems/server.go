@@ -42,8 +42,11 @@ type Options struct {
 	// MeshFrom is the mailbox deliveries come from; "" means DefaultMeshFrom.
 	MeshFrom string
 	// Directory holds the patients, postcode areas and practices generic
-	// subscriptions are matched by, and the S and I flags; nil means an
-	// empty one (explicit subscriptions still match).
+	// subscriptions are matched by, and the S and I flags. New keeps it
+	// in the Store from then on, seeding the store with its content
+	// unless the store was last seeded with the same content (so PDS
+	// updates survive a restart with the same file); nil uses what the
+	// store holds.
 	Directory *Directory
 	// MeshAuth checks the NHSMESH tokens of the MESH collection API served
 	// under /messageexchange/ over the store's deliveries. Nil means a local
@@ -80,8 +83,14 @@ func New(opts Options) (*Server, error) {
 	if opts.MeshFrom == "" {
 		opts.MeshFrom = DefaultMeshFrom
 	}
-	if opts.Directory == nil {
+	// The directory lives in the store from now on: the one given seeds
+	// it (see Directory.bind), none leaves the store's as it is.
+	seed := opts.Directory != nil
+	if !seed {
 		opts.Directory = &Directory{}
+	}
+	if err := opts.Directory.bind(context.Background(), opts.Store, seed); err != nil {
+		return nil, fmt.Errorf("nems.New: %w", err)
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)

@@ -86,6 +86,28 @@ var migrations = []string{
 	CREATE INDEX deliveries_event ON deliveries (event_id);`,
 	// 4: the MESH API asks whether a mailbox is named by a subscription.
 	`CREATE INDEX subscriptions_mailbox ON subscriptions (mailbox);`,
+	// 5: the patient and area directory, and which seed it was last
+	// replaced with.
+	`CREATE TABLE patients (
+		nhs_number TEXT PRIMARY KEY,
+		gp         TEXT NOT NULL DEFAULT '',
+		postcode   TEXT NOT NULL DEFAULT '',
+		flags      TEXT NOT NULL DEFAULT ''
+	);
+	CREATE TABLE postcode_areas (
+		postcode        TEXT PRIMARY KEY,
+		local_authority TEXT NOT NULL DEFAULT '',
+		icb_sub_location TEXT NOT NULL DEFAULT '',
+		country         TEXT NOT NULL DEFAULT ''
+	);
+	CREATE TABLE practices (
+		code             TEXT PRIMARY KEY,
+		icb_sub_location TEXT NOT NULL DEFAULT ''
+	);
+	CREATE TABLE settings (
+		name  TEXT PRIMARY KEY,
+		value TEXT NOT NULL
+	);`,
 }
 
 // SQLite is the Store kept in one SQLite file, in WAL mode with
@@ -505,4 +527,102 @@ func (s *SQLite) ListSubscriptions(ctx context.Context, limit int) ([]Subscripti
 		limit = MaxListedEvents
 	}
 	return s.candidates(ctx, "SELECT "+subscriptionColumns+" FROM subscriptions s ORDER BY s.created DESC, s.rowid DESC LIMIT ?", limit)
+}
+
+// Patient implements DirectoryStore.
+func (s *SQLite) Patient(ctx context.Context, nhsNumber string) (PatientRecord, bool, error) {
+	p := PatientRecord{NHSNumber: nhsNumber}
+	err := s.db.QueryRowContext(ctx, "SELECT gp, postcode, flags FROM patients WHERE nhs_number = ?", nhsNumber).Scan(&p.GP, &p.Postcode, &p.Flags)
+	if errors.Is(err, sql.ErrNoRows) {
+		return PatientRecord{}, false, nil
+	}
+	return p, err == nil, err
+}
+
+// PutPatient implements DirectoryStore.
+func (s *SQLite) PutPatient(ctx context.Context, p PatientRecord) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO patients (nhs_number, gp, postcode, flags) VALUES (?, ?, ?, ?)
+		ON CONFLICT (nhs_number) DO UPDATE SET gp = excluded.gp, postcode = excluded.postcode, flags = excluded.flags`,
+		p.NHSNumber, p.GP, p.Postcode, p.Flags)
+	return err
+}
+
+// PostcodeArea implements DirectoryStore.
+func (s *SQLite) PostcodeArea(ctx context.Context, postcode string) (PostcodeArea, bool, error) {
+	a := PostcodeArea{Postcode: postcode}
+	err := s.db.QueryRowContext(ctx, "SELECT local_authority, icb_sub_location, country FROM postcode_areas WHERE postcode = ?", postcode).
+		Scan(&a.LocalAuthority, &a.ICBSubLocation, &a.Country)
+	if errors.Is(err, sql.ErrNoRows) {
+		return PostcodeArea{}, false, nil
+	}
+	return a, err == nil, err
+}
+
+// Practice implements DirectoryStore.
+func (s *SQLite) Practice(ctx context.Context, code string) (Practice, bool, error) {
+	p := Practice{Code: code}
+	err := s.db.QueryRowContext(ctx, "SELECT icb_sub_location FROM practices WHERE code = ?", code).Scan(&p.ICBSubLocation)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Practice{}, false, nil
+	}
+	return p, err == nil, err
+}
+
+// ReplaceDirectory implements DirectoryStore.
+func (s *SQLite) ReplaceDirectory(ctx context.Context, e DirectoryEntries) error {
+	_, err := s.replaceDirectory(ctx, e, "")
+	return err
+}
+
+// SeedDirectory implements DirectoryStore.
+func (s *SQLite) SeedDirectory(ctx context.Context, e DirectoryEntries, seed string) (bool, error) {
+	return s.replaceDirectory(ctx, e, seed)
+}
+
+// replaceDirectory replaces the directory in one transaction; with a seed,
+// only when the last seed differs, and records it.
+func (s *SQLite) replaceDirectory(ctx context.Context, e DirectoryEntries, seed string) (bool, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	if seed != "" {
+		var last string
+		err := tx.QueryRowContext(ctx, "SELECT value FROM settings WHERE name = 'directory_seed'").Scan(&last)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return false, err
+		}
+		if last == seed {
+			return false, nil
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (name, value) VALUES ('directory_seed', ?)
+			ON CONFLICT (name) DO UPDATE SET value = excluded.value`, seed); err != nil {
+			return false, err
+		}
+	}
+	for _, table := range []string{"patients", "postcode_areas", "practices"} {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
+			return false, err
+		}
+	}
+	for _, p := range e.Patients {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO patients (nhs_number, gp, postcode, flags) VALUES (?, ?, ?, ?)",
+			p.NHSNumber, strings.ToUpper(p.GP), p.Postcode, strings.ToUpper(p.Flags)); err != nil {
+			return false, fmt.Errorf("patient %s: %w", p.NHSNumber, err)
+		}
+	}
+	for _, a := range e.Postcodes {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO postcode_areas (postcode, local_authority, icb_sub_location, country) VALUES (?, ?, ?, ?)",
+			normPostcode(a.Postcode), a.LocalAuthority, a.ICBSubLocation, a.Country); err != nil {
+			return false, fmt.Errorf("postcode %s: %w", a.Postcode, err)
+		}
+	}
+	for _, p := range e.Practices {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO practices (code, icb_sub_location) VALUES (?, ?)",
+			strings.ToUpper(p.Code), p.ICBSubLocation); err != nil {
+			return false, fmt.Errorf("practice %s: %w", p.Code, err)
+		}
+	}
+	return true, tx.Commit()
 }

@@ -81,6 +81,7 @@ type Delivery struct {
 // concurrent use and must have made a change durable before returning nil.
 type Store interface {
 	mesh.Store
+	DirectoryStore
 	// CreateSubscription stores sub unless one with the same Key exists,
 	// in which case it stores nothing and returns that one's id.
 	CreateSubscription(ctx context.Context, sub Subscription) (duplicateOf string, err error)
@@ -113,4 +114,25 @@ type Store interface {
 	Reset(ctx context.Context) error
 	// Close releases the store.
 	Close() error
+}
+
+// DirectoryStore keeps the patient and area directory (see Directory), so
+// that what PDS events and the admin API change survives a restart and is
+// shared by every instance on the store.
+type DirectoryStore interface {
+	// Patient returns a patient's record; found is false when there is none.
+	Patient(ctx context.Context, nhsNumber string) (p PatientRecord, found bool, err error)
+	// PutPatient adds or replaces a patient's record.
+	PutPatient(ctx context.Context, p PatientRecord) error
+	// PostcodeArea places a postcode given without spaces, in upper case.
+	PostcodeArea(ctx context.Context, postcode string) (a PostcodeArea, found bool, err error)
+	// Practice places a practice given by its ODS code in upper case.
+	Practice(ctx context.Context, code string) (p Practice, found bool, err error)
+	// ReplaceDirectory puts e in place of the whole directory, in one
+	// transaction.
+	ReplaceDirectory(ctx context.Context, e DirectoryEntries) error
+	// SeedDirectory replaces the directory with e, as ReplaceDirectory,
+	// unless the last seed applied was the same seed; applied says
+	// whether it did.
+	SeedDirectory(ctx context.Context, e DirectoryEntries, seed string) (applied bool, err error)
 }

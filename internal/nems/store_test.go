@@ -1,0 +1,95 @@
+package nems
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// storeKind opens a store of one kind. Opening again with the same key
+// opens the same database, as a restart does. The store is closed when
+// the test ends; closing it earlier is allowed.
+type storeKind struct {
+	name string
+	open func(t *testing.T, key string) Store
+}
+
+// storeKinds lists the stores every store test runs against.
+func storeKinds(t *testing.T) []storeKind {
+	t.Helper()
+	dirs := map[string]string{}
+	return []storeKind{
+		{"sqlite", func(t *testing.T, key string) Store {
+			if dirs[key] == "" {
+				dirs[key] = t.TempDir()
+			}
+			return openTestStore(t, dirs[key])
+		}},
+	}
+}
+
+// TestDirectorySurvivesRestart changes a patient through a PDS event and
+// the admin API, restarts on the same database with the same seed, and
+// finds the changes kept; a different seed replaces them.
+func TestDirectorySurvivesRestart(t *testing.T) {
+	for _, kind := range storeKinds(t) {
+		t.Run(kind.name, func(t *testing.T) {
+			start := func(dir *Directory) (*Server, Store) {
+				st := kind.open(t, "restart")
+				srv, err := New(Options{Store: st, Directory: dir})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return srv, st
+			}
+			const local = "127.0.0.1:40000"
+			srv, st := start(SampleDirectory())
+			a := adminCall(t, srv, http.MethodPost, "/admin/events", local, changeOfGP(t))
+			wantStatus(t, "inject Change of GP", a, http.StatusAccepted)
+			st.Close()
+
+			dir := SampleDirectory()
+			srv, st = start(dir)
+			if p, ok := dir.Patient("9992026847"); !ok || p.GP != "A85829" {
+				t.Fatalf("after a restart the Change of GP is lost: %+v %v", p, ok)
+			}
+			a = adminCall(t, srv, http.MethodPut, "/admin/directory", local,
+				[]byte(`{"patients": [{"nhsNumber": "9912003888", "gp": "b86056", "postcode": "LS1 4AP", "flags": "s"}],
+				"postcodes": [{"postcode": "ls1 4ap", "icbSubLocation": "x2458"}], "practices": [{"code": "b86056", "icbSubLocation": "X2458"}]}`))
+			wantStatus(t, "directory", a, http.StatusOK, `"patients": 1`)
+			st.Close()
+
+			dir = SampleDirectory()
+			_, st = start(dir)
+			p, ok, err := dir.Lookup(context.Background(), "9912003888")
+			if err != nil || !ok || p.GP != "B86056" || p.Postcode != "LS1 4AP" || !p.Withheld() {
+				t.Fatalf("after a restart the admin's directory is lost: %+v %v %v", p, ok, err)
+			}
+			if p, ok := dir.Patient("9434765919"); ok {
+				t.Fatalf("the sample came back over the admin's directory: %+v", p)
+			}
+			codes, err := dir.RuleCodes(context.Background(), p)
+			if err != nil || codes["CHO_GP_CCG"] != "X2458" || codes["CHO_POSTCODE_CCG"] != "X2458" || codes["GP_GP_GP"] != "B86056" {
+				t.Fatalf("rule codes from the stored areas: %v %v", codes, err)
+			}
+			st.Close()
+
+			// A different seed (a changed --directory file) replaces it.
+			other, err := LoadDirectory(strings.NewReader(`{"patients": [{"nhsNumber": "9912003888", "gp": "Y01234"}]}`), "d.json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, st = start(other)
+			if p, _ := other.Patient("9912003888"); p.GP != "Y01234" || p.Withheld() {
+				t.Fatalf("a new seed was not applied: %+v", p)
+			}
+			// No directory given: the store's is used as it is.
+			st.Close()
+			srv, st = start(nil)
+			if p, _ := srv.opts.Directory.Patient("9912003888"); p.GP != "Y01234" {
+				t.Fatalf("without a directory the stored one is not used: %+v", p)
+			}
+		})
+	}
+}

@@ -22,7 +22,7 @@ import (
 func init() {
 	register(&command{
 		name:    "serve",
-		summary: "run a local NEMS: publish, subscribe and $validate over HTTP, state in SQLite",
+		summary: "run a local NEMS: publish, subscribe and $validate over HTTP, state in SQLite or PostgreSQL",
 		run:     runServe,
 	})
 }
@@ -35,7 +35,8 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:8080", "`ADDR` to listen on (host:port; loopback by default)")
-	data := fs.String("data", "nemsfhir-data", "`DIR` holding the SQLite database "+nems.DatabaseFile+" (created when missing)")
+	data := fs.String("data", "nemsfhir-data", "`DIR` holding the SQLite database "+nems.DatabaseFile+" (created when missing) when no --store is given")
+	storeURL := fs.String("store", "", "keep state in the PostgreSQL database at this `URL` (postgres://user@host/db or postgres:///db?host=/socket/dir) instead of SQLite under --data; several instances may share it")
 	baseURL := fs.String("base-url", "", "absolute base of Location headers (default: http:// and the request's Host)")
 	activate := fs.Duration("activate-after", 0, "how long a new subscription stays 'requested' before it is 'active' and matched")
 	anyOwner := fs.Bool("any-owner", false, "let any ASID read and delete any subscription (default: only the ASID that created it)")
@@ -67,7 +68,8 @@ and, for loopback clients only, a web page at / and an admin API under
 /admin/ (inject events, PDS ones included; event log; directory; reset).
 Every NEMS request is checked exactly as 'nemsfhir request' checks it, and a
 refusal is the answer that command prints. Accepted subscriptions and events
-are kept in SQLite under --data; each event is matched to the explicit
+are kept in SQLite under --data, or with --store in PostgreSQL, which
+several instances may share; each event is matched to the explicit
 and generic subscriptions for its patient and event type (generic ones
 through the --directory of patients and areas), and one copy per MESH
 mailbox is stored for collection.
@@ -140,9 +142,26 @@ Flags:
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	store, err := nems.OpenSQLite(ctx, *data)
-	if err != nil {
-		return fail("%v", err)
+	var store nems.Store
+	where := *data
+	switch {
+	case *storeURL == "":
+		st, err := nems.OpenSQLite(ctx, *data)
+		if err != nil {
+			return fail("%v", err)
+		}
+		store = st
+	case !nems.IsPostgresURL(*storeURL):
+		return fail("--store %q: expected a postgres:// or postgresql:// URL (without --store, state is kept in SQLite under --data)", *storeURL)
+	case fs.Changed("data"):
+		return fail("--data is where SQLite keeps state; with --store the state is in PostgreSQL: give one of them")
+	default:
+		st, err := nems.OpenPostgres(ctx, *storeURL)
+		if err != nil {
+			return fail("--store %v", err)
+		}
+		store = st
+		where = nems.RedactURL(*storeURL)
 	}
 	defer store.Close()
 	if meshOpts.Mailboxes == nil {
@@ -178,7 +197,7 @@ Flags:
 	if meshOpts.Mailboxes != nil {
 		meshBoxes = fmt.Sprintf("%d from %s", len(meshOpts.Mailboxes), *meshMailboxes)
 	}
-	logger.Info("listening", "addr", ln.Addr().String(), "data", *data, "tls", tlsConfig != nil, "clientCertificates", *clientCA != "",
+	logger.Info("listening", "addr", ln.Addr().String(), "store", where, "tls", tlsConfig != nil, "clientCertificates", *clientCA != "",
 		"meshMailboxes", meshBoxes)
 	if err := nems.Serve(ctx, srv.HTTPServer(*listen), ln, shutdownGrace); err != nil {
 		logger.Error("server stopped", "error", err.Error())

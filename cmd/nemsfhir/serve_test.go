@@ -255,6 +255,8 @@ func TestServeUsage(t *testing.T) {
 		{[]string{"--mesh-mailboxes", good, "--mesh-password", "x"}, "--mesh-password is every mailbox's password when no --mesh-mailboxes file is given"},
 		{[]string{"--mesh-password", ""}, "--mesh-password must not be empty"},
 		{[]string{"--mesh-shared-key", ""}, "--mesh-shared-key must not be empty"},
+		{[]string{"--store", "mysql://db"}, `--store "mysql://db": expected a postgres:// or postgresql:// URL`},
+		{[]string{"--store", "postgres:///nems"}, "--data is where SQLite keeps state; with --store the state is in PostgreSQL: give one of them"},
 	} {
 		code, _, errOut := runCLI(append([]string{"serve", "--data", data}, tc.args...)...)
 		if code != exitUsage || !strings.Contains(errOut, tc.want) {

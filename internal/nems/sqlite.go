@@ -20,96 +20,6 @@ import (
 // DatabaseFile is the name of the SQLite file under the data folder.
 const DatabaseFile = "nems.sqlite"
 
-// migrations are applied in order, each in its own transaction, and
-// PRAGMA user_version records how many have been. Never edit one that has
-// shipped: add another.
-var migrations = []string{
-	// 1: subscriptions, accepted events and their MESH deliveries.
-	`CREATE TABLE subscriptions (
-		id         TEXT PRIMARY KEY,
-		owner_asid TEXT NOT NULL,
-		mailbox    TEXT NOT NULL,
-		criteria   TEXT NOT NULL,
-		nhs_number TEXT NOT NULL DEFAULT '',
-		events     TEXT NOT NULL DEFAULT '',
-		tag        TEXT NOT NULL DEFAULT '',
-		dup_key    TEXT NOT NULL UNIQUE,
-		body       BLOB NOT NULL,
-		format     TEXT NOT NULL,
-		created    INTEGER NOT NULL,
-		end_at     INTEGER NOT NULL DEFAULT 0,
-		version    INTEGER NOT NULL DEFAULT 1
-	);
-	CREATE TABLE subscription_events (
-		subscription_id TEXT NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
-		nhs_number      TEXT NOT NULL,
-		event_type      TEXT NOT NULL,
-		PRIMARY KEY (subscription_id, event_type)
-	);
-	CREATE INDEX subscription_events_match ON subscription_events (nhs_number, event_type);
-	CREATE TABLE events (
-		id           TEXT PRIMARY KEY,
-		event_type   TEXT NOT NULL,
-		nhs_number   TEXT NOT NULL DEFAULT '',
-		from_asid    TEXT NOT NULL,
-		content_type TEXT NOT NULL,
-		body         BLOB NOT NULL,
-		received     INTEGER NOT NULL
-	);
-	CREATE TABLE deliveries (
-		id           TEXT PRIMARY KEY,
-		event_id     TEXT NOT NULL REFERENCES events(id),
-		mailbox      TEXT NOT NULL,
-		from_mailbox TEXT NOT NULL,
-		workflow_id  TEXT NOT NULL,
-		partner_id   TEXT NOT NULL DEFAULT '',
-		subject      TEXT NOT NULL DEFAULT '',
-		received     INTEGER NOT NULL,
-		acknowledged INTEGER NOT NULL DEFAULT 0,
-		UNIQUE (event_id, mailbox)
-	);
-	CREATE INDEX deliveries_inbox ON deliveries (mailbox, acknowledged, received);`,
-	// 2: generic subscriptions, indexed by rule type, organisation and
-	// event type.
-	`CREATE TABLE subscription_rules (
-		subscription_id TEXT NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
-		rule_type       TEXT NOT NULL,
-		organization    TEXT NOT NULL,
-		event_type      TEXT NOT NULL,
-		PRIMARY KEY (subscription_id, event_type)
-	);
-	CREATE INDEX subscription_rules_match ON subscription_rules (rule_type, organization, event_type);`,
-	// 3: the verdict on each candidate subscription, for the event log.
-	`ALTER TABLE events ADD COLUMN matches TEXT NOT NULL DEFAULT '[]';
-	ALTER TABLE events ADD COLUMN withheld INTEGER NOT NULL DEFAULT 0;
-	CREATE INDEX events_received ON events (received);
-	CREATE INDEX deliveries_event ON deliveries (event_id);`,
-	// 4: the MESH API asks whether a mailbox is named by a subscription.
-	`CREATE INDEX subscriptions_mailbox ON subscriptions (mailbox);`,
-	// 5: the patient and area directory, and which seed it was last
-	// replaced with.
-	`CREATE TABLE patients (
-		nhs_number TEXT PRIMARY KEY,
-		gp         TEXT NOT NULL DEFAULT '',
-		postcode   TEXT NOT NULL DEFAULT '',
-		flags      TEXT NOT NULL DEFAULT ''
-	);
-	CREATE TABLE postcode_areas (
-		postcode        TEXT PRIMARY KEY,
-		local_authority TEXT NOT NULL DEFAULT '',
-		icb_sub_location TEXT NOT NULL DEFAULT '',
-		country         TEXT NOT NULL DEFAULT ''
-	);
-	CREATE TABLE practices (
-		code             TEXT PRIMARY KEY,
-		icb_sub_location TEXT NOT NULL DEFAULT ''
-	);
-	CREATE TABLE settings (
-		name  TEXT PRIMARY KEY,
-		value TEXT NOT NULL
-	);`,
-}
-
 // SQLite is the Store kept in one SQLite file, in WAL mode with
 // synchronous=FULL, so that a change is on disk when a call returns.
 type SQLite struct {
@@ -153,37 +63,61 @@ func OpenSQLite(ctx context.Context, dir string) (*SQLite, error) {
 }
 
 func (s *SQLite) migrate(ctx context.Context) error {
-	var have int
-	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
+	// schema_version lists the migrations applied. Databases from before
+	// it counted them in PRAGMA user_version only: carry that count over.
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
+		version INTEGER PRIMARY KEY,
+		applied INTEGER NOT NULL
+	)`); err != nil {
 		return err
 	}
-	if have > len(migrations) {
-		return fmt.Errorf("schema version %d is newer than this nemsfhir knows (%d)", have, len(migrations))
+	have, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
 	}
-	for v := have; v < len(migrations); v++ {
+	var old int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&old); err != nil {
+		return err
+	}
+	for v := have + 1; v <= old && v <= len(sqliteMigrations); v++ {
+		if _, err := s.db.ExecContext(ctx, "INSERT INTO schema_version (version, applied) VALUES (?, ?)", v, time.Now().UnixNano()); err != nil {
+			return err
+		}
+	}
+	if have, err = s.SchemaVersion(ctx); err != nil {
+		return err
+	}
+	if have > len(sqliteMigrations) || old > len(sqliteMigrations) {
+		return fmt.Errorf("schema version %d is newer than this nemsfhir knows (%d)", max(have, old), len(sqliteMigrations))
+	}
+	for v := have + 1; v <= len(sqliteMigrations); v++ {
 		tx, err := s.db.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", v+1, err)
+		_, err = tx.ExecContext(ctx, sqliteMigrations[v-1])
+		if err == nil {
+			_, err = tx.ExecContext(ctx, "INSERT INTO schema_version (version, applied) VALUES (?, ?)", v, time.Now().UnixNano())
 		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {
+		if err == nil {
+			// Kept too, so that an older nemsfhir refuses the database.
+			_, err = tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v))
+		}
+		if err != nil {
 			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", v+1, err)
+			return fmt.Errorf("migration %d: %w", v, err)
 		}
 		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("migration %d: %w", v+1, err)
+			return fmt.Errorf("migration %d: %w", v, err)
 		}
 	}
 	return nil
 }
 
-// SchemaVersion returns how many migrations the database holds.
+// SchemaVersion returns the number of the last migration applied.
 func (s *SQLite) SchemaVersion(ctx context.Context) (int, error) {
 	var v int
-	err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
+	err := s.db.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_version").Scan(&v)
 	return v, err
 }
 
@@ -506,6 +440,9 @@ func (s *SQLite) ListEvents(ctx context.Context, limit int) ([]Event, error) {
 	return out, nil
 }
 
+// resetTables are emptied by Reset, in this order for the foreign keys.
+var resetTables = []string{"deliveries", "events", "subscription_rules", "subscription_events", "subscriptions"}
+
 // Reset implements Store, in one transaction.
 func (s *SQLite) Reset(ctx context.Context) error {
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -513,7 +450,7 @@ func (s *SQLite) Reset(ctx context.Context) error {
 		return err
 	}
 	defer tx.Rollback()
-	for _, table := range []string{"deliveries", "events", "subscription_rules", "subscription_events", "subscriptions"} {
+	for _, table := range resetTables {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
 			return err
 		}

@@ -3,29 +3,70 @@ package nems
 import (
 	"context"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
+
+	"github.com/nemsfhir/nemsfhir/internal/pgtest"
 )
 
 // storeKind opens a store of one kind. Opening again with the same key
 // opens the same database, as a restart does. The store is closed when
 // the test ends; closing it earlier is allowed.
 type storeKind struct {
-	name string
-	open func(t *testing.T, key string) Store
+	name       string
+	open       func(t *testing.T, key string) Store
+	migrations int // how many the schema has
 }
 
 // storeKinds lists the stores every store test runs against.
 func storeKinds(t *testing.T) []storeKind {
 	t.Helper()
-	dirs := map[string]string{}
+	dirs, urls := map[string]string{}, map[string]string{}
 	return []storeKind{
 		{"sqlite", func(t *testing.T, key string) Store {
 			if dirs[key] == "" {
 				dirs[key] = t.TempDir()
 			}
 			return openTestStore(t, dirs[key])
-		}},
+		}, len(sqliteMigrations)},
+		{"postgres", func(t *testing.T, key string) Store {
+			if urls[key] == "" {
+				urls[key] = pgtest.URL(t)
+			}
+			return openTestPostgres(t, urls[key])
+		}, len(postgresMigrations)},
+	}
+}
+
+func openTestPostgres(t *testing.T, url string) *Postgres {
+	t.Helper()
+	s, err := OpenPostgres(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// TestMigrationFiles checks the embedded migrations are numbered without
+// gaps, and that the PostgreSQL store refuses a newer schema.
+func TestMigrationFiles(t *testing.T) {
+	for _, store := range []string{"sqlite", "postgres"} {
+		if m, err := migrationsOf(store); err != nil || len(m) == 0 {
+			t.Errorf("%s: %d migrations, %v", store, len(m), err)
+		}
+	}
+	url := pgtest.URL(t)
+	s := openTestPostgres(t, url)
+	if _, err := s.pool.Exec(context.Background(), "INSERT INTO schema_version (version) VALUES (99)"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := OpenPostgres(context.Background(), url); err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Fatalf("a database of schema 99 was opened: %v", err)
 	}
 }
 

@@ -52,6 +52,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	meshPassword := fs.String("mesh-password", mesh.DefaultPassword, "password of every MESH mailbox when no --mesh-mailboxes file is given")
 	meshSharedKey := fs.String("mesh-shared-key", mesh.DefaultSharedKey, "shared key of the MESH tokens' HMAC (default: the one NHS England's MESH client uses when none is configured)")
 	logJSON := fs.Bool("log-json", false, "write logs as JSON lines rather than text")
+	lease := fs.Duration("claim-lease", nems.DefaultLease, "how long an instance's claim on an accepted event lasts before another instance on the same store delivers it (an instance that died between accepting and delivering)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `Usage: nemsfhir serve [--listen ADDR] [--data DIR] [flags]
 
@@ -89,6 +90,9 @@ Flags:
 	}
 	if fs.NArg() > 0 {
 		return fail("unexpected argument %q", fs.Arg(0))
+	}
+	if *lease < time.Second {
+		return fail("--claim-lease must be at least 1s: shorter, a slow instance loses events it is delivering to another")
 	}
 	if *maxSize <= 0 {
 		return fail("--max-size must be positive: a server bounds every body")
@@ -182,6 +186,7 @@ Flags:
 		MeshFrom:      *meshFrom,
 		Directory:     dir,
 		MeshAuth:      meshAuth,
+		Lease:         *lease,
 	})
 	if err != nil {
 		return fail("%v", err)
@@ -199,6 +204,9 @@ Flags:
 	}
 	logger.Info("listening", "addr", ln.Addr().String(), "store", where, "tls", tlsConfig != nil, "clientCertificates", *clientCA != "",
 		"meshMailboxes", meshBoxes)
+	// Deliver what an instance on the store (this one before a restart,
+	// or another) accepted and did not deliver before its claim expired.
+	go srv.Sweep(ctx)
 	if err := nems.Serve(ctx, srv.HTTPServer(*listen), ln, shutdownGrace); err != nil {
 		logger.Error("server stopped", "error", err.Error())
 		return exitInvalid

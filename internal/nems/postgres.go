@@ -511,3 +511,89 @@ func (s *Postgres) replaceDirectory(ctx context.Context, e DirectoryEntries, see
 	})
 	return applied && err == nil, err
 }
+
+// QueueEvent implements Store in one statement: the event and its claimed
+// outbox entry commit together.
+func (s *Postgres) QueueEvent(ctx context.Context, ev Event, before *PatientRecord, owner string, lease time.Duration) error {
+	b, err := beforeJSON(before)
+	if err != nil {
+		return err
+	}
+	_, err = s.pool.Exec(ctx, `WITH e AS (
+			INSERT INTO events (id, event_type, nhs_number, from_asid, content_type, body, received)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id)
+		INSERT INTO outbox (event_id, before, owner, lease_until)
+		SELECT id, $8, $9, clock_timestamp() + $10 * interval '1 microsecond' FROM e`,
+		ev.ID, ev.EventType, ev.NHSNumber, ev.FromASID, ev.ContentType, ev.Body, unixNano(ev.Received), b, owner, lease.Microseconds())
+	return err
+}
+
+// CompleteEvent implements Store in one statement. Deleting the outbox
+// entry waits for an instance claiming it at that moment and then sees
+// the new owner, so only the holder of the claim stores deliveries; the
+// (event_id, mailbox) unique index stops a second copy in any case.
+func (s *Postgres) CompleteEvent(ctx context.Context, eventID, owner string, matches []MatchRecord, withheld bool, deliveries []Delivery) (bool, error) {
+	m, err := matchesJSON(matches)
+	if err != nil {
+		return false, err
+	}
+	n := len(deliveries)
+	ids, boxes, froms, flows, partners, subjects := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	for i, d := range deliveries {
+		ids[i], boxes[i], froms[i], flows[i], partners[i], subjects[i] = d.ID, d.Mailbox, d.From, d.WorkflowID, d.PartnerID, d.Subject
+	}
+	var done bool
+	err = s.pool.QueryRow(ctx, `WITH claim AS (
+			DELETE FROM outbox WHERE event_id = $1 AND owner = $2 RETURNING event_id),
+		ev AS (
+			UPDATE events SET matches = $3, withheld = $4 WHERE id IN (SELECT event_id FROM claim) RETURNING id, received),
+		ins AS (
+			INSERT INTO deliveries (id, event_id, mailbox, from_mailbox, workflow_id, partner_id, subject, received)
+			SELECT d.id, ev.id, d.mailbox, d.from_mailbox, d.workflow_id, d.partner_id, d.subject, ev.received
+			FROM ev, unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+				AS d(id, mailbox, from_mailbox, workflow_id, partner_id, subject)
+			ON CONFLICT (event_id, mailbox) DO NOTHING)
+		SELECT EXISTS (SELECT 1 FROM claim)`,
+		eventID, owner, m, withheld, ids, boxes, froms, flows, partners, subjects).Scan(&done)
+	return done, err
+}
+
+// ClaimExpired implements Store: FOR UPDATE SKIP LOCKED lets instances
+// sweep at once without waiting on, or taking, each other's entries.
+func (s *Postgres) ClaimExpired(ctx context.Context, owner string, lease time.Duration, limit int) ([]QueuedEvent, error) {
+	rows, err := s.pool.Query(ctx, `WITH c AS (
+			SELECT event_id FROM outbox WHERE lease_until < clock_timestamp()
+			ORDER BY lease_until LIMIT $3 FOR UPDATE SKIP LOCKED),
+		o AS (
+			UPDATE outbox SET owner = $1, lease_until = clock_timestamp() + $2 * interval '1 microsecond'
+			FROM c WHERE outbox.event_id = c.event_id RETURNING outbox.event_id, outbox.before)
+		SELECT o.before, e.id, e.event_type, e.nhs_number, e.from_asid, e.content_type, e.body, e.received
+		FROM o JOIN events e ON e.id = o.event_id`, owner, lease.Microseconds(), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []QueuedEvent
+	for rows.Next() {
+		var q QueuedEvent
+		var before string
+		var received int64
+		ev := &q.Event
+		if err := rows.Scan(&before, &ev.ID, &ev.EventType, &ev.NHSNumber, &ev.FromASID, &ev.ContentType, &ev.Body, &received); err != nil {
+			return nil, err
+		}
+		ev.Received = fromNano(received)
+		if q.Before, err = parseBefore(ev.ID, before); err != nil {
+			return nil, err
+		}
+		out = append(out, q)
+	}
+	return out, rows.Err()
+}
+
+// PendingEvents implements Store.
+func (s *Postgres) PendingEvents(ctx context.Context) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, "SELECT count(*) FROM outbox").Scan(&n)
+	return n, err
+}

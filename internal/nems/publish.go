@@ -222,32 +222,24 @@ func (s *Server) accept(ctx context.Context, eventType string, body []byte, cont
 		return Event{}, fmt.Errorf("accepted event does not parse: %w", err)
 	}
 	now := s.opts.Now().UTC()
-	nhsNumber, birth := routing(root)
+	nhsNumber, _ := routing(root)
 	var before *PatientRecord
 	if strings.HasPrefix(eventType, "pds-") && nhsNumber != "" {
 		if before, err = s.applyPDS(ctx, eventType, root, nhsNumber); err != nil {
 			return Event{}, err
 		}
 	}
-	ms, withheld, err := s.matches(ctx, eventType, nhsNumber, birth, before, now)
-	if err != nil {
+	ev := Event{ID: newID(), EventType: eventType, NHSNumber: nhsNumber, FromASID: from, ContentType: contentType, Body: body, Received: now}
+	// The event is durable, and claimed by this instance, before any
+	// matching: if the instance dies now, another takes the claim over
+	// when it expires (see Sweep).
+	if err := s.opts.Store.QueueEvent(ctx, ev, before, s.instance, s.opts.Lease); err != nil {
 		return Event{}, err
 	}
-	ds := s.deliveries(ms, eventType, now)
-	ev := Event{ID: newID(), EventType: eventType, NHSNumber: nhsNumber, FromASID: from, ContentType: contentType, Body: body,
-		Received: now, Withheld: withheld}
-	for _, m := range ms {
-		ev.Matches = append(ev.Matches, MatchRecord{SubscriptionID: m.sub.ID, Mailbox: m.sub.Mailbox, Matched: m.reason == "", Reason: m.reason})
+	if _, err := s.deliver(ctx, &ev, root, before); err != nil {
+		// Accepted all the same: the outbox keeps it until an instance
+		// delivers it.
+		s.log.LogAttrs(ctx, slog.LevelError, "event delivery deferred", slog.String("id", ev.ID), slog.String("error", err.Error()))
 	}
-	if err := s.opts.Store.AddEvent(ctx, ev, ds); err != nil {
-		return Event{}, err
-	}
-	ev.Deliveries = ds
-	mailboxes := make([]string, len(ds))
-	for i, d := range ds {
-		mailboxes[i] = d.Mailbox
-	}
-	s.log.LogAttrs(ctx, slog.LevelInfo, "event", slog.String("id", ev.ID), slog.String("eventType", eventType),
-		slog.Int("candidates", len(ms)), slog.String("mailboxes", strings.Join(mailboxes, ",")), slog.Bool("withheld", withheld))
 	return ev, nil
 }

@@ -56,6 +56,12 @@ type Options struct {
 	MeshAuth *mesh.Auth
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Instance names this server among those sharing the Store, as the
+	// owner of its claims on accepted events; "" picks a random name.
+	Instance string
+	// Lease is how long a claim on an accepted event lasts before
+	// another instance may take the event over; 0 means DefaultLease.
+	Lease time.Duration
 }
 
 // DefaultMeshFrom names the sending mailbox of the server's deliveries.
@@ -64,12 +70,13 @@ const DefaultMeshFrom = "NEMSSANDBOX1"
 
 // Server answers NEMS's paths. It is an http.Handler.
 type Server struct {
-	opts    Options
-	check   *request.Checker
-	v       *validate.Validator
-	log     *slog.Logger
-	maxSize int64
-	mux     *http.ServeMux
+	opts     Options
+	instance string
+	check    *request.Checker
+	v        *validate.Validator
+	log      *slog.Logger
+	maxSize  int64
+	mux      *http.ServeMux
 }
 
 // New returns a server over opts.Store.
@@ -79,6 +86,12 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Lease <= 0 {
+		opts.Lease = DefaultLease
+	}
+	if opts.Instance == "" {
+		opts.Instance = newID()
 	}
 	if opts.MeshFrom == "" {
 		opts.MeshFrom = DefaultMeshFrom
@@ -121,7 +134,7 @@ func New(opts Options) (*Server, error) {
 		}
 		opts.MeshAuth = a
 	}
-	s := &Server{opts: opts, check: c, v: ro.Validator, log: opts.Logger, maxSize: ro.MaxSize}
+	s := &Server{opts: opts, instance: opts.Instance, check: c, v: ro.Validator, log: opts.Logger, maxSize: ro.MaxSize}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("POST /STU3/{type}/$validate", s.validateResource)

@@ -441,7 +441,7 @@ func (s *SQLite) ListEvents(ctx context.Context, limit int) ([]Event, error) {
 }
 
 // resetTables are emptied by Reset, in this order for the foreign keys.
-var resetTables = []string{"deliveries", "events", "subscription_rules", "subscription_events", "subscriptions"}
+var resetTables = []string{"outbox", "deliveries", "events", "subscription_rules", "subscription_events", "subscriptions"}
 
 // Reset implements Store, in one transaction.
 func (s *SQLite) Reset(ctx context.Context) error {
@@ -562,4 +562,134 @@ func (s *SQLite) replaceDirectory(ctx context.Context, e DirectoryEntries, seed 
 		}
 	}
 	return true, tx.Commit()
+}
+
+func beforeJSON(before *PatientRecord) (string, error) {
+	if before == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(before)
+	return string(b), err
+}
+
+func parseBefore(eventID, s string) (*PatientRecord, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var p PatientRecord
+	if err := json.Unmarshal([]byte(s), &p); err != nil {
+		return nil, fmt.Errorf("outbox entry of event %s: before: %w", eventID, err)
+	}
+	return &p, nil
+}
+
+// QueueEvent implements Store.
+func (s *SQLite) QueueEvent(ctx context.Context, ev Event, before *PatientRecord, owner string, lease time.Duration) error {
+	b, err := beforeJSON(before)
+	if err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, event_type, nhs_number, from_asid, content_type, body, received, matches, withheld)
+		VALUES (?, ?, ?, ?, ?, ?, ?, '[]', 0)`, ev.ID, ev.EventType, ev.NHSNumber, ev.FromASID, ev.ContentType, ev.Body, unixNano(ev.Received)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO outbox (event_id, before, owner, lease_until) VALUES (?, ?, ?, ?)",
+		ev.ID, b, owner, time.Now().Add(lease).UnixNano()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// CompleteEvent implements Store.
+func (s *SQLite) CompleteEvent(ctx context.Context, eventID, owner string, matches []MatchRecord, withheld bool, deliveries []Delivery) (bool, error) {
+	m, err := json.Marshal(matches)
+	if err != nil {
+		return false, err
+	}
+	if matches == nil {
+		m = []byte("[]")
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, "DELETE FROM outbox WHERE event_id = ? AND owner = ?", eventID, owner)
+	if err != nil {
+		return false, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	var received int64
+	if err := tx.QueryRowContext(ctx, "SELECT received FROM events WHERE id = ?", eventID).Scan(&received); err != nil {
+		return false, fmt.Errorf("event %s: %w", eventID, err)
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE events SET matches = ?, withheld = ? WHERE id = ?", string(m), withheld, eventID); err != nil {
+		return false, err
+	}
+	for _, d := range deliveries {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (id, event_id, mailbox, from_mailbox, workflow_id, partner_id, subject, received)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, mailbox) DO NOTHING`,
+			d.ID, eventID, d.Mailbox, d.From, d.WorkflowID, d.PartnerID, d.Subject, received); err != nil {
+			return false, err
+		}
+	}
+	return true, tx.Commit()
+}
+
+// ClaimExpired implements Store. SQLite has one writer at a time (BEGIN
+// IMMEDIATE), which is what SKIP LOCKED gives PostgreSQL.
+func (s *SQLite) ClaimExpired(ctx context.Context, owner string, lease time.Duration, limit int) ([]QueuedEvent, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	now := time.Now()
+	rows, err := tx.QueryContext(ctx, `SELECT o.before, e.id, e.event_type, e.nhs_number, e.from_asid, e.content_type, e.body, e.received
+		FROM outbox o JOIN events e ON e.id = o.event_id WHERE o.lease_until < ? ORDER BY o.lease_until LIMIT ?`, now.UnixNano(), limit)
+	if err != nil {
+		return nil, err
+	}
+	var out []QueuedEvent
+	for rows.Next() {
+		var q QueuedEvent
+		var before string
+		var received int64
+		ev := &q.Event
+		if err := rows.Scan(&before, &ev.ID, &ev.EventType, &ev.NHSNumber, &ev.FromASID, &ev.ContentType, &ev.Body, &received); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ev.Received = fromNano(received)
+		if q.Before, err = parseBefore(ev.ID, before); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, q)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, q := range out {
+		if _, err := tx.ExecContext(ctx, "UPDATE outbox SET owner = ?, lease_until = ? WHERE event_id = ?",
+			owner, now.Add(lease).UnixNano(), q.Event.ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, tx.Commit()
+}
+
+// PendingEvents implements Store.
+func (s *SQLite) PendingEvents(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM outbox").Scan(&n)
+	return n, err
 }

@@ -100,6 +100,21 @@ type Store interface {
 	// AddEvent stores an accepted event and its deliveries in one
 	// transaction.
 	AddEvent(ctx context.Context, ev Event, deliveries []Delivery) error
+	// QueueEvent stores an accepted event, without matches or
+	// deliveries, and its outbox entry claimed by owner for lease: the
+	// event is durable before anything is matched.
+	QueueEvent(ctx context.Context, ev Event, before *PatientRecord, owner string, lease time.Duration) error
+	// CompleteEvent, in one transaction, removes the event's outbox entry
+	// if owner still holds the claim, stores the deliveries (at most one
+	// per mailbox and event, whatever happens) and records the matches.
+	// done is false when the claim was taken over: nothing was stored.
+	CompleteEvent(ctx context.Context, eventID, owner string, matches []MatchRecord, withheld bool, deliveries []Delivery) (done bool, err error)
+	// ClaimExpired takes over at most limit outbox entries whose claim
+	// has expired, claiming them for owner for lease, skipping entries
+	// another instance is claiming at the same moment.
+	ClaimExpired(ctx context.Context, owner string, lease time.Duration, limit int) ([]QueuedEvent, error)
+	// PendingEvents counts the outbox entries.
+	PendingEvents(ctx context.Context) (int, error)
 	// ListSubscriptions returns the latest subscriptions, newest first, at
 	// most limit.
 	ListSubscriptions(ctx context.Context, limit int) ([]Subscription, error)
@@ -114,6 +129,14 @@ type Store interface {
 	Reset(ctx context.Context) error
 	// Close releases the store.
 	Close() error
+}
+
+// QueuedEvent is an outbox entry: the event, with its body, and the
+// patient's directory record before the event changed it (nil when it
+// did not).
+type QueuedEvent struct {
+	Event  Event
+	Before *PatientRecord
 }
 
 // DirectoryStore keeps the patient and area directory (see Directory), so

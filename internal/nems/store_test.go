@@ -2,10 +2,13 @@ package nems
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/nemsfhir/nemsfhir/internal/pgtest"
 )
@@ -131,6 +134,103 @@ func TestDirectorySurvivesRestart(t *testing.T) {
 			if p, _ := srv.opts.Directory.Patient("9912003888"); p.GP != "Y01234" {
 				t.Fatalf("without a directory the stored one is not used: %+v", p)
 			}
+		})
+	}
+}
+
+// TestOutboxTakeover: an event accepted by an instance that dies before
+// delivering it is taken over by another once the claim expires, and
+// delivered once; the first instance, were it only slow, then stores
+// nothing. Two instances sweeping many expired events at once deliver
+// each exactly once.
+func TestOutboxTakeover(t *testing.T) {
+	for _, kind := range storeKinds(t) {
+		t.Run(kind.name, func(t *testing.T) {
+			ctx := context.Background()
+			const lease = 200 * time.Millisecond
+			stA, stB := kind.open(t, "outbox"), kind.open(t, "outbox")
+			srvA, err := New(Options{Store: stA, Instance: "a", Lease: lease})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srvB, err := New(Options{Store: stB, Instance: "b", Lease: lease})
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now().UTC()
+			sub := Subscription{ID: "ea0a485187204b49b978bdcf7102388c", Owner: ownerASID, Mailbox: "MBX01", Criteria: "c",
+				NHSNumber: patient, Events: []string{"vaccinations-1"}, Key: "k1", Body: []byte("<Subscription/>"), Format: "xml", Created: now.Add(-time.Hour)}
+			if _, err := stA.CreateSubscription(ctx, sub); err != nil {
+				t.Fatal(err)
+			}
+			body := readTestdata(t, "publish.xml")
+			ev := Event{ID: "e-dead", EventType: "vaccinations-1", NHSNumber: patient, FromASID: ownerASID,
+				ContentType: "application/fhir+xml", Body: body, Received: now}
+			if err := stA.QueueEvent(ctx, ev, nil, "a", lease); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := srvB.SweepOnce(ctx); err != nil || n != 0 {
+				t.Fatalf("a claim still held was taken over: %d %v", n, err)
+			}
+			time.Sleep(lease + 50*time.Millisecond)
+			if n, err := srvB.SweepOnce(ctx); err != nil || n != 1 {
+				t.Fatalf("expired claim: %d taken over, %v; want 1", n, err)
+			}
+			// The first owner, only slow, finishes late: it must store nothing.
+			d := []Delivery{{ID: "late", Mailbox: "MBX01", From: "NEMS", WorkflowID: "VACCINATIONS_1"}}
+			if done, err := stA.CompleteEvent(ctx, ev.ID, "a", nil, false, d); err != nil || done {
+				t.Fatalf("the first owner completed a claim taken over: %v %v", done, err)
+			}
+			if ids, _ := waiting(ctx, stA, "MBX01", ""); len(ids) != 1 || ids[0] == "late" {
+				t.Fatalf("mailbox after the takeover: %v, want one message from b", ids)
+			}
+			evs, err := stA.ListEvents(ctx, 10)
+			if err != nil || len(evs) != 1 || len(evs[0].Matches) != 1 || !evs[0].Matches[0].Matched {
+				t.Fatalf("event log after the takeover: %+v %v", evs, err)
+			}
+
+			// Many expired claims, two instances sweeping at once.
+			const events = 60
+			for i := range events {
+				ev := ev
+				ev.ID = fmt.Sprintf("e%03d", i)
+				if err := stA.QueueEvent(ctx, ev, nil, "dead", time.Millisecond); err != nil {
+					t.Fatal(err)
+				}
+			}
+			time.Sleep(20 * time.Millisecond)
+			defer func(n int) { sweepBatch = n }(sweepBatch)
+			sweepBatch = 3
+			var wg sync.WaitGroup
+			counts := make([]int, 2)
+			for i, srv := range []*Server{srvA, srvB} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for range 50 {
+						n, err := srv.SweepOnce(ctx)
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						counts[i] += n
+						if left, _ := srv.opts.Store.PendingEvents(ctx); left == 0 {
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			if counts[0]+counts[1] != events {
+				t.Fatalf("the two instances delivered %v events, want %d in all", counts, events)
+			}
+			if n, err := stA.PendingEvents(ctx); err != nil || n != 0 {
+				t.Fatalf("outbox after the sweeps: %d %v", n, err)
+			}
+			if ids, _ := waiting(ctx, stA, "MBX01", ""); len(ids) != events+1 {
+				t.Fatalf("mailbox holds %d messages, want %d", len(ids), events+1)
+			}
+			t.Logf("sweeps: a delivered %d, b %d", counts[0], counts[1])
 		})
 	}
 }

@@ -597,3 +597,41 @@ func (s *Postgres) PendingEvents(ctx context.Context) (int, error) {
 	err := s.pool.QueryRow(ctx, "SELECT count(*) FROM outbox").Scan(&n)
 	return n, err
 }
+
+// ImportSubscriptions stores many new subscriptions in one transaction
+// with COPY, as a load test seeds its subscription base; unlike
+// CreateSubscription a duplicate is an error.
+func (s *Postgres) ImportSubscriptions(ctx context.Context, subs []Subscription) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var rows, explicit, generic [][]any
+		for _, sub := range subs {
+			if sub.Version == 0 {
+				sub.Version = 1
+			}
+			rows = append(rows, []any{sub.ID, sub.Owner, sub.Mailbox, sub.Criteria, sub.NHSNumber, strings.Join(sub.Events, " "), sub.Tag,
+				sub.Key, sub.Body, sub.Format, unixNano(sub.Created), unixNano(sub.End), sub.Version})
+			for _, ev := range uniqueStrings(sub.Events) {
+				switch {
+				case sub.NHSNumber != "":
+					explicit = append(explicit, []any{sub.ID, sub.NHSNumber, ev})
+				case sub.RuleType != "":
+					generic = append(generic, []any{sub.ID, sub.RuleType, sub.Organization, ev})
+				}
+			}
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"subscriptions"}, []string{"id", "owner_asid", "mailbox", "criteria", "nhs_number",
+			"events", "tag", "dup_key", "body", "format", "created", "end_at", "version"}, pgx.CopyFromRows(rows)); err != nil {
+			return fmt.Errorf("subscriptions: %w", err)
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"subscription_events"}, []string{"subscription_id", "nhs_number", "event_type"},
+			pgx.CopyFromRows(explicit)); err != nil {
+			return fmt.Errorf("subscription_events: %w", err)
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"subscription_rules"}, []string{"subscription_id", "rule_type", "organization", "event_type"},
+			pgx.CopyFromRows(generic)); err != nil {
+			return fmt.Errorf("subscription_rules: %w", err)
+		}
+		_, err := tx.Exec(ctx, "ANALYZE subscriptions, subscription_events, subscription_rules")
+		return err
+	})
+}

@@ -693,3 +693,62 @@ func (s *SQLite) PendingEvents(ctx context.Context) (int, error) {
 	err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM outbox").Scan(&n)
 	return n, err
 }
+
+// ImportSubscriptions stores many new subscriptions in one transaction,
+// as a load test seeds its subscription base; unlike CreateSubscription
+// a duplicate is an error.
+func (s *SQLite) ImportSubscriptions(ctx context.Context, subs []Subscription) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO subscriptions
+		(id, owner_asid, mailbox, criteria, nhs_number, events, tag, dup_key, body, format, created, end_at, version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	explicit, err := tx.PrepareContext(ctx, "INSERT INTO subscription_events (subscription_id, nhs_number, event_type) VALUES (?, ?, ?)")
+	if err != nil {
+		return err
+	}
+	generic, err := tx.PrepareContext(ctx, "INSERT INTO subscription_rules (subscription_id, rule_type, organization, event_type) VALUES (?, ?, ?, ?)")
+	if err != nil {
+		return err
+	}
+	for _, sub := range subs {
+		if sub.Version == 0 {
+			sub.Version = 1
+		}
+		if _, err := ins.ExecContext(ctx, sub.ID, sub.Owner, sub.Mailbox, sub.Criteria, sub.NHSNumber, strings.Join(sub.Events, " "), sub.Tag,
+			sub.Key, sub.Body, sub.Format, unixNano(sub.Created), unixNano(sub.End), sub.Version); err != nil {
+			return fmt.Errorf("subscription %s: %w", sub.ID, err)
+		}
+		for _, ev := range uniqueStrings(sub.Events) {
+			var err error
+			switch {
+			case sub.NHSNumber != "":
+				_, err = explicit.ExecContext(ctx, sub.ID, sub.NHSNumber, ev)
+			case sub.RuleType != "":
+				_, err = generic.ExecContext(ctx, sub.ID, sub.RuleType, sub.Organization, ev)
+			}
+			if err != nil {
+				return fmt.Errorf("subscription %s: %w", sub.ID, err)
+			}
+		}
+	}
+	return tx.Commit()
+}
+
+func uniqueStrings(ss []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -134,7 +134,7 @@ func serverURL() (string, error) {
 	if failed != nil {
 		return "", failed
 	}
-	c, err := start()
+	c, err := start(false)
 	if err != nil {
 		failed = err
 		return "", err
@@ -143,7 +143,27 @@ func serverURL() (string, error) {
 	return c.server, nil
 }
 
-func start() (*cluster, error) {
+// Cluster is a throwaway PostgreSQL cluster started by StartCluster.
+type Cluster struct{ c *cluster }
+
+// StartCluster starts a throwaway cluster outside any test, as the load
+// generator does; durable keeps fsync on, as a real server has it. Stop
+// it when done.
+func StartCluster(durable bool) (*Cluster, error) {
+	c, err := start(durable)
+	if err != nil {
+		return nil, err
+	}
+	return &Cluster{c}, nil
+}
+
+// URL is the cluster's administrative database, postgres.
+func (c *Cluster) URL() string { return c.c.server }
+
+// Stop stops the cluster and removes its folder.
+func (c *Cluster) Stop() { c.c.stop() }
+
+func start(durable bool) (*cluster, error) {
 	bin := BinDir()
 	if bin == "" {
 		return nil, errNoBinaries
@@ -184,7 +204,10 @@ func start() (*cluster, error) {
 	// No TCP at all: the socket in the temporary folder is the only way in.
 	// fsync off: a test cluster is thrown away, so durability across an
 	// operating-system crash is not what the tests measure.
-	opts := fmt.Sprintf("-c listen_addresses='' -k %s -c fsync=off -c max_connections=200", dir)
+	opts := fmt.Sprintf("-c listen_addresses='' -k %s -c max_connections=200", dir)
+	if !durable {
+		opts += " -c fsync=off"
+	}
 	if out, err := c.run(filepath.Join(bin, "pg_ctl"), "start", "-w", "-t", "60", "-D", data, "-l", filepath.Join(dir, "log"), "-o", opts); err != nil {
 		log, _ := os.ReadFile(filepath.Join(dir, "log"))
 		return fail(fmt.Errorf("pg_ctl start in %s: %v\n%s\n%s", dir, err, out, log))
@@ -212,6 +235,10 @@ func Stop() {
 	}
 	c := started
 	started = nil
+	c.stop()
+}
+
+func (c *cluster) stop() {
 	if out, err := c.run(filepath.Join(c.bin, "pg_ctl"), "stop", "-m", "immediate", "-w", "-D", filepath.Join(c.dir, "data")); err != nil {
 		fmt.Fprintf(os.Stderr, "pgtest: pg_ctl stop: %v\n%s", err, out)
 	}

@@ -161,7 +161,7 @@ func build(c config) *world {
 	for i := 0; i < nGeneric; i++ {
 		org := fmt.Sprintf("A%05d", i%c.practices)
 		ev := eventTypes[i/c.practices%len(eventTypes)]
-		mb := fmt.Sprintf("MBX%06d", (i*7+3)%c.mailboxes)
+		mb := fmt.Sprintf("MBX%06d", (i*7+i/c.practices+3)%c.mailboxes)
 		crit := "/Bundle?type=message&subscriptionRuleType=GP_GP_GP&Organization.identifier=" + org + "&MessageHeader.event=" + ev
 		add(nems.Subscription{ID: fmt.Sprintf("%032x", len(w.subs)+1), Owner: fromASID, Mailbox: mb, Criteria: crit, RuleType: "GP_GP_GP",
 			Organization: org, Events: []string{ev}, Key: crit + "|" + mb, Body: []byte("<Subscription/>"), Format: "xml", Created: now})

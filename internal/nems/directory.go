@@ -24,6 +24,18 @@ type PatientRecord struct {
 	// Flags holds the PDS flags: S (sensitive) or I (invalid) stop every
 	// message about the patient (spec 1.8).
 	Flags string `json:"flags,omitempty"`
+	// areas, when a store read them with the patient (one round trip),
+	// place GP and Postcode as they were read.
+	areas *patientAreas
+}
+
+// patientAreas is the practice and postcode area of a patient's record,
+// read with it.
+type patientAreas struct {
+	gp, postcode         string // what they place
+	practice             Practice
+	area                 PostcodeArea
+	hasPractice, hasArea bool
 }
 
 // PostcodeArea places a home postcode.
@@ -281,7 +293,9 @@ func (d *Directory) RuleCodes(ctx context.Context, p PatientRecord) (map[string]
 		practice, hasPractice = d.practices[p.GP]
 	}
 	d.mu.RUnlock()
-	if st != nil {
+	if st != nil && p.areas != nil && p.areas.gp == p.GP && p.areas.postcode == p.Postcode {
+		practice, hasPractice, area, hasArea = p.areas.practice, p.areas.hasPractice, p.areas.area, p.areas.hasArea
+	} else if st != nil {
 		var err error
 		if p.GP != "" {
 			if practice, hasPractice, err = st.Practice(ctx, p.GP); err != nil {

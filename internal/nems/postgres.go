@@ -408,14 +408,22 @@ func (s *Postgres) ListSubscriptions(ctx context.Context, limit int) ([]Subscrip
 	return s.candidates(ctx, "SELECT "+subscriptionColumns+" FROM subscriptions s ORDER BY s.created DESC, s.seq DESC LIMIT $1", limit)
 }
 
-// Patient implements DirectoryStore.
+// Patient implements DirectoryStore, reading the patient's practice and
+// postcode area with it, for RuleCodes.
 func (s *Postgres) Patient(ctx context.Context, nhsNumber string) (PatientRecord, bool, error) {
 	p := PatientRecord{NHSNumber: nhsNumber}
-	err := s.pool.QueryRow(ctx, "SELECT gp, postcode, flags FROM patients WHERE nhs_number = $1", nhsNumber).Scan(&p.GP, &p.Postcode, &p.Flags)
+	a := &patientAreas{}
+	err := s.pool.QueryRow(ctx, patientWithAreas+"$1", nhsNumber).Scan(&p.GP, &p.Postcode, &p.Flags,
+		&a.hasPractice, &a.practice.ICBSubLocation, &a.hasArea, &a.area.LocalAuthority, &a.area.ICBSubLocation, &a.area.Country)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return PatientRecord{}, false, nil
 	}
-	return p, err == nil, err
+	if err != nil {
+		return PatientRecord{}, false, err
+	}
+	a.gp, a.postcode, a.practice.Code, a.area.Postcode = p.GP, p.Postcode, p.GP, normPostcode(p.Postcode)
+	p.areas = a
+	return p, true, nil
 }
 
 // PutPatient implements DirectoryStore.
@@ -513,17 +521,22 @@ func (s *Postgres) replaceDirectory(ctx context.Context, e DirectoryEntries, see
 }
 
 // QueueEvent implements Store in one statement: the event and its claimed
-// outbox entry commit together.
+// outbox entry commit together. The commit does not wait for the disk
+// (synchronous_commit off for this transaction only): the server answers
+// 202 only after CompleteEvent's commit, which does wait, and which
+// flushes the write-ahead log up to and past this one. An event whose
+// queueing a database crash loses was never answered 202.
 func (s *Postgres) QueueEvent(ctx context.Context, ev Event, before *PatientRecord, owner string, lease time.Duration) error {
 	b, err := beforeJSON(before)
 	if err != nil {
 		return err
 	}
-	_, err = s.pool.Exec(ctx, `WITH e AS (
+	_, err = s.pool.Exec(ctx, `WITH nowait AS (SELECT set_config('synchronous_commit', 'off', true)),
+		e AS (
 			INSERT INTO events (id, event_type, nhs_number, from_asid, content_type, body, received)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id)
 		INSERT INTO outbox (event_id, before, owner, lease_until)
-		SELECT id, $8, $9, clock_timestamp() + $10 * interval '1 microsecond' FROM e`,
+		SELECT id, $8, $9, clock_timestamp() + $10 * interval '1 microsecond' FROM e, nowait`,
 		ev.ID, ev.EventType, ev.NHSNumber, ev.FromASID, ev.ContentType, ev.Body, unixNano(ev.Received), b, owner, lease.Microseconds())
 	return err
 }

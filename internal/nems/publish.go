@@ -3,7 +3,6 @@ package nems
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -237,9 +236,10 @@ func (s *Server) accept(ctx context.Context, eventType string, body []byte, cont
 		return Event{}, err
 	}
 	if _, err := s.deliver(ctx, &ev, root, before); err != nil {
-		// Accepted all the same: the outbox keeps it until an instance
-		// delivers it.
-		s.log.LogAttrs(ctx, slog.LevelError, "event delivery deferred", slog.String("id", ev.ID), slog.String("error", err.Error()))
+		// Not answered 202: the outbox may still hold the event, and an
+		// instance then delivers it once the claim expires, so the
+		// outcome is unknown to the publisher, never a silent loss.
+		return Event{}, fmt.Errorf("event %s queued, not delivered: %w", ev.ID, err)
 	}
 	return ev, nil
 }

@@ -466,14 +466,22 @@ func (s *SQLite) ListSubscriptions(ctx context.Context, limit int) ([]Subscripti
 	return s.candidates(ctx, "SELECT "+subscriptionColumns+" FROM subscriptions s ORDER BY s.created DESC, s.rowid DESC LIMIT ?", limit)
 }
 
-// Patient implements DirectoryStore.
+// Patient implements DirectoryStore, reading the patient's practice and
+// postcode area with it, for RuleCodes.
 func (s *SQLite) Patient(ctx context.Context, nhsNumber string) (PatientRecord, bool, error) {
 	p := PatientRecord{NHSNumber: nhsNumber}
-	err := s.db.QueryRowContext(ctx, "SELECT gp, postcode, flags FROM patients WHERE nhs_number = ?", nhsNumber).Scan(&p.GP, &p.Postcode, &p.Flags)
+	a := &patientAreas{}
+	err := s.db.QueryRowContext(ctx, patientWithAreas+"?", nhsNumber).Scan(&p.GP, &p.Postcode, &p.Flags,
+		&a.hasPractice, &a.practice.ICBSubLocation, &a.hasArea, &a.area.LocalAuthority, &a.area.ICBSubLocation, &a.area.Country)
 	if errors.Is(err, sql.ErrNoRows) {
 		return PatientRecord{}, false, nil
 	}
-	return p, err == nil, err
+	if err != nil {
+		return PatientRecord{}, false, err
+	}
+	a.gp, a.postcode, a.practice.Code, a.area.Postcode = p.GP, p.Postcode, p.GP, normPostcode(p.Postcode)
+	p.areas = a
+	return p, true, nil
 }
 
 // PutPatient implements DirectoryStore.
@@ -752,3 +760,14 @@ func uniqueStrings(ss []string) []string {
 	}
 	return out
 }
+
+// patientWithAreas reads a patient with its practice and postcode area;
+// the postcode is compared as normPostcode does, without spaces, in upper
+// case.
+const patientWithAreas = `SELECT p.gp, p.postcode, p.flags,
+	g.code IS NOT NULL, coalesce(g.icb_sub_location, ''),
+	a.postcode IS NOT NULL, coalesce(a.local_authority, ''), coalesce(a.icb_sub_location, ''), coalesce(a.country, '')
+	FROM patients p
+	LEFT JOIN practices g ON g.code = p.gp AND p.gp <> ''
+	LEFT JOIN postcode_areas a ON a.postcode = upper(replace(p.postcode, ' ', '')) AND p.postcode <> ''
+	WHERE p.nhs_number = `

@@ -101,8 +101,9 @@ type Store interface {
 	// transaction.
 	AddEvent(ctx context.Context, ev Event, deliveries []Delivery) error
 	// QueueEvent stores an accepted event, without matches or
-	// deliveries, and its outbox entry claimed by owner for lease: the
-	// event is durable before anything is matched.
+	// deliveries, and its outbox entry claimed by owner for lease, before
+	// anything is matched. It need not wait for the disk: the event is
+	// answered 202 only once CompleteEvent, which must, has returned.
 	QueueEvent(ctx context.Context, ev Event, before *PatientRecord, owner string, lease time.Duration) error
 	// CompleteEvent, in one transaction, removes the event's outbox entry
 	// if owner still holds the claim, stores the deliveries (at most one

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nemsfhir/nemsfhir/internal/mesh"
@@ -24,6 +25,11 @@ const DatabaseFile = "nems.sqlite"
 // synchronous=FULL, so that a change is on disk when a call returns.
 type SQLite struct {
 	db *sql.DB
+	// wmu queues this process's writers in Go, in order, rather than in
+	// SQLite's busy handler, whose sleeps and retries give concurrent
+	// writers long and unfair waits. Other processes on the same file
+	// still meet busy_timeout.
+	wmu sync.Mutex
 }
 
 var _ Store = (*SQLite)(nil)
@@ -140,6 +146,8 @@ func fromNano(n int64) time.Time {
 
 // CreateSubscription implements Store.
 func (s *SQLite) CreateSubscription(ctx context.Context, sub Subscription) (string, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return "", err
@@ -212,6 +220,8 @@ func (s *SQLite) Subscription(ctx context.Context, id string) (Subscription, boo
 
 // DeleteSubscription implements Store.
 func (s *SQLite) DeleteSubscription(ctx context.Context, id string) (bool, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	res, err := s.db.ExecContext(ctx, "DELETE FROM subscriptions WHERE id = ?", id)
 	if err != nil {
 		return false, err
@@ -259,6 +269,8 @@ func (s *SQLite) candidates(ctx context.Context, query string, args ...any) ([]S
 
 // AddEvent implements Store.
 func (s *SQLite) AddEvent(ctx context.Context, ev Event, deliveries []Delivery) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -367,6 +379,8 @@ func (s *SQLite) Message(ctx context.Context, mailbox, id string) (mesh.Message,
 // Acknowledge implements mesh.Store. Acknowledging twice is not an error:
 // the message is still found.
 func (s *SQLite) Acknowledge(ctx context.Context, mailbox, id string) (bool, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	res, err := s.db.ExecContext(ctx, `UPDATE deliveries SET acknowledged = ? WHERE mailbox = ? AND id = ? AND acknowledged = 0`,
 		time.Now().UnixNano(), mailbox, id)
 	if err != nil {
@@ -445,6 +459,8 @@ var resetTables = []string{"outbox", "deliveries", "events", "subscription_rules
 
 // Reset implements Store, in one transaction.
 func (s *SQLite) Reset(ctx context.Context) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -486,6 +502,8 @@ func (s *SQLite) Patient(ctx context.Context, nhsNumber string) (PatientRecord, 
 
 // PutPatient implements DirectoryStore.
 func (s *SQLite) PutPatient(ctx context.Context, p PatientRecord) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	_, err := s.db.ExecContext(ctx, `INSERT INTO patients (nhs_number, gp, postcode, flags) VALUES (?, ?, ?, ?)
 		ON CONFLICT (nhs_number) DO UPDATE SET gp = excluded.gp, postcode = excluded.postcode, flags = excluded.flags`,
 		p.NHSNumber, p.GP, p.Postcode, p.Flags)
@@ -527,6 +545,8 @@ func (s *SQLite) SeedDirectory(ctx context.Context, e DirectoryEntries, seed str
 // replaceDirectory replaces the directory in one transaction; with a seed,
 // only when the last seed differs, and records it.
 func (s *SQLite) replaceDirectory(ctx context.Context, e DirectoryEntries, seed string) (bool, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return false, err
@@ -593,6 +613,8 @@ func parseBefore(eventID, s string) (*PatientRecord, error) {
 
 // QueueEvent implements Store.
 func (s *SQLite) QueueEvent(ctx context.Context, ev Event, before *PatientRecord, owner string, lease time.Duration) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	b, err := beforeJSON(before)
 	if err != nil {
 		return err
@@ -615,6 +637,8 @@ func (s *SQLite) QueueEvent(ctx context.Context, ev Event, before *PatientRecord
 
 // CompleteEvent implements Store.
 func (s *SQLite) CompleteEvent(ctx context.Context, eventID, owner string, matches []MatchRecord, withheld bool, deliveries []Delivery) (bool, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	m, err := json.Marshal(matches)
 	if err != nil {
 		return false, err
@@ -654,6 +678,8 @@ func (s *SQLite) CompleteEvent(ctx context.Context, eventID, owner string, match
 // ClaimExpired implements Store. SQLite has one writer at a time (BEGIN
 // IMMEDIATE), which is what SKIP LOCKED gives PostgreSQL.
 func (s *SQLite) ClaimExpired(ctx context.Context, owner string, lease time.Duration, limit int) ([]QueuedEvent, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -706,6 +732,8 @@ func (s *SQLite) PendingEvents(ctx context.Context) (int, error) {
 // as a load test seeds its subscription base; unlike CreateSubscription
 // a duplicate is an error.
 func (s *SQLite) ImportSubscriptions(ctx context.Context, subs []Subscription) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err

@@ -36,7 +36,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:8080", "`ADDR` to listen on (host:port; loopback by default)")
 	data := fs.String("data", "nemsfhir-data", "`DIR` holding the SQLite database "+nems.DatabaseFile+" (created when missing) when no --store is given")
-	storeURL := fs.String("store", "", "keep state in the PostgreSQL database at this `URL` (postgres://user@host/db or postgres:///db?host=/socket/dir) instead of SQLite under --data; several instances may share it")
+	storeURL := fs.String("store", "", "keep state in the PostgreSQL database at this `URL` (postgres://user@host/db or postgres:///db?host=/socket/dir) instead of SQLite under --data; several instances may share it; at most 16 connections per instance unless the URL sets pool_max_conns")
 	baseURL := fs.String("base-url", "", "absolute base of Location headers (default: http:// and the request's Host)")
 	activate := fs.Duration("activate-after", 0, "how long a new subscription stays 'requested' before it is 'active' and matched")
 	anyOwner := fs.Bool("any-owner", false, "let any ASID read and delete any subscription (default: only the ASID that created it)")

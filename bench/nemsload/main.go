@@ -700,6 +700,17 @@ func run(c config) error {
 	if len(failures) > 0 {
 		fmt.Printf("  failures: %v\n", failures)
 	}
+	// The instances' own account of anything that went wrong.
+	shown := 0
+	for i := range ins {
+		b, _ := os.ReadFile(filepath.Join(tmp, fmt.Sprintf("instance%d.log", i)))
+		for _, line := range strings.Split(string(b), "\n") {
+			if (strings.Contains(line, "level=ERROR") || strings.Contains(line, "level=WARN")) && shown < 10 {
+				fmt.Printf("  instance %d: %s\n", i, line)
+				shown++
+			}
+		}
+	}
 	switch {
 	case collectErr != nil:
 		return collectErr

@@ -29,7 +29,7 @@ func (s *Server) deliver(ctx context.Context, ev *Event, root *tree.Node, before
 	if err != nil {
 		return false, err
 	}
-	ds := s.deliveries(ms, ev.EventType, ev.Received)
+	ds := uniqueMeshIDs(s.deliveries(ms, ev.EventType, ev.Received), func() string { return newMeshID(ev.Received) })
 	var records []MatchRecord
 	for _, m := range ms {
 		records = append(records, MatchRecord{SubscriptionID: m.sub.ID, Mailbox: m.sub.Mailbox, Matched: m.reason == "", Reason: m.reason})
@@ -100,4 +100,20 @@ func (s *Server) SweepOnce(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// uniqueMeshIDs gives each delivery of one event its own MESH message id.
+// The ids of one event share its time to the microsecond and differ only
+// in 24 random bits, so an event matching many mailboxes could draw the
+// same id twice (about once in a million events of four deliveries), and
+// the store would refuse the second.
+func uniqueMeshIDs(ds []Delivery, newID func() string) []Delivery {
+	seen := make(map[string]bool, len(ds))
+	for i := range ds {
+		for seen[ds[i].ID] {
+			ds[i].ID = newID()
+		}
+		seen[ds[i].ID] = true
+	}
+	return ds
 }

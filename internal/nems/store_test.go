@@ -234,3 +234,15 @@ func TestOutboxTakeover(t *testing.T) {
 		})
 	}
 }
+
+func TestUniqueMeshIDs(t *testing.T) {
+	ids := []string{"b", "c"}
+	ds := uniqueMeshIDs([]Delivery{{ID: "a", Mailbox: "M1"}, {ID: "a", Mailbox: "M2"}, {ID: "b", Mailbox: "M3"}}, func() string {
+		id := ids[0]
+		ids = ids[1:]
+		return id
+	})
+	if ds[0].ID != "a" || ds[1].ID != "b" || ds[2].ID != "c" {
+		t.Fatalf("ids %q %q %q, want a b c", ds[0].ID, ds[1].ID, ds[2].ID)
+	}
+}

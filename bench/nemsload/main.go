@@ -1,8 +1,9 @@
 // Command nemsload measures `nemsfhir serve` under load on this machine:
-// it seeds a subscription base (explicit by NHS number and generic by GP
-// practice) and a patient directory, starts one or more instances on
-// loopback over one store (SQLite, or PostgreSQL: a throwaway cluster or
-// the database -postgres names), publishes from N concurrent publishers
+// it seeds a subscription base (explicit by NHS number, generic by GP
+// practice and by local authority) and a patient and postcode directory,
+// starts one or more instances on loopback over one store (SQLite, or
+// PostgreSQL: a throwaway cluster or the database -postgres names),
+// publishes from N concurrent publishers
 // round the instances, collects a probe mailbox over the MESH API, and
 // reports accepted publishes per second, publish latency percentiles,
 // publish-to-mailbox latency, whether every matched copy was delivered,
@@ -52,6 +53,7 @@ type config struct {
 	instances, subscriptions         int
 	generic                          float64
 	patients, mailboxes, practices   int
+	postcodes, authorities           int
 	publishers, publishes            int
 	duration                         time.Duration
 	probeEvery                       int
@@ -76,10 +78,12 @@ func main() {
 	flag.StringVar(&c.event, "event", "validate/request/testdata/publish.xml", "the vaccinations-1 event published, its NHS number and Bundle.id replaced each time")
 	flag.IntVar(&c.instances, "instances", 1, "nemsfhir serve instances on the one store")
 	flag.IntVar(&c.subscriptions, "subscriptions", 100000, "subscriptions seeded")
-	flag.Float64Var(&c.generic, "generic", 0.2, "share of the subscriptions that are generic (GP_GP_GP by practice)")
+	flag.Float64Var(&c.generic, "generic", 0.2, "share of the subscriptions that are generic: half GP_GP_GP by practice, half UHV_POSTCODE_LACODE by the local authority of the home postcode")
 	flag.IntVar(&c.patients, "patients", 50000, "patients in the directory, published about at random")
 	flag.IntVar(&c.mailboxes, "mailboxes", 1000, "MESH mailboxes the subscriptions deliver to")
 	flag.IntVar(&c.practices, "practices", 2000, "GP practices the patients are registered with")
+	flag.IntVar(&c.postcodes, "postcodes", 5000, "home postcodes of the patients")
+	flag.IntVar(&c.authorities, "authorities", 300, "local authorities the postcodes lie in")
 	flag.IntVar(&c.publishers, "publishers", 16, "concurrent publishers")
 	flag.IntVar(&c.publishes, "publishes", 20000, "publishes at most")
 	flag.DurationVar(&c.duration, "duration", 60*time.Second, "publishing time at most")
@@ -117,6 +121,8 @@ func nhsNumbers(n int) []string {
 type world struct {
 	patients []string
 	gp       []string
+	postcode []string
+	area     map[string]string // postcode to local authority
 	subs     []nems.Subscription
 	expected []int // distinct mailboxes a vaccinations-1 publish about patient i reaches
 	probe    int   // index of the probe patient
@@ -128,6 +134,13 @@ func build(c config) *world {
 	w.gp = make([]string, len(w.patients))
 	for i := range w.patients {
 		w.gp[i] = fmt.Sprintf("A%05d", i%c.practices)
+	}
+	w.postcode = make([]string, len(w.patients))
+	w.area = map[string]string{}
+	for i := range w.patients {
+		k := (i * 13) % c.postcodes
+		w.postcode[i] = fmt.Sprintf("LS%d %dAB", k/10, k%10)
+		w.area[w.postcode[i]] = fmt.Sprintf("E%08d", k%c.authorities)
 	}
 	now := time.Now().Add(-time.Hour).UTC()
 	nGeneric := int(float64(c.subscriptions) * c.generic)
@@ -159,11 +172,13 @@ func build(c config) *world {
 		}
 	}
 	for i := 0; i < nGeneric; i++ {
-		org := fmt.Sprintf("A%05d", i%c.practices)
-		ev := eventTypes[i/c.practices%len(eventTypes)]
+		rule, org, ev := "GP_GP_GP", fmt.Sprintf("A%05d", i%c.practices), eventTypes[i/c.practices%len(eventTypes)]
+		if i%2 == 1 {
+			rule, org, ev = "UHV_POSTCODE_LACODE", fmt.Sprintf("E%08d", i%c.authorities), eventTypes[i/c.authorities%len(eventTypes)]
+		}
 		mb := fmt.Sprintf("MBX%06d", (i*7+i/c.practices+3)%c.mailboxes)
-		crit := "/Bundle?type=message&subscriptionRuleType=GP_GP_GP&Organization.identifier=" + org + "&MessageHeader.event=" + ev
-		add(nems.Subscription{ID: fmt.Sprintf("%032x", len(w.subs)+1), Owner: fromASID, Mailbox: mb, Criteria: crit, RuleType: "GP_GP_GP",
+		crit := "/Bundle?type=message&subscriptionRuleType=" + rule + "&Organization.identifier=" + org + "&MessageHeader.event=" + ev
+		add(nems.Subscription{ID: fmt.Sprintf("%032x", len(w.subs)+1), Owner: fromASID, Mailbox: mb, Criteria: crit, RuleType: rule,
 			Organization: org, Events: []string{ev}, Key: crit + "|" + mb, Body: []byte("<Subscription/>"), Format: "xml", Created: now})
 		if ev == eventType {
 			if genericBoxes[org] == nil {
@@ -174,7 +189,8 @@ func build(c config) *world {
 	}
 	// The probe patient has one explicit subscription, to the probe
 	// mailbox, and a practice no generic subscription names.
-	w.gp[w.probe] = "P00001"
+	w.gp[w.probe], w.postcode[w.probe] = "P00001", "ZZ99 9ZZ"
+	w.area["ZZ99 9ZZ"] = "E99999999"
 	crit := "/Bundle?type=message&Patient.identifier=http://fhir.nhs.net/Id/nhs-number|" + w.patients[w.probe] + "&MessageHeader.event=" + eventType
 	add(nems.Subscription{ID: fmt.Sprintf("%032x", len(w.subs)+1), Owner: fromASID, Mailbox: probeMailbox, Criteria: crit,
 		NHSNumber: w.patients[w.probe], Events: []string{eventType}, Key: crit + "|" + probeMailbox, Body: []byte("<Subscription/>"), Format: "xml", Created: now})
@@ -187,6 +203,9 @@ func build(c config) *world {
 		for mb := range genericBoxes[w.gp[i]] {
 			boxes[mb] = true
 		}
+		for mb := range genericBoxes[w.area[w.postcode[i]]] {
+			boxes[mb] = true
+		}
 		w.expected[i] = len(boxes)
 	}
 	w.expected[w.probe] = 1
@@ -197,12 +216,21 @@ func (w *world) directoryJSON() ([]byte, error) {
 	type patient struct {
 		NHSNumber string `json:"nhsNumber"`
 		GP        string `json:"gp"`
+		Postcode  string `json:"postcode"`
+	}
+	type area struct {
+		Postcode       string `json:"postcode"`
+		LocalAuthority string `json:"localAuthority"`
 	}
 	ps := make([]patient, len(w.patients))
 	for i := range w.patients {
-		ps[i] = patient{w.patients[i], w.gp[i]}
+		ps[i] = patient{w.patients[i], w.gp[i], w.postcode[i]}
 	}
-	return json.Marshal(map[string]any{"patients": ps})
+	var as []area
+	for pc, la := range w.area {
+		as = append(as, area{pc, la})
+	}
+	return json.Marshal(map[string]any{"patients": ps, "postcodes": as})
 }
 
 type instance struct {
@@ -358,7 +386,7 @@ func percentile(ds []time.Duration, q float64) time.Duration {
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
 
 func run(c config) error {
-	if c.instances < 1 || c.publishers < 1 || c.publishes < 1 || c.subscriptions < 1 || c.patients < 1 || c.mailboxes < 1 || c.practices < 1 {
+	if c.instances < 1 || c.publishers < 1 || c.publishes < 1 || c.subscriptions < 1 || c.patients < 1 || c.mailboxes < 1 || c.practices < 1 || c.postcodes < 1 || c.authorities < 1 {
 		return fmt.Errorf("counts must be positive")
 	}
 	if c.duration <= 0 || c.duration > 10*time.Minute {

@@ -19,6 +19,8 @@ import (
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/nemsfhir/nemsfhir/internal/pgtest"
 )
 
 var (
@@ -56,6 +58,7 @@ func nemsfhirBinary(t *testing.T) string {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	pgtest.Stop() // the PostgreSQL cluster of the serve tests, if one was started
 	if binDir != "" {
 		os.RemoveAll(binDir)
 	}

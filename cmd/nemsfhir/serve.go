@@ -22,7 +22,7 @@ import (
 func init() {
 	register(&command{
 		name:    "serve",
-		summary: "run a local NEMS: publish, subscribe and $validate over HTTP, state in SQLite",
+		summary: "run a local NEMS: publish, subscribe and $validate over HTTP, state in SQLite or PostgreSQL",
 		run:     runServe,
 	})
 }
@@ -35,7 +35,8 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:8080", "`ADDR` to listen on (host:port; loopback by default)")
-	data := fs.String("data", "nemsfhir-data", "`DIR` holding the SQLite database "+nems.DatabaseFile+" (created when missing)")
+	data := fs.String("data", "nemsfhir-data", "`DIR` holding the SQLite database "+nems.DatabaseFile+" (created when missing) when no --store is given")
+	storeURL := fs.String("store", "", "keep state in the PostgreSQL database at this `URL` (postgres://user@host/db or postgres:///db?host=/socket/dir) instead of SQLite under --data; several instances may share it; at most 16 connections per instance unless the URL sets pool_max_conns")
 	baseURL := fs.String("base-url", "", "absolute base of Location headers (default: http:// and the request's Host)")
 	activate := fs.Duration("activate-after", 0, "how long a new subscription stays 'requested' before it is 'active' and matched")
 	anyOwner := fs.Bool("any-owner", false, "let any ASID read and delete any subscription (default: only the ASID that created it)")
@@ -45,7 +46,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	audience := fs.String("audience", "", "endpoint the JWT aud claim must name")
 	lifecycle := fs.String("lifecycle", "", lifecycleHelp)
 	maxSize := fs.Int64("max-size", validate.DefaultMaxSize, "largest body accepted, in bytes (NEMS: 3 MB)")
-	directory := fs.String("directory", "", "JSON `FILE` of patients (NHS number, GP, postcode, S/I flags), postcodes (local authority, ICB sub-location, country) and practices (ICB sub-location) that generic subscriptions are matched by (default: a small sample around the guide's example codes)")
+	directory := fs.String("directory", "", "JSON `FILE` of patients (NHS number, GP, postcode, S/I flags), postcodes (local authority, ICB sub-location, country) and practices (ICB sub-location) that generic subscriptions are matched by, kept in the store with what PDS events change; a file (or the sample) replaces the stored directory only when it differs from the one last applied (default: a small sample around the guide's example codes)")
 	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this PEM certificate `FILE` (with --tls-key)")
 	tlsKey := fs.String("tls-key", "", "PEM private key `FILE` of --tls-cert")
 	clientCA := fs.String("client-ca", "", "require client certificates issued by a CA of this PEM `FILE` (mutual TLS, as NEMS uses); needs --tls-cert")
@@ -53,6 +54,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	meshPassword := fs.String("mesh-password", mesh.DefaultPassword, "password of every MESH mailbox when no --mesh-mailboxes file is given")
 	meshSharedKey := fs.String("mesh-shared-key", mesh.DefaultSharedKey, "shared key of the MESH tokens' HMAC (default: the one NHS England's MESH client uses when none is configured)")
 	logJSON := fs.Bool("log-json", false, "write logs as JSON lines rather than text")
+	lease := fs.Duration("claim-lease", nems.DefaultLease, "how long an instance's claim on an accepted event lasts before another instance on the same store delivers it (an instance that died between accepting and delivering)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `Usage: nemsfhir serve [--listen ADDR] [--data DIR] [flags]
 
@@ -69,7 +71,8 @@ and, for loopback clients only, a web page at / and an admin API under
 /admin/ (inject events, PDS ones included; event log; directory; reset).
 Every NEMS request is checked exactly as 'nemsfhir request' checks it, and a
 refusal is the answer that command prints. Accepted subscriptions and events
-are kept in SQLite under --data; each event is matched to the explicit
+are kept in SQLite under --data, or with --store in PostgreSQL, which
+several instances may share; each event is matched to the explicit
 and generic subscriptions for its patient and event type (generic ones
 through the --directory of patients and areas), and one copy per MESH
 mailbox is stored for collection.
@@ -89,6 +92,9 @@ Flags:
 	}
 	if fs.NArg() > 0 {
 		return fail("unexpected argument %q", fs.Arg(0))
+	}
+	if *lease < time.Second {
+		return fail("--claim-lease must be at least 1s: shorter, a slow instance loses events it is delivering to another")
 	}
 	if *maxSize <= 0 {
 		return fail("--max-size must be positive: a server bounds every body")
@@ -149,9 +155,26 @@ Flags:
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	store, err := nems.OpenSQLite(ctx, *data)
-	if err != nil {
-		return fail("%v", err)
+	var store nems.Store
+	where := *data
+	switch {
+	case *storeURL == "":
+		st, err := nems.OpenSQLite(ctx, *data)
+		if err != nil {
+			return fail("%v", err)
+		}
+		store = st
+	case !nems.IsPostgresURL(*storeURL):
+		return fail("--store %q: expected a postgres:// or postgresql:// URL (without --store, state is kept in SQLite under --data)", *storeURL)
+	case fs.Changed("data"):
+		return fail("--data is where SQLite keeps state; with --store the state is in PostgreSQL: give one of them")
+	default:
+		st, err := nems.OpenPostgres(ctx, *storeURL)
+		if err != nil {
+			return fail("--store %v", err)
+		}
+		store = st
+		where = nems.RedactURL(*storeURL)
 	}
 	defer store.Close()
 	if meshOpts.Mailboxes == nil {
@@ -173,6 +196,7 @@ Flags:
 		MeshFrom:        *meshFrom,
 		Directory:       dir,
 		MeshAuth:        meshAuth,
+		Lease:           *lease,
 	})
 	if err != nil {
 		return fail("%v", err)
@@ -188,8 +212,11 @@ Flags:
 	if meshOpts.Mailboxes != nil {
 		meshBoxes = fmt.Sprintf("%d from %s", len(meshOpts.Mailboxes), *meshMailboxes)
 	}
-	logger.Info("listening", "addr", ln.Addr().String(), "data", *data, "tls", tlsConfig != nil, "clientCertificates", *clientCA != "",
+	logger.Info("listening", "addr", ln.Addr().String(), "store", where, "tls", tlsConfig != nil, "clientCertificates", *clientCA != "",
 		"meshMailboxes", meshBoxes)
+	// Deliver what an instance on the store (this one before a restart,
+	// or another) accepted and did not deliver before its claim expired.
+	go srv.Sweep(ctx)
 	if err := nems.Serve(ctx, srv.HTTPServer(*listen), ln, shutdownGrace); err != nil {
 		logger.Error("server stopped", "error", err.Error())
 		return exitInvalid

@@ -64,12 +64,16 @@ func buildServe(t *testing.T) string {
 	return bin
 }
 
-// startServe runs the binary on a loopback port the system picks, with
-// the extra flags given, and waits (at most 30 s) for it to say where it
+// startServe runs the binary on a loopback port the system picks, on the
+// SQLite data folder or PostgreSQL URL data, with the extra flags given, and waits (at most 30 s) for it to say where it
 // listens.
 func startServe(t *testing.T, bin, data string, extra ...string) *serveProcess {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--data", data}, extra...)...)
+	where := []string{"--data", data}
+	if nems.IsPostgresURL(data) {
+		where = []string{"--store", data}
+	}
+	cmd := exec.Command(bin, append(append([]string{"serve", "--listen", "127.0.0.1:0"}, where...), extra...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -257,6 +257,8 @@ func TestServeUsage(t *testing.T) {
 		{[]string{"--mesh-shared-key", ""}, "--mesh-shared-key must not be empty"},
 		{[]string{"--lifecycle", boxes}, "--lifecycle " + boxes + `:2: expected "EVENT-TYPE STATE [NOTE]"`},
 		{[]string{"--lifecycle", good}, "--lifecycle " + good + `:1: "A91545OT001" is not one of the event types NEMS supports`},
+		{[]string{"--store", "mysql://db"}, `--store "mysql://db": expected a postgres:// or postgresql:// URL`},
+		{[]string{"--store", "postgres:///nems"}, "--data is where SQLite keeps state; with --store the state is in PostgreSQL: give one of them"},
 	} {
 		code, _, errOut := runCLI(append([]string{"serve", "--data", data}, tc.args...)...)
 		if code != exitUsage || !strings.Contains(errOut, tc.want) {

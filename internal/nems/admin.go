@@ -1,6 +1,7 @@
 package nems
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -132,7 +133,11 @@ func (s *Server) putDirectory(w http.ResponseWriter, r *http.Request) {
 		adminError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	s.opts.Directory.Replace(d)
+	if err := s.opts.Directory.ReplaceWith(r.Context(), d); err != nil {
+		s.log.Error("admin directory", "error", err.Error())
+		adminError(w, http.StatusInternalServerError, "the directory could not be stored")
+		return
+	}
 	p, a, g := d.Sizes()
 	writeJSON(w, http.StatusOK, map[string]int{"patients": p, "postcodes": a, "practices": g})
 }
@@ -149,32 +154,53 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 // applyPDS updates the directory from a PDS event about the patient: a
 // change of address sets their home postcode, a change of GP their
 // practice. It returns the record as it was, nil when the event changed
-// nothing. (A birth notification adds the baby: see birthBaby.)
-func (s *Server) applyPDS(eventType string, bundle *tree.Node, nhsNumber string) *PatientRecord {
+// nothing or the patient was new. (A birth notification adds the baby: see
+// babyOf.)
+func (s *Server) applyPDS(ctx context.Context, eventType string, bundle *tree.Node, nhsNumber string) (*PatientRecord, error) {
 	pat := bundlePatient(bundle, nhsNumber)
 	if pat == nil {
-		return nil
+		return nil, nil
 	}
-	old, known := s.opts.Directory.Patient(nhsNumber)
+	old, known, err := s.opts.Directory.Lookup(ctx, nhsNumber)
+	if err != nil {
+		return nil, err
+	}
 	rec := old
 	rec.NHSNumber = nhsNumber
 	switch eventType {
 	case "pds-change-of-address-1":
 		pc := homePostcode(pat)
 		if pc == "" {
-			return nil
+			return nil, nil
 		}
 		rec.Postcode = pc
 	case "pds-change-of-gp-1":
 		rec.GP = practiceCode(bundle, pat) // "" on de-registration
 	default:
-		return nil
+		return nil, nil
 	}
-	s.opts.Directory.SetPatient(rec)
+	if err := s.opts.Directory.Put(ctx, rec); err != nil {
+		return nil, err
+	}
 	if !known {
+		return nil, nil
+	}
+	return &old, nil
+}
+
+// babyOf is the baby of a birth notification as matching judges it, nil
+// for other events or when the bundle names no baby with an NHS number.
+// It is read from the event itself, so that an instance taking the event
+// over judges it as its first owner did.
+func babyOf(eventType string, bundle *tree.Node) *subject {
+	if eventType != "pds-birth-notification-1" {
 		return nil
 	}
-	return &old
+	rec, born, ok := birthBaby(bundle)
+	if !ok {
+		return nil
+	}
+	return &subject{rec: rec, known: true, birth: born}
 }
 
 // birthBaby reads the baby of a birth notification (spec 6.1): the Patient

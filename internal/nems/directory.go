@@ -2,9 +2,14 @@ package nems
 
 import (
 	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -19,6 +24,18 @@ type PatientRecord struct {
 	// Flags holds the PDS flags: S (sensitive) or I (invalid) stop every
 	// message about the patient (spec 1.8).
 	Flags string `json:"flags,omitempty"`
+	// areas, when a store read them with the patient (one round trip),
+	// place GP and Postcode as they were read.
+	areas *patientAreas
+}
+
+// patientAreas is the practice and postcode area of a patient's record,
+// read with it.
+type patientAreas struct {
+	gp, postcode         string // what they place
+	practice             Practice
+	area                 PostcodeArea
+	hasPractice, hasArea bool
 }
 
 // PostcodeArea places a home postcode.
@@ -43,10 +60,14 @@ type Directory struct {
 	patients  map[string]PatientRecord
 	postcodes map[string]PostcodeArea
 	practices map[string]Practice
+	// store, once set, holds the directory instead of the maps, so that
+	// it survives restarts and every instance on the store sees one.
+	store DirectoryStore
 }
 
-// directoryFile is the JSON form LoadDirectory reads.
-type directoryFile struct {
+// DirectoryEntries is the content of a directory, and the JSON form
+// LoadDirectory reads.
+type DirectoryEntries struct {
 	Patients  []PatientRecord `json:"patients"`
 	Postcodes []PostcodeArea  `json:"postcodes"`
 	Practices []Practice      `json:"practices"`
@@ -68,7 +89,7 @@ func LoadDirectory(r io.Reader, name string) (*Directory, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
-	var f directoryFile
+	var f DirectoryEntries
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -82,7 +103,7 @@ func LoadDirectory(r io.Reader, name string) (*Directory, error) {
 // normPostcode compares postcodes without spaces or case.
 func normPostcode(s string) string { return strings.ToUpper(strings.ReplaceAll(s, " ", "")) }
 
-func newDirectory(f directoryFile) (*Directory, error) {
+func newDirectory(f DirectoryEntries) (*Directory, error) {
 	d := &Directory{patients: map[string]PatientRecord{}, postcodes: map[string]PostcodeArea{}, practices: map[string]Practice{}}
 	for i, p := range f.Patients {
 		if p.NHSNumber == "" {
@@ -125,7 +146,7 @@ func newDirectory(f directoryFile) (*Directory, error) {
 // and 9912003888 of the PDS examples, registered with A91545 under ICB
 // sub-location X2458, living in LS17 7DF (Leeds, England).
 func SampleDirectory() *Directory {
-	d, err := newDirectory(directoryFile{
+	d, err := newDirectory(DirectoryEntries{
 		Patients: []PatientRecord{
 			{NHSNumber: "9434765919", GP: "A91545", Postcode: "LS17 7DF"},
 			{NHSNumber: "9912003888", GP: "A91545", Postcode: "LS17 7DF"},
@@ -139,43 +160,120 @@ func SampleDirectory() *Directory {
 	return d
 }
 
-// Patient returns the record of an NHS number.
+// Patient returns the record of an NHS number. A store error reads as
+// not found: the server itself uses Lookup, which reports it.
 func (d *Directory) Patient(nhsNumber string) (PatientRecord, bool) {
 	if d == nil {
 		return PatientRecord{}, false
 	}
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	p, ok := d.patients[nhsNumber]
+	p, ok, _ := d.Lookup(context.Background(), nhsNumber)
 	return p, ok
 }
 
-// SetPatient adds or replaces a patient's record, as a PDS event does.
-func (d *Directory) SetPatient(p PatientRecord) {
+// Lookup returns the record of an NHS number, from the store once the
+// directory is bound to one (see Server), from memory until then.
+func (d *Directory) Lookup(ctx context.Context, nhsNumber string) (PatientRecord, bool, error) {
+	d.mu.RLock()
+	st, p, ok := d.store, d.patients[nhsNumber], false
+	if st == nil {
+		_, ok = d.patients[nhsNumber]
+	}
+	d.mu.RUnlock()
+	if st != nil {
+		return st.Patient(ctx, nhsNumber)
+	}
+	return p, ok, nil
+}
+
+// Put adds or replaces a patient's record, as a PDS event does.
+func (d *Directory) Put(ctx context.Context, p PatientRecord) error {
+	p.GP, p.Flags = strings.ToUpper(p.GP), strings.ToUpper(p.Flags)
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.store != nil {
+		return d.store.PutPatient(ctx, p)
+	}
 	if d.patients == nil {
 		d.patients = map[string]PatientRecord{}
 	}
-	p.GP, p.Flags = strings.ToUpper(p.GP), strings.ToUpper(p.Flags)
 	d.patients[p.NHSNumber] = p
+	return nil
 }
 
-// Replace puts the content of other in place of d's.
-func (d *Directory) Replace(other *Directory) {
+// ReplaceWith puts the content of other, an unbound directory, in place
+// of d's.
+func (d *Directory) ReplaceWith(ctx context.Context, other *Directory) error {
 	other.mu.RLock()
 	p, a, g := other.patients, other.postcodes, other.practices
+	entries := other.entries()
 	other.mu.RUnlock()
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.store != nil {
+		return d.store.ReplaceDirectory(ctx, entries)
+	}
 	d.patients, d.postcodes, d.practices = p, a, g
+	return nil
 }
 
-// Sizes counts the patients, postcodes and practices.
+// Sizes counts the patients, postcodes and practices of an unbound
+// directory, such as one LoadDirectory returned.
 func (d *Directory) Sizes() (patients, postcodes, practices int) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	return len(d.patients), len(d.postcodes), len(d.practices)
+}
+
+// entries lists the content of the maps, sorted, so that the same
+// content always gives the same seed. The caller holds d.mu.
+func (d *Directory) entries() DirectoryEntries {
+	var e DirectoryEntries
+	for _, p := range d.patients {
+		e.Patients = append(e.Patients, p)
+	}
+	for k, a := range d.postcodes {
+		a.Postcode = k
+		e.Postcodes = append(e.Postcodes, a)
+	}
+	for k, g := range d.practices {
+		g.Code = k
+		e.Practices = append(e.Practices, g)
+	}
+	slices.SortFunc(e.Patients, func(a, b PatientRecord) int { return strings.Compare(a.NHSNumber, b.NHSNumber) })
+	slices.SortFunc(e.Postcodes, func(a, b PostcodeArea) int { return strings.Compare(a.Postcode, b.Postcode) })
+	slices.SortFunc(e.Practices, func(a, b Practice) int { return strings.Compare(a.Code, b.Code) })
+	return e
+}
+
+// bind makes store the home of the directory from now on. Unless the
+// store was last seeded with the same content, the directory's own
+// content replaces the store's first: restarting with the same file (or
+// the sample) keeps what PDS events and the admin API changed since,
+// while a changed file is applied. seed is false for an empty directory
+// the caller did not give, which never replaces anything.
+func (d *Directory) bind(ctx context.Context, store DirectoryStore, seed bool) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.store != nil {
+		if d.store == store {
+			return nil
+		}
+		return errors.New("the directory is already kept in another store")
+	}
+	if seed {
+		e := d.entries()
+		b, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		if _, err := store.SeedDirectory(ctx, e, hex.EncodeToString(sum[:])); err != nil {
+			return fmt.Errorf("directory: %w", err)
+		}
+	}
+	d.store = store
+	d.patients, d.postcodes, d.practices = nil, nil, nil
+	return nil
 }
 
 // Withheld reports whether messages about the patient must not flow.
@@ -184,22 +282,45 @@ func (p PatientRecord) Withheld() bool { return strings.ContainsAny(p.Flags, "SI
 // RuleCodes gives, for each generic rule type, the organisation code a
 // subscription must name to match the patient (spec 7.1); a rule type the
 // directory cannot place the patient for is left out.
-func (d *Directory) RuleCodes(p PatientRecord) map[string]string {
+func (d *Directory) RuleCodes(ctx context.Context, p PatientRecord) (map[string]string, error) {
 	d.mu.RLock()
-	defer d.mu.RUnlock()
+	st := d.store
+	var area PostcodeArea
+	var practice Practice
+	var hasArea, hasPractice bool
+	if st == nil {
+		area, hasArea = d.postcodes[normPostcode(p.Postcode)]
+		practice, hasPractice = d.practices[p.GP]
+	}
+	d.mu.RUnlock()
+	if st != nil && p.areas != nil && p.areas.gp == p.GP && p.areas.postcode == p.Postcode {
+		practice, hasPractice, area, hasArea = p.areas.practice, p.areas.hasPractice, p.areas.area, p.areas.hasArea
+	} else if st != nil {
+		var err error
+		if p.GP != "" {
+			if practice, hasPractice, err = st.Practice(ctx, p.GP); err != nil {
+				return nil, err
+			}
+		}
+		if p.Postcode != "" {
+			if area, hasArea, err = st.PostcodeArea(ctx, normPostcode(p.Postcode)); err != nil {
+				return nil, err
+			}
+		}
+	}
 	out := map[string]string{}
 	if p.GP != "" {
 		out["GP_GP_GP"] = p.GP
-		if pr, ok := d.practices[p.GP]; ok && pr.ICBSubLocation != "" {
-			out["CHO_GP_CCG"] = strings.ToUpper(pr.ICBSubLocation)
+		if hasPractice && practice.ICBSubLocation != "" {
+			out["CHO_GP_CCG"] = strings.ToUpper(practice.ICBSubLocation)
 		}
 	}
-	if a, ok := d.postcodes[normPostcode(p.Postcode)]; ok && p.Postcode != "" {
-		for rule, code := range map[string]string{"CHO_POSTCODE_CCG": a.ICBSubLocation, "UHV_POSTCODE_LACODE": a.LocalAuthority, "COUNTRYCODE": a.Country} {
+	if hasArea && p.Postcode != "" {
+		for rule, code := range map[string]string{"CHO_POSTCODE_CCG": area.ICBSubLocation, "UHV_POSTCODE_LACODE": area.LocalAuthority, "COUNTRYCODE": area.Country} {
 			if code != "" {
 				out[rule] = strings.ToUpper(code)
 			}
 		}
 	}
-	return out
+	return out, nil
 }

@@ -81,4 +81,19 @@
 //     page's validator judges a pasted Subscription as a create body.
 //   - The admin API, under /admin/, and the page at / answer loopback
 //     clients only.
+//   - Stores: SQLite, one file (OpenSQLite), or PostgreSQL (OpenPostgres),
+//     which several instances may share. Each store's schema is a series
+//     of numbered migrations embedded from migrations/<store>, applied at
+//     start and recorded in a schema_version table.
+//   - Exactly once per mailbox, however many instances: an accepted event
+//     is first queued in an outbox, claimed by its instance
+//     (Options.Instance) for Options.Lease; its matches and deliveries are
+//     stored in the one transaction that removes the entry, and only if
+//     the claim still holds. Server.Sweep, run by every instance, takes
+//     over expired claims (FOR UPDATE SKIP LOCKED on PostgreSQL), so an
+//     instance dying between accepting and delivering loses nothing.
+//   - Directory: kept in the store, so that what PDS events and the admin
+//     API change survives a restart and every instance sees it. The
+//     Options.Directory given seeds it only when it differs from the seed
+//     last applied.
 package nems

@@ -3,7 +3,6 @@ package nems
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -108,7 +107,10 @@ func (s *Server) matches(ctx context.Context, eventType, nhsNumber, birth string
 	var subjects []subject
 	var routed subject
 	if nhsNumber != "" {
-		routed.rec, routed.known = s.opts.Directory.Patient(nhsNumber)
+		routed.rec, routed.known, err = s.opts.Directory.Lookup(ctx, nhsNumber)
+		if err != nil {
+			return nil, false, err
+		}
 		routed.birth = birth
 		if routed.known {
 			subjects = append(subjects, routed)
@@ -142,9 +144,15 @@ func (s *Server) matches(ctx context.Context, eventType, nhsNumber, birth string
 	}
 	var lookups []*lookup
 	byKey := map[string]*lookup{}
+	codes := make([]map[string]string, len(subjects))
+	for i, sj := range subjects {
+		if codes[i], err = s.opts.Directory.RuleCodes(ctx, sj.rec); err != nil {
+			return nil, false, err
+		}
+	}
 	for _, rule := range criteria.RuleTypes {
-		for _, sj := range subjects {
-			code, ok := s.opts.Directory.RuleCodes(sj.rec)[rule]
+		for i, sj := range subjects {
+			code, ok := codes[i][rule]
 			if !ok {
 				continue
 			}
@@ -263,39 +271,31 @@ func (s *Server) accept(ctx context.Context, eventType string, body []byte, cont
 		return Event{}, fmt.Errorf("accepted event does not parse: %w", err)
 	}
 	now := s.opts.Now().UTC()
-	nhsNumber, birth := routing(root)
+	nhsNumber, _ := routing(root)
 	var before *PatientRecord
-	var baby *subject
-	switch {
-	case eventType == "pds-birth-notification-1":
-		// The routing patient is the mother, when known; the baby is
-		// new to PDS and joins the directory.
-		if rec, born, ok := birthBaby(root); ok {
-			s.opts.Directory.SetPatient(rec)
-			baby = &subject{rec: rec, known: true, birth: born}
+	if baby := babyOf(eventType, root); baby != nil {
+		// The baby is new to PDS and joins the directory; the routing
+		// patient is the mother, when known.
+		if err := s.opts.Directory.Put(ctx, baby.rec); err != nil {
+			return Event{}, err
 		}
-	case strings.HasPrefix(eventType, "pds-") && nhsNumber != "":
-		before = s.applyPDS(eventType, root, nhsNumber)
+	} else if strings.HasPrefix(eventType, "pds-") && nhsNumber != "" {
+		if before, err = s.applyPDS(ctx, eventType, root, nhsNumber); err != nil {
+			return Event{}, err
+		}
 	}
-	ms, withheld, err := s.matches(ctx, eventType, nhsNumber, birth, before, baby, now)
-	if err != nil {
+	ev := Event{ID: newID(), EventType: eventType, NHSNumber: nhsNumber, FromASID: from, ContentType: contentType, Body: body, Received: now}
+	// The event is durable, and claimed by this instance, before any
+	// matching: if the instance dies now, another takes the claim over
+	// when it expires (see Sweep).
+	if err := s.opts.Store.QueueEvent(ctx, ev, before, s.instance, s.opts.Lease); err != nil {
 		return Event{}, err
 	}
-	ds := s.deliveries(ms, eventType, now)
-	ev := Event{ID: newID(), EventType: eventType, NHSNumber: nhsNumber, FromASID: from, ContentType: contentType, Body: body,
-		Received: now, Withheld: withheld}
-	for _, m := range ms {
-		ev.Matches = append(ev.Matches, MatchRecord{SubscriptionID: m.sub.ID, Mailbox: m.sub.Mailbox, Matched: m.reason == "", Reason: m.reason})
+	if _, err := s.deliver(ctx, &ev, root, before); err != nil {
+		// Not answered 202: the outbox may still hold the event, and an
+		// instance then delivers it once the claim expires, so the
+		// outcome is unknown to the publisher, never a silent loss.
+		return Event{}, fmt.Errorf("event %s queued, not delivered: %w", ev.ID, err)
 	}
-	if err := s.opts.Store.AddEvent(ctx, ev, ds); err != nil {
-		return Event{}, err
-	}
-	ev.Deliveries = ds
-	mailboxes := make([]string, len(ds))
-	for i, d := range ds {
-		mailboxes[i] = d.Mailbox
-	}
-	s.log.LogAttrs(ctx, slog.LevelInfo, "event", slog.String("id", ev.ID), slog.String("eventType", eventType),
-		slog.Int("candidates", len(ms)), slog.String("mailboxes", strings.Join(mailboxes, ",")), slog.Bool("withheld", withheld))
 	return ev, nil
 }

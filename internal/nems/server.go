@@ -48,8 +48,11 @@ type Options struct {
 	// MeshFrom is the mailbox deliveries come from; "" means DefaultMeshFrom.
 	MeshFrom string
 	// Directory holds the patients, postcode areas and practices generic
-	// subscriptions are matched by, and the S and I flags; nil means an
-	// empty one (explicit subscriptions still match).
+	// subscriptions are matched by, and the S and I flags. New keeps it
+	// in the Store from then on, seeding the store with its content
+	// unless the store was last seeded with the same content (so PDS
+	// updates survive a restart with the same file); nil uses what the
+	// store holds.
 	Directory *Directory
 	// MeshAuth checks the NHSMESH tokens of the MESH collection API served
 	// under /messageexchange/ over the store's deliveries. Nil means a local
@@ -66,6 +69,12 @@ type Options struct {
 	ResourceValidator *validate.Validator
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Instance names this server among those sharing the Store, as the
+	// owner of its claims on accepted events; "" picks a random name.
+	Instance string
+	// Lease is how long a claim on an accepted event lasts before
+	// another instance may take the event over; 0 means DefaultLease.
+	Lease time.Duration
 }
 
 // DefaultMeshFrom names the sending mailbox of the server's deliveries.
@@ -74,9 +83,10 @@ const DefaultMeshFrom = "NEMSSANDBOX1"
 
 // Server answers NEMS's paths. It is an http.Handler.
 type Server struct {
-	opts  Options
-	check *request.Checker
-	v     *validate.Validator
+	opts     Options
+	instance string
+	check    *request.Checker
+	v        *validate.Validator
 	// resource judges $validate without a mode.
 	resource *validate.Validator
 	log      *slog.Logger
@@ -92,11 +102,23 @@ func New(opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Lease <= 0 {
+		opts.Lease = DefaultLease
+	}
+	if opts.Instance == "" {
+		opts.Instance = newID()
+	}
 	if opts.MeshFrom == "" {
 		opts.MeshFrom = DefaultMeshFrom
 	}
-	if opts.Directory == nil {
+	// The directory lives in the store from now on: the one given seeds
+	// it (see Directory.bind), none leaves the store's as it is.
+	seed := opts.Directory != nil
+	if !seed {
 		opts.Directory = &Directory{}
+	}
+	if err := opts.Directory.bind(context.Background(), opts.Store, seed); err != nil {
+		return nil, fmt.Errorf("nems.New: %w", err)
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -134,7 +156,7 @@ func New(opts Options) (*Server, error) {
 		}
 		opts.MeshAuth = a
 	}
-	s := &Server{opts: opts, check: c, v: ro.Validator, resource: opts.ResourceValidator, log: opts.Logger, maxSize: ro.MaxSize}
+	s := &Server{opts: opts, instance: opts.Instance, check: c, v: ro.Validator, resource: opts.ResourceValidator, log: opts.Logger, maxSize: ro.MaxSize}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("POST /STU3/{type}/$validate", s.validateResource)

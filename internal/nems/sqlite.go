@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nemsfhir/nemsfhir/internal/mesh"
@@ -20,78 +21,15 @@ import (
 // DatabaseFile is the name of the SQLite file under the data folder.
 const DatabaseFile = "nems.sqlite"
 
-// migrations are applied in order, each in its own transaction, and
-// PRAGMA user_version records how many have been. Never edit one that has
-// shipped: add another.
-var migrations = []string{
-	// 1: subscriptions, accepted events and their MESH deliveries.
-	`CREATE TABLE subscriptions (
-		id         TEXT PRIMARY KEY,
-		owner_asid TEXT NOT NULL,
-		mailbox    TEXT NOT NULL,
-		criteria   TEXT NOT NULL,
-		nhs_number TEXT NOT NULL DEFAULT '',
-		events     TEXT NOT NULL DEFAULT '',
-		tag        TEXT NOT NULL DEFAULT '',
-		dup_key    TEXT NOT NULL UNIQUE,
-		body       BLOB NOT NULL,
-		format     TEXT NOT NULL,
-		created    INTEGER NOT NULL,
-		end_at     INTEGER NOT NULL DEFAULT 0,
-		version    INTEGER NOT NULL DEFAULT 1
-	);
-	CREATE TABLE subscription_events (
-		subscription_id TEXT NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
-		nhs_number      TEXT NOT NULL,
-		event_type      TEXT NOT NULL,
-		PRIMARY KEY (subscription_id, event_type)
-	);
-	CREATE INDEX subscription_events_match ON subscription_events (nhs_number, event_type);
-	CREATE TABLE events (
-		id           TEXT PRIMARY KEY,
-		event_type   TEXT NOT NULL,
-		nhs_number   TEXT NOT NULL DEFAULT '',
-		from_asid    TEXT NOT NULL,
-		content_type TEXT NOT NULL,
-		body         BLOB NOT NULL,
-		received     INTEGER NOT NULL
-	);
-	CREATE TABLE deliveries (
-		id           TEXT PRIMARY KEY,
-		event_id     TEXT NOT NULL REFERENCES events(id),
-		mailbox      TEXT NOT NULL,
-		from_mailbox TEXT NOT NULL,
-		workflow_id  TEXT NOT NULL,
-		partner_id   TEXT NOT NULL DEFAULT '',
-		subject      TEXT NOT NULL DEFAULT '',
-		received     INTEGER NOT NULL,
-		acknowledged INTEGER NOT NULL DEFAULT 0,
-		UNIQUE (event_id, mailbox)
-	);
-	CREATE INDEX deliveries_inbox ON deliveries (mailbox, acknowledged, received);`,
-	// 2: generic subscriptions, indexed by rule type, organisation and
-	// event type.
-	`CREATE TABLE subscription_rules (
-		subscription_id TEXT NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
-		rule_type       TEXT NOT NULL,
-		organization    TEXT NOT NULL,
-		event_type      TEXT NOT NULL,
-		PRIMARY KEY (subscription_id, event_type)
-	);
-	CREATE INDEX subscription_rules_match ON subscription_rules (rule_type, organization, event_type);`,
-	// 3: the verdict on each candidate subscription, for the event log.
-	`ALTER TABLE events ADD COLUMN matches TEXT NOT NULL DEFAULT '[]';
-	ALTER TABLE events ADD COLUMN withheld INTEGER NOT NULL DEFAULT 0;
-	CREATE INDEX events_received ON events (received);
-	CREATE INDEX deliveries_event ON deliveries (event_id);`,
-	// 4: the MESH API asks whether a mailbox is named by a subscription.
-	`CREATE INDEX subscriptions_mailbox ON subscriptions (mailbox);`,
-}
-
 // SQLite is the Store kept in one SQLite file, in WAL mode with
 // synchronous=FULL, so that a change is on disk when a call returns.
 type SQLite struct {
 	db *sql.DB
+	// wmu queues this process's writers in Go, in order, rather than in
+	// SQLite's busy handler, whose sleeps and retries give concurrent
+	// writers long and unfair waits. Other processes on the same file
+	// still meet busy_timeout.
+	wmu sync.Mutex
 }
 
 var _ Store = (*SQLite)(nil)
@@ -131,37 +69,61 @@ func OpenSQLite(ctx context.Context, dir string) (*SQLite, error) {
 }
 
 func (s *SQLite) migrate(ctx context.Context) error {
-	var have int
-	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
+	// schema_version lists the migrations applied. Databases from before
+	// it counted them in PRAGMA user_version only: carry that count over.
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
+		version INTEGER PRIMARY KEY,
+		applied INTEGER NOT NULL
+	)`); err != nil {
 		return err
 	}
-	if have > len(migrations) {
-		return fmt.Errorf("schema version %d is newer than this nemsfhir knows (%d)", have, len(migrations))
+	have, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
 	}
-	for v := have; v < len(migrations); v++ {
+	var old int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&old); err != nil {
+		return err
+	}
+	for v := have + 1; v <= old && v <= len(sqliteMigrations); v++ {
+		if _, err := s.db.ExecContext(ctx, "INSERT INTO schema_version (version, applied) VALUES (?, ?)", v, time.Now().UnixNano()); err != nil {
+			return err
+		}
+	}
+	if have, err = s.SchemaVersion(ctx); err != nil {
+		return err
+	}
+	if have > len(sqliteMigrations) || old > len(sqliteMigrations) {
+		return fmt.Errorf("schema version %d is newer than this nemsfhir knows (%d)", max(have, old), len(sqliteMigrations))
+	}
+	for v := have + 1; v <= len(sqliteMigrations); v++ {
 		tx, err := s.db.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", v+1, err)
+		_, err = tx.ExecContext(ctx, sqliteMigrations[v-1])
+		if err == nil {
+			_, err = tx.ExecContext(ctx, "INSERT INTO schema_version (version, applied) VALUES (?, ?)", v, time.Now().UnixNano())
 		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {
+		if err == nil {
+			// Kept too, so that an older nemsfhir refuses the database.
+			_, err = tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v))
+		}
+		if err != nil {
 			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", v+1, err)
+			return fmt.Errorf("migration %d: %w", v, err)
 		}
 		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("migration %d: %w", v+1, err)
+			return fmt.Errorf("migration %d: %w", v, err)
 		}
 	}
 	return nil
 }
 
-// SchemaVersion returns how many migrations the database holds.
+// SchemaVersion returns the number of the last migration applied.
 func (s *SQLite) SchemaVersion(ctx context.Context) (int, error) {
 	var v int
-	err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
+	err := s.db.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_version").Scan(&v)
 	return v, err
 }
 
@@ -184,6 +146,8 @@ func fromNano(n int64) time.Time {
 
 // CreateSubscription implements Store.
 func (s *SQLite) CreateSubscription(ctx context.Context, sub Subscription) (string, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return "", err
@@ -256,6 +220,8 @@ func (s *SQLite) Subscription(ctx context.Context, id string) (Subscription, boo
 
 // DeleteSubscription implements Store.
 func (s *SQLite) DeleteSubscription(ctx context.Context, id string) (bool, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	res, err := s.db.ExecContext(ctx, "DELETE FROM subscriptions WHERE id = ?", id)
 	if err != nil {
 		return false, err
@@ -303,6 +269,8 @@ func (s *SQLite) candidates(ctx context.Context, query string, args ...any) ([]S
 
 // AddEvent implements Store.
 func (s *SQLite) AddEvent(ctx context.Context, ev Event, deliveries []Delivery) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -411,6 +379,8 @@ func (s *SQLite) Message(ctx context.Context, mailbox, id string) (mesh.Message,
 // Acknowledge implements mesh.Store. Acknowledging twice is not an error:
 // the message is still found.
 func (s *SQLite) Acknowledge(ctx context.Context, mailbox, id string) (bool, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	res, err := s.db.ExecContext(ctx, `UPDATE deliveries SET acknowledged = ? WHERE mailbox = ? AND id = ? AND acknowledged = 0`,
 		time.Now().UnixNano(), mailbox, id)
 	if err != nil {
@@ -484,14 +454,19 @@ func (s *SQLite) ListEvents(ctx context.Context, limit int) ([]Event, error) {
 	return out, nil
 }
 
+// resetTables are emptied by Reset, in this order for the foreign keys.
+var resetTables = []string{"outbox", "deliveries", "events", "subscription_rules", "subscription_events", "subscriptions"}
+
 // Reset implements Store, in one transaction.
 func (s *SQLite) Reset(ctx context.Context) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	for _, table := range []string{"deliveries", "events", "subscription_rules", "subscription_events", "subscriptions"} {
+	for _, table := range resetTables {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
 			return err
 		}
@@ -506,3 +481,321 @@ func (s *SQLite) ListSubscriptions(ctx context.Context, limit int) ([]Subscripti
 	}
 	return s.candidates(ctx, "SELECT "+subscriptionColumns+" FROM subscriptions s ORDER BY s.created DESC, s.rowid DESC LIMIT ?", limit)
 }
+
+// Patient implements DirectoryStore, reading the patient's practice and
+// postcode area with it, for RuleCodes.
+func (s *SQLite) Patient(ctx context.Context, nhsNumber string) (PatientRecord, bool, error) {
+	p := PatientRecord{NHSNumber: nhsNumber}
+	a := &patientAreas{}
+	err := s.db.QueryRowContext(ctx, patientWithAreas+"?", nhsNumber).Scan(&p.GP, &p.Postcode, &p.Flags,
+		&a.hasPractice, &a.practice.ICBSubLocation, &a.hasArea, &a.area.LocalAuthority, &a.area.ICBSubLocation, &a.area.Country)
+	if errors.Is(err, sql.ErrNoRows) {
+		return PatientRecord{}, false, nil
+	}
+	if err != nil {
+		return PatientRecord{}, false, err
+	}
+	a.gp, a.postcode, a.practice.Code, a.area.Postcode = p.GP, p.Postcode, p.GP, normPostcode(p.Postcode)
+	p.areas = a
+	return p, true, nil
+}
+
+// PutPatient implements DirectoryStore.
+func (s *SQLite) PutPatient(ctx context.Context, p PatientRecord) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	_, err := s.db.ExecContext(ctx, `INSERT INTO patients (nhs_number, gp, postcode, flags) VALUES (?, ?, ?, ?)
+		ON CONFLICT (nhs_number) DO UPDATE SET gp = excluded.gp, postcode = excluded.postcode, flags = excluded.flags`,
+		p.NHSNumber, p.GP, p.Postcode, p.Flags)
+	return err
+}
+
+// PostcodeArea implements DirectoryStore.
+func (s *SQLite) PostcodeArea(ctx context.Context, postcode string) (PostcodeArea, bool, error) {
+	a := PostcodeArea{Postcode: postcode}
+	err := s.db.QueryRowContext(ctx, "SELECT local_authority, icb_sub_location, country FROM postcode_areas WHERE postcode = ?", postcode).
+		Scan(&a.LocalAuthority, &a.ICBSubLocation, &a.Country)
+	if errors.Is(err, sql.ErrNoRows) {
+		return PostcodeArea{}, false, nil
+	}
+	return a, err == nil, err
+}
+
+// Practice implements DirectoryStore.
+func (s *SQLite) Practice(ctx context.Context, code string) (Practice, bool, error) {
+	p := Practice{Code: code}
+	err := s.db.QueryRowContext(ctx, "SELECT icb_sub_location FROM practices WHERE code = ?", code).Scan(&p.ICBSubLocation)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Practice{}, false, nil
+	}
+	return p, err == nil, err
+}
+
+// ReplaceDirectory implements DirectoryStore.
+func (s *SQLite) ReplaceDirectory(ctx context.Context, e DirectoryEntries) error {
+	_, err := s.replaceDirectory(ctx, e, "")
+	return err
+}
+
+// SeedDirectory implements DirectoryStore.
+func (s *SQLite) SeedDirectory(ctx context.Context, e DirectoryEntries, seed string) (bool, error) {
+	return s.replaceDirectory(ctx, e, seed)
+}
+
+// replaceDirectory replaces the directory in one transaction; with a seed,
+// only when the last seed differs, and records it.
+func (s *SQLite) replaceDirectory(ctx context.Context, e DirectoryEntries, seed string) (bool, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	if seed != "" {
+		var last string
+		err := tx.QueryRowContext(ctx, "SELECT value FROM settings WHERE name = 'directory_seed'").Scan(&last)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return false, err
+		}
+		if last == seed {
+			return false, nil
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (name, value) VALUES ('directory_seed', ?)
+			ON CONFLICT (name) DO UPDATE SET value = excluded.value`, seed); err != nil {
+			return false, err
+		}
+	}
+	for _, table := range []string{"patients", "postcode_areas", "practices"} {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
+			return false, err
+		}
+	}
+	for _, p := range e.Patients {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO patients (nhs_number, gp, postcode, flags) VALUES (?, ?, ?, ?)",
+			p.NHSNumber, strings.ToUpper(p.GP), p.Postcode, strings.ToUpper(p.Flags)); err != nil {
+			return false, fmt.Errorf("patient %s: %w", p.NHSNumber, err)
+		}
+	}
+	for _, a := range e.Postcodes {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO postcode_areas (postcode, local_authority, icb_sub_location, country) VALUES (?, ?, ?, ?)",
+			normPostcode(a.Postcode), a.LocalAuthority, a.ICBSubLocation, a.Country); err != nil {
+			return false, fmt.Errorf("postcode %s: %w", a.Postcode, err)
+		}
+	}
+	for _, p := range e.Practices {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO practices (code, icb_sub_location) VALUES (?, ?)",
+			strings.ToUpper(p.Code), p.ICBSubLocation); err != nil {
+			return false, fmt.Errorf("practice %s: %w", p.Code, err)
+		}
+	}
+	return true, tx.Commit()
+}
+
+func beforeJSON(before *PatientRecord) (string, error) {
+	if before == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(before)
+	return string(b), err
+}
+
+func parseBefore(eventID, s string) (*PatientRecord, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var p PatientRecord
+	if err := json.Unmarshal([]byte(s), &p); err != nil {
+		return nil, fmt.Errorf("outbox entry of event %s: before: %w", eventID, err)
+	}
+	return &p, nil
+}
+
+// QueueEvent implements Store.
+func (s *SQLite) QueueEvent(ctx context.Context, ev Event, before *PatientRecord, owner string, lease time.Duration) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	b, err := beforeJSON(before)
+	if err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, event_type, nhs_number, from_asid, content_type, body, received, matches, withheld)
+		VALUES (?, ?, ?, ?, ?, ?, ?, '[]', 0)`, ev.ID, ev.EventType, ev.NHSNumber, ev.FromASID, ev.ContentType, ev.Body, unixNano(ev.Received)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO outbox (event_id, before, owner, lease_until) VALUES (?, ?, ?, ?)",
+		ev.ID, b, owner, time.Now().Add(lease).UnixNano()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// CompleteEvent implements Store.
+func (s *SQLite) CompleteEvent(ctx context.Context, eventID, owner string, matches []MatchRecord, withheld bool, deliveries []Delivery) (bool, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	m, err := json.Marshal(matches)
+	if err != nil {
+		return false, err
+	}
+	if matches == nil {
+		m = []byte("[]")
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, "DELETE FROM outbox WHERE event_id = ? AND owner = ?", eventID, owner)
+	if err != nil {
+		return false, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	var received int64
+	if err := tx.QueryRowContext(ctx, "SELECT received FROM events WHERE id = ?", eventID).Scan(&received); err != nil {
+		return false, fmt.Errorf("event %s: %w", eventID, err)
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE events SET matches = ?, withheld = ? WHERE id = ?", string(m), withheld, eventID); err != nil {
+		return false, err
+	}
+	for _, d := range deliveries {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (id, event_id, mailbox, from_mailbox, workflow_id, partner_id, subject, received)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, mailbox) DO NOTHING`,
+			d.ID, eventID, d.Mailbox, d.From, d.WorkflowID, d.PartnerID, d.Subject, received); err != nil {
+			return false, err
+		}
+	}
+	return true, tx.Commit()
+}
+
+// ClaimExpired implements Store. SQLite has one writer at a time (BEGIN
+// IMMEDIATE), which is what SKIP LOCKED gives PostgreSQL.
+func (s *SQLite) ClaimExpired(ctx context.Context, owner string, lease time.Duration, limit int) ([]QueuedEvent, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	now := time.Now()
+	rows, err := tx.QueryContext(ctx, `SELECT o.before, e.id, e.event_type, e.nhs_number, e.from_asid, e.content_type, e.body, e.received
+		FROM outbox o JOIN events e ON e.id = o.event_id WHERE o.lease_until < ? ORDER BY o.lease_until LIMIT ?`, now.UnixNano(), limit)
+	if err != nil {
+		return nil, err
+	}
+	var out []QueuedEvent
+	for rows.Next() {
+		var q QueuedEvent
+		var before string
+		var received int64
+		ev := &q.Event
+		if err := rows.Scan(&before, &ev.ID, &ev.EventType, &ev.NHSNumber, &ev.FromASID, &ev.ContentType, &ev.Body, &received); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ev.Received = fromNano(received)
+		if q.Before, err = parseBefore(ev.ID, before); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, q)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, q := range out {
+		if _, err := tx.ExecContext(ctx, "UPDATE outbox SET owner = ?, lease_until = ? WHERE event_id = ?",
+			owner, now.Add(lease).UnixNano(), q.Event.ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, tx.Commit()
+}
+
+// PendingEvents implements Store.
+func (s *SQLite) PendingEvents(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM outbox").Scan(&n)
+	return n, err
+}
+
+// ImportSubscriptions stores many new subscriptions in one transaction,
+// as a load test seeds its subscription base; unlike CreateSubscription
+// a duplicate is an error.
+func (s *SQLite) ImportSubscriptions(ctx context.Context, subs []Subscription) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO subscriptions
+		(id, owner_asid, mailbox, criteria, nhs_number, events, tag, dup_key, body, format, created, end_at, version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	explicit, err := tx.PrepareContext(ctx, "INSERT INTO subscription_events (subscription_id, nhs_number, event_type) VALUES (?, ?, ?)")
+	if err != nil {
+		return err
+	}
+	generic, err := tx.PrepareContext(ctx, "INSERT INTO subscription_rules (subscription_id, rule_type, organization, event_type) VALUES (?, ?, ?, ?)")
+	if err != nil {
+		return err
+	}
+	for _, sub := range subs {
+		if sub.Version == 0 {
+			sub.Version = 1
+		}
+		if _, err := ins.ExecContext(ctx, sub.ID, sub.Owner, sub.Mailbox, sub.Criteria, sub.NHSNumber, strings.Join(sub.Events, " "), sub.Tag,
+			sub.Key, sub.Body, sub.Format, unixNano(sub.Created), unixNano(sub.End), sub.Version); err != nil {
+			return fmt.Errorf("subscription %s: %w", sub.ID, err)
+		}
+		for _, ev := range uniqueStrings(sub.Events) {
+			var err error
+			switch {
+			case sub.NHSNumber != "":
+				_, err = explicit.ExecContext(ctx, sub.ID, sub.NHSNumber, ev)
+			case sub.RuleType != "":
+				_, err = generic.ExecContext(ctx, sub.ID, sub.RuleType, sub.Organization, ev)
+			}
+			if err != nil {
+				return fmt.Errorf("subscription %s: %w", sub.ID, err)
+			}
+		}
+	}
+	return tx.Commit()
+}
+
+func uniqueStrings(ss []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// patientWithAreas reads a patient with its practice and postcode area;
+// the postcode is compared as normPostcode does, without spaces, in upper
+// case.
+const patientWithAreas = `SELECT p.gp, p.postcode, p.flags,
+	g.code IS NOT NULL, coalesce(g.icb_sub_location, ''),
+	a.postcode IS NOT NULL, coalesce(a.local_authority, ''), coalesce(a.icb_sub_location, ''), coalesce(a.country, '')
+	FROM patients p
+	LEFT JOIN practices g ON g.code = p.gp AND p.gp <> ''
+	LEFT JOIN postcode_areas a ON a.postcode = upper(replace(p.postcode, ' ', '')) AND p.postcode <> ''
+	WHERE p.nhs_number = `

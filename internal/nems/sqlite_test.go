@@ -20,12 +20,20 @@ func openTestStore(t *testing.T, dir string) *SQLite {
 	return s
 }
 
-func TestSQLiteStore(t *testing.T) {
+// TestStore runs through every Store method on each kind of store.
+func TestStore(t *testing.T) {
+	for _, kind := range storeKinds(t) {
+		t.Run(kind.name, func(t *testing.T) { testStore(t, kind) })
+	}
+}
+
+func testStore(t *testing.T, kind storeKind) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	s := openTestStore(t, dir)
-	if v, err := s.SchemaVersion(ctx); err != nil || v != len(migrations) {
-		t.Fatalf("schema version %d (%v), want %d", v, err, len(migrations))
+	s := kind.open(t, "store")
+	if v, err := s.(interface {
+		SchemaVersion(context.Context) (int, error)
+	}).SchemaVersion(ctx); err != nil || v != kind.migrations {
+		t.Fatalf("schema version %d (%v), want %d", v, err, kind.migrations)
 	}
 	now := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
 	sub := Subscription{ID: "ea0a485187204b49b978bdcf7102388c", Owner: "200000000205", Mailbox: "MBX01", Criteria: "c",
@@ -95,7 +103,7 @@ func TestSQLiteStore(t *testing.T) {
 
 	// Reopening applies no migration again and keeps the data.
 	s.Close()
-	s2 := openTestStore(t, dir)
+	s2 := kind.open(t, "store")
 	if _, found, _ := s2.Message(ctx, "MBX01", "m1"); !found {
 		t.Fatal("message lost on reopen")
 	}
@@ -133,13 +141,19 @@ func waiting(ctx context.Context, st mesh.Store, mailbox, workflow string) ([]st
 	}
 }
 
-// TestSQLiteInboxPages: the MESH inbox of the store comes in pages of at
+// TestStoreInboxPages: the MESH inbox of the store comes in pages of at
 // most the limit, after a waiting message (from the oldest when that one
 // has been acknowledged or is unknown), filtered by workflow; the count and
 // the mailboxes the MESH API knows follow the subscriptions and deliveries.
-func TestSQLiteInboxPages(t *testing.T) {
+func TestStoreInboxPages(t *testing.T) {
+	for _, kind := range storeKinds(t) {
+		t.Run(kind.name, func(t *testing.T) { testStoreInboxPages(t, kind) })
+	}
+}
+
+func testStoreInboxPages(t *testing.T, kind storeKind) {
 	ctx := context.Background()
-	s := openTestStore(t, t.TempDir())
+	s := kind.open(t, "inbox")
 	if ok, err := s.MailboxExists(ctx, "MBX01"); err != nil || ok {
 		t.Fatalf("MBX01 exists before any subscription: %v %v", ok, err)
 	}

@@ -81,6 +81,7 @@ type Delivery struct {
 // concurrent use and must have made a change durable before returning nil.
 type Store interface {
 	mesh.Store
+	DirectoryStore
 	// CreateSubscription stores sub unless one with the same Key exists,
 	// in which case it stores nothing and returns that one's id.
 	CreateSubscription(ctx context.Context, sub Subscription) (duplicateOf string, err error)
@@ -99,6 +100,22 @@ type Store interface {
 	// AddEvent stores an accepted event and its deliveries in one
 	// transaction.
 	AddEvent(ctx context.Context, ev Event, deliveries []Delivery) error
+	// QueueEvent stores an accepted event, without matches or
+	// deliveries, and its outbox entry claimed by owner for lease, before
+	// anything is matched. It need not wait for the disk: the event is
+	// answered 202 only once CompleteEvent, which must, has returned.
+	QueueEvent(ctx context.Context, ev Event, before *PatientRecord, owner string, lease time.Duration) error
+	// CompleteEvent, in one transaction, removes the event's outbox entry
+	// if owner still holds the claim, stores the deliveries (at most one
+	// per mailbox and event, whatever happens) and records the matches.
+	// done is false when the claim was taken over: nothing was stored.
+	CompleteEvent(ctx context.Context, eventID, owner string, matches []MatchRecord, withheld bool, deliveries []Delivery) (done bool, err error)
+	// ClaimExpired takes over at most limit outbox entries whose claim
+	// has expired, claiming them for owner for lease, skipping entries
+	// another instance is claiming at the same moment.
+	ClaimExpired(ctx context.Context, owner string, lease time.Duration, limit int) ([]QueuedEvent, error)
+	// PendingEvents counts the outbox entries.
+	PendingEvents(ctx context.Context) (int, error)
 	// ListSubscriptions returns the latest subscriptions, newest first, at
 	// most limit.
 	ListSubscriptions(ctx context.Context, limit int) ([]Subscription, error)
@@ -113,4 +130,33 @@ type Store interface {
 	Reset(ctx context.Context) error
 	// Close releases the store.
 	Close() error
+}
+
+// QueuedEvent is an outbox entry: the event, with its body, and the
+// patient's directory record before the event changed it (nil when it
+// did not).
+type QueuedEvent struct {
+	Event  Event
+	Before *PatientRecord
+}
+
+// DirectoryStore keeps the patient and area directory (see Directory), so
+// that what PDS events and the admin API change survives a restart and is
+// shared by every instance on the store.
+type DirectoryStore interface {
+	// Patient returns a patient's record; found is false when there is none.
+	Patient(ctx context.Context, nhsNumber string) (p PatientRecord, found bool, err error)
+	// PutPatient adds or replaces a patient's record.
+	PutPatient(ctx context.Context, p PatientRecord) error
+	// PostcodeArea places a postcode given without spaces, in upper case.
+	PostcodeArea(ctx context.Context, postcode string) (a PostcodeArea, found bool, err error)
+	// Practice places a practice given by its ODS code in upper case.
+	Practice(ctx context.Context, code string) (p Practice, found bool, err error)
+	// ReplaceDirectory puts e in place of the whole directory, in one
+	// transaction.
+	ReplaceDirectory(ctx context.Context, e DirectoryEntries) error
+	// SeedDirectory replaces the directory with e, as ReplaceDirectory,
+	// unless the last seed applied was the same seed; applied says
+	// whether it did.
+	SeedDirectory(ctx context.Context, e DirectoryEntries, seed string) (applied bool, err error)
 }

@@ -160,6 +160,14 @@ type run struct {
 	// unjudged remembers the rules already reported as not evaluated at
 	// a node, so that a rule says it once there.
 	unjudged map[unjudgedKey]bool
+	// entryRes and entryByType index entry.resource of the root (see
+	// takeSteps).
+	entryRes    []*tree.Node
+	entryByType map[string][]*tree.Node
+	// Scratch of the plans taken (see runPlan).
+	planStart []*tree.Node
+	bufs      [][]*tree.Node
+	condIn    [1]*tree.Node
 }
 
 type unjudgedKey struct {
@@ -234,11 +242,9 @@ func (rs *RuleSet) CheckContext(ctx context.Context, root *tree.Node, in Input) 
 	if r.patient != nil {
 		vars["patient"] = fhirpath.Collection{fhirpath.NodeItem(treepath.Of(r.patient))}
 	}
-	budget := rs.maxSteps
-	if budget <= 0 {
-		budget = treepath.Budget(root)
-	}
-	r.env = fhirpath.Env{Resolver: r.ix, Vars: vars, MaxSteps: budget, Now: in.Now}
+	// The budget sized to the payload is worked out on the first
+	// evaluation that needs it (see evalShared): plans need none.
+	r.env = fhirpath.Env{Resolver: r.ix, Vars: vars, MaxSteps: rs.maxSteps, Now: in.Now}
 	for _, rule := range rs.applicable(in) {
 		if ctx.Err() != nil {
 			break
@@ -331,11 +337,29 @@ func (r *run) eval(rule *Rule, e *fhirpath.Expression, at, resource *tree.Node) 
 }
 
 func (r *run) evalShared(e *fhirpath.Expression, at, resource *tree.Node) evalResult {
+	if p := e.Plan(); p != nil && r.rs.maxSteps <= 0 && !r.rs.noPlans {
+		if col, ok := r.runPlan(p, at); ok {
+			if r.rs.comparePlans != nil {
+				m := r.evalWith(e, at, resource)
+				r.rs.comparePlans(e, at, col, m.col, m.ok)
+			}
+			return evalResult{col: col, ok: true}
+		}
+	}
+	return r.evalWith(e, at, resource)
+}
+
+// evalWith evaluates e with the evaluator, or takes its answer from the
+// memo when other rules share its text.
+func (r *run) evalWith(e *fhirpath.Expression, at, resource *tree.Node) evalResult {
 	k := evalKey{r.rs.memoize[e], at, resource}
 	if k.expr != 0 {
 		if m, ok := r.memo[k]; ok {
 			return m
 		}
+	}
+	if r.env.MaxSteps <= 0 {
+		r.env.MaxSteps = treepath.Budget(r.root)
 	}
 	r.env.Resource = treepath.Of(resource)
 	res, err := e.Evaluate(r.ctx, treepath.Of(at), &r.env)

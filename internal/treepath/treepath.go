@@ -60,6 +60,18 @@ func answersTo(c *tree.Node, name string) bool {
 	return cn[:len(name)] == name && Name(c) == name
 }
 
+// AppendNamed appends to dst the children of n that FHIRPath finds by
+// name, in order: the nodes Node.AppendChildren wraps, for callers that
+// walk the tree themselves.
+func AppendNamed(dst []*tree.Node, n *tree.Node, name string) []*tree.Node {
+	for _, c := range n.Children {
+		if answersTo(c, name) {
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
 // HasChild reports whether n has a child that FHIRPath would find by name
 // (its full name or, for a choice element, its base name).
 func HasChild(n *tree.Node, name string) bool {

@@ -1,0 +1,326 @@
+package profiles
+
+import (
+	"strings"
+
+	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
+	"github.com/nemsfhir/nemsfhir/internal/tree"
+	"github.com/nemsfhir/nemsfhir/internal/treepath"
+)
+
+// Most pack expressions are paths (source.name, identifier.where(system =
+// '...').value, entry.resource.ofType(Patient)): runPlan takes them on the
+// tree directly, as fhirpath.Plan describes, and leaves the rest, and any
+// item a plan does not cover, to the evaluator. The pack run has no
+// BaseType and a budget of at least 64 steps an element, which a plan of
+// at most a couple of dozen steps cannot use up, so the answers are the
+// evaluator's (TestPlansAgreeWithTheEvaluator).
+
+// runPlan takes p from at; ok is false when the evaluator must answer.
+func (r *run) runPlan(p *fhirpath.Plan, at *tree.Node) (fhirpath.Collection, bool) {
+	start := r.planStart[:0]
+	if p.Var == "" {
+		start = append(start, at)
+	} else {
+		for _, it := range r.env.Vars[p.Var] {
+			n := treepath.TreeNode(it)
+			if n == nil {
+				return nil, false
+			}
+			start = append(start, n)
+		}
+	}
+	r.planStart = start
+	nodes, ok := r.takeSteps(p.Steps, start)
+	if !ok {
+		return nil, false
+	}
+	switch {
+	case p.Exists:
+		return boolItem(len(nodes) > 0), true
+	case p.Empty:
+		return boolItem(len(nodes) == 0), true
+	case len(nodes) == 0:
+		return nil, true
+	}
+	out := make(fhirpath.Collection, len(nodes))
+	for i, n := range nodes {
+		out[i] = fhirpath.NodeItem(treepath.Of(n))
+	}
+	r.putBuf(nodes)
+	return out, true
+}
+
+var (
+	trueItem  = fhirpath.Collection{fhirpath.ValueItem(fhirpath.Boolean(true))}
+	falseItem = fhirpath.Collection{fhirpath.ValueItem(fhirpath.Boolean(false))}
+)
+
+// boolItem is a one-Boolean result; callers only read it.
+func boolItem(b bool) fhirpath.Collection {
+	if b {
+		return trueItem[:1:1]
+	}
+	return falseItem[:1:1]
+}
+
+// getBuf and putBuf keep the scratch slices of the steps taken.
+func (r *run) getBuf() []*tree.Node {
+	if n := len(r.bufs); n > 0 {
+		b := r.bufs[n-1]
+		r.bufs = r.bufs[:n-1]
+		return b[:0]
+	}
+	return make([]*tree.Node, 0, 8)
+}
+
+// The scratch dies with the run, so what it points to need not be
+// cleared.
+func (r *run) putBuf(b []*tree.Node) {
+	if cap(b) > 0 {
+		r.bufs = append(r.bufs, b[:0])
+	}
+}
+
+// takeSteps takes steps from in, which it does not change; the result is
+// a scratch slice the caller gives back with putBuf.
+func (r *run) takeSteps(steps []fhirpath.Step, in []*tree.Node) ([]*tree.Node, bool) {
+	cur := append(r.getBuf(), in...)
+	for i := 0; i < len(steps); i++ {
+		s := &steps[i]
+		next := r.getBuf()
+		// entry.resource from the root, and entry.resource.ofType(T), the
+		// start of many rules, come from the run's index.
+		if i == 0 && len(cur) == 1 && cur[0] == r.root && len(steps) >= 2 &&
+			steps[0].Kind == fhirpath.StepChild && steps[0].Name == "entry" &&
+			steps[1].Kind == fhirpath.StepChild && steps[1].Name == "resource" {
+			if len(steps) >= 3 && steps[2].Kind == fhirpath.StepOfType {
+				next = append(next, r.entryResourcesOf(steps[2].Name)...)
+				i = 2
+			} else {
+				next = append(next, r.entryResources()...)
+				i = 1
+			}
+			r.putBuf(cur)
+			cur = next
+			continue
+		}
+		switch s.Kind {
+		case fhirpath.StepChild:
+			for _, n := range cur {
+				next = treepath.AppendNamed(next, n, s.Name)
+			}
+		case fhirpath.StepOfType:
+			for _, n := range cur {
+				if n.Type == s.Name {
+					next = append(next, n)
+				}
+			}
+		case fhirpath.StepFirst:
+			if len(cur) > 0 {
+				next = append(next, cur[0])
+			}
+		case fhirpath.StepExtension:
+			for _, n := range cur {
+				for _, x := range n.Children {
+					if x.Name == "extension" && hasURL(x, s.Name) {
+						next = append(next, x)
+					}
+				}
+			}
+		case fhirpath.StepDescendantsOfType:
+			if len(cur) != 1 {
+				r.putBuf(next)
+				r.putBuf(cur)
+				return nil, false
+			}
+			next = r.descendantsOfType(next, cur[0], s.Name)
+		case fhirpath.StepResolve:
+			for _, n := range cur {
+				if res := r.resolve(n); res != nil {
+					next = append(next, res)
+				}
+			}
+		case fhirpath.StepWhere:
+			for _, n := range cur {
+				t, ok := r.cond(s.Cond, n)
+				if !ok {
+					r.putBuf(next)
+					r.putBuf(cur)
+					return nil, false
+				}
+				if t == fhirpath.True {
+					next = append(next, n)
+				}
+			}
+		default:
+			r.putBuf(next)
+			r.putBuf(cur)
+			return nil, false
+		}
+		r.putBuf(cur)
+		cur = next
+	}
+	return cur, true
+}
+
+// entryResources is entry.resource from the root, found once a run.
+func (r *run) entryResources() []*tree.Node {
+	if r.entryRes == nil {
+		var entries []*tree.Node
+		entries = treepath.AppendNamed(entries, r.root, "entry")
+		r.entryRes = []*tree.Node{}
+		for _, e := range entries {
+			r.entryRes = treepath.AppendNamed(r.entryRes, e, "resource")
+		}
+	}
+	return r.entryRes
+}
+
+// entryResourcesOf is entry.resource.ofType(typ) from the root.
+func (r *run) entryResourcesOf(typ string) []*tree.Node {
+	if out, ok := r.entryByType[typ]; ok {
+		return out
+	}
+	var out []*tree.Node
+	for _, n := range r.entryResources() {
+		if n.Type == typ {
+			out = append(out, n)
+		}
+	}
+	if r.entryByType == nil {
+		r.entryByType = make(map[string][]*tree.Node, 8)
+	}
+	r.entryByType[typ] = out
+	return out
+}
+
+// resolve is resolve() of one item (see fhirpath.StepResolve).
+func (r *run) resolve(n *tree.Node) *tree.Node {
+	ref, ok := nodeText(n)
+	var from *tree.Node
+	if !ok {
+		ref = ""
+		var one [2]*tree.Node
+		if rs := treepath.AppendNamed(one[:0], n, "reference"); len(rs) == 1 {
+			ref, from = rs[0].Value, n
+		}
+	}
+	if ref == "" {
+		return nil
+	}
+	return r.ix.Lookup(ref, from)
+}
+
+// hasURL reports whether extension x has a url child of the given value,
+// as extension(url) asks.
+func hasURL(x *tree.Node, url string) bool {
+	for _, u := range x.Children {
+		if u.Name == "url" {
+			if t, ok := nodeText(u); ok && t == url {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// nodeText is the text FHIRPath compares for an element: its value, which
+// the narrative div always has.
+func nodeText(n *tree.Node) (string, bool) {
+	if n.Type == "xhtml" {
+		return n.Value, true
+	}
+	return n.Value, n.HasValue
+}
+
+// descendantsOfType appends the descendants of n of type typ in document
+// order.
+func (r *run) descendantsOfType(dst []*tree.Node, n *tree.Node, typ string) []*tree.Node {
+	for _, c := range n.Children {
+		if c.Type == typ {
+			dst = append(dst, c)
+		}
+		dst = r.descendantsOfType(dst, c, typ)
+	}
+	return dst
+}
+
+// cond reads a where() condition on item x.
+func (r *run) cond(c *fhirpath.Cond, x *tree.Node) (fhirpath.Truth, bool) {
+	switch c.Kind {
+	case fhirpath.CondAnd, fhirpath.CondOr:
+		l, ok := r.cond(c.L, x)
+		if !ok {
+			return fhirpath.Empty, false
+		}
+		// The evaluator does not read the right side once the left
+		// decides.
+		if c.Kind == fhirpath.CondAnd && l == fhirpath.False {
+			return fhirpath.False, true
+		}
+		if c.Kind == fhirpath.CondOr && l == fhirpath.True {
+			return fhirpath.True, true
+		}
+		rt, ok := r.cond(c.R, x)
+		if !ok {
+			return fhirpath.Empty, false
+		}
+		if c.Kind == fhirpath.CondAnd {
+			switch {
+			case rt == fhirpath.False:
+				return fhirpath.False, true
+			case l == fhirpath.True && rt == fhirpath.True:
+				return fhirpath.True, true
+			}
+			return fhirpath.Empty, true
+		}
+		switch {
+		case rt == fhirpath.True:
+			return fhirpath.True, true
+		case l == fhirpath.False && rt == fhirpath.False:
+			return fhirpath.False, true
+		}
+		return fhirpath.Empty, true
+	case fhirpath.CondStartsWith:
+		t, ok := nodeText(x)
+		if !ok {
+			return fhirpath.Empty, false
+		}
+		return truth(strings.HasPrefix(t, c.Text)), true
+	case fhirpath.CondEquals, fhirpath.CondExists:
+		var found []*tree.Node
+		if len(c.Path) == 0 {
+			found = append(r.getBuf(), x)
+		} else {
+			var ok bool
+			r.condIn[0] = x
+			if found, ok = r.takeSteps(c.Path, r.condIn[:1]); !ok {
+				return fhirpath.Empty, false
+			}
+		}
+		defer r.putBuf(found)
+		if c.Kind == fhirpath.CondExists {
+			return truth(len(found) > 0), true
+		}
+		switch len(found) {
+		case 0:
+			return fhirpath.Empty, true
+		case 1:
+			t, ok := nodeText(found[0])
+			if !ok {
+				return fhirpath.Empty, false
+			}
+			return truth(t == c.Text), true
+		}
+		return fhirpath.False, true
+	}
+	return fhirpath.Empty, false
+}
+
+func truth(b bool) fhirpath.Truth {
+	if b {
+		return fhirpath.True
+	}
+	return fhirpath.False
+}

@@ -665,9 +665,9 @@ var (
 )
 
 func runDateTimeFormat(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
-	at.Walk(func(n *tree.Node) bool {
+	for _, n := range r.subtree(at) {
 		if !n.HasValue {
-			return true
+			continue
 		}
 		var ok bool
 		var exp string
@@ -679,13 +679,12 @@ func runDateTimeFormat(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 		case "date":
 			ok, exp = reDate.MatchString(n.Value), "YYYY, YYYY-MM or YYYY-MM-DD"
 		default:
-			return true
+			continue
 		}
 		if !ok {
 			r.reportVals(rule, n, map[string]string{"found": quote(n.Value), "expected": exp})
 		}
-		return true
-	})
+	}
 }
 
 // --- structure ------------------------------------------------------------------
@@ -694,7 +693,7 @@ func runElementOrder(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 	if strings.EqualFold(r.in.Format, "json") {
 		return // JSON has no element order
 	}
-	at.Walk(func(n *tree.Node) bool {
+	for _, n := range r.subtree(at) {
 		var prev *tree.Node
 		for _, c := range n.Children {
 			if c.Elem == nil || c.IsAttr() {
@@ -706,8 +705,7 @@ func runElementOrder(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 			}
 			prev = c
 		}
-		return true
-	})
+	}
 }
 
 type entryIdentityParams struct {
@@ -762,15 +760,14 @@ func runEntryIdentity(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 			}
 		}
 	case "references":
-		at.Walk(func(n *tree.Node) bool {
+		for _, n := range r.subtree(at) {
 			if n.Name != "reference" || n.Parent == nil || n.Parent.Type != "Reference" || !n.HasValue {
-				return true
+				continue
 			}
 			if strings.HasPrefix(n.Value, nhsid.URNUUIDPrefix) && r.ix.Lookup(n.Value, n) == nil {
 				r.reportVals(rule, n, map[string]string{"found": n.Value, "expected": "the fullUrl of an entry of the Bundle"})
 			}
-			return true
-		})
+		}
 	}
 }
 

@@ -164,10 +164,10 @@ type run struct {
 	// takeSteps).
 	entryRes    []*tree.Node
 	entryByType map[string][]*tree.Node
-	// Scratch of the plans taken (see runPlan).
-	planStart []*tree.Node
-	bufs      [][]*tree.Node
-	condIn    [1]*tree.Node
+	// scratch is what the plans work in (see runPlan), kept from one
+	// run to the next.
+	*scratch
+	condIn [1]*tree.Node
 }
 
 type unjudgedKey struct {
@@ -217,7 +217,8 @@ func (rs *RuleSet) CheckContext(ctx context.Context, root *tree.Node, in Input) 
 	if in.Now.IsZero() {
 		in.Now = time.Now()
 	}
-	r := &run{rs: rs, ctx: ctx, root: root, in: in, ix: treepath.NewResolver(root), rootOnly: []*tree.Node{root}}
+	r := &run{rs: rs, ctx: ctx, root: root, in: in, ix: treepath.NewResolver(root), rootOnly: []*tree.Node{root}, scratch: getScratch()}
+	defer putScratch(r.scratch)
 	if root.Type == "Bundle" {
 		r.header = findHeader(root)
 		if r.header != nil {
@@ -359,7 +360,7 @@ func (r *run) evalWith(e *fhirpath.Expression, at, resource *tree.Node) evalResu
 		}
 	}
 	if r.env.MaxSteps <= 0 {
-		r.env.MaxSteps = treepath.Budget(r.root)
+		r.env.MaxSteps = treepath.BudgetFor(len(r.subtree(r.root)))
 	}
 	r.env.Resource = treepath.Of(resource)
 	res, err := e.Evaluate(r.ctx, treepath.Of(at), &r.env)

@@ -2,6 +2,7 @@ package profiles
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
@@ -43,12 +44,53 @@ func (r *run) runPlan(p *fhirpath.Plan, at *tree.Node) (fhirpath.Collection, boo
 	case len(nodes) == 0:
 		return nil, true
 	}
-	out := make(fhirpath.Collection, len(nodes))
+	out := r.items(len(nodes))
 	for i, n := range nodes {
 		out[i] = fhirpath.NodeItem(treepath.Of(n))
 	}
 	r.putBuf(nodes)
 	return out, true
+}
+
+// scratch holds the slices plans work in. Nothing a run hands out keeps
+// them (findings hold text, built-ins keep no nodes), so the next run may
+// reuse them.
+type scratch struct {
+	// all lists the root and its descendants (see subtree).
+	all       []*tree.Node
+	planStart []*tree.Node
+	bufs      [][]*tree.Node
+	// slab is carved into the results of plans.
+	slab fhirpath.Collection
+}
+
+var scratches = sync.Pool{New: func() any { return new(scratch) }}
+
+func getScratch() *scratch { return scratches.Get().(*scratch) }
+
+func putScratch(s *scratch) {
+	// Drop the pointers into this payload, so the pool keeps it alive no
+	// longer.
+	clear(s.slab)
+	s.slab = s.slab[:0]
+	for _, b := range s.bufs {
+		clear(b[:cap(b)])
+	}
+	clear(s.planStart[:cap(s.planStart)])
+	clear(s.all)
+	s.all = s.all[:0]
+	scratches.Put(s)
+}
+
+// items carves a result of n items from the slab, which grows by chunks:
+// results carved earlier keep the chunk they were carved from.
+func (s *scratch) items(n int) fhirpath.Collection {
+	if cap(s.slab)-len(s.slab) < n {
+		s.slab = make(fhirpath.Collection, 0, max(256, n))
+	}
+	k := len(s.slab)
+	s.slab = s.slab[:k+n]
+	return s.slab[k : k+n : k+n]
 }
 
 var (
@@ -237,11 +279,32 @@ func nodeText(n *tree.Node) (string, bool) {
 // descendantsOfType appends the descendants of n of type typ in document
 // order.
 func (r *run) descendantsOfType(dst []*tree.Node, n *tree.Node, typ string) []*tree.Node {
-	for _, c := range n.Children {
+	for _, c := range r.subtree(n)[1:] {
 		if c.Type == typ {
 			dst = append(dst, c)
 		}
-		dst = r.descendantsOfType(dst, c, typ)
+	}
+	return dst
+}
+
+// subtree returns n and its descendants in document order (the order of
+// tree.Node.Walk). The root's is listed once a run and serves every check
+// that reads the whole payload (dates, element order, references,
+// descendants(), the budget), so that each element is visited once.
+func (r *run) subtree(n *tree.Node) []*tree.Node {
+	if n == r.root {
+		if len(r.all) == 0 {
+			r.all = appendSubtree(r.all[:0], n)
+		}
+		return r.all
+	}
+	return appendSubtree(nil, n)
+}
+
+func appendSubtree(dst []*tree.Node, n *tree.Node) []*tree.Node {
+	dst = append(dst, n)
+	for _, c := range n.Children {
+		dst = appendSubtree(dst, c)
 	}
 	return dst
 }

@@ -358,5 +358,11 @@ func Budget(root *tree.Node) int {
 	if root != nil {
 		root.Walk(func(*tree.Node) bool { nodes++; return nodes*StepsPerNode < MaxSteps })
 	}
+	return BudgetFor(nodes)
+}
+
+// BudgetFor is Budget for a payload of the given number of elements, for
+// callers that have counted them.
+func BudgetFor(nodes int) int {
 	return min(max(nodes*StepsPerNode, MinSteps), MaxSteps)
 }

@@ -339,15 +339,34 @@ func (r *run) eval(rule *Rule, e *fhirpath.Expression, at, resource *tree.Node) 
 
 func (r *run) evalShared(e *fhirpath.Expression, at, resource *tree.Node) evalResult {
 	if p := e.Plan(); p != nil && r.rs.maxSteps <= 0 && !r.rs.noPlans {
+		// A plan that filters or resolves, shared by several rules, is
+		// taken once a node.
+		k := evalKey{r.rs.memoize[e], at, resource}
+		if k.expr != 0 && !p.Simple() && r.rs.comparePlans == nil {
+			if m, ok := r.memo[k]; ok {
+				return m
+			}
+		}
 		if col, ok := r.runPlan(p, at); ok {
 			if r.rs.comparePlans != nil {
 				m := r.evalWith(e, at, resource)
 				r.rs.comparePlans(e, at, col, m.col, m.ok)
 			}
-			return evalResult{col: col, ok: true}
+			m := evalResult{col: col, ok: true}
+			if k.expr != 0 && !p.Simple() {
+				r.remember(k, m)
+			}
+			return m
 		}
 	}
 	return r.evalWith(e, at, resource)
+}
+
+func (r *run) remember(k evalKey, m evalResult) {
+	if r.memo == nil {
+		r.memo = make(map[evalKey]evalResult, 16)
+	}
+	r.memo[k] = m
 }
 
 // evalWith evaluates e with the evaluator, or takes its answer from the
@@ -370,10 +389,7 @@ func (r *run) evalWith(e *fhirpath.Expression, at, resource *tree.Node) evalResu
 		m.issueType, m.why = fhirpath.NoVerdict(r.env.MaxSteps, fhirpath.Verdict{Unsupported: res.Unsupported, Steps: res.Steps}, err)
 	}
 	if k.expr != 0 {
-		if r.memo == nil {
-			r.memo = make(map[evalKey]evalResult, 16)
-		}
-		r.memo[k] = m
+		r.remember(k, m)
 	}
 	return m
 }

@@ -303,8 +303,9 @@ func compileRule(r *Rule) []fieldError {
 		re, err := regexp.Compile(schemas.WholeValue(c.Regex))
 		if err != nil {
 			errs = append(errs, fieldError{"/check/regex", "bad regular expression: " + err.Error(), -1})
+			break
 		}
-		r.re = re
+		r.re = newMemoRegexp(re)
 	case CheckBuiltin:
 		b, ok := builtins[c.Name]
 		if !ok {

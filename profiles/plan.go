@@ -19,6 +19,16 @@ import (
 
 // runPlan takes p from at; ok is false when the evaluator must answer.
 func (r *run) runPlan(p *fhirpath.Plan, at *tree.Node) (fhirpath.Collection, bool) {
+	if p.Test != nil {
+		t, ok := r.cond(p.Test, at)
+		switch {
+		case !ok:
+			return nil, false
+		case t == fhirpath.Empty:
+			return nil, true
+		}
+		return boolItem(t == fhirpath.True), true
+	}
 	start := r.planStart[:0]
 	if p.Var == "" {
 		start = append(start, at)
@@ -312,6 +322,24 @@ func appendSubtree(dst []*tree.Node, n *tree.Node) []*tree.Node {
 // cond reads a where() condition on item x.
 func (r *run) cond(c *fhirpath.Cond, x *tree.Node) (fhirpath.Truth, bool) {
 	switch c.Kind {
+	case fhirpath.CondImplies:
+		l, ok := r.cond(c.L, x)
+		if !ok {
+			return fhirpath.Empty, false
+		}
+		if l == fhirpath.False {
+			return fhirpath.True, true
+		}
+		rt, ok := r.cond(c.R, x)
+		switch {
+		case !ok:
+			return fhirpath.Empty, false
+		case rt == fhirpath.True:
+			return fhirpath.True, true
+		case l == fhirpath.True:
+			return rt, true
+		}
+		return fhirpath.Empty, true
 	case fhirpath.CondAnd, fhirpath.CondOr:
 		l, ok := r.cond(c.L, x)
 		if !ok {
@@ -351,7 +379,7 @@ func (r *run) cond(c *fhirpath.Cond, x *tree.Node) (fhirpath.Truth, bool) {
 			return fhirpath.Empty, false
 		}
 		return truth(strings.HasPrefix(t, c.Text)), true
-	case fhirpath.CondEquals, fhirpath.CondExists:
+	case fhirpath.CondEquals, fhirpath.CondExists, fhirpath.CondEmpty:
 		var found []*tree.Node
 		if len(c.Path) == 0 {
 			found = append(r.getBuf(), x)
@@ -363,8 +391,11 @@ func (r *run) cond(c *fhirpath.Cond, x *tree.Node) (fhirpath.Truth, bool) {
 			}
 		}
 		defer r.putBuf(found)
-		if c.Kind == fhirpath.CondExists {
+		switch c.Kind {
+		case fhirpath.CondExists:
 			return truth(len(found) > 0), true
+		case fhirpath.CondEmpty:
+			return truth(len(found) == 0), true
 		}
 		switch len(found) {
 		case 0:

@@ -20,6 +20,10 @@ type Plan struct {
 	// Exists and Empty mark a final exists() or empty(): the result is
 	// then one Boolean, whether the steps found anything (or nothing).
 	Exists, Empty bool
+	// Test, when set, is the whole expression instead of Steps: a
+	// condition read on the focus, whose result is one Boolean, or
+	// nothing when it is empty.
+	Test *Cond
 }
 
 // StepKind says what a Step does.
@@ -75,9 +79,12 @@ const (
 	CondStartsWith
 	// CondExists: Path from the item finds something.
 	CondExists
-	// CondAnd and CondOr combine L and R.
+	// CondAnd, CondOr and CondImplies combine L and R.
 	CondAnd
 	CondOr
+	CondImplies
+	// CondEmpty: Path from the item finds nothing.
+	CondEmpty
 )
 
 // Cond is the condition of a where() step.
@@ -104,12 +111,37 @@ func planOf(root expr) *Plan {
 		p.Exists, p.Empty = c.name == "exists", c.name == "empty"
 		root = c.recv
 	}
+	// A condition on the focus: tests joined by and, or, implies.
+	if b, ok := root.(*binaryExpr); ok && !p.Exists && !p.Empty {
+		switch b.op {
+		case "and", "or", "implies":
+			if c, ok := planCond(b); ok && countCond(c) <= maxPlanSteps {
+				return &Plan{Test: c}
+			}
+			return nil
+		}
+	}
 	v, steps, ok := planSteps(root, true)
 	if !ok || countSteps(steps) > maxPlanSteps {
 		return nil
 	}
 	p.Var, p.Steps = v, steps
 	return &p
+}
+
+// Simple reports whether the plan only navigates (children, ofType,
+// first, extension): cheaper to take again than to look up.
+func (p *Plan) Simple() bool {
+	if p.Test != nil {
+		return false
+	}
+	for _, s := range p.Steps {
+		switch s.Kind {
+		case StepWhere, StepResolve, StepDescendantsOfType:
+			return false
+		}
+	}
+	return true
 }
 
 func countSteps(steps []Step) int {
@@ -211,7 +243,7 @@ func planCond(e expr) (*Cond, bool) {
 	switch e := e.(type) {
 	case *binaryExpr:
 		switch e.op {
-		case "and", "or":
+		case "and", "or", "implies":
 			l, ok := planCond(e.l)
 			if !ok {
 				return nil, false
@@ -220,10 +252,7 @@ func planCond(e expr) (*Cond, bool) {
 			if !ok {
 				return nil, false
 			}
-			k := CondAnd
-			if e.op == "or" {
-				k = CondOr
-			}
+			k := map[string]CondKind{"and": CondAnd, "or": CondOr, "implies": CondImplies}[e.op]
 			return &Cond{Kind: k, L: l, R: r}, true
 		case "=":
 			s, ok := stringLiteral(e.r)
@@ -245,9 +274,13 @@ func planCond(e expr) (*Cond, bool) {
 			if s, ok := stringLiteral(e.args[0]); ok {
 				return &Cond{Kind: CondStartsWith, Text: s}, true
 			}
-		case e.name == "exists" && len(e.args) == 0 && e.recv != nil:
+		case (e.name == "exists" || e.name == "empty") && len(e.args) == 0 && e.recv != nil:
 			if _, path, ok := planSteps(e.recv, false); ok {
-				return &Cond{Kind: CondExists, Path: path}, true
+				k := CondExists
+				if e.name == "empty" {
+					k = CondEmpty
+				}
+				return &Cond{Kind: k, Path: path}, true
 			}
 		}
 	}

@@ -217,7 +217,15 @@ func (r *Resolver) entriesOf(b *tree.Node) map[string]*tree.Node {
 	if m, ok := r.entries[b]; ok {
 		return m
 	}
-	m := map[string]*tree.Node{}
+	// Up to three keys an entry; sized once, as growing it cost more
+	// than filling it.
+	n := 0
+	for _, e := range b.Children {
+		if e.Name == "entry" {
+			n++
+		}
+	}
+	m := make(map[string]*tree.Node, 3*n)
 	add := func(key string, n *tree.Node) {
 		if _, dup := m[key]; !dup {
 			m[key] = n

@@ -154,9 +154,6 @@ type run struct {
 	byType    map[string][]*tree.Node
 	rootOnly  []*tree.Node // the targets of a rule with no resource type
 	nodeBuf   []*tree.Node // the items handed to a built-in check
-	// memo keeps the evaluations of expressions several rules share (ten
-	// rules look at entry.resource.ofType(RelatedPerson).patient.resolve()).
-	memo map[evalKey]evalResult
 	// unjudged remembers the rules already reported as not evaluated at
 	// a node, so that a rule says it once there.
 	unjudged map[unjudgedKey]bool

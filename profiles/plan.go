@@ -72,6 +72,9 @@ type scratch struct {
 	bufs      [][]*tree.Node
 	// slab is carved into the results of plans.
 	slab fhirpath.Collection
+	// memo keeps the evaluations of expressions several rules share (ten
+	// rules look at entry.resource.ofType(RelatedPerson).patient.resolve()).
+	memo map[evalKey]evalResult
 }
 
 var scratches = sync.Pool{New: func() any { return new(scratch) }}
@@ -89,6 +92,7 @@ func putScratch(s *scratch) {
 	clear(s.planStart[:cap(s.planStart)])
 	clear(s.all)
 	s.all = s.all[:0]
+	clear(s.memo)
 	scratches.Put(s)
 }
 

@@ -293,7 +293,44 @@ func (r *Resolver) Lookup(ref string, from *tree.Node) *tree.Node {
 	if b == nil {
 		return nil
 	}
+	if len(b.Children) <= scanEntries {
+		return scanEntriesFor(b, ref)
+	}
 	return r.entriesOf(b)[ref]
+}
+
+// scanEntries is the size of Bundle, in children, up to which a lookup
+// reads the entries in turn rather than indexing them: building the index
+// costs more than the few lookups a message makes of a small Bundle.
+const scanEntries = 32
+
+// scanEntriesFor is a lookup of ref among the entries of b without the
+// index: the first entry that ref names, by the keys entriesOf gives it.
+func scanEntriesFor(b *tree.Node, ref string) *tree.Node {
+	for _, e := range b.Children {
+		if e.Name != "entry" {
+			continue
+		}
+		res := e.Child("resource")
+		if res == nil {
+			continue
+		}
+		if fu := e.Child("fullUrl"); fu != nil && fu.HasValue {
+			if fu.Value == ref {
+				return res
+			}
+			if tail, ok := typeAndID(fu.Value); ok && tail == ref {
+				return res
+			}
+		}
+		if id := res.Child("id"); id != nil && id.HasValue {
+			t := res.Type
+			if len(ref) == len(t)+1+len(id.Value) && ref[len(t)] == '/' && ref[:len(t)] == t && ref[len(t)+1:] == id.Value {
+				return res
+			}
+		}
+	}
+	return nil
 }
 
 // containedIn returns the contained resources of p by id; where two share

@@ -120,6 +120,16 @@ func ParsePack(file string, src []byte) (*Pack, error) {
 // the check (a generic decode plus the schema walk) is about half of what
 // loading them costs at every start of the CLI.
 func parsePack(file string, src []byte, checkSchema bool) (*Pack, error) {
+	return readPack(file, src, checkSchema, true)
+}
+
+// decodePack reads a built-in pack without compiling its rules, for
+// packs_go.go.
+func decodePack(file string, src []byte) (*Pack, error) {
+	return readPack(file, src, false, false)
+}
+
+func readPack(file string, src []byte, checkSchema, compile bool) (*Pack, error) {
 	lines := newLineIndex(src)
 	errAt := func(off int, rule, format string, args ...any) *LoadError {
 		l, c := lines.at(off)
@@ -162,6 +172,9 @@ func parsePack(file string, src []byte, checkSchema bool) (*Pack, error) {
 			continue
 		}
 		seen[r.ID] = i
+		if !compile {
+			continue
+		}
 		for _, pe := range compileRule(r, checkSchema) {
 			off := near(base + pe.field)
 			if pe.at >= 0 {
@@ -630,12 +643,15 @@ var (
 // use and shared: a RuleSet is immutable and safe for concurrent use.
 func Default() (*RuleSet, error) {
 	defaultOnce.Do(func() {
-		names, err := fs.Glob(embeddedPacks, "packs/*.json")
+		if packsGo != nil {
+			defaultSet, defaultErr = compiledPacksGo()
+			return
+		}
+		names, err := embeddedPackNames()
 		if err != nil {
 			defaultErr = err
 			return
 		}
-		sort.Strings(names)
 		var packs []*Pack
 		var errs LoadErrors
 		for _, n := range names {
@@ -663,6 +679,24 @@ func Default() (*RuleSet, error) {
 		defaultSet, defaultErr = NewRuleSet(packs...)
 	})
 	return defaultSet, defaultErr
+}
+
+// compiledPacksGo compiles the rules of the built-in packs as packs_go.go
+// gives them, and builds their rule set.
+func compiledPacksGo() (*RuleSet, error) {
+	packs := packsGo()
+	var errs LoadErrors
+	for _, p := range packs {
+		for _, r := range p.Rules {
+			for _, pe := range compileRule(r, false) {
+				errs = append(errs, &LoadError{File: p.File, Line: r.Line, Column: 1, Rule: r.ID, Msg: pe.msg})
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return NewRuleSet(packs...)
 }
 
 // LoadPacks returns the default rule set extended with the packs at paths

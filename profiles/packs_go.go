@@ -2290,7 +2290,7 @@ func builtinPacksGo() []*Pack {
 						Kind:   []string{"event-message"},
 						Events: []string{"pds-birth-notification-1"},
 					},
-					Context: "entry.resource.ofType(Observation).where(code.coding.where(system = 'http://snomed.info/sct' and code = '382341000000101').exists()) | entry.resource.ofType(Observation).where(code.coding.where(system = 'http://snomed.info/sct' and code = '364589006').exists()) | entry.resource.ofType(Observation).where(code.coding.where(system = 'http://snomed.info/sct' and code = '412726003').exists())",
+					Context: "entry.resource.ofType(Observation).where(code.coding.where(system = 'http://snomed.info/sct' and (code = '382341000000101' or code = '364589006' or code = '412726003')).exists())",
 					Check: Check{
 						Type: "cardinality",
 						Path: "value.ofType(Quantity)",
@@ -3473,7 +3473,7 @@ func builtinPacksGo() []*Pack {
 						Kind:   []string{"event-message"},
 						Events: []string{"pds-birth-notification-1"},
 					},
-					Context: "entry.resource.ofType(Observation).where(code.coding.where(system = 'http://snomed.info/sct' and code = '237364002').exists()) | entry.resource.ofType(Observation).where(code.coding.where(system = 'http://snomed.info/sct' and code = '1097291000000101').exists())",
+					Context: "entry.resource.ofType(Observation).where(code.coding.where(system = 'http://snomed.info/sct' and (code = '237364002' or code = '1097291000000101')).exists())",
 					Check: Check{
 						Type: "cardinality",
 						Path: "value.coding.where(system = 'https://fhir.nhs.uk/STU3/CodeSystem/EMS-PDS-StillBornIndicator-1' or system = 'https://fhir.nhs.uk/STU3/CodeSystem/EMS-PDS-SuspectedCongenitalAbnormalityIndicator-1')",

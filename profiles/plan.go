@@ -383,7 +383,7 @@ func (r *run) cond(c *fhirpath.Cond, x *tree.Node) (fhirpath.Truth, bool) {
 			return fhirpath.Empty, false
 		}
 		return truth(strings.HasPrefix(t, c.Text)), true
-	case fhirpath.CondEquals, fhirpath.CondExists, fhirpath.CondEmpty:
+	case fhirpath.CondEquals, fhirpath.CondExists, fhirpath.CondEmpty, fhirpath.CondMatches:
 		var found []*tree.Node
 		if len(c.Path) == 0 {
 			found = append(r.getBuf(), x)
@@ -409,7 +409,13 @@ func (r *run) cond(c *fhirpath.Cond, x *tree.Node) (fhirpath.Truth, bool) {
 			if !ok {
 				return fhirpath.Empty, false
 			}
+			if c.Kind == fhirpath.CondMatches {
+				return truth(c.Re.MatchString(t)), true
+			}
 			return truth(t == c.Text), true
+		}
+		if c.Kind == fhirpath.CondMatches {
+			return fhirpath.Empty, false // an evaluation error
 		}
 		return fhirpath.False, true
 	}

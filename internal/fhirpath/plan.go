@@ -1,5 +1,7 @@
 package fhirpath
 
+import "regexp"
+
 // A Plan is an expression made only of steps a caller can take on its own
 // tree without the evaluator: navigation by name, ofType() of a type
 // without subtypes, where() on equality with a string, startsWith() or
@@ -85,6 +87,10 @@ const (
 	CondImplies
 	// CondEmpty: Path from the item finds nothing.
 	CondEmpty
+	// CondMatches: Path from the item finds nothing (empty), or one item
+	// whose value Re matches; more than one item, or one without a value,
+	// is not covered.
+	CondMatches
 )
 
 // Cond is the condition of a where() step.
@@ -95,6 +101,8 @@ type Cond struct {
 	Path []Step
 	Text string
 	L, R *Cond
+	// Re is Text compiled as matches() compiles it (CondMatches).
+	Re *regexp.Regexp
 }
 
 // maxPlanSteps bounds the steps of a plan, conditions included, so that a
@@ -267,6 +275,22 @@ func planCond(e expr) (*Cond, bool) {
 		}
 	case *callExpr:
 		switch {
+		case e.name == "matches" && len(e.args) == 1:
+			s, ok := stringLiteral(e.args[0])
+			if !ok {
+				return nil, false
+			}
+			var path []Step
+			if e.recv != nil {
+				if _, path, ok = planSteps(e.recv, false); !ok {
+					return nil, false
+				}
+			}
+			re, err := regexFor(s)
+			if err != nil {
+				return nil, false
+			}
+			return &Cond{Kind: CondMatches, Path: path, Text: s, Re: re}, true
 		case e.name == "startsWith" && len(e.args) == 1:
 			if v, ok := e.recv.(*varExpr); e.recv != nil && (!ok || v.name != "$this") {
 				return nil, false

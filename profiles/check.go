@@ -122,15 +122,26 @@ func extensions(n *tree.Node, url string) []*tree.Node {
 
 // lifecycleCoding returns the coding of the messageEventType extension.
 func lifecycleCoding(h *tree.Node) *tree.Node {
-	exts := extensions(h, ExtMessageEventType)
-	if len(exts) == 0 {
-		exts = extensions(h, legacyExtMessageEvent)
+	ext := firstExtension(h, ExtMessageEventType)
+	if ext == nil {
+		ext = firstExtension(h, legacyExtMessageEvent)
 	}
-	if len(exts) == 0 {
+	if ext == nil {
 		return nil
 	}
-	if cc := exts[0].Child("valueCodeableConcept"); cc != nil {
+	if cc := ext.Child("valueCodeableConcept"); cc != nil {
 		return cc.Child("coding")
+	}
+	return nil
+}
+
+// firstExtension is the first of extensions(n, url), found without
+// listing them all.
+func firstExtension(n *tree.Node, url string) *tree.Node {
+	for _, e := range n.Children {
+		if e.Name == "extension" && valueOf(e.Child("url")) == url {
+			return e
+		}
 	}
 	return nil
 }
@@ -214,8 +225,10 @@ func (rs *RuleSet) CheckContext(ctx context.Context, root *tree.Node, in Input) 
 	if in.Now.IsZero() {
 		in.Now = time.Now()
 	}
-	r := &run{rs: rs, ctx: ctx, root: root, in: in, ix: treepath.NewResolver(root), rootOnly: []*tree.Node{root}, scratch: getScratch()}
-	defer putScratch(r.scratch)
+	sc := getScratch()
+	defer putScratch(sc)
+	sc.root[0] = root
+	r := &run{rs: rs, ctx: ctx, root: root, in: in, ix: treepath.NewResolver(root), rootOnly: sc.root[:1:1], scratch: sc}
 	if root.Type == "Bundle" {
 		r.header = findHeader(root)
 		if r.header != nil {
@@ -223,26 +236,9 @@ func (rs *RuleSet) CheckContext(ctx context.Context, root *tree.Node, in Input) 
 		}
 	}
 	r.patient = r.subjectPatient()
-	vars := map[string]fhirpath.Collection{
-		"bundle":    {fhirpath.NodeItem(treepath.Of(root))},
-		"event":     {fhirpath.ValueItem(fhirpath.String(in.Event))},
-		"lifecycle": {fhirpath.ValueItem(fhirpath.String(in.Lifecycle))},
-		"header":    nil,
-		"focus":     nil,
-		"patient":   nil,
-	}
-	if r.header != nil {
-		vars["header"] = fhirpath.Collection{fhirpath.NodeItem(treepath.Of(r.header))}
-	}
-	if r.focus != nil {
-		vars["focus"] = fhirpath.Collection{fhirpath.NodeItem(treepath.Of(r.focus))}
-	}
-	if r.patient != nil {
-		vars["patient"] = fhirpath.Collection{fhirpath.NodeItem(treepath.Of(r.patient))}
-	}
 	// The budget sized to the payload is worked out on the first
 	// evaluation that needs it (see evalShared): plans need none.
-	r.env = fhirpath.Env{Resolver: r.ix, Vars: vars, MaxSteps: rs.maxSteps, Now: in.Now}
+	r.env = fhirpath.Env{Resolver: r.ix, Vars: r.fillVars(), MaxSteps: rs.maxSteps, Now: in.Now}
 	for _, rule := range rs.applicable(in) {
 		if ctx.Err() != nil {
 			break

@@ -75,6 +75,39 @@ type scratch struct {
 	// memo keeps the evaluations of expressions several rules share (ten
 	// rules look at entry.resource.ofType(RelatedPerson).patient.resolve()).
 	memo map[evalKey]evalResult
+	// vars are the external constants of the run's evaluations, their
+	// items kept in varItems (see fillVars).
+	vars     map[string]fhirpath.Collection
+	varItems [6]fhirpath.Item
+	// root backs the targets of the rules that run on the root.
+	root [1]*tree.Node
+}
+
+// fillVars sets %bundle, %event, %lifecycle, %header, %focus and %patient
+// for the run, in the map the scratch keeps (the last three empty when
+// the payload has none).
+func (r *run) fillVars() map[string]fhirpath.Collection {
+	s := r.scratch
+	if s.vars == nil {
+		s.vars = make(map[string]fhirpath.Collection, 6)
+	}
+	one := func(i int, it fhirpath.Item) fhirpath.Collection {
+		s.varItems[i] = it
+		return s.varItems[i : i+1 : i+1]
+	}
+	node := func(i int, n *tree.Node) fhirpath.Collection {
+		if n == nil {
+			return nil
+		}
+		return one(i, fhirpath.NodeItem(treepath.Of(n)))
+	}
+	s.vars["bundle"] = node(0, r.root)
+	s.vars["event"] = one(1, fhirpath.ValueItem(fhirpath.String(r.in.Event)))
+	s.vars["lifecycle"] = one(2, fhirpath.ValueItem(fhirpath.String(r.in.Lifecycle)))
+	s.vars["header"] = node(3, r.header)
+	s.vars["focus"] = node(4, r.focus)
+	s.vars["patient"] = node(5, r.patient)
+	return s.vars
 }
 
 var scratches = sync.Pool{New: func() any { return new(scratch) }}
@@ -93,6 +126,8 @@ func putScratch(s *scratch) {
 	clear(s.all)
 	s.all = s.all[:0]
 	clear(s.memo)
+	clear(s.varItems[:])
+	s.root[0] = nil
 	scratches.Put(s)
 }
 

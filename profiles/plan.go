@@ -46,6 +46,7 @@ func (r *run) runPlan(p *fhirpath.Plan, at *tree.Node) (fhirpath.Collection, boo
 	if !ok {
 		return nil, false
 	}
+	defer r.putBuf(nodes)
 	switch {
 	case p.Exists:
 		return boolItem(len(nodes) > 0), true
@@ -58,7 +59,6 @@ func (r *run) runPlan(p *fhirpath.Plan, at *tree.Node) (fhirpath.Collection, boo
 	for i, n := range nodes {
 		out[i] = fhirpath.NodeItem(treepath.Of(n))
 	}
-	r.putBuf(nodes)
 	return out, true
 }
 

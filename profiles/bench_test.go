@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nemsfhir/nemsfhir/internal/cputime"
 	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/schemas"
@@ -43,11 +44,11 @@ func BenchmarkCheckNEMSExamples(b *testing.B) {
 		msgs = append(msgs, payload{doc.Root, in})
 	}
 	b.ReportAllocs()
-	b.ResetTimer()
+	m := cputime.Start()
 	for b.Loop() {
 		for _, m := range msgs {
 			rs.Check(m.root, m.in)
 		}
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(msgs)), "ns/msg")
+	m.Report(b, len(msgs))
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -655,35 +654,108 @@ func runAgeRange(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 	}
 }
 
-// The guide's dateTime regex (5.9), anchored; date and instant are its
-// date-only and full forms.
-var (
-	reGuideDateTime = regexp.MustCompile(`^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])(T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00)))?)?)?$`)
-	reDate          = regexp.MustCompile(`^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1]))?)?$`)
-)
+// guideDateTime and guideDate read the guide's dateTime regex (5.9) and
+// its date-only form, as TestGuideDateFormsAreTheRegex states them:
+//
+//	^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])(T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00)))?)?)?$
+//
+// by hand, as the regular expression cost more than the rest of the check.
+func guideDateTime(s string) bool {
+	rest, ok := guideDatePart(s)
+	if !ok || rest == "" {
+		return ok
+	}
+	// A time only after a full date.
+	if len(s)-len(rest) != 10 || rest[0] != 'T' || len(rest) < 10 {
+		return false
+	}
+	t := rest[1:]
+	if !twoDigits(t[0:2], 0, 23) || t[2] != ':' || !twoDigits(t[3:5], 0, 59) || t[5] != ':' || !twoDigits(t[6:8], 0, 60) {
+		return false
+	}
+	t = t[8:]
+	if t != "" && t[0] == '.' {
+		i := 1
+		for i < len(t) && isDigit(t[i]) {
+			i++
+		}
+		if i == 1 {
+			return false
+		}
+		t = t[i:]
+	}
+	switch {
+	case t == "Z":
+		return true
+	case len(t) == 6 && (t[0] == '+' || t[0] == '-') && t[3] == ':':
+		if t[1:] == "14:00" {
+			return true
+		}
+		return twoDigits(t[1:3], 0, 13) && twoDigits(t[4:6], 0, 59)
+	}
+	return false
+}
+
+func guideDate(s string) bool {
+	rest, ok := guideDatePart(s)
+	return ok && rest == ""
+}
+
+// guideDatePart reads YYYY, YYYY-MM or YYYY-MM-DD from the start of s (a
+// year of four digits, not 0000) and returns what follows.
+func guideDatePart(s string) (rest string, ok bool) {
+	if len(s) < 4 || !isDigit(s[0]) || !isDigit(s[1]) || !isDigit(s[2]) || !isDigit(s[3]) || s[:4] == "0000" {
+		return "", false
+	}
+	s = s[4:]
+	if s == "" || s[0] != '-' {
+		return s, s == "" || s[0] == 'T'
+	}
+	if len(s) < 3 || !twoDigits(s[1:3], 1, 12) {
+		return "", false
+	}
+	s = s[3:]
+	if s == "" || s[0] != '-' {
+		return s, s == "" || s[0] == 'T'
+	}
+	if len(s) < 3 || !twoDigits(s[1:3], 1, 31) {
+		return "", false
+	}
+	return s[3:], true
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// twoDigits reports whether s is two digits with a value from lo to hi.
+func twoDigits(s string, lo, hi int) bool {
+	if len(s) != 2 || !isDigit(s[0]) || !isDigit(s[1]) {
+		return false
+	}
+	v := int(s[0]-'0')*10 + int(s[1]-'0')
+	return lo <= v && v <= hi
+}
 
 func runDateTimeFormat(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
-	at.Walk(func(n *tree.Node) bool {
+	for _, n := range r.subtree(at) {
 		if !n.HasValue {
-			return true
+			continue
 		}
 		var ok bool
 		var exp string
 		switch n.Type {
 		case "dateTime":
-			ok, exp = reGuideDateTime.MatchString(n.Value), "YYYY, YYYY-MM, YYYY-MM-DD or a full date-time with seconds and a zone of at most ±14:00"
+			ok, exp = guideDateTime(n.Value), "YYYY, YYYY-MM, YYYY-MM-DD or a full date-time with seconds and a zone of at most ±14:00"
 		case "instant":
-			ok, exp = reGuideDateTime.MatchString(n.Value) && strings.Contains(n.Value, "T"), "a full date-time with seconds and a zone"
+			ok, exp = guideDateTime(n.Value) && strings.Contains(n.Value, "T"), "a full date-time with seconds and a zone"
 		case "date":
-			ok, exp = reDate.MatchString(n.Value), "YYYY, YYYY-MM or YYYY-MM-DD"
+			ok, exp = guideDate(n.Value), "YYYY, YYYY-MM or YYYY-MM-DD"
 		default:
-			return true
+			continue
 		}
 		if !ok {
 			r.reportVals(rule, n, map[string]string{"found": quote(n.Value), "expected": exp})
 		}
-		return true
-	})
+	}
 }
 
 // --- structure ------------------------------------------------------------------
@@ -692,7 +764,7 @@ func runElementOrder(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 	if strings.EqualFold(r.in.Format, "json") {
 		return // JSON has no element order
 	}
-	at.Walk(func(n *tree.Node) bool {
+	for _, n := range r.subtree(at) {
 		var prev *tree.Node
 		for _, c := range n.Children {
 			if c.Elem == nil || c.IsAttr() {
@@ -704,8 +776,7 @@ func runElementOrder(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 			}
 			prev = c
 		}
-		return true
-	})
+	}
 }
 
 type entryIdentityParams struct {
@@ -760,15 +831,14 @@ func runEntryIdentity(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 			}
 		}
 	case "references":
-		at.Walk(func(n *tree.Node) bool {
+		for _, n := range r.subtree(at) {
 			if n.Name != "reference" || n.Parent == nil || n.Parent.Type != "Reference" || !n.HasValue {
-				return true
+				continue
 			}
 			if strings.HasPrefix(n.Value, nhsid.URNUUIDPrefix) && r.ix.Lookup(n.Value, n) == nil {
 				r.reportVals(rule, n, map[string]string{"found": n.Value, "expected": "the fullUrl of an entry of the Bundle"})
 			}
-			return true
-		})
+		}
 	}
 }
 

@@ -105,15 +105,26 @@ func extensions(n *tree.Node, url string) []*tree.Node {
 
 // lifecycleCoding returns the coding of the messageEventType extension.
 func lifecycleCoding(h *tree.Node) *tree.Node {
-	exts := extensions(h, ExtMessageEventType)
-	if len(exts) == 0 {
-		exts = extensions(h, legacyExtMessageEvent)
+	ext := firstExtension(h, ExtMessageEventType)
+	if ext == nil {
+		ext = firstExtension(h, legacyExtMessageEvent)
 	}
-	if len(exts) == 0 {
+	if ext == nil {
 		return nil
 	}
-	if cc := exts[0].Child("valueCodeableConcept"); cc != nil {
+	if cc := ext.Child("valueCodeableConcept"); cc != nil {
 		return cc.Child("coding")
+	}
+	return nil
+}
+
+// firstExtension is the first of extensions(n, url), found without
+// listing them all.
+func firstExtension(n *tree.Node, url string) *tree.Node {
+	for _, e := range n.Children {
+		if e.Name == "extension" && valueOf(e.Child("url")) == url {
+			return e
+		}
 	}
 	return nil
 }
@@ -137,12 +148,17 @@ type run struct {
 	byType    map[string][]*tree.Node
 	rootOnly  []*tree.Node // the targets of a rule with no resource type
 	nodeBuf   []*tree.Node // the items handed to a built-in check
-	// memo keeps the evaluations of expressions several rules share (ten
-	// rules look at entry.resource.ofType(RelatedPerson).patient.resolve()).
-	memo map[evalKey]evalResult
 	// unjudged remembers the rules already reported as not evaluated at
 	// a node, so that a rule says it once there.
 	unjudged map[unjudgedKey]bool
+	// entryRes and entryByType index entry.resource of the root (see
+	// takeSteps).
+	entryRes    []*tree.Node
+	entryByType map[string][]*tree.Node
+	// scratch is what the plans work in (see runPlan), kept from one
+	// run to the next.
+	*scratch
+	condIn [1]*tree.Node
 }
 
 type unjudgedKey struct {
@@ -195,7 +211,10 @@ func (rs *RuleSet) check(ctx context.Context, root *tree.Node, in input) []issue
 	if in.Now.IsZero() {
 		in.Now = time.Now()
 	}
-	r := &run{rs: rs, ctx: ctx, root: root, in: in, ix: treepath.NewResolver(root), rootOnly: []*tree.Node{root}}
+	sc := getScratch()
+	defer putScratch(sc)
+	sc.root[0] = root
+	r := &run{rs: rs, ctx: ctx, root: root, in: in, ix: treepath.NewResolver(root), rootOnly: sc.root[:1:1], scratch: sc}
 	if root.Type == "Bundle" {
 		r.header = findHeader(root)
 		if r.header != nil {
@@ -203,28 +222,9 @@ func (rs *RuleSet) check(ctx context.Context, root *tree.Node, in input) []issue
 		}
 	}
 	r.patient = r.subjectPatient()
-	vars := map[string]fhirpath.Collection{
-		"bundle":    {fhirpath.NodeItem(treepath.Of(root))},
-		"event":     {fhirpath.ValueItem(fhirpath.String(in.Event))},
-		"lifecycle": {fhirpath.ValueItem(fhirpath.String(in.Lifecycle))},
-		"header":    nil,
-		"focus":     nil,
-		"patient":   nil,
-	}
-	if r.header != nil {
-		vars["header"] = fhirpath.Collection{fhirpath.NodeItem(treepath.Of(r.header))}
-	}
-	if r.focus != nil {
-		vars["focus"] = fhirpath.Collection{fhirpath.NodeItem(treepath.Of(r.focus))}
-	}
-	if r.patient != nil {
-		vars["patient"] = fhirpath.Collection{fhirpath.NodeItem(treepath.Of(r.patient))}
-	}
-	budget := rs.maxSteps
-	if budget <= 0 {
-		budget = treepath.Budget(root)
-	}
-	r.env = fhirpath.Env{Resolver: r.ix, Vars: vars, MaxSteps: budget, Now: in.Now}
+	// The budget sized to the payload is worked out on the first
+	// evaluation that needs it (see evalShared): plans need none.
+	r.env = fhirpath.Env{Resolver: r.ix, Vars: r.fillVars(), MaxSteps: rs.maxSteps, Now: in.Now}
 	for _, rule := range rs.applicable(in) {
 		if ctx.Err() != nil {
 			break
@@ -317,11 +317,48 @@ func (r *run) eval(rule *Rule, e *fhirpath.Expression, at, resource *tree.Node) 
 }
 
 func (r *run) evalShared(e *fhirpath.Expression, at, resource *tree.Node) evalResult {
+	if p := e.Plan(); p != nil && r.rs.maxSteps <= 0 && !r.rs.noPlans {
+		// A plan that filters or resolves, shared by several rules, is
+		// taken once a node.
+		k := evalKey{r.rs.memoize[e], at, resource}
+		if k.expr != 0 && !p.Simple() && r.rs.comparePlans == nil {
+			if m, ok := r.memo[k]; ok {
+				return m
+			}
+		}
+		if col, ok := r.runPlan(p, at); ok {
+			if r.rs.comparePlans != nil {
+				m := r.evalWith(e, at, resource)
+				r.rs.comparePlans(e, at, col, m.col, m.ok)
+			}
+			m := evalResult{col: col, ok: true}
+			if k.expr != 0 && !p.Simple() {
+				r.remember(k, m)
+			}
+			return m
+		}
+	}
+	return r.evalWith(e, at, resource)
+}
+
+func (r *run) remember(k evalKey, m evalResult) {
+	if r.memo == nil {
+		r.memo = make(map[evalKey]evalResult, 16)
+	}
+	r.memo[k] = m
+}
+
+// evalWith evaluates e with the evaluator, or takes its answer from the
+// memo when other rules share its text.
+func (r *run) evalWith(e *fhirpath.Expression, at, resource *tree.Node) evalResult {
 	k := evalKey{r.rs.memoize[e], at, resource}
 	if k.expr != 0 {
 		if m, ok := r.memo[k]; ok {
 			return m
 		}
+	}
+	if r.env.MaxSteps <= 0 {
+		r.env.MaxSteps = treepath.BudgetFor(len(r.subtree(r.root)))
 	}
 	r.env.Resource = treepath.Of(resource)
 	res, err := e.Evaluate(r.ctx, treepath.Of(at), &r.env)
@@ -331,10 +368,7 @@ func (r *run) evalShared(e *fhirpath.Expression, at, resource *tree.Node) evalRe
 		m.issueType, m.why = fhirpath.NoVerdict(r.env.MaxSteps, fhirpath.Verdict{Unsupported: res.Unsupported, Steps: res.Steps}, err)
 	}
 	if k.expr != 0 {
-		if r.memo == nil {
-			r.memo = make(map[evalKey]evalResult, 16)
-		}
-		r.memo[k] = m
+		r.remember(k, m)
 	}
 	return m
 }

@@ -113,6 +113,16 @@ func ParsePack(file string, src []byte) (*Pack, error) {
 // the check (a generic decode plus the schema walk) is about half of what
 // loading them costs at every start of the CLI.
 func parsePack(file string, src []byte, checkSchema bool) (*Pack, error) {
+	return readPack(file, src, checkSchema, true)
+}
+
+// decodePack reads a built-in pack without compiling its rules, for
+// packs_go.go.
+func decodePack(file string, src []byte) (*Pack, error) {
+	return readPack(file, src, false, false)
+}
+
+func readPack(file string, src []byte, checkSchema, compile bool) (*Pack, error) {
 	lines := newLineIndex(src)
 	errAt := func(off int, rule, format string, args ...any) *LoadError {
 		l, c := lines.at(off)
@@ -155,7 +165,10 @@ func parsePack(file string, src []byte, checkSchema bool) (*Pack, error) {
 			continue
 		}
 		seen[r.ID] = i
-		for _, pe := range compileRule(r) {
+		if !compile {
+			continue
+		}
+		for _, pe := range compileRule(r, checkSchema) {
 			off := near(base + pe.field)
 			if pe.at >= 0 {
 				off = exprOffset(src, off, pe.at)
@@ -249,8 +262,13 @@ func rootType(a *AppliesTo) string {
 var strictModel = sync.OnceValue(func() fhirpath.Model { return treepath.StrictModel(schemas.STU3()) })
 
 // compileRule prepares a rule for checking and reports what is wrong with
-// it, naming the JSON field (a pointer below the rule).
-func compileRule(r *Rule) []fieldError {
+// it, naming the JSON field (a pointer below the rule). With strict false
+// (the built-in packs) the FHIRPath is compiled without the check against
+// the STU3 model, which decodes most of the model's types and was most of
+// the start-up of the CLI: the check only refuses, never changes the
+// compiled expression, and TestBuiltinPacksPassPackSchema holds the
+// built-in packs to it.
+func compileRule(r *Rule, strict bool) []fieldError {
 	var errs []fieldError
 	// fp compiles one expression for evaluation on items of type on ("" when
 	// not known) and returns the types of the items it selects.
@@ -258,7 +276,14 @@ func compileRule(r *Rule) []fieldError {
 		if src == "" {
 			return nil, on
 		}
-		e, types, err := fhirpath.CompileStrictTypes(src, strictModel(), on)
+		var e *fhirpath.Expression
+		var types []string
+		var err error
+		if strict {
+			e, types, err = fhirpath.CompileStrictTypes(src, strictModel(), on)
+		} else {
+			e, err = fhirpath.Compile(src)
+		}
 		if err != nil {
 			msg, at := err.Error(), -1
 			var pe *fhirpath.ParseError
@@ -296,8 +321,9 @@ func compileRule(r *Rule) []fieldError {
 		re, err := regexp.Compile(schemas.WholeValue(c.Regex))
 		if err != nil {
 			errs = append(errs, fieldError{"/check/regex", "bad regular expression: " + err.Error(), -1})
+			break
 		}
-		r.re = re
+		r.re = newMemoRegexp(re)
 	case CheckBuiltin:
 		b, ok := builtins[c.Name]
 		if !ok {
@@ -610,12 +636,15 @@ var (
 // use and shared: a RuleSet is immutable and safe for concurrent use.
 func Default() (*RuleSet, error) {
 	defaultOnce.Do(func() {
-		names, err := fs.Glob(embeddedPacks, "packs/*.json")
+		if packsGo != nil {
+			defaultSet, defaultErr = compiledPacksGo()
+			return
+		}
+		names, err := embeddedPackNames()
 		if err != nil {
 			defaultErr = err
 			return
 		}
-		sort.Strings(names)
 		var packs []*Pack
 		var errs LoadErrors
 		for _, n := range names {
@@ -643,6 +672,24 @@ func Default() (*RuleSet, error) {
 		defaultSet, defaultErr = NewRuleSet(packs...)
 	})
 	return defaultSet, defaultErr
+}
+
+// compiledPacksGo compiles the rules of the built-in packs as packs_go.go
+// gives them, and builds their rule set.
+func compiledPacksGo() (*RuleSet, error) {
+	packs := packsGo()
+	var errs LoadErrors
+	for _, p := range packs {
+		for _, r := range p.Rules {
+			for _, pe := range compileRule(r, false) {
+				errs = append(errs, &LoadError{File: p.File, Line: r.Line, Column: 1, Rule: r.ID, Msg: pe.msg})
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return NewRuleSet(packs...)
 }
 
 // LoadPacks returns the default rule set extended with the packs at paths

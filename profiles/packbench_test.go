@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nemsfhir/nemsfhir/internal/cputime"
 	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/schemas"
@@ -43,12 +44,13 @@ func BenchmarkCheckPerPack(b *testing.B) {
 	}
 	run := func(b *testing.B, rs *RuleSet) {
 		b.ReportAllocs()
+		m := cputime.Start()
 		for b.Loop() {
 			for _, m := range msgs {
 				rs.Check(m.root, m.in)
 			}
 		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(msgs)), "ns/msg")
+		m.Report(b, len(msgs))
 	}
 	names, err := fs.Glob(embeddedPacks, "packs/*.json")
 	if err != nil || len(names) == 0 {

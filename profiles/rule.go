@@ -2,7 +2,6 @@ package profiles
 
 import (
 	"encoding/json"
-	"regexp"
 
 	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
 	"github.com/nemsfhir/nemsfhir/validate/issue"
@@ -77,7 +76,7 @@ type Rule struct {
 	ctxExpr  *fhirpath.Expression
 	pathExpr *fhirpath.Expression
 	expr     *fhirpath.Expression
-	re       *regexp.Regexp
+	re       *memoRegexp
 	builtin  *builtinCheck
 	params   any // decoded builtin parameters
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/nemsfhir/nemsfhir/internal/criteria"
 	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
+	"github.com/nemsfhir/nemsfhir/internal/tree"
 )
 
 // RuleSet is a compiled, ordered set of rules from one or more packs. It is
@@ -27,6 +28,11 @@ type RuleSet struct {
 	// maxSteps, when positive, is the budget of every evaluation in place
 	// of one sized to the payload (tests force exhaustion with it).
 	maxSteps int
+	// noPlans sends every expression to the evaluator, and comparePlans,
+	// when set, is shown each plan's answer beside the evaluator's (tests
+	// of the plans, see runPlan).
+	noPlans      bool
+	comparePlans func(e *fhirpath.Expression, at *tree.Node, plan, eval fhirpath.Collection, evalOK bool)
 	// memoize numbers the expressions whose text several active rules
 	// share (from 1, one number per text); Check keeps their results for
 	// the other rules.

@@ -85,7 +85,7 @@ func TestCorpusMatchesManifest(t *testing.T) {
 
 func isBaseRule(id string) bool { return len(id) > 5 && id[:5] == "fhir:" }
 
-func readManifest(t *testing.T, dir string) []Entry {
+func readManifest(t testing.TB, dir string) []Entry {
 	f, err := os.Open(filepath.Join(dir, "manifest.jsonl"))
 	if err != nil {
 		t.Fatal(err)

@@ -168,6 +168,8 @@ type Expression struct {
 	root expr
 	// slots is the number of memoExpr in root.
 	slots int
+	// plan is set when the expression is a Plan (see Expression.Plan).
+	plan *Plan
 }
 
 // Compile parses a FHIRPath expression. The error is a *[ParseError].
@@ -176,8 +178,11 @@ func Compile(src string) (*Expression, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Planned before hoisting, which wraps parts of the tree the plan
+	// reads the same way.
+	plan := planOf(root)
 	root, slots := hoist(root)
-	return &Expression{src: src, root: root, slots: slots}, nil
+	return &Expression{src: src, root: root, slots: slots, plan: plan}, nil
 }
 
 // MustCompile is [Compile] for expressions known to be valid; it panics on

@@ -56,12 +56,13 @@ func CompileStrictTypes(src string, m Model, contextType string) (*Expression, [
 	if perr != nil {
 		return nil, nil, perr
 	}
+	plan := planOf(root)
 	root, slots := hoist(root)
 	var names []string
 	if !out.any {
 		names = slices.Clone(out.names)
 	}
-	return &Expression{src: src, root: root, slots: slots}, names, nil
+	return &Expression{src: src, root: root, slots: slots, plan: plan}, names, nil
 }
 
 // types is what the checker knows of the items of a collection: the names

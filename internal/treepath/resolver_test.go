@@ -107,3 +107,34 @@ func TestBundleScopes(t *testing.T) {
 		t.Errorf("Patient/inner from the root reached into the document: %v", got.Path())
 	}
 }
+
+// TestScanAgreesWithIndex: a lookup that reads a small Bundle's entries in
+// turn finds what the index finds, the first claimant where entries claim
+// the same reference, by fullUrl, the Type/id ending a RESTful fullUrl,
+// and Type/id.
+func TestScanAgreesWithIndex(t *testing.T) {
+	root := parseJSON(t, `{"resourceType":"Bundle","type":"collection","entry":[
+ {"fullUrl":"urn:uuid:1","resource":{"resourceType":"Patient","id":"a"}},
+ {"fullUrl":"http://x.org/fhir/Patient/a","resource":{"resourceType":"Patient","id":"b"}},
+ {"fullUrl":"http://x.org/fhir/Organization/o","resource":{"resourceType":"Organization","id":"o"}},
+ {"fullUrl":"urn:uuid:1","resource":{"resourceType":"Practitioner","id":"p"}},
+ {"resource":{"resourceType":"Practitioner","id":"q"}},
+ {"fullUrl":"urn:uuid:3"},
+ {"fullUrl":"Patient/b","resource":{"resourceType":"Organization"}}]}`)
+	r := NewResolver(root)
+	refs := []string{"urn:uuid:1", "Patient/a", "Patient/b", "http://x.org/fhir/Patient/a", "Organization/o",
+		"http://x.org/fhir/Organization/o", "Practitioner/p", "Practitioner/q", "urn:uuid:3", "Patient/", "/a", "", "Patienta", "Organization/"}
+	found := 0
+	for _, ref := range refs {
+		got, want := scanEntriesFor(root, ref), r.entriesOf(root)[ref]
+		if got != want {
+			t.Errorf("%q: the scan finds %v, the index %v", ref, got, want)
+		}
+		if want != nil {
+			found++
+		}
+	}
+	if found < 7 {
+		t.Errorf("only %d of the references resolve; the test means most to", found)
+	}
+}

@@ -60,6 +60,18 @@ func answersTo(c *tree.Node, name string) bool {
 	return cn[:len(name)] == name && Name(c) == name
 }
 
+// AppendNamed appends to dst the children of n that FHIRPath finds by
+// name, in order: the nodes Node.AppendChildren wraps, for callers that
+// walk the tree themselves.
+func AppendNamed(dst []*tree.Node, n *tree.Node, name string) []*tree.Node {
+	for _, c := range n.Children {
+		if answersTo(c, name) {
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
 // HasChild reports whether n has a child that FHIRPath would find by name
 // (its full name or, for a choice element, its base name).
 func HasChild(n *tree.Node, name string) bool {
@@ -205,7 +217,15 @@ func (r *Resolver) entriesOf(b *tree.Node) map[string]*tree.Node {
 	if m, ok := r.entries[b]; ok {
 		return m
 	}
-	m := map[string]*tree.Node{}
+	// Up to three keys an entry; sized once, as growing it cost more
+	// than filling it.
+	n := 0
+	for _, e := range b.Children {
+		if e.Name == "entry" {
+			n++
+		}
+	}
+	m := make(map[string]*tree.Node, 3*n)
 	add := func(key string, n *tree.Node) {
 		if _, dup := m[key]; !dup {
 			m[key] = n
@@ -273,7 +293,44 @@ func (r *Resolver) Lookup(ref string, from *tree.Node) *tree.Node {
 	if b == nil {
 		return nil
 	}
+	if len(b.Children) <= scanEntries {
+		return scanEntriesFor(b, ref)
+	}
 	return r.entriesOf(b)[ref]
+}
+
+// scanEntries is the size of Bundle, in children, up to which a lookup
+// reads the entries in turn rather than indexing them: building the index
+// costs more than the few lookups a message makes of a small Bundle.
+const scanEntries = 32
+
+// scanEntriesFor is a lookup of ref among the entries of b without the
+// index: the first entry that ref names, by the keys entriesOf gives it.
+func scanEntriesFor(b *tree.Node, ref string) *tree.Node {
+	for _, e := range b.Children {
+		if e.Name != "entry" {
+			continue
+		}
+		res := e.Child("resource")
+		if res == nil {
+			continue
+		}
+		if fu := e.Child("fullUrl"); fu != nil && fu.HasValue {
+			if fu.Value == ref {
+				return res
+			}
+			if tail, ok := typeAndID(fu.Value); ok && tail == ref {
+				return res
+			}
+		}
+		if id := res.Child("id"); id != nil && id.HasValue {
+			t := res.Type
+			if len(ref) == len(t)+1+len(id.Value) && ref[len(t)] == '/' && ref[:len(t)] == t && ref[len(t)+1:] == id.Value {
+				return res
+			}
+		}
+	}
+	return nil
 }
 
 // containedIn returns the contained resources of p by id; where two share
@@ -346,5 +403,11 @@ func Budget(root *tree.Node) int {
 	if root != nil {
 		root.Walk(func(*tree.Node) bool { nodes++; return nodes*StepsPerNode < MaxSteps })
 	}
+	return BudgetFor(nodes)
+}
+
+// BudgetFor is Budget for a payload of the given number of elements, for
+// callers that have counted them.
+func BudgetFor(nodes int) int {
 	return min(max(nodes*StepsPerNode, MinSteps), MaxSteps)
 }

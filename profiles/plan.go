@@ -1,0 +1,465 @@
+package profiles
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
+	"github.com/nemsfhir/nemsfhir/internal/tree"
+	"github.com/nemsfhir/nemsfhir/internal/treepath"
+)
+
+// Most pack expressions are paths (source.name, identifier.where(system =
+// '...').value, entry.resource.ofType(Patient)): runPlan takes them on the
+// tree directly, as fhirpath.Plan describes, and leaves the rest, and any
+// item a plan does not cover, to the evaluator. The pack run has no
+// BaseType and a budget of at least 64 steps an element, which a plan of
+// at most a couple of dozen steps cannot use up, so the answers are the
+// evaluator's (TestPlansAgreeWithTheEvaluator).
+
+// runPlan takes p from at; ok is false when the evaluator must answer.
+func (r *run) runPlan(p *fhirpath.Plan, at *tree.Node) (fhirpath.Collection, bool) {
+	if p.Test != nil {
+		t, ok := r.cond(p.Test, at)
+		switch {
+		case !ok:
+			return nil, false
+		case t == fhirpath.Empty:
+			return nil, true
+		}
+		return boolItem(t == fhirpath.True), true
+	}
+	start := r.planStart[:0]
+	if p.Var == "" {
+		start = append(start, at)
+	} else {
+		for _, it := range r.env.Vars[p.Var] {
+			n := treepath.TreeNode(it)
+			if n == nil {
+				return nil, false
+			}
+			start = append(start, n)
+		}
+	}
+	r.planStart = start
+	nodes, ok := r.takeSteps(p.Steps, start)
+	if !ok {
+		return nil, false
+	}
+	defer r.putBuf(nodes)
+	switch {
+	case p.Exists:
+		return boolItem(len(nodes) > 0), true
+	case p.Empty:
+		return boolItem(len(nodes) == 0), true
+	case len(nodes) == 0:
+		return nil, true
+	}
+	out := r.items(len(nodes))
+	for i, n := range nodes {
+		out[i] = fhirpath.NodeItem(treepath.Of(n))
+	}
+	return out, true
+}
+
+// scratch holds the slices plans work in. Nothing a run hands out keeps
+// them (findings hold text, built-ins keep no nodes), so the next run may
+// reuse them.
+type scratch struct {
+	// all lists the root and its descendants (see subtree).
+	all       []*tree.Node
+	planStart []*tree.Node
+	bufs      [][]*tree.Node
+	// slab is carved into the results of plans.
+	slab fhirpath.Collection
+	// memo keeps the evaluations of expressions several rules share (ten
+	// rules look at entry.resource.ofType(RelatedPerson).patient.resolve()).
+	memo map[evalKey]evalResult
+	// vars are the external constants of the run's evaluations, their
+	// items kept in varItems (see fillVars).
+	vars     map[string]fhirpath.Collection
+	varItems [6]fhirpath.Item
+	// root backs the targets of the rules that run on the root.
+	root [1]*tree.Node
+}
+
+// fillVars sets %bundle, %event, %lifecycle, %header, %focus and %patient
+// for the run, in the map the scratch keeps (the last three empty when
+// the payload has none).
+func (r *run) fillVars() map[string]fhirpath.Collection {
+	s := r.scratch
+	if s.vars == nil {
+		s.vars = make(map[string]fhirpath.Collection, 6)
+	}
+	one := func(i int, it fhirpath.Item) fhirpath.Collection {
+		s.varItems[i] = it
+		return s.varItems[i : i+1 : i+1]
+	}
+	node := func(i int, n *tree.Node) fhirpath.Collection {
+		if n == nil {
+			return nil
+		}
+		return one(i, fhirpath.NodeItem(treepath.Of(n)))
+	}
+	s.vars["bundle"] = node(0, r.root)
+	s.vars["event"] = one(1, fhirpath.ValueItem(fhirpath.String(r.in.Event)))
+	s.vars["lifecycle"] = one(2, fhirpath.ValueItem(fhirpath.String(r.in.Lifecycle)))
+	s.vars["header"] = node(3, r.header)
+	s.vars["focus"] = node(4, r.focus)
+	s.vars["patient"] = node(5, r.patient)
+	return s.vars
+}
+
+var scratches = sync.Pool{New: func() any { return new(scratch) }}
+
+func getScratch() *scratch { return scratches.Get().(*scratch) }
+
+func putScratch(s *scratch) {
+	// Drop the pointers into this payload, so the pool keeps it alive no
+	// longer.
+	clear(s.slab)
+	s.slab = s.slab[:0]
+	for _, b := range s.bufs {
+		clear(b[:cap(b)])
+	}
+	clear(s.planStart[:cap(s.planStart)])
+	clear(s.all)
+	s.all = s.all[:0]
+	clear(s.memo)
+	clear(s.varItems[:])
+	s.root[0] = nil
+	scratches.Put(s)
+}
+
+// items carves a result of n items from the slab, which grows by chunks:
+// results carved earlier keep the chunk they were carved from.
+func (s *scratch) items(n int) fhirpath.Collection {
+	if cap(s.slab)-len(s.slab) < n {
+		s.slab = make(fhirpath.Collection, 0, max(256, n))
+	}
+	k := len(s.slab)
+	s.slab = s.slab[:k+n]
+	return s.slab[k : k+n : k+n]
+}
+
+var (
+	trueItem  = fhirpath.Collection{fhirpath.ValueItem(fhirpath.Boolean(true))}
+	falseItem = fhirpath.Collection{fhirpath.ValueItem(fhirpath.Boolean(false))}
+)
+
+// boolItem is a one-Boolean result; callers only read it.
+func boolItem(b bool) fhirpath.Collection {
+	if b {
+		return trueItem[:1:1]
+	}
+	return falseItem[:1:1]
+}
+
+// getBuf and putBuf keep the scratch slices of the steps taken.
+func (r *run) getBuf() []*tree.Node {
+	if n := len(r.bufs); n > 0 {
+		b := r.bufs[n-1]
+		r.bufs = r.bufs[:n-1]
+		return b[:0]
+	}
+	return make([]*tree.Node, 0, 8)
+}
+
+// The scratch dies with the run, so what it points to need not be
+// cleared.
+func (r *run) putBuf(b []*tree.Node) {
+	if cap(b) > 0 {
+		r.bufs = append(r.bufs, b[:0])
+	}
+}
+
+// takeSteps takes steps from in, which it does not change; the result is
+// a scratch slice the caller gives back with putBuf.
+func (r *run) takeSteps(steps []fhirpath.Step, in []*tree.Node) ([]*tree.Node, bool) {
+	cur := append(r.getBuf(), in...)
+	for i := 0; i < len(steps); i++ {
+		s := &steps[i]
+		next := r.getBuf()
+		// entry.resource from the root, and entry.resource.ofType(T), the
+		// start of many rules, come from the run's index.
+		if i == 0 && len(cur) == 1 && cur[0] == r.root && len(steps) >= 2 &&
+			steps[0].Kind == fhirpath.StepChild && steps[0].Name == "entry" &&
+			steps[1].Kind == fhirpath.StepChild && steps[1].Name == "resource" {
+			if len(steps) >= 3 && steps[2].Kind == fhirpath.StepOfType {
+				next = append(next, r.entryResourcesOf(steps[2].Name)...)
+				i = 2
+			} else {
+				next = append(next, r.entryResources()...)
+				i = 1
+			}
+			r.putBuf(cur)
+			cur = next
+			continue
+		}
+		switch s.Kind {
+		case fhirpath.StepChild:
+			for _, n := range cur {
+				next = treepath.AppendNamed(next, n, s.Name)
+			}
+		case fhirpath.StepOfType:
+			for _, n := range cur {
+				if n.Type == s.Name {
+					next = append(next, n)
+				}
+			}
+		case fhirpath.StepFirst:
+			if len(cur) > 0 {
+				next = append(next, cur[0])
+			}
+		case fhirpath.StepExtension:
+			for _, n := range cur {
+				for _, x := range n.Children {
+					if x.Name == "extension" && hasURL(x, s.Name) {
+						next = append(next, x)
+					}
+				}
+			}
+		case fhirpath.StepDescendantsOfType:
+			if len(cur) != 1 {
+				r.putBuf(next)
+				r.putBuf(cur)
+				return nil, false
+			}
+			next = r.descendantsOfType(next, cur[0], s.Name)
+		case fhirpath.StepResolve:
+			for _, n := range cur {
+				if res := r.resolve(n); res != nil {
+					next = append(next, res)
+				}
+			}
+		case fhirpath.StepWhere:
+			for _, n := range cur {
+				t, ok := r.cond(s.Cond, n)
+				if !ok {
+					r.putBuf(next)
+					r.putBuf(cur)
+					return nil, false
+				}
+				if t == fhirpath.True {
+					next = append(next, n)
+				}
+			}
+		default:
+			r.putBuf(next)
+			r.putBuf(cur)
+			return nil, false
+		}
+		r.putBuf(cur)
+		cur = next
+	}
+	return cur, true
+}
+
+// entryResources is entry.resource from the root, found once a run.
+func (r *run) entryResources() []*tree.Node {
+	if r.entryRes == nil {
+		var entries []*tree.Node
+		entries = treepath.AppendNamed(entries, r.root, "entry")
+		r.entryRes = []*tree.Node{}
+		for _, e := range entries {
+			r.entryRes = treepath.AppendNamed(r.entryRes, e, "resource")
+		}
+	}
+	return r.entryRes
+}
+
+// entryResourcesOf is entry.resource.ofType(typ) from the root.
+func (r *run) entryResourcesOf(typ string) []*tree.Node {
+	if out, ok := r.entryByType[typ]; ok {
+		return out
+	}
+	var out []*tree.Node
+	for _, n := range r.entryResources() {
+		if n.Type == typ {
+			out = append(out, n)
+		}
+	}
+	if r.entryByType == nil {
+		r.entryByType = make(map[string][]*tree.Node, 8)
+	}
+	r.entryByType[typ] = out
+	return out
+}
+
+// resolve is resolve() of one item (see fhirpath.StepResolve).
+func (r *run) resolve(n *tree.Node) *tree.Node {
+	ref, ok := nodeText(n)
+	var from *tree.Node
+	if !ok {
+		ref = ""
+		var one [2]*tree.Node
+		if rs := treepath.AppendNamed(one[:0], n, "reference"); len(rs) == 1 {
+			ref, from = rs[0].Value, n
+		}
+	}
+	if ref == "" {
+		return nil
+	}
+	return r.ix.Lookup(ref, from)
+}
+
+// hasURL reports whether extension x has a url child of the given value,
+// as extension(url) asks.
+func hasURL(x *tree.Node, url string) bool {
+	for _, u := range x.Children {
+		if u.Name == "url" {
+			if t, ok := nodeText(u); ok && t == url {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// nodeText is the text FHIRPath compares for an element: its value, which
+// the narrative div always has.
+func nodeText(n *tree.Node) (string, bool) {
+	if n.Type == "xhtml" {
+		return n.Value, true
+	}
+	return n.Value, n.HasValue
+}
+
+// descendantsOfType appends the descendants of n of type typ in document
+// order.
+func (r *run) descendantsOfType(dst []*tree.Node, n *tree.Node, typ string) []*tree.Node {
+	for _, c := range r.subtree(n)[1:] {
+		if c.Type == typ {
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+// subtree returns n and its descendants in document order (the order of
+// tree.Node.Walk). The root's is listed once a run and serves every check
+// that reads the whole payload (dates, element order, references,
+// descendants(), the budget), so that each element is visited once.
+func (r *run) subtree(n *tree.Node) []*tree.Node {
+	if n == r.root {
+		if len(r.all) == 0 {
+			r.all = appendSubtree(r.all[:0], n)
+		}
+		return r.all
+	}
+	return appendSubtree(nil, n)
+}
+
+func appendSubtree(dst []*tree.Node, n *tree.Node) []*tree.Node {
+	dst = append(dst, n)
+	for _, c := range n.Children {
+		dst = appendSubtree(dst, c)
+	}
+	return dst
+}
+
+// cond reads a where() condition on item x.
+func (r *run) cond(c *fhirpath.Cond, x *tree.Node) (fhirpath.Truth, bool) {
+	switch c.Kind {
+	case fhirpath.CondImplies:
+		l, ok := r.cond(c.L, x)
+		if !ok {
+			return fhirpath.Empty, false
+		}
+		if l == fhirpath.False {
+			return fhirpath.True, true
+		}
+		rt, ok := r.cond(c.R, x)
+		switch {
+		case !ok:
+			return fhirpath.Empty, false
+		case rt == fhirpath.True:
+			return fhirpath.True, true
+		case l == fhirpath.True:
+			return rt, true
+		}
+		return fhirpath.Empty, true
+	case fhirpath.CondAnd, fhirpath.CondOr:
+		l, ok := r.cond(c.L, x)
+		if !ok {
+			return fhirpath.Empty, false
+		}
+		// The evaluator does not read the right side once the left
+		// decides.
+		if c.Kind == fhirpath.CondAnd && l == fhirpath.False {
+			return fhirpath.False, true
+		}
+		if c.Kind == fhirpath.CondOr && l == fhirpath.True {
+			return fhirpath.True, true
+		}
+		rt, ok := r.cond(c.R, x)
+		if !ok {
+			return fhirpath.Empty, false
+		}
+		if c.Kind == fhirpath.CondAnd {
+			switch {
+			case rt == fhirpath.False:
+				return fhirpath.False, true
+			case l == fhirpath.True && rt == fhirpath.True:
+				return fhirpath.True, true
+			}
+			return fhirpath.Empty, true
+		}
+		switch {
+		case rt == fhirpath.True:
+			return fhirpath.True, true
+		case l == fhirpath.False && rt == fhirpath.False:
+			return fhirpath.False, true
+		}
+		return fhirpath.Empty, true
+	case fhirpath.CondStartsWith:
+		t, ok := nodeText(x)
+		if !ok {
+			return fhirpath.Empty, false
+		}
+		return truth(strings.HasPrefix(t, c.Text)), true
+	case fhirpath.CondEquals, fhirpath.CondExists, fhirpath.CondEmpty, fhirpath.CondMatches:
+		var found []*tree.Node
+		if len(c.Path) == 0 {
+			found = append(r.getBuf(), x)
+		} else {
+			var ok bool
+			r.condIn[0] = x
+			if found, ok = r.takeSteps(c.Path, r.condIn[:1]); !ok {
+				return fhirpath.Empty, false
+			}
+		}
+		defer r.putBuf(found)
+		switch c.Kind {
+		case fhirpath.CondExists:
+			return truth(len(found) > 0), true
+		case fhirpath.CondEmpty:
+			return truth(len(found) == 0), true
+		}
+		switch len(found) {
+		case 0:
+			return fhirpath.Empty, true
+		case 1:
+			t, ok := nodeText(found[0])
+			if !ok {
+				return fhirpath.Empty, false
+			}
+			if c.Kind == fhirpath.CondMatches {
+				return truth(c.Re.MatchString(t)), true
+			}
+			return truth(t == c.Text), true
+		}
+		if c.Kind == fhirpath.CondMatches {
+			return fhirpath.Empty, false // an evaluation error
+		}
+		return fhirpath.False, true
+	}
+	return fhirpath.Empty, false
+}
+
+func truth(b bool) fhirpath.Truth {
+	if b {
+		return fhirpath.True
+	}
+	return fhirpath.False
+}

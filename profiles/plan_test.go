@@ -1,0 +1,160 @@
+package profiles
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
+	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
+	"github.com/nemsfhir/nemsfhir/internal/tree"
+	"github.com/nemsfhir/nemsfhir/internal/treepath"
+	"github.com/nemsfhir/nemsfhir/schemas"
+)
+
+// planPayloads reads the payloads the plan tests run on: the golden
+// corpus (every rule's breaking and benign payloads, XML and JSON), the
+// quick-start examples and, when present, the official NEMS examples.
+func planPayloads(t *testing.T) map[string]*tree.Node {
+	t.Helper()
+	var files []string
+	for _, pat := range []string{"../corpus/rules/*/*", "../corpus/rules/*/*/*", "../corpus/examples/*", "../corpus/invalid/*"} {
+		m, err := filepath.Glob(pat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	files = append(files, sharedtest.Optional("corpus/nems-examples/*")...)
+	out := map[string]*tree.Node{}
+	for _, f := range files {
+		var parse func([]byte, *schemas.Model) (*tree.Document, error)
+		switch {
+		case strings.HasSuffix(f, ".golden.json"):
+			continue
+		case strings.HasSuffix(f, ".xml"):
+			parse = tree.ParseXML
+		case strings.HasSuffix(f, ".json"):
+			parse = tree.ParseJSON
+		}
+		switch filepath.Ext(f) {
+		case ".xml":
+			parse = tree.ParseXML
+		case ".json":
+			parse = tree.ParseJSON
+		default:
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if doc, _ := parse(src, schemas.STU3()); doc != nil && doc.Root != nil {
+			out[f] = doc.Root
+		}
+	}
+	if len(out) < 600 {
+		t.Fatalf("read %d payloads; the golden corpus alone has over 600", len(out))
+	}
+	return out
+}
+
+// TestPlansAgreeWithTheEvaluator runs the built-in packs over every payload
+// with each plan's answer compared with the evaluator's on the same node,
+// and the findings compared with a run that uses no plans: they must be
+// the same, item for item and byte for byte.
+func TestPlansAgreeWithTheEvaluator(t *testing.T) {
+	payloads := planPayloads(t)
+	def, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Copies, as the default set is shared.
+	withPlans, err := def.With()
+	if err != nil {
+		t.Fatal(err)
+	}
+	planned, total := map[string]bool{}, map[string]bool{}
+	for _, r := range withPlans.active {
+		for _, e := range [...]*fhirpath.Expression{r.ctxExpr, r.pathExpr, r.expr} {
+			if e != nil {
+				total[e.String()] = true
+				if e.Plan() != nil {
+					planned[e.String()] = true
+				}
+			}
+		}
+	}
+	t.Logf("%d of the %d expressions of the rules are plans", len(planned), len(total))
+	if len(planned) < len(total)/2 {
+		t.Errorf("only %d of %d rule expressions are plans", len(planned), len(total))
+	}
+	ran := map[string]int{}
+	var mismatches []string
+	withPlans.comparePlans = func(e *fhirpath.Expression, at *tree.Node, plan, eval fhirpath.Collection, evalOK bool) {
+		ran[e.String()]++
+		if !evalOK || !sameItems(plan, eval) {
+			if len(mismatches) < 20 {
+				mismatches = append(mismatches, e.String()+" at "+at.Path()+": plan "+render(plan)+", evaluator "+render(eval))
+			}
+		}
+	}
+	without, err := def.With()
+	if err != nil {
+		t.Fatal(err)
+	}
+	without.noPlans = true
+	in := Input{Now: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+	for f, root := range payloads {
+		if strings.Contains(f, "subscription") {
+			in.Interaction = "create"
+		}
+		a, b := withPlans.Check(root, in), without.Check(root, in)
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("%s: findings with plans differ from those without:\n%v\n%v", f, a, b)
+		}
+		in.Interaction = ""
+	}
+	for _, m := range mismatches {
+		t.Error(m)
+	}
+	t.Logf("%d payloads; %d plans taken on them", len(payloads), len(ran))
+	if len(ran) < len(planned)*3/4 {
+		t.Errorf("only %d of %d plans were taken on the corpora", len(ran), len(planned))
+	}
+}
+
+func sameItems(a, b fhirpath.Collection) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		na, nb := treepath.TreeNode(a[i]), treepath.TreeNode(b[i])
+		if na != nb {
+			return false
+		}
+		if na == nil {
+			va, _ := a[i].Value()
+			vb, _ := b[i].Value()
+			if va == nil || vb == nil || va.String() != vb.String() || a[i].TypeName() != b[i].TypeName() {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func render(c fhirpath.Collection) string {
+	var parts []string
+	for _, it := range c {
+		if n := treepath.TreeNode(it); n != nil {
+			parts = append(parts, n.Path())
+		} else {
+			parts = append(parts, it.String())
+		}
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}

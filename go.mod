@@ -35,7 +35,3 @@ require (
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
 )
-
-// jsonschema v6.0.3 with its drafts' meta-schemas compiled on first use
-// rather than at init (see third_party/jsonschema/NEMSFHIR.md).
-replace github.com/santhosh-tekuri/jsonschema/v6 => ./third_party/jsonschema

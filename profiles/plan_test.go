@@ -11,6 +11,7 @@ import (
 	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
 	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
+	"github.com/nemsfhir/nemsfhir/validate/issue"
 	"github.com/nemsfhir/nemsfhir/internal/treepath"
 	"github.com/nemsfhir/nemsfhir/schemas"
 )
@@ -110,13 +111,13 @@ func TestPlansAgreeWithTheEvaluator(t *testing.T) {
 	in := Input{Now: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
 	for f, root := range payloads {
 		if strings.Contains(f, "subscription") {
-			in.Interaction = "create"
+			in.Interaction = issue.SubscriptionCreate
 		}
 		a, b := withPlans.Check(root, in), without.Check(root, in)
 		if !reflect.DeepEqual(a, b) {
 			t.Errorf("%s: findings with plans differ from those without:\n%v\n%v", f, a, b)
 		}
-		in.Interaction = ""
+		in.Interaction = 0
 	}
 	for _, m := range mismatches {
 		t.Error(m)

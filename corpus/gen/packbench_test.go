@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nemsfhir/nemsfhir/internal/bridge"
 	"github.com/nemsfhir/nemsfhir/internal/cputime"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/profiles"
@@ -25,7 +27,7 @@ func BenchmarkPacks(b *testing.B) {
 	}
 	type payload struct {
 		root *tree.Node
-		in   profiles.Input
+		in   bridge.Input
 	}
 	var msgs []payload
 	clock := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -42,14 +44,15 @@ func BenchmarkPacks(b *testing.B) {
 		if doc == nil || doc.Root == nil {
 			b.Fatalf("%s: not parsed", e.Path)
 		}
-		msgs = append(msgs, payload{doc.Root, profiles.Input{Format: format, Size: int64(len(src)), Now: clock}})
+		msgs = append(msgs, payload{doc.Root, bridge.Input{Format: format, Size: int64(len(src)), Now: clock}})
 	}
+	ctx := context.Background()
 	run := func(b *testing.B, rs *profiles.RuleSet) {
 		b.ReportAllocs()
 		m := cputime.Start()
 		for b.Loop() {
 			for _, m := range msgs {
-				rs.Check(m.root, m.in)
+				bridge.CheckRules(ctx, rs, m.root, m.in)
 			}
 		}
 		m.Report(b, len(msgs))

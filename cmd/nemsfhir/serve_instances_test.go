@@ -7,8 +7,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -39,21 +37,13 @@ func TestServeInstancesExactlyOnce(t *testing.T) {
 		t.Skip("builds and runs the binary: skipped with -short")
 	}
 	url := pgtest.URL(t)
-	bin := buildServe(t)
-	subXML, err := os.ReadFile(filepath.Join(requestTestdata, "subscription.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	event, err := os.ReadFile(filepath.Join(requestTestdata, "publish.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	subXML, event := requestFixture(t, "subscription.xml"), requestFixture(t, "publish.xml")
 	if !bytes.Contains(event, []byte(bundleID)) {
 		t.Fatalf("publish.xml changed: no Bundle.id %s", bundleID)
 	}
 	var ps []*serveProcess
 	for range 3 {
-		ps = append(ps, startServe(t, bin, url, "--claim-lease", "2s"))
+		ps = append(ps, startServe(t, url, "--claim-lease", "2s"))
 	}
 	logs := func() string {
 		var b strings.Builder

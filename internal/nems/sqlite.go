@@ -130,6 +130,22 @@ func (s *SQLite) SchemaVersion(ctx context.Context) (int, error) {
 // Close closes the database.
 func (s *SQLite) Close() error { return s.db.Close() }
 
+// write runs f in one transaction, queued behind this process's other
+// writers (wmu), and commits it when f returns nil.
+func (s *SQLite) write(ctx context.Context, f func(tx *sql.Tx) error) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := f(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 func unixNano(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
@@ -146,36 +162,35 @@ func fromNano(n int64) time.Time {
 
 // CreateSubscription implements Store.
 func (s *SQLite) CreateSubscription(ctx context.Context, sub Subscription) (string, error) {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
+	var existing string
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, "SELECT id FROM subscriptions WHERE dup_key = ?", sub.Key).Scan(&existing)
+		switch {
+		case err == nil:
+			return nil
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, insertSubscription, subscriptionArgs(sub)...); err != nil {
+			return err
+		}
+		explicit, generic := subscriptionIndex(sub)
+		for _, row := range explicit {
+			if _, err := tx.ExecContext(ctx, insertSubscriptionEvent, row...); err != nil {
+				return err
+			}
+		}
+		for _, row := range generic {
+			if _, err := tx.ExecContext(ctx, insertSubscriptionRule, row...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return "", err
 	}
-	defer tx.Rollback()
-	var existing string
-	err = tx.QueryRowContext(ctx, "SELECT id FROM subscriptions WHERE dup_key = ?", sub.Key).Scan(&existing)
-	switch {
-	case err == nil:
-		return existing, nil
-	case !errors.Is(err, sql.ErrNoRows):
-		return "", err
-	}
-	if _, err := tx.ExecContext(ctx, insertSubscription, subscriptionArgs(sub)...); err != nil {
-		return "", err
-	}
-	explicit, generic := subscriptionIndex(sub)
-	for _, row := range explicit {
-		if _, err := tx.ExecContext(ctx, insertSubscriptionEvent, row...); err != nil {
-			return "", err
-		}
-	}
-	for _, row := range generic {
-		if _, err := tx.ExecContext(ctx, insertSubscriptionRule, row...); err != nil {
-			return "", err
-		}
-	}
-	return "", tx.Commit()
+	return existing, nil
 }
 
 // Subscription implements Store.
@@ -220,26 +235,21 @@ func (s *SQLite) candidates(ctx context.Context, query string, args ...any) ([]S
 
 // AddEvent implements Store.
 func (s *SQLite) AddEvent(ctx context.Context, ev Event, deliveries []Delivery) error {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	matches, err := matchesJSON(ev.Matches)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, insertEvent, eventArgs(ev, matches)...); err != nil {
-		return err
-	}
-	for _, d := range deliveries {
-		if _, err := tx.ExecContext(ctx, insertDelivery, deliveryArgs(d, ev.ID, unixNano(ev.Received))...); err != nil {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		matches, err := matchesJSON(ev.Matches)
+		if err != nil {
 			return err
 		}
-	}
-	return tx.Commit()
+		if _, err := tx.ExecContext(ctx, insertEvent, eventArgs(ev, matches)...); err != nil {
+			return err
+		}
+		for _, d := range deliveries {
+			if _, err := tx.ExecContext(ctx, insertDelivery, deliveryArgs(d, ev.ID, unixNano(ev.Received))...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // Inbox implements mesh.Store: a page through the (mailbox,
@@ -365,19 +375,14 @@ var resetTables = []string{"outbox", "deliveries", "events", "subscription_rules
 
 // Reset implements Store, in one transaction.
 func (s *SQLite) Reset(ctx context.Context) error {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	for _, table := range resetTables {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
-			return err
+	return s.write(ctx, func(tx *sql.Tx) error {
+		for _, table := range resetTables {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
+				return err
+			}
 		}
-	}
-	return tx.Commit()
+		return nil
+	})
 }
 
 // ListSubscriptions implements Store.
@@ -429,41 +434,42 @@ func (s *SQLite) SeedDirectory(ctx context.Context, e DirectoryEntries, seed str
 // replaceDirectory replaces the directory in one transaction; with a seed,
 // only when the last seed differs, and records it.
 func (s *SQLite) replaceDirectory(ctx context.Context, e DirectoryEntries, seed string) (bool, error) {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
+	applied := false
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if seed != "" {
+			var last string
+			err := tx.QueryRowContext(ctx, selectSeed).Scan(&last)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if last == seed {
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, putSeed, seed); err != nil {
+				return err
+			}
+		}
+		tables := directoryTables(e)
+		for _, t := range tables {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM "+t.name); err != nil {
+				return err
+			}
+		}
+		for _, t := range tables {
+			insert := t.insert()
+			for _, row := range t.rows {
+				if _, err := tx.ExecContext(ctx, insert, row...); err != nil {
+					return fmt.Errorf("%s %v: %w", t.name, row[0], err)
+				}
+			}
+		}
+		applied = true
+		return nil
+	})
 	if err != nil {
 		return false, err
 	}
-	defer tx.Rollback()
-	if seed != "" {
-		var last string
-		err := tx.QueryRowContext(ctx, selectSeed).Scan(&last)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return false, err
-		}
-		if last == seed {
-			return false, nil
-		}
-		if _, err := tx.ExecContext(ctx, putSeed, seed); err != nil {
-			return false, err
-		}
-	}
-	tables := directoryTables(e)
-	for _, t := range tables {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM "+t.name); err != nil {
-			return false, err
-		}
-	}
-	for _, t := range tables {
-		insert := t.insert()
-		for _, row := range t.rows {
-			if _, err := tx.ExecContext(ctx, insert, row...); err != nil {
-				return false, fmt.Errorf("%s %v: %w", t.name, row[0], err)
-			}
-		}
-	}
-	return true, tx.Commit()
+	return applied, nil
 }
 
 func beforeJSON(before *PatientRecord) (string, error) {
@@ -487,90 +493,86 @@ func parseBefore(eventID, s string) (*PatientRecord, error) {
 
 // QueueEvent implements Store.
 func (s *SQLite) QueueEvent(ctx context.Context, ev Event, before *PatientRecord, owner string, lease time.Duration) error {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
 	b, err := beforeJSON(before)
 	if err != nil {
 		return err
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, event_type, nhs_number, from_asid, content_type, body, received, matches, withheld)
-		VALUES (?, ?, ?, ?, ?, ?, ?, '[]', 0)`, ev.ID, ev.EventType, ev.NHSNumber, ev.FromASID, ev.ContentType, ev.Body, unixNano(ev.Received)); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, "INSERT INTO outbox (event_id, before, owner, lease_until) VALUES (?, ?, ?, ?)",
-		ev.ID, b, owner, time.Now().Add(lease).UnixNano()); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, event_type, nhs_number, from_asid, content_type, body, received, matches, withheld)
+			VALUES (?, ?, ?, ?, ?, ?, ?, '[]', 0)`, ev.ID, ev.EventType, ev.NHSNumber, ev.FromASID, ev.ContentType, ev.Body, unixNano(ev.Received)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO outbox (event_id, before, owner, lease_until) VALUES (?, ?, ?, ?)",
+			ev.ID, b, owner, time.Now().Add(lease).UnixNano()); err != nil {
+			return err
+		}
+		return nil
+	})
 }
 
 // CompleteEvent implements Store.
 func (s *SQLite) CompleteEvent(ctx context.Context, eventID, owner string, matches []MatchRecord, withheld bool, deliveries []Delivery) (bool, error) {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
 	m, err := matchesJSON(matches)
 	if err != nil {
 		return false, err
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return false, err
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, "DELETE FROM outbox WHERE event_id = ? AND owner = ?", eventID, owner)
-	if err != nil {
-		return false, err
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return false, err
-	}
-	var received int64
-	if err := tx.QueryRowContext(ctx, "SELECT received FROM events WHERE id = ?", eventID).Scan(&received); err != nil {
-		return false, fmt.Errorf("event %s: %w", eventID, err)
-	}
-	if _, err := tx.ExecContext(ctx, "UPDATE events SET matches = ?, withheld = ? WHERE id = ?", m, withheld, eventID); err != nil {
-		return false, err
-	}
-	for _, d := range deliveries {
-		if _, err := tx.ExecContext(ctx, insertDelivery+" ON CONFLICT (event_id, mailbox) DO NOTHING", deliveryArgs(d, eventID, received)...); err != nil {
-			return false, err
+	done := false
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "DELETE FROM outbox WHERE event_id = ? AND owner = ?", eventID, owner)
+		if err != nil {
+			return err
 		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		var received int64
+		if err := tx.QueryRowContext(ctx, "SELECT received FROM events WHERE id = ?", eventID).Scan(&received); err != nil {
+			return fmt.Errorf("event %s: %w", eventID, err)
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE events SET matches = ?, withheld = ? WHERE id = ?", m, withheld, eventID); err != nil {
+			return err
+		}
+		for _, d := range deliveries {
+			if _, err := tx.ExecContext(ctx, insertDelivery+" ON CONFLICT (event_id, mailbox) DO NOTHING", deliveryArgs(d, eventID, received)...); err != nil {
+				return err
+			}
+		}
+		done = true
+		return nil
+	})
+	if err != nil {
+		return false, err
 	}
-	return true, tx.Commit()
+	return done, nil
 }
 
 // ClaimExpired implements Store. SQLite has one writer at a time (BEGIN
 // IMMEDIATE), which is what SKIP LOCKED gives PostgreSQL.
 func (s *SQLite) ClaimExpired(ctx context.Context, owner string, lease time.Duration, limit int) ([]QueuedEvent, error) {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	now := time.Now()
-	rows, err := tx.QueryContext(ctx, `SELECT `+queuedColumns+` FROM outbox o JOIN events e ON e.id = o.event_id WHERE o.lease_until < ? ORDER BY o.lease_until LIMIT ?`, now.UnixNano(), limit)
-	if err != nil {
-		return nil, err
-	}
-	out, err := collect(rows, nil, scanQueued)
-	rows.Close()
-	if err != nil {
-		return nil, err
-	}
-	for _, q := range out {
-		if _, err := tx.ExecContext(ctx, "UPDATE outbox SET owner = ?, lease_until = ? WHERE event_id = ?",
-			owner, now.Add(lease).UnixNano(), q.Event.ID); err != nil {
-			return nil, err
+	var out []QueuedEvent
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		now := time.Now()
+		rows, err := tx.QueryContext(ctx, `SELECT `+queuedColumns+` FROM outbox o JOIN events e ON e.id = o.event_id WHERE o.lease_until < ? ORDER BY o.lease_until LIMIT ?`, now.UnixNano(), limit)
+		if err != nil {
+			return err
 		}
+		out, err = collect(rows, nil, scanQueued)
+		rows.Close()
+		if err != nil {
+			return err
+		}
+		for _, q := range out {
+			if _, err := tx.ExecContext(ctx, "UPDATE outbox SET owner = ?, lease_until = ? WHERE event_id = ?",
+				owner, now.Add(lease).UnixNano(), q.Event.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, tx.Commit()
+	return out, nil
 }
 
 // PendingEvents implements Store.
@@ -584,42 +586,37 @@ func (s *SQLite) PendingEvents(ctx context.Context) (int, error) {
 // as a load test seeds its subscription base; unlike CreateSubscription
 // a duplicate is an error.
 func (s *SQLite) ImportSubscriptions(ctx context.Context, subs []Subscription) error {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	ins, err := tx.PrepareContext(ctx, insertSubscription)
-	if err != nil {
-		return err
-	}
-	explicit, err := tx.PrepareContext(ctx, insertSubscriptionEvent)
-	if err != nil {
-		return err
-	}
-	generic, err := tx.PrepareContext(ctx, insertSubscriptionRule)
-	if err != nil {
-		return err
-	}
-	for _, sub := range subs {
-		if _, err := ins.ExecContext(ctx, subscriptionArgs(sub)...); err != nil {
-			return fmt.Errorf("subscription %s: %w", sub.ID, err)
+	return s.write(ctx, func(tx *sql.Tx) error {
+		ins, err := tx.PrepareContext(ctx, insertSubscription)
+		if err != nil {
+			return err
 		}
-		e, g := subscriptionIndex(sub)
-		for _, row := range e {
-			if _, err := explicit.ExecContext(ctx, row...); err != nil {
+		explicit, err := tx.PrepareContext(ctx, insertSubscriptionEvent)
+		if err != nil {
+			return err
+		}
+		generic, err := tx.PrepareContext(ctx, insertSubscriptionRule)
+		if err != nil {
+			return err
+		}
+		for _, sub := range subs {
+			if _, err := ins.ExecContext(ctx, subscriptionArgs(sub)...); err != nil {
 				return fmt.Errorf("subscription %s: %w", sub.ID, err)
 			}
-		}
-		for _, row := range g {
-			if _, err := generic.ExecContext(ctx, row...); err != nil {
-				return fmt.Errorf("subscription %s: %w", sub.ID, err)
+			e, g := subscriptionIndex(sub)
+			for _, row := range e {
+				if _, err := explicit.ExecContext(ctx, row...); err != nil {
+					return fmt.Errorf("subscription %s: %w", sub.ID, err)
+				}
+			}
+			for _, row := range g {
+				if _, err := generic.ExecContext(ctx, row...); err != nil {
+					return fmt.Errorf("subscription %s: %w", sub.ID, err)
+				}
 			}
 		}
-	}
-	return tx.Commit()
+		return nil
+	})
 }
 
 func uniqueStrings(ss []string) []string {

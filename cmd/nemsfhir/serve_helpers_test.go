@@ -248,6 +248,19 @@ func eventLog(t *testing.T, client *http.Client, base string) []nems.Event {
 	return evs
 }
 
+// kill kills the server with SIGKILL, as a crash would.
+func (p *serveProcess) kill() { p.cmd.Process.Signal(syscall.SIGKILL) }
+
+// awaitKilled waits at most 10 s for the process kill killed to exit.
+func awaitKilled(t *testing.T, p *serveProcess, name string) {
+	t.Helper()
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s did not die on SIGKILL", name)
+	}
+}
+
 // stopServe stops the server with SIGTERM and waits for it to exit.
 func stopServe(t *testing.T, p *serveProcess) {
 	t.Helper()

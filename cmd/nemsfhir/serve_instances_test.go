@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -94,7 +93,7 @@ func TestServeInstancesExactlyOnce(t *testing.T) {
 				done := len(accepted)
 				mu.Unlock()
 				if done >= 150 {
-					killOnce.Do(func() { ps[1].cmd.Process.Signal(syscall.SIGKILL) })
+					killOnce.Do(ps[1].kill)
 				}
 			}
 		}()
@@ -103,11 +102,7 @@ func TestServeInstancesExactlyOnce(t *testing.T) {
 	if failure != "" {
 		t.Fatalf("%s\n%s", failure, logs())
 	}
-	select {
-	case <-ps[1].done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("instance 1 did not die on SIGKILL")
-	}
+	awaitKilled(t, ps[1], "instance 1")
 	if len(accepted) < 300 {
 		t.Fatalf("only %d publishes were answered 202", len(accepted))
 	}

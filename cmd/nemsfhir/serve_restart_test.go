@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -52,7 +51,6 @@ func TestServeSurvivesKill(t *testing.T) {
 		killOnce sync.Once
 		wg       sync.WaitGroup
 	)
-	kill := func() { p.cmd.Process.Signal(syscall.SIGKILL) }
 	for w := 0; w < 4; w++ {
 		wg.Add(1)
 		go func(w int) {
@@ -83,7 +81,7 @@ func TestServeSurvivesKill(t *testing.T) {
 				n := acked
 				mu.Unlock()
 				if n >= 40 {
-					killOnce.Do(kill)
+					killOnce.Do(p.kill)
 				}
 			}
 		}(w)
@@ -92,11 +90,7 @@ func TestServeSurvivesKill(t *testing.T) {
 	if failure != "" {
 		t.Fatalf("%s\n%s", failure, p.logs)
 	}
-	select {
-	case <-p.done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not die on SIGKILL")
-	}
+	awaitKilled(t, p, "serve")
 	if len(created) < 10 || accepted < 10 {
 		t.Fatalf("only %d subscriptions and %d events were acknowledged before the kill\n%s", len(created), accepted, p.logs)
 	}
@@ -110,15 +104,7 @@ func TestServeSurvivesKill(t *testing.T) {
 		}
 	}
 	// Stop gracefully, then look at the mailbox in the database itself.
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-p.done:
-		if err != nil {
-			t.Errorf("serve exited with %v on SIGTERM\n%s", err, p.logs)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not stop within 20 s of SIGTERM")
-	}
+	stopServe(t, p)
 	if !strings.Contains(p.logs.String(), "msg=stopped") {
 		t.Errorf("no graceful stop in the log:\n%s", p.logs)
 	}

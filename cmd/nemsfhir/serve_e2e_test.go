@@ -130,13 +130,7 @@ type e2e struct {
 func (e *e2e) do(c e2eCall) e2eAnswer {
 	t := e.t
 	t.Helper()
-	method, path := c.method, c.path
-	if method == "" {
-		method = c.in.Method()
-	}
-	if path == "" {
-		path = c.in.Path()
-	}
+	method, path := target(c.in, c.method, c.path)
 	resp, served, err := call(e.client, method, e.base+path, c.header, c.token, c.body)
 	if err != nil {
 		t.Fatalf("%s: %v\n%s", c.name, err, e.logs)

@@ -111,13 +111,23 @@ func startServe(t *testing.T, data string, extra ...string) *serveProcess {
 
 // send makes one NEMS call with good Spine headers and a JWT valid now.
 func send(client *http.Client, base string, in request.Interaction, path string, body []byte) (*http.Response, []byte, error) {
-	if path == "" {
-		path = in.Path()
-	}
+	method, path := target(in, "", path)
 	scope := map[request.Interaction]string{request.Publish: "patient/Bundle.write", request.SubscriptionCreate: "patient/Subscription.write",
 		request.SubscriptionRead: "patient/Subscription.read", request.SubscriptionDelete: "patient/Subscription.write"}[in]
 	token := spineJWT(testASID, scope, time.Now().Add(-time.Minute))
-	return call(client, in.Method(), base+path, spineHeaders[in], token, body)
+	return call(client, method, base+path, spineHeaders[in], token, body)
+}
+
+// target is the method and path of a request of the interaction: the
+// interaction's own unless given.
+func target(in request.Interaction, method, path string) (string, string) {
+	if method == "" {
+		method = in.Method()
+	}
+	if path == "" {
+		path = in.Path()
+	}
+	return method, path
 }
 
 // call sends one HTTP request with the headers and, unless token is "",

@@ -61,13 +61,7 @@ func with(in request.Interaction, edits map[string]string) map[string]string {
 // returns the status both gave.
 func agree(t *testing.T, base string, tc agreeCase) int {
 	t.Helper()
-	method, path := tc.method, tc.path
-	if method == "" {
-		method = tc.in.Method()
-	}
-	if path == "" {
-		path = tc.in.Path()
-	}
+	method, path := target(tc.in, tc.method, tc.path)
 	token := testJWT(tc.scope)
 
 	resp, served, err := call(http.DefaultClient, method, base+path, tc.header, token, tc.body)

@@ -2,29 +2,18 @@ package main
 
 import (
 	"bytes"
-	"encoding/base64"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const requestTestdata = "../../validate/request/testdata"
 
 // testJWT returns an unsecured token valid at 2025-03-01T10:00:00Z.
 func testJWT(scope string) string {
-	enc := base64.RawURLEncoding.EncodeToString
-	p, _ := json.Marshal(map[string]any{
-		"iss": "https://cas.nhs.uk", "aud": "https://clinicals.spineservices.nhs.uk",
-		"sub": "https://fhir.nhs.uk/Id/accredited-system|200000000205",
-		"exp": 1740823440, "iat": 1740823140, // five minutes, as Spine Core says
-		"reason_for_request":      "directcare",
-		"scope":                   scope,
-		"requesting_system":       "https://fhir.nhs.uk/Id/accredited-system|200000000205",
-		"requesting_organisation": "https://fhir.nhs.uk/Id/ods-organization-code|A91545",
-	})
-	return enc([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + enc(p) + "."
+	return spineJWT(testASID, scope, time.Unix(1740823140, 0))
 }
 
 func runCLIStdin(stdin string, args ...string) (int, string, string) {

@@ -8,13 +8,12 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -113,22 +112,6 @@ func outcomeIssues(contentType string, body []byte) ([]outcomeIssue, error) {
 	return out, nil
 }
 
-// e2eJWT is an unsecured Spine token of the ASID, issued at issued for the
-// five minutes Spine Core allows.
-func e2eJWT(asid, scope string, issued time.Time) string {
-	enc := base64.RawURLEncoding.EncodeToString
-	p, _ := json.Marshal(map[string]any{
-		"iss": "https://cas.nhs.uk", "aud": "https://clinicals.spineservices.nhs.uk",
-		"sub": "https://fhir.nhs.uk/Id/accredited-system|" + asid,
-		"iat": issued.Unix(), "exp": issued.Unix() + 300,
-		"reason_for_request":      "directcare",
-		"scope":                   scope,
-		"requesting_system":       "https://fhir.nhs.uk/Id/accredited-system|" + asid,
-		"requesting_organisation": "https://fhir.nhs.uk/Id/ods-organization-code|A91545",
-	})
-	return enc([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + enc(p) + "."
-}
-
 type e2e struct {
 	t      *testing.T
 	base   string
@@ -141,70 +124,29 @@ type e2e struct {
 	cliFlags []string
 }
 
-var cliHeaderLine = regexp.MustCompile(`^([A-Za-z-]+): (.*)$`)
-
 // do sends the call to the server over HTTP and to `nemsfhir request`
 // in-process, and checks that they agree and that the server gave the
 // answer the call expects.
 func (e *e2e) do(c e2eCall) e2eAnswer {
 	t := e.t
 	t.Helper()
-	method, path := c.method, c.path
-	if method == "" {
-		method = c.in.Method()
-	}
-	if path == "" {
-		path = c.in.Path()
-	}
-	req, err := http.NewRequest(method, e.base+path, bytes.NewReader(c.body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range c.header {
-		req.Header.Set(k, v)
-	}
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	resp, err := e.client.Do(req)
+	method, path := target(c.in, c.method, c.path)
+	resp, served, err := call(e.client, method, e.base+path, c.header, c.token, c.body)
 	if err != nil {
 		t.Fatalf("%s: %v\n%s", c.name, err, e.logs)
-	}
-	served, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
-	resp.Body.Close()
-	if err != nil {
-		t.Fatalf("%s: reading the answer: %v", c.name, err)
 	}
 	got := e2eAnswer{status: resp.StatusCode, header: resp.Header, body: served}
 	e.statuses[got.status]++
 
 	// The same request, as a user would give it to the request command.
-	args := append([]string{"request", "--interaction", c.in.String(), "--method", method, "--path", path}, e.cliFlags...)
-	for k, v := range c.header {
-		args = append(args, "-H", k+": "+v)
-	}
+	flags := e.cliFlags
 	if c.token != "" {
-		args = append(args, "--jwt", c.token)
+		flags = append(slices.Clip(flags), "--jwt", c.token)
 	}
-	if len(c.body) > 0 {
-		f := filepath.Join(t.TempDir(), "body")
-		if err := os.WriteFile(f, c.body, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		args = append(args, f)
-	}
-	code, out, errOut := runCLI(args...)
-	m := statusLine.FindStringSubmatch(out)
-	if m == nil || code == exitUsage {
-		t.Fatalf("%s: nemsfhir request exited %d with no answer: %q %q", c.name, code, out, errOut)
-	}
-	cliStatus, _ := strconv.Atoi(m[1])
-	head, cliBody, _ := strings.Cut(out, "\n\n")
-	cliHeader := http.Header{}
-	for _, line := range strings.Split(head, "\n")[1:] {
-		if hm := cliHeaderLine.FindStringSubmatch(line); hm != nil {
-			cliHeader.Set(hm[1], hm[2])
-		}
+	cli := requestCLI(t, c.name, c.in, method, path, c.header, c.body, flags...)
+	code, cliStatus, cliHeader, cliBody, out := cli.code, cli.status, cli.header, cli.body, cli.out
+	if code == exitUsage {
+		t.Fatalf("%s: nemsfhir request exited %d (usage): %q", c.name, code, out)
 	}
 	if (code == exitOK) != (cliStatus < 300) {
 		t.Errorf("%s: nemsfhir request exited %d with status %d", c.name, code, cliStatus)
@@ -252,7 +194,7 @@ func (e *e2e) do(c e2eCall) e2eAnswer {
 		}
 		// The command prints no Content-Type for an answer without a
 		// body; its checker, which it calls, says which it negotiated.
-		rq := &request.Request{Interaction: c.in, Method: method, Target: path, Header: req.Header.Clone(), Body: c.body}
+		rq := &request.Request{Interaction: c.in, Method: method, Target: path, Header: resp.Request.Header.Clone(), Body: c.body}
 		checker, err := request.New(request.Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -312,15 +254,9 @@ func TestServeE2E(t *testing.T) {
 		}
 		return b
 	}
-	testdata := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join(requestTestdata, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
+	testdata := func(name string) []byte { return requestFixture(t, name) }
 	const (
-		owner    = "200000000205" // the ASID of every JWT but one
+		owner    = testASID       // the ASID of every JWT but one
 		stranger = "200000000117" // another system
 		patient  = "9434765919"   // explicit subscriptions
 		flagged  = "9990000018"   // S in the directory
@@ -345,13 +281,12 @@ func TestServeE2E(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	bin := buildServe(t)
-	p := startServe(t, bin, filepath.Join(t.TempDir(), "data"), "--directory", dirFile)
+	p := startServe(t, filepath.Join(t.TempDir(), "data"), "--directory", dirFile)
 	e := &e2e{t: t, base: p.base, client: &http.Client{Timeout: 20 * time.Second}, logs: p.logs, statuses: map[int]int{}}
 	now := time.Now()
-	tok := func(scope string) string { return e2eJWT(owner, scope, now.Add(-time.Minute)) }
+	tok := func(scope string) string { return spineJWT(owner, scope, now.Add(-time.Minute)) }
 	write, read, publish := tok("patient/Subscription.write"), tok("patient/Subscription.read"), tok("patient/Bundle.write")
-	expired := e2eJWT(owner, "patient/Bundle.write", now.Add(-2*time.Hour))
+	expired := spineJWT(owner, "patient/Bundle.write", now.Add(-2*time.Hour))
 	hdr := func(in request.Interaction, edits ...string) map[string]string {
 		h := with(in, nil)
 		for i := 0; i+1 < len(edits); i += 2 {
@@ -433,7 +368,7 @@ func TestServeE2E(t *testing.T) {
 			want: 415, spine: "UNSUPPORTED_MEDIA_TYPE"},
 		{name: "create JSON labelled XML", in: request.SubscriptionCreate, header: hdr(request.SubscriptionCreate), token: write, body: subJSON,
 			want: 400, spine: "MESSAGE_NOT_WELL_FORMED"},
-		{name: "create with an expired token", in: request.SubscriptionCreate, header: hdr(request.SubscriptionCreate), token: e2eJWT(owner, "patient/Subscription.write", now.Add(-2*time.Hour)),
+		{name: "create with an expired token", in: request.SubscriptionCreate, header: hdr(request.SubscriptionCreate), token: spineJWT(owner, "patient/Subscription.write", now.Add(-2*time.Hour)),
 			body: bytes.ReplaceAll(subXML, []byte("A91545OT001"), []byte("A91545OT009")), want: 400, spine: "MISSING_OR_INVALID_HEADER"},
 	} {
 		e.do(c)
@@ -462,12 +397,10 @@ func TestServeE2E(t *testing.T) {
 		e.do(c)
 	}
 	inject := func(name string, body []byte, want int) nems.Event {
-		resp, err := e.client.Post(e.base+"/admin/events", "application/fhir+xml", bytes.NewReader(body))
+		resp, b, err := call(e.client, http.MethodPost, e.base+"/admin/events", map[string]string{"Content-Type": "application/fhir+xml"}, "", body)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
-		resp.Body.Close()
 		if resp.StatusCode != want {
 			t.Fatalf("inject %s: %d, want %d\n%s", name, resp.StatusCode, want, b)
 		}
@@ -587,18 +520,17 @@ func TestServeE2E(t *testing.T) {
 	// valid create body.
 	for _, r := range []e2eAnswer{readXML, readJSON} {
 		for mode, want := range map[string]int{"": http.StatusOK, "?mode=create": http.StatusUnprocessableEntity} {
-			resp, err := e.client.Post(e.base+"/STU3/Subscription/$validate"+mode, r.header.Get("Content-Type"), bytes.NewReader(r.body))
+			resp, b, err := call(e.client, http.MethodPost, e.base+"/STU3/Subscription/$validate"+mode,
+				map[string]string{"Content-Type": r.header.Get("Content-Type")}, "", r.body)
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-			resp.Body.Close()
 			if resp.StatusCode != want {
 				t.Errorf("$validate%s of a Subscription read back: %d, want %d\n%s", mode, resp.StatusCode, want, b)
 			}
 		}
 	}
-	strangerRead := e2eJWT(stranger, "patient/Subscription.read", now.Add(-time.Minute))
+	strangerRead := spineJWT(stranger, "patient/Subscription.read", now.Add(-time.Minute))
 	for _, c := range []e2eCall{
 		{name: "read by another ASID", in: request.SubscriptionRead, path: subPath("explicit XML"), header: hdr(request.SubscriptionRead, "fromASID", stranger), token: strangerRead,
 			want: 403, spine: "ACCESS DENIED"},
@@ -609,7 +541,7 @@ func TestServeE2E(t *testing.T) {
 		{name: "read asking for HTML", in: request.SubscriptionRead, path: subPath("explicit XML"), header: hdr(request.SubscriptionRead, "Accept", "text/html"), token: read,
 			want: 415, spine: "UNSUPPORTED_MEDIA_TYPE"},
 		{name: "read with an expired token", in: request.SubscriptionRead, path: subPath("explicit XML"), header: hdr(request.SubscriptionRead),
-			token: e2eJWT(owner, "patient/Subscription.read", now.Add(-2*time.Hour)), want: 400, spine: "MISSING_OR_INVALID_HEADER"},
+			token: spineJWT(owner, "patient/Subscription.read", now.Add(-2*time.Hour)), want: 400, spine: "MISSING_OR_INVALID_HEADER"},
 		{name: "search", in: request.SubscriptionCreate, method: http.MethodGet, path: request.PathSubscription + "?_id=" + ids["explicit XML"],
 			header: hdr(request.SubscriptionRead), token: read, want: 405, spine: "BAD_REQUEST"},
 		{name: "update", in: request.SubscriptionRead, method: http.MethodPut, path: subPath("explicit XML"), header: hdr(request.SubscriptionCreate), token: write,
@@ -617,7 +549,7 @@ func TestServeE2E(t *testing.T) {
 		{name: "delete an unknown id", in: request.SubscriptionDelete, path: request.PathSubscription + "/" + unknown, header: hdr(request.SubscriptionDelete), token: write,
 			want: 404, spine: "NO_RECORD_FOUND", diag: "No subscription with id " + unknown},
 		{name: "delete by another ASID", in: request.SubscriptionDelete, path: subPath("explicit XML"), header: hdr(request.SubscriptionDelete, "fromASID", stranger),
-			token: e2eJWT(stranger, "patient/Subscription.write", now.Add(-time.Minute)), want: 403, spine: "ACCESS DENIED"},
+			token: spineJWT(stranger, "patient/Subscription.write", now.Add(-time.Minute)), want: 403, spine: "ACCESS DENIED"},
 		{name: "delete the explicit XML", in: request.SubscriptionDelete, path: subPath("explicit XML"), header: hdr(request.SubscriptionDelete), token: write, want: 200},
 		{name: "read it once deleted", in: request.SubscriptionRead, path: subPath("explicit XML"), header: hdr(request.SubscriptionRead), token: read,
 			want: 404, spine: "NO_RECORD_FOUND", diag: "No subscription with id " + ids["explicit XML"]},
@@ -680,18 +612,11 @@ func TestServeLifecycle(t *testing.T) {
 	if err := os.WriteFile(file, []byte("# test\nvaccinations-1 deprecated "+note+"\npds-change-of-gp-1 no-longer-supported\npds-death-notification-1 withdrawn\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p := startServe(t, buildServe(t), filepath.Join(dir, "data"), "--lifecycle", file)
+	p := startServe(t, filepath.Join(dir, "data"), "--lifecycle", file)
 	e := &e2e{t: t, base: p.base, client: &http.Client{Timeout: 20 * time.Second}, logs: p.logs, statuses: map[int]int{}, cliFlags: []string{"--lifecycle", file}}
 	now := time.Now().Add(-time.Minute)
-	write, publish := e2eJWT("200000000205", "patient/Subscription.write", now), e2eJWT("200000000205", "patient/Bundle.write", now)
-	b, err := os.ReadFile(filepath.Join(requestTestdata, "subscription.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	event, err := os.ReadFile(filepath.Join(requestTestdata, "publish.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	write, publish := spineJWT("200000000205", "patient/Subscription.write", now), spineJWT("200000000205", "patient/Bundle.write", now)
+	b, event := requestFixture(t, "subscription.xml"), requestFixture(t, "publish.xml")
 	for _, c := range []e2eCall{
 		{name: "subscribe to a deprecated type", in: request.SubscriptionCreate, header: with(request.SubscriptionCreate, nil), token: write, body: b, want: 201},
 		{name: "publish a deprecated type", in: request.Publish, header: with(request.Publish, nil), token: publish, body: event, want: 202},

@@ -7,12 +7,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -39,21 +36,13 @@ func TestServeInstancesExactlyOnce(t *testing.T) {
 		t.Skip("builds and runs the binary: skipped with -short")
 	}
 	url := pgtest.URL(t)
-	bin := buildServe(t)
-	subXML, err := os.ReadFile(filepath.Join(requestTestdata, "subscription.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	event, err := os.ReadFile(filepath.Join(requestTestdata, "publish.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	subXML, event := requestFixture(t, "subscription.xml"), requestFixture(t, "publish.xml")
 	if !bytes.Contains(event, []byte(bundleID)) {
 		t.Fatalf("publish.xml changed: no Bundle.id %s", bundleID)
 	}
 	var ps []*serveProcess
 	for range 3 {
-		ps = append(ps, startServe(t, bin, url, "--claim-lease", "2s"))
+		ps = append(ps, startServe(t, url, "--claim-lease", "2s"))
 	}
 	logs := func() string {
 		var b strings.Builder
@@ -104,7 +93,7 @@ func TestServeInstancesExactlyOnce(t *testing.T) {
 				done := len(accepted)
 				mu.Unlock()
 				if done >= 150 {
-					killOnce.Do(func() { ps[1].cmd.Process.Signal(syscall.SIGKILL) })
+					killOnce.Do(ps[1].kill)
 				}
 			}
 		}()
@@ -113,11 +102,7 @@ func TestServeInstancesExactlyOnce(t *testing.T) {
 	if failure != "" {
 		t.Fatalf("%s\n%s", failure, logs())
 	}
-	select {
-	case <-ps[1].done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("instance 1 did not die on SIGKILL")
-	}
+	awaitKilled(t, ps[1], "instance 1")
 	if len(accepted) < 300 {
 		t.Fatalf("only %d publishes were answered 202", len(accepted))
 	}

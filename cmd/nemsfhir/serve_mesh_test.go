@@ -6,14 +6,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -22,107 +19,6 @@ import (
 	"github.com/nemsfhir/nemsfhir/internal/nems"
 	"github.com/nemsfhir/nemsfhir/validate/request"
 )
-
-// collectScript is a receiver collecting with NHS England's Python MESH
-// client, unchanged: handshake, list, retrieve and acknowledge each
-// message, list and count again; then a handshake for each refused
-// (name, mailbox, password). It prints what it saw as JSON; bodies in
-// base64, so that they are compared byte for byte.
-const collectScript = `
-import base64, json, sys, warnings
-warnings.simplefilter("ignore")
-import requests
-from mesh_client import MeshClient
-
-cfg = json.loads(sys.argv[1])
-url, box = cfg["url"], cfg["mailbox"]
-kw = {"max_retries": 0, "timeout": 20}
-out = {}
-with MeshClient(url, box, cfg["password"], **kw) as c:
-    out["handshake"] = c.handshake().decode()
-    out["list"] = c.list_messages()
-    got = []
-    for mid in out["list"]:
-        m = c.retrieve_message(mid)
-        got.append({
-            "id": m.id(), "sender": m.sender, "recipient": m.recipient,
-            "workflow_id": m.workflow_id, "partner_id": m.partner_id,
-            "mex_partnerid": m.mex_header("partnerid"), "content_type": m.content_type,
-            "body": base64.b64encode(m.read()).decode(),
-        })
-        m.close()
-        c.acknowledge_message(mid)
-    out["retrieved"] = got
-    out["after"] = c.list_messages()
-    out["count"] = c.count_messages()
-refused = {}
-for name, other, password in cfg.get("refused", []):
-    with MeshClient(url, other, password, **kw) as bad:
-        try:
-            bad.handshake()
-            refused[name] = 200
-        except requests.HTTPError as e:
-            refused[name] = e.response.status_code
-out["refused"] = refused
-print(json.dumps(out))
-`
-
-type collected struct {
-	Handshake string              `json:"handshake"`
-	List      []string            `json:"list"`
-	Retrieved []map[string]string `json:"retrieved"`
-	After     []string            `json:"after"`
-	Count     int                 `json:"count"`
-	Refused   map[string]int      `json:"refused"`
-}
-
-// collect runs collectScript against the server.
-func collect(t *testing.T, python, clientDir, base, mailbox, password string, refused [][3]string) collected {
-	t.Helper()
-	arg, err := json.Marshal(map[string]any{"url": base, "mailbox": mailbox, "password": password, "refused": refused})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := meshtest.Run(t, python, clientDir, collectScript, 90*time.Second, string(arg))
-	var got collected
-	if err := json.Unmarshal(out, &got); err != nil {
-		t.Fatalf("the script's output: %v\n%s", err, out)
-	}
-	return got
-}
-
-// eventLog reads the admin API's event log.
-func eventLog(t *testing.T, client *http.Client, base string) []nems.Event {
-	t.Helper()
-	resp, err := client.Get(base + "/admin/events")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET /admin/events: %d %v\n%s", resp.StatusCode, err, b)
-	}
-	var evs []nems.Event
-	if err := json.Unmarshal(b, &evs); err != nil {
-		t.Fatalf("GET /admin/events: %v\n%s", err, b)
-	}
-	return evs
-}
-
-// stopServe stops the server with SIGTERM and waits for it to exit.
-func stopServe(t *testing.T, p *serveProcess) {
-	t.Helper()
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-p.done:
-		if err != nil {
-			t.Fatalf("serve exited with %v on SIGTERM\n%s", err, p.logs)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatalf("serve did not stop within 20 s of SIGTERM\n%s", p.logs)
-	}
-}
 
 // TestServeMeshCollect runs `nemsfhir serve` on a fresh data folder,
 // creates an explicit subscription and publishes a matching and a
@@ -138,16 +34,8 @@ func TestServeMeshCollect(t *testing.T) {
 		t.Skip("builds and runs the binary: skipped with -short")
 	}
 	python, clientDir := meshtest.Client(t)
-	bin := buildServe(t)
 	data := filepath.Join(t.TempDir(), "data")
-	subXML, err := os.ReadFile(filepath.Join(requestTestdata, "subscription.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	event, err := os.ReadFile(filepath.Join(requestTestdata, "publish.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	subXML, event := requestFixture(t, "subscription.xml"), requestFixture(t, "publish.xml")
 	const (
 		mailbox  = "A91545OT001"
 		patient  = "9434765919"
@@ -160,7 +48,7 @@ func TestServeMeshCollect(t *testing.T) {
 	}
 	client := &http.Client{Timeout: 10 * time.Second}
 
-	p := startServe(t, bin, data)
+	p := startServe(t, data)
 	resp, body, err := send(client, p.base, request.SubscriptionCreate, "", tagged)
 	if err != nil || resp.StatusCode != http.StatusCreated {
 		t.Fatalf("create: %v %v\n%s\n%s", resp, err, body, p.logs)
@@ -237,7 +125,7 @@ func TestServeMeshCollect(t *testing.T) {
 	if err := os.WriteFile(boxes, []byte("# receiver\n"+mailbox+"  s3cret word\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p = startServe(t, bin, data, "--mesh-mailboxes", boxes)
+	p = startServe(t, data, "--mesh-mailboxes", boxes)
 	checkLog("after a restart")
 	again := collect(t, python, clientDir, p.base, mailbox, "s3cret word", [][3]string{
 		{"default password", mailbox, mesh.DefaultPassword},

@@ -3,13 +3,10 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -59,68 +56,26 @@ func with(in request.Interaction, edits map[string]string) map[string]string {
 	return h
 }
 
-var statusLine = regexp.MustCompile(`^HTTP/1\.1 (\d{3}) `)
-
 // agree sends the case to the server and to the request command and
 // compares the status, Content-Type, Allow and OperationOutcome. It
 // returns the status both gave.
 func agree(t *testing.T, base string, tc agreeCase) int {
 	t.Helper()
-	method, path := tc.method, tc.path
-	if method == "" {
-		method = tc.in.Method()
-	}
-	if path == "" {
-		path = tc.in.Path()
-	}
+	method, path := target(tc.in, tc.method, tc.path)
 	token := testJWT(tc.scope)
 
-	req, err := http.NewRequest(method, base+path, bytes.NewReader(tc.body))
+	resp, served, err := call(http.DefaultClient, method, base+path, tc.header, token, tc.body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for k, v := range tc.header {
-		req.Header.Set(k, v)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	served, _ := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
-	resp.Body.Close()
-
-	args := []string{"request", "--interaction", tc.in.String(), "--now=2025-03-01T10:00:00Z", "--jwt", token, "--method", method, "--path", path}
-	for k, v := range tc.header {
-		args = append(args, "-H", k+": "+v)
-	}
-	if len(tc.body) > 0 {
-		f := filepath.Join(t.TempDir(), "body")
-		if err := os.WriteFile(f, tc.body, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		args = append(args, f)
-	}
-	_, out, errOut := runCLI(args...)
-	m := statusLine.FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("%s: nemsfhir request printed no status line: %q %q", tc.name, out, errOut)
-		return 0
-	}
-	cliStatus, _ := strconv.Atoi(m[1])
-	head, cliBody, _ := strings.Cut(out, "\n\n")
+	cli := requestCLI(t, tc.name, tc.in, method, path, tc.header, tc.body, "--now=2025-03-01T10:00:00Z", "--jwt", token)
+	cliStatus, cliBody, out := cli.status, cli.body, cli.out
 	if resp.StatusCode != cliStatus {
 		t.Errorf("%s: serve answered %d, request says %d\nserve:\n%s\nrequest:\n%s", tc.name, resp.StatusCode, cliStatus, served, out)
 		return 0
 	}
 	for _, h := range []string{"Content-Type", "Allow"} {
-		want := ""
-		for _, line := range strings.Split(head, "\n") {
-			if v, ok := strings.CutPrefix(line, h+": "); ok {
-				want = v
-			}
-		}
-		if want != "" && resp.Header.Get(h) != want {
+		if want := cli.header.Get(h); want != "" && resp.Header.Get(h) != want {
 			t.Errorf("%s: serve's %s is %q, request's %q", tc.name, h, resp.Header.Get(h), want)
 		}
 	}

@@ -2,7 +2,6 @@ package nems
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -129,38 +128,23 @@ func (s *Postgres) Close() error {
 // at once meet on the dup_key unique index: one inserts, the other finds
 // it.
 func (s *Postgres) CreateSubscription(ctx context.Context, sub Subscription) (string, error) {
-	if sub.Version == 0 {
-		sub.Version = 1
-	}
 	var existing string
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `INSERT INTO subscriptions
-			(id, owner_asid, mailbox, criteria, nhs_number, events, tag, dup_key, body, format, created, end_at, version)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (dup_key) DO NOTHING`,
-			sub.ID, sub.Owner, sub.Mailbox, sub.Criteria, sub.NHSNumber, strings.Join(sub.Events, " "), sub.Tag,
-			sub.Key, sub.Body, sub.Format, unixNano(sub.Created), unixNano(sub.End), sub.Version)
+		tag, err := tx.Exec(ctx, pgInsertSubscription+" ON CONFLICT (dup_key) DO NOTHING", subscriptionArgs(sub)...)
 		if err != nil {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
 			return tx.QueryRow(ctx, "SELECT id FROM subscriptions WHERE dup_key = $1", sub.Key).Scan(&existing)
 		}
-		seen := map[string]bool{}
-		for _, ev := range sub.Events {
-			if seen[ev] {
-				continue
+		explicit, generic := subscriptionIndex(sub)
+		for _, row := range explicit {
+			if _, err := tx.Exec(ctx, pgInsertSubscriptionEvent, row...); err != nil {
+				return err
 			}
-			seen[ev] = true
-			var err error
-			switch {
-			case sub.NHSNumber != "":
-				_, err = tx.Exec(ctx, "INSERT INTO subscription_events (subscription_id, nhs_number, event_type) VALUES ($1, $2, $3)",
-					sub.ID, sub.NHSNumber, ev)
-			case sub.RuleType != "":
-				_, err = tx.Exec(ctx, "INSERT INTO subscription_rules (subscription_id, rule_type, organization, event_type) VALUES ($1, $2, $3, $4)",
-					sub.ID, sub.RuleType, sub.Organization, ev)
-			}
-			if err != nil {
+		}
+		for _, row := range generic {
+			if _, err := tx.Exec(ctx, pgInsertSubscriptionRule, row...); err != nil {
 				return err
 			}
 		}
@@ -169,13 +153,28 @@ func (s *Postgres) CreateSubscription(ctx context.Context, sub Subscription) (st
 	return existing, err
 }
 
+// The shared queries with PostgreSQL's placeholders.
+var (
+	pgInsertSubscription      = dollars(insertSubscription)
+	pgInsertSubscriptionEvent = dollars(insertSubscriptionEvent)
+	pgInsertSubscriptionRule  = dollars(insertSubscriptionRule)
+	pgSelectSubscription      = dollars(selectSubscription)
+	pgExplicitCandidates      = dollars(explicitCandidates)
+	pgGenericCandidates       = dollars(genericCandidates)
+	pgInsertEvent             = dollars(insertEvent)
+	pgInsertDelivery          = dollars(insertDelivery)
+	pgInboxCount              = dollars(inboxCount)
+	pgSelectMessage           = dollars(selectMessage)
+	pgPutPatient              = dollars(putPatient)
+	pgSelectPostcodeArea      = dollars(selectPostcodeArea)
+	pgSelectPractice          = dollars(selectPractice)
+	pgPutSeed                 = dollars(putSeed)
+)
+
 // Subscription implements Store.
 func (s *Postgres) Subscription(ctx context.Context, id string) (Subscription, bool, error) {
-	sub, err := scanSubscription(s.pool.QueryRow(ctx, "SELECT "+subscriptionColumns+" FROM subscriptions s WHERE s.id = $1", id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Subscription{}, false, nil
-	}
-	return sub, err == nil, err
+	sub, err := scanSubscription(s.pool.QueryRow(ctx, pgSelectSubscription, id))
+	return lookup(sub, err, pgx.ErrNoRows)
 }
 
 // DeleteSubscription implements Store.
@@ -187,21 +186,14 @@ func (s *Postgres) DeleteSubscription(ctx context.Context, id string) (bool, err
 // ExplicitCandidates implements Store through the (nhs_number, event_type)
 // index.
 func (s *Postgres) ExplicitCandidates(ctx context.Context, nhsNumber, eventType string) ([]Subscription, error) {
-	return s.candidates(ctx, "SELECT "+subscriptionColumns+` FROM subscription_events e
-		JOIN subscriptions s ON s.id = e.subscription_id
-		WHERE e.nhs_number = $1 AND e.event_type = $2 ORDER BY s.created, s.id`, nhsNumber, eventType)
+	return s.candidates(ctx, pgExplicitCandidates, nhsNumber, eventType)
 }
 
 // GenericCandidates implements Store through the (rule_type,
 // organization, event_type) index.
 func (s *Postgres) GenericCandidates(ctx context.Context, ruleType, organization, eventType string) ([]Subscription, error) {
-	subs, err := s.candidates(ctx, "SELECT "+subscriptionColumns+` FROM subscription_rules r
-		JOIN subscriptions s ON s.id = r.subscription_id
-		WHERE r.rule_type = $1 AND r.organization = $2 AND r.event_type = $3 ORDER BY s.created, s.id`, ruleType, organization, eventType)
-	for i := range subs {
-		subs[i].RuleType, subs[i].Organization = ruleType, organization
-	}
-	return subs, err
+	subs, err := s.candidates(ctx, pgGenericCandidates, ruleType, organization, eventType)
+	return withRule(subs, ruleType, organization), err
 }
 
 func (s *Postgres) candidates(ctx context.Context, query string, args ...any) ([]Subscription, error) {
@@ -210,15 +202,7 @@ func (s *Postgres) candidates(ctx context.Context, query string, args ...any) ([
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Subscription
-	for rows.Next() {
-		sub, err := scanSubscription(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, sub)
-	}
-	return out, rows.Err()
+	return collect(rows, nil, scanSubscription)
 }
 
 // AddEvent implements Store.
@@ -228,21 +212,11 @@ func (s *Postgres) AddEvent(ctx context.Context, ev Event, deliveries []Delivery
 		return err
 	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO events (id, event_type, nhs_number, from_asid, content_type, body, received, matches, withheld)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, ev.ID, ev.EventType, ev.NHSNumber, ev.FromASID, ev.ContentType, ev.Body,
-			unixNano(ev.Received), matches, ev.Withheld); err != nil {
+		if _, err := tx.Exec(ctx, pgInsertEvent, eventArgs(ev, matches)...); err != nil {
 			return err
 		}
 		return insertDeliveries(ctx, tx, ev.ID, ev.Received, deliveries)
 	})
-}
-
-func matchesJSON(ms []MatchRecord) (string, error) {
-	if ms == nil {
-		return "[]", nil
-	}
-	b, err := json.Marshal(ms)
-	return string(b), err
 }
 
 // insertDeliveries adds the deliveries of an event in one round trip.
@@ -252,8 +226,7 @@ func insertDeliveries(ctx context.Context, tx pgx.Tx, eventID string, received t
 	}
 	b := &pgx.Batch{}
 	for _, d := range deliveries {
-		b.Queue(`INSERT INTO deliveries (id, event_id, mailbox, from_mailbox, workflow_id, partner_id, subject, received)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, d.ID, eventID, d.Mailbox, d.From, d.WorkflowID, d.PartnerID, d.Subject, unixNano(received))
+		b.Queue(pgInsertDelivery, deliveryArgs(d, eventID, unixNano(received))...)
 	}
 	return tx.SendBatch(ctx, b).Close()
 }
@@ -288,21 +261,13 @@ func (s *Postgres) Inbox(ctx context.Context, mailbox string, q mesh.InboxQuery)
 		return nil, err
 	}
 	defer rows.Close()
-	out := []mesh.InboxEntry{}
-	for rows.Next() {
-		var e mesh.InboxEntry
-		if err := rows.Scan(&e.ID, &e.WorkflowID); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return collect(rows, []mesh.InboxEntry{}, scanInboxEntry)
 }
 
 // InboxCount implements mesh.Store.
 func (s *Postgres) InboxCount(ctx context.Context, mailbox string) (int, error) {
 	var n int
-	err := s.pool.QueryRow(ctx, "SELECT count(*) FROM deliveries WHERE mailbox = $1 AND acknowledged = 0", mailbox).Scan(&n)
+	err := s.pool.QueryRow(ctx, pgInboxCount, mailbox).Scan(&n)
 	return n, err
 }
 
@@ -316,20 +281,8 @@ func (s *Postgres) MailboxExists(ctx context.Context, mailbox string) (bool, err
 
 // Message implements mesh.Store.
 func (s *Postgres) Message(ctx context.Context, mailbox, id string) (mesh.Message, bool, error) {
-	var m mesh.Message
-	var received int64
-	err := s.pool.QueryRow(ctx, `SELECT d.id, d.from_mailbox, d.mailbox, d.workflow_id, d.partner_id, d.subject,
-		e.content_type, e.body, d.received FROM deliveries d JOIN events e ON e.id = d.event_id
-		WHERE d.mailbox = $1 AND d.id = $2`, mailbox, id).Scan(&m.ID, &m.From, &m.To, &m.WorkflowID, &m.PartnerID, &m.Subject,
-		&m.ContentType, &m.Body, &received)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return mesh.Message{}, false, nil
-	}
-	if err != nil {
-		return mesh.Message{}, false, err
-	}
-	m.Received = fromNano(received)
-	return m, true, nil
+	m, err := scanMessage(s.pool.QueryRow(ctx, pgSelectMessage, mailbox, id))
+	return lookup(m, err, pgx.ErrNoRows)
 }
 
 // Acknowledge implements mesh.Store. Acknowledging twice is not an error.
@@ -347,55 +300,26 @@ func (s *Postgres) ListEvents(ctx context.Context, limit int) ([]Event, error) {
 	if limit <= 0 || limit > MaxListedEvents {
 		limit = MaxListedEvents
 	}
-	rows, err := s.pool.Query(ctx, `SELECT id, event_type, nhs_number, from_asid, content_type, received, matches, withheld
-		FROM events ORDER BY received DESC, seq DESC LIMIT $1`, limit)
+	rows, err := s.pool.Query(ctx, "SELECT "+eventColumns+" FROM events ORDER BY received DESC, seq DESC LIMIT $1", limit)
 	if err != nil {
 		return nil, err
 	}
-	var out []Event
-	index := map[string]int{}
-	for rows.Next() {
-		var ev Event
-		var received int64
-		var matches string
-		if err := rows.Scan(&ev.ID, &ev.EventType, &ev.NHSNumber, &ev.FromASID, &ev.ContentType, &received, &matches, &ev.Withheld); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ev.Received = fromNano(received)
-		if err := json.Unmarshal([]byte(matches), &ev.Matches); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("event %s: matches: %w", ev.ID, err)
-		}
-		index[ev.ID] = len(out)
-		out = append(out, ev)
-	}
+	out, err := collect(rows, nil, scanEvent)
 	rows.Close()
-	if err := rows.Err(); err != nil || len(out) == 0 {
+	if err != nil || len(out) == 0 {
 		return out, err
 	}
-	ids := make([]string, len(out))
-	for i, ev := range out {
-		ids[i] = ev.ID
-	}
-	drows, err := s.pool.Query(ctx, `SELECT event_id, id, mailbox, from_mailbox, workflow_id, partner_id, subject, acknowledged
-		FROM deliveries WHERE event_id = ANY($1) ORDER BY seq`, ids)
+	drows, err := s.pool.Query(ctx, "SELECT "+deliveryColumns+" FROM deliveries WHERE event_id = ANY($1) ORDER BY seq", eventIDs(out))
 	if err != nil {
 		return nil, err
 	}
 	defer drows.Close()
-	for drows.Next() {
-		var d Delivery
-		var eventID string
-		var ack int64
-		if err := drows.Scan(&eventID, &d.ID, &d.Mailbox, &d.From, &d.WorkflowID, &d.PartnerID, &d.Subject, &ack); err != nil {
-			return nil, err
-		}
-		d.Acknowledged = ack != 0
-		i := index[eventID]
-		out[i].Deliveries = append(out[i].Deliveries, d)
+	deliveries, err := collect(drows, nil, scanDelivery)
+	if err != nil {
+		return nil, err
 	}
-	return out, drows.Err()
+	attachDeliveries(out, deliveries)
+	return out, nil
 }
 
 // Reset implements Store, in one transaction.
@@ -421,48 +345,26 @@ func (s *Postgres) ListSubscriptions(ctx context.Context, limit int) ([]Subscrip
 // Patient implements DirectoryStore, reading the patient's practice and
 // postcode area with it, for RuleCodes.
 func (s *Postgres) Patient(ctx context.Context, nhsNumber string) (PatientRecord, bool, error) {
-	p := PatientRecord{NHSNumber: nhsNumber}
-	a := &patientAreas{}
-	err := s.pool.QueryRow(ctx, patientWithAreas+"$1", nhsNumber).Scan(&p.GP, &p.Postcode, &p.Flags,
-		&a.hasPractice, &a.practice.ICBSubLocation, &a.hasArea, &a.area.LocalAuthority, &a.area.ICBSubLocation, &a.area.Country)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return PatientRecord{}, false, nil
-	}
-	if err != nil {
-		return PatientRecord{}, false, err
-	}
-	a.gp, a.postcode, a.practice.Code, a.area.Postcode = p.GP, p.Postcode, p.GP, normPostcode(p.Postcode)
-	p.areas = a
-	return p, true, nil
+	p, err := scanPatient(s.pool.QueryRow(ctx, patientWithAreas+"$1", nhsNumber), nhsNumber)
+	return lookup(p, err, pgx.ErrNoRows)
 }
 
 // PutPatient implements DirectoryStore.
 func (s *Postgres) PutPatient(ctx context.Context, p PatientRecord) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO patients (nhs_number, gp, postcode, flags) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (nhs_number) DO UPDATE SET gp = excluded.gp, postcode = excluded.postcode, flags = excluded.flags`,
-		p.NHSNumber, p.GP, p.Postcode, p.Flags)
+	_, err := s.pool.Exec(ctx, pgPutPatient, p.NHSNumber, p.GP, p.Postcode, p.Flags)
 	return err
 }
 
 // PostcodeArea implements DirectoryStore.
 func (s *Postgres) PostcodeArea(ctx context.Context, postcode string) (PostcodeArea, bool, error) {
-	a := PostcodeArea{Postcode: postcode}
-	err := s.pool.QueryRow(ctx, "SELECT local_authority, icb_sub_location, country FROM postcode_areas WHERE postcode = $1", postcode).
-		Scan(&a.LocalAuthority, &a.ICBSubLocation, &a.Country)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return PostcodeArea{}, false, nil
-	}
-	return a, err == nil, err
+	a, err := scanPostcodeArea(s.pool.QueryRow(ctx, pgSelectPostcodeArea, postcode), postcode)
+	return lookup(a, err, pgx.ErrNoRows)
 }
 
 // Practice implements DirectoryStore.
 func (s *Postgres) Practice(ctx context.Context, code string) (Practice, bool, error) {
-	p := Practice{Code: code}
-	err := s.pool.QueryRow(ctx, "SELECT icb_sub_location FROM practices WHERE code = $1", code).Scan(&p.ICBSubLocation)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Practice{}, false, nil
-	}
-	return p, err == nil, err
+	p, err := scanPractice(s.pool.QueryRow(ctx, pgSelectPractice, code), code)
+	return lookup(p, err, pgx.ErrNoRows)
 }
 
 // ReplaceDirectory implements DirectoryStore.
@@ -486,43 +388,27 @@ func (s *Postgres) replaceDirectory(ctx context.Context, e DirectoryEntries, see
 		}
 		if seed != "" {
 			var last string
-			err := tx.QueryRow(ctx, "SELECT value FROM settings WHERE name = 'directory_seed'").Scan(&last)
+			err := tx.QueryRow(ctx, selectSeed).Scan(&last)
 			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 				return err
 			}
 			if last == seed {
 				return nil
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO settings (name, value) VALUES ('directory_seed', $1)
-				ON CONFLICT (name) DO UPDATE SET value = excluded.value`, seed); err != nil {
+			if _, err := tx.Exec(ctx, pgPutSeed, seed); err != nil {
 				return err
 			}
 		}
-		for _, table := range []string{"patients", "postcode_areas", "practices"} {
-			if _, err := tx.Exec(ctx, "DELETE FROM "+table); err != nil {
+		tables := directoryTables(e)
+		for _, t := range tables {
+			if _, err := tx.Exec(ctx, "DELETE FROM "+t.name); err != nil {
 				return err
 			}
 		}
-		rows := make([][]any, 0, len(e.Patients))
-		for _, p := range e.Patients {
-			rows = append(rows, []any{p.NHSNumber, strings.ToUpper(p.GP), p.Postcode, strings.ToUpper(p.Flags)})
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"patients"}, []string{"nhs_number", "gp", "postcode", "flags"}, pgx.CopyFromRows(rows)); err != nil {
-			return fmt.Errorf("patients: %w", err)
-		}
-		rows = rows[:0]
-		for _, a := range e.Postcodes {
-			rows = append(rows, []any{normPostcode(a.Postcode), a.LocalAuthority, a.ICBSubLocation, a.Country})
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"postcode_areas"}, []string{"postcode", "local_authority", "icb_sub_location", "country"}, pgx.CopyFromRows(rows)); err != nil {
-			return fmt.Errorf("postcodes: %w", err)
-		}
-		rows = rows[:0]
-		for _, p := range e.Practices {
-			rows = append(rows, []any{strings.ToUpper(p.Code), p.ICBSubLocation})
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"practices"}, []string{"code", "icb_sub_location"}, pgx.CopyFromRows(rows)); err != nil {
-			return fmt.Errorf("practices: %w", err)
+		for _, t := range tables {
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.name}, t.columns, pgx.CopyFromRows(t.rows)); err != nil {
+				return fmt.Errorf("%s: %w", t.name, err)
+			}
 		}
 		applied = true
 		return nil
@@ -590,28 +476,12 @@ func (s *Postgres) ClaimExpired(ctx context.Context, owner string, lease time.Du
 		o AS (
 			UPDATE outbox SET owner = $1, lease_until = clock_timestamp() + $2 * interval '1 microsecond'
 			FROM c WHERE outbox.event_id = c.event_id RETURNING outbox.event_id, outbox.before)
-		SELECT o.before, e.id, e.event_type, e.nhs_number, e.from_asid, e.content_type, e.body, e.received
-		FROM o JOIN events e ON e.id = o.event_id`, owner, lease.Microseconds(), limit)
+		SELECT `+queuedColumns+` FROM o JOIN events e ON e.id = o.event_id`, owner, lease.Microseconds(), limit)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []QueuedEvent
-	for rows.Next() {
-		var q QueuedEvent
-		var before string
-		var received int64
-		ev := &q.Event
-		if err := rows.Scan(&before, &ev.ID, &ev.EventType, &ev.NHSNumber, &ev.FromASID, &ev.ContentType, &ev.Body, &received); err != nil {
-			return nil, err
-		}
-		ev.Received = fromNano(received)
-		if q.Before, err = parseBefore(ev.ID, before); err != nil {
-			return nil, err
-		}
-		out = append(out, q)
-	}
-	return out, rows.Err()
+	return collect(rows, nil, scanQueued)
 }
 
 // PendingEvents implements Store.
@@ -628,19 +498,9 @@ func (s *Postgres) ImportSubscriptions(ctx context.Context, subs []Subscription)
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var rows, explicit, generic [][]any
 		for _, sub := range subs {
-			if sub.Version == 0 {
-				sub.Version = 1
-			}
-			rows = append(rows, []any{sub.ID, sub.Owner, sub.Mailbox, sub.Criteria, sub.NHSNumber, strings.Join(sub.Events, " "), sub.Tag,
-				sub.Key, sub.Body, sub.Format, unixNano(sub.Created), unixNano(sub.End), sub.Version})
-			for _, ev := range uniqueStrings(sub.Events) {
-				switch {
-				case sub.NHSNumber != "":
-					explicit = append(explicit, []any{sub.ID, sub.NHSNumber, ev})
-				case sub.RuleType != "":
-					generic = append(generic, []any{sub.ID, sub.RuleType, sub.Organization, ev})
-				}
-			}
+			rows = append(rows, subscriptionArgs(sub))
+			e, g := subscriptionIndex(sub)
+			explicit, generic = append(explicit, e...), append(generic, g...)
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"subscriptions"}, []string{"id", "owner_asid", "mailbox", "criteria", "nhs_number",
 			"events", "tag", "dup_key", "body", "format", "created", "end_at", "version"}, pgx.CopyFromRows(rows)); err != nil {

@@ -130,6 +130,22 @@ func (s *SQLite) SchemaVersion(ctx context.Context) (int, error) {
 // Close closes the database.
 func (s *SQLite) Close() error { return s.db.Close() }
 
+// write runs f in one transaction, queued behind this process's other
+// writers (wmu), and commits it when f returns nil.
+func (s *SQLite) write(ctx context.Context, f func(tx *sql.Tx) error) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := f(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 func unixNano(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
@@ -146,76 +162,41 @@ func fromNano(n int64) time.Time {
 
 // CreateSubscription implements Store.
 func (s *SQLite) CreateSubscription(ctx context.Context, sub Subscription) (string, error) {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return "", err
-	}
-	defer tx.Rollback()
 	var existing string
-	err = tx.QueryRowContext(ctx, "SELECT id FROM subscriptions WHERE dup_key = ?", sub.Key).Scan(&existing)
-	switch {
-	case err == nil:
-		return existing, nil
-	case !errors.Is(err, sql.ErrNoRows):
-		return "", err
-	}
-	if sub.Version == 0 {
-		sub.Version = 1
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO subscriptions
-		(id, owner_asid, mailbox, criteria, nhs_number, events, tag, dup_key, body, format, created, end_at, version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		sub.ID, sub.Owner, sub.Mailbox, sub.Criteria, sub.NHSNumber, strings.Join(sub.Events, " "), sub.Tag,
-		sub.Key, sub.Body, sub.Format, unixNano(sub.Created), unixNano(sub.End), sub.Version)
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, "SELECT id FROM subscriptions WHERE dup_key = ?", sub.Key).Scan(&existing)
+		switch {
+		case err == nil:
+			return nil
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, insertSubscription, subscriptionArgs(sub)...); err != nil {
+			return err
+		}
+		explicit, generic := subscriptionIndex(sub)
+		for _, row := range explicit {
+			if _, err := tx.ExecContext(ctx, insertSubscriptionEvent, row...); err != nil {
+				return err
+			}
+		}
+		for _, row := range generic {
+			if _, err := tx.ExecContext(ctx, insertSubscriptionRule, row...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return "", err
 	}
-	seen := map[string]bool{}
-	for _, ev := range sub.Events {
-		if seen[ev] {
-			continue
-		}
-		seen[ev] = true
-		var err error
-		switch {
-		case sub.NHSNumber != "":
-			_, err = tx.ExecContext(ctx, "INSERT INTO subscription_events (subscription_id, nhs_number, event_type) VALUES (?, ?, ?)",
-				sub.ID, sub.NHSNumber, ev)
-		case sub.RuleType != "":
-			_, err = tx.ExecContext(ctx, "INSERT INTO subscription_rules (subscription_id, rule_type, organization, event_type) VALUES (?, ?, ?, ?)",
-				sub.ID, sub.RuleType, sub.Organization, ev)
-		}
-		if err != nil {
-			return "", err
-		}
-	}
-	return "", tx.Commit()
-}
-
-const subscriptionColumns = `s.id, s.owner_asid, s.mailbox, s.criteria, s.nhs_number, s.events, s.tag, s.dup_key, s.body, s.format, s.created, s.end_at, s.version`
-
-type scanner interface{ Scan(...any) error }
-
-func scanSubscription(r scanner) (Subscription, error) {
-	var sub Subscription
-	var events string
-	var created, end int64
-	err := r.Scan(&sub.ID, &sub.Owner, &sub.Mailbox, &sub.Criteria, &sub.NHSNumber, &events, &sub.Tag, &sub.Key,
-		&sub.Body, &sub.Format, &created, &end, &sub.Version)
-	sub.Events = strings.Fields(events)
-	sub.Created, sub.End = fromNano(created), fromNano(end)
-	return sub, err
+	return existing, nil
 }
 
 // Subscription implements Store.
 func (s *SQLite) Subscription(ctx context.Context, id string) (Subscription, bool, error) {
-	sub, err := scanSubscription(s.db.QueryRowContext(ctx, "SELECT "+subscriptionColumns+" FROM subscriptions s WHERE s.id = ?", id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Subscription{}, false, nil
-	}
-	return sub, err == nil, err
+	sub, err := scanSubscription(s.db.QueryRowContext(ctx, selectSubscription, id))
+	return lookup(sub, err, sql.ErrNoRows)
 }
 
 // DeleteSubscription implements Store.
@@ -233,21 +214,14 @@ func (s *SQLite) DeleteSubscription(ctx context.Context, id string) (bool, error
 // ExplicitCandidates implements Store through the (nhs_number, event_type)
 // index.
 func (s *SQLite) ExplicitCandidates(ctx context.Context, nhsNumber, eventType string) ([]Subscription, error) {
-	return s.candidates(ctx, "SELECT "+subscriptionColumns+` FROM subscription_events e
-		JOIN subscriptions s ON s.id = e.subscription_id
-		WHERE e.nhs_number = ? AND e.event_type = ? ORDER BY s.created, s.id`, nhsNumber, eventType)
+	return s.candidates(ctx, explicitCandidates, nhsNumber, eventType)
 }
 
 // GenericCandidates implements Store through the (rule_type,
 // organization, event_type) index.
 func (s *SQLite) GenericCandidates(ctx context.Context, ruleType, organization, eventType string) ([]Subscription, error) {
-	subs, err := s.candidates(ctx, "SELECT "+subscriptionColumns+` FROM subscription_rules r
-		JOIN subscriptions s ON s.id = r.subscription_id
-		WHERE r.rule_type = ? AND r.organization = ? AND r.event_type = ? ORDER BY s.created, s.id`, ruleType, organization, eventType)
-	for i := range subs {
-		subs[i].RuleType, subs[i].Organization = ruleType, organization
-	}
-	return subs, err
+	subs, err := s.candidates(ctx, genericCandidates, ruleType, organization, eventType)
+	return withRule(subs, ruleType, organization), err
 }
 
 func (s *SQLite) candidates(ctx context.Context, query string, args ...any) ([]Subscription, error) {
@@ -256,45 +230,26 @@ func (s *SQLite) candidates(ctx context.Context, query string, args ...any) ([]S
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Subscription
-	for rows.Next() {
-		sub, err := scanSubscription(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, sub)
-	}
-	return out, rows.Err()
+	return collect(rows, nil, scanSubscription)
 }
 
 // AddEvent implements Store.
 func (s *SQLite) AddEvent(ctx context.Context, ev Event, deliveries []Delivery) error {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	matches, err := json.Marshal(ev.Matches)
-	if err != nil {
-		return err
-	}
-	if ev.Matches == nil {
-		matches = []byte("[]")
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, event_type, nhs_number, from_asid, content_type, body, received, matches, withheld)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, ev.ID, ev.EventType, ev.NHSNumber, ev.FromASID, ev.ContentType, ev.Body, unixNano(ev.Received),
-		string(matches), ev.Withheld); err != nil {
-		return err
-	}
-	for _, d := range deliveries {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (id, event_id, mailbox, from_mailbox, workflow_id, partner_id, subject, received)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, d.ID, ev.ID, d.Mailbox, d.From, d.WorkflowID, d.PartnerID, d.Subject, unixNano(ev.Received)); err != nil {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		matches, err := matchesJSON(ev.Matches)
+		if err != nil {
 			return err
 		}
-	}
-	return tx.Commit()
+		if _, err := tx.ExecContext(ctx, insertEvent, eventArgs(ev, matches)...); err != nil {
+			return err
+		}
+		for _, d := range deliveries {
+			if _, err := tx.ExecContext(ctx, insertDelivery, deliveryArgs(d, ev.ID, unixNano(ev.Received))...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // Inbox implements mesh.Store: a page through the (mailbox,
@@ -326,21 +281,13 @@ func (s *SQLite) Inbox(ctx context.Context, mailbox string, q mesh.InboxQuery) (
 		return nil, err
 	}
 	defer rows.Close()
-	out := []mesh.InboxEntry{}
-	for rows.Next() {
-		var e mesh.InboxEntry
-		if err := rows.Scan(&e.ID, &e.WorkflowID); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return collect(rows, []mesh.InboxEntry{}, scanInboxEntry)
 }
 
 // InboxCount implements mesh.Store.
 func (s *SQLite) InboxCount(ctx context.Context, mailbox string) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM deliveries WHERE mailbox = ? AND acknowledged = 0", mailbox).Scan(&n)
+	err := s.db.QueryRowContext(ctx, inboxCount, mailbox).Scan(&n)
 	return n, err
 }
 
@@ -360,20 +307,8 @@ func (s *SQLite) MailboxExists(ctx context.Context, mailbox string) (bool, error
 // Message implements mesh.Store: the event's body as published, with the
 // delivery's MESH headers.
 func (s *SQLite) Message(ctx context.Context, mailbox, id string) (mesh.Message, bool, error) {
-	var m mesh.Message
-	var received int64
-	err := s.db.QueryRowContext(ctx, `SELECT d.id, d.from_mailbox, d.mailbox, d.workflow_id, d.partner_id, d.subject,
-		e.content_type, e.body, d.received FROM deliveries d JOIN events e ON e.id = d.event_id
-		WHERE d.mailbox = ? AND d.id = ?`, mailbox, id).Scan(&m.ID, &m.From, &m.To, &m.WorkflowID, &m.PartnerID, &m.Subject,
-		&m.ContentType, &m.Body, &received)
-	if errors.Is(err, sql.ErrNoRows) {
-		return mesh.Message{}, false, nil
-	}
-	if err != nil {
-		return mesh.Message{}, false, err
-	}
-	m.Received = fromNano(received)
-	return m, true, nil
+	m, err := scanMessage(s.db.QueryRowContext(ctx, selectMessage, mailbox, id))
+	return lookup(m, err, sql.ErrNoRows)
 }
 
 // Acknowledge implements mesh.Store. Acknowledging twice is not an error:
@@ -405,52 +340,33 @@ func (s *SQLite) ListEvents(ctx context.Context, limit int) ([]Event, error) {
 	if limit <= 0 || limit > MaxListedEvents {
 		limit = MaxListedEvents
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, event_type, nhs_number, from_asid, content_type, received, matches, withheld
-		FROM events ORDER BY received DESC, rowid DESC LIMIT ?`, limit)
+	rows, err := s.db.QueryContext(ctx, "SELECT "+eventColumns+" FROM events ORDER BY received DESC, rowid DESC LIMIT ?", limit)
 	if err != nil {
 		return nil, err
 	}
-	var out []Event
-	for rows.Next() {
-		var ev Event
-		var received int64
-		var matches string
-		if err := rows.Scan(&ev.ID, &ev.EventType, &ev.NHSNumber, &ev.FromASID, &ev.ContentType, &received, &matches, &ev.Withheld); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ev.Received = fromNano(received)
-		if err := json.Unmarshal([]byte(matches), &ev.Matches); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("event %s: matches: %w", ev.ID, err)
-		}
-		out = append(out, ev)
-	}
+	out, err := collect(rows, nil, scanEvent)
 	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err != nil || len(out) == 0 {
+		return out, err
+	}
+	// One query for all the events' deliveries; MaxListedEvents keeps
+	// the placeholders under SQLite's limit.
+	ids := eventIDs(out)
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	drows, err := s.db.QueryContext(ctx, "SELECT "+deliveryColumns+" FROM deliveries WHERE event_id IN (?"+
+		strings.Repeat(", ?", len(ids)-1)+") ORDER BY rowid", args...)
+	if err != nil {
 		return nil, err
 	}
-	for i := range out {
-		drows, err := s.db.QueryContext(ctx, `SELECT id, mailbox, from_mailbox, workflow_id, partner_id, subject, acknowledged
-			FROM deliveries WHERE event_id = ? ORDER BY rowid`, out[i].ID)
-		if err != nil {
-			return nil, err
-		}
-		for drows.Next() {
-			var d Delivery
-			var ack int64
-			if err := drows.Scan(&d.ID, &d.Mailbox, &d.From, &d.WorkflowID, &d.PartnerID, &d.Subject, &ack); err != nil {
-				drows.Close()
-				return nil, err
-			}
-			d.Acknowledged = ack != 0
-			out[i].Deliveries = append(out[i].Deliveries, d)
-		}
-		drows.Close()
-		if err := drows.Err(); err != nil {
-			return nil, err
-		}
+	defer drows.Close()
+	deliveries, err := collect(drows, nil, scanDelivery)
+	if err != nil {
+		return nil, err
 	}
+	attachDeliveries(out, deliveries)
 	return out, nil
 }
 
@@ -459,19 +375,14 @@ var resetTables = []string{"outbox", "deliveries", "events", "subscription_rules
 
 // Reset implements Store, in one transaction.
 func (s *SQLite) Reset(ctx context.Context) error {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	for _, table := range resetTables {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
-			return err
+	return s.write(ctx, func(tx *sql.Tx) error {
+		for _, table := range resetTables {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
+				return err
+			}
 		}
-	}
-	return tx.Commit()
+		return nil
+	})
 }
 
 // ListSubscriptions implements Store.
@@ -485,50 +396,28 @@ func (s *SQLite) ListSubscriptions(ctx context.Context, limit int) ([]Subscripti
 // Patient implements DirectoryStore, reading the patient's practice and
 // postcode area with it, for RuleCodes.
 func (s *SQLite) Patient(ctx context.Context, nhsNumber string) (PatientRecord, bool, error) {
-	p := PatientRecord{NHSNumber: nhsNumber}
-	a := &patientAreas{}
-	err := s.db.QueryRowContext(ctx, patientWithAreas+"?", nhsNumber).Scan(&p.GP, &p.Postcode, &p.Flags,
-		&a.hasPractice, &a.practice.ICBSubLocation, &a.hasArea, &a.area.LocalAuthority, &a.area.ICBSubLocation, &a.area.Country)
-	if errors.Is(err, sql.ErrNoRows) {
-		return PatientRecord{}, false, nil
-	}
-	if err != nil {
-		return PatientRecord{}, false, err
-	}
-	a.gp, a.postcode, a.practice.Code, a.area.Postcode = p.GP, p.Postcode, p.GP, normPostcode(p.Postcode)
-	p.areas = a
-	return p, true, nil
+	p, err := scanPatient(s.db.QueryRowContext(ctx, patientWithAreas+"?", nhsNumber), nhsNumber)
+	return lookup(p, err, sql.ErrNoRows)
 }
 
 // PutPatient implements DirectoryStore.
 func (s *SQLite) PutPatient(ctx context.Context, p PatientRecord) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	_, err := s.db.ExecContext(ctx, `INSERT INTO patients (nhs_number, gp, postcode, flags) VALUES (?, ?, ?, ?)
-		ON CONFLICT (nhs_number) DO UPDATE SET gp = excluded.gp, postcode = excluded.postcode, flags = excluded.flags`,
-		p.NHSNumber, p.GP, p.Postcode, p.Flags)
+	_, err := s.db.ExecContext(ctx, putPatient, p.NHSNumber, p.GP, p.Postcode, p.Flags)
 	return err
 }
 
 // PostcodeArea implements DirectoryStore.
 func (s *SQLite) PostcodeArea(ctx context.Context, postcode string) (PostcodeArea, bool, error) {
-	a := PostcodeArea{Postcode: postcode}
-	err := s.db.QueryRowContext(ctx, "SELECT local_authority, icb_sub_location, country FROM postcode_areas WHERE postcode = ?", postcode).
-		Scan(&a.LocalAuthority, &a.ICBSubLocation, &a.Country)
-	if errors.Is(err, sql.ErrNoRows) {
-		return PostcodeArea{}, false, nil
-	}
-	return a, err == nil, err
+	a, err := scanPostcodeArea(s.db.QueryRowContext(ctx, selectPostcodeArea, postcode), postcode)
+	return lookup(a, err, sql.ErrNoRows)
 }
 
 // Practice implements DirectoryStore.
 func (s *SQLite) Practice(ctx context.Context, code string) (Practice, bool, error) {
-	p := Practice{Code: code}
-	err := s.db.QueryRowContext(ctx, "SELECT icb_sub_location FROM practices WHERE code = ?", code).Scan(&p.ICBSubLocation)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Practice{}, false, nil
-	}
-	return p, err == nil, err
+	p, err := scanPractice(s.db.QueryRowContext(ctx, selectPractice, code), code)
+	return lookup(p, err, sql.ErrNoRows)
 }
 
 // ReplaceDirectory implements DirectoryStore.
@@ -545,51 +434,42 @@ func (s *SQLite) SeedDirectory(ctx context.Context, e DirectoryEntries, seed str
 // replaceDirectory replaces the directory in one transaction; with a seed,
 // only when the last seed differs, and records it.
 func (s *SQLite) replaceDirectory(ctx context.Context, e DirectoryEntries, seed string) (bool, error) {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
+	applied := false
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if seed != "" {
+			var last string
+			err := tx.QueryRowContext(ctx, selectSeed).Scan(&last)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if last == seed {
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, putSeed, seed); err != nil {
+				return err
+			}
+		}
+		tables := directoryTables(e)
+		for _, t := range tables {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM "+t.name); err != nil {
+				return err
+			}
+		}
+		for _, t := range tables {
+			insert := t.insert()
+			for _, row := range t.rows {
+				if _, err := tx.ExecContext(ctx, insert, row...); err != nil {
+					return fmt.Errorf("%s %v: %w", t.name, row[0], err)
+				}
+			}
+		}
+		applied = true
+		return nil
+	})
 	if err != nil {
 		return false, err
 	}
-	defer tx.Rollback()
-	if seed != "" {
-		var last string
-		err := tx.QueryRowContext(ctx, "SELECT value FROM settings WHERE name = 'directory_seed'").Scan(&last)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return false, err
-		}
-		if last == seed {
-			return false, nil
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (name, value) VALUES ('directory_seed', ?)
-			ON CONFLICT (name) DO UPDATE SET value = excluded.value`, seed); err != nil {
-			return false, err
-		}
-	}
-	for _, table := range []string{"patients", "postcode_areas", "practices"} {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
-			return false, err
-		}
-	}
-	for _, p := range e.Patients {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO patients (nhs_number, gp, postcode, flags) VALUES (?, ?, ?, ?)",
-			p.NHSNumber, strings.ToUpper(p.GP), p.Postcode, strings.ToUpper(p.Flags)); err != nil {
-			return false, fmt.Errorf("patient %s: %w", p.NHSNumber, err)
-		}
-	}
-	for _, a := range e.Postcodes {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO postcode_areas (postcode, local_authority, icb_sub_location, country) VALUES (?, ?, ?, ?)",
-			normPostcode(a.Postcode), a.LocalAuthority, a.ICBSubLocation, a.Country); err != nil {
-			return false, fmt.Errorf("postcode %s: %w", a.Postcode, err)
-		}
-	}
-	for _, p := range e.Practices {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO practices (code, icb_sub_location) VALUES (?, ?)",
-			strings.ToUpper(p.Code), p.ICBSubLocation); err != nil {
-			return false, fmt.Errorf("practice %s: %w", p.Code, err)
-		}
-	}
-	return true, tx.Commit()
+	return applied, nil
 }
 
 func beforeJSON(before *PatientRecord) (string, error) {
@@ -613,112 +493,86 @@ func parseBefore(eventID, s string) (*PatientRecord, error) {
 
 // QueueEvent implements Store.
 func (s *SQLite) QueueEvent(ctx context.Context, ev Event, before *PatientRecord, owner string, lease time.Duration) error {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
 	b, err := beforeJSON(before)
 	if err != nil {
 		return err
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, event_type, nhs_number, from_asid, content_type, body, received, matches, withheld)
-		VALUES (?, ?, ?, ?, ?, ?, ?, '[]', 0)`, ev.ID, ev.EventType, ev.NHSNumber, ev.FromASID, ev.ContentType, ev.Body, unixNano(ev.Received)); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, "INSERT INTO outbox (event_id, before, owner, lease_until) VALUES (?, ?, ?, ?)",
-		ev.ID, b, owner, time.Now().Add(lease).UnixNano()); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, event_type, nhs_number, from_asid, content_type, body, received, matches, withheld)
+			VALUES (?, ?, ?, ?, ?, ?, ?, '[]', 0)`, ev.ID, ev.EventType, ev.NHSNumber, ev.FromASID, ev.ContentType, ev.Body, unixNano(ev.Received)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO outbox (event_id, before, owner, lease_until) VALUES (?, ?, ?, ?)",
+			ev.ID, b, owner, time.Now().Add(lease).UnixNano()); err != nil {
+			return err
+		}
+		return nil
+	})
 }
 
 // CompleteEvent implements Store.
 func (s *SQLite) CompleteEvent(ctx context.Context, eventID, owner string, matches []MatchRecord, withheld bool, deliveries []Delivery) (bool, error) {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	m, err := json.Marshal(matches)
+	m, err := matchesJSON(matches)
 	if err != nil {
 		return false, err
 	}
-	if matches == nil {
-		m = []byte("[]")
-	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return false, err
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, "DELETE FROM outbox WHERE event_id = ? AND owner = ?", eventID, owner)
-	if err != nil {
-		return false, err
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return false, err
-	}
-	var received int64
-	if err := tx.QueryRowContext(ctx, "SELECT received FROM events WHERE id = ?", eventID).Scan(&received); err != nil {
-		return false, fmt.Errorf("event %s: %w", eventID, err)
-	}
-	if _, err := tx.ExecContext(ctx, "UPDATE events SET matches = ?, withheld = ? WHERE id = ?", string(m), withheld, eventID); err != nil {
-		return false, err
-	}
-	for _, d := range deliveries {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (id, event_id, mailbox, from_mailbox, workflow_id, partner_id, subject, received)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, mailbox) DO NOTHING`,
-			d.ID, eventID, d.Mailbox, d.From, d.WorkflowID, d.PartnerID, d.Subject, received); err != nil {
-			return false, err
+	done := false
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "DELETE FROM outbox WHERE event_id = ? AND owner = ?", eventID, owner)
+		if err != nil {
+			return err
 		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		var received int64
+		if err := tx.QueryRowContext(ctx, "SELECT received FROM events WHERE id = ?", eventID).Scan(&received); err != nil {
+			return fmt.Errorf("event %s: %w", eventID, err)
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE events SET matches = ?, withheld = ? WHERE id = ?", m, withheld, eventID); err != nil {
+			return err
+		}
+		for _, d := range deliveries {
+			if _, err := tx.ExecContext(ctx, insertDelivery+" ON CONFLICT (event_id, mailbox) DO NOTHING", deliveryArgs(d, eventID, received)...); err != nil {
+				return err
+			}
+		}
+		done = true
+		return nil
+	})
+	if err != nil {
+		return false, err
 	}
-	return true, tx.Commit()
+	return done, nil
 }
 
 // ClaimExpired implements Store. SQLite has one writer at a time (BEGIN
 // IMMEDIATE), which is what SKIP LOCKED gives PostgreSQL.
 func (s *SQLite) ClaimExpired(ctx context.Context, owner string, lease time.Duration, limit int) ([]QueuedEvent, error) {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	now := time.Now()
-	rows, err := tx.QueryContext(ctx, `SELECT o.before, e.id, e.event_type, e.nhs_number, e.from_asid, e.content_type, e.body, e.received
-		FROM outbox o JOIN events e ON e.id = o.event_id WHERE o.lease_until < ? ORDER BY o.lease_until LIMIT ?`, now.UnixNano(), limit)
-	if err != nil {
-		return nil, err
-	}
 	var out []QueuedEvent
-	for rows.Next() {
-		var q QueuedEvent
-		var before string
-		var received int64
-		ev := &q.Event
-		if err := rows.Scan(&before, &ev.ID, &ev.EventType, &ev.NHSNumber, &ev.FromASID, &ev.ContentType, &ev.Body, &received); err != nil {
-			rows.Close()
-			return nil, err
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		now := time.Now()
+		rows, err := tx.QueryContext(ctx, `SELECT `+queuedColumns+` FROM outbox o JOIN events e ON e.id = o.event_id WHERE o.lease_until < ? ORDER BY o.lease_until LIMIT ?`, now.UnixNano(), limit)
+		if err != nil {
+			return err
 		}
-		ev.Received = fromNano(received)
-		if q.Before, err = parseBefore(ev.ID, before); err != nil {
-			rows.Close()
-			return nil, err
+		out, err = collect(rows, nil, scanQueued)
+		rows.Close()
+		if err != nil {
+			return err
 		}
-		out = append(out, q)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		for _, q := range out {
+			if _, err := tx.ExecContext(ctx, "UPDATE outbox SET owner = ?, lease_until = ? WHERE event_id = ?",
+				owner, now.Add(lease).UnixNano(), q.Event.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	for _, q := range out {
-		if _, err := tx.ExecContext(ctx, "UPDATE outbox SET owner = ?, lease_until = ? WHERE event_id = ?",
-			owner, now.Add(lease).UnixNano(), q.Event.ID); err != nil {
-			return nil, err
-		}
-	}
-	return out, tx.Commit()
+	return out, nil
 }
 
 // PendingEvents implements Store.
@@ -732,49 +586,37 @@ func (s *SQLite) PendingEvents(ctx context.Context) (int, error) {
 // as a load test seeds its subscription base; unlike CreateSubscription
 // a duplicate is an error.
 func (s *SQLite) ImportSubscriptions(ctx context.Context, subs []Subscription) error {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO subscriptions
-		(id, owner_asid, mailbox, criteria, nhs_number, events, tag, dup_key, body, format, created, end_at, version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	explicit, err := tx.PrepareContext(ctx, "INSERT INTO subscription_events (subscription_id, nhs_number, event_type) VALUES (?, ?, ?)")
-	if err != nil {
-		return err
-	}
-	generic, err := tx.PrepareContext(ctx, "INSERT INTO subscription_rules (subscription_id, rule_type, organization, event_type) VALUES (?, ?, ?, ?)")
-	if err != nil {
-		return err
-	}
-	for _, sub := range subs {
-		if sub.Version == 0 {
-			sub.Version = 1
+	return s.write(ctx, func(tx *sql.Tx) error {
+		ins, err := tx.PrepareContext(ctx, insertSubscription)
+		if err != nil {
+			return err
 		}
-		if _, err := ins.ExecContext(ctx, sub.ID, sub.Owner, sub.Mailbox, sub.Criteria, sub.NHSNumber, strings.Join(sub.Events, " "), sub.Tag,
-			sub.Key, sub.Body, sub.Format, unixNano(sub.Created), unixNano(sub.End), sub.Version); err != nil {
-			return fmt.Errorf("subscription %s: %w", sub.ID, err)
+		explicit, err := tx.PrepareContext(ctx, insertSubscriptionEvent)
+		if err != nil {
+			return err
 		}
-		for _, ev := range uniqueStrings(sub.Events) {
-			var err error
-			switch {
-			case sub.NHSNumber != "":
-				_, err = explicit.ExecContext(ctx, sub.ID, sub.NHSNumber, ev)
-			case sub.RuleType != "":
-				_, err = generic.ExecContext(ctx, sub.ID, sub.RuleType, sub.Organization, ev)
-			}
-			if err != nil {
+		generic, err := tx.PrepareContext(ctx, insertSubscriptionRule)
+		if err != nil {
+			return err
+		}
+		for _, sub := range subs {
+			if _, err := ins.ExecContext(ctx, subscriptionArgs(sub)...); err != nil {
 				return fmt.Errorf("subscription %s: %w", sub.ID, err)
 			}
+			e, g := subscriptionIndex(sub)
+			for _, row := range e {
+				if _, err := explicit.ExecContext(ctx, row...); err != nil {
+					return fmt.Errorf("subscription %s: %w", sub.ID, err)
+				}
+			}
+			for _, row := range g {
+				if _, err := generic.ExecContext(ctx, row...); err != nil {
+					return fmt.Errorf("subscription %s: %w", sub.ID, err)
+				}
+			}
 		}
-	}
-	return tx.Commit()
+		return nil
+	})
 }
 
 func uniqueStrings(ss []string) []string {

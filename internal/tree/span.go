@@ -2,6 +2,7 @@ package tree
 
 import (
 	"bytes"
+	"sort"
 	"unicode/utf8"
 
 	"github.com/nemsfhir/nemsfhir/validate/issue"
@@ -17,6 +18,12 @@ type Spans struct {
 	// starts holds the offset of each line's first byte, line 1 first;
 	// built on the first question.
 	starts []int
+	// line, col and off are the last place found: a question further
+	// along the same line starts from there, so that questions asked in
+	// source order cost one pass over a line however long it is (a
+	// payload of one line, as minified JSON is, can hold thousands of
+	// issues).
+	line, col, off int
 }
 
 // NewSpans returns the Spans of src, the bytes given to the reader (byte
@@ -50,8 +57,11 @@ func (s *Spans) At(line, col int) (off, length int, ok bool) {
 	if line < len(s.starts) {
 		end = s.starts[line] - 1 // the line feed
 	}
-	off = s.starts[line-1]
-	for c := 1; c < col; c++ {
+	off, c := s.starts[line-1], 1
+	if line == s.line && col >= s.col {
+		off, c = s.off, s.col
+	}
+	for ; c < col; c++ {
 		if off >= end {
 			return 0, 0, false
 		}
@@ -61,6 +71,7 @@ func (s *Spans) At(line, col int) (off, length int, ok bool) {
 	if off >= len(s.src) {
 		return 0, 0, false
 	}
+	s.line, s.col, s.off = line, col, off
 	return off, tokenLength(s.src[off:]), true
 }
 
@@ -116,7 +127,16 @@ func tokenLength(b []byte) int {
 // the issue has one, else from its line and column.
 func PlaceIssues(src []byte, issues []issue.Issue) {
 	var s *Spans
-	for i := range issues {
+	// Asked in source order, so that Spans.At walks each line once.
+	order := make([]int, len(issues))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		x, y := &issues[order[a]], &issues[order[b]]
+		return x.Line < y.Line || x.Line == y.Line && x.Column < y.Column
+	})
+	for _, i := range order {
 		is := &issues[i]
 		if is.Length != 0 || is.Line == 0 && is.Offset == 0 {
 			continue

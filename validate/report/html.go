@@ -107,10 +107,11 @@ func (h *HTML) write(r *validate.Result, src []byte, haveSrc bool) error {
 		Errors: r.Count(validate.SeverityError) + r.Count(validate.SeverityFatal), Warnings: r.Count(validate.SeverityWarning),
 		Informations: r.Count(validate.SeverityInformation),
 	}
-	var lines [][]byte
+	var text source
 	if haveSrc {
-		lines = splitLines(src)
+		text = splitLines(src)
 	}
+	lines := text.lines
 	for _, is := range r.Issues {
 		// A message may quote the payload, a file name be any bytes: the
 		// page is UTF-8.
@@ -124,7 +125,7 @@ func (h *HTML) write(r *validate.Result, src []byte, haveSrc bool) error {
 		case is.Line > len(lines):
 			hi.NoExcerpt = fmt.Sprintf("line %d is past the end of the payload (%d lines)", is.Line, len(lines))
 		default:
-			hi.Excerpt = excerpt(lines, is.Line, is.Column, is.Length)
+			hi.Excerpt = excerpt(lines, is.Line, text.column(is), is.Length)
 		}
 		f.Issues = append(f.Issues, hi)
 	}
@@ -152,31 +153,52 @@ func (h *HTML) WriteInputError(source string, err error) error {
 
 func validText(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
 
-// splitLines cuts a payload at LF, dropping the CR of CRLF endings. The
-// lines share src's memory.
-func splitLines(src []byte) [][]byte {
+// source is a payload cut at LF, the CR of CRLF endings dropped; the
+// lines share the payload's memory, and starts holds each line's offset
+// in it.
+type source struct {
+	lines  [][]byte
+	starts []int
+}
+
+func splitLines(src []byte) source {
 	lines := bytes.Split(src, []byte{'\n'})
 	if n := len(lines); n > 1 && len(lines[n-1]) == 0 {
 		lines = lines[:n-1] // the newline ending the last line
 	}
+	starts := make([]int, len(lines))
+	off := 0
 	for i, l := range lines {
+		starts[i] = off
+		off += len(l) + 1
 		lines[i] = bytes.TrimSuffix(l, []byte{'\r'})
 	}
-	return lines
+	return source{lines, starts}
+}
+
+// column is the byte of the issue's column in its line (-1 when it has
+// none): from the issue's byte Offset when that lies on the line, which
+// costs nothing however long the line (a minified payload is one line
+// with every issue on it), else by counting characters.
+func (s source) column(is validate.Issue) int {
+	if is.Column <= 0 || is.Line <= 0 || is.Line > len(s.lines) {
+		return -1
+	}
+	line, start := s.lines[is.Line-1], s.starts[is.Line-1]
+	if is.Length > 0 && is.Offset > 0 && is.Offset >= start && is.Offset <= start+len(line) {
+		return is.Offset - start
+	}
+	return byteOfColumn(line, is.Column)
 }
 
 // excerpt returns the lines around line (1-based), each cut to a window
-// of excerptWidth bytes that holds the column on the offending line. The
-// token there, length bytes (Issue.Length) from the column, is marked as
-// far as the line and the window go, at least its first character, as the
-// text reporter underlines it.
-func excerpt(lines [][]byte, line, col, length int) []excerptLine {
+// of excerptWidth bytes that holds byte at of the offending line (-1: no
+// column). The token there, length bytes (Issue.Length) from it, is marked
+// as far as the line and the window go, at least its first character, as
+// the text reporter underlines it.
+func excerpt(lines [][]byte, line, at, length int) []excerptLine {
 	from, to := max(1, line-excerptContext), min(len(lines), line+excerptContext)
 	hit := lines[line-1]
-	at := -1
-	if col > 0 {
-		at = byteOfColumn(hit, col)
-	}
 	// The context lines get the hit line's window so that they stay
 	// aligned.
 	start := windowStart(hit, at)

@@ -210,3 +210,24 @@ func section(page string) string {
 	}
 	return page[i:j]
 }
+
+// TestColumnFromOffset: an issue placed by its byte range is found on its
+// line from the offset, at the byte counting its characters finds (the
+// line here has two-byte characters before the token); an unplaced one by
+// counting.
+func TestColumnFromOffset(t *testing.T) {
+	src := []byte("{\"a\":1,\n\"név\":\"é\",\"gender\":\"x\"}\n")
+	text := splitLines(src)
+	placed := validate.Issue{Line: 2, Column: 11, Offset: 8 + 12, Length: 8}
+	unplaced := validate.Issue{Line: 2, Column: 11}
+	want := byteOfColumn(text.lines[1], 11)
+	if got := text.column(placed); got != want || string(text.lines[1][got:got+8]) != `"gender"` {
+		t.Errorf("placed: byte %d, want %d (%q)", got, want, text.lines[1][want:])
+	}
+	if got := text.column(unplaced); got != want {
+		t.Errorf("unplaced: byte %d, want %d", got, want)
+	}
+	if got := text.column(validate.Issue{Line: 3, Column: 1}); got != -1 {
+		t.Errorf("past the last line: byte %d, want -1", got)
+	}
+}

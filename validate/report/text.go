@@ -73,18 +73,19 @@ func severityColor(s validate.Severity) string {
 func (t *Text) NeedsSource() bool { return t.excerpt }
 
 // Write implements Reporter.
-func (t *Text) Write(r *validate.Result) error { return t.write(r, nil) }
+func (t *Text) Write(r *validate.Result) error { return t.write(r, source{}) }
 
 // WriteSource implements SourceWriter: with excerpts on, each issue with a
 // line shows it.
 func (t *Text) WriteSource(r *validate.Result, src []byte) error {
 	if !t.excerpt {
-		return t.write(r, nil)
+		return t.write(r, source{})
 	}
 	return t.write(r, splitLines(src))
 }
 
-func (t *Text) write(r *validate.Result, lines [][]byte) error {
+func (t *Text) write(r *validate.Result, text source) error {
+	lines := text.lines
 	t.tally.Add(r)
 	for _, is := range r.Issues {
 		t.w.WriteString(t.paint(ansiBold, r.Source))
@@ -103,11 +104,11 @@ func (t *Text) write(r *validate.Result, lines [][]byte) error {
 		switch {
 		case lines == nil || is.Line <= 0:
 		case is.Line <= len(lines):
-			t.writeExcerpt(lines[is.Line-1], is)
+			t.writeExcerpt(lines[is.Line-1], text.column(is), is)
 		case is.Line == len(lines)+1:
 			// The end of a payload whose last line ends with a newline:
 			// a truncated payload's problem is found there.
-			t.writeExcerpt(nil, is)
+			t.writeExcerpt(nil, byteOfColumn(nil, is.Column), is)
 		}
 	}
 	// Line by line for a person watching, but not a syscall per issue.
@@ -142,13 +143,15 @@ func (t *Text) Flush() error {
 // tabWidth is the tab stop of excerpts, that of terminals.
 const tabWidth = 8
 
-// writeExcerpt writes the line of an issue, windowed around its column,
-// and carets under the token there when the column is known: as many as
-// the token's characters on the line (Issue.Length), at least one.
-func (t *Text) writeExcerpt(line []byte, is validate.Issue) {
-	at, end := -1, -1
-	if is.Column > 0 {
-		at = byteOfColumn(line, is.Column)
+// writeExcerpt writes the line of an issue, windowed around byte at of it
+// (its column; -1 when it has none), and carets under the token there: as
+// many as the token's characters on the line (Issue.Length), at least one.
+func (t *Text) writeExcerpt(line []byte, at int, is validate.Issue) {
+	end := -1
+	if is.Column <= 0 {
+		at = -1
+	}
+	if at >= 0 {
 		end = at + max(is.Length, 1)
 	}
 	under := 0 // terminal cells of the token within the window

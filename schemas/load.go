@@ -39,8 +39,9 @@ type Model struct {
 	resources []string
 }
 
-// lazy is one undecoded line of an embedded file and, once asked for, its
-// decoded form: a run decodes only the types and value sets it meets.
+// lazy is an undecoded line of an embedded file (or a whole embedded
+// file) and, once asked for, its decoded form: a run decodes only the
+// types, value sets and files it meets.
 type lazy[T any] struct {
 	line []byte
 	once sync.Once
@@ -73,24 +74,12 @@ func unversioned(url string) string {
 	return url
 }
 
-var (
-	stu3Once  sync.Once
-	stu3Model *Model
-)
+var stu3Model = lazy[Model]{line: modelSTU3}
 
 // STU3 returns the embedded FHIR STU3 3.0.2 model, loading its index on the
 // first call. It panics only if the embedded file is corrupt, which the
 // package's tests rule out.
-func STU3() *Model {
-	stu3Once.Do(func() {
-		m, err := Load(modelSTU3)
-		if err != nil {
-			panic("schemas: embedded STU3 model is corrupt: " + err.Error())
-		}
-		stu3Model = m
-	})
-	return stu3Model
-}
+func STU3() *Model { return stu3Model.get("embedded STU3 model", Load) }
 
 var (
 	typePrefix     = []byte(`{"type":"`)

@@ -134,23 +134,13 @@ func EncodeTerminologyValueSet(vs *ValueSet) any {
 	return out
 }
 
-var (
-	stu3TermOnce sync.Once
-	stu3Term     *Terminology
-)
+var stu3Terminology = lazy[Terminology]{line: terminologySTU3}
 
 // STU3Terminology returns the embedded terminology of the STU3 package. It
 // panics only if the embedded file is corrupt, which the package's tests
 // rule out.
 func STU3Terminology() *Terminology {
-	stu3TermOnce.Do(func() {
-		t, err := LoadTerminology(terminologySTU3)
-		if err != nil {
-			panic("schemas: embedded STU3 terminology is corrupt: " + err.Error())
-		}
-		stu3Term = t
-	})
-	return stu3Term
+	return stu3Terminology.get("embedded STU3 terminology", LoadTerminology)
 }
 
 var codeSystemPrefix = []byte(`{"codeSystem":"`)

@@ -2,18 +2,9 @@ package profiles
 
 import (
 	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/nemsfhir/nemsfhir/internal/cputime"
-	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
-	"github.com/nemsfhir/nemsfhir/internal/tree"
-	"github.com/nemsfhir/nemsfhir/schemas"
-	"github.com/nemsfhir/nemsfhir/validate/issue"
 )
 
 // BenchmarkCheckPerPack times RuleSet.Check on the NEMS examples with each
@@ -21,37 +12,7 @@ import (
 // pack costs a message: one iteration checks every example once, parsed
 // outside the timer.
 func BenchmarkCheckPerPack(b *testing.B) {
-	files := sharedtest.Glob(b, "corpus/nems-examples/*.xml")
-	type payload struct {
-		root *tree.Node
-		in   Input
-	}
-	var msgs []payload
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			b.Fatal(err)
-		}
-		doc, _ := tree.ParseXML(src, schemas.STU3())
-		if doc == nil || doc.Root == nil {
-			continue
-		}
-		in := Input{Size: int64(len(src)), Now: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
-		if strings.HasPrefix(filepath.Base(f), "subscription-") {
-			in.Interaction = issue.SubscriptionCreate
-		}
-		msgs = append(msgs, payload{doc.Root, in})
-	}
-	run := func(b *testing.B, rs *RuleSet) {
-		b.ReportAllocs()
-		m := cputime.Start()
-		for b.Loop() {
-			for _, m := range msgs {
-				rs.Check(m.root, m.in)
-			}
-		}
-		m.Report(b, len(msgs))
-	}
+	msgs := nemsExampleMessages(b)
 	names, err := fs.Glob(embeddedPacks, "packs/*.json")
 	if err != nil || len(names) == 0 {
 		b.Fatalf("no built-in packs: %v", err)
@@ -69,11 +30,11 @@ func BenchmarkCheckPerPack(b *testing.B) {
 		if err != nil {
 			b.Fatalf("%s alone: %v", n, err)
 		}
-		b.Run(strings.TrimSuffix(path.Base(n), ".json"), func(b *testing.B) { run(b, rs) })
+		b.Run(strings.TrimSuffix(path.Base(n), ".json"), func(b *testing.B) { checkEach(b, rs, msgs) })
 	}
 	all, err := Default()
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Run("all", func(b *testing.B) { run(b, all) })
+	b.Run("all", func(b *testing.B) { checkEach(b, all, msgs) })
 }

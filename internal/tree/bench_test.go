@@ -70,6 +70,16 @@ func benchParse(b *testing.B, inputs [][]byte, parse func([]byte, *schemas.Model
 		}
 	}
 	reportCPU(b, total, cpu0)
+	reportPerMessage(b, len(inputs), cpu0)
+}
+
+// reportPerMessage adds "cpu-ns/msg", the CPU time of the whole process
+// (collector included) a document, where msgs documents are read an
+// iteration.
+func reportPerMessage(b *testing.B, msgs int, cpu0 time.Duration) {
+	if d := cpuTime() - cpu0; cpu0 > 0 && d > 0 && b.N > 0 && msgs > 0 {
+		b.ReportMetric(float64(d.Nanoseconds())/float64(b.N*msgs), "cpu-ns/msg")
+	}
 }
 
 // reportCPU adds "MB/cpu-s", the input throughput per CPU-second used by

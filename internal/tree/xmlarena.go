@@ -18,11 +18,26 @@ import (
 // it anew for every document kept the collector busy for a third of a
 // conversion.
 func ParseXMLScratch(src []byte, m *schemas.Model) (doc *Document, release func(), err error) {
-	r, _ := xmlReaders.Get().(*xmlReader)
-	if r == nil {
-		r = new(xmlReader)
-	}
-	r.init(src, m, true)
+	return parseXMLReused(src, m, true)
+}
+
+// ParseXMLPooled is ParseXML for a tree that the caller drops as a whole
+// when it is done with it, as the validator does at the end of each
+// payload: the nodes and child lists come from memory kept for the next
+// document and are reused once release is called. Unlike ParseXMLScratch
+// the strings of the tree do not share memory with src, nor with the
+// nodes: they are cut from one copy of src (or made for the value that
+// needed decoding), so that a string taken from the tree, a value quoted
+// in a message, say, stays valid after release and whatever the caller
+// then does with src. Nothing else of the tree may be used after release,
+// which may be called more than once.
+func ParseXMLPooled(src []byte, m *schemas.Model) (doc *Document, release func(), err error) {
+	return parseXMLReused(src, m, false)
+}
+
+func parseXMLReused(src []byte, m *schemas.Model, shared bool) (doc *Document, release func(), err error) {
+	r := getXMLReader()
+	r.init(src, m, shared)
 	r.document()
 	doc, err = r.doc, r.errs.err()
 	released := false
@@ -35,21 +50,41 @@ func ParseXMLScratch(src []byte, m *schemas.Model) (doc *Document, release func(
 	}, err
 }
 
+// xmlReaders keeps readers between documents: their scanner stacks, child
+// stack and model tables for every parse, and their node blocks for the
+// trees read with ParseXMLScratch and ParseXMLPooled.
 var xmlReaders sync.Pool
+
+func getXMLReader() *xmlReader {
+	if r, _ := xmlReaders.Get().(*xmlReader); r != nil {
+		return r
+	}
+	return new(xmlReader)
+}
 
 // maxPooledNodes bounds the node blocks a pooled reader keeps (18 MB; the
 // 3.9 MB extension definitions bundle takes 73,000 nodes): a reader that
 // took more for one huge document is dropped instead.
 const maxPooledNodes = 1 << 17
 
-// release clears the reader, keeping its blocks, and pools it.
+// release clears the reader, keeping its blocks, and pools it. With
+// poisoning on (PoisonReleased), the tree's memory is overwritten instead
+// and the reader dropped.
 func (r *xmlReader) release() {
+	if poisoning.Load() {
+		r.nodes.poison(poisonNode)
+		r.kids.finished.poison(&poisonNode)
+		if r.doc != nil {
+			r.doc.Root = &poisonNode
+		}
+		return
+	}
 	r.nodes.reset()
 	r.kids.reset()
 	keep := xmlReader{nodes: r.nodes, kids: r.kids, types: r.types, tables: r.tables, sc: r.sc}
 	keep.sc.reset(nil, false)
 	*r = keep
-	if r.nodes.capacity() <= maxPooledNodes {
+	if r.nodes.capacity() <= maxPooledNodes && r.kids.finished.capacity() <= maxPooledNodes {
 		xmlReaders.Put(r)
 	}
 }
@@ -64,7 +99,10 @@ func (r *xmlReader) init(src []byte, m *schemas.Model, shared bool) {
 	}
 	r.sc.reset(src, shared)
 	if r.nodes.capacity() == 0 {
-		r.nodes.next = expectNodes(src)
+		// Every node but the root is some node's child: one estimate
+		// sizes both.
+		n := expectNodes(src)
+		r.nodes.next, r.kids.finished.next = n, n
 	}
 }
 
@@ -131,6 +169,21 @@ func (b *blocks[T]) reset() {
 		clear(blk)
 	}
 	b.used, b.free = 0, nil
+}
+
+// poison overwrites what was handed out with v, for the tests that check
+// that nothing uses a released tree, and forgets the blocks.
+func (b *blocks[T]) poison(v T) {
+	for i := range b.used {
+		blk := b.all[i]
+		if i == b.used-1 {
+			blk = blk[:len(blk)-len(b.free)]
+		}
+		for k := range blk {
+			blk[k] = v
+		}
+	}
+	*b = blocks[T]{}
 }
 
 func (b *blocks[T]) capacity() int {

@@ -22,16 +22,18 @@ import (
 // counted in Document.Comments; xsi:schemaLocation and processing
 // instructions other than the XML declaration are reported as warnings.
 func ParseXML(src []byte, m *schemas.Model) (*Document, error) {
-	r := new(xmlReader)
-	// The tree is the caller's, but what the reader learns about the
-	// model is kept for the next document.
-	if l, ok := xmlLookups.Get().(*xmlLookup); ok {
-		r.types, r.tables = l.types, l.tables
-	}
+	// The reader comes from the pool for its stacks and for what it
+	// learnt about the model; the tree is the caller's, so its nodes and
+	// child lists are new blocks, not the pooled ones.
+	r := getXMLReader()
+	pooledNodes, pooledKids := r.nodes, r.kids.finished
+	r.nodes, r.kids.finished = blocks[Node]{}, blocks[*Node]{}
 	r.init(src, m, false)
 	r.document()
-	xmlLookups.Put(&xmlLookup{r.types, r.tables})
-	return r.doc, r.errs.err()
+	doc, err := r.doc, r.errs.err()
+	r.nodes, r.kids.finished, r.doc = pooledNodes, pooledKids, nil
+	r.release()
+	return doc, err
 }
 
 var errUnexpectedEOF = errors.New("unexpected end of input")

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nemsfhir/nemsfhir/internal/cputime"
 	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 )
@@ -180,5 +181,42 @@ func TestPooledTreeStringsOutliveTheSource(t *testing.T) {
 		if after := resultText(res); after != before {
 			t.Errorf("the result changed with the payload's bytes:\n%s\nthen\n%s", before, after)
 		}
+	}
+}
+
+// BenchmarkTreeReuse validates the NEMS examples with the default options,
+// parsing each into a fresh tree ("fresh", as before pooling) or into the
+// pooled tree the validator now uses ("pooled"). cpu-ns/msg is the CPU
+// time a message, collector included.
+func BenchmarkTreeReuse(b *testing.B) {
+	files := sharedtest.Glob(b, "corpus/nems-examples/*.xml")
+	var payloads [][]byte
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		payloads = append(payloads, src)
+	}
+	for _, fresh := range []bool{true, false} {
+		name := "pooled"
+		if fresh {
+			name = "fresh"
+		}
+		b.Run(name, func(b *testing.B) {
+			v, err := New(Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			v.freshTrees = fresh
+			b.ReportAllocs()
+			meter := cputime.Start()
+			for b.Loop() {
+				for _, src := range payloads {
+					v.Validate("", src)
+				}
+			}
+			meter.Report(b, len(payloads))
+		})
 	}
 }

@@ -61,4 +61,6 @@ func BenchmarkParse(b *testing.B) {
 	}
 	b.Run("xml", func(b *testing.B) { run(b, byFormat["xml"], fresh(tree.ParseXML)) })
 	b.Run("json", func(b *testing.B) { run(b, byFormat["json"], fresh(tree.ParseJSON)) })
+	b.Run("xml-pooled", func(b *testing.B) { run(b, byFormat["xml"], tree.ParseXMLPooled) })
+	b.Run("json-pooled", func(b *testing.B) { run(b, byFormat["json"], tree.ParseJSONPooled) })
 }

@@ -90,10 +90,24 @@ func reportCPU(b *testing.B, total int, cpu0 time.Duration) {
 	}
 }
 
+// pooled turns a reader of pooled trees into one that releases each tree
+// as soon as it is read, as the validator does once it is done with it.
+func pooled(parse func([]byte, *schemas.Model) (*Document, func(), error)) func([]byte, *schemas.Model) (*Document, error) {
+	return func(src []byte, m *schemas.Model) (*Document, error) {
+		doc, release, err := parse(src, m)
+		release()
+		return doc, err
+	}
+}
+
 func BenchmarkParseXML(b *testing.B) {
 	b.Run("nems-examples", func(b *testing.B) {
 		xmls, _ := benchInputs(b, false)
 		benchParse(b, xmls, ParseXML)
+	})
+	b.Run("nems-examples-pooled", func(b *testing.B) {
+		xmls, _ := benchInputs(b, false)
+		benchParse(b, xmls, pooled(ParseXMLPooled))
 	})
 	b.Run("extension-definitions", func(b *testing.B) {
 		xmls, _ := benchInputs(b, true)
@@ -105,6 +119,10 @@ func BenchmarkParseJSON(b *testing.B) {
 	b.Run("nems-examples", func(b *testing.B) {
 		_, jsons := benchInputs(b, false)
 		benchParse(b, jsons, ParseJSON)
+	})
+	b.Run("nems-examples-pooled", func(b *testing.B) {
+		_, jsons := benchInputs(b, false)
+		benchParse(b, jsons, pooled(ParseJSONPooled))
 	})
 	b.Run("extension-definitions", func(b *testing.B) {
 		_, jsons := benchInputs(b, true)

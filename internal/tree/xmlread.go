@@ -154,7 +154,7 @@ func (r *xmlReader) comment(off int) {
 
 func (r *xmlReader) root(se xml.StartElement, off int) {
 	line, col := r.pos.at(off)
-	typ := r.resourceType(se, off, "")
+	typ := r.resourceType(se, off, nil)
 	if typ == nil {
 		r.skip()
 		return
@@ -168,15 +168,15 @@ func (r *xmlReader) root(se xml.StartElement, off int) {
 }
 
 // resourceType checks that se names a concrete resource in the FHIR
-// namespace.
-func (r *xmlReader) resourceType(se xml.StartElement, off int, path string) *schemas.Type {
+// namespace; wrapper is the element holding it, nil for the root.
+func (r *xmlReader) resourceType(se xml.StartElement, off int, wrapper *Node) *schemas.Type {
 	if se.Name.Space != FHIRNamespace {
-		r.errorAt(off, path, "element <"+se.Name.Local+"> is not in the FHIR namespace ("+FHIRNamespace+")")
+		r.errorAt(off, wrapper.Path(), "element <"+se.Name.Local+"> is not in the FHIR namespace ("+FHIRNamespace+")")
 		return nil
 	}
 	t := r.m.Type(se.Name.Local)
 	if t == nil || !t.IsResource() || t.Abstract {
-		r.errorAt(off, path, "<"+se.Name.Local+"> is not a FHIR STU3 resource type")
+		r.errorAt(off, wrapper.Path(), "<"+se.Name.Local+"> is not a FHIR STU3 resource type")
 		return nil
 	}
 	return t
@@ -432,7 +432,7 @@ func (r *xmlReader) innerResource(n *Node, again bool, off int) {
 		return
 	}
 	se := r.sc.start
-	typ := r.resourceType(se, off, n.Path())
+	typ := r.resourceType(se, off, n)
 	if typ == nil {
 		r.skip()
 		return

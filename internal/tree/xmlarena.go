@@ -197,36 +197,39 @@ func (b *blocks[T]) capacity() int {
 // xmlKids collects the children of the nodes being read, the deepest
 // node's on top, so that each node's Children can be cut exactly sized
 // from a block when the node is complete instead of growing by appends.
-// While a node is read its Children is a view of its part of the top of
-// the stack, so the reader can look at the children so far.
+// A node being read knows where its children start on the stack (its
+// mark); its Children is set only once, when it is complete, so that
+// adding a child writes one pointer, not a slice header as well.
 type xmlKids struct {
 	stack    []*Node
 	finished blocks[*Node]
 }
 
-// push adds c as the next child of n, whose children are on top.
-func (s *xmlKids) push(n *Node, c *Node) {
-	mark := len(s.stack) - len(n.Children)
-	s.stack = append(s.stack, c)
-	n.Children = s.stack[mark:len(s.stack):len(s.stack)]
-}
+// push adds c as the next child of the node whose children are on top.
+func (s *xmlKids) push(c *Node) { s.stack = append(s.stack, c) }
 
-// done gives n, whose children are on top, its final Children and pops
-// them off the stack.
-func (s *xmlKids) done(n *Node) {
-	k := len(n.Children)
-	if k == 0 {
+// mark is where the children of a node begun now start.
+func (s *xmlKids) mark() int { return len(s.stack) }
+
+// since returns the children pushed since mark: those of the node being
+// read, so far.
+func (s *xmlKids) since(mark int) []*Node { return s.stack[mark:] }
+
+// done gives n, whose children are on top from mark, its final Children
+// and pops them off the stack. What stays above the top is overwritten by
+// later children and cleared when the reader is released.
+func (s *xmlKids) done(n *Node, mark int) {
+	k := len(s.stack) - mark
+	if k <= 0 {
 		return
 	}
-	kids := s.stack[len(s.stack)-k:]
 	n.Children = s.finished.take(k)
-	copy(n.Children, kids)
-	clear(kids)
-	s.stack = s.stack[:len(s.stack)-k]
+	copy(n.Children, s.stack[mark:])
+	s.stack = s.stack[:mark]
 }
 
 func (s *xmlKids) reset() {
-	clear(s.stack)
+	clear(s.stack[:cap(s.stack)])
 	s.stack = s.stack[:0]
 	s.finished.reset()
 }

@@ -141,7 +141,7 @@ func (r *xmlReader) tooDeep(off int, path string) {
 	r.errs.stop(line, col, path, "elements nest too deeply: more than "+strconv.Itoa(MaxDepth)+" levels")
 }
 
-func (r *xmlReader) document() { r.content(nil, nil, 0) }
+func (r *xmlReader) document() { r.content(nil, 0, nil, 0) }
 
 func (r *xmlReader) comment(off int) {
 	if r.doc.Comments == 0 {
@@ -163,8 +163,9 @@ func (r *xmlReader) root(se xml.StartElement, off int) {
 	r.doc.Root = n
 	r.resourceAttrs(n, se, off)
 	r.depth = 1
-	r.content(n, r.table(n.Elem, n.Type), off)
-	r.kids.done(n)
+	mark := r.kids.mark()
+	r.content(n, mark, r.table(n.Elem, n.Type), off)
+	r.kids.done(n, mark)
 }
 
 // resourceType checks that se names a concrete resource in the FHIR
@@ -209,7 +210,8 @@ func attrName(a xml.Attr) string {
 }
 
 // content is the reader's one token loop: it reads what lies inside n,
-// whose start tag is at off, up to its end tag. Start tags go to the
+// whose start tag is at off and whose children start at mark on the child
+// stack, up to its end tag. Start tags go to the
 // reader for the level; everything else is judged here, in the same words
 // at every level. The levels are:
 //   - the document (n is nil): one root element, up to the end of the
@@ -217,7 +219,7 @@ func attrName(a xml.Attr) string {
 //   - a resource wrapper (tbl is nil: <resource>, <contained>): exactly one
 //     resource element, whose type and children n takes;
 //   - any other element: child elements that tbl resolves.
-func (r *xmlReader) content(n *Node, tbl *xmlChildren, off int) {
+func (r *xmlReader) content(n *Node, mark int, tbl *xmlChildren, off int) {
 	starts := 0 // start tags read at this level
 	first := true
 	for !r.errs.fatal {
@@ -237,9 +239,9 @@ func (r *xmlReader) content(n *Node, tbl *xmlChildren, off int) {
 			case n == nil:
 				r.root(r.sc.start, toff)
 			case tbl == nil:
-				r.innerResource(n, starts > 0, toff)
+				r.innerResource(n, mark, starts > 0, toff)
 			default:
-				r.element(n, tbl, r.sc.start, toff)
+				r.element(n, mark, tbl, r.sc.start, toff)
 			}
 			starts++
 		case tokEnd:
@@ -274,8 +276,8 @@ func (r *xmlReader) content(n *Node, tbl *xmlChildren, off int) {
 }
 
 // element reads one child element of parent, whose children ptbl
-// resolves.
-func (r *xmlReader) element(parent *Node, ptbl *xmlChildren, se xml.StartElement, off int) {
+// resolves and start at pmark on the child stack.
+func (r *xmlReader) element(parent *Node, pmark int, ptbl *xmlChildren, se xml.StartElement, off int) {
 	r.depth++
 	defer func() { r.depth-- }()
 	if r.depth > MaxDepth {
@@ -305,19 +307,20 @@ func (r *xmlReader) element(parent *Node, ptbl *xmlChildren, se xml.StartElement
 	line, col := r.pos.at(off)
 	n := r.newNode() // set field by field: a Node literal was built, then copied
 	n.Name, n.Type, n.Elem, n.Parent, n.Index, n.Line, n.Col = name, mem.Type, mem.Element, parent, -1, line, col
+	siblings := r.kids.since(pmark)
 	if mem.Element.Repeats() {
 		n.Index = 0
-		if k := len(parent.Children); k > 0 && parent.Children[k-1].Elem == mem.Element {
-			n.Index = parent.Children[k-1].Index + 1
+		if k := len(siblings); k > 0 && siblings[k-1].Elem == mem.Element {
+			n.Index = siblings[k-1].Index + 1
 		} else {
-			for _, c := range parent.Children {
+			for _, c := range siblings {
 				if c.Elem == mem.Element {
 					n.Index++
 				}
 			}
 		}
 	} else {
-		for _, c := range parent.Children {
+		for _, c := range siblings {
 			if c.Elem != mem.Element {
 				continue
 			}
@@ -332,12 +335,13 @@ func (r *xmlReader) element(parent *Node, ptbl *xmlChildren, se xml.StartElement
 	}
 	// Out of order elements are read, and said to be moved: JSON has no
 	// order, and XML output follows the definition.
-	if k := len(parent.Children); k > 0 {
-		if last := parent.Children[k-1]; !last.IsAttr() && last.Elem.Index > mem.Element.Index {
+	if k := len(siblings); k > 0 {
+		if last := siblings[k-1]; !last.IsAttr() && last.Elem.Index > mem.Element.Index {
 			r.warnAt(off, n.Path(), "element <"+name+"> comes after <"+last.Name+">, against the STU3 element order; converted output puts it in definition order")
 		}
 	}
-	r.kids.push(parent, n)
+	r.kids.push(n)
+	mark := r.kids.mark()
 
 	t, resource := c.t, c.resource
 	switch {
@@ -345,7 +349,7 @@ func (r *xmlReader) element(parent *Node, ptbl *xmlChildren, se xml.StartElement
 		r.xhtml(n, se, off)
 		return
 	case resource:
-		r.wrappedResource(n, se, off)
+		r.wrappedResource(n, mark, se, off)
 		return
 	}
 	if t == nil {
@@ -381,15 +385,15 @@ func (r *xmlReader) element(parent *Node, ptbl *xmlChildren, se xml.StartElement
 		an := r.newNode()
 		an.Name, an.Type, an.Elem, an.Primitive = a.Name.Local, ac.rawType, ac.mem.Element, ac.attrPrim
 		an.Parent, an.Index, an.Value, an.HasValue, an.Line, an.Col = n, -1, a.Value, true, line, col
-		r.kids.push(n, an)
+		r.kids.push(an)
 	}
 	if n.Primitive != nil && n.HasValue {
 		if msg := primitiveTextProblem(n); msg != "" {
 			r.errorAt(off, n.Path(), msg)
 		}
 	}
-	r.content(n, c.kidsOf(), off)
-	r.kids.done(n)
+	r.content(n, mark, c.kidsOf(), off)
+	r.kids.done(n, mark)
 	if n.Primitive != nil && !n.HasValue && len(n.Children) == 0 {
 		r.errorAt(off, n.Path(), "<"+name+"> has neither a value nor an id or extensions (FHIR rule ele-1); JSON has no form for it")
 	}
@@ -412,20 +416,21 @@ func primitiveTextProblem(n *Node) string {
 }
 
 // wrappedResource reads <resource><Patient>...</Patient></resource>: the
-// node takes the inner element's type and children.
-func (r *xmlReader) wrappedResource(n *Node, se xml.StartElement, off int) {
+// node takes the inner element's type and children, which start at mark.
+func (r *xmlReader) wrappedResource(n *Node, mark int, se xml.StartElement, off int) {
 	n.Resource = true
 	for _, a := range se.Attr {
 		if !isNSDecl(a) {
 			r.errorAt(off, n.Path(), "unknown attribute "+attrName(a))
 		}
 	}
-	r.content(n, nil, off)
+	r.content(n, mark, nil, off)
 }
 
 // innerResource reads the resource element inside the wrapper n, whose
-// start tag was just read at off; again is set when one came before it.
-func (r *xmlReader) innerResource(n *Node, again bool, off int) {
+// start tag was just read at off and whose children start at mark; again
+// is set when one came before it.
+func (r *xmlReader) innerResource(n *Node, mark int, again bool, off int) {
 	if again {
 		r.errorAt(off, n.Path(), "more than one resource inside <"+n.Name+">")
 		r.skip()
@@ -440,8 +445,8 @@ func (r *xmlReader) innerResource(n *Node, again bool, off int) {
 	n.Type = typ.Name
 	r.resourceAttrs(n, se, off)
 	r.depth++
-	r.content(n, r.table(n.Elem, n.Type), off)
-	r.kids.done(n)
+	r.content(n, mark, r.table(n.Elem, n.Type), off)
+	r.kids.done(n, mark)
 	r.depth--
 }
 

@@ -2,6 +2,7 @@ package tree
 
 import (
 	"bytes"
+	"strings"
 	"sync"
 	"unsafe"
 
@@ -81,7 +82,7 @@ func (r *xmlReader) release() {
 	}
 	r.nodes.reset()
 	r.kids.reset()
-	keep := xmlReader{nodes: r.nodes, kids: r.kids, types: r.types, tables: r.tables, sc: r.sc}
+	keep := xmlReader{nodes: r.nodes, kids: r.kids, types: r.types, tables: r.tables, sc: r.sc, vals: r.vals}
 	keep.sc.reset(nil, false)
 	*r = keep
 	if r.nodes.capacity() <= maxPooledNodes && r.kids.finished.capacity() <= maxPooledNodes {
@@ -89,15 +90,18 @@ func (r *xmlReader) release() {
 	}
 }
 
-// init readies r for src. With shared, the tree's strings are cut from
-// src itself rather than from a copy.
+// init readies r for src. With shared, the tree's values are cut from
+// src itself; otherwise each is copied (see r.value). Names never share
+// src: they are the model tables' own.
 func (r *xmlReader) init(src []byte, m *schemas.Model, shared bool) {
 	src = TrimBOM(src)
-	r.src, r.m, r.pos, r.doc = src, m, newPosition(src), &Document{}
+	r.src, r.m, r.pos, r.doc, r.shared = src, m, newPosition(src), &Document{}, shared
 	if r.types.m != m {
 		r.types, r.tables = typeCache{m: m}, nil
 	}
-	r.sc.reset(src, shared)
+	// The scanner reads src in place: what the tree keeps of it is
+	// copied value by value.
+	r.sc.reset(src, true)
 	if r.nodes.capacity() == 0 {
 		// Every node but the root is some node's child: one estimate
 		// sizes both.
@@ -232,6 +236,52 @@ func (s *xmlKids) reset() {
 	clear(s.stack[:cap(s.stack)])
 	s.stack = s.stack[:0]
 	s.finished.reset()
+}
+
+// value returns v, a value the scanner read, to be kept in the tree: v
+// itself when the tree may share src, else a copy. A tree used to be cut
+// from one copy of the whole source; its values are about a third of it,
+// and the rest (tags, names, indentation) was garbage the collector had
+// to make room for.
+func (r *xmlReader) value(v string) string {
+	if r.shared {
+		return v
+	}
+	return r.vals.keep(v)
+}
+
+// valueArena copies strings into shared chunks: one allocation for many
+// values. A chunk is only ever appended to, so a string cut from it never
+// changes, and the chunk lives as long as any of them (a value kept in a
+// validation's result, say). A reader keeps its chunk from document to
+// document for that reason too: what one document left free, the next one
+// fills.
+type valueArena struct {
+	free []byte // the unused end of the current chunk
+}
+
+// valueChunk is the size of a chunk; longer values get an allocation of
+// their own.
+const (
+	valueChunk = 16 << 10
+	maxInChunk = valueChunk / 8
+)
+
+// keep returns a copy of v.
+func (a *valueArena) keep(v string) string {
+	n := len(v)
+	switch {
+	case n == 0:
+		return ""
+	case n > maxInChunk:
+		return strings.Clone(v)
+	case n > len(a.free):
+		a.free = make([]byte, valueChunk)
+	}
+	copy(a.free, v)
+	out := unsafe.String(&a.free[0], n)
+	a.free = a.free[n:]
+	return out
 }
 
 // sharedString returns b as a string without copying it.

@@ -44,6 +44,8 @@ type xmlReader struct {
 	nodes  blocks[Node]
 	kids   xmlKids
 	src    []byte
+	vals   valueArena
+	shared bool // the tree's values may share src (ParseXMLScratch)
 	sc     xmlScanner
 	m      *schemas.Model
 	pos    position
@@ -306,7 +308,8 @@ func (r *xmlReader) element(parent *Node, pmark int, ptbl *xmlChildren, se xml.S
 	mem := c.mem
 	line, col := r.pos.at(off)
 	n := r.newNode() // set field by field: a Node literal was built, then copied
-	n.Name, n.Type, n.Elem, n.Parent, n.Index, n.Line, n.Col = name, mem.Type, mem.Element, parent, -1, line, col
+	// The name is the table's copy, which never shares the source.
+	n.Name, n.Type, n.Elem, n.Parent, n.Index, n.Line, n.Col = c.name, mem.Type, mem.Element, parent, -1, line, col
 	siblings := r.kids.since(pmark)
 	if mem.Element.Repeats() {
 		n.Index = 0
@@ -374,7 +377,7 @@ func (r *xmlReader) element(parent *Node, pmark int, ptbl *xmlChildren, se xml.S
 			continue
 		}
 		if n.Primitive != nil && a.Name.Local == "value" {
-			n.Value, n.HasValue = a.Value, true
+			n.Value, n.HasValue = r.value(a.Value), true
 			continue
 		}
 		ac, ok := r.child(c.kidsOf(), a.Name.Local)
@@ -383,8 +386,8 @@ func (r *xmlReader) element(parent *Node, pmark int, ptbl *xmlChildren, se xml.S
 			continue
 		}
 		an := r.newNode()
-		an.Name, an.Type, an.Elem, an.Primitive = a.Name.Local, ac.rawType, ac.mem.Element, ac.attrPrim
-		an.Parent, an.Index, an.Value, an.HasValue, an.Line, an.Col = n, -1, a.Value, true, line, col
+		an.Name, an.Type, an.Elem, an.Primitive = ac.name, ac.rawType, ac.mem.Element, ac.attrPrim
+		an.Parent, an.Index, an.Value, an.HasValue, an.Line, an.Col = n, -1, r.value(a.Value), true, line, col
 		r.kids.push(an)
 	}
 	if n.Primitive != nil && n.HasValue {
@@ -500,7 +503,7 @@ func (r *xmlReader) xhtml(n *Node, se xml.StartElement, off int) {
 	}
 	end := r.sc.offset()
 	if standalone {
-		n.Value = normaliseNewlines(string(r.src[off:end]))
+		n.Value = r.value(normaliseNewlines(sharedString(r.src[off:end])))
 	} else {
 		n.Value = serialiseXHTML(toks)
 	}

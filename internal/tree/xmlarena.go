@@ -68,6 +68,12 @@ func getXMLReader() *xmlReader {
 // took more for one huge document is dropped instead.
 const maxPooledNodes = 1 << 17
 
+// maxPooledStack bounds the scanner's element stack and the child stack a
+// pooled reader keeps: real documents need a few dozen entries, and an
+// element without a definition is skipped with the scanner still
+// stacking what it holds.
+const maxPooledStack = 4 * MaxDepth
+
 // release clears the reader, keeping its blocks, and pools it. With
 // poisoning on (PoisonReleased), the tree's memory is overwritten instead
 // and the reader dropped.
@@ -83,6 +89,14 @@ func (r *xmlReader) release() {
 	r.nodes.reset()
 	r.kids.reset()
 	keep := xmlReader{nodes: r.nodes, kids: r.kids, types: r.types, tables: r.tables, sc: r.sc, vals: r.vals}
+	// Stacks that a hostile document (a million nested or sibling
+	// elements) made large are not kept for the next one.
+	if cap(keep.sc.stack) > maxPooledStack {
+		keep.sc.stack = nil
+	}
+	if cap(keep.kids.stack) > maxPooledStack {
+		keep.kids.stack = nil
+	}
 	keep.sc.reset(nil, false)
 	*r = keep
 	if r.nodes.capacity() <= maxPooledNodes && r.kids.finished.capacity() <= maxPooledNodes {

@@ -133,3 +133,24 @@ func TestParseXMLPooledReuse(t *testing.T) {
 		}
 	}
 }
+
+// A hostile document's large stacks do not stay in the pool: the scanner
+// stacks each element of a skipped one, however deep.
+func TestPooledReaderDropsLargeStacks(t *testing.T) {
+	m := schemas.STU3()
+	src := `<Patient xmlns="http://hl7.org/fhir"><unknown>` + strings.Repeat("<a>", 50_000) + strings.Repeat("</a>", 50_000) + `</unknown></Patient>`
+	r := getXMLReader()
+	r.init([]byte(src), m, false)
+	r.document()
+	if cap(r.sc.stack) < 50_000 {
+		t.Fatalf("the scanner stacked %d elements, expected the 50,000 nested ones", cap(r.sc.stack))
+	}
+	if r.errs.err() == nil {
+		t.Error("no error for an unknown element")
+	}
+	r.doc = nil
+	r.release()
+	if cap(r.sc.stack) > maxPooledStack {
+		t.Errorf("a released reader keeps a scanner stack of %d entries", cap(r.sc.stack))
+	}
+}

@@ -124,6 +124,9 @@ type Validator struct {
 	loadWarnings []string
 	term         *terminology
 	offline      offlineSystems // code systems met that cannot be checked
+	// freshTrees makes parse read each payload into new memory rather
+	// than a pooled tree, as it did before; tests compare the two.
+	freshTrees bool
 }
 
 // New returns a Validator with the given options. It is NewContext without
@@ -241,7 +244,12 @@ func (v *Validator) validate(ctx context.Context, source string, src []byte) *Re
 		})
 		return res
 	}
-	doc, err := v.parse(src, res)
+	doc, release, err := v.parse(src, res)
+	// The tree's memory goes back to the reader for the next payload when
+	// the phases are done: nothing in res points into it (its strings are
+	// copies, see parse), and TestReleasedTreesAreNotKept checks that no
+	// phase keeps a node.
+	defer release()
 	fatal := false
 	if err != nil {
 		fatal = addParseIssues(res, err)
@@ -337,17 +345,30 @@ func (v *Validator) ValidateReaderContext(ctx context.Context, source string, r 
 	return v.ValidateContext(ctx, source, src)
 }
 
-// parse sniffs the format and parses the payload into a tree.
-func (v *Validator) parse(src []byte, res *Result) (*tree.Document, error) {
+// parse sniffs the format and parses the payload into a tree, which is
+// valid until release is called. The tree's nodes are pooled memory, reused
+// for the next payload after release; its strings are not: they are cut
+// from a copy of src or decoded, so that those the phases put in issues
+// stay valid, whatever the caller does with src.
+func (v *Validator) parse(src []byte, res *Result) (doc *tree.Document, release func(), err error) {
+	release = func() {}
 	switch Sniff(src) {
 	case "xml":
 		res.Format = "xml"
-		return tree.ParseXML(src, v.model)
+		if v.freshTrees {
+			doc, err = tree.ParseXML(src, v.model)
+			return doc, release, err
+		}
+		return tree.ParseXMLPooled(src, v.model)
 	case "json":
 		res.Format = "json"
-		return tree.ParseJSON(src, v.model)
+		if v.freshTrees {
+			doc, err = tree.ParseJSON(src, v.model)
+			return doc, release, err
+		}
+		return tree.ParseJSONPooled(src, v.model)
 	}
-	return nil, &tree.Error{Issue: Issue{Line: 1, Column: 1, Message: "payload is neither XML nor JSON: expected '<' or '{' as the first character"}}
+	return nil, release, &tree.Error{Issue: Issue{Line: 1, Column: 1, Message: "payload is neither XML nor JSON: expected '<' or '{' as the first character"}}
 }
 
 // Sniff tells "xml" or "json" from the first significant byte of a payload,

@@ -70,6 +70,16 @@ func benchParse(b *testing.B, inputs [][]byte, parse func([]byte, *schemas.Model
 		}
 	}
 	reportCPU(b, total, cpu0)
+	reportPerMessage(b, len(inputs), cpu0)
+}
+
+// reportPerMessage adds "cpu-ns/msg", the CPU time of the whole process
+// (collector included) a document, where msgs documents are read an
+// iteration.
+func reportPerMessage(b *testing.B, msgs int, cpu0 time.Duration) {
+	if d := cpuTime() - cpu0; cpu0 > 0 && d > 0 && b.N > 0 && msgs > 0 {
+		b.ReportMetric(float64(d.Nanoseconds())/float64(b.N*msgs), "cpu-ns/msg")
+	}
 }
 
 // reportCPU adds "MB/cpu-s", the input throughput per CPU-second used by
@@ -80,10 +90,24 @@ func reportCPU(b *testing.B, total int, cpu0 time.Duration) {
 	}
 }
 
+// pooled turns a reader of pooled trees into one that releases each tree
+// as soon as it is read, as the validator does once it is done with it.
+func pooled(parse func([]byte, *schemas.Model) (*Document, func(), error)) func([]byte, *schemas.Model) (*Document, error) {
+	return func(src []byte, m *schemas.Model) (*Document, error) {
+		doc, release, err := parse(src, m)
+		release()
+		return doc, err
+	}
+}
+
 func BenchmarkParseXML(b *testing.B) {
 	b.Run("nems-examples", func(b *testing.B) {
 		xmls, _ := benchInputs(b, false)
 		benchParse(b, xmls, ParseXML)
+	})
+	b.Run("nems-examples-pooled", func(b *testing.B) {
+		xmls, _ := benchInputs(b, false)
+		benchParse(b, xmls, pooled(ParseXMLPooled))
 	})
 	b.Run("extension-definitions", func(b *testing.B) {
 		xmls, _ := benchInputs(b, true)
@@ -95,6 +119,10 @@ func BenchmarkParseJSON(b *testing.B) {
 	b.Run("nems-examples", func(b *testing.B) {
 		_, jsons := benchInputs(b, false)
 		benchParse(b, jsons, ParseJSON)
+	})
+	b.Run("nems-examples-pooled", func(b *testing.B) {
+		_, jsons := benchInputs(b, false)
+		benchParse(b, jsons, pooled(ParseJSONPooled))
 	})
 	b.Run("extension-definitions", func(b *testing.B) {
 		_, jsons := benchInputs(b, true)

@@ -86,6 +86,7 @@ func FuzzParseXML(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src []byte) {
 		doc, err := ParseXML(src, m)
 		checkFuzzedDocument(t, doc, err)
+		checkPooledDocument(t, src, dump(doc, err), ParseXMLPooled)
 	})
 }
 
@@ -103,5 +104,20 @@ func FuzzParseJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src []byte) {
 		doc, err := ParseJSON(src, m)
 		checkFuzzedDocument(t, doc, err)
+		checkPooledDocument(t, src, dump(doc, err), ParseJSONPooled)
 	})
+}
+
+// checkPooledDocument checks that the pooled reader reads src as the plain
+// one did (want is the plain tree's dump), twice, so that the second read
+// reuses the memory of the first.
+func checkPooledDocument(t *testing.T, src []byte, want string, parse func([]byte, *schemas.Model) (*Document, func(), error)) {
+	for range 2 {
+		doc, release, err := parse(src, schemas.STU3())
+		got := dump(doc, err)
+		release()
+		if got != want {
+			t.Fatalf("the pooled tree differs from the plain one:\n%s\nwant:\n%s", got, want)
+		}
+	}
 }

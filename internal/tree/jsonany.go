@@ -14,6 +14,7 @@ import "encoding/json"
 func DecodeJSON(src []byte) (any, error) {
 	r := jsonReaders.Get().(*jsonReader)
 	defer r.release()
+	r.copyOut = false // the values returned are cut from a copy of src
 	r.start(src, &r.errs)
 	ok := r.parseJSONText()
 	if err := r.errs.err(); !ok || err != nil {

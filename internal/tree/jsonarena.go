@@ -8,8 +8,23 @@ import "github.com/nemsfhir/nemsfhir/schemas"
 // documents does not allocate a fresh tree for each. Nothing of the tree
 // may be used after release, which may be called more than once.
 func ParseJSONScratch(src []byte, m *schemas.Model) (doc *Document, release func(), err error) {
+	return parseJSONReused(src, m, true)
+}
+
+// ParseJSONPooled is ParseJSON for a tree that the caller drops as a whole
+// when it is done with it, as the validator does at the end of each
+// payload: its nodes and child lists are reused for the next document once
+// release is called, as with ParseJSONScratch, but its strings are copies
+// (cut from one copy of src, or decoded) and stay valid after release and
+// whatever the caller then does with src. Nothing else of the tree may be
+// used after release, which may be called more than once.
+func ParseJSONPooled(src []byte, m *schemas.Model) (doc *Document, release func(), err error) {
+	return parseJSONReused(src, m, false)
+}
+
+func parseJSONReused(src []byte, m *schemas.Model, shared bool) (doc *Document, release func(), err error) {
 	r := jsonReaders.Get().(*jsonReader)
-	r.scratch, r.shareSrc = true, true
+	r.scratch, r.shareSrc = true, shared
 	doc, err = r.parse(src, m)
 	released := false
 	return doc, func() {
@@ -43,13 +58,27 @@ func (r *jsonReader) newKids(k int) []*Node {
 // releaseScratch clears the blocks of a scratch tree, keeping them unless
 // a large document made them too big (as for XML), and pools the reader.
 func (r *jsonReader) releaseScratch() {
+	if poisoning.Load() {
+		// The blocks are overwritten and forgotten, and the reader
+		// dropped: see PoisonReleased.
+		r.arena.poison(poisonNode)
+		r.arenaKids.poison(&poisonNode)
+		if r.doc != nil {
+			r.doc.Root = &poisonNode
+		}
+		return
+	}
 	r.arena.reset()
 	r.arenaKids.reset()
 	if r.arena.capacity() > maxPooledNodes || r.arenaKids.capacity() > maxPooledNodes {
 		r.arena, r.arenaKids = blocks[Node]{}, blocks[*Node]{}
 	}
 	// keep judges the tape by the scratch bound while shareSrc is set.
-	keep := r.keep() && cap(r.pairs) <= maxKeptScratchTape
+	limit := maxKeptTape
+	if r.shareSrc {
+		limit = maxKeptScratchTape
+	}
+	keep := r.keep() && cap(r.pairs) <= limit
 	r.jsonLexer.release()
 	clear(r.pairs[:cap(r.pairs)])
 	r.pairs = r.pairs[:0]

@@ -100,8 +100,11 @@ type jsonLexer struct {
 	src  []byte
 	// srcText is src as one string: strings without escapes, keys and
 	// numbers are cut from it rather than copied one by one.
-	srcText   string
-	shareSrc  bool // srcText is src itself, not a copy
+	srcText  string
+	shareSrc bool // the tree may share src (ParseJSONScratch)
+	// copyOut is set by the tree reader when it copies what it keeps of
+	// src value by value: srcText can then be src itself.
+	copyOut   bool
 	i         int
 	line      int
 	lineStart int // offset of the first byte of the line
@@ -123,8 +126,9 @@ func (l *jsonLexer) start(src []byte, e *errs) {
 		l.tape = make([]jsonToken, 0, want)
 	}
 	l.src, l.errs = src, e
-	if l.shareSrc {
-		// The tree lives only while src does (ParseJSONScratch).
+	if l.shareSrc || l.copyOut {
+		// The tree lives only while src does (ParseJSONScratch), or
+		// what it keeps is copied as it is read.
 		l.srcText = sharedString(src)
 	} else {
 		l.srcText = string(src)

@@ -27,6 +27,10 @@ func ParseJSON(src []byte, m *schemas.Model) (*Document, error) {
 // parse reads one document into a tree.
 func (r *jsonReader) parse(src []byte, m *schemas.Model) (*Document, error) {
 	r.m, r.doc = m, &Document{}
+	// Unless the tree may share src, its values are copied one by one
+	// (r.value) and its names are the scope tables' own: no copy of the
+	// whole of src, most of which is keys, punctuation and indentation.
+	r.copyOut = !r.shareSrc
 	if r.scopes.m != m {
 		r.scopes = scopes{m: m, types: typeCache{m: m}}
 	}
@@ -59,6 +63,7 @@ type jsonReader struct {
 	// With scratch (ParseJSONScratch), nodes and child lists come from
 	// blocks the reader keeps for the next document instead.
 	scratch   bool
+	vals      valueArena // the values of trees that do not share src (see valueArena)
 	arena     blocks[Node]
 	arenaKids blocks[*Node]
 	// pairs is a stack shared by the objects being read whose members
@@ -283,6 +288,9 @@ func (r *jsonReader) prop(parent *Node, s *scope, c *kids, name string, value, e
 	if f != nil && parent.Primitive != nil && name == "value" {
 		f = nil // a primitive's value is the property itself, not inside "_name"
 	}
+	if f != nil {
+		name = f.name // the table's copy, which a node may keep
+	}
 	if f == nil {
 		msg := "unknown property " + strconv.Quote(r.text(first)) + " in " + parent.Type
 		switch name {
@@ -475,6 +483,14 @@ func (r *jsonReader) primitiveValue(n *Node, v int) bool {
 				return false
 			}
 		}
+	}
+	switch {
+	case kind == jsonTrue:
+		text = "true"
+	case kind == jsonFalse:
+		text = "false"
+	case r.copyOut && r.tape[v].flags&tokEscaped == 0:
+		text = r.vals.keep(text) // a decoded string is a copy already
 	}
 	n.Value, n.HasValue = text, true
 	return true

@@ -35,6 +35,10 @@ const (
 const MaxDepth = 1000
 
 // Node is one element of a FHIR instance.
+//
+// The fields are laid out with the pointers first and the two flags
+// together at the end: a node is 128 bytes, not 136, and the collector
+// looks at its first 88 only.
 type Node struct {
 	// Name is the element name as it appears in the instance: "valueQuantity"
 	// for a choice, "resource" for Bundle.entry.resource. For the root it is
@@ -44,35 +48,34 @@ type Node struct {
 	// choice element and the concrete resource type ("Patient") for a
 	// resource node.
 	Type string
+	// Value is the primitive value exactly as written: the attribute text
+	// in XML; the decoded string, or the number or literal text, in JSON.
+	// For Narrative.div it is the XHTML, namespace declaration included.
+	Value string
 	// Elem is the definition of the element: the type's root element for the
 	// document root.
 	Elem *schemas.Element
 	// Primitive is set when Type is a primitive type (xhtml included).
 	Primitive *schemas.Primitive
-	// Resource is true for the root and for every nested resource
-	// (contained, Bundle.entry.resource, Parameters.parameter.resource).
-	Resource bool
-
-	// Value is the primitive value exactly as written: the attribute text
-	// in XML; the decoded string, or the number or literal text, in JSON.
-	// For Narrative.div it is the XHTML, namespace declaration included.
-	Value string
-	// HasValue distinguishes an absent value from an empty one.
-	HasValue bool
-
+	// Parent is nil for the root.
+	Parent *Node
 	// Children are the child elements in source order. For XML input the
 	// attribute-borne elements (id, url) come first.
 	Children []*Node
-	// Parent is nil for the root.
-	Parent *Node
+
 	// Index is the position of the node among its parent's children of the
 	// same repeating element, or -1 when the element does not repeat.
 	Index int
-
 	// Line and Col locate the start of the element in the source: the
 	// start tag in XML, the property name (or array item) in JSON. Both are
 	// 1-based; Col counts characters, not bytes.
 	Line, Col int
+
+	// Resource is true for the root and for every nested resource
+	// (contained, Bundle.entry.resource, Parameters.parameter.resource).
+	Resource bool
+	// HasValue distinguishes an absent value from an empty one.
+	HasValue bool
 }
 
 // Document is a parsed payload.

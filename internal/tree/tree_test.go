@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/nemsfhir/nemsfhir/schemas"
 )
@@ -124,5 +125,13 @@ func TestJSONErrorColumns(t *testing.T) {
 		if err == nil || err.Error() != want {
 			t.Errorf("%q: got %v, want %s", src, err, want)
 		}
+	}
+}
+
+// TestNodeSize keeps the node at 128 bytes (see Node): every element of
+// every tree is one, and a field put back between pointers grows it.
+func TestNodeSize(t *testing.T) {
+	if size := unsafe.Sizeof(Node{}); size != 128 && unsafe.Sizeof(uintptr(0)) == 8 {
+		t.Errorf("a Node is %d bytes, want 128", size)
 	}
 }

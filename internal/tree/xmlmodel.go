@@ -2,7 +2,6 @@ package tree
 
 import (
 	"strings"
-	"sync"
 
 	"github.com/nemsfhir/nemsfhir/schemas"
 )
@@ -10,7 +9,7 @@ import (
 // xmlChildren is what the model allows inside elements of one definition
 // carrying one type, as the XML reader asks for it: each name is resolved
 // through the model once per reader, not once per element. A reader keeps
-// its tables from document to document (see ParseXMLScratch).
+// its tables from document to document (see xmlReaders).
 type xmlChildren struct {
 	elem  *schemas.Element
 	code  string
@@ -41,15 +40,6 @@ type xmlChild struct {
 	// kids is the table for the element's own children, made on first use.
 	kids *xmlChildren
 }
-
-// xmlLookup is what a reader has learned about a model, kept in
-// xmlLookups between the documents ParseXML reads.
-type xmlLookup struct {
-	types  typeCache
-	tables map[xmlTableKey]*xmlChildren
-}
-
-var xmlLookups sync.Pool
 
 // xmlTableKey names a table made for a resource: the root or a nested
 // resource, whose type the instance chooses.

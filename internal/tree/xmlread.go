@@ -22,16 +22,18 @@ import (
 // counted in Document.Comments; xsi:schemaLocation and processing
 // instructions other than the XML declaration are reported as warnings.
 func ParseXML(src []byte, m *schemas.Model) (*Document, error) {
-	r := new(xmlReader)
-	// The tree is the caller's, but what the reader learns about the
-	// model is kept for the next document.
-	if l, ok := xmlLookups.Get().(*xmlLookup); ok {
-		r.types, r.tables = l.types, l.tables
-	}
+	// The reader comes from the pool for its stacks and for what it
+	// learnt about the model; the tree is the caller's, so its nodes and
+	// child lists are new blocks, not the pooled ones.
+	r := getXMLReader()
+	pooledNodes, pooledKids := r.nodes, r.kids.finished
+	r.nodes, r.kids.finished = blocks[Node]{}, blocks[*Node]{}
 	r.init(src, m, false)
 	r.document()
-	xmlLookups.Put(&xmlLookup{r.types, r.tables})
-	return r.doc, r.errs.err()
+	doc, err := r.doc, r.errs.err()
+	r.nodes, r.kids.finished, r.doc = pooledNodes, pooledKids, nil
+	r.release()
+	return doc, err
 }
 
 var errUnexpectedEOF = errors.New("unexpected end of input")
@@ -42,6 +44,8 @@ type xmlReader struct {
 	nodes  blocks[Node]
 	kids   xmlKids
 	src    []byte
+	vals   valueArena
+	shared bool // the tree's values may share src (ParseXMLScratch)
 	sc     xmlScanner
 	m      *schemas.Model
 	pos    position
@@ -139,7 +143,7 @@ func (r *xmlReader) tooDeep(off int, path string) {
 	r.errs.stop(line, col, path, "elements nest too deeply: more than "+strconv.Itoa(MaxDepth)+" levels")
 }
 
-func (r *xmlReader) document() { r.content(nil, nil, 0) }
+func (r *xmlReader) document() { r.content(nil, 0, nil, 0) }
 
 func (r *xmlReader) comment(off int) {
 	if r.doc.Comments == 0 {
@@ -152,7 +156,7 @@ func (r *xmlReader) comment(off int) {
 
 func (r *xmlReader) root(se xml.StartElement, off int) {
 	line, col := r.pos.at(off)
-	typ := r.resourceType(se, off, "")
+	typ := r.resourceType(se, off, nil)
 	if typ == nil {
 		r.skip()
 		return
@@ -161,20 +165,21 @@ func (r *xmlReader) root(se xml.StartElement, off int) {
 	r.doc.Root = n
 	r.resourceAttrs(n, se, off)
 	r.depth = 1
-	r.content(n, r.table(n.Elem, n.Type), off)
-	r.kids.done(n)
+	mark := r.kids.mark()
+	r.content(n, mark, r.table(n.Elem, n.Type), off)
+	r.kids.done(n, mark)
 }
 
 // resourceType checks that se names a concrete resource in the FHIR
-// namespace.
-func (r *xmlReader) resourceType(se xml.StartElement, off int, path string) *schemas.Type {
+// namespace; wrapper is the element holding it, nil for the root.
+func (r *xmlReader) resourceType(se xml.StartElement, off int, wrapper *Node) *schemas.Type {
 	if se.Name.Space != FHIRNamespace {
-		r.errorAt(off, path, "element <"+se.Name.Local+"> is not in the FHIR namespace ("+FHIRNamespace+")")
+		r.errorAt(off, wrapper.Path(), "element <"+se.Name.Local+"> is not in the FHIR namespace ("+FHIRNamespace+")")
 		return nil
 	}
 	t := r.m.Type(se.Name.Local)
 	if t == nil || !t.IsResource() || t.Abstract {
-		r.errorAt(off, path, "<"+se.Name.Local+"> is not a FHIR STU3 resource type")
+		r.errorAt(off, wrapper.Path(), "<"+se.Name.Local+"> is not a FHIR STU3 resource type")
 		return nil
 	}
 	return t
@@ -207,7 +212,8 @@ func attrName(a xml.Attr) string {
 }
 
 // content is the reader's one token loop: it reads what lies inside n,
-// whose start tag is at off, up to its end tag. Start tags go to the
+// whose start tag is at off and whose children start at mark on the child
+// stack, up to its end tag. Start tags go to the
 // reader for the level; everything else is judged here, in the same words
 // at every level. The levels are:
 //   - the document (n is nil): one root element, up to the end of the
@@ -215,7 +221,7 @@ func attrName(a xml.Attr) string {
 //   - a resource wrapper (tbl is nil: <resource>, <contained>): exactly one
 //     resource element, whose type and children n takes;
 //   - any other element: child elements that tbl resolves.
-func (r *xmlReader) content(n *Node, tbl *xmlChildren, off int) {
+func (r *xmlReader) content(n *Node, mark int, tbl *xmlChildren, off int) {
 	starts := 0 // start tags read at this level
 	first := true
 	for !r.errs.fatal {
@@ -235,9 +241,9 @@ func (r *xmlReader) content(n *Node, tbl *xmlChildren, off int) {
 			case n == nil:
 				r.root(r.sc.start, toff)
 			case tbl == nil:
-				r.innerResource(n, starts > 0, toff)
+				r.innerResource(n, mark, starts > 0, toff)
 			default:
-				r.element(n, tbl, r.sc.start, toff)
+				r.element(n, mark, tbl, r.sc.start, toff)
 			}
 			starts++
 		case tokEnd:
@@ -272,8 +278,8 @@ func (r *xmlReader) content(n *Node, tbl *xmlChildren, off int) {
 }
 
 // element reads one child element of parent, whose children ptbl
-// resolves.
-func (r *xmlReader) element(parent *Node, ptbl *xmlChildren, se xml.StartElement, off int) {
+// resolves and start at pmark on the child stack.
+func (r *xmlReader) element(parent *Node, pmark int, ptbl *xmlChildren, se xml.StartElement, off int) {
 	r.depth++
 	defer func() { r.depth-- }()
 	if r.depth > MaxDepth {
@@ -302,20 +308,22 @@ func (r *xmlReader) element(parent *Node, ptbl *xmlChildren, se xml.StartElement
 	mem := c.mem
 	line, col := r.pos.at(off)
 	n := r.newNode() // set field by field: a Node literal was built, then copied
-	n.Name, n.Type, n.Elem, n.Parent, n.Index, n.Line, n.Col = name, mem.Type, mem.Element, parent, -1, line, col
+	// The name is the table's copy, which never shares the source.
+	n.Name, n.Type, n.Elem, n.Parent, n.Index, n.Line, n.Col = c.name, mem.Type, mem.Element, parent, -1, line, col
+	siblings := r.kids.since(pmark)
 	if mem.Element.Repeats() {
 		n.Index = 0
-		if k := len(parent.Children); k > 0 && parent.Children[k-1].Elem == mem.Element {
-			n.Index = parent.Children[k-1].Index + 1
+		if k := len(siblings); k > 0 && siblings[k-1].Elem == mem.Element {
+			n.Index = siblings[k-1].Index + 1
 		} else {
-			for _, c := range parent.Children {
+			for _, c := range siblings {
 				if c.Elem == mem.Element {
 					n.Index++
 				}
 			}
 		}
 	} else {
-		for _, c := range parent.Children {
+		for _, c := range siblings {
 			if c.Elem != mem.Element {
 				continue
 			}
@@ -330,12 +338,13 @@ func (r *xmlReader) element(parent *Node, ptbl *xmlChildren, se xml.StartElement
 	}
 	// Out of order elements are read, and said to be moved: JSON has no
 	// order, and XML output follows the definition.
-	if k := len(parent.Children); k > 0 {
-		if last := parent.Children[k-1]; !last.IsAttr() && last.Elem.Index > mem.Element.Index {
+	if k := len(siblings); k > 0 {
+		if last := siblings[k-1]; !last.IsAttr() && last.Elem.Index > mem.Element.Index {
 			r.warnAt(off, n.Path(), "element <"+name+"> comes after <"+last.Name+">, against the STU3 element order; converted output puts it in definition order")
 		}
 	}
-	r.kids.push(parent, n)
+	r.kids.push(n)
+	mark := r.kids.mark()
 
 	t, resource := c.t, c.resource
 	switch {
@@ -343,7 +352,7 @@ func (r *xmlReader) element(parent *Node, ptbl *xmlChildren, se xml.StartElement
 		r.xhtml(n, se, off)
 		return
 	case resource:
-		r.wrappedResource(n, se, off)
+		r.wrappedResource(n, mark, se, off)
 		return
 	}
 	if t == nil {
@@ -368,7 +377,7 @@ func (r *xmlReader) element(parent *Node, ptbl *xmlChildren, se xml.StartElement
 			continue
 		}
 		if n.Primitive != nil && a.Name.Local == "value" {
-			n.Value, n.HasValue = a.Value, true
+			n.Value, n.HasValue = r.value(a.Value), true
 			continue
 		}
 		ac, ok := r.child(c.kidsOf(), a.Name.Local)
@@ -377,17 +386,17 @@ func (r *xmlReader) element(parent *Node, ptbl *xmlChildren, se xml.StartElement
 			continue
 		}
 		an := r.newNode()
-		an.Name, an.Type, an.Elem, an.Primitive = a.Name.Local, ac.rawType, ac.mem.Element, ac.attrPrim
-		an.Parent, an.Index, an.Value, an.HasValue, an.Line, an.Col = n, -1, a.Value, true, line, col
-		r.kids.push(n, an)
+		an.Name, an.Type, an.Elem, an.Primitive = ac.name, ac.rawType, ac.mem.Element, ac.attrPrim
+		an.Parent, an.Index, an.Value, an.HasValue, an.Line, an.Col = n, -1, r.value(a.Value), true, line, col
+		r.kids.push(an)
 	}
 	if n.Primitive != nil && n.HasValue {
 		if msg := primitiveTextProblem(n); msg != "" {
 			r.errorAt(off, n.Path(), msg)
 		}
 	}
-	r.content(n, c.kidsOf(), off)
-	r.kids.done(n)
+	r.content(n, mark, c.kidsOf(), off)
+	r.kids.done(n, mark)
 	if n.Primitive != nil && !n.HasValue && len(n.Children) == 0 {
 		r.errorAt(off, n.Path(), "<"+name+"> has neither a value nor an id or extensions (FHIR rule ele-1); JSON has no form for it")
 	}
@@ -410,27 +419,28 @@ func primitiveTextProblem(n *Node) string {
 }
 
 // wrappedResource reads <resource><Patient>...</Patient></resource>: the
-// node takes the inner element's type and children.
-func (r *xmlReader) wrappedResource(n *Node, se xml.StartElement, off int) {
+// node takes the inner element's type and children, which start at mark.
+func (r *xmlReader) wrappedResource(n *Node, mark int, se xml.StartElement, off int) {
 	n.Resource = true
 	for _, a := range se.Attr {
 		if !isNSDecl(a) {
 			r.errorAt(off, n.Path(), "unknown attribute "+attrName(a))
 		}
 	}
-	r.content(n, nil, off)
+	r.content(n, mark, nil, off)
 }
 
 // innerResource reads the resource element inside the wrapper n, whose
-// start tag was just read at off; again is set when one came before it.
-func (r *xmlReader) innerResource(n *Node, again bool, off int) {
+// start tag was just read at off and whose children start at mark; again
+// is set when one came before it.
+func (r *xmlReader) innerResource(n *Node, mark int, again bool, off int) {
 	if again {
 		r.errorAt(off, n.Path(), "more than one resource inside <"+n.Name+">")
 		r.skip()
 		return
 	}
 	se := r.sc.start
-	typ := r.resourceType(se, off, n.Path())
+	typ := r.resourceType(se, off, n)
 	if typ == nil {
 		r.skip()
 		return
@@ -438,8 +448,8 @@ func (r *xmlReader) innerResource(n *Node, again bool, off int) {
 	n.Type = typ.Name
 	r.resourceAttrs(n, se, off)
 	r.depth++
-	r.content(n, r.table(n.Elem, n.Type), off)
-	r.kids.done(n)
+	r.content(n, mark, r.table(n.Elem, n.Type), off)
+	r.kids.done(n, mark)
 	r.depth--
 }
 
@@ -493,7 +503,7 @@ func (r *xmlReader) xhtml(n *Node, se xml.StartElement, off int) {
 	}
 	end := r.sc.offset()
 	if standalone {
-		n.Value = normaliseNewlines(string(r.src[off:end]))
+		n.Value = r.value(normaliseNewlines(sharedString(r.src[off:end])))
 	} else {
 		n.Value = serialiseXHTML(toks)
 	}

@@ -38,7 +38,7 @@ type xmlScanner struct {
 	stack []scanFrame
 	// pendingEnd is set after a self-closing tag: the next token is its end.
 	pendingEnd bool
-	endName    xml.Name
+	end        scanFrame // the element the last end tag closed
 	sawRoot    bool
 	sawToken   bool
 	nsBuf      []nsBinding
@@ -79,10 +79,21 @@ const (
 	tokDirective
 )
 
+// scanFrame is an open element. Its names are kept as offsets into str,
+// not as strings: a frame is written for every element, and offsets cost
+// the collector nothing.
 type scanFrame struct {
-	raw     string // qualified name as written, to match the end tag
-	name    xml.Name
-	nsDepth int // len(nsBuf) before this element's declarations
+	start, local, end int    // str[start:end] is the name as written, str[local:end] its local part
+	space             string // the namespace
+	nsDepth           int    // len(nsBuf) before this element's declarations
+}
+
+// raw returns the name of f as written.
+func (s *xmlScanner) raw(f *scanFrame) string { return s.str[f.start:f.end] }
+
+// endName returns the name of the element the last end token closed.
+func (s *xmlScanner) endName() xml.Name {
+	return xml.Name{Space: s.end.space, Local: s.str[s.end.local:s.end.end]}
 }
 
 type nsBinding struct{ prefix, uri string }
@@ -140,7 +151,7 @@ func (s *xmlScanner) token(k tokKind) xml.Token {
 	case tokStart:
 		return s.start
 	case tokEnd:
-		return xml.EndElement{Name: s.endName}
+		return xml.EndElement{Name: s.endName()}
 	case tokText:
 		return xml.CharData(s.data)
 	case tokComment:
@@ -162,7 +173,7 @@ func (s *xmlScanner) scan() (tokKind, error) {
 	}
 	if s.i >= len(s.src) {
 		if len(s.stack) > 0 {
-			return 0, s.fail(s.i, "unexpected end of input: <"+s.stack[len(s.stack)-1].raw+"> is not closed")
+			return 0, s.fail(s.i, "unexpected end of input: <"+s.raw(&s.stack[len(s.stack)-1])+"> is not closed")
 		}
 		return 0, errEOF
 	}
@@ -467,11 +478,13 @@ func (s *xmlScanner) startTag() (tokKind, error) {
 	if len(attrs) > 0 {
 		se.Attr = attrs
 	}
-	s.stack = append(s.stack, scanFrame{raw: raw, name: name, nsDepth: nsDepth})
+	rawStart := start + 1 // after the '<'
+	f := scanFrame{start: rawStart, local: rawStart + len(raw) - len(name.Local), end: rawStart + len(raw), space: name.Space, nsDepth: nsDepth}
+	s.stack = append(s.stack, f)
 	s.sawRoot = true
 	if selfClosing {
 		s.pendingEnd = true
-		s.endName = name
+		s.end = f
 	}
 	s.start = se
 	return tokStart, nil
@@ -609,12 +622,12 @@ func (s *xmlScanner) endTag() (tokKind, error) {
 	if len(s.stack) == 0 {
 		return 0, s.fail(start, "end tag </"+raw+"> without a start tag")
 	}
-	top := s.stack[len(s.stack)-1]
-	if top.raw != raw {
-		return 0, s.fail(start, "element <"+top.raw+"> closed by </"+raw+">")
+	top := &s.stack[len(s.stack)-1]
+	if s.raw(top) != raw {
+		return 0, s.fail(start, "element <"+s.raw(top)+"> closed by </"+raw+">")
 	}
+	s.end = *top
 	s.pop()
-	s.endName = top.name
 	return tokEnd, nil
 }
 

@@ -37,6 +37,9 @@ type Model struct {
 	types     map[string]*lazy[Type]     // by type name
 	valueSets map[string]*lazy[ValueSet] // by canonical URL
 	resources []string
+	// embedded is set on the model of the embedded file, whose lines
+	// decoded values may share (see lineReader.alias).
+	embedded bool
 }
 
 // lazy is an undecoded line of an embedded file (or a whole embedded
@@ -60,11 +63,6 @@ func (l *lazy[T]) get(what string, decode func([]byte) (*T, error)) *T {
 	return l.v
 }
 
-// unmarshal decodes a JSON line into a new T.
-func unmarshal[T any](line []byte) (*T, error) {
-	v := new(T)
-	return v, json.Unmarshal(line, v)
-}
 
 // unversioned drops a "|version" suffix from a canonical URL.
 func unversioned(url string) string {
@@ -79,7 +77,15 @@ var stu3Model = lazy[Model]{line: modelSTU3}
 // STU3 returns the embedded FHIR STU3 3.0.2 model, loading its index on the
 // first call. It panics only if the embedded file is corrupt, which the
 // package's tests rule out.
-func STU3() *Model { return stu3Model.get("embedded STU3 model", Load) }
+func STU3() *Model { return stu3Model.get("embedded STU3 model", loadEmbedded) }
+
+func loadEmbedded(data []byte) (*Model, error) {
+	m, err := Load(data)
+	if m != nil {
+		m.embedded = true
+	}
+	return m, err
+}
 
 var (
 	typePrefix     = []byte(`{"type":"`)
@@ -182,7 +188,7 @@ func (m *Model) ValueSet(url string) *ValueSet {
 	if e == nil {
 		return nil
 	}
-	return e.get("model value set "+url, unmarshal[ValueSet])
+	return e.get("model value set "+url, func(line []byte) (*ValueSet, error) { return readValueSet(line, m.embedded) })
 }
 
 // ValueSetURLs returns the URLs of all value sets in the model, sorted.
@@ -197,7 +203,7 @@ func (m *Model) ValueSetURLs() []string {
 
 func (m *Model) decodeType(line []byte) (*Type, error) {
 	t := new(Type)
-	if err := json.Unmarshal(line, t); err != nil {
+	if err := readType(line, m.embedded, t); err != nil {
 		return nil, err
 	}
 	root := t.Name

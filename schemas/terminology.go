@@ -39,6 +39,7 @@ type Terminology struct {
 	Header      TerminologyHeader
 	valueSets   map[string]*lazy[ValueSet]
 	codeSystems map[string]*lazy[CodeSystem]
+	embedded    bool // see Model.embedded
 }
 
 // CodeSystem is a code system the package or the NHS assets define
@@ -140,7 +141,13 @@ var stu3Terminology = lazy[Terminology]{line: terminologySTU3}
 // panics only if the embedded file is corrupt, which the package's tests
 // rule out.
 func STU3Terminology() *Terminology {
-	return stu3Terminology.get("embedded STU3 terminology", LoadTerminology)
+	return stu3Terminology.get("embedded STU3 terminology", func(data []byte) (*Terminology, error) {
+		t, err := LoadTerminology(data)
+		if t != nil {
+			t.embedded = true
+		}
+		return t, err
+	})
 }
 
 var codeSystemPrefix = []byte(`{"codeSystem":"`)
@@ -189,13 +196,13 @@ func (t *Terminology) ValueSet(url string) *ValueSet {
 	if e == nil {
 		return nil
 	}
-	return e.get("terminology value set "+url, decodeTermValueSet)
+	return e.get("terminology value set "+url, func(line []byte) (*ValueSet, error) { return decodeTermValueSet(line, t.embedded) })
 }
 
 // decodeTermValueSet reads a value set line, its codes grouped by system.
-func decodeTermValueSet(line []byte) (*ValueSet, error) {
+func decodeTermValueSet(line []byte, alias bool) (*ValueSet, error) {
 	var tv termValueSet
-	if err := json.Unmarshal(line, &tv); err != nil {
+	if err := readTermValueSet(line, alias, &tv); err != nil {
 		return nil, err
 	}
 	vs := &ValueSet{URL: tv.URL, Name: tv.Name, Complete: tv.Complete, Reason: tv.Reason}
@@ -214,7 +221,7 @@ func (t *Terminology) CodeSystem(url string) *CodeSystem {
 	if e == nil {
 		return nil
 	}
-	return e.get("terminology code system "+url, unmarshal[CodeSystem])
+	return e.get("terminology code system "+url, func(line []byte) (*CodeSystem, error) { return readCodeSystem(line, t.embedded) })
 }
 
 // ValueSetURLs returns the URLs of the value sets held, sorted.

@@ -63,7 +63,6 @@ func (l *lazy[T]) get(what string, decode func([]byte) (*T, error)) *T {
 	return l.v
 }
 
-
 // unversioned drops a "|version" suffix from a canonical URL.
 func unversioned(url string) string {
 	if i := strings.IndexByte(url, '|'); i >= 0 {

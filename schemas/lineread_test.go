@@ -115,3 +115,28 @@ func TestLineReaderEdgeCases(t *testing.T) {
 		}
 	}
 }
+
+// TestHeaderCountsAreOnlyHints loads files whose headers claim far more
+// entries than they hold: the counts size the indexes, and must not make
+// a corrupt header allocate without bound or lose entries.
+func TestHeaderCountsAreOnlyHints(t *testing.T) {
+	m, err := Load([]byte(`{"model":"x","types":1099511627776,"valueSets":-5}` + "\n" +
+		`{"type":"A","kind":"resource","elements":[{"path":"A","min":0,"max":"*"}]}` + "\n" +
+		`{"type":"B","kind":"complex-type","elements":[{"path":"B","min":0,"max":"1"}]}` + "\n" +
+		`{"valueSet":"http://x/vs","complete":true}` + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Type("A") == nil || m.Type("B") == nil || m.ValueSet("http://x/vs") == nil || !m.IsResource("A") {
+		t.Errorf("entries lost: types %v", m.TypeNames())
+	}
+	term, err := LoadTerminology([]byte(`{"terminology":"x","valueSets":1,"codeSystems":1099511627776}` + "\n" +
+		`{"valueSet":"http://x/a","complete":true}` + "\n" + `{"valueSet":"http://x/b","complete":false}` + "\n" +
+		`{"codeSystem":"http://x/cs","concepts":[["c","C"]]}` + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if term.ValueSet("http://x/a") == nil || term.ValueSet("http://x/b") == nil || term.CodeSystem("http://x/cs") == nil {
+		t.Errorf("entries lost: %v %v", term.ValueSetURLs(), term.CodeSystemURLs())
+	}
+}

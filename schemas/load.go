@@ -63,6 +63,26 @@ func (l *lazy[T]) get(what string, decode func([]byte) (*T, error)) *T {
 	return l.v
 }
 
+// sizeHint bounds a count read from a file's header by what the file can
+// hold (a line is more than 8 bytes), so that a corrupt header cannot ask
+// for more memory than the file's size warrants.
+func sizeHint(n int, data []byte) int { return max(0, min(n, len(data)/8)) }
+
+// slabEntry returns a new entry for line, taken from *slab while it has
+// room (one allocation for a whole file's entries instead of one each),
+// from the heap after. The slab is never grown, so that the entries
+// already handed out stay where they are.
+func slabEntry[T any](slab *[]lazy[T], line []byte) *lazy[T] {
+	s := *slab
+	if len(s) == cap(s) {
+		return &lazy[T]{line: line}
+	}
+	s = s[:len(s)+1]
+	s[len(s)-1].line = line
+	*slab = s
+	return &s[len(s)-1]
+}
+
 // unversioned drops a "|version" suffix from a canonical URL.
 func unversioned(url string) string {
 	if i := strings.IndexByte(url, '|'); i >= 0 {
@@ -95,6 +115,8 @@ var (
 // here; the rest is decoded on demand.
 func Load(data []byte) (*Model, error) {
 	m := &Model{types: map[string]*lazy[Type]{}, valueSets: map[string]*lazy[ValueSet]{}}
+	var typeSlab []lazy[Type]
+	var vsSlab []lazy[ValueSet]
 	first := true
 	for lineNo := 1; len(data) > 0; lineNo++ {
 		line := data
@@ -111,6 +133,12 @@ func Load(data []byte) (*Model, error) {
 			if err := json.Unmarshal(line, &m.Header); err != nil {
 				return nil, fmt.Errorf("model line %d: header: %v", lineNo, err)
 			}
+			// Sized from the header's counts (see LoadTerminology).
+			m.types = make(map[string]*lazy[Type], sizeHint(m.Header.Types, data))
+			m.valueSets = make(map[string]*lazy[ValueSet], sizeHint(m.Header.ValueSets, data))
+			m.typeNames = make([]string, 0, sizeHint(m.Header.Types, data))
+			typeSlab = make([]lazy[Type], 0, sizeHint(m.Header.Types, data))
+			vsSlab = make([]lazy[ValueSet], 0, sizeHint(m.Header.ValueSets, data))
 			continue
 		}
 		switch {
@@ -119,14 +147,14 @@ func Load(data []byte) (*Model, error) {
 			if name == "" {
 				return nil, fmt.Errorf("model line %d: type without a name", lineNo)
 			}
-			m.types[name] = &lazy[Type]{line: line}
+			m.types[name] = slabEntry(&typeSlab, line)
 			m.typeNames = append(m.typeNames, name)
 			if kind == string(KindResource) {
 				m.resources = append(m.resources, name)
 			}
 		case bytes.HasPrefix(line, valueSetPrefix):
 			url := lineName(line[len(valueSetPrefix):])
-			m.valueSets[url] = &lazy[ValueSet]{line: line}
+			m.valueSets[url] = slabEntry(&vsSlab, line)
 		default:
 			return nil, fmt.Errorf("model line %d: neither a type nor a value set", lineNo)
 		}

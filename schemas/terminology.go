@@ -155,6 +155,8 @@ var codeSystemPrefix = []byte(`{"codeSystem":"`)
 // LoadTerminology indexes a terminology file; lines are decoded on demand.
 func LoadTerminology(data []byte) (*Terminology, error) {
 	t := &Terminology{valueSets: map[string]*lazy[ValueSet]{}, codeSystems: map[string]*lazy[CodeSystem]{}}
+	var vsSlab []lazy[ValueSet]
+	var csSlab []lazy[CodeSystem]
 	first := true
 	for lineNo := 1; len(data) > 0; lineNo++ {
 		line := data
@@ -171,13 +173,20 @@ func LoadTerminology(data []byte) (*Terminology, error) {
 			if err := json.Unmarshal(line, &t.Header); err != nil || t.Header.Terminology == "" {
 				return nil, fmt.Errorf("terminology line %d: not a terminology header", lineNo)
 			}
+			// Sized from the header's counts: growing maps of a
+			// thousand entries and allocating each entry apart was
+			// most of the cost of indexing.
+			t.valueSets = make(map[string]*lazy[ValueSet], sizeHint(t.Header.ValueSets, data))
+			t.codeSystems = make(map[string]*lazy[CodeSystem], sizeHint(t.Header.CodeSystems, data))
+			vsSlab = make([]lazy[ValueSet], 0, sizeHint(t.Header.ValueSets, data))
+			csSlab = make([]lazy[CodeSystem], 0, sizeHint(t.Header.CodeSystems, data))
 			continue
 		}
 		switch {
 		case bytes.HasPrefix(line, valueSetPrefix):
-			t.valueSets[lineName(line[len(valueSetPrefix):])] = &lazy[ValueSet]{line: line}
+			t.valueSets[lineName(line[len(valueSetPrefix):])] = slabEntry(&vsSlab, line)
 		case bytes.HasPrefix(line, codeSystemPrefix):
-			t.codeSystems[lineName(line[len(codeSystemPrefix):])] = &lazy[CodeSystem]{line: line}
+			t.codeSystems[lineName(line[len(codeSystemPrefix):])] = slabEntry(&csSlab, line)
 		default:
 			return nil, fmt.Errorf("terminology line %d: neither a value set nor a code system", lineNo)
 		}

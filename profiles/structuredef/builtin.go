@@ -53,8 +53,11 @@ func loadBuiltin(data []byte) (*Registry, map[string]string, error) {
 	// The generator left out the constraints of the model's types, which
 	// coreKeys would skip; collecting those keys would decode every type.
 	reg.coreKeys = map[string]bool{}
-	z := &lazyDefs{lines: map[string][]byte{}, lineNo: map[string]int{}}
-	sources := map[string]string{}
+	// One definition a line: sizing the indexes by the line count spares
+	// growing them several times at every start.
+	n := bytes.Count(data, []byte{'\n'}) + 1
+	z := &lazyDefs{lines: make(map[string][]byte, n), lineNo: make(map[string]int, n)}
+	sources := make(map[string]string, n)
 	for lineNo := 1; len(data) > 0; lineNo++ {
 		line := data
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {

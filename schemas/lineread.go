@@ -1,409 +1,136 @@
 package schemas
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
-	"strconv"
-	"unicode/utf8"
-	"unsafe"
+	"github.com/nemsfhir/nemsfhir/internal/jsonline"
 )
 
-// The embedded lines are decoded by hand rather than by encoding/json: a
-// single validation decodes some forty model types and a few value sets
-// and code systems, and encoding/json's reflection made that a third of a
-// command's start-up. The result is the same as encoding/json's for every
-// embedded line (TestLineDecoderMatchesEncodingJSON): unknown keys are
-// skipped, null leaves the zero value, and a string with an escape or a
-// byte that is not UTF-8 is handed to encoding/json itself.
-
-// lineReader reads one JSON value from a line.
-type lineReader struct {
-	b   []byte
-	i   int
-	err error
-	// alias makes plain strings share the line's memory instead of
-	// copying it: only for the embedded files, which live as long as the
-	// process, are never written to, and are tested to decode to what
-	// encoding/json makes of them.
-	alias bool
-}
-
-var errSyntax = errors.New("malformed JSON")
-
-func (r *lineReader) fail(what string) {
-	if r.err == nil {
-		r.err = fmt.Errorf("%s at byte %d", what, r.i)
-	}
-}
-
-func (r *lineReader) space() {
-	for r.i < len(r.b) {
-		switch r.b[r.i] {
-		case ' ', '\t', '\r', '\n':
-			r.i++
-		default:
-			return
-		}
-	}
-}
-
-// peek returns the next significant byte, 0 at the end or after an error.
-func (r *lineReader) peek() byte {
-	r.space()
-	if r.err != nil || r.i >= len(r.b) {
-		return 0
-	}
-	return r.b[r.i]
-}
-
-// null consumes a null and reports whether there was one.
-func (r *lineReader) null() bool {
-	if r.peek() == 'n' && len(r.b)-r.i >= 4 && string(r.b[r.i:r.i+4]) == "null" {
-		r.i += 4
-		return true
-	}
-	return false
-}
-
-// object calls member for each member of an object, with the key; member
-// must consume the value. A null is an empty object.
-func (r *lineReader) object(member func(key string)) {
-	if r.null() {
-		return
-	}
-	if r.peek() != '{' {
-		r.fail("want an object")
-		return
-	}
-	r.i++
-	if r.peek() == '}' {
-		r.i++
-		return
-	}
-	for r.err == nil {
-		key := r.str()
-		if r.peek() != ':' {
-			r.fail("want ':'")
-			return
-		}
-		r.i++
-		member(key)
-		switch r.peek() {
-		case ',':
-			r.i++
-		case '}':
-			r.i++
-			return
-		default:
-			r.fail("want ',' or '}'")
-			return
-		}
-	}
-}
-
-// array calls item for each item of an array; item must consume it. It
-// reports whether there was an array rather than a null: encoding/json
-// decodes [] as an empty slice and null as a nil one.
-func (r *lineReader) array(item func()) bool {
-	if r.null() {
-		return false
-	}
-	if r.peek() != '[' {
-		r.fail("want an array")
-		return false
-	}
-	r.i++
-	if r.peek() == ']' {
-		r.i++
-		return true
-	}
-	for r.err == nil {
-		item()
-		switch r.peek() {
-		case ',':
-			r.i++
-		case ']':
-			r.i++
-			return true
-		default:
-			r.fail("want ',' or ']'")
-			return false
-		}
-	}
-	return false
-}
-
-// nonNil turns a nil slice into an empty one when an array was read.
-func nonNil[T any](s []T, wasArray bool) []T {
-	if s == nil && wasArray {
-		return []T{}
-	}
-	return s
-}
-
-// str reads a string; null reads as "".
-func (r *lineReader) str() string {
-	if r.null() {
-		return ""
-	}
-	if r.peek() != '"' {
-		r.fail("want a string")
-		return ""
-	}
-	start := r.i
-	plain := true
-	for j := start + 1; j < len(r.b); j++ {
-		c := r.b[j]
-		switch {
-		case c == '"':
-			r.i = j + 1
-			body := r.b[start+1 : j]
-			if plain && r.alias {
-				if len(body) == 0 {
-					return ""
-				}
-				return unsafe.String(&body[0], len(body))
-			}
-			if plain && utf8.Valid(body) {
-				return string(body)
-			}
-			var s string
-			if err := json.Unmarshal(r.b[start:r.i], &s); err != nil {
-				r.fail("bad string")
-			}
-			return s
-		case c == '\\':
-			plain = false
-			j++ // the escaped byte cannot end the string
-		case c < 0x20:
-			r.fail("control character in string")
-			return ""
-		}
-	}
-	r.fail("unterminated string")
-	return ""
-}
-
-// strs reads an array of strings.
-func (r *lineReader) strs() []string {
-	var out []string
-	ok := r.array(func() { out = append(out, r.str()) })
-	return nonNil(out, ok)
-}
-
-// integer reads a number that must be an integer; null reads as 0.
-func (r *lineReader) integer() int {
-	if r.null() {
-		return 0
-	}
-	tok := r.number()
-	n, err := strconv.Atoi(string(tok))
-	if err != nil {
-		r.fail("want an integer")
-	}
-	return n
-}
-
-func (r *lineReader) number() []byte {
-	r.space()
-	start := r.i
-	for r.i < len(r.b) {
-		c := r.b[r.i]
-		if c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E' {
-			r.i++
-			continue
-		}
-		break
-	}
-	if r.i == start {
-		r.fail("want a number")
-	}
-	return r.b[start:r.i]
-}
-
-// boolean reads true or false; null reads as false.
-func (r *lineReader) boolean() bool {
-	if r.null() {
-		return false
-	}
-	r.space()
-	switch {
-	case len(r.b)-r.i >= 4 && string(r.b[r.i:r.i+4]) == "true":
-		r.i += 4
-		return true
-	case len(r.b)-r.i >= 5 && string(r.b[r.i:r.i+5]) == "false":
-		r.i += 5
-		return false
-	}
-	r.fail("want a boolean")
-	return false
-}
-
-// raw returns the bytes of the next value, whatever it is, as
-// json.RawMessage keeps them (a copy).
-func (r *lineReader) raw() json.RawMessage {
-	r.space()
-	start := r.i
-	r.skip()
-	if r.err != nil {
-		return nil
-	}
-	return append(json.RawMessage(nil), r.b[start:r.i]...)
-}
-
-// skip consumes the next value.
-func (r *lineReader) skip() {
-	switch r.peek() {
-	case '{':
-		r.object(func(string) { r.skip() })
-	case '[':
-		r.array(r.skip)
-	case '"':
-		r.str()
-	case 't', 'f':
-		r.boolean()
-	case 'n':
-		if !r.null() {
-			r.fail("want a value")
-		}
-	default:
-		r.number()
-	}
-}
-
-// done checks that nothing but space follows the value.
-func (r *lineReader) done() error {
-	if r.err == nil && r.peek() != 0 {
-		r.fail("data after the value")
-	}
-	if r.err != nil {
-		return fmt.Errorf("%w: %v", errSyntax, r.err)
-	}
-	return nil
-}
+// The embedded lines are decoded by hand (package jsonline) rather than by
+// encoding/json: a single validation decodes some forty model types and a
+// few value sets and code systems. The result is the same as
+// encoding/json's for every embedded line
+// (TestLineDecoderMatchesEncodingJSON).
 
 // readType decodes a model type line into t, as json.Unmarshal would.
 func readType(line []byte, alias bool, t *Type) error {
-	r := &lineReader{b: line, alias: alias}
-	r.object(func(k string) {
+	r := jsonline.New(line, alias)
+	r.Object(func(k string) {
 		switch k {
 		case "type":
-			t.Name = r.str()
+			t.Name = r.Str()
 		case "kind":
-			t.Kind = Kind(r.str())
+			t.Kind = Kind(r.Str())
 		case "abstract":
-			t.Abstract = r.boolean()
+			t.Abstract = r.Bool()
 		case "base":
-			t.Base = r.str()
+			t.Base = r.Str()
 		case "url":
-			t.URL = r.str()
+			t.URL = r.Str()
 		case "profileOf":
-			t.Profile = r.str()
+			t.Profile = r.Str()
 		case "primitive":
-			if r.null() {
+			if r.Null() {
 				t.Primitive = nil
 				return
 			}
 			t.Primitive = readPrimitive(r)
 		case "elements":
-			ok := r.array(func() {
-				if r.null() {
+			ok := r.Array(func() {
+				if r.Null() {
 					t.Elements = append(t.Elements, nil)
 					return
 				}
 				t.Elements = append(t.Elements, readElement(r))
 			})
-			t.Elements = nonNil(t.Elements, ok)
+			t.Elements = jsonline.NonNil(t.Elements, ok)
 		case "constraints":
-			ok := r.array(func() {
-				if r.null() {
+			ok := r.Array(func() {
+				if r.Null() {
 					t.Constraints = append(t.Constraints, nil)
 					return
 				}
 				t.Constraints = append(t.Constraints, readConstraint(r))
 			})
-			t.Constraints = nonNil(t.Constraints, ok)
+			t.Constraints = jsonline.NonNil(t.Constraints, ok)
 		default:
-			r.skip()
+			r.Skip()
 		}
 	})
-	return r.done()
+	return r.Done()
 }
 
-func readPrimitive(r *lineReader) *Primitive {
+func readPrimitive(r *jsonline.Reader) *Primitive {
 	p := new(Primitive)
-	r.object(func(k string) {
+	r.Object(func(k string) {
 		switch k {
 		case "regex":
-			p.Regex = r.str()
+			p.Regex = r.Str()
 		case "json":
-			p.JSON = r.str()
+			p.JSON = r.Str()
 		case "xml":
-			p.XML = r.str()
+			p.XML = r.Str()
 		case "maxLength":
-			p.MaxLength = r.integer()
+			p.MaxLength = r.Int()
 		default:
-			r.skip()
+			r.Skip()
 		}
 	})
 	return p
 }
 
-func readElement(r *lineReader) *Element {
+func readElement(r *jsonline.Reader) *Element {
 	e := new(Element)
-	r.object(func(k string) {
+	r.Object(func(k string) {
 		switch k {
 		case "path":
-			e.Path = r.str()
+			e.Path = r.Str()
 		case "short":
-			e.Short = r.str()
+			e.Short = r.Str()
 		case "min":
-			e.Min = r.integer()
+			e.Min = r.Int()
 		case "max":
-			e.MaxText = r.str()
+			e.MaxText = r.Str()
 		case "types":
-			ok := r.array(func() {
+			ok := r.Array(func() {
 				var t TypeRef
-				r.object(func(k string) {
+				r.Object(func(k string) {
 					switch k {
 					case "code":
-						t.Code = r.str()
+						t.Code = r.Str()
 					case "profiles":
-						t.Profiles = r.strs()
+						t.Profiles = r.Strs()
 					case "targets":
-						t.TargetProfiles = r.strs()
+						t.TargetProfiles = r.Strs()
 					default:
-						r.skip()
+						r.Skip()
 					}
 				})
 				e.Types = append(e.Types, t)
 			})
-			e.Types = nonNil(e.Types, ok)
+			e.Types = jsonline.NonNil(e.Types, ok)
 		case "choices":
-			ok := r.array(func() {
+			ok := r.Array(func() {
 				var c Choice
-				r.object(func(k string) {
+				r.Object(func(k string) {
 					switch k {
 					case "name":
-						c.Name = r.str()
+						c.Name = r.Str()
 					case "type":
-						c.Type = r.str()
+						c.Type = r.Str()
 					default:
-						r.skip()
+						r.Skip()
 					}
 				})
 				e.Choices = append(e.Choices, c)
 			})
-			e.Choices = nonNil(e.Choices, ok)
+			e.Choices = jsonline.NonNil(e.Choices, ok)
 		case "contentReference":
-			e.ContentReference = r.str()
+			e.ContentReference = r.Str()
 		case "modifier":
-			e.IsModifier = r.boolean()
+			e.IsModifier = r.Bool()
 		case "summary":
-			e.IsSummary = r.boolean()
+			e.IsSummary = r.Bool()
 		case "representation":
-			e.Representation = r.str()
+			e.Representation = r.Str()
 		case "fixed":
 			e.Fixed = readValue(r)
 		case "pattern":
@@ -413,72 +140,72 @@ func readElement(r *lineReader) *Element {
 		case "maxValue":
 			e.MaxValue = readValue(r)
 		case "maxLength":
-			e.MaxLength = r.integer()
+			e.MaxLength = r.Int()
 		case "binding":
-			if r.null() {
+			if r.Null() {
 				e.Binding = nil
 				return
 			}
 			b := new(Binding)
-			r.object(func(k string) {
+			r.Object(func(k string) {
 				switch k {
 				case "strength":
-					b.Strength = r.str()
+					b.Strength = r.Str()
 				case "valueSet":
-					b.ValueSet = r.str()
+					b.ValueSet = r.Str()
 				case "description":
-					b.Description = r.str()
+					b.Description = r.Str()
 				default:
-					r.skip()
+					r.Skip()
 				}
 			})
 			e.Binding = b
 		case "constraints":
-			ok := r.array(func() { e.ConstraintRefs = append(e.ConstraintRefs, r.integer()) })
-			e.ConstraintRefs = nonNil(e.ConstraintRefs, ok)
+			ok := r.Array(func() { e.ConstraintRefs = append(e.ConstraintRefs, r.Int()) })
+			e.ConstraintRefs = jsonline.NonNil(e.ConstraintRefs, ok)
 		default:
-			r.skip()
+			r.Skip()
 		}
 	})
 	return e
 }
 
-func readValue(r *lineReader) *Value {
-	if r.null() {
+func readValue(r *jsonline.Reader) *Value {
+	if r.Null() {
 		return nil
 	}
 	v := new(Value)
-	r.object(func(k string) {
+	r.Object(func(k string) {
 		switch k {
 		case "type":
-			v.Type = r.str()
+			v.Type = r.Str()
 		case "value":
-			v.Value = r.raw()
+			v.Value = r.Raw()
 		default:
-			r.skip()
+			r.Skip()
 		}
 	})
 	return v
 }
 
-func readConstraint(r *lineReader) *Constraint {
+func readConstraint(r *jsonline.Reader) *Constraint {
 	c := new(Constraint)
-	r.object(func(k string) {
+	r.Object(func(k string) {
 		switch k {
 		case "key":
-			c.Key = r.str()
+			c.Key = r.Str()
 		case "severity":
-			c.Severity = r.str()
+			c.Severity = r.Str()
 		case "human":
-			c.Human = r.str()
+			c.Human = r.Str()
 		case "expression":
-			c.Expression = r.str()
+			c.Expression = r.Str()
 		case "xpath":
-			c.XPath = r.str()
+			c.XPath = r.Str()
 		case "source":
-			c.Source = r.str()
+			c.Source = r.Str()
 		default:
-			r.skip()
+			r.Skip()
 		}
 	})
 	return c
@@ -487,95 +214,95 @@ func readConstraint(r *lineReader) *Constraint {
 // readValueSet decodes a model value set line, as json.Unmarshal would.
 func readValueSet(line []byte, alias bool) (*ValueSet, error) {
 	vs := new(ValueSet)
-	r := &lineReader{b: line, alias: alias}
-	r.object(func(k string) {
+	r := jsonline.New(line, alias)
+	r.Object(func(k string) {
 		switch k {
 		case "valueSet":
-			vs.URL = r.str()
+			vs.URL = r.Str()
 		case "name":
-			vs.Name = r.str()
+			vs.Name = r.Str()
 		case "complete":
-			vs.Complete = r.boolean()
+			vs.Complete = r.Bool()
 		case "codes":
-			ok := r.array(func() {
+			ok := r.Array(func() {
 				var c Code
-				r.object(func(k string) {
+				r.Object(func(k string) {
 					switch k {
 					case "system":
-						c.System = r.str()
+						c.System = r.Str()
 					case "code":
-						c.Code = r.str()
+						c.Code = r.Str()
 					default:
-						r.skip()
+						r.Skip()
 					}
 				})
 				vs.Codes = append(vs.Codes, c)
 			})
-			vs.Codes = nonNil(vs.Codes, ok)
+			vs.Codes = jsonline.NonNil(vs.Codes, ok)
 		case "incomplete":
-			vs.Reason = r.str()
+			vs.Reason = r.Str()
 		default:
-			r.skip()
+			r.Skip()
 		}
 	})
-	return vs, r.done()
+	return vs, r.Done()
 }
 
 // readTermValueSet decodes a terminology value set line, as json.Unmarshal
 // would.
 func readTermValueSet(line []byte, alias bool, tv *termValueSet) error {
-	r := &lineReader{b: line, alias: alias}
-	r.object(func(k string) {
+	r := jsonline.New(line, alias)
+	r.Object(func(k string) {
 		switch k {
 		case "valueSet":
-			tv.URL = r.str()
+			tv.URL = r.Str()
 		case "name":
-			tv.Name = r.str()
+			tv.Name = r.Str()
 		case "complete":
-			tv.Complete = r.boolean()
+			tv.Complete = r.Bool()
 		case "include":
-			ok := r.array(func() {
+			ok := r.Array(func() {
 				var s TermSystem
-				r.object(func(k string) {
+				r.Object(func(k string) {
 					switch k {
 					case "system":
-						s.System = r.str()
+						s.System = r.Str()
 					case "codes":
-						s.Codes = r.strs()
+						s.Codes = r.Strs()
 					default:
-						r.skip()
+						r.Skip()
 					}
 				})
 				tv.Include = append(tv.Include, s)
 			})
-			tv.Include = nonNil(tv.Include, ok)
+			tv.Include = jsonline.NonNil(tv.Include, ok)
 		case "incomplete":
-			tv.Reason = r.str()
+			tv.Reason = r.Str()
 		default:
-			r.skip()
+			r.Skip()
 		}
 	})
-	return r.done()
+	return r.Done()
 }
 
 // readCodeSystem decodes a code system line, as json.Unmarshal would.
 func readCodeSystem(line []byte, alias bool) (*CodeSystem, error) {
 	cs := new(CodeSystem)
-	r := &lineReader{b: line, alias: alias}
-	r.object(func(k string) {
+	r := jsonline.New(line, alias)
+	r.Object(func(k string) {
 		switch k {
 		case "codeSystem":
-			cs.URL = r.str()
+			cs.URL = r.Str()
 		case "name":
-			cs.Name = r.str()
+			cs.Name = r.Str()
 		case "caseInsensitive":
-			cs.CaseInsensitive = r.boolean()
+			cs.CaseInsensitive = r.Bool()
 		case "concepts":
-			ok := r.array(func() { cs.Concepts = append(cs.Concepts, r.strs()) })
-			cs.Concepts = nonNil(cs.Concepts, ok)
+			ok := r.Array(func() { cs.Concepts = append(cs.Concepts, r.Strs()) })
+			cs.Concepts = jsonline.NonNil(cs.Concepts, ok)
 		default:
-			r.skip()
+			r.Skip()
 		}
 	})
-	return cs, r.done()
+	return cs, r.Done()
 }

@@ -129,7 +129,13 @@ func (z *lazyDefs) profile(r *Registry, u string) *Profile {
 			if !ok || r.sds[v] != nil {
 				break
 			}
-			l.resource(origin{file: builtinFile, line: z.lineNo[v], col: 1}, "StructureDefinition", line, line, 0)
+			o := origin{file: builtinFile, line: z.lineNo[v], col: 1}
+			if sd := (&structureDefinition{from: o}); decodeBuiltin(line, sd) == nil && sd.URL != "" {
+				r.addStructure(sd)
+			} else {
+				// The usual decoder, which says what is wrong.
+				l.resource(o, "StructureDefinition", line, line, 0)
+			}
 			sd := r.sds[v]
 			if sd == nil {
 				break

@@ -12,6 +12,7 @@ import (
 )
 
 //go:generate go run ./gen -o stu3/model.jsonl
+//go:generate go test -run TestEmbeddedIndexIsCurrent . -args -update-index
 
 // modelSTU3 is the generated model: a header line, then one JSON object per
 // line, types first ({"type":...}) and value sets after ({"valueSet":...}).
@@ -99,11 +100,15 @@ var stu3Model = lazy[Model]{line: modelSTU3}
 func STU3() *Model { return stu3Model.get("embedded STU3 model", loadEmbedded) }
 
 func loadEmbedded(data []byte) (*Model, error) {
-	m, err := Load(data)
-	if m != nil {
-		m.embedded = true
+	m, ok := loadIndexedModel(data, &stu3ModelIndex)
+	if !ok {
+		var err error
+		if m, err = Load(data); err != nil {
+			return nil, err
+		}
 	}
-	return m, err
+	m.embedded = true
+	return m, nil
 }
 
 var (

@@ -142,11 +142,15 @@ var stu3Terminology = lazy[Terminology]{line: terminologySTU3}
 // rule out.
 func STU3Terminology() *Terminology {
 	return stu3Terminology.get("embedded STU3 terminology", func(data []byte) (*Terminology, error) {
-		t, err := LoadTerminology(data)
-		if t != nil {
-			t.embedded = true
+		t, ok := loadIndexedTerminology(data, &stu3TerminologyIndex)
+		if !ok {
+			var err error
+			if t, err = LoadTerminology(data); err != nil {
+				return nil, err
+			}
 		}
-		return t, err
+		t.embedded = true
+		return t, nil
 	})
 }
 

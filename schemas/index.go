@@ -198,3 +198,81 @@ func indexLines(data []byte) (lineIndex, error) {
 	}
 	return ix, nil
 }
+
+// ExtensionLine places one extension definition in STU3Extensions: its
+// url and source members (the first of each in the line, as a reader
+// looking for them finds them), its line number and its bytes [Off, End).
+type ExtensionLine struct {
+	URL, Source string
+	Line        int
+	Off, End    int
+}
+
+// STU3ExtensionLines returns the index of STU3Extensions generated at
+// build time, or false when it does not fit the embedded file (then the
+// caller reads the file itself). Callers must not modify the slice.
+func STU3ExtensionLines() ([]ExtensionLine, bool) {
+	if len(extensionsSTU3) != stu3ExtensionIndexSize {
+		return nil, false
+	}
+	for i := range stu3ExtensionIndex {
+		e := &stu3ExtensionIndex[i]
+		if e.Off <= 0 || e.End <= e.Off || e.End > len(extensionsSTU3) || extensionsSTU3[e.Off-1] != '\n' ||
+			e.End < len(extensionsSTU3) && extensionsSTU3[e.End] != '\n' {
+			return nil, false
+		}
+		line := extensionsSTU3[e.Off:e.End]
+		if !memberIs(line, urlKey, e.URL) || !memberIs(line, sourceKey, e.Source) {
+			return nil, false
+		}
+	}
+	return stu3ExtensionIndex, true
+}
+
+var (
+	urlKey    = []byte(`"url":"`)
+	sourceKey = []byte(`"source":"`)
+)
+
+// firstMember returns the string value of the first key ("url":") in
+// line (names and URLs in the generated files have no escapes), or "".
+func firstMember(line, key []byte) string {
+	i := bytes.Index(line, key)
+	if i < 0 {
+		return ""
+	}
+	return lineName(line[i+len(key):])
+}
+
+// memberIs reports whether firstMember(line, key) is want, without
+// copying it.
+func memberIs(line, key []byte, want string) bool {
+	i := bytes.Index(line, key)
+	if i < 0 || want == "" {
+		return false
+	}
+	rest := line[i+len(key):]
+	return len(rest) > len(want) && string(rest[:len(want)]) == want && rest[len(want)] == '"'
+}
+
+// indexExtensions scans an extension definitions file into its index,
+// for the generator and the tests.
+func indexExtensions(data []byte) ([]ExtensionLine, error) {
+	var out []ExtensionLine
+	off := 0
+	for lineNo := 1; off < len(data); lineNo++ {
+		end := len(data)
+		if i := bytes.IndexByte(data[off:], '\n'); i >= 0 {
+			end = off + i
+		}
+		if line := data[off:end]; lineNo > 1 && len(line) > 0 {
+			e := ExtensionLine{URL: firstMember(line, urlKey), Source: firstMember(line, sourceKey), Line: lineNo, Off: off, End: end}
+			if e.URL == "" || e.Source == "" {
+				return nil, fmt.Errorf("line %d: no url or source", lineNo)
+			}
+			out = append(out, e)
+		}
+		off = end + 1
+	}
+	return out, nil
+}

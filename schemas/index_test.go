@@ -35,6 +35,15 @@ func indexSource() ([]byte, error) {
 		}
 		b.WriteString("}}\n")
 	}
+	ext, err := indexExtensions(extensionsSTU3)
+	if err != nil {
+		return nil, fmt.Errorf("extensions: %v", err)
+	}
+	fmt.Fprintf(&b, "\nconst stu3ExtensionIndexSize = %d\n\nvar stu3ExtensionIndex = []ExtensionLine{\n", len(extensionsSTU3))
+	for _, e := range ext {
+		fmt.Fprintf(&b, "\t{%s, %s, %d, %d, %d},\n", strconv.Quote(e.URL), strconv.Quote(e.Source), e.Line, e.Off, e.End)
+	}
+	b.WriteString("}\n")
 	return format.Source(b.Bytes())
 }
 
@@ -83,6 +92,10 @@ func TestEmbeddedIndexIsCurrent(t *testing.T) {
 	if !reflect.DeepEqual(termByIndex, termByScan) {
 		t.Error("the terminology loaded by the index differs from the terminology loaded by scanning")
 	}
+	ext, ok := STU3ExtensionLines()
+	if !ok || len(ext) < 500 {
+		t.Fatalf("the extension index does not fit the embedded file (%d lines)", len(ext))
+	}
 }
 
 // TestStaleIndexIsRefused changes the file under an index: loading by it
@@ -100,5 +113,11 @@ func TestStaleIndexIsRefused(t *testing.T) {
 	}
 	if _, ok := loadIndexedTerminology(modelSTU3, &stu3TerminologyIndex); ok {
 		t.Error("the terminology index was used for the model")
+	}
+	saved := extensionsSTU3
+	defer func() { extensionsSTU3 = saved }()
+	extensionsSTU3 = append([]byte(" "), saved[:len(saved)-1]...)
+	if _, ok := STU3ExtensionLines(); ok {
+		t.Error("an extension index that no longer fits its file was used")
 	}
 }

@@ -78,3 +78,29 @@ func TestBuiltinDecodeEdgeCases(t *testing.T) {
 		}
 	}
 }
+
+// TestBuiltinIndexMatchesScan loads the built-in definitions by the
+// generated index and by scanning the file: the same definitions, lines,
+// line numbers and sources.
+func TestBuiltinIndexMatchesScan(t *testing.T) {
+	if _, ok := schemas.STU3ExtensionLines(); !ok {
+		t.Fatal("the generated index does not fit the embedded extension definitions: run go generate ./schemas")
+	}
+	byIndex, srcIndex, err := loadBuiltinIndexed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byScan, srcScan, err := loadBuiltin(schemas.STU3Extensions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(byIndex.lazy.lines, byScan.lazy.lines) || !reflect.DeepEqual(byIndex.lazy.lineNo, byScan.lazy.lineNo) {
+		t.Error("the definitions by the index differ from those by scanning")
+	}
+	if !reflect.DeepEqual(srcIndex, srcScan) {
+		t.Error("the sources by the index differ from those by scanning")
+	}
+	if len(srcIndex) < 500 {
+		t.Errorf("%d definitions", len(srcIndex))
+	}
+}

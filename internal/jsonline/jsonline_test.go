@@ -59,10 +59,31 @@ func TestReaderReadsAsEncodingJSON(t *testing.T) {
 	}
 }
 
+// TestReaderReadsNumbers reads the forms of JSON numbers an integer may
+// take and refuses a fraction, as encoding/json does for an int.
+func TestReaderReadsNumbers(t *testing.T) {
+	for _, text := range []string{`0`, `-0`, `7`, `-12`, `1234567`, `1.5`, `1e2`, `-0.0E+1`} {
+		var want int
+		wantErr := json.Unmarshal([]byte(text), &want) != nil
+		r := New([]byte(text), false)
+		got := r.Int()
+		err := r.Done()
+		if (err != nil) != wantErr || err == nil && got != want {
+			t.Errorf("%s: got %d, %v; encoding/json %d, error %v", text, got, err, want, wantErr)
+		}
+		r = New([]byte(`[`+text+`,"x"]`), false)
+		r.Array(r.Skip)
+		if err := r.Done(); err != nil {
+			t.Errorf("[%s,\"x\"]: skip: %v", text, err)
+		}
+	}
+}
+
 // TestReaderRefusesMalformedJSON checks that what encoding/json refuses
 // is an error, never a partial value taken for whole.
 func TestReaderRefusesMalformedJSON(t *testing.T) {
-	for _, text := range []string{``, `{`, `{"a"}`, `{"a":}`, `{"a":1,}`, `{"a":[1,]}`, `{"a":tru}`, `{"a":"x` + "\x01" + `"}`, `{"a":1} x`, `{"a":"unterminated}`} {
+	for _, text := range []string{``, `{`, `{"a"}`, `{"a":}`, `{"a":1,}`, `{"a":[1,]}`, `{"a":tru}`, `{"a":"x` + "\x01" + `"}`, `{"a":1} x`, `{"a":"unterminated}`,
+		`{"a":01}`, `{"a":+1}`, `{"a":1.}`, `{"a":.5}`, `{"a":1e}`, `{"a":--1}`, `{"a":1-2}`, `{"a":-}`} {
 		var v any
 		if json.Unmarshal([]byte(text), &v) == nil {
 			t.Fatalf("%q: encoding/json accepts it; the case is wrong", text)

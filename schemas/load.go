@@ -39,7 +39,7 @@ type Model struct {
 	valueSets map[string]*lazy[ValueSet] // by canonical URL
 	resources []string
 	// embedded is set on the model of the embedded file, whose lines
-	// decoded values may share (see lineReader.alias).
+	// decoded values may share (see jsonline.New).
 	embedded bool
 }
 

@@ -12,6 +12,7 @@ import (
 )
 
 //go:generate go run ./gen -o stu3/model.jsonl
+//go:generate go test -run TestEmbeddedIndexIsCurrent . -args -update-index
 
 // modelSTU3 is the generated model: a header line, then one JSON object per
 // line, types first ({"type":...}) and value sets after ({"valueSet":...}).
@@ -37,6 +38,9 @@ type Model struct {
 	types     map[string]*lazy[Type]     // by type name
 	valueSets map[string]*lazy[ValueSet] // by canonical URL
 	resources []string
+	// embedded is set on the model of the embedded file, whose lines
+	// decoded values may share (see jsonline.New).
+	embedded bool
 }
 
 // lazy is an undecoded line of an embedded file (or a whole embedded
@@ -60,10 +64,24 @@ func (l *lazy[T]) get(what string, decode func([]byte) (*T, error)) *T {
 	return l.v
 }
 
-// unmarshal decodes a JSON line into a new T.
-func unmarshal[T any](line []byte) (*T, error) {
-	v := new(T)
-	return v, json.Unmarshal(line, v)
+// sizeHint bounds a count read from a file's header by what the file can
+// hold (a line is more than 8 bytes), so that a corrupt header cannot ask
+// for more memory than the file's size warrants.
+func sizeHint(n int, data []byte) int { return max(0, min(n, len(data)/8)) }
+
+// slabEntry returns a new entry for line, taken from *slab while it has
+// room (one allocation for a whole file's entries instead of one each),
+// from the heap after. The slab is never grown, so that the entries
+// already handed out stay where they are.
+func slabEntry[T any](slab *[]lazy[T], line []byte) *lazy[T] {
+	s := *slab
+	if len(s) == cap(s) {
+		return &lazy[T]{line: line}
+	}
+	s = s[:len(s)+1]
+	s[len(s)-1].line = line
+	*slab = s
+	return &s[len(s)-1]
 }
 
 // unversioned drops a "|version" suffix from a canonical URL.
@@ -79,7 +97,19 @@ var stu3Model = lazy[Model]{line: modelSTU3}
 // STU3 returns the embedded FHIR STU3 3.0.2 model, loading its index on the
 // first call. It panics only if the embedded file is corrupt, which the
 // package's tests rule out.
-func STU3() *Model { return stu3Model.get("embedded STU3 model", Load) }
+func STU3() *Model { return stu3Model.get("embedded STU3 model", loadEmbedded) }
+
+func loadEmbedded(data []byte) (*Model, error) {
+	m, ok := loadIndexedModel(data, &stu3ModelIndex)
+	if !ok {
+		var err error
+		if m, err = Load(data); err != nil {
+			return nil, err
+		}
+	}
+	m.embedded = true
+	return m, nil
+}
 
 var (
 	typePrefix     = []byte(`{"type":"`)
@@ -90,6 +120,8 @@ var (
 // here; the rest is decoded on demand.
 func Load(data []byte) (*Model, error) {
 	m := &Model{types: map[string]*lazy[Type]{}, valueSets: map[string]*lazy[ValueSet]{}}
+	var typeSlab []lazy[Type]
+	var vsSlab []lazy[ValueSet]
 	first := true
 	for lineNo := 1; len(data) > 0; lineNo++ {
 		line := data
@@ -106,6 +138,12 @@ func Load(data []byte) (*Model, error) {
 			if err := json.Unmarshal(line, &m.Header); err != nil {
 				return nil, fmt.Errorf("model line %d: header: %v", lineNo, err)
 			}
+			// Sized from the header's counts (see LoadTerminology).
+			m.types = make(map[string]*lazy[Type], sizeHint(m.Header.Types, data))
+			m.valueSets = make(map[string]*lazy[ValueSet], sizeHint(m.Header.ValueSets, data))
+			m.typeNames = make([]string, 0, sizeHint(m.Header.Types, data))
+			typeSlab = make([]lazy[Type], 0, sizeHint(m.Header.Types, data))
+			vsSlab = make([]lazy[ValueSet], 0, sizeHint(m.Header.ValueSets, data))
 			continue
 		}
 		switch {
@@ -114,14 +152,14 @@ func Load(data []byte) (*Model, error) {
 			if name == "" {
 				return nil, fmt.Errorf("model line %d: type without a name", lineNo)
 			}
-			m.types[name] = &lazy[Type]{line: line}
+			m.types[name] = slabEntry(&typeSlab, line)
 			m.typeNames = append(m.typeNames, name)
 			if kind == string(KindResource) {
 				m.resources = append(m.resources, name)
 			}
 		case bytes.HasPrefix(line, valueSetPrefix):
 			url := lineName(line[len(valueSetPrefix):])
-			m.valueSets[url] = &lazy[ValueSet]{line: line}
+			m.valueSets[url] = slabEntry(&vsSlab, line)
 		default:
 			return nil, fmt.Errorf("model line %d: neither a type nor a value set", lineNo)
 		}
@@ -182,7 +220,7 @@ func (m *Model) ValueSet(url string) *ValueSet {
 	if e == nil {
 		return nil
 	}
-	return e.get("model value set "+url, unmarshal[ValueSet])
+	return e.get("model value set "+url, func(line []byte) (*ValueSet, error) { return readValueSet(line, m.embedded) })
 }
 
 // ValueSetURLs returns the URLs of all value sets in the model, sorted.
@@ -197,7 +235,7 @@ func (m *Model) ValueSetURLs() []string {
 
 func (m *Model) decodeType(line []byte) (*Type, error) {
 	t := new(Type)
-	if err := json.Unmarshal(line, t); err != nil {
+	if err := readType(line, m.embedded, t); err != nil {
 		return nil, err
 	}
 	root := t.Name

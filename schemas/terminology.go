@@ -39,6 +39,7 @@ type Terminology struct {
 	Header      TerminologyHeader
 	valueSets   map[string]*lazy[ValueSet]
 	codeSystems map[string]*lazy[CodeSystem]
+	embedded    bool // see Model.embedded
 }
 
 // CodeSystem is a code system the package or the NHS assets define
@@ -140,7 +141,17 @@ var stu3Terminology = lazy[Terminology]{line: terminologySTU3}
 // panics only if the embedded file is corrupt, which the package's tests
 // rule out.
 func STU3Terminology() *Terminology {
-	return stu3Terminology.get("embedded STU3 terminology", LoadTerminology)
+	return stu3Terminology.get("embedded STU3 terminology", func(data []byte) (*Terminology, error) {
+		t, ok := loadIndexedTerminology(data, &stu3TerminologyIndex)
+		if !ok {
+			var err error
+			if t, err = LoadTerminology(data); err != nil {
+				return nil, err
+			}
+		}
+		t.embedded = true
+		return t, nil
+	})
 }
 
 var codeSystemPrefix = []byte(`{"codeSystem":"`)
@@ -148,6 +159,8 @@ var codeSystemPrefix = []byte(`{"codeSystem":"`)
 // LoadTerminology indexes a terminology file; lines are decoded on demand.
 func LoadTerminology(data []byte) (*Terminology, error) {
 	t := &Terminology{valueSets: map[string]*lazy[ValueSet]{}, codeSystems: map[string]*lazy[CodeSystem]{}}
+	var vsSlab []lazy[ValueSet]
+	var csSlab []lazy[CodeSystem]
 	first := true
 	for lineNo := 1; len(data) > 0; lineNo++ {
 		line := data
@@ -164,13 +177,20 @@ func LoadTerminology(data []byte) (*Terminology, error) {
 			if err := json.Unmarshal(line, &t.Header); err != nil || t.Header.Terminology == "" {
 				return nil, fmt.Errorf("terminology line %d: not a terminology header", lineNo)
 			}
+			// Sized from the header's counts: growing maps of a
+			// thousand entries and allocating each entry apart was
+			// most of the cost of indexing.
+			t.valueSets = make(map[string]*lazy[ValueSet], sizeHint(t.Header.ValueSets, data))
+			t.codeSystems = make(map[string]*lazy[CodeSystem], sizeHint(t.Header.CodeSystems, data))
+			vsSlab = make([]lazy[ValueSet], 0, sizeHint(t.Header.ValueSets, data))
+			csSlab = make([]lazy[CodeSystem], 0, sizeHint(t.Header.CodeSystems, data))
 			continue
 		}
 		switch {
 		case bytes.HasPrefix(line, valueSetPrefix):
-			t.valueSets[lineName(line[len(valueSetPrefix):])] = &lazy[ValueSet]{line: line}
+			t.valueSets[lineName(line[len(valueSetPrefix):])] = slabEntry(&vsSlab, line)
 		case bytes.HasPrefix(line, codeSystemPrefix):
-			t.codeSystems[lineName(line[len(codeSystemPrefix):])] = &lazy[CodeSystem]{line: line}
+			t.codeSystems[lineName(line[len(codeSystemPrefix):])] = slabEntry(&csSlab, line)
 		default:
 			return nil, fmt.Errorf("terminology line %d: neither a value set nor a code system", lineNo)
 		}
@@ -189,13 +209,13 @@ func (t *Terminology) ValueSet(url string) *ValueSet {
 	if e == nil {
 		return nil
 	}
-	return e.get("terminology value set "+url, decodeTermValueSet)
+	return e.get("terminology value set "+url, func(line []byte) (*ValueSet, error) { return decodeTermValueSet(line, t.embedded) })
 }
 
 // decodeTermValueSet reads a value set line, its codes grouped by system.
-func decodeTermValueSet(line []byte) (*ValueSet, error) {
+func decodeTermValueSet(line []byte, alias bool) (*ValueSet, error) {
 	var tv termValueSet
-	if err := json.Unmarshal(line, &tv); err != nil {
+	if err := readTermValueSet(line, alias, &tv); err != nil {
 		return nil, err
 	}
 	vs := &ValueSet{URL: tv.URL, Name: tv.Name, Complete: tv.Complete, Reason: tv.Reason}
@@ -214,7 +234,7 @@ func (t *Terminology) CodeSystem(url string) *CodeSystem {
 	if e == nil {
 		return nil
 	}
-	return e.get("terminology code system "+url, unmarshal[CodeSystem])
+	return e.get("terminology code system "+url, func(line []byte) (*CodeSystem, error) { return readCodeSystem(line, t.embedded) })
 }
 
 // ValueSetURLs returns the URLs of the value sets held, sorted.

@@ -1,7 +1,7 @@
 // Command coldstart splits the start-up of one validation into its phases,
 // to show where the wall time of `nemsfhir validate one.xml` goes:
 //
-//	go run ./bench/coldstart [-cpuprofile FILE] [-schema] [-overlap] FILE
+//	go run ./bench/coldstart [-cpuprofile FILE] [-memprofile FILE] [-schema] [-overlap] FILE
 //
 // Each phase is timed once, in a fresh process, in the order the CLI meets
 // them: validate.New (model, invariants, rule packs), the first Validate of
@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"time"
 
@@ -22,11 +23,12 @@ import (
 
 func main() {
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole start-up to `FILE`")
+	memProfile := flag.String("memprofile", "", "write a profile of every allocation after package initialisation to `FILE`")
 	withSchema := flag.Bool("schema", false, "run the schema audit too, as --schema does")
 	overlap := flag.Bool("overlap", false, "compile the XSD in the background while validate.New runs, to measure what overlapping them would save")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: coldstart [-cpuprofile FILE] [-schema] FILE")
+		fmt.Fprintln(os.Stderr, "usage: coldstart [-cpuprofile FILE] [-memprofile FILE] [-schema] FILE")
 		os.Exit(2)
 	}
 	if *cpuProfile != "" {
@@ -39,6 +41,18 @@ func main() {
 			os.Exit(1)
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *memProfile != "" {
+		runtime.MemProfileRate = 1
+		defer func() {
+			f, err := os.Create(*memProfile)
+			if err == nil {
+				err = pprof.Lookup("allocs").WriteTo(f, 0)
+			}
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "coldstart:", err)
+			}
+		}()
 	}
 	src, err := os.ReadFile(flag.Arg(0))
 	if err != nil {
@@ -63,6 +77,12 @@ func main() {
 	fmt.Printf("first Validate\t%.1f ms\t(%d issues)\n", ms(t2.Sub(t1)), len(res.Issues))
 	fmt.Printf("second Validate\t%.1f ms\n", ms(t3.Sub(t2)))
 	fmt.Printf("total\t%.1f ms\n", ms(t2.Sub(t0)))
+	// What the process allocated, package initialisation included: each
+	// fresh page of heap is a page fault, a large share of a cold start.
+	var mem runtime.MemStats
+	runtime.ReadMemStats(&mem)
+	fmt.Printf("allocated\t%.1f MB\t(%d objects, %d collections, heap %.1f MB)\n",
+		float64(mem.TotalAlloc)/1e6, mem.Mallocs, mem.NumGC, float64(mem.HeapSys)/1e6)
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/nemsfhir/nemsfhir/internal/criteria"
@@ -52,9 +53,15 @@ type uiPage struct {
 	Listed        int
 }
 
-var uiTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
-	"when": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") },
-}).Parse(`<!DOCTYPE html>
+// uiTemplate is parsed on first use, not at package initialisation, which
+// every run of the CLI (linked with the server) would pay for.
+var uiTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("page").Funcs(template.FuncMap{
+		"when": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") },
+	}).Parse(uiTemplateText))
+})
+
+const uiTemplateText = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>nemsfhir serve</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
@@ -91,7 +98,7 @@ textarea{width:100%;height:12em;font-family:ui-monospace,monospace}
 <p>or upload a file: <input type="file" name="file"> <button type="submit" id="validate">Validate</button></p>
 </form>
 </body></html>
-`))
+`
 
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	subs, err := s.opts.Store.ListSubscriptions(r.Context(), uiListed)
@@ -136,7 +143,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	}
 	sort.Slice(p.Mailboxes, func(i, j int) bool { return p.Mailboxes[i].Mailbox < p.Mailboxes[j].Mailbox })
 	var buf bytes.Buffer
-	if err := uiTemplate.Execute(&buf, p); err != nil {
+	if err := uiTemplate().Execute(&buf, p); err != nil {
 		s.log.Error("page", "error", err.Error())
 		http.Error(w, "the page could not be written", http.StatusInternalServerError)
 		return

@@ -24,7 +24,7 @@ func Validate(unit string) error {
 // Version returns the UCUM version and revision date of the embedded
 // table.
 func Version() (version, date string, err error) {
-	t, err := load()
+	t, err := loadResolved()
 	if err != nil {
 		return "", "", err
 	}
@@ -211,7 +211,7 @@ func (q *quantity) fromBase(b *big.Rat) (*big.Rat, error) {
 // special unit such as Cel or [degF] converts when it stands alone, by the
 // function UCUM defines for it. Ratio conversions are exact.
 func Convert(value *big.Rat, from, to string) (*big.Rat, error) {
-	t, err := load()
+	t, err := loadResolved()
 	if err != nil {
 		return nil, err
 	}
@@ -239,7 +239,7 @@ func Convert(value *big.Rat, from, to string) (*big.Rat, error) {
 // are equal exactly when their canonical forms are. Special units have no
 // canonical form and give an error.
 func Canonical(value *big.Rat, unit string) (*big.Rat, string, error) {
-	t, err := load()
+	t, err := loadResolved()
 	if err != nil {
 		return nil, "", err
 	}
@@ -257,7 +257,7 @@ func Canonical(value *big.Rat, unit string) (*big.Rat, string, error) {
 // Commensurable reports whether quantities in units a and b can be
 // converted to each other; false when either is not valid UCUM.
 func Commensurable(a, b string) bool {
-	t, err := load()
+	t, err := loadResolved()
 	if err != nil {
 		return false
 	}
@@ -300,7 +300,7 @@ func Divide(aValue *big.Rat, aUnit string, bValue *big.Rat, bUnit string) (*big.
 }
 
 func combine(aValue *big.Rat, aUnit string, bValue *big.Rat, bUnit string, sign int) (*big.Rat, string, error) {
-	t, err := load()
+	t, err := loadResolved()
 	if err != nil {
 		return nil, "", err
 	}

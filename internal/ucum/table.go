@@ -29,6 +29,7 @@ type atom struct {
 	arbitrary bool
 	base      bool
 	name      string
+	valueText string   // value as written in the table, parsed by resolveAll
 	value     *big.Rat // factor of the definition (the function's value when special)
 	def       string   // defining expression; "" for base units
 	fn        string   // special function
@@ -55,14 +56,16 @@ type tables struct {
 }
 
 var (
-	loadOnce sync.Once
-	tab      *tables
-	loadErr  error
+	loadOnce    sync.Once
+	tab         *tables
+	loadErr     error
+	resolveOnce sync.Once
+	resolveErr  error
 )
 
-// load parses the embedded table and resolves every unit to base units
-// once. A broken table makes every call fail with the same error rather
-// than answer wrongly.
+// load parses the embedded table once: its symbols, prefixes and
+// definitions as written, which is all Validate needs. A broken table
+// makes every call fail with the same error rather than answer wrongly.
 func load() (*tables, error) {
 	loadOnce.Do(func() {
 		tab, loadErr = parseTable(essenceTable)
@@ -72,6 +75,27 @@ func load() (*tables, error) {
 		}
 	})
 	return tab, loadErr
+}
+
+// loadResolved is load with every unit resolved to base units, which
+// conversion and comparison need. Resolving is most of the table's cost,
+// and a validation that only checks unit codes never pays it; a table
+// that does not resolve makes every conversion fail (and Version, which
+// the tests call).
+func loadResolved() (*tables, error) {
+	t, err := load()
+	if err != nil {
+		return nil, err
+	}
+	resolveOnce.Do(func() {
+		if err := t.resolveAll(); err != nil {
+			resolveErr = fmt.Errorf("ucum: embedded table essence.tsv: %v", err)
+		}
+	})
+	if resolveErr != nil {
+		return nil, resolveErr
+	}
+	return t, nil
 }
 
 func parseTable(src string) (*tables, error) {
@@ -109,12 +133,8 @@ func parseTable(src string) (*tables, error) {
 			if len(f) != 8 {
 				return nil, bad("unit wants 7 fields")
 			}
-			v, ok := new(big.Rat).SetString(f[3])
-			if !ok {
-				return nil, bad("unit value " + f[3] + " is not a decimal")
-			}
 			t.add(&atom{code: f[1], metric: strings.Contains(f[2], "m"), special: strings.Contains(f[2], "s"),
-				arbitrary: strings.Contains(f[2], "a"), value: v, def: f[4], fn: undash(f[5]), name: undash(f[7])})
+				arbitrary: strings.Contains(f[2], "a"), valueText: f[3], def: f[4], fn: undash(f[5]), name: undash(f[7])})
 		default:
 			return nil, bad("unknown record " + f[0])
 		}
@@ -123,12 +143,30 @@ func parseTable(src string) (*tables, error) {
 		return nil, fmt.Errorf("no prefixes or no units")
 	}
 	sort.SliceStable(t.prefixes, func(i, j int) bool { return len(t.prefixes[i].code) > len(t.prefixes[j].code) })
+	return t, nil
+}
+
+// resolveAll parses every unit's value and works out its canonical form.
+// It writes only fields that parsing units does not read (value, canon,
+// defCanon), so Validate may run beside it.
+func (t *tables) resolveAll() error {
+	for _, code := range t.order {
+		a := t.atoms[code]
+		if a.base {
+			continue
+		}
+		v, ok := new(big.Rat).SetString(a.valueText)
+		if !ok {
+			return fmt.Errorf("unit %s: value %s is not a decimal", a.code, a.valueText)
+		}
+		a.value = v
+	}
 	for _, code := range t.order {
 		if err := t.resolve(t.atoms[code], map[string]bool{}); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return t, nil
+	return nil
 }
 
 func (t *tables) add(a *atom) {

@@ -106,6 +106,15 @@ func (e *elementDefinition) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, (*plain)(e)); err != nil {
 		return err
 	}
+	// Most elements have no value[x] member: skip the second decode,
+	// which costs as much as the first, when no key can start so (a key
+	// may also be spelled with \u escapes). A match inside a string only
+	// costs the decode.
+	if !bytes.Contains(b, []byte(`"fixed`)) && !bytes.Contains(b, []byte(`"pattern`)) &&
+		!bytes.Contains(b, []byte(`"minValue`)) && !bytes.Contains(b, []byte(`"maxValue`)) &&
+		!bytes.Contains(b, []byte(`\u`)) {
+		return nil
+	}
 	var all map[string]json.RawMessage
 	if err := json.Unmarshal(b, &all); err != nil {
 		return err

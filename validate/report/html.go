@@ -10,6 +10,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -130,7 +131,7 @@ func (h *HTML) write(r *validate.Result, src []byte, haveSrc bool) error {
 		f.Issues = append(f.Issues, hi)
 	}
 	var b bytes.Buffer
-	if err := htmlTemplates.ExecuteTemplate(&b, "file", f); err != nil {
+	if err := htmlTemplates().ExecuteTemplate(&b, "file", f); err != nil {
 		return err
 	}
 	return h.spool.write(b.String())
@@ -142,7 +143,7 @@ func (h *HTML) WriteInputError(source string, err error) error {
 	h.tally.AddUnreadable()
 	h.files++
 	var b bytes.Buffer
-	if err := htmlTemplates.ExecuteTemplate(&b, "unreadable", struct {
+	if err := htmlTemplates().ExecuteTemplate(&b, "unreadable", struct {
 		ID              int
 		Source, Message string
 	}{h.files, validText(source), validText(inputErrorText(err))}); err != nil {
@@ -331,13 +332,13 @@ func (h *HTML) Flush() error {
 	}
 	sort.Strings(p.RuleNames)
 	bw := bufio.NewWriter(h.w)
-	if err := htmlTemplates.ExecuteTemplate(bw, "head", p); err != nil {
+	if err := htmlTemplates().ExecuteTemplate(bw, "head", p); err != nil {
 		return err
 	}
 	if err := h.spool.copyTo(bw); err != nil {
 		return err
 	}
-	if err := htmlTemplates.ExecuteTemplate(bw, "foot", p); err != nil {
+	if err := htmlTemplates().ExecuteTemplate(bw, "foot", p); err != nil {
 		return err
 	}
 	return bw.Flush()
@@ -469,12 +470,20 @@ func sriHash(s string) string {
 
 // htmlCSP is the page's Content-Security-Policy: its own style and script,
 // nothing else; no request of any kind leaves the page.
-var htmlCSP = "default-src 'none'; style-src " + sriHash(htmlStyle) + "; script-src " + sriHash(htmlScript) +
-	"; img-src 'none'; font-src 'none'; connect-src 'none'; base-uri 'none'; form-action 'none'"
+func htmlCSP() string {
+	return "default-src 'none'; style-src " + sriHash(htmlStyle) + "; script-src " + sriHash(htmlScript) +
+		"; img-src 'none'; font-src 'none'; connect-src 'none'; base-uri 'none'; form-action 'none'"
+}
 
+// htmlTemplates are parsed on first use rather than at package
+// initialisation, which every run of the CLI would pay for, HTML or not.
 // The CSP goes into the template text: html/template treats a meta
 // element's content attribute as unsafe and would filter a value put there.
-var htmlTemplates = template.Must(template.New("report").Funcs(template.FuncMap{"plural": plural}).Parse(strings.Replace(`
+var htmlTemplates = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Funcs(template.FuncMap{"plural": plural}).Parse(strings.Replace(htmlTemplateText, "CSP_HERE", htmlCSP(), 1)))
+})
+
+const htmlTemplateText = `
 {{define "head"}}<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -547,4 +556,4 @@ var htmlTemplates = template.Must(template.New("report").Funcs(template.FuncMap{
 <script>{{.Script}}</script>
 </body>
 </html>
-{{end}}`, "CSP_HERE", htmlCSP, 1)))
+{{end}}`

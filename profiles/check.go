@@ -142,19 +142,13 @@ type run struct {
 	env     fhirpath.Env
 	out     []issue.Issue
 
-	// resources are the root and the Bundle entries' resources, the
-	// candidates of targets; byType keeps targets' answer per resource type.
-	resources []*tree.Node
-	byType    map[string][]*tree.Node
-	rootOnly  []*tree.Node // the targets of a rule with no resource type
-	nodeBuf   []*tree.Node // the items handed to a built-in check
+	rootOnly []*tree.Node // the targets of a rule with no resource type
 	// unjudged remembers the rules already reported as not evaluated at
 	// a node, so that a rule says it once there.
 	unjudged map[unjudgedKey]bool
-	// entryRes and entryByType index entry.resource of the root (see
-	// takeSteps).
-	entryRes    []*tree.Node
-	entryByType map[string][]*tree.Node
+	// indexed says that resources, entryRes and the typed lists of the
+	// scratch are filled for this payload (see index).
+	indexed bool
 	// scratch is what the plans work in (see runPlan), kept from one
 	// run to the next.
 	*scratch
@@ -198,15 +192,17 @@ func (rs *RuleSet) check(ctx context.Context, root *tree.Node, in input) []issue
 	if root == nil {
 		return nil
 	}
-	k, ev, lc := detectKind(root)
-	if in.Kind == "" {
-		in.Kind = k
-	}
-	if in.Event == "" {
-		in.Event = ev
-	}
-	if in.Lifecycle == "" {
-		in.Lifecycle = lc
+	if !in.Detected {
+		k, ev, lc := detectKind(root)
+		if in.Kind == "" {
+			in.Kind = k
+		}
+		if in.Event == "" {
+			in.Event = ev
+		}
+		if in.Lifecycle == "" {
+			in.Lifecycle = lc
+		}
 	}
 	if in.Now.IsZero() {
 		in.Now = time.Now()
@@ -214,7 +210,8 @@ func (rs *RuleSet) check(ctx context.Context, root *tree.Node, in input) []issue
 	sc := getScratch()
 	defer putScratch(sc)
 	sc.root[0] = root
-	r := &run{rs: rs, ctx: ctx, root: root, in: in, ix: treepath.NewResolver(root), rootOnly: sc.root[:1:1], scratch: sc}
+	r := &sc.run
+	*r = run{rs: rs, ctx: ctx, root: root, in: in, ix: treepath.NewResolver(root), rootOnly: sc.root[:1:1], scratch: sc, out: r.out[:0]}
 	if root.Type == "Bundle" {
 		r.header = findHeader(root)
 		if r.header != nil {
@@ -233,7 +230,8 @@ func (rs *RuleSet) check(ctx context.Context, root *tree.Node, in input) []issue
 			r.apply(rule, target)
 		}
 	}
-	out := r.out[:0]
+	// The findings are the caller's: copied out of the scratch.
+	var out []issue.Issue
 	for _, f := range r.out {
 		if _, off := rs.disabled[f.Rule]; !off {
 			out = append(out, f)
@@ -258,23 +256,13 @@ func (r *run) targets(rule *Rule) []*tree.Node {
 	if a.ResourceType == "" && a.Profile == "" {
 		return r.rootOnly
 	}
-	// Only targets by type alone are kept: profiles are rare in packs.
-	cache := a.Profile == ""
-	if out, ok := r.byType[a.ResourceType]; ok && cache {
-		return out
-	}
-	if r.resources == nil {
-		r.resources = append(r.resources, r.root)
-		if r.root.Type == "Bundle" {
-			for _, c := range r.root.Children {
-				if c.Name == "entry" {
-					if res := c.Child("resource"); res != nil {
-						r.resources = append(r.resources, res)
-					}
-				}
-			}
+	r.index()
+	if a.Profile == "" {
+		if id, ok := r.rs.typeIDs[a.ResourceType]; ok {
+			return r.typed[id]
 		}
 	}
+	// Profiles are rare in packs: their targets are not kept.
 	var out []*tree.Node
 	for _, n := range r.resources {
 		if a.ResourceType != "" && n.Type != a.ResourceType {
@@ -285,13 +273,57 @@ func (r *run) targets(rule *Rule) []*tree.Node {
 		}
 		out = append(out, n)
 	}
-	if cache {
-		if r.byType == nil {
-			r.byType = map[string][]*tree.Node{}
-		}
-		r.byType[a.ResourceType] = out
-	}
 	return out
+}
+
+// index lists, once a run, the resources rules run on (the root and, in
+// a Bundle, each entry's resource) and entry.resource of the root, each
+// also by the resource types the rule set names (RuleSet.typeIDs), so
+// that a rule or path finds its resources without a search or a map of
+// its own.
+func (r *run) index() {
+	if r.indexed {
+		return
+	}
+	r.indexed = true
+	s := r.scratch
+	n := len(r.rs.typeNames)
+	if cap(s.typed) < n {
+		s.typed = make([][]*tree.Node, n)
+		s.entryTyped = make([][]*tree.Node, n)
+	}
+	s.typed, s.entryTyped = s.typed[:n], s.entryTyped[:n]
+	for i := range n {
+		s.typed[i], s.entryTyped[i] = s.typed[i][:0], s.entryTyped[i][:0]
+	}
+	s.resources = append(s.resources[:0], r.root)
+	if r.root.Type == "Bundle" {
+		for _, c := range r.root.Children {
+			if c.Name == "entry" {
+				if res := c.Child("resource"); res != nil {
+					s.resources = append(s.resources, res)
+				}
+			}
+		}
+	}
+	for _, n := range s.resources {
+		if id, ok := r.rs.typeIDs[n.Type]; ok {
+			s.typed[id] = append(s.typed[id], n)
+		}
+	}
+	// entry.resource as FHIRPath navigates it, which for a Bundle comes to
+	// the same resources.
+	entries := treepath.AppendNamed(r.getBuf(), r.root, "entry")
+	s.entryRes = s.entryRes[:0]
+	for _, e := range entries {
+		s.entryRes = treepath.AppendNamed(s.entryRes, e, "resource")
+	}
+	r.putBuf(entries)
+	for _, n := range s.entryRes {
+		if id, ok := r.rs.typeIDs[n.Type]; ok {
+			s.entryTyped[id] = append(s.entryTyped[id], n)
+		}
+	}
 }
 
 func hasProfile(n *tree.Node, url string) bool {

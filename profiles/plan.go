@@ -81,6 +81,13 @@ type scratch struct {
 	varItems [6]fhirpath.Item
 	// root backs the targets of the rules that run on the root.
 	root [1]*tree.Node
+	// resources, entryRes, typed and entryTyped are the lists index
+	// makes.
+	resources, entryRes []*tree.Node
+	nodeBuf             []*tree.Node // the items handed to a built-in check
+	typed, entryTyped   [][]*tree.Node
+	// run is the state of the Check call that holds this scratch.
+	run run
 }
 
 // fillVars sets %bundle, %event, %lifecycle, %header, %focus and %patient
@@ -128,6 +135,17 @@ func putScratch(s *scratch) {
 	clear(s.memo)
 	clear(s.varItems[:])
 	s.root[0] = nil
+	clear(s.resources)
+	clear(s.nodeBuf)
+	clear(s.entryRes)
+	for i := range s.typed {
+		clear(s.typed[i])
+		clear(s.entryTyped[i])
+	}
+	// The findings were copied out; their buffer is kept.
+	out := s.run.out
+	clear(out)
+	s.run = run{out: out[:0]}
 	scratches.Put(s)
 }
 
@@ -255,34 +273,24 @@ func (r *run) takeSteps(steps []fhirpath.Step, in []*tree.Node) ([]*tree.Node, b
 	return cur, true
 }
 
-// entryResources is entry.resource from the root, found once a run.
+// entryResources is entry.resource from the root (see index).
 func (r *run) entryResources() []*tree.Node {
-	if r.entryRes == nil {
-		var entries []*tree.Node
-		entries = treepath.AppendNamed(entries, r.root, "entry")
-		r.entryRes = []*tree.Node{}
-		for _, e := range entries {
-			r.entryRes = treepath.AppendNamed(r.entryRes, e, "resource")
-		}
-	}
+	r.index()
 	return r.entryRes
 }
 
 // entryResourcesOf is entry.resource.ofType(typ) from the root.
 func (r *run) entryResourcesOf(typ string) []*tree.Node {
-	if out, ok := r.entryByType[typ]; ok {
-		return out
+	r.index()
+	if id, ok := r.rs.typeIDs[typ]; ok {
+		return r.entryTyped[id]
 	}
 	var out []*tree.Node
-	for _, n := range r.entryResources() {
+	for _, n := range r.entryRes {
 		if n.Type == typ {
 			out = append(out, n)
 		}
 	}
-	if r.entryByType == nil {
-		r.entryByType = make(map[string][]*tree.Node, 8)
-	}
-	r.entryByType[typ] = out
 	return out
 }
 

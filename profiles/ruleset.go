@@ -33,6 +33,11 @@ type RuleSet struct {
 	// of the plans, see runPlan).
 	noPlans      bool
 	comparePlans func(e *fhirpath.Expression, at *tree.Node, plan, eval fhirpath.Collection, evalOK bool)
+	// typeIDs numbers the resource types the active rules run on or
+	// select from entry.resource (typeNames in order), for the index a
+	// run makes of the payload's resources (see run.index).
+	typeIDs   map[string]int
+	typeNames []string
 	// memoize numbers the expressions whose text several active rules
 	// share (from 1, one number per text); Check keeps their results for
 	// the other rules.
@@ -200,6 +205,21 @@ func (rs *RuleSet) finish() {
 		for _, e := range [...]*fhirpath.Expression{r.ctxExpr, r.pathExpr, r.expr} {
 			if e != nil {
 				uses[e.String()]++
+			}
+		}
+	}
+	rs.typeIDs, rs.typeNames = map[string]int{}, nil
+	addType := func(t string) {
+		if _, ok := rs.typeIDs[t]; !ok && t != "" {
+			rs.typeIDs[t] = len(rs.typeNames)
+			rs.typeNames = append(rs.typeNames, t)
+		}
+	}
+	for _, r := range rs.active {
+		addType(r.AppliesTo.ResourceType)
+		for _, e := range [...]*fhirpath.Expression{r.ctxExpr, r.pathExpr, r.expr} {
+			if e != nil {
+				planTypes(e.Plan(), addType)
 			}
 		}
 	}
@@ -404,4 +424,32 @@ func ruleIDs(rules []*Rule) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// planTypes calls add with the type of each ofType() step of p, its
+// conditions included.
+func planTypes(p *fhirpath.Plan, add func(string)) {
+	if p == nil {
+		return
+	}
+	var steps func([]fhirpath.Step)
+	var cond func(*fhirpath.Cond)
+	steps = func(ss []fhirpath.Step) {
+		for _, s := range ss {
+			if s.Kind == fhirpath.StepOfType {
+				add(s.Name)
+			}
+			cond(s.Cond)
+		}
+	}
+	cond = func(c *fhirpath.Cond) {
+		if c == nil {
+			return
+		}
+		steps(c.Path)
+		cond(c.L)
+		cond(c.R)
+	}
+	steps(p.Steps)
+	cond(p.Test)
 }

@@ -84,23 +84,15 @@ func findHeader(bundle *tree.Node) *tree.Node {
 	if h := firstEntryResource(bundle); h != nil && h.Type == "MessageHeader" {
 		return h
 	}
-	for _, e := range bundle.ChildrenNamed("entry") {
+	for _, e := range bundle.Children {
+		if e.Name != "entry" {
+			continue
+		}
 		if r := e.Child("resource"); r != nil && r.Type == "MessageHeader" {
 			return r
 		}
 	}
 	return nil
-}
-
-// extensions returns the extensions of n with the given url.
-func extensions(n *tree.Node, url string) []*tree.Node {
-	var out []*tree.Node
-	for _, e := range n.ChildrenNamed("extension") {
-		if valueOf(e.Child("url")) == url {
-			out = append(out, e)
-		}
-	}
-	return out
 }
 
 // lifecycleCoding returns the coding of the messageEventType extension.
@@ -118,8 +110,24 @@ func lifecycleCoding(h *tree.Node) *tree.Node {
 	return nil
 }
 
-// firstExtension is the first of extensions(n, url), found without
-// listing them all.
+// extensionCount returns the first two extensions of n with the given
+// url and how many there are, without listing them.
+func extensionCount(n *tree.Node, url string) (first, second *tree.Node, count int) {
+	for _, e := range n.Children {
+		if e.Name == "extension" && valueOf(e.Child("url")) == url {
+			switch count {
+			case 0:
+				first = e
+			case 1:
+				second = e
+			}
+			count++
+		}
+	}
+	return first, second, count
+}
+
+// firstExtension is the first extension of n with the given url.
 func firstExtension(n *tree.Node, url string) *tree.Node {
 	for _, e := range n.Children {
 		if e.Name == "extension" && valueOf(e.Child("url")) == url {
@@ -542,44 +550,62 @@ func itemText(it fhirpath.Item) string {
 }
 
 // codeMatches checks a code, Coding or CodeableConcept item against the
-// codes (and system) of a check, returning what was found.
+// codes (and system) of a check; when it does not match, it returns what
+// was found.
 func codeMatches(it fhirpath.Item, ch *Check) (string, bool) {
 	n := treepath.TreeNode(it)
-	in := func(code string) bool {
-		for _, c := range ch.Codes {
-			if c == code {
-				return true
-			}
-		}
-		return false
-	}
 	if n == nil || n.Primitive != nil || n.HasValue {
 		v := itemText(it)
-		return quote(v), in(v)
-	}
-	coding := func(c *tree.Node) (string, bool) {
-		sys, code := valueOf(c.Child("system")), valueOf(c.Child("code"))
-		found := quote(code)
-		if sys != "" || ch.System != "" {
-			found = sys + "|" + code
+		if ch.hasCode(v) {
+			return "", true
 		}
-		return found, in(code) && (ch.System == "" || sys == ch.System)
+		return quote(v), false
 	}
-	if n.Type == "CodeableConcept" {
-		var founds []string
-		for _, c := range n.ChildrenNamed("coding") {
-			f, ok := coding(c)
-			if ok {
-				return f, true
-			}
-			founds = append(founds, f)
+	if n.Type != "CodeableConcept" {
+		if codingMatches(n, ch) {
+			return "", true
 		}
-		if len(founds) == 0 {
-			return "no coding", false
-		}
-		return strings.Join(founds, ", "), false
+		return codingFound(n, ch), false
 	}
-	return coding(n)
+	for _, c := range n.Children {
+		if c.Name == "coding" && codingMatches(c, ch) {
+			return "", true
+		}
+	}
+	var founds []string
+	for _, c := range n.Children {
+		if c.Name == "coding" {
+			founds = append(founds, codingFound(c, ch))
+		}
+	}
+	if len(founds) == 0 {
+		return "no coding", false
+	}
+	return strings.Join(founds, ", "), false
+}
+
+func (ch *Check) hasCode(code string) bool {
+	for _, c := range ch.Codes {
+		if c == code {
+			return true
+		}
+	}
+	return false
+}
+
+// codingMatches reports whether a Coding carries one of the check's
+// codes, in its system when it names one.
+func codingMatches(c *tree.Node, ch *Check) bool {
+	return ch.hasCode(valueOf(c.Child("code"))) && (ch.System == "" || valueOf(c.Child("system")) == ch.System)
+}
+
+// codingFound is how a finding shows a Coding that does not match.
+func codingFound(c *tree.Node, ch *Check) string {
+	sys, code := valueOf(c.Child("system")), valueOf(c.Child("code"))
+	if sys != "" || ch.System != "" {
+		return sys + "|" + code
+	}
+	return quote(code)
 }
 
 func codeExpected(ch *Check) string {

@@ -79,6 +79,8 @@ type scratch struct {
 	// items kept in varItems (see fillVars).
 	vars     map[string]fhirpath.Collection
 	varItems [6]fhirpath.Item
+	// event and lifecycle are the items of %event and %lifecycle.
+	event, lifecycle textItem
 	// root backs the targets of the rules that run on the root.
 	root [1]*tree.Node
 	// resources, entryRes, typed and entryTyped are the lists index
@@ -108,13 +110,28 @@ func (r *run) fillVars() map[string]fhirpath.Collection {
 		}
 		return one(i, fhirpath.NodeItem(treepath.Of(n)))
 	}
+	// The event and life cycle of the last run are mostly this run's:
+	// their items are kept rather than made again.
+	if s.event.text != r.in.Event || !s.event.set {
+		s.event = textItem{r.in.Event, fhirpath.ValueItem(fhirpath.String(r.in.Event)), true}
+	}
+	if s.lifecycle.text != r.in.Lifecycle || !s.lifecycle.set {
+		s.lifecycle = textItem{r.in.Lifecycle, fhirpath.ValueItem(fhirpath.String(r.in.Lifecycle)), true}
+	}
 	s.vars["bundle"] = node(0, r.root)
-	s.vars["event"] = one(1, fhirpath.ValueItem(fhirpath.String(r.in.Event)))
-	s.vars["lifecycle"] = one(2, fhirpath.ValueItem(fhirpath.String(r.in.Lifecycle)))
+	s.vars["event"] = one(1, s.event.item)
+	s.vars["lifecycle"] = one(2, s.lifecycle.item)
 	s.vars["header"] = node(3, r.header)
 	s.vars["focus"] = node(4, r.focus)
 	s.vars["patient"] = node(5, r.patient)
 	return s.vars
+}
+
+// textItem is a string item and its text.
+type textItem struct {
+	text string
+	item fhirpath.Item
+	set  bool
 }
 
 var scratches = sync.Pool{New: func() any { return new(scratch) }}

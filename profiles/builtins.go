@@ -565,10 +565,14 @@ func runDateOrder(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 // compareDates compares two FHIR dates or dateTimes at the precision they
 // share: instants as instants, otherwise by their common date prefix.
 func compareDates(a, b string) (int, bool) {
-	ta, errA := time.Parse(time.RFC3339, a)
-	tb, errB := time.Parse(time.RFC3339, b)
-	if errA == nil && errB == nil {
-		return ta.Compare(tb), true
+	// RFC 3339 needs the T: a date alone is not tried, as the failed
+	// parse costs an error.
+	if strings.IndexByte(a, 'T') >= 0 && strings.IndexByte(b, 'T') >= 0 {
+		ta, errA := time.Parse(time.RFC3339, a)
+		tb, errB := time.Parse(time.RFC3339, b)
+		if errA == nil && errB == nil {
+			return ta.Compare(tb), true
+		}
 	}
 	da, db := datePart(a), datePart(b)
 	n := min(len(da), len(db))

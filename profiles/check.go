@@ -230,12 +230,12 @@ func (rs *RuleSet) check(ctx context.Context, root *tree.Node, in input) []issue
 	// The budget sized to the payload is worked out on the first
 	// evaluation that needs it (see evalShared): plans need none.
 	r.env = fhirpath.Env{Resolver: r.ix, Vars: r.fillVars(), MaxSteps: rs.maxSteps, Now: in.Now}
-	for _, rule := range rs.applicable(in) {
+	for _, a := range rs.applicable(in) {
 		if ctx.Err() != nil {
 			break
 		}
-		for _, target := range r.targets(rule) {
-			r.apply(rule, target)
+		for _, target := range r.targets(a) {
+			r.apply(a.Rule, target)
 		}
 	}
 	// The findings are the caller's: copied out of the scratch.
@@ -259,16 +259,14 @@ func (rs *RuleSet) check(ctx context.Context, root *tree.Node, in input) []issue
 }
 
 // targets returns the resources a rule runs on.
-func (r *run) targets(rule *Rule) []*tree.Node {
+func (r *run) targets(rule applicableRule) []*tree.Node {
 	a := &rule.AppliesTo
 	if a.ResourceType == "" && a.Profile == "" {
 		return r.rootOnly
 	}
 	r.index()
-	if a.Profile == "" {
-		if id, ok := r.rs.typeIDs[a.ResourceType]; ok {
-			return r.typed[id]
-		}
+	if rule.typeID >= 0 {
+		return r.typed[rule.typeID]
 	}
 	// Profiles are rare in packs: their targets are not kept.
 	var out []*tree.Node

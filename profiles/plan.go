@@ -29,20 +29,13 @@ func (r *run) runPlan(p *fhirpath.Plan, at *tree.Node) (fhirpath.Collection, boo
 		}
 		return boolItem(t == fhirpath.True), true
 	}
-	start := r.planStart[:0]
-	if p.Var == "" {
-		start = append(start, at)
+	var nodes []*tree.Node
+	var ok bool
+	if p.Union != nil {
+		nodes, ok = r.union(p.Union, at)
 	} else {
-		for _, it := range r.env.Vars[p.Var] {
-			n := treepath.TreeNode(it)
-			if n == nil {
-				return nil, false
-			}
-			start = append(start, n)
-		}
+		nodes, ok = r.path(p, at)
 	}
-	r.planStart = start
-	nodes, ok := r.takeSteps(p.Steps, start)
 	if !ok {
 		return nil, false
 	}
@@ -62,6 +55,82 @@ func (r *run) runPlan(p *fhirpath.Plan, at *tree.Node) (fhirpath.Collection, boo
 	return out, true
 }
 
+// path takes the steps of p from at, or from the variable p names; the
+// result is a scratch slice for putBuf.
+func (r *run) path(p *fhirpath.Plan, at *tree.Node) ([]*tree.Node, bool) {
+	start := r.planStart[:0]
+	if p.Var == "" {
+		start = append(start, at)
+	} else {
+		for _, it := range r.env.Vars[p.Var] {
+			n := treepath.TreeNode(it)
+			if n == nil {
+				return nil, false
+			}
+			start = append(start, n)
+		}
+	}
+	r.planStart = start
+	return r.takeSteps(p.Steps, start)
+}
+
+// unionLinear is the size of a union up to which an element is looked
+// for among those kept one by one rather than in the scratch's set.
+const unionLinear = 16
+
+// union takes the operands of a union plan in turn and keeps each element
+// once, by identity; more than one element with a value is left to the
+// evaluator, which compares values (see fhirpath.Plan).
+func (r *run) union(ops []*fhirpath.Plan, at *tree.Node) ([]*tree.Node, bool) {
+	out := r.getBuf()
+	valued := 0
+	big := false
+	for _, op := range ops {
+		nodes, ok := r.path(op, at)
+		if !ok {
+			r.putBuf(out)
+			return nil, false
+		}
+	next:
+		for _, n := range nodes {
+			if _, ok := nodeText(n); ok {
+				if valued++; valued > 1 {
+					r.putBuf(nodes)
+					r.putBuf(out)
+					return nil, false
+				}
+			}
+			if !big {
+				for _, o := range out {
+					if o == n {
+						continue next
+					}
+				}
+				out = append(out, n)
+				if len(out) > unionLinear {
+					big = true
+					if r.seen == nil {
+						r.seen = make(map[*tree.Node]struct{}, 2*len(out))
+					}
+					for _, o := range out {
+						r.seen[o] = struct{}{}
+					}
+				}
+				continue
+			}
+			if _, dup := r.seen[n]; !dup {
+				r.seen[n] = struct{}{}
+				out = append(out, n)
+			}
+		}
+		r.putBuf(nodes)
+	}
+	if big {
+		clear(r.seen)
+	}
+	return out, true
+}
+
 // scratch holds the slices plans work in. Nothing a run hands out keeps
 // them (findings hold text, built-ins keep no nodes), so the next run may
 // reuse them.
@@ -70,6 +139,8 @@ type scratch struct {
 	all       []*tree.Node
 	planStart []*tree.Node
 	bufs      [][]*tree.Node
+	// seen is the set of a large union (see union).
+	seen map[*tree.Node]struct{}
 	// slab is carved into the results of plans.
 	slab fhirpath.Collection
 	// memo keeps the evaluations of expressions several rules share (ten
@@ -150,6 +221,7 @@ func putScratch(s *scratch) {
 	clear(s.all)
 	s.all = s.all[:0]
 	clear(s.memo)
+	clear(s.seen)
 	clear(s.varItems[:])
 	s.root[0] = nil
 	clear(s.resources)
@@ -353,10 +425,25 @@ func nodeText(n *tree.Node) (string, bool) {
 // descendantsOfType appends the descendants of n of type typ in document
 // order.
 func (r *run) descendantsOfType(dst []*tree.Node, n *tree.Node, typ string) []*tree.Node {
-	for _, c := range r.subtree(n)[1:] {
+	if n == r.root {
+		for _, c := range r.subtree(n)[1:] {
+			if c.Type == typ {
+				dst = append(dst, c)
+			}
+		}
+		return dst
+	}
+	return appendOfType(dst, n, typ)
+}
+
+// appendOfType appends the descendants of n of type typ in document
+// order, walking rather than listing them.
+func appendOfType(dst []*tree.Node, n *tree.Node, typ string) []*tree.Node {
+	for _, c := range n.Children {
 		if c.Type == typ {
 			dst = append(dst, c)
 		}
+		dst = appendOfType(dst, c, typ)
 	}
 	return dst
 }
@@ -437,6 +524,35 @@ func (r *run) cond(c *fhirpath.Cond, x *tree.Node) (fhirpath.Truth, bool) {
 			return fhirpath.False, true
 		}
 		return fhirpath.Empty, true
+	case fhirpath.CondAll:
+		found, ok := r.condPath(c, x)
+		if !ok {
+			return fhirpath.Empty, false
+		}
+		defer r.putBuf(found)
+		for _, y := range found {
+			t, ok := r.cond(c.L, y)
+			if !ok {
+				return fhirpath.Empty, false
+			}
+			if t != fhirpath.True {
+				return fhirpath.False, true
+			}
+		}
+		return fhirpath.True, true
+	case fhirpath.CondIs:
+		found, ok := r.condPath(c, x)
+		if !ok {
+			return fhirpath.Empty, false
+		}
+		defer r.putBuf(found)
+		switch len(found) {
+		case 0:
+			return fhirpath.Empty, true
+		case 1:
+			return truth(found[0].Type == c.Text), true
+		}
+		return fhirpath.Empty, false // an evaluation error
 	case fhirpath.CondStartsWith:
 		t, ok := nodeText(x)
 		if !ok {
@@ -444,15 +560,9 @@ func (r *run) cond(c *fhirpath.Cond, x *tree.Node) (fhirpath.Truth, bool) {
 		}
 		return truth(strings.HasPrefix(t, c.Text)), true
 	case fhirpath.CondEquals, fhirpath.CondExists, fhirpath.CondEmpty, fhirpath.CondMatches:
-		var found []*tree.Node
-		if len(c.Path) == 0 {
-			found = append(r.getBuf(), x)
-		} else {
-			var ok bool
-			r.condIn[0] = x
-			if found, ok = r.takeSteps(c.Path, r.condIn[:1]); !ok {
-				return fhirpath.Empty, false
-			}
+		found, ok := r.condPath(c, x)
+		if !ok {
+			return fhirpath.Empty, false
 		}
 		defer r.putBuf(found)
 		switch c.Kind {
@@ -480,6 +590,16 @@ func (r *run) cond(c *fhirpath.Cond, x *tree.Node) (fhirpath.Truth, bool) {
 		return fhirpath.False, true
 	}
 	return fhirpath.Empty, false
+}
+
+// condPath takes the path of c from x ($this when it has none); the
+// result is a scratch slice for putBuf.
+func (r *run) condPath(c *fhirpath.Cond, x *tree.Node) ([]*tree.Node, bool) {
+	if len(c.Path) == 0 {
+		return append(r.getBuf(), x), true
+	}
+	r.condIn[0] = x
+	return r.takeSteps(c.Path, r.condIn[:1])
 }
 
 func truth(b bool) fhirpath.Truth {

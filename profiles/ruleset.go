@@ -50,7 +50,15 @@ type RuleSet struct {
 // event codes come from the payloads.
 type applicableCache struct {
 	mu sync.RWMutex
-	m  map[appliesKey][]*Rule
+	m  map[appliesKey][]applicableRule
+}
+
+// applicableRule is a rule that applies, with the number of the resource
+// type it runs on (RuleSet.typeIDs), or -1 when it names none or a
+// profile.
+type applicableRule struct {
+	*Rule
+	typeID int
 }
 
 type appliesKey struct{ kind, event, lifecycle, interaction string }
@@ -58,7 +66,7 @@ type appliesKey struct{ kind, event, lifecycle, interaction string }
 const maxApplicable = 1024
 
 // applicable returns the active rules that apply to in, in order.
-func (rs *RuleSet) applicable(in input) []*Rule {
+func (rs *RuleSet) applicable(in input) []applicableRule {
 	k := appliesKey{in.Kind, in.Event, in.Lifecycle, in.Interaction.Verb()}
 	c := rs.byInput
 	c.mu.RLock()
@@ -67,10 +75,14 @@ func (rs *RuleSet) applicable(in input) []*Rule {
 	if ok {
 		return out
 	}
-	out = []*Rule{}
+	out = []applicableRule{}
 	for _, r := range rs.active {
 		if r.applies(in) {
-			out = append(out, r)
+			id, ok := rs.typeIDs[r.AppliesTo.ResourceType]
+			if !ok || r.AppliesTo.Profile != "" {
+				id = -1
+			}
+			out = append(out, applicableRule{r, id})
 		}
 	}
 	c.mu.Lock()
@@ -199,7 +211,7 @@ func (rs *RuleSet) with(packs []*Pack) (*RuleSet, error) {
 func (rs *RuleSet) finish() {
 	rs.crit = criteria.New(criteria.Options{Lifecycle: rs.eventLifecycle()})
 	rs.active = rs.Rules()
-	rs.byInput = &applicableCache{m: map[appliesKey][]*Rule{}}
+	rs.byInput = &applicableCache{m: map[appliesKey][]applicableRule{}}
 	uses := map[string]int{}
 	for _, r := range rs.active {
 		for _, e := range [...]*fhirpath.Expression{r.ctxExpr, r.pathExpr, r.expr} {
@@ -452,4 +464,7 @@ func planTypes(p *fhirpath.Plan, add func(string)) {
 	}
 	steps(p.Steps)
 	cond(p.Test)
+	for _, u := range p.Union {
+		steps(u.Steps)
+	}
 }

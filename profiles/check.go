@@ -151,6 +151,7 @@ type run struct {
 	out     []issue.Issue
 
 	rootOnly []*tree.Node // the targets of a rule with no resource type
+	cur      applicableRule // the rule being applied
 	// unjudged remembers the rules already reported as not evaluated at
 	// a node, so that a rule says it once there.
 	unjudged map[unjudgedKey]bool
@@ -234,6 +235,7 @@ func (rs *RuleSet) check(ctx context.Context, root *tree.Node, in input) []issue
 		if ctx.Err() != nil {
 			break
 		}
+		r.cur = a
 		for _, target := range r.targets(a) {
 			r.apply(a.Rule, target)
 		}
@@ -358,7 +360,7 @@ func (r *run) evalShared(e *fhirpath.Expression, at, resource *tree.Node) evalRe
 	if p := e.Plan(); p != nil && r.rs.maxSteps <= 0 && !r.rs.noPlans {
 		// A plan that filters or resolves, shared by several rules, is
 		// taken once a node.
-		k := evalKey{r.rs.memoize[e], at, resource}
+		k := evalKey{r.memoID(e), at, resource}
 		if k.expr != 0 && !p.Simple() && r.rs.comparePlans == nil {
 			if m, ok := r.memo[k]; ok {
 				return m
@@ -379,6 +381,23 @@ func (r *run) evalShared(e *fhirpath.Expression, at, resource *tree.Node) evalRe
 	return r.evalWith(e, at, resource)
 }
 
+// memoID is RuleSet.memoize's number for e, read from the rule being
+// applied: only the expressions of rules are numbered.
+func (r *run) memoID(e *fhirpath.Expression) int {
+	if r.cur.Rule == nil {
+		return 0
+	}
+	switch e {
+	case r.cur.ctxExpr:
+		return r.cur.memo[0]
+	case r.cur.pathExpr:
+		return r.cur.memo[1]
+	case r.cur.expr:
+		return r.cur.memo[2]
+	}
+	return 0
+}
+
 func (r *run) remember(k evalKey, m evalResult) {
 	if r.memo == nil {
 		r.memo = make(map[evalKey]evalResult, 16)
@@ -389,7 +408,7 @@ func (r *run) remember(k evalKey, m evalResult) {
 // evalWith evaluates e with the evaluator, or takes its answer from the
 // memo when other rules share its text.
 func (r *run) evalWith(e *fhirpath.Expression, at, resource *tree.Node) evalResult {
-	k := evalKey{r.rs.memoize[e], at, resource}
+	k := evalKey{r.memoID(e), at, resource}
 	if k.expr != 0 {
 		if m, ok := r.memo[k]; ok {
 			return m

@@ -283,7 +283,11 @@ func (r *run) putBuf(b []*tree.Node) {
 // takeSteps takes steps from in, which it does not change; the result is
 // a scratch slice the caller gives back with putBuf.
 func (r *run) takeSteps(steps []fhirpath.Step, in []*tree.Node) ([]*tree.Node, bool) {
-	cur := append(r.getBuf(), in...)
+	// The first step reads in itself, which is not copied: in is the
+	// run's planStart or condIn, which only path and condPath set, and a
+	// where() step reads its single item before its condition sets condIn
+	// again.
+	cur, owned := in, false
 	for i := 0; i < len(steps); i++ {
 		s := &steps[i]
 		next := r.getBuf()
@@ -299,8 +303,10 @@ func (r *run) takeSteps(steps []fhirpath.Step, in []*tree.Node) ([]*tree.Node, b
 				next = append(next, r.entryResources()...)
 				i = 1
 			}
-			r.putBuf(cur)
-			cur = next
+			if owned {
+				r.putBuf(cur)
+			}
+			cur, owned = next, true
 			continue
 		}
 		switch s.Kind {
@@ -329,7 +335,9 @@ func (r *run) takeSteps(steps []fhirpath.Step, in []*tree.Node) ([]*tree.Node, b
 		case fhirpath.StepDescendantsOfType:
 			if len(cur) != 1 {
 				r.putBuf(next)
-				r.putBuf(cur)
+				if owned {
+					r.putBuf(cur)
+				}
 				return nil, false
 			}
 			next = r.descendantsOfType(next, cur[0], s.Name)
@@ -344,7 +352,9 @@ func (r *run) takeSteps(steps []fhirpath.Step, in []*tree.Node) ([]*tree.Node, b
 				t, ok := r.cond(s.Cond, n)
 				if !ok {
 					r.putBuf(next)
-					r.putBuf(cur)
+					if owned {
+						r.putBuf(cur)
+					}
 					return nil, false
 				}
 				if t == fhirpath.True {
@@ -353,11 +363,18 @@ func (r *run) takeSteps(steps []fhirpath.Step, in []*tree.Node) ([]*tree.Node, b
 			}
 		default:
 			r.putBuf(next)
-			r.putBuf(cur)
+			if owned {
+				r.putBuf(cur)
+			}
 			return nil, false
 		}
-		r.putBuf(cur)
-		cur = next
+		if owned {
+			r.putBuf(cur)
+		}
+		cur, owned = next, true
+	}
+	if !owned {
+		cur = append(r.getBuf(), in...)
 	}
 	return cur, true
 }
@@ -595,8 +612,11 @@ func (r *run) cond(c *fhirpath.Cond, x *tree.Node) (fhirpath.Truth, bool) {
 // condPath takes the path of c from x ($this when it has none); the
 // result is a scratch slice for putBuf.
 func (r *run) condPath(c *fhirpath.Cond, x *tree.Node) ([]*tree.Node, bool) {
-	if len(c.Path) == 0 {
+	switch {
+	case len(c.Path) == 0:
 		return append(r.getBuf(), x), true
+	case len(c.Path) == 1 && c.Path[0].Kind == fhirpath.StepChild:
+		return treepath.AppendNamed(r.getBuf(), x, c.Path[0].Name), true
 	}
 	r.condIn[0] = x
 	return r.takeSteps(c.Path, r.condIn[:1])

@@ -59,6 +59,9 @@ type applicableCache struct {
 type applicableRule struct {
 	*Rule
 	typeID int
+	// memo are the numbers RuleSet.memoize gives the rule's context, path
+	// and expression (0 for none).
+	memo [3]int
 }
 
 type appliesKey struct{ kind, event, lifecycle, interaction string }
@@ -82,7 +85,7 @@ func (rs *RuleSet) applicable(in input) []applicableRule {
 			if !ok || r.AppliesTo.Profile != "" {
 				id = -1
 			}
-			out = append(out, applicableRule{r, id})
+			out = append(out, applicableRule{r, id, [3]int{rs.memoize[r.ctxExpr], rs.memoize[r.pathExpr], rs.memoize[r.expr]}})
 		}
 	}
 	c.mu.Lock()

@@ -150,7 +150,7 @@ type run struct {
 	env     fhirpath.Env
 	out     []issue.Issue
 
-	rootOnly []*tree.Node // the targets of a rule with no resource type
+	rootOnly []*tree.Node   // the targets of a rule with no resource type
 	cur      applicableRule // the rule being applied
 	// unjudged remembers the rules already reported as not evaluated at
 	// a node, so that a rule says it once there.

@@ -1,8 +1,9 @@
 package profiles
 
 import (
+	"cmp"
 	"context"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -216,21 +217,8 @@ func (rs *RuleSet) check(ctx context.Context, root *tree.Node, in input) []issue
 	if in.Now.IsZero() {
 		in.Now = time.Now()
 	}
-	sc := getScratch()
-	defer putScratch(sc)
-	sc.root[0] = root
-	r := &sc.run
-	*r = run{rs: rs, ctx: ctx, root: root, in: in, ix: treepath.NewResolver(root), rootOnly: sc.root[:1:1], scratch: sc, out: r.out[:0]}
-	if root.Type == "Bundle" {
-		r.header = findHeader(root)
-		if r.header != nil {
-			r.focus = r.ix.LookupReference(r.header.Child("focus"))
-		}
-	}
-	r.patient = r.subjectPatient()
-	// The budget sized to the payload is worked out on the first
-	// evaluation that needs it (see evalShared): plans need none.
-	r.env = fhirpath.Env{Resolver: r.ix, Vars: r.fillVars(), MaxSteps: rs.maxSteps, Now: in.Now}
+	r := rs.start(ctx, root, in)
+	defer putScratch(r.scratch)
 	for _, a := range rs.applicable(in) {
 		if ctx.Err() != nil {
 			break
@@ -247,17 +235,36 @@ func (rs *RuleSet) check(ctx context.Context, root *tree.Node, in input) []issue
 			out = append(out, f)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
+	slices.SortStableFunc(out, func(a, b issue.Issue) int {
 		if a.Line != b.Line {
-			return a.Line < b.Line
+			return cmp.Compare(a.Line, b.Line)
 		}
 		if a.Column != b.Column {
-			return a.Column < b.Column
+			return cmp.Compare(a.Column, b.Column)
 		}
-		return a.Rule < b.Rule
+		return strings.Compare(a.Rule, b.Rule)
 	})
 	return out
+}
+
+// start makes the run of one check on root, in a scratch from the pool
+// that the caller gives back (putScratch(r.scratch)).
+func (rs *RuleSet) start(ctx context.Context, root *tree.Node, in input) *run {
+	sc := getScratch()
+	sc.root[0] = root
+	r := &sc.run
+	*r = run{rs: rs, ctx: ctx, root: root, in: in, ix: treepath.NewResolver(root), rootOnly: sc.root[:1:1], scratch: sc, out: r.out[:0]}
+	if root.Type == "Bundle" {
+		r.header = findHeader(root)
+		if r.header != nil {
+			r.focus = r.ix.LookupReference(r.header.Child("focus"))
+		}
+	}
+	r.patient = r.subjectPatient()
+	// The budget sized to the payload is worked out on the first
+	// evaluation that needs it (see evalShared): plans need none.
+	r.env = fhirpath.Env{Resolver: r.ix, Vars: r.fillVars(), MaxSteps: rs.maxSteps, Now: in.Now}
+	return r
 }
 
 // targets returns the resources a rule runs on.

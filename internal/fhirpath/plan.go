@@ -151,12 +151,29 @@ func planOf(root expr) *Plan {
 			return planUnion(b)
 		}
 	}
+	// all() and is read on the focus are conditions too.
+	if isAllOrIs(root) && !p.Exists && !p.Empty {
+		if c, ok := planCond(root); ok && countCond(c) <= maxPlanSteps {
+			return &Plan{Test: c}
+		}
+		return nil
+	}
 	v, steps, ok := planSteps(root, true)
 	if !ok || countSteps(steps) > maxPlanSteps {
 		return nil
 	}
 	p.Var, p.Steps = v, steps
 	return &p
+}
+
+func isAllOrIs(e expr) bool {
+	switch e := e.(type) {
+	case *callExpr:
+		return e.name == "all"
+	case *typeExpr:
+		return e.op == "is"
+	}
+	return false
 }
 
 // planUnion plans a | b | ...: each operand a path, in order (the

@@ -263,7 +263,7 @@ func (r *run) subjectPatient() *tree.Node {
 			return r.focus
 		}
 		for _, name := range []string{"subject", "patient"} {
-			if t := r.ix.LookupReference(r.focus.Child(name)); t != nil && t.Type == "Patient" {
+			if t := r.lookupReference(r.focus.Child(name)); t != nil && t.Type == "Patient" {
 				return t
 			}
 		}
@@ -429,7 +429,7 @@ func runRefTarget(r *run, rule *Rule, _ *tree.Node, items []*tree.Node) {
 		if ref == "" {
 			continue
 		}
-		t := r.ix.Lookup(ref, n)
+		t := r.lookup(ref, n)
 		if t == nil {
 			if p.TypeOnly {
 				continue
@@ -849,7 +849,7 @@ func runEntryIdentity(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 			if n.Name != "reference" || n.Parent == nil || n.Parent.Type != "Reference" || !n.HasValue {
 				continue
 			}
-			if strings.HasPrefix(n.Value, nhsid.URNUUIDPrefix) && r.ix.Lookup(n.Value, n) == nil {
+			if strings.HasPrefix(n.Value, nhsid.URNUUIDPrefix) && r.lookup(n.Value, n) == nil {
 				r.reportVals(rule, n, map[string]string{"found": n.Value, "expected": "the fullUrl of an entry of the Bundle"})
 			}
 		}

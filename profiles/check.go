@@ -159,6 +159,9 @@ type run struct {
 	// indexed says that resources, entryRes and the typed lists of the
 	// scratch are filled for this payload (see index).
 	indexed bool
+	// urlsIndexed says that the scratch lists the root's entries by
+	// fullUrl (see lookup).
+	urlsIndexed bool
 	// scratch is what the plans work in (see runPlan), kept from one
 	// run to the next.
 	*scratch
@@ -257,13 +260,13 @@ func (rs *RuleSet) start(ctx context.Context, root *tree.Node, in input) *run {
 	if root.Type == "Bundle" {
 		r.header = findHeader(root)
 		if r.header != nil {
-			r.focus = r.ix.LookupReference(r.header.Child("focus"))
+			r.focus = r.lookupReference(r.header.Child("focus"))
 		}
 	}
 	r.patient = r.subjectPatient()
 	// The budget sized to the payload is worked out on the first
 	// evaluation that needs it (see evalShared): plans need none.
-	r.env = fhirpath.Env{Resolver: r.ix, Vars: r.fillVars(), MaxSteps: rs.maxSteps, Now: in.Now}
+	r.env = fhirpath.Env{Resolver: runResolver{r}, Vars: r.fillVars(), MaxSteps: rs.maxSteps, Now: in.Now}
 	return r
 }
 

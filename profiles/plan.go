@@ -139,6 +139,12 @@ type scratch struct {
 	all       []*tree.Node
 	planStart []*tree.Node
 	bufs      [][]*tree.Node
+	// urls lists the root Bundle's entries by fullUrl, urlSet holds them
+	// when there are many, and urlMap is urlSet when it is in use (see
+	// lookup).
+	urls   []urlEntry
+	urlSet map[string]*tree.Node
+	urlMap map[string]*tree.Node
 	// seen is the set of a large union (see union).
 	seen map[*tree.Node]struct{}
 	// slab is carved into the results of plans.
@@ -222,6 +228,9 @@ func putScratch(s *scratch) {
 	s.all = s.all[:0]
 	clear(s.memo)
 	clear(s.seen)
+	clear(s.urls)
+	clear(s.urlSet)
+	s.urlMap = nil
 	clear(s.varItems[:])
 	s.root[0] = nil
 	clear(s.resources)
@@ -414,7 +423,101 @@ func (r *run) resolve(n *tree.Node) *tree.Node {
 	if ref == "" {
 		return nil
 	}
-	return r.ix.Lookup(ref, from)
+	return r.lookup(ref, from)
+}
+
+// lookup is r.ix.Lookup(ref, from), with the common case found in the
+// run's list of the root Bundle's entries by fullUrl: a reference with no
+// slash, held in an entry of the root Bundle, can only name an entry by
+// its fullUrl (the other names an entry answers to, Type/id and the end
+// of a RESTful fullUrl, have a slash), the first entry with a resource
+// that has it.
+func (r *run) lookup(ref string, from *tree.Node) *tree.Node {
+	if ref == "" || ref[0] == '#' || strings.IndexByte(ref, '/') >= 0 || r.ix.Scope(from) != r.root {
+		return r.ix.Lookup(ref, from)
+	}
+	if !r.urlsIndexed {
+		r.indexURLs()
+	}
+	if r.urlMap != nil {
+		return r.urlMap[ref]
+	}
+	for _, u := range r.urls {
+		if u.url == ref {
+			return u.res
+		}
+	}
+	return nil
+}
+
+// lookupReference is r.ix.LookupReference through lookup.
+func (r *run) lookupReference(refElem *tree.Node) *tree.Node {
+	if refElem == nil {
+		return nil
+	}
+	v := refElem.Child("reference")
+	if v == nil || !v.HasValue {
+		return nil
+	}
+	return r.lookup(v.Value, refElem)
+}
+
+// urlEntry is an entry's fullUrl and resource.
+type urlEntry struct {
+	url string
+	res *tree.Node
+}
+
+// urlsLinear is the number of entries up to which lookup reads the list
+// rather than a map.
+const urlsLinear = 32
+
+// indexURLs lists the root Bundle's entries that have a resource and a
+// fullUrl with a value, in order, keeping the first of a fullUrl.
+func (r *run) indexURLs() {
+	r.urlsIndexed = true
+	s := r.scratch
+	s.urls = s.urls[:0]
+	for _, e := range r.root.Children {
+		if e.Name != "entry" {
+			continue
+		}
+		res := e.Child("resource")
+		if res == nil {
+			continue
+		}
+		if fu := e.Child("fullUrl"); fu != nil && fu.HasValue {
+			s.urls = append(s.urls, urlEntry{fu.Value, res})
+		}
+	}
+	if len(s.urls) <= urlsLinear {
+		s.urlMap = nil
+		return
+	}
+	if s.urlSet == nil {
+		s.urlSet = make(map[string]*tree.Node, len(s.urls))
+	}
+	for _, u := range s.urls {
+		if _, dup := s.urlSet[u.url]; !dup {
+			s.urlSet[u.url] = u.res
+		}
+	}
+	s.urlMap = s.urlSet
+}
+
+// runResolver is the run's resolve() for the evaluator, through lookup.
+type runResolver struct{ r *run }
+
+// Resolve implements fhirpath.Resolver as treepath.Resolver does.
+func (rr runResolver) Resolve(ref string, from fhirpath.Node) (fhirpath.Node, bool) {
+	var fn *tree.Node
+	if f, ok := from.(treepath.Node); ok {
+		fn = f.N
+	}
+	if n := rr.r.lookup(ref, fn); n != nil {
+		return treepath.Of(n), true
+	}
+	return nil, false
 }
 
 // hasURL reports whether extension x has a url child of the given value,

@@ -2,6 +2,7 @@ package profiles
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -246,5 +247,53 @@ func TestPlanKindsAgreeWithTheEvaluator(t *testing.T) {
 		if len(col) != c.want {
 			t.Errorf("%s: %d items %s, want %d", c.expr, len(col), render(col), c.want)
 		}
+	}
+}
+
+// TestLookupAgreesWithTheResolver checks the run's look-up of references
+// (the root Bundle's entries by fullUrl, see run.lookup) against the
+// payload's treepath.Resolver: every reference and fullUrl of the corpora
+// from where it is written and from nowhere, and a Bundle past
+// urlsLinear entries with a fullUrl twice, an entry without a resource
+// and a nested Bundle.
+func TestLookupAgreesWithTheResolver(t *testing.T) {
+	payloads := planPayloads(t)
+	var b strings.Builder
+	b.WriteString(`{"resourceType":"Bundle","type":"collection","entry":[{"fullUrl":"urn:uuid:x-1"},`)
+	for i := range urlsLinear + 8 {
+		fmt.Fprintf(&b, `{"fullUrl":"urn:uuid:x-%d","resource":{"resourceType":"Basic","id":"b%d","code":{"text":"x"},"author":{"reference":"urn:uuid:x-%d"}}},`, i%(urlsLinear+2), i, (i*7)%(urlsLinear+12))
+	}
+	b.WriteString(`{"fullUrl":"urn:uuid:nested","resource":{"resourceType":"Bundle","type":"collection","entry":[{"fullUrl":"urn:uuid:x-3","resource":{"resourceType":"Basic","code":{"text":"y"},"author":{"reference":"urn:uuid:x-3"}}}]}}]}`)
+	doc, err := tree.ParseJSON([]byte(b.String()), schemas.STU3())
+	if doc == nil || doc.Root == nil {
+		t.Fatalf("synthetic Bundle not parsed: %v", err)
+	}
+	payloads["synthetic"] = doc.Root
+	rs, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	looked, fast := 0, 0
+	for f, root := range payloads {
+		r := rs.start(context.Background(), root, Input{Now: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)})
+		root.Walk(func(n *tree.Node) bool {
+			if (n.Name == "reference" || n.Name == "fullUrl") && n.HasValue {
+				for _, from := range []*tree.Node{n.Parent, nil} {
+					looked++
+					if r.ix.Scope(from) == root && !strings.Contains(n.Value, "/") {
+						fast++
+					}
+					if got, want := r.lookup(n.Value, from), r.ix.Lookup(n.Value, from); got != want {
+						t.Errorf("%s: %s from %s: found %s, the resolver %s", f, n.Value, from.Path(), got.Path(), want.Path())
+					}
+				}
+			}
+			return true
+		})
+		putScratch(r.scratch)
+	}
+	t.Logf("%d look-ups, %d through the fullUrl list", looked, fast)
+	if fast < looked/4 {
+		t.Errorf("only %d of %d look-ups took the fullUrl list", fast, looked)
 	}
 }

@@ -470,6 +470,13 @@ func (r *run) apply(rule *Rule, target *tree.Node) {
 		r.checkAt(rule, target, target)
 		return
 	}
+	if nodes, ok := r.simplePath(rule.ctxExpr, target); ok {
+		for _, n := range nodes { // a scratch slice no one else has meanwhile
+			r.checkAt(rule, n, target)
+		}
+		r.putBuf(nodes)
+		return
+	}
 	col, ok := r.eval(rule, rule.ctxExpr, target, target)
 	if !ok {
 		return
@@ -481,8 +488,74 @@ func (r *run) apply(rule *Rule, target *tree.Node) {
 	}
 }
 
+// simplePath takes e from at when it is a plan that only navigates and
+// every plan may be taken directly, with the nodes it finds in a scratch
+// slice for putBuf; ok is false when e must go through eval.
+func (r *run) simplePath(e *fhirpath.Expression, at *tree.Node) ([]*tree.Node, bool) {
+	p := e.Plan()
+	if p == nil || !p.Simple() || p.Exists || p.Empty || r.rs.maxSteps > 0 || r.rs.noPlans || r.rs.comparePlans != nil {
+		return nil, false
+	}
+	return r.path(p, at)
+}
+
+// checkNodes is checkAt's check for a path that found the elements
+// nodes, without making them a collection.
+func (r *run) checkNodes(rule *Rule, at *tree.Node, nodes []*tree.Node) {
+	ch := &rule.Check
+	switch ch.Type {
+	case CheckCardinality:
+		n := len(nodes)
+		min := 0
+		if ch.Min != nil {
+			min = *ch.Min
+		}
+		switch {
+		case n < min:
+			r.report(rule, at, strconv.Itoa(n), ch.expected(min), n)
+		case ch.max >= 0 && n > ch.max:
+			r.report(rule, nodes[ch.max], strconv.Itoa(n), ch.expected(min), n)
+		}
+	case CheckFixed:
+		for _, n := range nodes {
+			if n.Value != ch.Value {
+				r.report(rule, n, quote(n.Value), quote(ch.Value), len(nodes))
+			}
+		}
+	case CheckPattern:
+		for _, n := range nodes {
+			if !rule.re.MatchString(n.Value) {
+				r.report(rule, n, quote(n.Value), "/"+ch.Regex+"/", len(nodes))
+			}
+		}
+	case CheckCode:
+		for _, n := range nodes {
+			if found, ok := codeMatchesNode(n, ch); !ok {
+				r.report(rule, n, found, codeExpected(ch), len(nodes))
+			}
+		}
+	case CheckBuiltin:
+		rule.builtin.run(r, rule, at, nodes)
+	}
+}
+
+// expected is the range of a cardinality check, for a finding.
+func (ch *Check) expected(min int) string {
+	if ch.Max == "" {
+		return strconv.Itoa(min) + "..*"
+	}
+	return strconv.Itoa(min) + ".." + ch.Max
+}
+
 func (r *run) checkAt(rule *Rule, at, target *tree.Node) {
 	ch := &rule.Check
+	if rule.pathExpr != nil && ch.Type != CheckExpression {
+		if nodes, ok := r.simplePath(rule.pathExpr, at); ok {
+			r.checkNodes(rule, at, nodes)
+			r.putBuf(nodes)
+			return
+		}
+	}
 	var items fhirpath.Collection
 	if rule.pathExpr != nil {
 		col, ok := r.eval(rule, rule.pathExpr, at, target)
@@ -581,12 +654,23 @@ func itemText(it fhirpath.Item) string {
 // was found.
 func codeMatches(it fhirpath.Item, ch *Check) (string, bool) {
 	n := treepath.TreeNode(it)
-	if n == nil || n.Primitive != nil || n.HasValue {
+	if n == nil {
 		v := itemText(it)
 		if ch.hasCode(v) {
 			return "", true
 		}
 		return quote(v), false
+	}
+	return codeMatchesNode(n, ch)
+}
+
+// codeMatchesNode is codeMatches of an element.
+func codeMatchesNode(n *tree.Node, ch *Check) (string, bool) {
+	if n.Primitive != nil || n.HasValue {
+		if ch.hasCode(n.Value) {
+			return "", true
+		}
+		return quote(n.Value), false
 	}
 	if n.Type != "CodeableConcept" {
 		if codingMatches(n, ch) {

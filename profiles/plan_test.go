@@ -119,6 +119,11 @@ func TestPlansAgreeWithTheEvaluator(t *testing.T) {
 		if !reflect.DeepEqual(a, b) {
 			t.Errorf("%s: findings with plans differ from those without:\n%v\n%v", f, a, b)
 		}
+		// As validate runs them: paths that only navigate are checked on
+		// the elements they find (checkNodes), without comparing.
+		if c := def.Check(root, in); !reflect.DeepEqual(c, b) {
+			t.Errorf("%s: findings of the default run differ from those without plans:\n%v\n%v", f, c, b)
+		}
 		in.Interaction = 0
 	}
 	for _, m := range mismatches {

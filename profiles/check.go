@@ -488,12 +488,16 @@ func (r *run) apply(rule *Rule, target *tree.Node) {
 	}
 }
 
-// simplePath takes e from at when it is a plan that only navigates and
-// every plan may be taken directly, with the nodes it finds in a scratch
-// slice for putBuf; ok is false when e must go through eval.
+// simplePath takes e from at when it is a plan of steps whose answer is
+// not shared with other rules (see evalShared) and every plan may be
+// taken directly, with the nodes it finds in a scratch slice for putBuf;
+// ok is false when e must go through eval.
 func (r *run) simplePath(e *fhirpath.Expression, at *tree.Node) ([]*tree.Node, bool) {
 	p := e.Plan()
-	if p == nil || !p.Simple() || p.Exists || p.Empty || r.rs.maxSteps > 0 || r.rs.noPlans || r.rs.comparePlans != nil {
+	if p == nil || p.Test != nil || p.Union != nil || p.Exists || p.Empty || r.rs.maxSteps > 0 || r.rs.noPlans || r.rs.comparePlans != nil {
+		return nil, false
+	}
+	if !p.Simple() && r.memoID(e) != 0 {
 		return nil, false
 	}
 	return r.path(p, at)

@@ -744,10 +744,7 @@ func twoDigits(s string, lo, hi int) bool {
 }
 
 func runDateTimeFormat(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
-	for _, n := range r.subtree(at) {
-		if !n.HasValue {
-			continue
-		}
+	for _, n := range r.temporals(at) {
 		var ok bool
 		var exp string
 		switch n.Type {
@@ -845,10 +842,7 @@ func runEntryIdentity(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 			}
 		}
 	case "references":
-		for _, n := range r.subtree(at) {
-			if n.Name != "reference" || n.Parent == nil || n.Parent.Type != "Reference" || !n.HasValue {
-				continue
-			}
+		for _, n := range r.references(at) {
 			if strings.HasPrefix(n.Value, nhsid.URNUUIDPrefix) && r.lookup(n.Value, n) == nil {
 				r.reportVals(rule, n, map[string]string{"found": n.Value, "expected": "the fullUrl of an entry of the Bundle"})
 			}

@@ -135,10 +135,11 @@ func (r *run) union(ops []*fhirpath.Plan, at *tree.Node) ([]*tree.Node, bool) {
 // them (findings hold text, built-ins keep no nodes), so the next run may
 // reuse them.
 type scratch struct {
-	// all lists the root and its descendants (see subtree).
-	all       []*tree.Node
-	planStart []*tree.Node
-	bufs      [][]*tree.Node
+	// all lists the root and its descendants, dates and refs those that
+	// temporals and references look for (see subtree).
+	all, dates, refs []*tree.Node
+	planStart        []*tree.Node
+	bufs             [][]*tree.Node
 	// urls lists the root Bundle's entries by fullUrl, urlSet holds them
 	// when there are many, and urlMap is urlSet when it is in use (see
 	// lookup).
@@ -226,6 +227,9 @@ func putScratch(s *scratch) {
 	clear(s.planStart[:cap(s.planStart)])
 	clear(s.all)
 	s.all = s.all[:0]
+	clear(s.dates)
+	clear(s.refs)
+	s.dates, s.refs = s.dates[:0], s.refs[:0]
 	clear(s.memo)
 	clear(s.seen)
 	clear(s.urls)
@@ -576,10 +580,56 @@ func (r *run) subtree(n *tree.Node) []*tree.Node {
 	if n == r.root {
 		if len(r.all) == 0 {
 			r.all = appendSubtree(r.all[:0], n)
+			// What the whole-payload checks look for, listed in the same
+			// pass (see temporals and references).
+			r.dates, r.refs = r.dates[:0], r.refs[:0]
+			for _, c := range r.all {
+				if !c.HasValue {
+					continue
+				}
+				if c.Type == "dateTime" || c.Type == "instant" || c.Type == "date" {
+					r.dates = append(r.dates, c)
+				}
+				if c.Name == "reference" && c.Parent != nil && c.Parent.Type == "Reference" {
+					r.refs = append(r.refs, c)
+				}
+			}
 		}
 		return r.all
 	}
 	return appendSubtree(nil, n)
+}
+
+// temporals are the elements of type date, dateTime or instant that
+// have a value, at or below n, in document order.
+func (r *run) temporals(n *tree.Node) []*tree.Node {
+	if n == r.root {
+		r.subtree(n)
+		return r.dates
+	}
+	var out []*tree.Node
+	for _, c := range r.subtree(n) {
+		if c.HasValue && (c.Type == "dateTime" || c.Type == "instant" || c.Type == "date") {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// references are the reference elements of Reference elements that have
+// a value, at or below n, in document order.
+func (r *run) references(n *tree.Node) []*tree.Node {
+	if n == r.root {
+		r.subtree(n)
+		return r.refs
+	}
+	var out []*tree.Node
+	for _, c := range r.subtree(n) {
+		if c.HasValue && c.Name == "reference" && c.Parent != nil && c.Parent.Type == "Reference" {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func appendSubtree(dst []*tree.Node, n *tree.Node) []*tree.Node {

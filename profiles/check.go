@@ -233,6 +233,9 @@ func (rs *RuleSet) check(ctx context.Context, root *tree.Node, in input) []issue
 	}
 	// The findings are the caller's: copied out of the scratch.
 	var out []issue.Issue
+	if len(r.out) > 0 {
+		out = make([]issue.Issue, 0, len(r.out))
+	}
 	for _, f := range r.out {
 		if _, off := rs.disabled[f.Rule]; !off {
 			out = append(out, f)

@@ -770,6 +770,9 @@ func runElementOrder(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 		return // JSON has no element order
 	}
 	for _, n := range r.subtree(at) {
+		if len(n.Children) < 2 {
+			continue // nothing to be out of order
+		}
 		var prev *tree.Node
 		for _, c := range n.Children {
 			if c.Elem == nil || c.IsAttr() {

@@ -579,25 +579,30 @@ func appendOfType(dst []*tree.Node, n *tree.Node, typ string) []*tree.Node {
 func (r *run) subtree(n *tree.Node) []*tree.Node {
 	if n == r.root {
 		if len(r.all) == 0 {
-			r.all = appendSubtree(r.all[:0], n)
-			// What the whole-payload checks look for, listed in the same
-			// pass (see temporals and references).
-			r.dates, r.refs = r.dates[:0], r.refs[:0]
-			for _, c := range r.all {
-				if !c.HasValue {
-					continue
-				}
-				if c.Type == "dateTime" || c.Type == "instant" || c.Type == "date" {
-					r.dates = append(r.dates, c)
-				}
-				if c.Name == "reference" && c.Parent != nil && c.Parent.Type == "Reference" {
-					r.refs = append(r.refs, c)
-				}
-			}
+			r.all, r.dates, r.refs = r.all[:0], r.dates[:0], r.refs[:0]
+			r.scratch.list(n)
 		}
 		return r.all
 	}
 	return appendSubtree(nil, n)
+}
+
+// list appends n and its descendants to all in document order, and
+// those with a value that temporals and references look for to dates and
+// refs, in the same walk.
+func (s *scratch) list(n *tree.Node) {
+	s.all = append(s.all, n)
+	if n.HasValue {
+		if n.Type == "dateTime" || n.Type == "instant" || n.Type == "date" {
+			s.dates = append(s.dates, n)
+		}
+		if n.Name == "reference" && n.Parent != nil && n.Parent.Type == "Reference" {
+			s.refs = append(s.refs, n)
+		}
+	}
+	for _, c := range n.Children {
+		s.list(c)
+	}
 }
 
 // temporals are the elements of type date, dateTime or instant that

@@ -263,14 +263,17 @@ func (r *run) subjectPatient() *tree.Node {
 			return r.focus
 		}
 		for _, name := range []string{"subject", "patient"} {
-			if t := r.ix.LookupReference(r.focus.Child(name)); t != nil && t.Type == "Patient" {
+			if t := r.lookupReference(r.focus.Child(name)); t != nil && t.Type == "Patient" {
 				return t
 			}
 		}
 	}
 	var only *tree.Node
 	if r.root.Type == "Bundle" {
-		for _, e := range r.root.ChildrenNamed("entry") {
+		for _, e := range r.root.Children {
+			if e.Name != "entry" {
+				continue
+			}
 			if res := e.Child("resource"); res != nil && res.Type == "Patient" {
 				if only != nil {
 					return nil
@@ -283,21 +286,15 @@ func (r *run) subjectPatient() *tree.Node {
 }
 
 func subExtension(ext *tree.Node, url string) *tree.Node {
-	for _, e := range ext.ChildrenNamed("extension") {
-		if valueOf(e.Child("url")) == url {
-			return e
-		}
-	}
-	return nil
+	return firstExtension(ext, url)
 }
 
 func runRouting(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 	p := rule.params.(*routingParams)
-	exts := extensions(at, ExtRoutingDemographics)
-	if len(exts) == 0 {
+	rd := firstExtension(at, ExtRoutingDemographics)
+	if rd == nil {
 		return // presence is G08's business
 	}
-	rd := exts[0]
 	patient := r.patient
 	if p.patient != nil {
 		patient = nil
@@ -357,8 +354,8 @@ func runRouting(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 }
 
 func patientNHSNumber(p *tree.Node) (string, *tree.Node) {
-	for _, id := range p.ChildrenNamed("identifier") {
-		if valueOf(id.Child("system")) == nhsid.SystemNHSNumber {
+	for _, id := range p.Children {
+		if id.Name == "identifier" && valueOf(id.Child("system")) == nhsid.SystemNHSNumber {
 			return valueOf(id.Child("value")), id
 		}
 	}
@@ -367,16 +364,19 @@ func patientNHSNumber(p *tree.Node) (string, *tree.Node) {
 
 // patientName is the official name, else the first name.
 func patientName(p *tree.Node) *tree.Node {
-	names := p.ChildrenNamed("name")
-	for _, n := range names {
+	var first *tree.Node
+	for _, n := range p.Children {
+		if n.Name != "name" {
+			continue
+		}
 		if valueOf(n.Child("use")) == "official" {
 			return n
 		}
+		if first == nil {
+			first = n
+		}
 	}
-	if len(names) > 0 {
-		return names[0]
-	}
-	return nil
+	return first
 }
 
 func nameParts(hn *tree.Node) (family, given string) {
@@ -404,18 +404,23 @@ type refTargetParams struct {
 	// left to the rule that checks resolution (G21), so a dangling
 	// reference is reported once.
 	TypeOnly bool `json:"typeOnly"`
+	// expected is what a finding says was expected.
+	expected string
 }
 
 func parseRefTarget(raw json.RawMessage) (any, error) {
-	return decode[refTargetParams](raw, nil)
+	return decode(raw, func(p *refTargetParams) error {
+		p.expected = "a resource in the Bundle"
+		if len(p.Types) > 0 {
+			p.expected = "a " + strings.Join(p.Types, " or ") + " in the Bundle"
+		}
+		return nil
+	})
 }
 
 func runRefTarget(r *run, rule *Rule, _ *tree.Node, items []*tree.Node) {
 	p := rule.params.(*refTargetParams)
-	exp := "a resource in the Bundle"
-	if len(p.Types) > 0 {
-		exp = "a " + strings.Join(p.Types, " or ") + " in the Bundle"
-	}
+	exp := p.expected
 	for _, n := range items {
 		ref := valueOf(n.Child("reference"))
 		if n.HasValue { // a reference given as a plain string
@@ -424,7 +429,7 @@ func runRefTarget(r *run, rule *Rule, _ *tree.Node, items []*tree.Node) {
 		if ref == "" {
 			continue
 		}
-		t := r.ix.Lookup(ref, n)
+		t := r.lookup(ref, n)
 		if t == nil {
 			if p.TypeOnly {
 				continue
@@ -464,32 +469,31 @@ func parseLifecycle(raw json.RawMessage) (any, error) {
 
 func runLifecycle(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 	p := rule.params.(*lifecycleParams)
-	exp := strings.Join(p.Allowed, ", ")
 	rep := func(n *tree.Node, found, expected string) {
 		r.reportVals(rule, n, map[string]string{"found": found, "expected": expected})
 	}
-	exts := extensions(at, ExtMessageEventType)
-	if len(exts) == 0 {
+	ext, second, count := extensionCount(at, ExtMessageEventType)
+	if ext == nil {
 		if !p.CodeOnly {
 			found := "no messageEventType extension"
-			if len(extensions(at, legacyExtMessageEvent)) > 0 {
+			if firstExtension(at, legacyExtMessageEvent) != nil {
 				found = "the legacy extension " + legacyExtMessageEvent
 			}
 			rep(at, found, "one extension "+ExtMessageEventType)
 		}
 		return
 	}
-	if len(exts) > 1 && !p.CodeOnly {
-		rep(exts[1], strconv.Itoa(len(exts))+" messageEventType extensions", "exactly one")
+	if count > 1 && !p.CodeOnly {
+		rep(second, strconv.Itoa(count)+" messageEventType extensions", "exactly one")
 	}
-	cc := exts[0].Child("valueCodeableConcept")
+	cc := ext.Child("valueCodeableConcept")
 	var coding *tree.Node
 	if cc != nil {
 		coding = cc.Child("coding")
 	}
 	if coding == nil {
 		if !p.CodeOnly {
-			rep(exts[0], "no valueCodeableConcept.coding", "a coding of "+SystemMessageEventType)
+			rep(ext, "no valueCodeableConcept.coding", "a coding of "+SystemMessageEventType)
 		}
 		return
 	}
@@ -507,7 +511,7 @@ func runLifecycle(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 		if n == nil {
 			n = coding
 		}
-		rep(n, "code "+quote(code), exp)
+		rep(n, "code "+quote(code), strings.Join(p.Allowed, ", "))
 	}
 }
 
@@ -561,10 +565,14 @@ func runDateOrder(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 // compareDates compares two FHIR dates or dateTimes at the precision they
 // share: instants as instants, otherwise by their common date prefix.
 func compareDates(a, b string) (int, bool) {
-	ta, errA := time.Parse(time.RFC3339, a)
-	tb, errB := time.Parse(time.RFC3339, b)
-	if errA == nil && errB == nil {
-		return ta.Compare(tb), true
+	// RFC 3339 needs the T: a date alone is not tried, as the failed
+	// parse costs an error.
+	if strings.IndexByte(a, 'T') >= 0 && strings.IndexByte(b, 'T') >= 0 {
+		ta, errA := time.Parse(time.RFC3339, a)
+		tb, errB := time.Parse(time.RFC3339, b)
+		if errA == nil && errB == nil {
+			return ta.Compare(tb), true
+		}
 	}
 	da, db := datePart(a), datePart(b)
 	n := min(len(da), len(db))
@@ -736,10 +744,7 @@ func twoDigits(s string, lo, hi int) bool {
 }
 
 func runDateTimeFormat(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
-	for _, n := range r.subtree(at) {
-		if !n.HasValue {
-			continue
-		}
+	for _, n := range r.temporals(at) {
 		var ok bool
 		var exp string
 		switch n.Type {
@@ -765,6 +770,9 @@ func runElementOrder(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 		return // JSON has no element order
 	}
 	for _, n := range r.subtree(at) {
+		if len(n.Children) < 2 {
+			continue // nothing to be out of order
+		}
 		var prev *tree.Node
 		for _, c := range n.Children {
 			if c.Elem == nil || c.IsAttr() {
@@ -800,7 +808,10 @@ func runEntryIdentity(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 	}
 	switch p.Part {
 	case "fullUrl":
-		for _, e := range at.ChildrenNamed("entry") {
+		for _, e := range at.Children {
+			if e.Name != "entry" {
+				continue
+			}
 			fu := e.Child("fullUrl")
 			if fu == nil {
 				r.reportVals(rule, e, map[string]string{"found": "no fullUrl", "expected": "urn:uuid:<uuid>"})
@@ -811,7 +822,10 @@ func runEntryIdentity(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 			}
 		}
 	case "id":
-		for _, e := range at.ChildrenNamed("entry") {
+		for _, e := range at.Children {
+			if e.Name != "entry" {
+				continue
+			}
 			fu, res := e.Child("fullUrl"), e.Child("resource")
 			if fu == nil || res == nil {
 				continue
@@ -831,11 +845,8 @@ func runEntryIdentity(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 			}
 		}
 	case "references":
-		for _, n := range r.subtree(at) {
-			if n.Name != "reference" || n.Parent == nil || n.Parent.Type != "Reference" || !n.HasValue {
-				continue
-			}
-			if strings.HasPrefix(n.Value, nhsid.URNUUIDPrefix) && r.ix.Lookup(n.Value, n) == nil {
+		for _, n := range r.references(at) {
+			if strings.HasPrefix(n.Value, nhsid.URNUUIDPrefix) && r.lookup(n.Value, n) == nil {
 				r.reportVals(rule, n, map[string]string{"found": n.Value, "expected": "the fullUrl of an entry of the Bundle"})
 			}
 		}

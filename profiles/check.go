@@ -1,8 +1,9 @@
 package profiles
 
 import (
+	"cmp"
 	"context"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -84,23 +85,15 @@ func findHeader(bundle *tree.Node) *tree.Node {
 	if h := firstEntryResource(bundle); h != nil && h.Type == "MessageHeader" {
 		return h
 	}
-	for _, e := range bundle.ChildrenNamed("entry") {
+	for _, e := range bundle.Children {
+		if e.Name != "entry" {
+			continue
+		}
 		if r := e.Child("resource"); r != nil && r.Type == "MessageHeader" {
 			return r
 		}
 	}
 	return nil
-}
-
-// extensions returns the extensions of n with the given url.
-func extensions(n *tree.Node, url string) []*tree.Node {
-	var out []*tree.Node
-	for _, e := range n.ChildrenNamed("extension") {
-		if valueOf(e.Child("url")) == url {
-			out = append(out, e)
-		}
-	}
-	return out
 }
 
 // lifecycleCoding returns the coding of the messageEventType extension.
@@ -118,8 +111,24 @@ func lifecycleCoding(h *tree.Node) *tree.Node {
 	return nil
 }
 
-// firstExtension is the first of extensions(n, url), found without
-// listing them all.
+// extensionCount returns the first two extensions of n with the given
+// url and how many there are, without listing them.
+func extensionCount(n *tree.Node, url string) (first, second *tree.Node, count int) {
+	for _, e := range n.Children {
+		if e.Name == "extension" && valueOf(e.Child("url")) == url {
+			switch count {
+			case 0:
+				first = e
+			case 1:
+				second = e
+			}
+			count++
+		}
+	}
+	return first, second, count
+}
+
+// firstExtension is the first extension of n with the given url.
 func firstExtension(n *tree.Node, url string) *tree.Node {
 	for _, e := range n.Children {
 		if e.Name == "extension" && valueOf(e.Child("url")) == url {
@@ -142,19 +151,17 @@ type run struct {
 	env     fhirpath.Env
 	out     []issue.Issue
 
-	// resources are the root and the Bundle entries' resources, the
-	// candidates of targets; byType keeps targets' answer per resource type.
-	resources []*tree.Node
-	byType    map[string][]*tree.Node
-	rootOnly  []*tree.Node // the targets of a rule with no resource type
-	nodeBuf   []*tree.Node // the items handed to a built-in check
+	rootOnly []*tree.Node   // the targets of a rule with no resource type
+	cur      applicableRule // the rule being applied
 	// unjudged remembers the rules already reported as not evaluated at
 	// a node, so that a rule says it once there.
 	unjudged map[unjudgedKey]bool
-	// entryRes and entryByType index entry.resource of the root (see
-	// takeSteps).
-	entryRes    []*tree.Node
-	entryByType map[string][]*tree.Node
+	// indexed says that resources, entryRes and the typed lists of the
+	// scratch are filled for this payload (see index).
+	indexed bool
+	// urlsIndexed says that the scratch lists the root's entries by
+	// fullUrl (see lookup).
+	urlsIndexed bool
 	// scratch is what the plans work in (see runPlan), kept from one
 	// run to the next.
 	*scratch
@@ -198,83 +205,85 @@ func (rs *RuleSet) check(ctx context.Context, root *tree.Node, in input) []issue
 	if root == nil {
 		return nil
 	}
-	k, ev, lc := detectKind(root)
-	if in.Kind == "" {
-		in.Kind = k
-	}
-	if in.Event == "" {
-		in.Event = ev
-	}
-	if in.Lifecycle == "" {
-		in.Lifecycle = lc
+	if !in.Detected {
+		k, ev, lc := detectKind(root)
+		if in.Kind == "" {
+			in.Kind = k
+		}
+		if in.Event == "" {
+			in.Event = ev
+		}
+		if in.Lifecycle == "" {
+			in.Lifecycle = lc
+		}
 	}
 	if in.Now.IsZero() {
 		in.Now = time.Now()
 	}
-	sc := getScratch()
-	defer putScratch(sc)
-	sc.root[0] = root
-	r := &run{rs: rs, ctx: ctx, root: root, in: in, ix: treepath.NewResolver(root), rootOnly: sc.root[:1:1], scratch: sc}
-	if root.Type == "Bundle" {
-		r.header = findHeader(root)
-		if r.header != nil {
-			r.focus = r.ix.LookupReference(r.header.Child("focus"))
-		}
-	}
-	r.patient = r.subjectPatient()
-	// The budget sized to the payload is worked out on the first
-	// evaluation that needs it (see evalShared): plans need none.
-	r.env = fhirpath.Env{Resolver: r.ix, Vars: r.fillVars(), MaxSteps: rs.maxSteps, Now: in.Now}
-	for _, rule := range rs.applicable(in) {
+	r := rs.start(ctx, root, in)
+	defer putScratch(r.scratch)
+	for _, a := range rs.applicable(in) {
 		if ctx.Err() != nil {
 			break
 		}
-		for _, target := range r.targets(rule) {
-			r.apply(rule, target)
+		r.cur = a
+		for _, target := range r.targets(a) {
+			r.apply(a.Rule, target)
 		}
 	}
-	out := r.out[:0]
+	// The findings are the caller's: copied out of the scratch.
+	var out []issue.Issue
+	if len(r.out) > 0 {
+		out = make([]issue.Issue, 0, len(r.out))
+	}
 	for _, f := range r.out {
 		if _, off := rs.disabled[f.Rule]; !off {
 			out = append(out, f)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
+	slices.SortStableFunc(out, func(a, b issue.Issue) int {
 		if a.Line != b.Line {
-			return a.Line < b.Line
+			return cmp.Compare(a.Line, b.Line)
 		}
 		if a.Column != b.Column {
-			return a.Column < b.Column
+			return cmp.Compare(a.Column, b.Column)
 		}
-		return a.Rule < b.Rule
+		return strings.Compare(a.Rule, b.Rule)
 	})
 	return out
 }
 
+// start makes the run of one check on root, in a scratch from the pool
+// that the caller gives back (putScratch(r.scratch)).
+func (rs *RuleSet) start(ctx context.Context, root *tree.Node, in input) *run {
+	sc := getScratch()
+	sc.root[0] = root
+	r := &sc.run
+	*r = run{rs: rs, ctx: ctx, root: root, in: in, ix: treepath.NewResolver(root), rootOnly: sc.root[:1:1], scratch: sc, out: r.out[:0]}
+	if root.Type == "Bundle" {
+		r.header = findHeader(root)
+		if r.header != nil {
+			r.focus = r.lookupReference(r.header.Child("focus"))
+		}
+	}
+	r.patient = r.subjectPatient()
+	// The budget sized to the payload is worked out on the first
+	// evaluation that needs it (see evalShared): plans need none.
+	r.env = fhirpath.Env{Resolver: runResolver{r}, Vars: r.fillVars(), MaxSteps: rs.maxSteps, Now: in.Now}
+	return r
+}
+
 // targets returns the resources a rule runs on.
-func (r *run) targets(rule *Rule) []*tree.Node {
+func (r *run) targets(rule applicableRule) []*tree.Node {
 	a := &rule.AppliesTo
 	if a.ResourceType == "" && a.Profile == "" {
 		return r.rootOnly
 	}
-	// Only targets by type alone are kept: profiles are rare in packs.
-	cache := a.Profile == ""
-	if out, ok := r.byType[a.ResourceType]; ok && cache {
-		return out
+	r.index()
+	if rule.typeID >= 0 {
+		return r.typed[rule.typeID]
 	}
-	if r.resources == nil {
-		r.resources = append(r.resources, r.root)
-		if r.root.Type == "Bundle" {
-			for _, c := range r.root.Children {
-				if c.Name == "entry" {
-					if res := c.Child("resource"); res != nil {
-						r.resources = append(r.resources, res)
-					}
-				}
-			}
-		}
-	}
+	// Profiles are rare in packs: their targets are not kept.
 	var out []*tree.Node
 	for _, n := range r.resources {
 		if a.ResourceType != "" && n.Type != a.ResourceType {
@@ -285,13 +294,57 @@ func (r *run) targets(rule *Rule) []*tree.Node {
 		}
 		out = append(out, n)
 	}
-	if cache {
-		if r.byType == nil {
-			r.byType = map[string][]*tree.Node{}
-		}
-		r.byType[a.ResourceType] = out
-	}
 	return out
+}
+
+// index lists, once a run, the resources rules run on (the root and, in
+// a Bundle, each entry's resource) and entry.resource of the root, each
+// also by the resource types the rule set names (RuleSet.typeIDs), so
+// that a rule or path finds its resources without a search or a map of
+// its own.
+func (r *run) index() {
+	if r.indexed {
+		return
+	}
+	r.indexed = true
+	s := r.scratch
+	n := len(r.rs.typeNames)
+	if cap(s.typed) < n {
+		s.typed = make([][]*tree.Node, n)
+		s.entryTyped = make([][]*tree.Node, n)
+	}
+	s.typed, s.entryTyped = s.typed[:n], s.entryTyped[:n]
+	for i := range n {
+		s.typed[i], s.entryTyped[i] = s.typed[i][:0], s.entryTyped[i][:0]
+	}
+	s.resources = append(s.resources[:0], r.root)
+	if r.root.Type == "Bundle" {
+		for _, c := range r.root.Children {
+			if c.Name == "entry" {
+				if res := c.Child("resource"); res != nil {
+					s.resources = append(s.resources, res)
+				}
+			}
+		}
+	}
+	for _, n := range s.resources {
+		if id, ok := r.rs.typeIDs[n.Type]; ok {
+			s.typed[id] = append(s.typed[id], n)
+		}
+	}
+	// entry.resource as FHIRPath navigates it, which for a Bundle comes to
+	// the same resources.
+	entries := treepath.AppendNamed(r.getBuf(), r.root, "entry")
+	s.entryRes = s.entryRes[:0]
+	for _, e := range entries {
+		s.entryRes = treepath.AppendNamed(s.entryRes, e, "resource")
+	}
+	r.putBuf(entries)
+	for _, n := range s.entryRes {
+		if id, ok := r.rs.typeIDs[n.Type]; ok {
+			s.entryTyped[id] = append(s.entryTyped[id], n)
+		}
+	}
 }
 
 func hasProfile(n *tree.Node, url string) bool {
@@ -320,7 +373,7 @@ func (r *run) evalShared(e *fhirpath.Expression, at, resource *tree.Node) evalRe
 	if p := e.Plan(); p != nil && r.rs.maxSteps <= 0 && !r.rs.noPlans {
 		// A plan that filters or resolves, shared by several rules, is
 		// taken once a node.
-		k := evalKey{r.rs.memoize[e], at, resource}
+		k := evalKey{r.memoID(e), at, resource}
 		if k.expr != 0 && !p.Simple() && r.rs.comparePlans == nil {
 			if m, ok := r.memo[k]; ok {
 				return m
@@ -341,6 +394,23 @@ func (r *run) evalShared(e *fhirpath.Expression, at, resource *tree.Node) evalRe
 	return r.evalWith(e, at, resource)
 }
 
+// memoID is RuleSet.memoize's number for e, read from the rule being
+// applied: only the expressions of rules are numbered.
+func (r *run) memoID(e *fhirpath.Expression) int {
+	if r.cur.Rule == nil {
+		return 0
+	}
+	switch e {
+	case r.cur.ctxExpr:
+		return r.cur.memo[0]
+	case r.cur.pathExpr:
+		return r.cur.memo[1]
+	case r.cur.expr:
+		return r.cur.memo[2]
+	}
+	return 0
+}
+
 func (r *run) remember(k evalKey, m evalResult) {
 	if r.memo == nil {
 		r.memo = make(map[evalKey]evalResult, 16)
@@ -351,7 +421,7 @@ func (r *run) remember(k evalKey, m evalResult) {
 // evalWith evaluates e with the evaluator, or takes its answer from the
 // memo when other rules share its text.
 func (r *run) evalWith(e *fhirpath.Expression, at, resource *tree.Node) evalResult {
-	k := evalKey{r.rs.memoize[e], at, resource}
+	k := evalKey{r.memoID(e), at, resource}
 	if k.expr != 0 {
 		if m, ok := r.memo[k]; ok {
 			return m
@@ -403,6 +473,13 @@ func (r *run) apply(rule *Rule, target *tree.Node) {
 		r.checkAt(rule, target, target)
 		return
 	}
+	if nodes, ok := r.simplePath(rule.ctxExpr, target); ok {
+		for _, n := range nodes { // a scratch slice no one else has meanwhile
+			r.checkAt(rule, n, target)
+		}
+		r.putBuf(nodes)
+		return
+	}
 	col, ok := r.eval(rule, rule.ctxExpr, target, target)
 	if !ok {
 		return
@@ -414,8 +491,78 @@ func (r *run) apply(rule *Rule, target *tree.Node) {
 	}
 }
 
+// simplePath takes e from at when it is a plan of steps whose answer is
+// not shared with other rules (see evalShared) and every plan may be
+// taken directly, with the nodes it finds in a scratch slice for putBuf;
+// ok is false when e must go through eval.
+func (r *run) simplePath(e *fhirpath.Expression, at *tree.Node) ([]*tree.Node, bool) {
+	p := e.Plan()
+	if p == nil || p.Test != nil || p.Union != nil || p.Exists || p.Empty || r.rs.maxSteps > 0 || r.rs.noPlans || r.rs.comparePlans != nil {
+		return nil, false
+	}
+	if !p.Simple() && r.memoID(e) != 0 {
+		return nil, false
+	}
+	return r.path(p, at)
+}
+
+// checkNodes is checkAt's check for a path that found the elements
+// nodes, without making them a collection.
+func (r *run) checkNodes(rule *Rule, at *tree.Node, nodes []*tree.Node) {
+	ch := &rule.Check
+	switch ch.Type {
+	case CheckCardinality:
+		n := len(nodes)
+		min := 0
+		if ch.Min != nil {
+			min = *ch.Min
+		}
+		switch {
+		case n < min:
+			r.report(rule, at, strconv.Itoa(n), ch.expected(min), n)
+		case ch.max >= 0 && n > ch.max:
+			r.report(rule, nodes[ch.max], strconv.Itoa(n), ch.expected(min), n)
+		}
+	case CheckFixed:
+		for _, n := range nodes {
+			if n.Value != ch.Value {
+				r.report(rule, n, quote(n.Value), quote(ch.Value), len(nodes))
+			}
+		}
+	case CheckPattern:
+		for _, n := range nodes {
+			if !rule.re.MatchString(n.Value) {
+				r.report(rule, n, quote(n.Value), "/"+ch.Regex+"/", len(nodes))
+			}
+		}
+	case CheckCode:
+		for _, n := range nodes {
+			if found, ok := codeMatchesNode(n, ch); !ok {
+				r.report(rule, n, found, codeExpected(ch), len(nodes))
+			}
+		}
+	case CheckBuiltin:
+		rule.builtin.run(r, rule, at, nodes)
+	}
+}
+
+// expected is the range of a cardinality check, for a finding.
+func (ch *Check) expected(min int) string {
+	if ch.Max == "" {
+		return strconv.Itoa(min) + "..*"
+	}
+	return strconv.Itoa(min) + ".." + ch.Max
+}
+
 func (r *run) checkAt(rule *Rule, at, target *tree.Node) {
 	ch := &rule.Check
+	if rule.pathExpr != nil && ch.Type != CheckExpression {
+		if nodes, ok := r.simplePath(rule.pathExpr, at); ok {
+			r.checkNodes(rule, at, nodes)
+			r.putBuf(nodes)
+			return
+		}
+	}
 	var items fhirpath.Collection
 	if rule.pathExpr != nil {
 		col, ok := r.eval(rule, rule.pathExpr, at, target)
@@ -510,44 +657,73 @@ func itemText(it fhirpath.Item) string {
 }
 
 // codeMatches checks a code, Coding or CodeableConcept item against the
-// codes (and system) of a check, returning what was found.
+// codes (and system) of a check; when it does not match, it returns what
+// was found.
 func codeMatches(it fhirpath.Item, ch *Check) (string, bool) {
 	n := treepath.TreeNode(it)
-	in := func(code string) bool {
-		for _, c := range ch.Codes {
-			if c == code {
-				return true
-			}
-		}
-		return false
-	}
-	if n == nil || n.Primitive != nil || n.HasValue {
+	if n == nil {
 		v := itemText(it)
-		return quote(v), in(v)
-	}
-	coding := func(c *tree.Node) (string, bool) {
-		sys, code := valueOf(c.Child("system")), valueOf(c.Child("code"))
-		found := quote(code)
-		if sys != "" || ch.System != "" {
-			found = sys + "|" + code
+		if ch.hasCode(v) {
+			return "", true
 		}
-		return found, in(code) && (ch.System == "" || sys == ch.System)
+		return quote(v), false
 	}
-	if n.Type == "CodeableConcept" {
-		var founds []string
-		for _, c := range n.ChildrenNamed("coding") {
-			f, ok := coding(c)
-			if ok {
-				return f, true
-			}
-			founds = append(founds, f)
+	return codeMatchesNode(n, ch)
+}
+
+// codeMatchesNode is codeMatches of an element.
+func codeMatchesNode(n *tree.Node, ch *Check) (string, bool) {
+	if n.Primitive != nil || n.HasValue {
+		if ch.hasCode(n.Value) {
+			return "", true
 		}
-		if len(founds) == 0 {
-			return "no coding", false
-		}
-		return strings.Join(founds, ", "), false
+		return quote(n.Value), false
 	}
-	return coding(n)
+	if n.Type != "CodeableConcept" {
+		if codingMatches(n, ch) {
+			return "", true
+		}
+		return codingFound(n, ch), false
+	}
+	for _, c := range n.Children {
+		if c.Name == "coding" && codingMatches(c, ch) {
+			return "", true
+		}
+	}
+	var founds []string
+	for _, c := range n.Children {
+		if c.Name == "coding" {
+			founds = append(founds, codingFound(c, ch))
+		}
+	}
+	if len(founds) == 0 {
+		return "no coding", false
+	}
+	return strings.Join(founds, ", "), false
+}
+
+func (ch *Check) hasCode(code string) bool {
+	for _, c := range ch.Codes {
+		if c == code {
+			return true
+		}
+	}
+	return false
+}
+
+// codingMatches reports whether a Coding carries one of the check's
+// codes, in its system when it names one.
+func codingMatches(c *tree.Node, ch *Check) bool {
+	return ch.hasCode(valueOf(c.Child("code"))) && (ch.System == "" || valueOf(c.Child("system")) == ch.System)
+}
+
+// codingFound is how a finding shows a Coding that does not match.
+func codingFound(c *tree.Node, ch *Check) string {
+	sys, code := valueOf(c.Child("system")), valueOf(c.Child("code"))
+	if sys != "" || ch.System != "" {
+		return sys + "|" + code
+	}
+	return quote(code)
 }
 
 func codeExpected(ch *Check) string {

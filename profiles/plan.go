@@ -29,20 +29,13 @@ func (r *run) runPlan(p *fhirpath.Plan, at *tree.Node) (fhirpath.Collection, boo
 		}
 		return boolItem(t == fhirpath.True), true
 	}
-	start := r.planStart[:0]
-	if p.Var == "" {
-		start = append(start, at)
+	var nodes []*tree.Node
+	var ok bool
+	if p.Union != nil {
+		nodes, ok = r.union(p.Union, at)
 	} else {
-		for _, it := range r.env.Vars[p.Var] {
-			n := treepath.TreeNode(it)
-			if n == nil {
-				return nil, false
-			}
-			start = append(start, n)
-		}
+		nodes, ok = r.path(p, at)
 	}
-	r.planStart = start
-	nodes, ok := r.takeSteps(p.Steps, start)
 	if !ok {
 		return nil, false
 	}
@@ -62,14 +55,99 @@ func (r *run) runPlan(p *fhirpath.Plan, at *tree.Node) (fhirpath.Collection, boo
 	return out, true
 }
 
+// path takes the steps of p from at, or from the variable p names; the
+// result is a scratch slice for putBuf.
+func (r *run) path(p *fhirpath.Plan, at *tree.Node) ([]*tree.Node, bool) {
+	start := r.planStart[:0]
+	if p.Var == "" {
+		start = append(start, at)
+	} else {
+		for _, it := range r.env.Vars[p.Var] {
+			n := treepath.TreeNode(it)
+			if n == nil {
+				return nil, false
+			}
+			start = append(start, n)
+		}
+	}
+	r.planStart = start
+	return r.takeSteps(p.Steps, start)
+}
+
+// unionLinear is the size of a union up to which an element is looked
+// for among those kept one by one rather than in the scratch's set.
+const unionLinear = 16
+
+// union takes the operands of a union plan in turn and keeps each element
+// once, by identity; more than one element with a value is left to the
+// evaluator, which compares values (see fhirpath.Plan).
+func (r *run) union(ops []*fhirpath.Plan, at *tree.Node) ([]*tree.Node, bool) {
+	out := r.getBuf()
+	valued := 0
+	big := false
+	for _, op := range ops {
+		nodes, ok := r.path(op, at)
+		if !ok {
+			r.putBuf(out)
+			return nil, false
+		}
+	next:
+		for _, n := range nodes {
+			if _, ok := nodeText(n); ok {
+				if valued++; valued > 1 {
+					r.putBuf(nodes)
+					r.putBuf(out)
+					return nil, false
+				}
+			}
+			if !big {
+				for _, o := range out {
+					if o == n {
+						continue next
+					}
+				}
+				out = append(out, n)
+				if len(out) > unionLinear {
+					big = true
+					if r.seen == nil {
+						r.seen = make(map[*tree.Node]struct{}, 2*len(out))
+					}
+					for _, o := range out {
+						r.seen[o] = struct{}{}
+					}
+				}
+				continue
+			}
+			if _, dup := r.seen[n]; !dup {
+				r.seen[n] = struct{}{}
+				out = append(out, n)
+			}
+		}
+		r.putBuf(nodes)
+	}
+	if big {
+		clear(r.seen)
+	}
+	return out, true
+}
+
 // scratch holds the slices plans work in. Nothing a run hands out keeps
 // them (findings hold text, built-ins keep no nodes), so the next run may
 // reuse them.
 type scratch struct {
-	// all lists the root and its descendants (see subtree).
-	all       []*tree.Node
-	planStart []*tree.Node
-	bufs      [][]*tree.Node
+	// all lists the root and its descendants, dates and refs those that
+	// temporals and references look for (see subtree).
+	all, dates, refs []*tree.Node
+	planStart        []*tree.Node
+	bufs             [][]*tree.Node
+	// urls lists the root Bundle's entries by fullUrl, urlSet holds them
+	// when there are many, and urlMap is urlSet when it is in use (see
+	// lookup).
+	urls   []urlEntry
+	urlSet map[string]*tree.Node
+	urlMap map[string]*tree.Node
+	// seen is the set of a large union (see union).
+	seen map[*tree.Node]struct{}
 	// slab is carved into the results of plans.
 	slab fhirpath.Collection
 	// memo keeps the evaluations of expressions several rules share (ten
@@ -79,8 +157,17 @@ type scratch struct {
 	// items kept in varItems (see fillVars).
 	vars     map[string]fhirpath.Collection
 	varItems [6]fhirpath.Item
+	// event and lifecycle are the items of %event and %lifecycle.
+	event, lifecycle textItem
 	// root backs the targets of the rules that run on the root.
 	root [1]*tree.Node
+	// resources, entryRes, typed and entryTyped are the lists index
+	// makes.
+	resources, entryRes []*tree.Node
+	nodeBuf             []*tree.Node // the items handed to a built-in check
+	typed, entryTyped   [][]*tree.Node
+	// run is the state of the Check call that holds this scratch.
+	run run
 }
 
 // fillVars sets %bundle, %event, %lifecycle, %header, %focus and %patient
@@ -101,13 +188,28 @@ func (r *run) fillVars() map[string]fhirpath.Collection {
 		}
 		return one(i, fhirpath.NodeItem(treepath.Of(n)))
 	}
+	// The event and life cycle of the last run are mostly this run's:
+	// their items are kept rather than made again.
+	if s.event.text != r.in.Event || !s.event.set {
+		s.event = textItem{r.in.Event, fhirpath.ValueItem(fhirpath.String(r.in.Event)), true}
+	}
+	if s.lifecycle.text != r.in.Lifecycle || !s.lifecycle.set {
+		s.lifecycle = textItem{r.in.Lifecycle, fhirpath.ValueItem(fhirpath.String(r.in.Lifecycle)), true}
+	}
 	s.vars["bundle"] = node(0, r.root)
-	s.vars["event"] = one(1, fhirpath.ValueItem(fhirpath.String(r.in.Event)))
-	s.vars["lifecycle"] = one(2, fhirpath.ValueItem(fhirpath.String(r.in.Lifecycle)))
+	s.vars["event"] = one(1, s.event.item)
+	s.vars["lifecycle"] = one(2, s.lifecycle.item)
 	s.vars["header"] = node(3, r.header)
 	s.vars["focus"] = node(4, r.focus)
 	s.vars["patient"] = node(5, r.patient)
 	return s.vars
+}
+
+// textItem is a string item and its text.
+type textItem struct {
+	text string
+	item fhirpath.Item
+	set  bool
 }
 
 var scratches = sync.Pool{New: func() any { return new(scratch) }}
@@ -125,9 +227,27 @@ func putScratch(s *scratch) {
 	clear(s.planStart[:cap(s.planStart)])
 	clear(s.all)
 	s.all = s.all[:0]
+	clear(s.dates)
+	clear(s.refs)
+	s.dates, s.refs = s.dates[:0], s.refs[:0]
 	clear(s.memo)
+	clear(s.seen)
+	clear(s.urls)
+	clear(s.urlSet)
+	s.urlMap = nil
 	clear(s.varItems[:])
 	s.root[0] = nil
+	clear(s.resources)
+	clear(s.nodeBuf)
+	clear(s.entryRes)
+	for i := range s.typed {
+		clear(s.typed[i])
+		clear(s.entryTyped[i])
+	}
+	// The findings were copied out; their buffer is kept.
+	out := s.run.out
+	clear(out)
+	s.run = run{out: out[:0]}
 	scratches.Put(s)
 }
 
@@ -176,7 +296,11 @@ func (r *run) putBuf(b []*tree.Node) {
 // takeSteps takes steps from in, which it does not change; the result is
 // a scratch slice the caller gives back with putBuf.
 func (r *run) takeSteps(steps []fhirpath.Step, in []*tree.Node) ([]*tree.Node, bool) {
-	cur := append(r.getBuf(), in...)
+	// The first step reads in itself, which is not copied: in is the
+	// run's planStart or condIn, which only path and condPath set, and a
+	// where() step reads its single item before its condition sets condIn
+	// again.
+	cur, owned := in, false
 	for i := 0; i < len(steps); i++ {
 		s := &steps[i]
 		next := r.getBuf()
@@ -192,8 +316,10 @@ func (r *run) takeSteps(steps []fhirpath.Step, in []*tree.Node) ([]*tree.Node, b
 				next = append(next, r.entryResources()...)
 				i = 1
 			}
-			r.putBuf(cur)
-			cur = next
+			if owned {
+				r.putBuf(cur)
+			}
+			cur, owned = next, true
 			continue
 		}
 		switch s.Kind {
@@ -222,7 +348,9 @@ func (r *run) takeSteps(steps []fhirpath.Step, in []*tree.Node) ([]*tree.Node, b
 		case fhirpath.StepDescendantsOfType:
 			if len(cur) != 1 {
 				r.putBuf(next)
-				r.putBuf(cur)
+				if owned {
+					r.putBuf(cur)
+				}
 				return nil, false
 			}
 			next = r.descendantsOfType(next, cur[0], s.Name)
@@ -237,7 +365,9 @@ func (r *run) takeSteps(steps []fhirpath.Step, in []*tree.Node) ([]*tree.Node, b
 				t, ok := r.cond(s.Cond, n)
 				if !ok {
 					r.putBuf(next)
-					r.putBuf(cur)
+					if owned {
+						r.putBuf(cur)
+					}
 					return nil, false
 				}
 				if t == fhirpath.True {
@@ -246,43 +376,40 @@ func (r *run) takeSteps(steps []fhirpath.Step, in []*tree.Node) ([]*tree.Node, b
 			}
 		default:
 			r.putBuf(next)
-			r.putBuf(cur)
+			if owned {
+				r.putBuf(cur)
+			}
 			return nil, false
 		}
-		r.putBuf(cur)
-		cur = next
+		if owned {
+			r.putBuf(cur)
+		}
+		cur, owned = next, true
+	}
+	if !owned {
+		cur = append(r.getBuf(), in...)
 	}
 	return cur, true
 }
 
-// entryResources is entry.resource from the root, found once a run.
+// entryResources is entry.resource from the root (see index).
 func (r *run) entryResources() []*tree.Node {
-	if r.entryRes == nil {
-		var entries []*tree.Node
-		entries = treepath.AppendNamed(entries, r.root, "entry")
-		r.entryRes = []*tree.Node{}
-		for _, e := range entries {
-			r.entryRes = treepath.AppendNamed(r.entryRes, e, "resource")
-		}
-	}
+	r.index()
 	return r.entryRes
 }
 
 // entryResourcesOf is entry.resource.ofType(typ) from the root.
 func (r *run) entryResourcesOf(typ string) []*tree.Node {
-	if out, ok := r.entryByType[typ]; ok {
-		return out
+	r.index()
+	if id, ok := r.rs.typeIDs[typ]; ok {
+		return r.entryTyped[id]
 	}
 	var out []*tree.Node
-	for _, n := range r.entryResources() {
+	for _, n := range r.entryRes {
 		if n.Type == typ {
 			out = append(out, n)
 		}
 	}
-	if r.entryByType == nil {
-		r.entryByType = make(map[string][]*tree.Node, 8)
-	}
-	r.entryByType[typ] = out
 	return out
 }
 
@@ -300,7 +427,101 @@ func (r *run) resolve(n *tree.Node) *tree.Node {
 	if ref == "" {
 		return nil
 	}
-	return r.ix.Lookup(ref, from)
+	return r.lookup(ref, from)
+}
+
+// lookup is r.ix.Lookup(ref, from), with the common case found in the
+// run's list of the root Bundle's entries by fullUrl: a reference with no
+// slash, held in an entry of the root Bundle, can only name an entry by
+// its fullUrl (the other names an entry answers to, Type/id and the end
+// of a RESTful fullUrl, have a slash), the first entry with a resource
+// that has it.
+func (r *run) lookup(ref string, from *tree.Node) *tree.Node {
+	if ref == "" || ref[0] == '#' || strings.IndexByte(ref, '/') >= 0 || r.ix.Scope(from) != r.root {
+		return r.ix.Lookup(ref, from)
+	}
+	if !r.urlsIndexed {
+		r.indexURLs()
+	}
+	if r.urlMap != nil {
+		return r.urlMap[ref]
+	}
+	for _, u := range r.urls {
+		if u.url == ref {
+			return u.res
+		}
+	}
+	return nil
+}
+
+// lookupReference is r.ix.LookupReference through lookup.
+func (r *run) lookupReference(refElem *tree.Node) *tree.Node {
+	if refElem == nil {
+		return nil
+	}
+	v := refElem.Child("reference")
+	if v == nil || !v.HasValue {
+		return nil
+	}
+	return r.lookup(v.Value, refElem)
+}
+
+// urlEntry is an entry's fullUrl and resource.
+type urlEntry struct {
+	url string
+	res *tree.Node
+}
+
+// urlsLinear is the number of entries up to which lookup reads the list
+// rather than a map.
+const urlsLinear = 32
+
+// indexURLs lists the root Bundle's entries that have a resource and a
+// fullUrl with a value, in order, keeping the first of a fullUrl.
+func (r *run) indexURLs() {
+	r.urlsIndexed = true
+	s := r.scratch
+	s.urls = s.urls[:0]
+	for _, e := range r.root.Children {
+		if e.Name != "entry" {
+			continue
+		}
+		res := e.Child("resource")
+		if res == nil {
+			continue
+		}
+		if fu := e.Child("fullUrl"); fu != nil && fu.HasValue {
+			s.urls = append(s.urls, urlEntry{fu.Value, res})
+		}
+	}
+	if len(s.urls) <= urlsLinear {
+		s.urlMap = nil
+		return
+	}
+	if s.urlSet == nil {
+		s.urlSet = make(map[string]*tree.Node, len(s.urls))
+	}
+	for _, u := range s.urls {
+		if _, dup := s.urlSet[u.url]; !dup {
+			s.urlSet[u.url] = u.res
+		}
+	}
+	s.urlMap = s.urlSet
+}
+
+// runResolver is the run's resolve() for the evaluator, through lookup.
+type runResolver struct{ r *run }
+
+// Resolve implements fhirpath.Resolver as treepath.Resolver does.
+func (rr runResolver) Resolve(ref string, from fhirpath.Node) (fhirpath.Node, bool) {
+	var fn *tree.Node
+	if f, ok := from.(treepath.Node); ok {
+		fn = f.N
+	}
+	if n := rr.r.lookup(ref, fn); n != nil {
+		return treepath.Of(n), true
+	}
+	return nil, false
 }
 
 // hasURL reports whether extension x has a url child of the given value,
@@ -328,10 +549,25 @@ func nodeText(n *tree.Node) (string, bool) {
 // descendantsOfType appends the descendants of n of type typ in document
 // order.
 func (r *run) descendantsOfType(dst []*tree.Node, n *tree.Node, typ string) []*tree.Node {
-	for _, c := range r.subtree(n)[1:] {
+	if n == r.root {
+		for _, c := range r.subtree(n)[1:] {
+			if c.Type == typ {
+				dst = append(dst, c)
+			}
+		}
+		return dst
+	}
+	return appendOfType(dst, n, typ)
+}
+
+// appendOfType appends the descendants of n of type typ in document
+// order, walking rather than listing them.
+func appendOfType(dst []*tree.Node, n *tree.Node, typ string) []*tree.Node {
+	for _, c := range n.Children {
 		if c.Type == typ {
 			dst = append(dst, c)
 		}
+		dst = appendOfType(dst, c, typ)
 	}
 	return dst
 }
@@ -343,11 +579,62 @@ func (r *run) descendantsOfType(dst []*tree.Node, n *tree.Node, typ string) []*t
 func (r *run) subtree(n *tree.Node) []*tree.Node {
 	if n == r.root {
 		if len(r.all) == 0 {
-			r.all = appendSubtree(r.all[:0], n)
+			r.all, r.dates, r.refs = r.all[:0], r.dates[:0], r.refs[:0]
+			r.scratch.list(n)
 		}
 		return r.all
 	}
 	return appendSubtree(nil, n)
+}
+
+// list appends n and its descendants to all in document order, and
+// those with a value that temporals and references look for to dates and
+// refs, in the same walk.
+func (s *scratch) list(n *tree.Node) {
+	s.all = append(s.all, n)
+	if n.HasValue {
+		if n.Type == "dateTime" || n.Type == "instant" || n.Type == "date" {
+			s.dates = append(s.dates, n)
+		}
+		if n.Name == "reference" && n.Parent != nil && n.Parent.Type == "Reference" {
+			s.refs = append(s.refs, n)
+		}
+	}
+	for _, c := range n.Children {
+		s.list(c)
+	}
+}
+
+// temporals are the elements of type date, dateTime or instant that
+// have a value, at or below n, in document order.
+func (r *run) temporals(n *tree.Node) []*tree.Node {
+	if n == r.root {
+		r.subtree(n)
+		return r.dates
+	}
+	var out []*tree.Node
+	for _, c := range r.subtree(n) {
+		if c.HasValue && (c.Type == "dateTime" || c.Type == "instant" || c.Type == "date") {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// references are the reference elements of Reference elements that have
+// a value, at or below n, in document order.
+func (r *run) references(n *tree.Node) []*tree.Node {
+	if n == r.root {
+		r.subtree(n)
+		return r.refs
+	}
+	var out []*tree.Node
+	for _, c := range r.subtree(n) {
+		if c.HasValue && c.Name == "reference" && c.Parent != nil && c.Parent.Type == "Reference" {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func appendSubtree(dst []*tree.Node, n *tree.Node) []*tree.Node {
@@ -412,6 +699,35 @@ func (r *run) cond(c *fhirpath.Cond, x *tree.Node) (fhirpath.Truth, bool) {
 			return fhirpath.False, true
 		}
 		return fhirpath.Empty, true
+	case fhirpath.CondAll:
+		found, ok := r.condPath(c, x)
+		if !ok {
+			return fhirpath.Empty, false
+		}
+		defer r.putBuf(found)
+		for _, y := range found {
+			t, ok := r.cond(c.L, y)
+			if !ok {
+				return fhirpath.Empty, false
+			}
+			if t != fhirpath.True {
+				return fhirpath.False, true
+			}
+		}
+		return fhirpath.True, true
+	case fhirpath.CondIs:
+		found, ok := r.condPath(c, x)
+		if !ok {
+			return fhirpath.Empty, false
+		}
+		defer r.putBuf(found)
+		switch len(found) {
+		case 0:
+			return fhirpath.Empty, true
+		case 1:
+			return truth(found[0].Type == c.Text), true
+		}
+		return fhirpath.Empty, false // an evaluation error
 	case fhirpath.CondStartsWith:
 		t, ok := nodeText(x)
 		if !ok {
@@ -419,15 +735,9 @@ func (r *run) cond(c *fhirpath.Cond, x *tree.Node) (fhirpath.Truth, bool) {
 		}
 		return truth(strings.HasPrefix(t, c.Text)), true
 	case fhirpath.CondEquals, fhirpath.CondExists, fhirpath.CondEmpty, fhirpath.CondMatches:
-		var found []*tree.Node
-		if len(c.Path) == 0 {
-			found = append(r.getBuf(), x)
-		} else {
-			var ok bool
-			r.condIn[0] = x
-			if found, ok = r.takeSteps(c.Path, r.condIn[:1]); !ok {
-				return fhirpath.Empty, false
-			}
+		found, ok := r.condPath(c, x)
+		if !ok {
+			return fhirpath.Empty, false
 		}
 		defer r.putBuf(found)
 		switch c.Kind {
@@ -455,6 +765,19 @@ func (r *run) cond(c *fhirpath.Cond, x *tree.Node) (fhirpath.Truth, bool) {
 		return fhirpath.False, true
 	}
 	return fhirpath.Empty, false
+}
+
+// condPath takes the path of c from x ($this when it has none); the
+// result is a scratch slice for putBuf.
+func (r *run) condPath(c *fhirpath.Cond, x *tree.Node) ([]*tree.Node, bool) {
+	switch {
+	case len(c.Path) == 0:
+		return append(r.getBuf(), x), true
+	case len(c.Path) == 1 && c.Path[0].Kind == fhirpath.StepChild:
+		return treepath.AppendNamed(r.getBuf(), x, c.Path[0].Name), true
+	}
+	r.condIn[0] = x
+	return r.takeSteps(c.Path, r.condIn[:1])
 }
 
 func truth(b bool) fhirpath.Truth {

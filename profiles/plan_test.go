@@ -1,6 +1,8 @@
 package profiles
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -117,6 +119,11 @@ func TestPlansAgreeWithTheEvaluator(t *testing.T) {
 		if !reflect.DeepEqual(a, b) {
 			t.Errorf("%s: findings with plans differ from those without:\n%v\n%v", f, a, b)
 		}
+		// As validate runs them: paths that only navigate are checked on
+		// the elements they find (checkNodes), without comparing.
+		if c := def.Check(root, in); !reflect.DeepEqual(c, b) {
+			t.Errorf("%s: findings of the default run differ from those without plans:\n%v\n%v", f, c, b)
+		}
 		in.Interaction = 0
 	}
 	for _, m := range mismatches {
@@ -158,4 +165,140 @@ func render(c fhirpath.Collection) string {
 		}
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// planKindsMessage is a message whose header names one Organization as
+// both receiver and author, through two alike Reference elements, and
+// whose Patient has two alike names: what tells identity from value in a
+// union.
+const planKindsMessage = `{"resourceType":"Bundle","type":"message","entry":[
+ {"fullUrl":"urn:uuid:1b7d1c1e-0000-4000-8000-000000000001","resource":{"resourceType":"MessageHeader",
+  "id":"1b7d1c1e-0000-4000-8000-000000000001",
+  "extension":[{"url":"https://fhir.nhs.uk/STU3/StructureDefinition/Extension-RoutingDemographics-1",
+   "extension":[{"url":"nhsNumber","valueIdentifier":{"value":"9000000009"}},{"url":"name","valueHumanName":{"family":"A"}},{"url":"birthDateTime","valueDateTime":"2020-01-01"}]}],
+  "event":{"system":"https://fhir.nhs.uk/STU3/CodeSystem/EventType-1","code":"pds-change-of-gp-1"},
+  "receiver":{"reference":"urn:uuid:1b7d1c1e-0000-4000-8000-000000000002"},
+  "author":{"reference":"urn:uuid:1b7d1c1e-0000-4000-8000-000000000002"},
+  "timestamp":"2020-01-01T00:00:00+00:00",
+  "source":{"endpoint":"x"},
+  "focus":[{"reference":"urn:uuid:1b7d1c1e-0000-4000-8000-000000000003"}]}},
+ {"fullUrl":"urn:uuid:1b7d1c1e-0000-4000-8000-000000000002","resource":{"resourceType":"Organization","name":"O"}},
+ {"fullUrl":"urn:uuid:1b7d1c1e-0000-4000-8000-000000000003","resource":{"resourceType":"Patient",
+  "name":[{"family":"A","given":["B","C"]},{"family":"A","given":["B","C"]}],"gender":"male"}}]}`
+
+// TestPlanKindsAgreeWithTheEvaluator takes unions, all() and is as plans
+// on a payload made to tell their cases apart, and checks each answer
+// with the evaluator's; those the plan must leave to the evaluator (two
+// valued elements in a union, is on several items) are left to it.
+func TestPlanKindsAgreeWithTheEvaluator(t *testing.T) {
+	doc, err := tree.ParseJSON([]byte(planKindsMessage), schemas.STU3())
+	if err != nil || doc == nil || doc.Root == nil {
+		t.Fatalf("payload not parsed: %v", err)
+	}
+	rs, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := Input{Now: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+	r := rs.start(context.Background(), doc.Root, in)
+	defer putScratch(r.scratch)
+	if r.header == nil || r.focus == nil || r.focus.Type != "Patient" {
+		t.Fatalf("header %v, focus %v", r.header, r.focus)
+	}
+	cases := []struct {
+		at      *tree.Node
+		expr    string
+		planned bool // the plan answers (else it hands over)
+		want    int  // items, when planned
+	}{
+		{r.header, "receiver.resolve() | author.resolve()", true, 1},
+		{r.header, "receiver | author | reason | response | event.userSelected", true, 2},
+		{r.header, "receiver | receiver", true, 1},
+		{r.header, "%focus.name | %focus.name.first() | source", true, 3},
+		{r.header, "timestamp | source.endpoint", false, 0},
+		{r.header, "timestamp | reason", true, 1},
+		{r.focus, "name | name", true, 2},
+		{r.header, "extension.extension.all(value is Identifier)", true, 1},
+		{r.header, "extension('x').all(value is Identifier)", true, 1},
+		{r.header, "extension.where(url = 'https://fhir.nhs.uk/STU3/StructureDefinition/Extension-RoutingDemographics-1').all(extension('nhsNumber').all(value is Identifier) and extension('name').all(value is HumanName) and extension('birthDateTime').all(value is dateTime) and value.empty())", true, 1},
+		{r.focus, "name.all($this is HumanName)", true, 1},
+		{r.focus, "name.all(given is HumanName)", false, 0},
+		{r.focus, "(gender is code) and (name.first() is HumanName)", true, 1},
+		{r.focus, "(gender is Coding) or (birthDate is date)", true, 0},
+		{r.focus, "gender is Coding", true, 1},
+	}
+	for _, c := range cases {
+		e, err := fhirpath.Compile(c.expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := e.Plan()
+		if p == nil {
+			t.Errorf("%s: not a plan", c.expr)
+			continue
+		}
+		col, ok := r.runPlan(p, c.at)
+		m := r.evalWith(e, c.at, c.at)
+		if ok != c.planned {
+			t.Errorf("%s: plan answered %v, want %v", c.expr, ok, c.planned)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		if !m.ok || !sameItems(col, m.col) {
+			t.Errorf("%s: plan %s, evaluator %s (ok %v)", c.expr, render(col), render(m.col), m.ok)
+		}
+		if len(col) != c.want {
+			t.Errorf("%s: %d items %s, want %d", c.expr, len(col), render(col), c.want)
+		}
+	}
+}
+
+// TestLookupAgreesWithTheResolver checks the run's look-up of references
+// (the root Bundle's entries by fullUrl, see run.lookup) against the
+// payload's treepath.Resolver: every reference and fullUrl of the corpora
+// from where it is written and from nowhere, and a Bundle past
+// urlsLinear entries with a fullUrl twice, an entry without a resource
+// and a nested Bundle.
+func TestLookupAgreesWithTheResolver(t *testing.T) {
+	payloads := planPayloads(t)
+	var b strings.Builder
+	b.WriteString(`{"resourceType":"Bundle","type":"collection","entry":[{"fullUrl":"urn:uuid:x-1"},`)
+	for i := range urlsLinear + 8 {
+		fmt.Fprintf(&b, `{"fullUrl":"urn:uuid:x-%d","resource":{"resourceType":"Basic","id":"b%d","code":{"text":"x"},"author":{"reference":"urn:uuid:x-%d"}}},`, i%(urlsLinear+2), i, (i*7)%(urlsLinear+12))
+	}
+	b.WriteString(`{"fullUrl":"urn:uuid:nested","resource":{"resourceType":"Bundle","type":"collection","entry":[{"fullUrl":"urn:uuid:x-3","resource":{"resourceType":"Basic","code":{"text":"y"},"author":{"reference":"urn:uuid:x-3"}}}]}}]}`)
+	doc, err := tree.ParseJSON([]byte(b.String()), schemas.STU3())
+	if doc == nil || doc.Root == nil {
+		t.Fatalf("synthetic Bundle not parsed: %v", err)
+	}
+	payloads["synthetic"] = doc.Root
+	rs, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	looked, fast := 0, 0
+	for f, root := range payloads {
+		r := rs.start(context.Background(), root, Input{Now: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)})
+		root.Walk(func(n *tree.Node) bool {
+			if (n.Name == "reference" || n.Name == "fullUrl") && n.HasValue {
+				for _, from := range []*tree.Node{n.Parent, nil} {
+					looked++
+					if r.ix.Scope(from) == root && !strings.Contains(n.Value, "/") {
+						fast++
+					}
+					if got, want := r.lookup(n.Value, from), r.ix.Lookup(n.Value, from); got != want {
+						t.Errorf("%s: %s from %s: found %s, the resolver %s", f, n.Value, from.Path(), got.Path(), want.Path())
+					}
+				}
+			}
+			return true
+		})
+		putScratch(r.scratch)
+	}
+	t.Logf("%d look-ups, %d through the fullUrl list", looked, fast)
+	if fast < looked/4 {
+		t.Errorf("only %d of %d look-ups took the fullUrl list", fast, looked)
+	}
 }

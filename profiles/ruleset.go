@@ -33,6 +33,11 @@ type RuleSet struct {
 	// of the plans, see runPlan).
 	noPlans      bool
 	comparePlans func(e *fhirpath.Expression, at *tree.Node, plan, eval fhirpath.Collection, evalOK bool)
+	// typeIDs numbers the resource types the active rules run on or
+	// select from entry.resource (typeNames in order), for the index a
+	// run makes of the payload's resources (see run.index).
+	typeIDs   map[string]int
+	typeNames []string
 	// memoize numbers the expressions whose text several active rules
 	// share (from 1, one number per text); Check keeps their results for
 	// the other rules.
@@ -45,7 +50,18 @@ type RuleSet struct {
 // event codes come from the payloads.
 type applicableCache struct {
 	mu sync.RWMutex
-	m  map[appliesKey][]*Rule
+	m  map[appliesKey][]applicableRule
+}
+
+// applicableRule is a rule that applies, with the number of the resource
+// type it runs on (RuleSet.typeIDs), or -1 when it names none or a
+// profile.
+type applicableRule struct {
+	*Rule
+	typeID int
+	// memo are the numbers RuleSet.memoize gives the rule's context, path
+	// and expression (0 for none).
+	memo [3]int
 }
 
 type appliesKey struct{ kind, event, lifecycle, interaction string }
@@ -53,7 +69,7 @@ type appliesKey struct{ kind, event, lifecycle, interaction string }
 const maxApplicable = 1024
 
 // applicable returns the active rules that apply to in, in order.
-func (rs *RuleSet) applicable(in input) []*Rule {
+func (rs *RuleSet) applicable(in input) []applicableRule {
 	k := appliesKey{in.Kind, in.Event, in.Lifecycle, in.Interaction.Verb()}
 	c := rs.byInput
 	c.mu.RLock()
@@ -62,10 +78,14 @@ func (rs *RuleSet) applicable(in input) []*Rule {
 	if ok {
 		return out
 	}
-	out = []*Rule{}
+	out = []applicableRule{}
 	for _, r := range rs.active {
 		if r.applies(in) {
-			out = append(out, r)
+			id, ok := rs.typeIDs[r.AppliesTo.ResourceType]
+			if !ok || r.AppliesTo.Profile != "" {
+				id = -1
+			}
+			out = append(out, applicableRule{r, id, [3]int{rs.memoize[r.ctxExpr], rs.memoize[r.pathExpr], rs.memoize[r.expr]}})
 		}
 	}
 	c.mu.Lock()
@@ -194,12 +214,27 @@ func (rs *RuleSet) with(packs []*Pack) (*RuleSet, error) {
 func (rs *RuleSet) finish() {
 	rs.crit = criteria.New(criteria.Options{Lifecycle: rs.eventLifecycle()})
 	rs.active = rs.Rules()
-	rs.byInput = &applicableCache{m: map[appliesKey][]*Rule{}}
+	rs.byInput = &applicableCache{m: map[appliesKey][]applicableRule{}}
 	uses := map[string]int{}
 	for _, r := range rs.active {
 		for _, e := range [...]*fhirpath.Expression{r.ctxExpr, r.pathExpr, r.expr} {
 			if e != nil {
 				uses[e.String()]++
+			}
+		}
+	}
+	rs.typeIDs, rs.typeNames = map[string]int{}, nil
+	addType := func(t string) {
+		if _, ok := rs.typeIDs[t]; !ok && t != "" {
+			rs.typeIDs[t] = len(rs.typeNames)
+			rs.typeNames = append(rs.typeNames, t)
+		}
+	}
+	for _, r := range rs.active {
+		addType(r.AppliesTo.ResourceType)
+		for _, e := range [...]*fhirpath.Expression{r.ctxExpr, r.pathExpr, r.expr} {
+			if e != nil {
+				planTypes(e.Plan(), addType)
 			}
 		}
 	}
@@ -404,4 +439,35 @@ func ruleIDs(rules []*Rule) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// planTypes calls add with the type of each ofType() step of p, its
+// conditions included.
+func planTypes(p *fhirpath.Plan, add func(string)) {
+	if p == nil {
+		return
+	}
+	var steps func([]fhirpath.Step)
+	var cond func(*fhirpath.Cond)
+	steps = func(ss []fhirpath.Step) {
+		for _, s := range ss {
+			if s.Kind == fhirpath.StepOfType {
+				add(s.Name)
+			}
+			cond(s.Cond)
+		}
+	}
+	cond = func(c *fhirpath.Cond) {
+		if c == nil {
+			return
+		}
+		steps(c.Path)
+		cond(c.L)
+		cond(c.R)
+	}
+	steps(p.Steps)
+	cond(p.Test)
+	for _, u := range p.Union {
+		steps(u.Steps)
+	}
 }

@@ -50,8 +50,12 @@ var (
 )
 
 // Input describes a payload to the rule packs. The rules read Kind, Event
-// and Lifecycle from the payload when they are empty.
+// and Lifecycle from the payload when they are empty, unless Detected.
 type Input struct {
+	// Detected says that Kind, Event and Lifecycle are what DetectKind
+	// answered for this payload (Kind perhaps set by the caller instead),
+	// so that the rules do not read the payload for them again.
+	Detected bool
 	// Kind is event-message, subscription or resource.
 	Kind string
 	// Event is the EventType-1 code of an event message.

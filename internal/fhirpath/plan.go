@@ -6,8 +6,10 @@ import "regexp"
 // tree without the evaluator: navigation by name, ofType() of a type
 // without subtypes, where() on equality with a string, startsWith() or
 // exists(), extension(url), first(), descendants().ofType(T) of the focus,
-// and a final exists() or empty(). Rule packs are mostly such paths, and
-// taking them directly costs a fraction of an evaluation.
+// and a final exists() or empty(); or the union (|) of such paths; or a
+// condition on the focus, which may also test all() items and their type
+// (is). Rule packs are mostly such paths, and taking them directly costs
+// a fraction of an evaluation.
 //
 // Running a plan gives what [Expression.Evaluate] gives when Env.BaseType
 // is nil and the budget cannot run out, provided the caller follows the
@@ -26,6 +28,13 @@ type Plan struct {
 	// condition read on the focus, whose result is one Boolean, or
 	// nothing when it is empty.
 	Test *Cond
+	// Union, when set, is the whole expression instead of Steps: the
+	// operands of |, each a plan of Var and Steps alone, taken in turn.
+	// The result is their elements in order, each element once (a second
+	// occurrence of the same element is left out). An element with a
+	// value is compared by value instead: when more than one of the
+	// elements found has a value, hand the expression to the evaluator.
+	Union []*Plan
 }
 
 // StepKind says what a Step does.
@@ -91,6 +100,15 @@ const (
 	// whose value Re matches; more than one item, or one without a value,
 	// is not covered.
 	CondMatches
+	// CondAll: L is true for every item Path finds from the item (true
+	// when it finds none); false as soon as L is false or empty for one,
+	// the items after it left unread.
+	CondAll
+	// CondIs: Path from the item ($this when empty) finds nothing
+	// (empty), or one element whose FHIR type is Text exactly (Text has
+	// no subtypes among the built-in types) or not; more than one item is
+	// an evaluation error, not covered.
+	CondIs
 )
 
 // Cond is the condition of a where() step.
@@ -100,6 +118,8 @@ type Cond struct {
 	// exists() or an empty().
 	Path []Step
 	Text string
+	// L and R are the operands of CondAnd, CondOr and CondImplies; L is
+	// the condition of CondAll.
 	L, R *Cond
 	// Re is Text compiled as matches() compiles it (CondMatches).
 	Re *regexp.Regexp
@@ -127,7 +147,16 @@ func planOf(root expr) *Plan {
 				return &Plan{Test: c}
 			}
 			return nil
+		case "|":
+			return planUnion(b)
 		}
+	}
+	// all() and is read on the focus are conditions too.
+	if isAllOrIs(root) && !p.Exists && !p.Empty {
+		if c, ok := planCond(root); ok && countCond(c) <= maxPlanSteps {
+			return &Plan{Test: c}
+		}
+		return nil
 	}
 	v, steps, ok := planSteps(root, true)
 	if !ok || countSteps(steps) > maxPlanSteps {
@@ -137,10 +166,51 @@ func planOf(root expr) *Plan {
 	return &p
 }
 
+func isAllOrIs(e expr) bool {
+	switch e := e.(type) {
+	case *callExpr:
+		return e.name == "all"
+	case *typeExpr:
+		return e.op == "is"
+	}
+	return false
+}
+
+// planUnion plans a | b | ...: each operand a path, in order (the
+// union keeps first occurrences, so the operands may be taken as one
+// list).
+func planUnion(b *binaryExpr) *Plan {
+	var ops []expr
+	var flatten func(e expr)
+	flatten = func(e expr) {
+		if u, ok := e.(*binaryExpr); ok && u.op == "|" {
+			flatten(u.l)
+			flatten(u.r)
+			return
+		}
+		ops = append(ops, e)
+	}
+	flatten(b)
+	p := &Plan{}
+	n := 0
+	for _, op := range ops {
+		v, steps, ok := planSteps(op, true)
+		if !ok {
+			return nil
+		}
+		n += countSteps(steps)
+		p.Union = append(p.Union, &Plan{Var: v, Steps: steps})
+	}
+	if n > maxPlanSteps {
+		return nil
+	}
+	return p
+}
+
 // Simple reports whether the plan only navigates (children, ofType,
 // first, extension): cheaper to take again than to look up.
 func (p *Plan) Simple() bool {
-	if p.Test != nil {
+	if p.Test != nil || p.Union != nil {
 		return false
 	}
 	for _, s := range p.Steps {
@@ -249,6 +319,15 @@ func stringLiteral(e expr) (string, bool) {
 
 func planCond(e expr) (*Cond, bool) {
 	switch e := e.(type) {
+	case *typeExpr:
+		if e.op != "is" || !plainType(&e.t) {
+			return nil, false
+		}
+		_, path, ok := planSteps(e.x, false)
+		if !ok {
+			return nil, false
+		}
+		return &Cond{Kind: CondIs, Path: path, Text: e.t.name}, true
 	case *binaryExpr:
 		switch e.op {
 		case "and", "or", "implies":
@@ -298,6 +377,16 @@ func planCond(e expr) (*Cond, bool) {
 			if s, ok := stringLiteral(e.args[0]); ok {
 				return &Cond{Kind: CondStartsWith, Text: s}, true
 			}
+		case e.name == "all" && len(e.args) == 1 && e.recv != nil:
+			_, path, ok := planSteps(e.recv, false)
+			if !ok {
+				return nil, false
+			}
+			l, ok := planCond(e.args[0])
+			if !ok {
+				return nil, false
+			}
+			return &Cond{Kind: CondAll, Path: path, L: l}, true
 		case (e.name == "exists" || e.name == "empty") && len(e.args) == 0 && e.recv != nil:
 			if _, path, ok := planSteps(e.recv, false); ok {
 				k := CondExists

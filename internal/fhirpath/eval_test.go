@@ -672,34 +672,3 @@ func TestTestAgreesWithEvaluate(t *testing.T) {
 		}
 	}
 }
-
-// TestUnionKeepsDistinctElements checks that | and union() leave out an
-// element only when the same element is already there, and a primitive
-// only when an equal value is, while distinct() and isDistinct() still
-// compare elements by value; past unionLinear elements the union keeps
-// them in a set, with the same answer.
-func TestUnionKeepsDistinctElements(t *testing.T) {
-	var b strings.Builder
-	b.WriteString(`{"resourceType":"Patient","identifier":[`)
-	for i := range 2 * unionLinear {
-		if i > 0 {
-			b.WriteString(",")
-		}
-		b.WriteString(`{"system":"s","value":"v"}`)
-	}
-	b.WriteString(`],"name":[{"family":"A"},{"family":"A"}],"telecom":[{"value":"x"},{"value":"x"}]}`)
-	p := fromJSON(t, b.String())
-	runCases(t, p, testEnv(), []evalCase{
-		{"(name | name).count()", "[2]"},
-		{"name.union(name).count()", "[2]"},
-		{"(name.first() | name.last()).count()", "[2]"},
-		{"(name.first() | name.first()).count()", "[1]"},
-		{"(name.family | name.family).count()", "[1]"},
-		{"(telecom.value | 'x').count()", "[1]"},
-		{"name.distinct().count()", "[1]"},
-		{"name.isDistinct()", "[false]"},
-		{"(identifier | identifier).count()", "[16]"},
-		{"(identifier | identifier.first() | identifier.last()).count()", "[16]"},
-		{"identifier.distinct().count()", "[1]"},
-	})
-}

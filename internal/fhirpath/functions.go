@@ -99,10 +99,10 @@ func init() {
 		return integer(len(in)), nil
 	})
 	def("distinct", 0, 0, func(ev *evaluator, _ *callExpr, in, _ Collection, _ *frame) (Collection, error) {
-		return ev.distinctItems(in, nil)
+		return ev.union(in, nil)
 	})
 	def("isDistinct", 0, 0, func(ev *evaluator, _ *callExpr, in, _ Collection, _ *frame) (Collection, error) {
-		d, err := ev.distinctItems(in, nil)
+		d, err := ev.union(in, nil)
 		return boolean(len(d) == len(in)), err
 	})
 	def("subsetOf", 1, 1, func(ev *evaluator, c *callExpr, in, scope Collection, fr *frame) (Collection, error) {

@@ -241,94 +241,9 @@ func (ev *evaluator) membership(item, set Collection) (Collection, error) {
 	return boolean(false), nil
 }
 
-// unionLinear is the size of a union's result up to which an element is
-// looked for among those kept one by one rather than in a map.
-const unionLinear = 8
-
-// union merges two collections for | and union(), keeping first
-// occurrences in order: a value, or an element with a primitive value, is
-// left out when an equal value is already kept (by =), and any other
-// element when that same element is, so that two distinct elements that
-// happen to be alike are both kept, and the union costs a step an item
-// whatever the size of the elements.
+// union merges two collections without duplicates (by =), keeping first
+// occurrences in order.
 func (ev *evaluator) union(l, r Collection) (Collection, error) {
-	if len(l)+len(r) == 0 {
-		return nil, nil
-	}
-	var seen map[string]bool
-	var nodes *identitySet
-	out := make(Collection, 0, len(l)+len(r))
-	for _, c := range [2]Collection{l, r} {
-	next:
-		for _, it := range c {
-			if err := ev.step(1); err != nil {
-				return nil, err
-			}
-			if it.node != nil {
-				if _, prim := it.node.Value(); !prim {
-					if nodes != nil {
-						fresh, err := nodes.add(it)
-						if err != nil {
-							return nil, err
-						}
-						if fresh {
-							out = append(out, it)
-						}
-						continue
-					}
-					kept := 0
-					for _, o := range out {
-						if o.node != nil {
-							if sameNode(o.node, it.node) {
-								continue next
-							}
-							kept++
-						}
-					}
-					out = append(out, it)
-					if kept+1 > unionLinear {
-						// Many elements: remember them in a set from here on.
-						nodes = newIdentitySet(ev)
-						for _, o := range out {
-							if o.node != nil {
-								if _, prim := o.node.Value(); !prim {
-									if _, err := nodes.add(o); err != nil {
-										return nil, err
-									}
-								}
-							}
-						}
-					}
-					continue
-				}
-			}
-			if seen == nil {
-				seen = make(map[string]bool, len(l)+len(r))
-			}
-			v, ok := valueOf(it)
-			var k string
-			if ok {
-				k = ev.valueKey(v)
-			} else {
-				// An element with a value that is not one of its type's:
-				// keyed as distinct() keys it.
-				var err error
-				if k, err = ev.itemKey(it, 0); err != nil {
-					return nil, err
-				}
-			}
-			if !seen[k] {
-				seen[k] = true
-				out = append(out, it)
-			}
-		}
-	}
-	return out, nil
-}
-
-// distinctItems keeps the first of the items that are equal (=), in
-// order, for distinct() and isDistinct().
-func (ev *evaluator) distinctItems(l, r Collection) (Collection, error) {
 	if len(l)+len(r) == 0 {
 		return nil, nil
 	}

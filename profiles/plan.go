@@ -74,17 +74,19 @@ func (r *run) path(p *fhirpath.Plan, at *tree.Node) ([]*tree.Node, bool) {
 	return r.takeSteps(p.Steps, start)
 }
 
-// unionLinear is the size of a union up to which an element is looked
-// for among those kept one by one rather than in the scratch's set.
+// unionLinear is the largest union a plan takes; a larger one is left to
+// the evaluator.
 const unionLinear = 16
 
 // union takes the operands of a union plan in turn and keeps each element
-// once, by identity; more than one element with a value is left to the
-// evaluator, which compares values (see fhirpath.Plan).
+// once. | compares by = (FHIRPath 6.5.1): two distinct elements that are
+// alike count once. The plan keeps an element when it is surely unlike
+// every element kept (see unlike) and leaves the union to the evaluator,
+// which compares values, when it cannot tell, when more than one element
+// has a value, or when the union is large.
 func (r *run) union(ops []*fhirpath.Plan, at *tree.Node) ([]*tree.Node, bool) {
 	out := r.getBuf()
 	valued := 0
-	big := false
 	for _, op := range ops {
 		nodes, ok := r.path(op, at)
 		if !ok {
@@ -93,42 +95,71 @@ func (r *run) union(ops []*fhirpath.Plan, at *tree.Node) ([]*tree.Node, bool) {
 		}
 	next:
 		for _, n := range nodes {
-			if _, ok := nodeText(n); ok {
+			_, hasValue := nodeText(n)
+			if hasValue {
 				if valued++; valued > 1 {
 					r.putBuf(nodes)
 					r.putBuf(out)
 					return nil, false
 				}
 			}
-			if !big {
-				for _, o := range out {
-					if o == n {
-						continue next
-					}
+			for _, o := range out {
+				if o == n {
+					continue next
 				}
-				out = append(out, n)
-				if len(out) > unionLinear {
-					big = true
-					if r.seen == nil {
-						r.seen = make(map[*tree.Node]struct{}, 2*len(out))
-					}
-					for _, o := range out {
-						r.seen[o] = struct{}{}
-					}
+				if !hasValue && !unlike(o, n, 0) {
+					r.putBuf(nodes)
+					r.putBuf(out)
+					return nil, false
 				}
-				continue
 			}
-			if _, dup := r.seen[n]; !dup {
-				r.seen[n] = struct{}{}
-				out = append(out, n)
+			if out = append(out, n); len(out) > unionLinear {
+				r.putBuf(nodes)
+				r.putBuf(out)
+				return nil, false
 			}
 		}
 		r.putBuf(nodes)
 	}
-	if big {
-		clear(r.seen)
-	}
 	return out, true
+}
+
+// unlike reports whether a and b are surely not equal by =: their
+// children differ in number or names, or two matching children are
+// unlike. Two values are unlike only when they
+// are texts (string, code, id, uri and the like) that differ, which =
+// compares as written; any other pair of values may be equal in a
+// different spelling (1.0 and 1.00), so unlike answers false and the
+// union goes to the evaluator.
+func unlike(a, b *tree.Node, depth int) bool {
+	if depth > 32 {
+		return false
+	}
+	at, aValued := nodeText(a)
+	bt, bValued := nodeText(b)
+	if aValued || bValued {
+		return aValued && bValued && at != bt && writtenAsCompared(a.Type) && writtenAsCompared(b.Type)
+	}
+	if len(a.Children) != len(b.Children) {
+		return true
+	}
+	for i, c := range a.Children {
+		d := b.Children[i]
+		if treepath.Name(c) != treepath.Name(d) || unlike(c, d, depth+1) {
+			return true
+		}
+	}
+	return false
+}
+
+// writtenAsCompared reports whether = compares values of type t as they
+// are written.
+func writtenAsCompared(t string) bool {
+	switch t {
+	case "string", "code", "id", "uri", "oid", "uuid", "markdown", "url", "canonical":
+		return true
+	}
+	return false
 }
 
 // scratch holds the slices plans work in. Nothing a run hands out keeps
@@ -146,8 +177,6 @@ type scratch struct {
 	urls   []urlEntry
 	urlSet map[string]*tree.Node
 	urlMap map[string]*tree.Node
-	// seen is the set of a large union (see union).
-	seen map[*tree.Node]struct{}
 	// slab is carved into the results of plans.
 	slab fhirpath.Collection
 	// memo keeps the evaluations of expressions several rules share (ten
@@ -231,7 +260,6 @@ func putScratch(s *scratch) {
 	clear(s.refs)
 	s.dates, s.refs = s.dates[:0], s.refs[:0]
 	clear(s.memo)
-	clear(s.seen)
 	clear(s.urls)
 	clear(s.urlSet)
 	s.urlMap = nil

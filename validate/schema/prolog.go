@@ -5,6 +5,7 @@ package schema
 import (
 	"bytes"
 	"fmt"
+	"slices"
 )
 
 // maxAttributes bounds the attributes of one element. libxml2 checks for
@@ -26,15 +27,53 @@ func refused(doc []byte) string {
 // tooManyAttributes finds a start tag with more than maxAttributes
 // attributes.
 func tooManyAttributes(doc []byte) string {
-	msg := ""
-	startTags(doc, func(_, _, attrs int) bool {
+	msg, _ := scanTags(doc, nil)
+	return msg
+}
+
+// manyAttributesMsg is the reason a document with too many attributes on
+// one element is refused.
+var manyAttributesMsg = fmt.Sprintf("an element has more than %d attributes", maxAttributes)
+
+// scanTags is the one pass over the start tags of doc that ValidateXML
+// makes before libxml2 reads it: it says why doc is refused for having an
+// element with more than maxAttributes attributes ("" when none has), and
+// returns, sorted, the resource type names (the keys of resources) among
+// the local names of the elements, which choose the XSD subset. Names in
+// comments, CDATA and attribute values are not elements and are not
+// counted. Where the walk stops early (a tag cut short), libxml2 reports
+// the document as not well-formed at that tag, and validates no element
+// after it, so the names read up to there are all the subset needs.
+func scanTags(doc []byte, resources map[string]bool) (msg string, names []string) {
+	startTags(doc, func(start, _, attrs int) bool {
 		if attrs > maxAttributes {
-			msg = fmt.Sprintf("an element has more than %d attributes", maxAttributes)
+			msg = manyAttributesMsg
 			return false
 		}
+		if resources == nil {
+			return true
+		}
+		j := start + 1
+		for j < len(doc) && isNameByte(doc[j]) {
+			j++
+		}
+		name := doc[start+1 : j]
+		if k := bytes.IndexByte(name, ':'); k >= 0 {
+			name = name[k+1:]
+		}
+		if len(name) == 0 || name[0] < 'A' || name[0] > 'Z' || !resources[string(name)] {
+			return true
+		}
+		for _, n := range names {
+			if n == string(name) {
+				return true
+			}
+		}
+		names = append(names, string(name))
 		return true
 	})
-	return msg
+	slices.Sort(names)
+	return msg, names
 }
 
 // startTags walks the start tags of doc in one pass, calling visit with

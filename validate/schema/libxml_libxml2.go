@@ -88,7 +88,9 @@ import "C"
 
 import (
 	"errors"
+	"math"
 	"strings"
+	"unsafe"
 
 	"github.com/lestrrat-go/libxml2/xsd"
 )
@@ -102,6 +104,10 @@ func initLibxml2() { C.xmlInitParser() }
 // streamOptions are the parser options of a streamed validation, those of
 // xmlParser: no network, no error printing.
 const streamOptions = C.XML_PARSE_NONET | C.XML_PARSE_NOERROR | C.XML_PARSE_NOWARNING
+
+// errTooLarge is returned for a document longer than libxml2 takes in
+// one buffer.
+var errTooLarge = errors.New("the document is larger than libxml2 reads (2 GiB)")
 
 // errSetUp is returned when libxml2 could not set up a validation.
 var errSetUp = errors.New("libxml2 could not set up the validation")
@@ -124,10 +130,14 @@ func validateStream(s *xsd.Schema, doc []byte) (streamResult, error) {
 	if len(doc) == 0 {
 		return streamResult{parseMsg: "the document is empty"}, nil
 	}
+	if len(doc) > math.MaxInt32 {
+		return streamResult{}, errTooLarge
+	}
 	var e C.nems_errors
-	buf := C.CBytes(doc)
-	defer C.free(buf)
-	ret := C.nems_validate(C.uintptr_t(s.Pointer()), (*C.char)(buf), C.int(len(doc)), C.int(streamOptions), &e)
+	// libxml2 copies the bytes into its own input buffer when it sets up
+	// the parser, and keeps no pointer to them after the call: it may read
+	// the Go memory directly (it holds no Go pointers), saving a copy.
+	ret := C.nems_validate(C.uintptr_t(s.Pointer()), (*C.char)(unsafe.Pointer(unsafe.SliceData(doc))), C.int(len(doc)), C.int(streamOptions), &e)
 	defer C.nems_free_errors(&e)
 	res := streamResult{nesting: int(e.nesting)}
 	switch ret {

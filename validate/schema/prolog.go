@@ -54,7 +54,7 @@ func scanTags(doc []byte, resources map[string]bool) (msg string, names []string
 			return true
 		}
 		j := start + 1
-		for j < len(doc) && isNameByte(doc[j]) {
+		for j < len(doc) && nameBytes[doc[j]] {
 			j++
 		}
 		name := doc[start+1 : j]
@@ -100,27 +100,39 @@ func startTags(doc []byte, visit func(start, depth, attrs int) bool) {
 		}
 		start := i + k
 		i = start + 1
-		switch {
-		case bytes.HasPrefix(doc[i:], []byte("!--")):
-			i = skipTo(i, "-->")
-			continue
-		case bytes.HasPrefix(doc[i:], []byte("![CDATA[")):
-			i = skipTo(i, "]]>")
-			continue
-		case bytes.HasPrefix(doc[i:], []byte("?")):
-			i = skipTo(i, "?>")
-			continue
-		case bytes.HasPrefix(doc[i:], []byte("!")):
-			i = skipTo(i, ">")
-			continue
-		case bytes.HasPrefix(doc[i:], []byte("/")):
-			open--
-			i = skipTo(i, ">")
-			continue
+		if i < len(doc) {
+			// One byte tells markup that is not a start tag.
+			switch doc[i] {
+			case '!':
+				switch {
+				case bytes.HasPrefix(doc[i:], []byte("!--")):
+					i = skipTo(i, "-->")
+				case bytes.HasPrefix(doc[i:], []byte("![CDATA[")):
+					i = skipTo(i, "]]>")
+				default:
+					i = skipTo(i, ">")
+				}
+				continue
+			case '?':
+				i = skipTo(i, "?>")
+				continue
+			case '/':
+				open--
+				i = skipTo(i, ">")
+				continue
+			}
 		}
 		attrs, ended := 0, false
 	tag:
 		for i < len(doc) {
+			// Most of a tag is names and spaces: pass over them a byte
+			// at a time with one table look-up each.
+			for i < len(doc) && !tagMarks[doc[i]] {
+				i++
+			}
+			if i == len(doc) {
+				break
+			}
 			switch c := doc[i]; c {
 			case '>':
 				ended = true
@@ -135,8 +147,6 @@ func startTags(doc []byte, visit func(start, depth, attrs int) bool) {
 			case '=':
 				attrs++
 				i++
-			default:
-				i++
 			}
 		}
 		if !visit(start, open, attrs) || !ended {
@@ -148,6 +158,9 @@ func startTags(doc []byte, visit func(start, depth, attrs int) bool) {
 		i++
 	}
 }
+
+// tagMarks are the bytes startTags stops at inside a tag.
+var tagMarks = [256]bool{'>': true, '"': true, '\'': true, '=': true}
 
 // refusedProlog catches what libxml2 must not see at the head of a
 // document. libxml2 is told not to substitute entities, but it still

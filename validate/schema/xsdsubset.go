@@ -216,6 +216,12 @@ func (x *xsdText) resourceNames(doc []byte) []string {
 	return names
 }
 
-func isNameByte(c byte) bool {
-	return c == ':' || c == '_' || c == '-' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
-}
+// nameBytes are the bytes an XML name may hold, as far as telling
+// resource names apart needs: ASCII letters, digits, ':', '_', '-', '.',
+// and every byte of a multi-byte UTF-8 character.
+var nameBytes = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = c == ':' || c == '_' || c == '-' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
+	}
+	return t
+}()

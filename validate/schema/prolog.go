@@ -15,22 +15,6 @@ import (
 // XHTML narrative elements a handful more.
 const maxAttributes = 256
 
-// refused says why a document must not reach libxml2, or "" when it may.
-// It looks at the bytes only, in linear time.
-func refused(doc []byte) string {
-	if msg := refusedProlog(doc); msg != "" {
-		return msg
-	}
-	return tooManyAttributes(doc)
-}
-
-// tooManyAttributes finds a start tag with more than maxAttributes
-// attributes.
-func tooManyAttributes(doc []byte) string {
-	msg, _ := scanTags(doc, nil)
-	return msg
-}
-
 // manyAttributesMsg is the reason a document with too many attributes on
 // one element is refused.
 var manyAttributesMsg = fmt.Sprintf("an element has more than %d attributes", maxAttributes)

@@ -68,3 +68,16 @@ func BenchmarkSplitXSD(b *testing.B) {
 		}
 	}
 }
+
+// The one pass over the start tags that ValidateXML makes before libxml2
+// reads a document (scanTags), on the NEMS examples.
+func BenchmarkScanTags(b *testing.B) {
+	x, err := splitSTU3XSD()
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchFiles(b, "corpus/nems-examples/*.xml", func(d []byte) []Problem {
+		scanTags(d, x.resources)
+		return nil
+	})
+}

@@ -17,6 +17,7 @@ package schema
 // 	char *msg[NEMS_MAX_ERRORS];
 // 	char *parseMsg;
 // 	int parseLine;
+// 	int nesting; // the parser's room for open elements: at least the most that were open
 // } nems_errors;
 //
 // static void nems_schema_error(void *data, xmlErrorPtr err) {
@@ -64,6 +65,7 @@ package schema
 // 	p->sax->serror = nems_parse_error;
 // 	xmlParseDocument(p);
 // 	int wellFormed = p->wellFormed;
+// 	e->nesting = p->nameMax;
 // 	if (!wellFormed && e->parseMsg == NULL && p->lastError.message != NULL) {
 // 		e->parseMsg = strdup(p->lastError.message);
 // 		e->parseLine = p->lastError.line;
@@ -86,7 +88,9 @@ import "C"
 
 import (
 	"errors"
+	"math"
 	"strings"
+	"unsafe"
 
 	"github.com/lestrrat-go/libxml2/xsd"
 )
@@ -101,38 +105,57 @@ func initLibxml2() { C.xmlInitParser() }
 // xmlParser: no network, no error printing.
 const streamOptions = C.XML_PARSE_NONET | C.XML_PARSE_NOERROR | C.XML_PARSE_NOWARNING
 
+// errTooLarge is returned for a document longer than libxml2 takes in
+// one buffer.
+var errTooLarge = errors.New("the document is larger than libxml2 reads (2 GiB)")
+
 // errSetUp is returned when libxml2 could not set up a validation.
 var errSetUp = errors.New("libxml2 could not set up the validation")
 
+// streamResult is what a streamed validation found.
+type streamResult struct {
+	msgs      []string // the schema errors, at most maxXMLErrors; nil when valid
+	parseMsg  string   // when not well-formed, the parser's first error
+	parseLine int      // and its line
+	// nesting is at least the most elements that were open at once: when
+	// it is maxLibxmlNesting or less, no element was nested deeper than
+	// libxml2 reads.
+	nesting int
+}
+
 // validateStream validates doc against s while parsing it, without
 // building a tree, which the binding's Parse and Validate would (the tree
-// costs as much as the validation). It returns the schema errors (at most
-// maxXMLErrors), or, when doc is not well-formed, the parser's first error
-// and its line.
-func validateStream(s *xsd.Schema, doc []byte) (msgs []string, parseMsg string, parseLine int, err error) {
+// costs as much as the validation).
+func validateStream(s *xsd.Schema, doc []byte) (streamResult, error) {
 	if len(doc) == 0 {
-		return nil, "the document is empty", 0, nil
+		return streamResult{parseMsg: "the document is empty"}, nil
+	}
+	if len(doc) > math.MaxInt32 {
+		return streamResult{}, errTooLarge
 	}
 	var e C.nems_errors
-	buf := C.CBytes(doc)
-	defer C.free(buf)
-	ret := C.nems_validate(C.uintptr_t(s.Pointer()), (*C.char)(buf), C.int(len(doc)), C.int(streamOptions), &e)
+	// libxml2 copies the bytes into its own input buffer when it sets up
+	// the parser, and keeps no pointer to them after the call: it may read
+	// the Go memory directly (it holds no Go pointers), saving a copy.
+	ret := C.nems_validate(C.uintptr_t(s.Pointer()), (*C.char)(unsafe.Pointer(unsafe.SliceData(doc))), C.int(len(doc)), C.int(streamOptions), &e)
 	defer C.nems_free_errors(&e)
+	res := streamResult{nesting: int(e.nesting)}
 	switch ret {
 	case -1:
-		return nil, "", 0, errSetUp
+		return res, errSetUp
 	case 2:
-		msg := "not well-formed"
+		res.parseMsg = "not well-formed"
 		if e.parseMsg != nil {
-			msg = strings.TrimSpace(C.GoString(e.parseMsg))
+			res.parseMsg = strings.TrimSpace(C.GoString(e.parseMsg))
 		}
-		return nil, msg, int(e.parseLine), nil
+		res.parseLine = int(e.parseLine)
+		return res, nil
 	}
 	for i := 0; i < int(e.n); i++ {
-		msgs = append(msgs, strings.TrimSpace(C.GoString(C.nems_error_at(&e, C.int(i)))))
+		res.msgs = append(res.msgs, strings.TrimSpace(C.GoString(C.nems_error_at(&e, C.int(i)))))
 	}
-	if ret == 1 && len(msgs) == 0 {
-		msgs = []string{""}
+	if ret == 1 && len(res.msgs) == 0 {
+		res.msgs = []string{""}
 	}
-	return msgs, "", 0, nil
+	return res, nil
 }

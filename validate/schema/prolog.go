@@ -5,6 +5,7 @@ package schema
 import (
 	"bytes"
 	"fmt"
+	"slices"
 )
 
 // maxAttributes bounds the attributes of one element. libxml2 checks for
@@ -14,27 +15,49 @@ import (
 // XHTML narrative elements a handful more.
 const maxAttributes = 256
 
-// refused says why a document must not reach libxml2, or "" when it may.
-// It looks at the bytes only, in linear time.
-func refused(doc []byte) string {
-	if msg := refusedProlog(doc); msg != "" {
-		return msg
-	}
-	return tooManyAttributes(doc)
-}
+// manyAttributesMsg is the reason a document with too many attributes on
+// one element is refused.
+var manyAttributesMsg = fmt.Sprintf("an element has more than %d attributes", maxAttributes)
 
-// tooManyAttributes finds a start tag with more than maxAttributes
-// attributes.
-func tooManyAttributes(doc []byte) string {
-	msg := ""
-	startTags(doc, func(_, _, attrs int) bool {
+// scanTags is the one pass over the start tags of doc that ValidateXML
+// makes before libxml2 reads it: it says why doc is refused for having an
+// element with more than maxAttributes attributes ("" when none has), and
+// returns, sorted, the resource type names (the keys of resources) among
+// the local names of the elements, which choose the XSD subset. Names in
+// comments, CDATA and attribute values are not elements and are not
+// counted. Where the walk stops early (a tag cut short), libxml2 reports
+// the document as not well-formed at that tag, and validates no element
+// after it, so the names read up to there are all the subset needs.
+func scanTags(doc []byte, resources map[string]bool) (msg string, names []string) {
+	startTags(doc, func(start, _, attrs int) bool {
 		if attrs > maxAttributes {
-			msg = fmt.Sprintf("an element has more than %d attributes", maxAttributes)
+			msg = manyAttributesMsg
 			return false
 		}
+		if resources == nil {
+			return true
+		}
+		j := start + 1
+		for j < len(doc) && nameBytes[doc[j]] {
+			j++
+		}
+		name := doc[start+1 : j]
+		if k := bytes.IndexByte(name, ':'); k >= 0 {
+			name = name[k+1:]
+		}
+		if len(name) == 0 || name[0] < 'A' || name[0] > 'Z' || !resources[string(name)] {
+			return true
+		}
+		for _, n := range names {
+			if n == string(name) {
+				return true
+			}
+		}
+		names = append(names, string(name))
 		return true
 	})
-	return msg
+	slices.Sort(names)
+	return msg, names
 }
 
 // startTags walks the start tags of doc in one pass, calling visit with
@@ -61,27 +84,39 @@ func startTags(doc []byte, visit func(start, depth, attrs int) bool) {
 		}
 		start := i + k
 		i = start + 1
-		switch {
-		case bytes.HasPrefix(doc[i:], []byte("!--")):
-			i = skipTo(i, "-->")
-			continue
-		case bytes.HasPrefix(doc[i:], []byte("![CDATA[")):
-			i = skipTo(i, "]]>")
-			continue
-		case bytes.HasPrefix(doc[i:], []byte("?")):
-			i = skipTo(i, "?>")
-			continue
-		case bytes.HasPrefix(doc[i:], []byte("!")):
-			i = skipTo(i, ">")
-			continue
-		case bytes.HasPrefix(doc[i:], []byte("/")):
-			open--
-			i = skipTo(i, ">")
-			continue
+		if i < len(doc) {
+			// One byte tells markup that is not a start tag.
+			switch doc[i] {
+			case '!':
+				switch {
+				case bytes.HasPrefix(doc[i:], []byte("!--")):
+					i = skipTo(i, "-->")
+				case bytes.HasPrefix(doc[i:], []byte("![CDATA[")):
+					i = skipTo(i, "]]>")
+				default:
+					i = skipTo(i, ">")
+				}
+				continue
+			case '?':
+				i = skipTo(i, "?>")
+				continue
+			case '/':
+				open--
+				i = skipTo(i, ">")
+				continue
+			}
 		}
 		attrs, ended := 0, false
 	tag:
 		for i < len(doc) {
+			// Most of a tag is names and spaces: pass over them a byte
+			// at a time with one table look-up each.
+			for i < len(doc) && !tagMarks[doc[i]] {
+				i++
+			}
+			if i == len(doc) {
+				break
+			}
 			switch c := doc[i]; c {
 			case '>':
 				ended = true
@@ -96,8 +131,6 @@ func startTags(doc []byte, visit func(start, depth, attrs int) bool) {
 			case '=':
 				attrs++
 				i++
-			default:
-				i++
 			}
 		}
 		if !visit(start, open, attrs) || !ended {
@@ -109,6 +142,9 @@ func startTags(doc []byte, visit func(start, depth, attrs int) bool) {
 		i++
 	}
 }
+
+// tagMarks are the bytes startTags stops at inside a tag.
+var tagMarks = [256]bool{'>': true, '"': true, '\'': true, '=': true}
 
 // refusedProlog catches what libxml2 must not see at the head of a
 // document. libxml2 is told not to substitute entities, but it still

@@ -55,10 +55,10 @@ func TestTooManyAttributes(t *testing.T) {
 		b.WriteString("/></div></text></Patient>")
 		return b.String()
 	}
-	if msg := tooManyAttributes([]byte(many(maxAttributes))); msg != "" {
+	if msg, _ := scanTags([]byte(many(maxAttributes)), nil); msg != "" {
 		t.Errorf("%d attributes refused: %s", maxAttributes, msg)
 	}
-	if msg := tooManyAttributes([]byte(many(maxAttributes + 1))); msg == "" {
+	if msg, _ := scanTags([]byte(many(maxAttributes+1)), nil); msg == "" {
 		t.Errorf("%d attributes accepted", maxAttributes+1)
 	}
 	start := time.Now()

@@ -77,16 +77,6 @@ func splitSTU3XSD() (*xsdText, error) {
 	return xsdSplit, xsdSplitErr
 }
 
-// xmlSchemaFor returns a compiled XSD that declares every resource type
-// doc names, compiling one if none does yet.
-func xmlSchemaFor(doc []byte) (*xsd.Schema, error) {
-	x, err := splitSTU3XSD()
-	if err != nil {
-		return nil, err
-	}
-	return xmlSchemaForTypes(x, x.resourceNames(doc))
-}
-
 // xmlSchemaForTypes returns a compiled XSD that declares the resource types
 // names, compiling one if none does yet.
 func xmlSchemaForTypes(x *xsdText, names []string) (*xsd.Schema, error) {
@@ -189,31 +179,59 @@ func warmXML() {
 // ValidateXML checks an XML payload against the STU3 XML Schema and returns
 // what is wrong, nil when it is valid. A payload that is not well-formed
 // XML yields one problem saying so.
+//
+// The bytes are read once in Go before libxml2 reads them (scanTags): for
+// what libxml2 must not see, and for the resource types that choose the
+// XSD subset. Nesting deeper than libxml2 reads is looked for only when
+// libxml2 stopped, or went deeper than maxLibxmlNesting levels could take
+// it, since only then can there be any.
 func ValidateXML(doc []byte) []Problem {
 	if len(bytes.TrimSpace(doc)) == 0 {
 		return []Problem{problem("not well-formed XML: the document is empty", "")}
 	}
-	if msg := refused(doc); msg != "" {
+	if msg := refusedProlog(doc); msg != "" {
 		return []Problem{problem("not well-formed XML: "+msg, "")}
 	}
-	if p, deep := tooDeep(doc); deep {
-		return []Problem{p}
+	x, err := splitSTU3XSD()
+	var resources map[string]bool
+	if err == nil {
+		resources = x.resources
 	}
-	s, err := xmlSchemaFor(doc)
+	msg, names := scanTags(doc, resources)
+	if msg != "" {
+		return []Problem{problem("not well-formed XML: "+msg, "")}
+	}
+	// deep answers for a document nested deeper than libxml2 reads, which
+	// takes precedence over whatever libxml2 said of it.
+	deep := func(ps []Problem) []Problem {
+		if p, deep := tooDeep(doc); deep {
+			return []Problem{p}
+		}
+		return ps
+	}
+	var s *xsd.Schema
+	if err == nil {
+		s, err = xmlSchemaForTypes(x, names)
+	}
 	if err != nil {
-		return []Problem{problem(err.Error(), "")}
+		return deep([]Problem{problem(err.Error(), "")})
 	}
-	errs, parseMsg, parseLine, err := validateStream(s, doc)
+	res, err := validateStream(s, doc)
 	switch {
 	case err != nil:
-		return []Problem{problem("schema: "+err.Error(), "")}
-	case parseMsg != "":
-		return []Problem{withLine(problem("not well-formed XML: "+parseMsg, ""), parseLine)}
-	case errs == nil:
+		return deep([]Problem{problem("schema: "+err.Error(), "")})
+	case res.parseMsg != "":
+		return deep([]Problem{withLine(problem("not well-formed XML: "+res.parseMsg, ""), res.parseLine)})
+	case res.nesting > maxLibxmlNesting:
+		if ps := deep(nil); ps != nil {
+			return ps
+		}
+	}
+	if res.msgs == nil {
 		return nil
 	}
-	out := make([]Problem, 0, len(errs)+1)
-	for _, e := range errs {
+	out := make([]Problem, 0, len(res.msgs)+1)
+	for _, e := range res.msgs {
 		if e != "" {
 			out = append(out, xmlProblem(e))
 		}
@@ -222,7 +240,7 @@ func ValidateXML(doc []byte) []Problem {
 	if len(out) == 0 {
 		out = append(out, problem("the document is not valid against the STU3 XML Schema", ""))
 	}
-	if len(errs) >= maxXMLErrors {
+	if len(res.msgs) >= maxXMLErrors {
 		out = append(out, problem(fmt.Sprintf("more schema errors may follow: libxml2 reports at most %d", maxXMLErrors), ""))
 	}
 	return out

@@ -4,7 +4,6 @@ package schema
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -209,35 +208,20 @@ func (x *xsdText) subset(keep map[string]bool) string {
 }
 
 // resourceNames returns the resource type names among the element names of
-// an XML document, sorted: every local name after a '<' that names a
-// resource. It reads no structure, so it may find more (a name in a
-// comment, in another namespace) but never fewer than the resources the
-// document holds, which is what choosing a subset of the schema needs.
+// an XML document, sorted: the local names of its start tags (in any
+// namespace) that name a resource, which is what choosing a subset of the
+// schema needs. See scanTags.
 func (x *xsdText) resourceNames(doc []byte) []string {
-	var names []string
-	for i := 0; i < len(doc); i++ {
-		if doc[i] != '<' {
-			continue
-		}
-		j := i + 1
-		for j < len(doc) && isNameByte(doc[j]) {
-			j++
-		}
-		name := doc[i+1 : j]
-		if k := slices.Index(name, ':'); k >= 0 {
-			name = name[k+1:]
-		}
-		if len(name) == 0 || name[0] < 'A' || name[0] > 'Z' || !x.resources[string(name)] {
-			continue
-		}
-		if !slices.Contains(names, string(name)) {
-			names = append(names, string(name))
-		}
-	}
-	slices.Sort(names)
+	_, names := scanTags(doc, x.resources)
 	return names
 }
 
-func isNameByte(c byte) bool {
-	return c == ':' || c == '_' || c == '-' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
-}
+// nameBytes are the bytes an XML name may hold, as far as telling
+// resource names apart needs: ASCII letters, digits, ':', '_', '-', '.',
+// and every byte of a multi-byte UTF-8 character.
+var nameBytes = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = c == ':' || c == '_' || c == '-' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
+	}
+	return t
+}()

@@ -127,9 +127,11 @@ func TestResourceNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc := `<?xml version="1.0"?><!-- <Account> --><f:Bundle xmlns:f="http://hl7.org/fhir"><f:entry><f:resource><Patient xmlns="http://hl7.org/fhir"><contained><Organization/></contained><text><div xmlns="http://www.w3.org/1999/xhtml"><Foo/></div></text></Patient></f:resource></f:entry><Bundle/></f:Bundle>`
+	doc := `<?xml version="1.0"?><!-- <Account> --><f:Bundle xmlns:f="http://hl7.org/fhir"><f:entry><f:resource><Patient xmlns="http://hl7.org/fhir"><contained><Organization/></contained><text><div xmlns="http://www.w3.org/1999/xhtml"><Foo/><![CDATA[<Basic>]]><?pi <Claim>?><p title="a>b"/></div></text></Patient></f:resource></f:entry><Bundle/></f:Bundle>`
+	// Account, Basic and Claim are in a comment, CDATA and a processing
+	// instruction only: not elements, so not wanted.
 	got := fmt.Sprint(x.resourceNames([]byte(doc)))
-	if want := "[Account Bundle Organization Patient]"; got != want {
+	if want := "[Bundle Organization Patient]"; got != want {
 		t.Errorf("got %s, want %s", got, want)
 	}
 }

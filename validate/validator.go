@@ -324,17 +324,35 @@ func (v *Validator) ValidateReader(source string, r io.Reader) (*Result, error) 
 // the next read from r once ctx has ended, validation as ValidateContext
 // says, and the error is then ctx.Err().
 func (v *Validator) ValidateReaderContext(ctx context.Context, source string, r io.Reader) (*Result, error) {
+	limit := v.readLimit()
+	src, err := io.ReadAll(io.LimitReader(batch.Reader(ctx, r), limit+1))
+	if err != nil {
+		return nil, readError(ctx, source, err)
+	}
+	return v.validateRead(ctx, source, src, limit)
+}
+
+// readLimit is the most a payload read from a stream may hold.
+func (v *Validator) readLimit() int64 {
 	limit := v.opts.MaxSize
 	if limit <= 0 || limit > MaxReadSize {
 		limit = MaxReadSize
 	}
-	src, err := io.ReadAll(io.LimitReader(batch.Reader(ctx, r), limit+1))
-	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, ctxErr
-		}
-		return nil, fmt.Errorf("%s: %w", source, err)
+	return limit
+}
+
+// readError is the error of a failed read of the payload named source:
+// ctx's own when it ended.
+func readError(ctx context.Context, source string, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return ctxErr
 	}
+	return fmt.Errorf("%s: %w", source, err)
+}
+
+// validateRead validates src, read from a stream that was cut after
+// limit+1 bytes: a payload with more than limit is refused unparsed.
+func (v *Validator) validateRead(ctx context.Context, source string, src []byte, limit int64) (*Result, error) {
 	if int64(len(src)) > limit {
 		// Reading stopped at limit+1 bytes: the true size is unknown.
 		return &Result{Source: source, Kind: "unknown", Issues: []Issue{{

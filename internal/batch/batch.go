@@ -48,6 +48,9 @@ func Run[I, R any](ctx context.Context, in iter.Seq[I], opts Options[I], work fu
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if workers == 1 {
+		return runOne(ctx, in, opts, window, work, yield)
+	}
 
 	type job struct {
 		index int
@@ -121,6 +124,72 @@ func Run[I, R any](ctx context.Context, in iter.Seq[I], opts Options[I], work fu
 	}
 	// Every slot was filled: the workers are done or about to be.
 	wg.Wait()
+	return nil
+}
+
+// runOne is Run with one worker, which also takes the items from in: one
+// goroutine besides the caller's instead of two, and one hand-off per item
+// (the result, already in order) instead of three (the item to the
+// worker, its slot to the caller, the result). On a machine with idle
+// cores each hand-off wakes one to run the goroutine handed to, so fewer
+// of them is less time spent waking threads and moving the work between
+// cores. ctx is Run's own, cancelled when Run returns.
+func runOne[I, R any](ctx context.Context, in iter.Seq[I], opts Options[I], window int, work func(ctx context.Context, index int, item I) R, yield func(R) error) error {
+	type done struct {
+		r    R
+		cost int64
+	}
+	// Window-1 results wait here while the worker works on one more: the
+	// window, as Run's.
+	results := make(chan done, window-1)
+	bud := newBudget(opts.Budget)
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		defer close(results)
+		index := 0
+		for item := range in {
+			var cost int64
+			if opts.Cost != nil {
+				cost = opts.Cost(item)
+			}
+			if !bud.acquire(ctx, cost) || ctx.Err() != nil {
+				return
+			}
+			d := done{work(ctx, index, item), cost}
+			index++
+			select {
+			case results <- d:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var d done
+		var ok bool
+		select {
+		case d, ok = <-results:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		err := yield(d.r)
+		bud.release(d.cost)
+		if err != nil {
+			return err
+		}
+	}
+	// results was closed: the worker is done or about to be.
+	<-finished
 	return nil
 }
 

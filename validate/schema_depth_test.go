@@ -49,3 +49,32 @@ func TestXMLNestingBeyondLibxml2(t *testing.T) {
 		t.Errorf("got %s at %d:%d", is, is.Line, is.Column)
 	}
 }
+
+// TestSchemaAuditOnlyOnPasses checks that the audit runs after every other
+// phase and only on what they all pass: the same 257-level document, which
+// the audit alone fails, gets no schema issue once a later phase (here the
+// extension phase, on a birth-time extension of the wrong type) has
+// already failed it.
+func TestSchemaAuditOnlyOnPasses(t *testing.T) {
+	if !schema.XSDBuiltIn {
+		t.Skip("no XSD check built in (build tag libxml2): the audit has nothing to add to this document")
+	}
+	v, err := validate.New(validate.Options{MaxSize: -1, NoRules: true, Schema: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deep := strings.Repeat(`<extension url="http://example.org/x">`, 256) + "\n  <valueString value=\"x\"/>" + strings.Repeat("</extension>", 256)
+	wrong := `<extension url="http://hl7.org/fhir/StructureDefinition/patient-birthTime"><valueString value="x"/></extension>`
+	passing := "<Patient xmlns=\"http://hl7.org/fhir\">\n" + deep + "</Patient>"
+	failing := "<Patient xmlns=\"http://hl7.org/fhir\">\n" + wrong + deep + "</Patient>"
+	if found := issuesOf(v.Validate("passing", []byte(passing)), validate.RuleSchema); len(found) != 1 {
+		t.Fatalf("passing the other phases: want the audit's one issue, got %v", found)
+	}
+	res := v.Validate("failing", []byte(failing))
+	if res.Valid() {
+		t.Fatalf("a birth-time extension holding a string: want an error, got %v", res.Issues)
+	}
+	if found := issuesOf(res, validate.RuleSchema); len(found) != 0 {
+		t.Errorf("failed by another phase: want no audit, got %v", found)
+	}
+}

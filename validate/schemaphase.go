@@ -11,15 +11,16 @@ import (
 const RuleSchema = schema.Rule
 
 // schemaPhase checks the payload against the XSD or JSON Schema generated
-// from the model. The model phases read the same model, so where they found
-// an error the schema's problems restate it, often on another line (a
-// missing element is noticed at the next one): the phase then adds nothing.
-// It is a second opinion on payloads the model phases pass, and on those it
-// reports each problem it finds. It runs only with Options.Schema (or
-// RequireXSD): TestSchemaAuditAddsNothing shows that on every corpus the
-// project has it finds nothing the model phases do not. A build without the XSD check (no build
-// tag libxml2) has no schema phase for XML: Options.RequireXSD is how a
-// caller makes sure it is there.
+// from the model, as an audit of a payload every other phase passed (it
+// runs last): it guards the verdict "valid". On a payload some phase
+// already failed it cannot change the verdict, and where the model phases
+// found an error the schema's problems restate it, often on another line
+// (a missing element is noticed at the next one), so it is not run there.
+// It runs only with Options.Schema (or RequireXSD):
+// TestSchemaAuditAddsNothing shows that on every corpus the project has
+// it finds nothing the model phases do not. A build without the XSD check
+// (no build tag libxml2) has no schema phase for XML: Options.RequireXSD
+// is how a caller makes sure it is there.
 func schemaPhase(src []byte, format string, root *tree.Node, issues *[]Issue) {
 	for _, is := range *issues {
 		if is.Severity.IsError() {

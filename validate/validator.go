@@ -286,11 +286,6 @@ func (v *Validator) validate(ctx context.Context, source string, src []byte) *Re
 				v.inv.check(ctx, doc.Root, &res.Issues)
 			}
 		},
-		func() {
-			if v.opts.Schema && err == nil {
-				schemaPhase(src, res.Format, doc.Root, &res.Issues)
-			}
-		},
 		func() { v.extensionPhase(ctx, doc.Root, res) },
 		func() {
 			if v.ig != nil {
@@ -300,6 +295,13 @@ func (v *Validator) validate(ctx context.Context, source string, src []byte) *Re
 		func() {
 			if v.rules != nil {
 				v.nemsPhase(ctx, doc.Root, res, len(src))
+			}
+		},
+		// Last: the audit is a second opinion on what every other phase
+		// passed.
+		func() {
+			if v.opts.Schema && err == nil {
+				schemaPhase(src, res.Format, doc.Root, &res.Issues)
 			}
 		},
 	}

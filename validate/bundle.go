@@ -41,13 +41,13 @@ type bundleIndex struct {
 // entries resolve among its own entries, never among those of a Bundle
 // around it, and a nested Bundle's references are checked with that
 // Bundle alone.
-func checkBundles(root *tree.Node, issues *[]Issue) {
-	root.Walk(func(n *tree.Node) bool {
-		if n.Resource && n.Type == "Bundle" {
+// The resources come in document order, as the structure walk met them.
+func checkBundles(resources []*tree.Node, issues *[]Issue) {
+	for _, n := range resources {
+		if n.Type == "Bundle" {
 			checkBundle(n, issues)
 		}
-		return true
-	})
+	}
 }
 
 func checkBundle(b *tree.Node, issues *[]Issue) {
@@ -253,10 +253,12 @@ func wrongTarget(ref, rv *tree.Node, typ string) Issue {
 // contained resource of a type the element allows. Each container is its
 // own scope; a "#id" that names nothing there is ref-1's to report. Every
 // node is visited once for its nearest container, so the check is linear.
-func checkContainedReferences(root *tree.Node, issues *[]Issue) {
-	root.Walk(func(n *tree.Node) bool {
-		if !n.Resource || n.Name == "contained" {
-			return true
+// The resources are those of the tree in document order, as the structure
+// walk met them.
+func checkContainedReferences(resources []*tree.Node, issues *[]Issue) {
+	for _, n := range resources {
+		if n.Name == "contained" {
+			continue
 		}
 		var byID map[string]*tree.Node
 		for _, c := range n.Children {
@@ -273,7 +275,7 @@ func checkContainedReferences(root *tree.Node, issues *[]Issue) {
 			}
 		}
 		if byID == nil {
-			return true
+			continue
 		}
 		var walk func(x *tree.Node)
 		walk = func(x *tree.Node) {
@@ -292,8 +294,7 @@ func checkContainedReferences(root *tree.Node, issues *[]Issue) {
 			}
 		}
 		walk(n)
-		return true
-	})
+	}
 }
 
 // resolve finds the entry a reference names. local is true when the

@@ -49,14 +49,32 @@ func (s *structure) add(n *tree.Node, sev Severity, code string, spine SpineCode
 	})
 }
 
-// check walks the tree; once ctx has ended (looked at every 256 elements)
-// it stops descending.
-func (s *structure) check(ctx context.Context, root *tree.Node) {
+// walked is what the structure phase's walk gathers for the phases after
+// it, so that they need not walk the whole tree again: the number of
+// elements and, in document order (that of tree.Node.Walk), the resources
+// and the extensions.
+type walked struct {
+	nodes      int
+	resources  []*tree.Node
+	extensions []*tree.Node
+}
+
+// check walks the tree, noting in w what the later phases look for; once
+// ctx has ended (looked at every 256 elements) it stops descending, and w
+// is partial.
+func (s *structure) check(ctx context.Context, root *tree.Node, w *walked) {
 	seen, stop := 0, false
 	root.Walk(func(n *tree.Node) bool {
 		if seen++; stop || seen&255 == 0 && ctx.Err() != nil {
 			stop = true
 			return false
+		}
+		w.nodes++
+		if n.Resource {
+			w.resources = append(w.resources, n)
+		}
+		if n.Type == "Extension" {
+			w.extensions = append(w.extensions, n)
 		}
 		s.node(n)
 		return true

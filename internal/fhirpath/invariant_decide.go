@@ -1,6 +1,9 @@
 package fhirpath
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // Most STU3 invariants met on a payload are small Boolean tests of the
 // focus's own children: bdl-5 "resource.exists() or request.exists() or
@@ -28,21 +31,26 @@ func (e *Expression) Decide(focus Node) (t Truth, ok bool) {
 	if e == nil || focus == nil {
 		return Empty, false
 	}
-	return decideBool(e.root, focus)
+	d := deciders.Get().(*decider)
+	t, ok = d.decideBool(e.root, focus)
+	clear(d.cur[:cap(d.cur)]) // no payload kept alive by the pool
+	clear(d.next[:cap(d.next)])
+	deciders.Put(d)
+	return t, ok
 }
 
 // decideBool decides an expression whose result is one Boolean or nothing
 // (Empty).
-func decideBool(x expr, focus Node) (Truth, bool) {
+func (d *decider) decideBool(x expr, focus Node) (Truth, bool) {
 	switch x := x.(type) {
 	case *memoExpr:
-		return decideBool(x.x, focus)
+		return d.decideBool(x.x, focus)
 	case *binaryExpr:
 		switch x.op {
 		case "and", "or", "implies":
-			return decideLogic(x, focus)
+			return d.decideLogic(x, focus)
 		case "=", "!=":
-			return decideEqual(x, focus)
+			return d.decideEqual(x, focus)
 		}
 	case *callExpr:
 		if x.recv == nil {
@@ -50,14 +58,13 @@ func decideBool(x expr, focus Node) (Truth, bool) {
 		}
 		switch {
 		case len(x.args) == 0 && (x.name == "exists" || x.name == "empty"):
-			var buf [maxDecideNodes]Node
-			nodes, ok := decidePath(x.recv, focus, buf[:0])
+			nodes, ok := d.decidePath(x.recv, focus)
 			if !ok {
 				return Empty, false
 			}
 			return truthOfBool((len(nodes) > 0) == (x.name == "exists")), true
 		case len(x.args) == 0 && x.name == "not":
-			t, ok := decideBool(x.recv, focus)
+			t, ok := d.decideBool(x.recv, focus)
 			if !ok {
 				return Empty, false
 			}
@@ -73,7 +80,7 @@ func decideBool(x expr, focus Node) (Truth, bool) {
 			if !isText {
 				return Empty, false
 			}
-			text, found, ok := decideText(x.recv, focus)
+			text, found, ok := d.decideText(x.recv, focus)
 			if !ok {
 				return Empty, false
 			}
@@ -95,8 +102,8 @@ func decideBool(x expr, focus Node) (Truth, bool) {
 // decideLogic is the three-valued and, or and implies, which, like the
 // evaluator, leave the right side unread once the left one settles the
 // answer: an undecidable right side then does not matter.
-func decideLogic(x *binaryExpr, focus Node) (Truth, bool) {
-	l, ok := decideBool(x.l, focus)
+func (d *decider) decideLogic(x *binaryExpr, focus Node) (Truth, bool) {
+	l, ok := d.decideBool(x.l, focus)
 	if !ok {
 		return Empty, false
 	}
@@ -108,7 +115,7 @@ func decideLogic(x *binaryExpr, focus Node) (Truth, bool) {
 	case x.op == "implies" && l == False:
 		return True, true
 	}
-	r, ok := decideBool(x.r, focus)
+	r, ok := d.decideBool(x.r, focus)
 	if !ok {
 		return Empty, false
 	}
@@ -140,11 +147,10 @@ func decideLogic(x *binaryExpr, focus Node) (Truth, bool) {
 
 // decideEqual is = and != between two Boolean results, or between a path
 // and a string literal.
-func decideEqual(x *binaryExpr, focus Node) (Truth, bool) {
+func (d *decider) decideEqual(x *binaryExpr, focus Node) (Truth, bool) {
 	var eq Truth
 	if lit, isText := stringLit(x.r); isText {
-		var buf [maxDecideNodes]Node
-		nodes, ok := decidePath(x.l, focus, buf[:0])
+		nodes, ok := d.decidePath(x.l, focus)
 		if !ok {
 			return Empty, false
 		}
@@ -161,11 +167,11 @@ func decideEqual(x *binaryExpr, focus Node) (Truth, bool) {
 			eq = False // collections of different sizes are not equal
 		}
 	} else {
-		l, ok := decideBool(x.l, focus)
+		l, ok := d.decideBool(x.l, focus)
 		if !ok {
 			return Empty, false
 		}
-		r, ok := decideBool(x.r, focus)
+		r, ok := d.decideBool(x.r, focus)
 		if !ok {
 			return Empty, false
 		}
@@ -186,9 +192,8 @@ func decideEqual(x *binaryExpr, focus Node) (Truth, bool) {
 // decideText reads the one text a string function takes from a path:
 // found is false when the path finds nothing; more than one item, or one
 // without a value, is not decided.
-func decideText(x expr, focus Node) (text string, found, ok bool) {
-	var buf [maxDecideNodes]Node
-	nodes, ok := decidePath(x, focus, buf[:0])
+func (d *decider) decideText(x expr, focus Node) (text string, found, ok bool) {
+	nodes, ok := d.decidePath(x, focus)
 	switch {
 	case !ok || len(nodes) > 1:
 		return "", false, false
@@ -202,45 +207,79 @@ func decideText(x expr, focus Node) (text string, found, ok bool) {
 	return t, true, true
 }
 
-// decidePath appends to dst the items a path of child names finds from
-// the focus, as the evaluator navigates.
-func decidePath(x expr, focus Node, dst []Node) ([]Node, bool) {
-	switch x := x.(type) {
-	case *memoExpr:
-		return decidePath(x.x, focus, dst)
-	case *identExpr:
-		if x.name == "" || isUpper(x.name) {
-			return dst, false // a type name: left to the evaluator
-		}
-		return appendDecideChildren(dst, focus, x.name)
-	case *memberExpr:
-		var buf [maxDecideNodes]Node
-		in, ok := decidePath(x.recv, focus, buf[:0])
-		if !ok {
-			return dst, false
-		}
-		for _, n := range in {
-			if dst, ok = appendDecideChildren(dst, n, x.name); !ok {
-				return dst, false
-			}
-		}
-		return dst, true
-	}
-	return dst, false
+// maxDecideSteps bounds the names of a decided path.
+const maxDecideSteps = 6
+
+// decider holds the buffers of one Decide; they come from a pool, as a
+// buffer handed to Node's methods would otherwise be allocated every call.
+type decider struct {
+	items     []Item
+	cur, next []Node
 }
 
-func appendDecideChildren(dst []Node, n Node, name string) ([]Node, bool) {
+var deciders = sync.Pool{New: func() any {
+	return &decider{
+		items: make([]Item, 0, maxDecideNodes),
+		cur:   make([]Node, 0, maxDecideNodes),
+		next:  make([]Node, 0, maxDecideNodes),
+	}
+}}
+
+// decidePath returns the items a path of child names finds from the focus,
+// as the evaluator navigates. The result lives in d's buffers: it is good
+// until the next decidePath.
+func (d *decider) decidePath(x expr, focus Node) ([]Node, bool) {
+	var names [maxDecideSteps]string
+	k := len(names)
+	for done := false; !done; {
+		switch y := x.(type) {
+		case *memoExpr:
+			x = y.x
+		case *memberExpr:
+			if k == 0 {
+				return nil, false
+			}
+			k--
+			names[k] = y.name
+			x = y.recv
+		case *identExpr:
+			if k == 0 || y.name == "" || isUpper(y.name) {
+				return nil, false // a type name: left to the evaluator
+			}
+			k--
+			names[k] = y.name
+			done = true
+		default:
+			return nil, false
+		}
+	}
+	cur := append(d.cur[:0], focus)
+	for _, name := range names[k:] {
+		next := d.next[:0]
+		for _, n := range cur {
+			var ok bool
+			if next, ok = d.appendChildren(next, n, name); !ok {
+				return nil, false
+			}
+		}
+		d.cur, d.next = next, cur
+		cur = next
+	}
+	return cur, true
+}
+
+func (d *decider) appendChildren(dst []Node, n Node, name string) ([]Node, bool) {
 	if ca, isAppender := n.(ChildAppender); isAppender {
-		var buf [maxDecideNodes]Item
-		items := ca.AppendChildren(buf[:0], name)
+		items := ca.AppendChildren(d.items[:0], name)
 		if len(dst)+len(items) > maxDecideNodes {
 			return dst, false
 		}
-		for _, it := range items {
+		for i, it := range items {
 			if it.node == nil {
 				return dst, false
 			}
 			dst = append(dst, it.node)
+			items[i] = Item{}
 		}
 		return dst, true
 	}

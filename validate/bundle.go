@@ -24,7 +24,7 @@ const (
 // resolving every reference costs time linear in the size of the Bundle.
 type bundleIndex struct {
 	byFullURL map[string]*tree.Node
-	byTypeID  map[string]*tree.Node
+	byTypeID  map[typeID]*tree.Node
 	entryOf   map[*tree.Node]string // resource -> its entry's fullUrl
 	mustExist bool                  // message Bundles are self-contained
 	// urnMustExist: a urn: reference must resolve (messages, documents).
@@ -50,11 +50,20 @@ func checkBundles(resources []*tree.Node, issues *[]Issue) {
 	}
 }
 
+// typeID is a resource's type and id, the key of a relative reference
+// "Type/id" (a resource type has no slash); a pair, so that indexing an
+// entry builds no string.
+type typeID struct{ typ, id string }
+
+// fullURLVersion is what bdl-7 keeps unique: a fullUrl and a versionId.
+type fullURLVersion struct{ fullURL, version string }
+
 func checkBundle(b *tree.Node, issues *[]Issue) {
+	entries := b.ChildrenNamed("entry")
 	idx := &bundleIndex{
-		byFullURL: map[string]*tree.Node{},
-		byTypeID:  map[string]*tree.Node{},
-		entryOf:   map[*tree.Node]string{},
+		byFullURL: make(map[string]*tree.Node, len(entries)),
+		byTypeID:  make(map[typeID]*tree.Node, len(entries)),
+		entryOf:   make(map[*tree.Node]string, len(entries)),
 	}
 	if t := b.Child("type"); t != nil {
 		idx.bundleType = t.Value
@@ -73,12 +82,12 @@ func checkBundle(b *tree.Node, issues *[]Issue) {
 
 	// fullUrl must be unique, unless the entries are versions of one
 	// resource (bdl-7).
-	seen := map[string]*tree.Node{}
-	for _, e := range b.ChildrenNamed("entry") {
+	seen := make(map[fullURLVersion]*tree.Node, len(entries))
+	for _, e := range entries {
 		r := e.Child("resource")
 		fu := e.Child("fullUrl")
 		if fu != nil && fu.HasValue {
-			key := fu.Value + "\x00" + versionID(r)
+			key := fullURLVersion{fu.Value, versionID(r)}
 			if prev := seen[key]; prev != nil {
 				*issues = append(*issues, Issue{
 					Severity: SeverityError, Code: "invariant", Spine: SpineInvalidResource, Rule: RuleFullURLUnique,
@@ -95,12 +104,12 @@ func checkBundle(b *tree.Node, issues *[]Issue) {
 		}
 		if r != nil {
 			if id := r.Child("id"); id != nil && id.HasValue {
-				idx.byTypeID[r.Type+"/"+id.Value] = r
+				idx.byTypeID[typeID{r.Type, id.Value}] = r
 			}
 		}
 	}
 
-	for _, e := range b.ChildrenNamed("entry") {
+	for _, e := range entries {
 		r := e.Child("resource")
 		if r == nil || r.Type == "Bundle" {
 			continue // a Bundle entry is a scope of its own, checked on its own
@@ -321,8 +330,10 @@ func (idx *bundleIndex) resolve(ref string, from *tree.Node) (target *tree.Node,
 			return t, t != nil, false
 		}
 	}
-	if t := idx.byTypeID[ref]; t != nil {
-		return t, true, true
+	if typ, id, ok := strings.Cut(ref, "/"); ok {
+		if t := idx.byTypeID[typeID{typ, id}]; t != nil {
+			return t, true, true
+		}
 	}
 	return nil, false, true
 }

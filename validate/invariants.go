@@ -210,6 +210,8 @@ func (inv *invariants) each(ctx context.Context, root *tree.Node, nodes int, vis
 		budget = treepath.Budget(root)
 	}
 	env := &fhirpath.Env{Resolver: res, BaseType: inv.baseType, MaxSteps: budget}
+	dec := fhirpath.NewDecider()
+	var memo childMemo
 	stop := false
 	var walk func(n, resource *tree.Node)
 	walk = func(n, resource *tree.Node) {
@@ -222,7 +224,7 @@ func (inv *invariants) each(ctx context.Context, root *tree.Node, nodes int, vis
 			resource = n
 		}
 		for _, ck := range inv.checkablesFor(n) {
-			if ck.absent != nil && ck.absent.applies(n) {
+			if ck.absent != nil && ck.absent.appliesTo(n, &memo) {
 				visit(n, ck.c, ck.absent.truth, nil)
 				continue
 			}
@@ -230,7 +232,7 @@ func (inv *invariants) each(ctx context.Context, root *tree.Node, nodes int, vis
 			// tree; the budget then cannot matter (a forced one, set
 			// by tests, is left to the evaluator).
 			if inv.maxSteps <= 0 {
-				if truth, ok := ck.expr.Decide(treepath.Of(n)); ok {
+				if truth, ok := dec.Decide(ck.expr, treepath.Of(n)); ok {
 					visit(n, ck.c, truth, nil)
 					continue
 				}

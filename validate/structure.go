@@ -295,7 +295,7 @@ func primitiveProblem(code string, p *schemas.Primitive, v string) string {
 			return "value is not valid base64: " + err.Error()
 		}
 	case "uri", "oid", "uuid":
-		if strings.ContainsAny(v, " \t\r\n") {
+		if hasSpace(v) {
 			return "value " + quoteShort(v) + " is not a valid " + code + ": it contains whitespace"
 		}
 	case "boolean":
@@ -308,6 +308,18 @@ func primitiveProblem(code string, p *schemas.Primitive, v string) string {
 		}
 	}
 	return ""
+}
+
+// hasSpace reports whether v holds a space, tab, carriage return or line
+// feed; a loop, as strings.ContainsAny builds its set at every call.
+func hasSpace(v string) bool {
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case ' ', '\t', '\r', '\n':
+			return true
+		}
+	}
+	return false
 }
 
 func formatHint(code string) string {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/profiles/structuredef"
@@ -203,8 +204,33 @@ func (t *terminology) coding(s *structure, n *tree.Node, unchecked map[string]bo
 
 // sameDisplay compares displays as the reference does: ignoring case and
 // runs of white space.
+//
+// It compares word by word in place: case folding never maps a letter to
+// white space, so the words line up as they would in the two texts joined
+// by single spaces.
 func sameDisplay(a, b string) bool {
-	return strings.EqualFold(strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " "))
+	if a == b {
+		return true
+	}
+	for {
+		a = strings.TrimLeftFunc(a, unicode.IsSpace)
+		b = strings.TrimLeftFunc(b, unicode.IsSpace)
+		if a == "" || b == "" {
+			return a == "" && b == ""
+		}
+		i := strings.IndexFunc(a, unicode.IsSpace)
+		if i < 0 {
+			i = len(a)
+		}
+		j := strings.IndexFunc(b, unicode.IsSpace)
+		if j < 0 {
+			j = len(b)
+		}
+		if !strings.EqualFold(a[:i], b[:j]) {
+			return false
+		}
+		a, b = a[i:], b[j:]
+	}
 }
 
 func codingOfNode(n *tree.Node) (c [2]string, ok bool) {

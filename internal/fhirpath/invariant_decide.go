@@ -31,17 +31,39 @@ func (e *Expression) Decide(focus Node) (t Truth, ok bool) {
 	if e == nil || focus == nil {
 		return Empty, false
 	}
-	d := deciders.Get().(*decider)
-	t, ok = d.decideBool(e.root, focus)
-	clear(d.cur[:cap(d.cur)]) // no payload kept alive by the pool
-	clear(d.next[:cap(d.next)])
+	d := deciders.Get().(*Decider)
+	t, ok = d.Decide(e, focus)
 	deciders.Put(d)
+	return t, ok
+}
+
+// NewDecider returns the buffers of Decide, for a caller that decides
+// many expressions in a row (a walk over a payload) and keeps them rather
+// than taking them from a pool each time. A Decider is not safe for
+// concurrent use.
+func NewDecider() *Decider {
+	return &Decider{
+		items: make([]Item, 0, maxDecideNodes),
+		cur:   make([]Node, 0, maxDecideNodes),
+		next:  make([]Node, 0, maxDecideNodes),
+	}
+}
+
+// Decide is [Expression.Decide] with d's buffers. It keeps no reference
+// to focus or its children once it returns.
+func (d *Decider) Decide(e *Expression, focus Node) (t Truth, ok bool) {
+	if e == nil || focus == nil {
+		return Empty, false
+	}
+	t, ok = d.decideBool(e.root, focus)
+	clear(d.cur[:cap(d.cur)])
+	clear(d.next[:cap(d.next)])
 	return t, ok
 }
 
 // decideBool decides an expression whose result is one Boolean or nothing
 // (Empty).
-func (d *decider) decideBool(x expr, focus Node) (Truth, bool) {
+func (d *Decider) decideBool(x expr, focus Node) (Truth, bool) {
 	switch x := x.(type) {
 	case *memoExpr:
 		return d.decideBool(x.x, focus)
@@ -102,7 +124,7 @@ func (d *decider) decideBool(x expr, focus Node) (Truth, bool) {
 // decideLogic is the three-valued and, or and implies, which, like the
 // evaluator, leave the right side unread once the left one settles the
 // answer: an undecidable right side then does not matter.
-func (d *decider) decideLogic(x *binaryExpr, focus Node) (Truth, bool) {
+func (d *Decider) decideLogic(x *binaryExpr, focus Node) (Truth, bool) {
 	l, ok := d.decideBool(x.l, focus)
 	if !ok {
 		return Empty, false
@@ -147,7 +169,7 @@ func (d *decider) decideLogic(x *binaryExpr, focus Node) (Truth, bool) {
 
 // decideEqual is = and != between two Boolean results, or between a path
 // and a string literal.
-func (d *decider) decideEqual(x *binaryExpr, focus Node) (Truth, bool) {
+func (d *Decider) decideEqual(x *binaryExpr, focus Node) (Truth, bool) {
 	var eq Truth
 	if lit, isText := stringLit(x.r); isText {
 		nodes, ok := d.decidePath(x.l, focus)
@@ -192,7 +214,7 @@ func (d *decider) decideEqual(x *binaryExpr, focus Node) (Truth, bool) {
 // decideText reads the one text a string function takes from a path:
 // found is false when the path finds nothing; more than one item, or one
 // without a value, is not decided.
-func (d *decider) decideText(x expr, focus Node) (text string, found, ok bool) {
+func (d *Decider) decideText(x expr, focus Node) (text string, found, ok bool) {
 	nodes, ok := d.decidePath(x, focus)
 	switch {
 	case !ok || len(nodes) > 1:
@@ -210,25 +232,19 @@ func (d *decider) decideText(x expr, focus Node) (text string, found, ok bool) {
 // maxDecideSteps bounds the names of a decided path.
 const maxDecideSteps = 6
 
-// decider holds the buffers of one Decide; they come from a pool, as a
-// buffer handed to Node's methods would otherwise be allocated every call.
-type decider struct {
+// Decider holds the buffers of Decide: a buffer handed to Node's methods
+// would otherwise be allocated every call.
+type Decider struct {
 	items     []Item
 	cur, next []Node
 }
 
-var deciders = sync.Pool{New: func() any {
-	return &decider{
-		items: make([]Item, 0, maxDecideNodes),
-		cur:   make([]Node, 0, maxDecideNodes),
-		next:  make([]Node, 0, maxDecideNodes),
-	}
-}}
+var deciders = sync.Pool{New: func() any { return NewDecider() }}
 
 // decidePath returns the items a path of child names finds from the focus,
 // as the evaluator navigates. The result lives in d's buffers: it is good
 // until the next decidePath.
-func (d *decider) decidePath(x expr, focus Node) ([]Node, bool) {
+func (d *Decider) decidePath(x expr, focus Node) ([]Node, bool) {
 	var names [maxDecideSteps]string
 	k := len(names)
 	for done := false; !done; {
@@ -268,7 +284,7 @@ func (d *decider) decidePath(x expr, focus Node) ([]Node, bool) {
 	return cur, true
 }
 
-func (d *decider) appendChildren(dst []Node, n Node, name string) ([]Node, bool) {
+func (d *Decider) appendChildren(dst []Node, n Node, name string) ([]Node, bool) {
 	if ca, isAppender := n.(ChildAppender); isAppender {
 		items := ca.AppendChildren(d.items[:0], name)
 		if len(dst)+len(items) > maxDecideNodes {

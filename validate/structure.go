@@ -161,8 +161,20 @@ func (s *structure) cardinality(n *tree.Node) {
 	} else {
 		counts = make([]int, len(defs))
 	}
+	// Children mostly come in definition order (always in valid XML):
+	// follow them along defs, and search only for one that goes back.
+	at := 0
 	for _, c := range n.Children {
-		if i := defIndex(defs, c.Elem); i >= 0 {
+		e := c.Elem
+		if e == nil {
+			continue
+		}
+		for at < len(defs) && defs[at].Index < e.Index {
+			at++
+		}
+		if at < len(defs) && defs[at] == e {
+			counts[at]++
+		} else if i := defIndex(defs, e); i >= 0 {
 			counts[i]++
 		}
 	}

@@ -294,14 +294,21 @@ func (c *checker) children(n *tree.Node, d *edef, p *Profile) {
 	if len(d.children) == 0 {
 		return
 	}
-	groups := make(map[*edef][]*tree.Node, len(d.children))
+	// The definition each child stands for, found once; every element of
+	// every extension comes here, so the few children usual are kept on
+	// the stack rather than grouped in a map.
+	var defBuf [16]*edef
+	defs := defBuf[:0]
+	if len(n.Children) > len(defBuf) {
+		defs = make([]*edef, 0, len(n.Children))
+	}
 	for _, ch := range n.Children {
 		cd := d.byName[ch.Name]
 		if cd == nil && ch.Elem != nil {
 			cd = d.byName[ch.Elem.Name]
 		}
+		defs = append(defs, cd)
 		if cd != nil {
-			groups[cd] = append(groups[cd], ch)
 			continue
 		}
 		if ch.Elem != nil && ch.Elem.IsChoice() && d.renamed[ch.Elem.Name] != nil {
@@ -309,8 +316,18 @@ func (c *checker) children(n *tree.Node, d *edef, p *Profile) {
 				d.label()+"."+ch.Name+" is not allowed by "+p.Name+": "+ch.Elem.Name+" may only be "+strings.Join(d.renamed[ch.Elem.Name], " or "))
 		}
 	}
+	var nodeBuf [8]*tree.Node
 	for _, cd := range d.children {
-		c.group(n, groups[cd], cd, p)
+		nodes := nodeBuf[:0]
+		for i, ch := range n.Children {
+			if defs[i] == cd {
+				nodes = append(nodes, ch)
+			}
+		}
+		if len(nodes) == 0 {
+			nodes = nil
+		}
+		c.group(n, nodes, cd, p) // group keeps no reference to nodes
 	}
 }
 

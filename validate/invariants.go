@@ -55,6 +55,9 @@ type compiled struct {
 	// absent is the verdict on elements that lack the children the
 	// expression reads, or nil when the expression reads more than that.
 	absent *absentVerdict
+	// decision reads the expression off the tree where it can, or is
+	// nil when no part of it can be.
+	decision *fhirpath.Decision
 }
 
 func newInvariants(m *schemas.Model) *invariants { return &invariants{m: m} }
@@ -73,6 +76,7 @@ func (inv *invariants) compile(c *schemas.Constraint) *compiled {
 	comp := &compiled{expr: e, err: err}
 	if err == nil {
 		comp.absent = verdictWhenAbsent(e)
+		comp.decision = e.Decision()
 	}
 	v, _ := inv.cache.LoadOrStore(c, comp)
 	return v.(*compiled)
@@ -106,9 +110,10 @@ func (inv *invariants) constraintsFor(n *tree.Node) []*schemas.Constraint {
 
 // checkable is a constraint the FHIRPath phase evaluates, compiled.
 type checkable struct {
-	c      *schemas.Constraint
-	expr   *fhirpath.Expression
-	absent *absentVerdict
+	c        *schemas.Constraint
+	expr     *fhirpath.Expression
+	absent   *absentVerdict
+	decision *fhirpath.Decision
 }
 
 // checkablesFor returns the compiled constraints to evaluate on a node,
@@ -129,7 +134,7 @@ func (inv *invariants) checkablesFor(n *tree.Node) []checkable {
 			continue
 		}
 		if comp := inv.compile(c); comp.err == nil {
-			out = append(out, checkable{c, comp.expr, comp.absent}) // a compile error is listed by Coverage
+			out = append(out, checkable{c, comp.expr, comp.absent, comp.decision}) // a compile error is listed by Coverage
 		}
 	}
 	inv.storeMu.Lock()
@@ -231,8 +236,8 @@ func (inv *invariants) each(ctx context.Context, root *tree.Node, nodes int, vis
 			// A test of the element's own children is read off the
 			// tree; the budget then cannot matter (a forced one, set
 			// by tests, is left to the evaluator).
-			if inv.maxSteps <= 0 {
-				if truth, ok := dec.Decide(ck.expr, treepath.Of(n)); ok {
+			if ck.decision != nil && inv.maxSteps <= 0 {
+				if truth, ok := dec.Run(ck.decision, treepath.Of(n)); ok {
 					visit(n, ck.c, truth, nil)
 					continue
 				}

@@ -383,7 +383,12 @@ func quoteShort(v string) string {
 // binding checks a coded element against a required value set whose
 // expansion is complete; incomplete expansions are not judged.
 func (s *structure) binding(n *tree.Node, b *schemas.Binding) {
-	vs := s.m.ValueSet(b.ValueSet)
+	var vs *schemas.ValueSet
+	if s.term != nil {
+		vs = s.term.requiredValueSet(s.m, b)
+	} else {
+		vs = s.m.ValueSet(b.ValueSet)
+	}
 	if vs == nil || !vs.Complete {
 		if vs != nil && hasCode(n) {
 			s.uncheckedValueSet(b.ValueSet, vs.Reason)

@@ -40,6 +40,20 @@ const (
 type terminology struct {
 	term *schemas.Terminology
 	ig   *structuredef.Registry // nil without Options.IG
+	// required caches the model's value set of each required binding
+	// (*schemas.Binding -> *schemas.ValueSet, nil kept): the model's
+	// look-up hashes the URL and builds a label every time.
+	required sync.Map
+}
+
+// requiredValueSet is m.ValueSet(b.ValueSet), remembered per binding.
+func (t *terminology) requiredValueSet(m *schemas.Model, b *schemas.Binding) *schemas.ValueSet {
+	if vs, ok := t.required.Load(b); ok {
+		return vs.(*schemas.ValueSet)
+	}
+	vs := m.ValueSet(b.ValueSet)
+	t.required.Store(b, vs)
+	return vs
 }
 
 // binding checks a coded element bound with strength extensible or

@@ -10,37 +10,195 @@ import (
 // response.exists()", ext-1 "extension.exists() != value.exists()", bdl-8
 // "fullUrl.contains('/_history/').not()", and the left side of ref-1
 // "reference.startsWith('#').not() or (...)", which settles it for every
-// reference that is not "#id". Decide reads such tests straight off the
-// focus, without an evaluator, its pool and its collections.
+// reference that is not "#id". A Decision reads such tests straight off
+// the focus, without an evaluator, its pool and its collections.
 
-// maxDecideNodes bounds the items a path of a decided expression may
-// collect; a longer collection is left to the evaluator.
+// maxDecideNodes bounds the items a path of a decision may collect; a
+// longer collection is left to the evaluator.
 const maxDecideNodes = 8
 
+// maxDecideSteps bounds the names of a decided path.
+const maxDecideSteps = 6
+
+// A Decision is the part of an expression that can be read off the tree,
+// prepared once (its paths split into names) and run by [Decider.Run].
+//
+// It covers and, or, implies, not(), = and != between exists() and
+// empty() results or between a path and a string, exists() and empty()
+// of a path, and startsWith(), endsWith() and contains() of a path with a
+// string argument, where a path is child names read from the focus (the
+// first one in lower case, so that it cannot be a type name). The right
+// side of and, or and implies may be anything: the decision then stands
+// only when the left side settles the answer, as the evaluator does not
+// read the right side then.
+type Decision struct {
+	root *dnode
+}
+
+type dop uint8
+
+const (
+	dAnd dop = iota
+	dOr
+	dImplies
+	dNot
+	dExists
+	dEmpty
+	dEqBool
+	dNeBool
+	dEqText
+	dNeText
+	dStartsWith
+	dEndsWith
+	dContains
+)
+
+type dnode struct {
+	op   dop
+	l, r *dnode // r nil for and/or/implies: a right side left to the evaluator
+	path []string
+	text string
+}
+
+// Decision returns the prepared decision of e, or nil when no part of e
+// can be read off the tree.
+func (e *Expression) Decision() *Decision {
+	if e == nil {
+		return nil
+	}
+	if n := prepBool(e.root); n != nil {
+		return &Decision{root: n}
+	}
+	return nil
+}
+
+// prepBool prepares an expression whose result is one Boolean or
+// nothing.
+func prepBool(x expr) *dnode {
+	switch x := x.(type) {
+	case *memoExpr:
+		return prepBool(x.x)
+	case *binaryExpr:
+		switch x.op {
+		case "and", "or", "implies":
+			l := prepBool(x.l)
+			if l == nil {
+				return nil
+			}
+			op := map[string]dop{"and": dAnd, "or": dOr, "implies": dImplies}[x.op]
+			return &dnode{op: op, l: l, r: prepBool(x.r)}
+		case "=", "!=":
+			if lit, isText := stringLit(x.r); isText {
+				path := prepPath(x.l)
+				if path == nil {
+					return nil
+				}
+				op := dEqText
+				if x.op == "!=" {
+					op = dNeText
+				}
+				return &dnode{op: op, path: path, text: lit}
+			}
+			l, r := prepBool(x.l), prepBool(x.r)
+			if l == nil || r == nil {
+				return nil
+			}
+			op := dEqBool
+			if x.op == "!=" {
+				op = dNeBool
+			}
+			return &dnode{op: op, l: l, r: r}
+		}
+	case *callExpr:
+		if x.recv == nil {
+			return nil
+		}
+		switch {
+		case len(x.args) == 0 && (x.name == "exists" || x.name == "empty"):
+			path := prepPath(x.recv)
+			if path == nil {
+				return nil
+			}
+			op := dExists
+			if x.name == "empty" {
+				op = dEmpty
+			}
+			return &dnode{op: op, path: path}
+		case len(x.args) == 0 && x.name == "not":
+			if l := prepBool(x.recv); l != nil {
+				return &dnode{op: dNot, l: l}
+			}
+		case len(x.args) == 1 && (x.name == "startsWith" || x.name == "endsWith" || x.name == "contains"):
+			arg, isText := stringLit(x.args[0])
+			path := prepPath(x.recv)
+			if !isText || path == nil {
+				return nil
+			}
+			op := map[string]dop{"startsWith": dStartsWith, "endsWith": dEndsWith, "contains": dContains}[x.name]
+			return &dnode{op: op, path: path, text: arg}
+		}
+	}
+	return nil
+}
+
+// prepPath returns the child names of a path from the focus, or nil.
+func prepPath(x expr) []string {
+	var names []string
+	for {
+		switch y := x.(type) {
+		case *memoExpr:
+			x = y.x
+			continue
+		case *memberExpr:
+			names = append(names, y.name)
+			x = y.recv
+			continue
+		case *identExpr:
+			if y.name == "" || isUpper(y.name) {
+				return nil // a type name: left to the evaluator
+			}
+			names = append(names, y.name)
+		default:
+			return nil
+		}
+		break
+	}
+	if len(names) > maxDecideSteps {
+		return nil
+	}
+	for i, j := 0, len(names)-1; i < j; i, j = i+1, j-1 {
+		names[i], names[j] = names[j], names[i]
+	}
+	return names
+}
+
 // Decide returns the truth of e on focus when e can be read directly, and
-// ok false when it cannot (the caller then evaluates e). A decided truth is
-// what [Expression.Evaluate] would give with any Env and any budget of at
-// least a few hundred steps: Decide covers only and, or, implies, not(),
-// = and != between exists() and empty() results or between a path and a
-// string, exists() and empty() of a path, and startsWith(), endsWith() and
-// contains() of a path with a string argument, where a path is child names
-// read from the focus (the first one in lower case, so that it cannot be a
-// type name); an evaluation that would fail (a string function on several
-// items or on an element without a value) is not decided.
+// ok false when it cannot (the caller then evaluates e). It prepares e's
+// Decision every time: a caller that decides e often keeps the Decision
+// and runs it with a Decider.
 func (e *Expression) Decide(focus Node) (t Truth, ok bool) {
-	if e == nil || focus == nil {
+	dec := e.Decision()
+	if dec == nil || focus == nil {
 		return Empty, false
 	}
 	d := deciders.Get().(*Decider)
-	t, ok = d.Decide(e, focus)
+	t, ok = d.Run(dec, focus)
 	deciders.Put(d)
 	return t, ok
 }
 
-// NewDecider returns the buffers of Decide, for a caller that decides
-// many expressions in a row (a walk over a payload) and keeps them rather
-// than taking them from a pool each time. A Decider is not safe for
-// concurrent use.
+// Decider holds the buffers of a decision's run: a buffer handed to
+// Node's methods would otherwise be allocated every time. A Decider is
+// not safe for concurrent use.
+type Decider struct {
+	items     []Item
+	cur, next []Node
+}
+
+var deciders = sync.Pool{New: func() any { return NewDecider() }}
+
+// NewDecider returns a Decider, for a caller that runs many decisions in a
+// row (a walk over a payload).
 func NewDecider() *Decider {
 	return &Decider{
 		items: make([]Item, 0, maxDecideNodes),
@@ -49,114 +207,139 @@ func NewDecider() *Decider {
 	}
 }
 
-// Decide is [Expression.Decide] with d's buffers. It keeps no reference
-// to focus or its children once it returns.
-func (d *Decider) Decide(e *Expression, focus Node) (t Truth, ok bool) {
-	if e == nil || focus == nil {
+// Run returns the truth of the decision's expression on focus, and ok
+// false when it cannot be read directly (the caller then evaluates the
+// expression). A truth it returns is what [Expression.Evaluate] gives with
+// any Env and any budget of at least a few hundred steps; an evaluation
+// that would fail (a string function on several items or on an element
+// without a value) is not decided. Run keeps no reference to focus or its
+// children once it returns.
+func (d *Decider) Run(dec *Decision, focus Node) (t Truth, ok bool) {
+	if dec == nil || focus == nil {
 		return Empty, false
 	}
-	t, ok = d.decideBool(e.root, focus)
+	t, ok = d.run(dec.root, focus)
 	clear(d.cur[:cap(d.cur)])
 	clear(d.next[:cap(d.next)])
 	return t, ok
 }
 
-// decideBool decides an expression whose result is one Boolean or nothing
-// (Empty).
-func (d *Decider) decideBool(x expr, focus Node) (Truth, bool) {
-	switch x := x.(type) {
-	case *memoExpr:
-		return d.decideBool(x.x, focus)
-	case *binaryExpr:
-		switch x.op {
-		case "and", "or", "implies":
-			return d.decideLogic(x, focus)
-		case "=", "!=":
-			return d.decideEqual(x, focus)
-		}
-	case *callExpr:
-		if x.recv == nil {
+func (d *Decider) run(n *dnode, focus Node) (Truth, bool) {
+	switch n.op {
+	case dAnd, dOr, dImplies:
+		return d.logic(n, focus)
+	case dNot:
+		t, ok := d.run(n.l, focus)
+		if !ok {
 			return Empty, false
 		}
-		switch {
-		case len(x.args) == 0 && (x.name == "exists" || x.name == "empty"):
-			nodes, ok := d.decidePath(x.recv, focus)
-			if !ok {
-				return Empty, false
-			}
-			return truthOfBool((len(nodes) > 0) == (x.name == "exists")), true
-		case len(x.args) == 0 && x.name == "not":
-			t, ok := d.decideBool(x.recv, focus)
-			if !ok {
-				return Empty, false
-			}
-			switch t {
-			case True:
-				return False, true
-			case False:
-				return True, true
-			}
-			return Empty, true
-		case len(x.args) == 1 && (x.name == "startsWith" || x.name == "endsWith" || x.name == "contains"):
-			arg, isText := stringLit(x.args[0])
-			if !isText {
-				return Empty, false
-			}
-			text, found, ok := d.decideText(x.recv, focus)
-			if !ok {
-				return Empty, false
-			}
-			if !found {
-				return Empty, true
-			}
-			switch x.name {
-			case "startsWith":
-				return truthOfBool(strings.HasPrefix(text, arg)), true
-			case "endsWith":
-				return truthOfBool(strings.HasSuffix(text, arg)), true
-			}
-			return truthOfBool(strings.Contains(text, arg)), true
+		switch t {
+		case True:
+			return False, true
+		case False:
+			return True, true
 		}
+		return Empty, true
+	case dExists, dEmpty:
+		nodes, ok := d.follow(n.path, focus)
+		if !ok {
+			return Empty, false
+		}
+		return truthOfBool((len(nodes) > 0) == (n.op == dExists)), true
+	case dEqBool, dNeBool:
+		l, ok := d.run(n.l, focus)
+		if !ok {
+			return Empty, false
+		}
+		r, ok := d.run(n.r, focus)
+		if !ok {
+			return Empty, false
+		}
+		if l == Empty || r == Empty {
+			return Empty, true
+		}
+		return truthOfBool((l == r) == (n.op == dEqBool)), true
+	case dEqText, dNeText:
+		nodes, ok := d.follow(n.path, focus)
+		if !ok {
+			return Empty, false
+		}
+		var eq bool
+		switch len(nodes) {
+		case 0:
+			return Empty, true
+		case 1:
+			t, has := nodes[0].Value()
+			if !has {
+				return Empty, false
+			}
+			eq = t == n.text
+		default:
+			eq = false // collections of different sizes are not equal
+		}
+		return truthOfBool(eq == (n.op == dEqText)), true
+	case dStartsWith, dEndsWith, dContains:
+		nodes, ok := d.follow(n.path, focus)
+		switch {
+		case !ok || len(nodes) > 1:
+			return Empty, false // several items: an evaluation error
+		case len(nodes) == 0:
+			return Empty, true
+		}
+		text, has := nodes[0].Value()
+		if !has {
+			return Empty, false
+		}
+		switch n.op {
+		case dStartsWith:
+			return truthOfBool(strings.HasPrefix(text, n.text)), true
+		case dEndsWith:
+			return truthOfBool(strings.HasSuffix(text, n.text)), true
+		}
+		return truthOfBool(strings.Contains(text, n.text)), true
 	}
 	return Empty, false
 }
 
-// decideLogic is the three-valued and, or and implies, which, like the
+// logic is the three-valued and, or and implies, which, like the
 // evaluator, leave the right side unread once the left one settles the
-// answer: an undecidable right side then does not matter.
-func (d *Decider) decideLogic(x *binaryExpr, focus Node) (Truth, bool) {
-	l, ok := d.decideBool(x.l, focus)
+// answer: a right side left to the evaluator then does not matter.
+func (d *Decider) logic(n *dnode, focus Node) (Truth, bool) {
+	l, ok := d.run(n.l, focus)
 	if !ok {
 		return Empty, false
 	}
 	switch {
-	case x.op == "and" && l == False:
+	case n.op == dAnd && l == False:
 		return False, true
-	case x.op == "or" && l == True:
+	case n.op == dOr && l == True:
 		return True, true
-	case x.op == "implies" && l == False:
+	case n.op == dImplies && l == False:
 		return True, true
 	}
-	r, ok := d.decideBool(x.r, focus)
+	if n.r == nil {
+		return Empty, false
+	}
+	r, ok := d.run(n.r, focus)
 	if !ok {
 		return Empty, false
 	}
-	switch x.op {
-	case "and":
+	switch n.op {
+	case dAnd:
 		switch {
 		case r == False:
 			return False, true
 		case l == True && r == True:
 			return True, true
 		}
-	case "or":
+	case dOr:
 		switch {
 		case r == True:
 			return True, true
 		case l == False && r == False:
 			return False, true
 		}
-	case "implies":
+	case dImplies:
 		switch {
 		case l == True:
 			return r, true
@@ -167,110 +350,12 @@ func (d *Decider) decideLogic(x *binaryExpr, focus Node) (Truth, bool) {
 	return Empty, true
 }
 
-// decideEqual is = and != between two Boolean results, or between a path
-// and a string literal.
-func (d *Decider) decideEqual(x *binaryExpr, focus Node) (Truth, bool) {
-	var eq Truth
-	if lit, isText := stringLit(x.r); isText {
-		nodes, ok := d.decidePath(x.l, focus)
-		if !ok {
-			return Empty, false
-		}
-		switch len(nodes) {
-		case 0:
-			return Empty, true
-		case 1:
-			t, has := nodes[0].Value()
-			if !has {
-				return Empty, false
-			}
-			eq = truthOfBool(t == lit)
-		default:
-			eq = False // collections of different sizes are not equal
-		}
-	} else {
-		l, ok := d.decideBool(x.l, focus)
-		if !ok {
-			return Empty, false
-		}
-		r, ok := d.decideBool(x.r, focus)
-		if !ok {
-			return Empty, false
-		}
-		if l == Empty || r == Empty {
-			return Empty, true
-		}
-		eq = truthOfBool(l == r)
-	}
-	if x.op == "!=" {
-		if eq == True {
-			return False, true
-		}
-		return True, true
-	}
-	return eq, true
-}
-
-// decideText reads the one text a string function takes from a path:
-// found is false when the path finds nothing; more than one item, or one
-// without a value, is not decided.
-func (d *Decider) decideText(x expr, focus Node) (text string, found, ok bool) {
-	nodes, ok := d.decidePath(x, focus)
-	switch {
-	case !ok || len(nodes) > 1:
-		return "", false, false
-	case len(nodes) == 0:
-		return "", false, true
-	}
-	t, has := nodes[0].Value()
-	if !has {
-		return "", false, false
-	}
-	return t, true, true
-}
-
-// maxDecideSteps bounds the names of a decided path.
-const maxDecideSteps = 6
-
-// Decider holds the buffers of Decide: a buffer handed to Node's methods
-// would otherwise be allocated every call.
-type Decider struct {
-	items     []Item
-	cur, next []Node
-}
-
-var deciders = sync.Pool{New: func() any { return NewDecider() }}
-
-// decidePath returns the items a path of child names finds from the focus,
-// as the evaluator navigates. The result lives in d's buffers: it is good
-// until the next decidePath.
-func (d *Decider) decidePath(x expr, focus Node) ([]Node, bool) {
-	var names [maxDecideSteps]string
-	k := len(names)
-	for done := false; !done; {
-		switch y := x.(type) {
-		case *memoExpr:
-			x = y.x
-		case *memberExpr:
-			if k == 0 {
-				return nil, false
-			}
-			k--
-			names[k] = y.name
-			x = y.recv
-		case *identExpr:
-			if k == 0 || y.name == "" || isUpper(y.name) {
-				return nil, false // a type name: left to the evaluator
-			}
-			k--
-			names[k] = y.name
-			done = true
-		default:
-			return nil, false
-		}
-	}
+// follow returns the items a path of child names finds from the focus, as
+// the evaluator navigates. The result lives in d's buffers: it is good
+// until the next follow.
+func (d *Decider) follow(names []string, focus Node) ([]Node, bool) {
 	cur := append(d.cur[:0], focus)
-	for _, name := range names[k:] {
+	for _, name := range names {
 		next := d.next[:0]
 		for _, n := range cur {
 			var ok bool

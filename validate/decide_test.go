@@ -85,3 +85,23 @@ func TestDecideAgreesWithEvaluator(t *testing.T) {
 		t.Errorf("the shortcut decided %d of the NEMS examples' %d evaluations, expected most", nemsDecided, nemsDecided+nemsEvaluated)
 	}
 }
+
+// TestIsNativeMatchesTable: the switch the walk asks agrees with the table
+// of natively checked constraints on every constraint key of the model.
+func TestIsNativeMatchesTable(t *testing.T) {
+	m := schemas.STU3()
+	keys := map[string]bool{"": true, "ele-2": true}
+	for k := range nativeInvariants {
+		keys[k] = true
+	}
+	for _, name := range m.TypeNames() {
+		for _, c := range m.Type(name).Constraints {
+			keys[c.Key] = true
+		}
+	}
+	for k := range keys {
+		if _, inTable := nativeInvariants[k]; isNative(k) != inTable {
+			t.Errorf("isNative(%q) = %v, the table says %v", k, isNative(k), inTable)
+		}
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/nemsfhir/nemsfhir/internal/bridge"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/profiles/structuredef"
 )
@@ -88,7 +87,7 @@ func (v *Validator) extensionPhase(ctx context.Context, root *tree.Node, extensi
 	if !builtin || stop {
 		return // the checker's set-up is not needed, or the caller drops the result
 	}
-	v.addProfileFindings(bridge.CheckExtensions(ctx, v.extensions, root, inIG), res)
+	v.addProfileFindings(v.extensions.CheckExtensionNodes(ctx, root, extensions, inIG), res)
 }
 
 // known returns the definition of u, from the IG or built in.

@@ -73,6 +73,9 @@ type compiled struct {
 
 func newInvariants(m *schemas.Model) *invariants { return &invariants{m: m} }
 
+// deciders keeps the buffers of the walks' decisions between payloads.
+var deciders = sync.Pool{New: func() any { return fhirpath.NewDecider() }}
+
 // probeSteps bounds the probe behind a reused verdict (absent.go). It is
 // the least budget any payload gets (treepath.Budget), so that a probe
 // that finishes within it stands for a full evaluation that would finish
@@ -226,7 +229,8 @@ func (inv *invariants) each(ctx context.Context, root *tree.Node, nodes int, vis
 		budget = treepath.Budget(root)
 	}
 	env := &fhirpath.Env{Resolver: res, BaseType: inv.baseType, MaxSteps: budget}
-	dec := fhirpath.NewDecider()
+	dec := deciders.Get().(*fhirpath.Decider)
+	defer deciders.Put(dec)
 	var memo childMemo
 	stop := false
 	var walk func(n, resource *tree.Node)

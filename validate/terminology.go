@@ -44,6 +44,22 @@ type terminology struct {
 	// (*schemas.Binding -> *schemas.ValueSet, nil kept): the model's
 	// look-up hashes the URL and builds a label every time.
 	required sync.Map
+	// systems caches the package's code systems by URL (string ->
+	// *schemas.CodeSystem), for the same reason.
+	systems sync.Map
+}
+
+// codeSystem is t.term.CodeSystem(url), remembered when the package holds
+// the code system (a bounded set; a URL it lacks is asked again).
+func (t *terminology) codeSystem(url string) *schemas.CodeSystem {
+	if cs, ok := t.systems.Load(url); ok {
+		return cs.(*schemas.CodeSystem)
+	}
+	cs := t.term.CodeSystem(url)
+	if cs != nil {
+		t.systems.Store(url, cs)
+	}
+	return cs
 }
 
 // requiredValueSet is m.ValueSet(b.ValueSet), remembered per binding.
@@ -181,7 +197,10 @@ func (t *terminology) coding(s *structure, n *tree.Node, unchecked map[string]bo
 		display, found, held = t.ig.CodeSystem(sys.Value, code.Value)
 	}
 	if !held {
-		cs := t.term.CodeSystem(sys.Value)
+		if unchecked[sys.Value] {
+			return // already found held nowhere, in this payload
+		}
+		cs := t.codeSystem(sys.Value)
 		if cs == nil {
 			unchecked[sys.Value] = true
 			return

@@ -107,7 +107,15 @@ type lazyDefs struct {
 
 // profile returns the compiled definition of u, compiling it (and the
 // built-in definitions it is based on) on first use.
+//
+// A URL with no built-in definition gives nil at once: it takes no lock
+// and is not remembered, so that the URLs of unknown extensions met in
+// payloads do not pile up for the life of the process (lines is not
+// changed once loaded).
 func (z *lazyDefs) profile(r *Registry, u string) *Profile {
+	if _, ok := z.lines[u]; !ok {
+		return nil
+	}
 	if v, ok := z.done.Load(u); ok {
 		return v.(*Profile)
 	}

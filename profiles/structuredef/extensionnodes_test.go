@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/nemsfhir/nemsfhir/internal/sharedtest"
@@ -48,5 +50,34 @@ func TestCheckExtensionNodesAsWalk(t *testing.T) {
 	}
 	if compared == 0 {
 		t.Error("no NEMS example has an extension: nothing compared")
+	}
+}
+
+// TestUnknownURLsNotKept: asking the built-in registry for URLs it has no
+// definition of keeps nothing, so that a server fed payloads with ever new
+// extension URLs does not grow.
+func TestUnknownURLsNotKept(t *testing.T) {
+	reg, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const prefix = "http://example.org/fhir/StructureDefinition/never-defined-"
+	for i := range 50 {
+		if p := reg.Profile(prefix + strconv.Itoa(i)); p != nil {
+			t.Fatalf("an unknown URL has a definition: %v", p.URL)
+		}
+	}
+	kept := 0
+	reg.lazy.done.Range(func(k, _ any) bool {
+		if strings.HasPrefix(k.(string), prefix) {
+			kept++
+		}
+		return true
+	})
+	if kept != 0 {
+		t.Errorf("%d unknown URLs kept by the registry, want none", kept)
+	}
+	if reg.Profile("http://hl7.org/fhir/StructureDefinition/patient-birthTime") == nil {
+		t.Error("a built-in extension definition is no longer found")
 	}
 }

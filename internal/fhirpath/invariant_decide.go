@@ -15,7 +15,7 @@ import (
 
 // maxDecideNodes bounds the items a path of a decision may collect; a
 // longer collection is left to the evaluator.
-const maxDecideNodes = 8
+const maxDecideNodes = 64
 
 // maxDecideSteps bounds the names of a decided path.
 const maxDecideSteps = 6
@@ -25,8 +25,9 @@ const maxDecideSteps = 6
 //
 // It covers and, or, implies, not(), = and != between exists() and
 // empty() results or between a path and a string, exists() and empty()
-// of a path, and startsWith(), endsWith() and contains() of a path with a
-// string argument, where a path is child names read from the focus (the
+// of a path, startsWith(), endsWith() and contains() of a path with a
+// string argument, and comparisons (=, !=, <, <=, >, >=) of whole numbers
+// made of count() of paths, + and integer literals, where a path is child names read from the focus (the
 // first one in lower case, so that it cannot be a type name). The right
 // side of and, or and implies may be anything: the decision then stands
 // only when the left side settles the answer, as the evaluator does not
@@ -51,13 +52,26 @@ const (
 	dStartsWith
 	dEndsWith
 	dContains
+	dCompare // l and r are counts: cmp is =, !=, <, <=, > or >=
 )
+
+// icount is a whole number a decision reads: the count() of a path, a
+// sum of such, or an integer literal.
+type icount struct {
+	path  []string // count() of the path, when l is nil
+	l, r  *icount  // l + r
+	value int64    // a literal, when path and l are nil
+	lit   bool
+}
 
 type dnode struct {
 	op   dop
 	l, r *dnode // r nil for and/or/implies: a right side left to the evaluator
 	path []string
 	text string
+	// cmp, il and ir are dCompare's.
+	cmp    string
+	il, ir *icount
 }
 
 // Decision returns the prepared decision of e, or nil when no part of e
@@ -87,7 +101,15 @@ func prepBool(x expr) *dnode {
 			}
 			op := map[string]dop{"and": dAnd, "or": dOr, "implies": dImplies}[x.op]
 			return &dnode{op: op, l: l, r: prepBool(x.r)}
+		case "<", "<=", ">", ">=":
+			if il, ir := prepCount(x.l), prepCount(x.r); il != nil && ir != nil {
+				return &dnode{op: dCompare, cmp: x.op, il: il, ir: ir}
+			}
+			return nil
 		case "=", "!=":
+			if il, ir := prepCount(x.l), prepCount(x.r); il != nil && ir != nil {
+				return &dnode{op: dCompare, cmp: x.op, il: il, ir: ir}
+			}
 			if lit, isText := stringLit(x.r); isText {
 				path := prepPath(x.l)
 				if path == nil {
@@ -136,6 +158,32 @@ func prepBool(x expr) *dnode {
 			}
 			op := map[string]dop{"startsWith": dStartsWith, "endsWith": dEndsWith, "contains": dContains}[x.name]
 			return &dnode{op: op, path: path, text: arg}
+		}
+	}
+	return nil
+}
+
+// prepCount prepares a whole number: count() of a path, a sum of such,
+// or an integer literal; nil for anything else.
+func prepCount(x expr) *icount {
+	switch x := x.(type) {
+	case *memoExpr:
+		return prepCount(x.x)
+	case *literalExpr:
+		if v, isInt := x.val.(Integer); isInt {
+			return &icount{value: int64(v), lit: true}
+		}
+	case *binaryExpr:
+		if x.op == "+" {
+			if l, r := prepCount(x.l), prepCount(x.r); l != nil && r != nil {
+				return &icount{l: l, r: r}
+			}
+		}
+	case *callExpr:
+		if x.recv != nil && len(x.args) == 0 && x.name == "count" {
+			if path := prepPath(x.recv); path != nil {
+				return &icount{path: path}
+			}
 		}
 	}
 	return nil
@@ -278,6 +326,30 @@ func (d *Decider) run(n *dnode, focus Node) (Truth, bool) {
 			eq = false // collections of different sizes are not equal
 		}
 		return truthOfBool(eq == (n.op == dEqText)), true
+	case dCompare:
+		l, ok := d.count(n.il, focus)
+		if !ok {
+			return Empty, false
+		}
+		r, ok := d.count(n.ir, focus)
+		if !ok {
+			return Empty, false
+		}
+		switch n.cmp {
+		case "=":
+			return truthOfBool(l == r), true
+		case "!=":
+			return truthOfBool(l != r), true
+		case "<":
+			return truthOfBool(l < r), true
+		case "<=":
+			return truthOfBool(l <= r), true
+		case ">":
+			return truthOfBool(l > r), true
+		case ">=":
+			return truthOfBool(l >= r), true
+		}
+		return Empty, false
 	case dStartsWith, dEndsWith, dContains:
 		nodes, ok := d.follow(n.path, focus)
 		switch {
@@ -299,6 +371,30 @@ func (d *Decider) run(n *dnode, focus Node) (Truth, bool) {
 		return truthOfBool(strings.Contains(text, n.text)), true
 	}
 	return Empty, false
+}
+
+// count reads a whole number; a sum that would leave 32 bits (never a
+// count of children) is left to the evaluator.
+func (d *Decider) count(c *icount, focus Node) (int64, bool) {
+	switch {
+	case c.lit:
+		return c.value, true
+	case c.l != nil:
+		l, ok := d.count(c.l, focus)
+		if !ok {
+			return 0, false
+		}
+		r, ok := d.count(c.r, focus)
+		if !ok || l > 1<<31 || r > 1<<31 || l < -(1<<31) || r < -(1<<31) {
+			return 0, false
+		}
+		return l + r, true
+	}
+	nodes, ok := d.follow(c.path, focus)
+	if !ok {
+		return 0, false
+	}
+	return int64(len(nodes)), true
 }
 
 // logic is the three-valued and, or and implies, which, like the

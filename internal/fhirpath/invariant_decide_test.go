@@ -41,7 +41,11 @@ func TestDecisionAgreesWithEvaluate(t *testing.T) {
 		{"family.endsWith('F') xor given.exists()", false},
 		{"Patient.id.exists()", false},
 		{"children().exists()", false},
-		{"given.count() > 1", false},
+		{"given.count() > 1", true},
+		{"(identifier.count() + given.count()) > 0", true},
+		{"entry.count() = 2 or given.count() <= 1", true},
+		{"given.count() >= 1.5", false},
+		{"given.count() * 2 > 1", false},
 	}
 	d := NewDecider()
 	for _, w := range exprs {

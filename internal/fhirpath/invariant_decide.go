@@ -241,6 +241,10 @@ func (e *Expression) Decide(focus Node) (t Truth, ok bool) {
 type Decider struct {
 	items     []Item
 	cur, next []Node
+	// dirty is how far into cur and next a run has written: only that
+	// much is cleared after it, as clearing pointers costs write
+	// barriers while the collector runs.
+	dirty int
 }
 
 var deciders = sync.Pool{New: func() any { return NewDecider() }}
@@ -267,8 +271,9 @@ func (d *Decider) Run(dec *Decision, focus Node) (t Truth, ok bool) {
 		return Empty, false
 	}
 	t, ok = d.run(dec.root, focus)
-	clear(d.cur[:cap(d.cur)])
-	clear(d.next[:cap(d.next)])
+	clear(d.cur[:d.dirty])
+	clear(d.next[:d.dirty])
+	d.dirty = 0
 	return t, ok
 }
 
@@ -451,11 +456,14 @@ func (d *Decider) logic(n *dnode, focus Node) (Truth, bool) {
 // until the next follow.
 func (d *Decider) follow(names []string, focus Node) ([]Node, bool) {
 	cur := append(d.cur[:0], focus)
+	d.dirty = max(d.dirty, 1)
 	for _, name := range names {
 		next := d.next[:0]
 		for _, n := range cur {
 			var ok bool
-			if next, ok = d.appendChildren(next, n, name); !ok {
+			next, ok = d.appendChildren(next, n, name)
+			d.dirty = max(d.dirty, len(next))
+			if !ok {
 				return nil, false
 			}
 		}
@@ -468,15 +476,15 @@ func (d *Decider) follow(names []string, focus Node) ([]Node, bool) {
 func (d *Decider) appendChildren(dst []Node, n Node, name string) ([]Node, bool) {
 	if ca, isAppender := n.(ChildAppender); isAppender {
 		items := ca.AppendChildren(d.items[:0], name)
+		defer clear(items) // no payload kept alive by the pool
 		if len(dst)+len(items) > maxDecideNodes {
 			return dst, false
 		}
-		for i, it := range items {
+		for _, it := range items {
 			if it.node == nil {
 				return dst, false
 			}
 			dst = append(dst, it.node)
-			items[i] = Item{}
 		}
 		return dst, true
 	}

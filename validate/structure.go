@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
@@ -57,6 +58,18 @@ type walked struct {
 	nodes      int
 	resources  []*tree.Node
 	extensions []*tree.Node
+}
+
+// walkedPool keeps the lists between payloads.
+var walkedPool = sync.Pool{New: func() any { return new(walked) }}
+
+// release empties w, keeping no payload alive, and gives it back to the
+// pool.
+func (w *walked) release() {
+	clear(w.resources)
+	clear(w.extensions)
+	*w = walked{resources: w.resources[:0], extensions: w.extensions[:0]}
+	walkedPool.Put(w)
 }
 
 // check walks the tree, noting in w what the later phases look for; once

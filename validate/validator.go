@@ -267,11 +267,12 @@ func (v *Validator) validate(ctx context.Context, source string, src []byte) *Re
 	// The structure phase walks the whole tree once and notes what the
 	// next phases look for (resources, extensions, the element count);
 	// they start from those lists instead of walking it again.
-	var w walked
+	w := walkedPool.Get().(*walked)
+	defer w.release()
 	phases := []func(){
 		func() {
 			st := &structure{m: v.model, issues: &res.Issues, xml: res.Format == "xml", term: v.term, unchecked: map[string]bool{}, uncheckedVS: map[string]string{}}
-			st.check(ctx, doc.Root, &w)
+			st.check(ctx, doc.Root, w)
 			v.offline.add(st.unchecked, st.uncheckedVS)
 		},
 		func() { checkBundles(w.resources, &res.Issues) },

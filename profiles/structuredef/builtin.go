@@ -211,6 +211,7 @@ func (r *Registry) CheckExtensionNodes(ctx context.Context, root *tree.Node, ext
 		return nil
 	}
 	c := r.newChecker(ctx, root)
+	c.visited = make(map[visitKey]bool, len(extensions)) // one entry per extension checked
 	for _, n := range extensions {
 		if c.stopped() {
 			break

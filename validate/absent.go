@@ -30,12 +30,45 @@ type absentVerdict struct {
 
 // applies reports whether n lacks every child the verdict depends on.
 func (v *absentVerdict) applies(n *tree.Node) bool {
+	var m childMemo
+	return v.appliesTo(n, &m)
+}
+
+// appliesTo is applies with the look-ups already made on n kept in m:
+// the four dom-* constraints of every resource all ask for "contained".
+func (v *absentVerdict) appliesTo(n *tree.Node, m *childMemo) bool {
 	for _, name := range v.names {
-		if treepath.HasChild(n, name) {
+		if m.hasChild(n, name) {
 			return false
 		}
 	}
 	return true
+}
+
+// childMemo remembers, for one element, whether it has children of the
+// names looked for so far.
+type childMemo struct {
+	n     *tree.Node
+	k     int
+	names [4]string
+	has   [4]bool
+}
+
+func (m *childMemo) hasChild(n *tree.Node, name string) bool {
+	if m.n != n {
+		m.n, m.k = n, 0
+	}
+	for i := range m.k {
+		if m.names[i] == name {
+			return m.has[i]
+		}
+	}
+	has := treepath.HasChild(n, name)
+	if m.k < len(m.names) {
+		m.names[m.k], m.has[m.k] = name, has
+		m.k++
+	}
+	return has
 }
 
 // verdictWhenAbsent evaluates expr on an empty probe element. An

@@ -13,6 +13,19 @@ import (
 // BenchmarkNEMSExamples validates the official NEMS example messages, one
 // payload per iteration in turn.
 func BenchmarkNEMSExamples(b *testing.B) {
+	benchNEMSExamples(b, validate.Options{})
+}
+
+// BenchmarkNEMSExamplesBaseSTU3 is BenchmarkNEMSExamples with base STU3
+// only (no rule packs): the parse and the model phases (structure,
+// Bundles, invariants, extensions), whose cost per message and
+// allocations it reports.
+func BenchmarkNEMSExamplesBaseSTU3(b *testing.B) {
+	b.ReportAllocs()
+	benchNEMSExamples(b, validate.Options{NoRules: true})
+}
+
+func benchNEMSExamples(b *testing.B, opts validate.Options) {
 	files := sharedtest.Glob(b, "corpus/nems-examples/*.xml")
 	var payloads [][]byte
 	size := 0
@@ -24,9 +37,12 @@ func BenchmarkNEMSExamples(b *testing.B) {
 		payloads = append(payloads, src)
 		size += len(src)
 	}
-	v, err := validate.New(validate.Options{})
+	v, err := validate.New(opts)
 	if err != nil {
 		b.Fatal(err)
+	}
+	for _, src := range payloads { // the lazy loads of a first validation
+		v.Validate("", src)
 	}
 	b.SetBytes(int64(size / len(payloads)))
 	b.ResetTimer()

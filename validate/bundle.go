@@ -24,7 +24,7 @@ const (
 // resolving every reference costs time linear in the size of the Bundle.
 type bundleIndex struct {
 	byFullURL map[string]*tree.Node
-	byTypeID  map[string]*tree.Node
+	byTypeID  map[typeID]*tree.Node
 	entryOf   map[*tree.Node]string // resource -> its entry's fullUrl
 	mustExist bool                  // message Bundles are self-contained
 	// urnMustExist: a urn: reference must resolve (messages, documents).
@@ -41,20 +41,29 @@ type bundleIndex struct {
 // entries resolve among its own entries, never among those of a Bundle
 // around it, and a nested Bundle's references are checked with that
 // Bundle alone.
-func checkBundles(root *tree.Node, issues *[]Issue) {
-	root.Walk(func(n *tree.Node) bool {
-		if n.Resource && n.Type == "Bundle" {
+// The resources come in document order, as the structure walk met them.
+func checkBundles(resources []*tree.Node, issues *[]Issue) {
+	for _, n := range resources {
+		if n.Type == "Bundle" {
 			checkBundle(n, issues)
 		}
-		return true
-	})
+	}
 }
 
+// typeID is a resource's type and id, the key of a relative reference
+// "Type/id" (a resource type has no slash); a pair, so that indexing an
+// entry builds no string.
+type typeID struct{ typ, id string }
+
+// fullURLVersion is what bdl-7 keeps unique: a fullUrl and a versionId.
+type fullURLVersion struct{ fullURL, version string }
+
 func checkBundle(b *tree.Node, issues *[]Issue) {
+	entries := b.ChildrenNamed("entry")
 	idx := &bundleIndex{
-		byFullURL: map[string]*tree.Node{},
-		byTypeID:  map[string]*tree.Node{},
-		entryOf:   map[*tree.Node]string{},
+		byFullURL: make(map[string]*tree.Node, len(entries)),
+		byTypeID:  make(map[typeID]*tree.Node, len(entries)),
+		entryOf:   make(map[*tree.Node]string, len(entries)),
 	}
 	if t := b.Child("type"); t != nil {
 		idx.bundleType = t.Value
@@ -73,12 +82,12 @@ func checkBundle(b *tree.Node, issues *[]Issue) {
 
 	// fullUrl must be unique, unless the entries are versions of one
 	// resource (bdl-7).
-	seen := map[string]*tree.Node{}
-	for _, e := range b.ChildrenNamed("entry") {
+	seen := make(map[fullURLVersion]*tree.Node, len(entries))
+	for _, e := range entries {
 		r := e.Child("resource")
 		fu := e.Child("fullUrl")
 		if fu != nil && fu.HasValue {
-			key := fu.Value + "\x00" + versionID(r)
+			key := fullURLVersion{fu.Value, versionID(r)}
 			if prev := seen[key]; prev != nil {
 				*issues = append(*issues, Issue{
 					Severity: SeverityError, Code: "invariant", Spine: SpineInvalidResource, Rule: RuleFullURLUnique,
@@ -95,12 +104,12 @@ func checkBundle(b *tree.Node, issues *[]Issue) {
 		}
 		if r != nil {
 			if id := r.Child("id"); id != nil && id.HasValue {
-				idx.byTypeID[r.Type+"/"+id.Value] = r
+				idx.byTypeID[typeID{r.Type, id.Value}] = r
 			}
 		}
 	}
 
-	for _, e := range b.ChildrenNamed("entry") {
+	for _, e := range entries {
 		r := e.Child("resource")
 		if r == nil || r.Type == "Bundle" {
 			continue // a Bundle entry is a scope of its own, checked on its own
@@ -253,10 +262,12 @@ func wrongTarget(ref, rv *tree.Node, typ string) Issue {
 // contained resource of a type the element allows. Each container is its
 // own scope; a "#id" that names nothing there is ref-1's to report. Every
 // node is visited once for its nearest container, so the check is linear.
-func checkContainedReferences(root *tree.Node, issues *[]Issue) {
-	root.Walk(func(n *tree.Node) bool {
-		if !n.Resource || n.Name == "contained" {
-			return true
+// The resources are those of the tree in document order, as the structure
+// walk met them.
+func checkContainedReferences(resources []*tree.Node, issues *[]Issue) {
+	for _, n := range resources {
+		if n.Name == "contained" {
+			continue
 		}
 		var byID map[string]*tree.Node
 		for _, c := range n.Children {
@@ -273,7 +284,7 @@ func checkContainedReferences(root *tree.Node, issues *[]Issue) {
 			}
 		}
 		if byID == nil {
-			return true
+			continue
 		}
 		var walk func(x *tree.Node)
 		walk = func(x *tree.Node) {
@@ -292,8 +303,7 @@ func checkContainedReferences(root *tree.Node, issues *[]Issue) {
 			}
 		}
 		walk(n)
-		return true
-	})
+	}
 }
 
 // resolve finds the entry a reference names. local is true when the
@@ -320,8 +330,10 @@ func (idx *bundleIndex) resolve(ref string, from *tree.Node) (target *tree.Node,
 			return t, t != nil, false
 		}
 	}
-	if t := idx.byTypeID[ref]; t != nil {
-		return t, true, true
+	if typ, id, ok := strings.Cut(ref, "/"); ok {
+		if t := idx.byTypeID[typeID{typ, id}]; t != nil {
+			return t, true, true
+		}
 	}
 	return nil, false, true
 }

@@ -17,7 +17,7 @@ var oracleInvariants = newInvariants(schemas.STU3())
 // Validate: noVerdict is the issue Validate would report when the
 // evaluation gave none.
 func EachConstraintVerdict(root *tree.Node, visit func(n *tree.Node, c *schemas.Constraint, truth fhirpath.Truth, noVerdict *Issue)) {
-	oracleInvariants.each(context.Background(), root, visit)
+	oracleInvariants.each(context.Background(), root, 0, visit)
 }
 
 // NativeInvariant reports whether the constraint key is checked in Go

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/nemsfhir/nemsfhir/internal/bridge"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/profiles/structuredef"
 )
@@ -67,29 +66,28 @@ func (v *Validator) initExtensions() error {
 // (those the IG loads are judged by the profile phase instead) and applies
 // the unknown-extension policy to the rest. Once ctx has ended it stops
 // part way; the caller drops the result.
-func (v *Validator) extensionPhase(ctx context.Context, root *tree.Node, res *Result) {
+// The extensions are those of the tree in document order, as the
+// structure walk met them.
+func (v *Validator) extensionPhase(ctx context.Context, root *tree.Node, extensions []*tree.Node, res *Result) {
 	inIG := func(u string) bool { return v.ig != nil && v.ig.Profile(u) != nil }
 	builtin := false
-	seen, stop := 0, false
-	root.Walk(func(n *tree.Node) bool {
-		// Asked every 256 elements, as the structure phase does.
-		if seen++; stop || seen&255 == 0 && ctx.Err() != nil {
+	stop := false
+	for i, n := range extensions {
+		// Asked every 256 extensions, as the structure phase does every
+		// 256 elements.
+		if i&255 == 255 && ctx.Err() != nil {
 			stop = true
-			return false
-		}
-		if n.Type != "Extension" {
-			return true
+			break
 		}
 		if u := n.Child("url"); u != nil && u.HasValue && !builtin && !inIG(u.Value) && v.extensions.Profile(u.Value) != nil {
 			builtin = true
 		}
 		v.unknownExtension(n, inIG, &res.Issues)
-		return true
-	})
+	}
 	if !builtin || stop {
 		return // the checker's set-up is not needed, or the caller drops the result
 	}
-	v.addProfileFindings(bridge.CheckExtensions(ctx, v.extensions, root, inIG), res)
+	v.addProfileFindings(v.extensions.CheckExtensionNodes(ctx, root, extensions, inIG), res)
 }
 
 // known returns the definition of u, from the IG or built in.

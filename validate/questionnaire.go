@@ -23,13 +23,14 @@ const enableWhenBudget = 1 << 20
 // when that can be found: contained in the response's container, an entry
 // of the same Bundle, or loaded with Options.IG. A response whose
 // Questionnaire cannot be found says so in one issue.
-func (v *Validator) checkQuestionnaireResponses(root *tree.Node, issues *[]Issue) {
-	root.Walk(func(n *tree.Node) bool {
-		if n.Resource && n.Type == "QuestionnaireResponse" {
+// The resources are those of the tree in document order, as the structure
+// walk met them.
+func (v *Validator) checkQuestionnaireResponses(resources []*tree.Node, issues *[]Issue) {
+	for _, n := range resources {
+		if n.Type == "QuestionnaireResponse" {
 			v.checkResponse(n, issues)
 		}
-		return true
-	})
+	}
 }
 
 // qrCheck is the state of one response's check.

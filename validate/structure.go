@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/nemsfhir/nemsfhir/internal/fhirpath"
@@ -49,14 +50,44 @@ func (s *structure) add(n *tree.Node, sev Severity, code string, spine SpineCode
 	})
 }
 
-// check walks the tree; once ctx has ended (looked at every 256 elements)
-// it stops descending.
-func (s *structure) check(ctx context.Context, root *tree.Node) {
+// walked is what the structure phase's walk gathers for the phases after
+// it, so that they need not walk the whole tree again: the number of
+// elements and, in document order (that of tree.Node.Walk), the resources
+// and the extensions.
+type walked struct {
+	nodes      int
+	resources  []*tree.Node
+	extensions []*tree.Node
+}
+
+// walkedPool keeps the lists between payloads.
+var walkedPool = sync.Pool{New: func() any { return new(walked) }}
+
+// release empties w, keeping no payload alive, and gives it back to the
+// pool.
+func (w *walked) release() {
+	clear(w.resources)
+	clear(w.extensions)
+	*w = walked{resources: w.resources[:0], extensions: w.extensions[:0]}
+	walkedPool.Put(w)
+}
+
+// check walks the tree, noting in w what the later phases look for; once
+// ctx has ended (looked at every 256 elements) it stops descending, and w
+// is partial.
+func (s *structure) check(ctx context.Context, root *tree.Node, w *walked) {
 	seen, stop := 0, false
 	root.Walk(func(n *tree.Node) bool {
 		if seen++; stop || seen&255 == 0 && ctx.Err() != nil {
 			stop = true
 			return false
+		}
+		w.nodes++
+		if n.Resource {
+			w.resources = append(w.resources, n)
+		}
+		if n.Type == "Extension" {
+			w.extensions = append(w.extensions, n)
 		}
 		s.node(n)
 		return true
@@ -143,8 +174,20 @@ func (s *structure) cardinality(n *tree.Node) {
 	} else {
 		counts = make([]int, len(defs))
 	}
+	// Children mostly come in definition order (always in valid XML):
+	// follow them along defs, and search only for one that goes back.
+	at := 0
 	for _, c := range n.Children {
-		if i := defIndex(defs, c.Elem); i >= 0 {
+		e := c.Elem
+		if e == nil {
+			continue
+		}
+		for at < len(defs) && defs[at].Index < e.Index {
+			at++
+		}
+		if at < len(defs) && defs[at] == e {
+			counts[at]++
+		} else if i := defIndex(defs, e); i >= 0 {
 			counts[i]++
 		}
 	}
@@ -277,7 +320,7 @@ func primitiveProblem(code string, p *schemas.Primitive, v string) string {
 			return "value is not valid base64: " + err.Error()
 		}
 	case "uri", "oid", "uuid":
-		if strings.ContainsAny(v, " \t\r\n") {
+		if hasSpace(v) {
 			return "value " + quoteShort(v) + " is not a valid " + code + ": it contains whitespace"
 		}
 	case "boolean":
@@ -290,6 +333,18 @@ func primitiveProblem(code string, p *schemas.Primitive, v string) string {
 		}
 	}
 	return ""
+}
+
+// hasSpace reports whether v holds a space, tab, carriage return or line
+// feed; a loop, as strings.ContainsAny builds its set at every call.
+func hasSpace(v string) bool {
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case ' ', '\t', '\r', '\n':
+			return true
+		}
+	}
+	return false
 }
 
 func formatHint(code string) string {
@@ -341,7 +396,12 @@ func quoteShort(v string) string {
 // binding checks a coded element against a required value set whose
 // expansion is complete; incomplete expansions are not judged.
 func (s *structure) binding(n *tree.Node, b *schemas.Binding) {
-	vs := s.m.ValueSet(b.ValueSet)
+	var vs *schemas.ValueSet
+	if s.term != nil {
+		vs = s.term.requiredValueSet(s.m, b)
+	} else {
+		vs = s.m.ValueSet(b.ValueSet)
+	}
 	if vs == nil || !vs.Complete {
 		if vs != nil && hasCode(n) {
 			s.uncheckedValueSet(b.ValueSet, vs.Reason)

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/profiles/structuredef"
@@ -39,6 +40,36 @@ const (
 type terminology struct {
 	term *schemas.Terminology
 	ig   *structuredef.Registry // nil without Options.IG
+	// required caches the model's value set of each required binding
+	// (*schemas.Binding -> *schemas.ValueSet, nil kept): the model's
+	// look-up hashes the URL and builds a label every time.
+	required sync.Map
+	// systems caches the package's code systems by URL (string ->
+	// *schemas.CodeSystem), for the same reason.
+	systems sync.Map
+}
+
+// codeSystem is t.term.CodeSystem(url), remembered when the package holds
+// the code system (a bounded set; a URL it lacks is asked again).
+func (t *terminology) codeSystem(url string) *schemas.CodeSystem {
+	if cs, ok := t.systems.Load(url); ok {
+		return cs.(*schemas.CodeSystem)
+	}
+	cs := t.term.CodeSystem(url)
+	if cs != nil {
+		t.systems.Store(url, cs)
+	}
+	return cs
+}
+
+// requiredValueSet is m.ValueSet(b.ValueSet), remembered per binding.
+func (t *terminology) requiredValueSet(m *schemas.Model, b *schemas.Binding) *schemas.ValueSet {
+	if vs, ok := t.required.Load(b); ok {
+		return vs.(*schemas.ValueSet)
+	}
+	vs := m.ValueSet(b.ValueSet)
+	t.required.Store(b, vs)
+	return vs
 }
 
 // binding checks a coded element bound with strength extensible or
@@ -166,7 +197,10 @@ func (t *terminology) coding(s *structure, n *tree.Node, unchecked map[string]bo
 		display, found, held = t.ig.CodeSystem(sys.Value, code.Value)
 	}
 	if !held {
-		cs := t.term.CodeSystem(sys.Value)
+		if unchecked[sys.Value] {
+			return // already found held nowhere, in this payload
+		}
+		cs := t.codeSystem(sys.Value)
 		if cs == nil {
 			unchecked[sys.Value] = true
 			return
@@ -203,8 +237,33 @@ func (t *terminology) coding(s *structure, n *tree.Node, unchecked map[string]bo
 
 // sameDisplay compares displays as the reference does: ignoring case and
 // runs of white space.
+//
+// It compares word by word in place: case folding never maps a letter to
+// white space, so the words line up as they would in the two texts joined
+// by single spaces.
 func sameDisplay(a, b string) bool {
-	return strings.EqualFold(strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " "))
+	if a == b {
+		return true
+	}
+	for {
+		a = strings.TrimLeftFunc(a, unicode.IsSpace)
+		b = strings.TrimLeftFunc(b, unicode.IsSpace)
+		if a == "" || b == "" {
+			return a == "" && b == ""
+		}
+		i := strings.IndexFunc(a, unicode.IsSpace)
+		if i < 0 {
+			i = len(a)
+		}
+		j := strings.IndexFunc(b, unicode.IsSpace)
+		if j < 0 {
+			j = len(b)
+		}
+		if !strings.EqualFold(a[:i], b[:j]) {
+			return false
+		}
+		a, b = a[i:], b[j:]
+	}
 }
 
 func codingOfNode(n *tree.Node) (c [2]string, ok bool) {

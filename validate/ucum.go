@@ -13,10 +13,15 @@ const RuleUCUM = "fhir:ucum"
 // UCUMSystem is the code system URI of UCUM units.
 const UCUMSystem = "http://unitsofmeasure.org"
 
-// ucumQuantities are Quantity and the STU3 types constrained from it.
-// Money is left out: its codes are ISO 4217 currencies.
-var ucumQuantities = map[string]bool{
-	"Quantity": true, "SimpleQuantity": true, "Age": true, "Distance": true, "Duration": true, "Count": true,
+// ucumQuantity reports whether typ is Quantity or one of the STU3 types
+// constrained from it. Money is left out: its codes are ISO 4217
+// currencies. A switch, as it is asked of every element.
+func ucumQuantity(typ string) bool {
+	switch typ {
+	case "Quantity", "SimpleQuantity", "Age", "Distance", "Duration", "Count":
+		return true
+	}
+	return false
 }
 
 // ucum reports the code of a UCUM-coded quantity that is not valid UCUM,
@@ -25,7 +30,7 @@ var ucumQuantities = map[string]bool{
 // its code system and reports an unknown code at severity error
 // (validate/TERMINOLOGY.md gives the details and the STU3 grounds).
 func (s *structure) ucum(n *tree.Node) {
-	if !ucumQuantities[n.Type] {
+	if !ucumQuantity(n.Type) {
 		return
 	}
 	sys, code := n.Child("system"), n.Child("code")

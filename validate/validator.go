@@ -272,21 +272,26 @@ func (v *Validator) validate(ctx context.Context, source string, src []byte) *Re
 	}
 	// Each phase is skipped once ctx has ended; the caller then drops the
 	// result.
+	// The structure phase walks the whole tree once and notes what the
+	// next phases look for (resources, extensions, the element count);
+	// they start from those lists instead of walking it again.
+	w := walkedPool.Get().(*walked)
+	defer w.release()
 	phases := []func(){
 		func() {
 			st := &structure{m: v.model, issues: &res.Issues, xml: res.Format == "xml", term: v.term, unchecked: map[string]bool{}, uncheckedVS: map[string]string{}}
-			st.check(ctx, doc.Root)
+			st.check(ctx, doc.Root, w)
 			v.offline.add(st.unchecked, st.uncheckedVS)
 		},
-		func() { checkBundles(doc.Root, &res.Issues) },
-		func() { checkContainedReferences(doc.Root, &res.Issues) },
-		func() { v.checkQuestionnaireResponses(doc.Root, &res.Issues) },
+		func() { checkBundles(w.resources, &res.Issues) },
+		func() { checkContainedReferences(w.resources, &res.Issues) },
+		func() { v.checkQuestionnaireResponses(w.resources, &res.Issues) },
 		func() {
 			if v.inv != nil {
-				v.inv.check(ctx, doc.Root, &res.Issues)
+				v.inv.check(ctx, doc.Root, w.nodes, &res.Issues)
 			}
 		},
-		func() { v.extensionPhase(ctx, doc.Root, res) },
+		func() { v.extensionPhase(ctx, doc.Root, w.extensions, res) },
 		func() {
 			if v.ig != nil {
 				v.profilePhase(ctx, doc.Root, res)

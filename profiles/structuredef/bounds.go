@@ -133,7 +133,7 @@ func (c *checker) bound(n *tree.Node, b *bound, d *edef, p *Profile) {
 		if !n.HasValue {
 			return
 		}
-		env := *c.env
+		env := c.evalEnv()
 		r, err := b.expr.Evaluate(c.ctx, treepath.Of(n), &env)
 		switch {
 		case err != nil || len(r.Unsupported) > 0:

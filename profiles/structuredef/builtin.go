@@ -133,7 +133,15 @@ type lazyDefs struct {
 
 // profile returns the compiled definition of u, compiling it (and the
 // built-in definitions it is based on) on first use.
+//
+// A URL with no built-in definition gives nil at once: it takes no lock
+// and is not remembered, so that the URLs of unknown extensions met in
+// payloads do not pile up for the life of the process (lines is not
+// changed once loaded).
 func (z *lazyDefs) profile(r *Registry, u string) *Profile {
+	if _, ok := z.lines[u]; !ok {
+		return nil
+	}
 	if v, ok := z.done.Load(u); ok {
 		return v.(*Profile)
 	}
@@ -226,6 +234,26 @@ func (r *Registry) checkExtensions(ctx context.Context, root *tree.Node, skip fu
 	return c.out
 }
 
+// CheckExtensionNodes is checkExtensions for a caller that has already
+// listed the extensions of the tree rooted at root (every node of type
+// Extension, in the order of tree.Node.Walk), so that the tree is not
+// walked again. The findings are those checkExtensions gives.
+func (r *Registry) CheckExtensionNodes(ctx context.Context, root *tree.Node, extensions []*tree.Node, skip func(url string) bool) []issue.Issue {
+	if root == nil {
+		return nil
+	}
+	c := r.newChecker(ctx, root)
+	c.visited = make(map[visitKey]bool, len(extensions)) // one entry per extension checked
+	for _, n := range extensions {
+		if c.stopped() {
+			break
+		}
+		c.extension(n, skip)
+	}
+	sortFindings(c.out)
+	return c.out
+}
+
 // extensions checks each extension under root whose definition is loaded
 // against it, leaving out the URLs skip names.
 func (c *checker) extensions(root *tree.Node, skip func(string) bool) {
@@ -233,23 +261,28 @@ func (c *checker) extensions(root *tree.Node, skip func(string) bool) {
 		if c.stopped() {
 			return false
 		}
-		if n.Type != "Extension" {
-			return true
+		if n.Type == "Extension" {
+			c.extension(n, skip)
 		}
-		u := n.Child("url")
-		if u == nil || !u.HasValue {
-			return true
-		}
-		p := c.reg.Profile(u.Value)
-		if p == nil || p.Type != "Extension" || (skip != nil && skip(u.Value)) {
-			return true
-		}
-		c.conform(n, p)
-		c.context(n, p)
-		c.modifier(n, p)
-		c.occurrences(n, u.Value, p)
 		return true
 	})
+}
+
+// extension checks extension n against its definition when it is loaded
+// and skip does not name it.
+func (c *checker) extension(n *tree.Node, skip func(string) bool) {
+	u := n.Child("url")
+	if u == nil || !u.HasValue {
+		return
+	}
+	p := c.reg.Profile(u.Value)
+	if p == nil || p.Type != "Extension" || (skip != nil && skip(u.Value)) {
+		return
+	}
+	c.conform(n, p)
+	c.context(n, p)
+	c.modifier(n, p)
+	c.occurrences(n, u.Value, p)
 }
 
 // modifier checks that a modifier extension is used as a modifierExtension

@@ -120,7 +120,12 @@ type checker struct {
 	// conformsMemo is shared with trial checkers: whether a resource
 	// conforms to a profile, for targetProfile and profile discriminators.
 	conformsMemo map[visitKey]bool
-	env          *fhirpath.Env
+	// env is shared with trial checkers; read it through evalEnv, which
+	// sizes its budget to the payload the first time an expression is
+	// evaluated: most checks of extensions evaluate none, and counting
+	// the payload's elements costs a walk of the whole tree.
+	env  *fhirpath.Env
+	root *tree.Node
 	// unjudged holds the value sets already reported as not expandable
 	// offline in this check, so each is said once a payload.
 	unjudged map[string]bool
@@ -134,9 +139,18 @@ func (r *Registry) newChecker(ctx context.Context, root *tree.Node) *checker {
 	res := treepath.NewResolver(root)
 	return &checker{
 		reg: r, res: res, visited: map[visitKey]bool{}, conformsMemo: map[visitKey]bool{},
-		env: &fhirpath.Env{Resolver: res, BaseType: r.baseType, MaxSteps: treepath.Budget(root)},
+		env: &fhirpath.Env{Resolver: res, BaseType: r.baseType}, root: root,
 		ctx: ctx, stop: new(bool),
 	}
+}
+
+// evalEnv returns a copy of the checker's Env for one evaluation, its
+// budget sized to the payload.
+func (c *checker) evalEnv() fhirpath.Env {
+	if c.env.MaxSteps == 0 {
+		c.env.MaxSteps = treepath.Budget(c.root)
+	}
+	return *c.env
 }
 
 // stopped reports whether the check must stop: its context has ended. It
@@ -219,7 +233,7 @@ func (c *checker) conforms(n *tree.Node, p *Profile) bool {
 		return v
 	}
 	c.conformsMemo[k] = true // a reference cycle is presumed to conform
-	sub := &checker{reg: c.reg, res: c.res, visited: map[visitKey]bool{}, conformsMemo: c.conformsMemo, env: c.env, ctx: c.ctx, stop: c.stop}
+	sub := &checker{reg: c.reg, res: c.res, visited: map[visitKey]bool{}, conformsMemo: c.conformsMemo, env: c.env, root: c.root, ctx: c.ctx, stop: c.stop}
 	sub.conform(n, p)
 	ok := true
 	for _, f := range sub.out {
@@ -280,14 +294,21 @@ func (c *checker) children(n *tree.Node, d *edef, p *Profile) {
 	if len(d.children) == 0 {
 		return
 	}
-	groups := make(map[*edef][]*tree.Node, len(d.children))
+	// The definition each child stands for, found once; every element of
+	// every extension comes here, so the few children usual are kept on
+	// the stack rather than grouped in a map.
+	var defBuf [16]*edef
+	defs := defBuf[:0]
+	if len(n.Children) > len(defBuf) {
+		defs = make([]*edef, 0, len(n.Children))
+	}
 	for _, ch := range n.Children {
 		cd := d.byName[ch.Name]
 		if cd == nil && ch.Elem != nil {
 			cd = d.byName[ch.Elem.Name]
 		}
+		defs = append(defs, cd)
 		if cd != nil {
-			groups[cd] = append(groups[cd], ch)
 			continue
 		}
 		if ch.Elem != nil && ch.Elem.IsChoice() && d.renamed[ch.Elem.Name] != nil {
@@ -295,8 +316,18 @@ func (c *checker) children(n *tree.Node, d *edef, p *Profile) {
 				d.label()+"."+ch.Name+" is not allowed by "+p.Name+": "+ch.Elem.Name+" may only be "+strings.Join(d.renamed[ch.Elem.Name], " or "))
 		}
 	}
+	var nodeBuf [8]*tree.Node
 	for _, cd := range d.children {
-		c.group(n, groups[cd], cd, p)
+		nodes := nodeBuf[:0]
+		for i, ch := range n.Children {
+			if defs[i] == cd {
+				nodes = append(nodes, ch)
+			}
+		}
+		if len(nodes) == 0 {
+			nodes = nil
+		}
+		c.group(n, nodes, cd, p) // group keeps no reference to nodes
 	}
 }
 
@@ -359,13 +390,19 @@ func (cd *edef) discriminators() []discriminator {
 		return cd.slicedFrom.discriminators()
 	}
 	if len(out) == 0 && (cd.name == "extension" || cd.name == "modifierExtension") {
-		out = []discriminator{{"value", "url", nil}} // extensions are always sliced by url
+		return byURL // extensions are always sliced by url
 	}
 	if len(out) == 0 && strings.HasSuffix(cd.name, "[x]") {
-		out = []discriminator{{"type", "$this", nil}} // a choice is sliced by type
+		return byType // a choice is sliced by type
 	}
 	return out
 }
+
+// The implicit discriminators, shared: callers only read them.
+var (
+	byURL  = []discriminator{{"value", "url", nil}}
+	byType = []discriminator{{"type", "$this", nil}}
+)
 
 // unparsedPath stands for a discriminator path that did not parse: it has
 // a step no definition has, so no slice is found along it.
@@ -380,10 +417,13 @@ const (
 
 func (c *checker) slices(parent *tree.Node, nodes []*tree.Node, cd *edef, p *Profile) {
 	discs := cd.discriminators()
-	assigned := make([]int, len(nodes))
+	// Every extension of a payload comes here (extensions are sliced by
+	// url): the counts live on the stack when they are few.
+	var assignedBuf, countBuf, mayBuf [16]int
+	assigned := intsFor(assignedBuf[:], len(nodes))
 	// maybe lists, per node left unassigned, the slices it may belong to
-	// though that could not be judged.
-	maybe := make([][]int, len(nodes))
+	// though that could not be judged; nil while there are none.
+	var maybe [][]int
 	for i, nd := range nodes {
 		assigned[i] = -1
 		for si, s := range cd.slices {
@@ -393,6 +433,9 @@ func (c *checker) slices(parent *tree.Node, nodes []*tree.Node, cd *edef, p *Pro
 				break
 			}
 			if state == sliceUnknown {
+				if maybe == nil {
+					maybe = make([][]int, len(nodes))
+				}
 				maybe[i] = append(maybe[i], si)
 				c.add(p, KindSlice, "warning", "not-supported", nd, "",
 					"whether this "+cd.displayName()+" belongs to slice "+s.label()+" of "+p.Name+" is not known: "+why+
@@ -400,15 +443,17 @@ func (c *checker) slices(parent *tree.Node, nodes []*tree.Node, cd *edef, p *Pro
 			}
 		}
 	}
-	counts := make([]int, len(cd.slices))
-	mayCount := make([]int, len(cd.slices))
+	counts := intsFor(countBuf[:], len(cd.slices))
+	mayCount := intsFor(mayBuf[:], len(cd.slices))
 	for i, a := range assigned {
 		if a >= 0 {
 			counts[a]++
 			continue
 		}
-		for _, si := range maybe[i] {
-			mayCount[si]++
+		if maybe != nil {
+			for _, si := range maybe[i] {
+				mayCount[si]++
+			}
 		}
 	}
 	for si, s := range cd.slices {
@@ -448,7 +493,7 @@ func (c *checker) slices(parent *tree.Node, nodes []*tree.Node, cd *edef, p *Pro
 	for i, nd := range nodes {
 		a := assigned[i]
 		switch {
-		case a < 0 && len(maybe[i]) > 0:
+		case a < 0 && maybe != nil && len(maybe[i]) > 0:
 			// Already reported as not judged; neither in nor out.
 		case a < 0 && rules == "closed":
 			c.add(p, KindSlice, "error", "structure", nd, "",
@@ -467,23 +512,40 @@ func (c *checker) slices(parent *tree.Node, nodes []*tree.Node, cd *edef, p *Pro
 			last = a
 		}
 	}
-	members := make([][]*tree.Node, len(cd.slices))
 	for i, nd := range nodes {
-		if a := assigned[i]; a >= 0 {
-			members[a] = append(members[a], nd)
-		} else {
+		if assigned[i] < 0 {
 			c.elem(nd, cd, p)
 		}
 	}
 	for si, s := range cd.slices {
 		if len(s.slices) > 0 {
-			c.slices(parent, members[si], s, p) // re-slices of s
+			var members []*tree.Node
+			for i, nd := range nodes {
+				if assigned[i] == si {
+					members = append(members, nd)
+				}
+			}
+			c.slices(parent, members, s, p) // re-slices of s
 			continue
 		}
-		for _, nd := range members[si] {
-			c.elem(nd, s, p)
+		if counts[si] == 0 {
+			continue
+		}
+		for i, nd := range nodes {
+			if assigned[i] == si {
+				c.elem(nd, s, p)
+			}
 		}
 	}
+}
+
+// intsFor returns n zeroed ints, in buf when it is long enough.
+func intsFor(buf []int, n int) []int {
+	if n <= len(buf) {
+		clear(buf[:n])
+		return buf[:n]
+	}
+	return make([]int, n)
 }
 
 // sliceWhat describes what places an entry in slice s, for messages.
@@ -521,7 +583,9 @@ func sliceElem(s *edef, path string) *edef {
 		return s
 	}
 	cur := s
-	for _, seg := range strings.Split(strings.TrimPrefix(path, "$this."), ".") {
+	for rest, more := strings.TrimPrefix(path, "$this."), true; more; {
+		var seg string
+		seg, rest, more = strings.Cut(rest, ".")
 		next := cur.byName[seg]
 		if next == nil {
 			next = cur.byName[seg+"[x]"]
@@ -911,7 +975,7 @@ func (c *checker) constraints(n *tree.Node, d *edef, p *Profile) {
 		if cc.expr == nil {
 			continue
 		}
-		env := *c.env
+		env := c.evalEnv()
 		env.Resource = treepath.Of(res)
 		r, err := cc.expr.Evaluate(c.ctx, treepath.Of(n), &env)
 		sev := issue.SeverityError

@@ -143,35 +143,61 @@ func describe(n *tree.Node) string {
 // called name stands for: by name, or for a choice element ("value[x]") by
 // the definition the tree gave them.
 func childrenMatching(n *tree.Node, name string) []*tree.Node {
-	var out []*tree.Node
+	return appendMatching(nil, n, name)
+}
+
+// appendMatching is childrenMatching appending to dst.
+func appendMatching(dst []*tree.Node, n *tree.Node, name string) []*tree.Node {
 	choice := strings.HasSuffix(name, "[x]")
 	for _, c := range n.Children {
 		if c.Name == name || choice && c.Elem != nil && c.Elem.Name == name {
-			out = append(out, c)
+			dst = append(dst, c)
 		}
 	}
-	return out
+	return dst
 }
 
 // nodesAt follows a simple discriminator path ("system", "coding.system",
-// "$this", "url") from n.
+// "$this", "url") from n. It is asked for every extension and every slice
+// it may belong to, so it reads the path in place rather than splitting
+// it.
 func nodesAt(n *tree.Node, path string) ([]*tree.Node, bool) {
-	cur := []*tree.Node{n}
 	if path == "" || path == "$this" {
-		return cur, true
+		return []*tree.Node{n}, true
 	}
-	for _, seg := range strings.Split(strings.TrimPrefix(path, "$this."), ".") {
-		if strings.ContainsAny(seg, "()") {
-			return nil, false
-		}
+	rest := strings.TrimPrefix(path, "$this.")
+	if strings.ContainsAny(rest, "()") {
+		return nil, false
+	}
+	var cur []*tree.Node
+	from := n
+	first := true
+	for {
+		seg, more, found := strings.Cut(rest, ".")
 		var next []*tree.Node
-		for _, c := range cur {
-			next = append(next, childrenMatching(c, seg)...)
-			if len(next) == 0 && !strings.HasSuffix(seg, "[x]") {
-				next = append(next, childrenMatching(c, seg+"[x]")...)
+		if first {
+			next = appendStep(nil, from, seg)
+			first = false
+		} else {
+			for _, c := range cur {
+				next = appendStep(next, c, seg)
 			}
 		}
 		cur = next
+		if !found {
+			return cur, true
+		}
+		rest = more
 	}
-	return cur, true
+}
+
+// appendStep appends the children of c that path segment seg names: by
+// name, or failing that (for a segment not itself a choice) as the choice
+// element seg[x].
+func appendStep(dst []*tree.Node, c *tree.Node, seg string) []*tree.Node {
+	dst = appendMatching(dst, c, seg)
+	if len(dst) == 0 && !strings.HasSuffix(seg, "[x]") {
+		dst = appendMatching(dst, c, seg+"[x]")
+	}
+	return dst
 }

@@ -117,7 +117,7 @@ func (c *checker) instanceNodes(nd *tree.Node, d discriminator) (got []*tree.Nod
 		g, _ := nodesAt(nd, d.path)
 		return g, ""
 	}
-	env := *c.env
+	env := c.evalEnv()
 	res := nd
 	for res != nil && !(res.Resource && res.Name != "contained") {
 		res = res.Parent

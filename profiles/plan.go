@@ -484,14 +484,10 @@ func (r *run) lookup(ref string, from *tree.Node) *tree.Node {
 
 // lookupReference is r.ix.LookupReference through lookup.
 func (r *run) lookupReference(refElem *tree.Node) *tree.Node {
-	if refElem == nil {
-		return nil
+	if ref, ok := treepath.ReferenceOf(refElem); ok {
+		return r.lookup(ref, refElem)
 	}
-	v := refElem.Child("reference")
-	if v == nil || !v.HasValue {
-		return nil
-	}
-	return r.lookup(v.Value, refElem)
+	return nil
 }
 
 // urlEntry is an entry's fullUrl and resource.

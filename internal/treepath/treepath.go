@@ -362,14 +362,23 @@ func (r *Resolver) containedIn(p *tree.Node) map[string]*tree.Node {
 // LookupReference resolves a Reference element through its reference
 // child; nil when it has none or it does not resolve.
 func (r *Resolver) LookupReference(refElem *tree.Node) *tree.Node {
+	if ref, ok := ReferenceOf(refElem); ok {
+		return r.Lookup(ref, refElem)
+	}
+	return nil
+}
+
+// ReferenceOf is the value of a Reference element's reference child;
+// false when there is none.
+func ReferenceOf(refElem *tree.Node) (string, bool) {
 	if refElem == nil {
-		return nil
+		return "", false
 	}
 	v := refElem.Child("reference")
 	if v == nil || !v.HasValue {
-		return nil
+		return "", false
 	}
-	return r.Lookup(v.Value, refElem)
+	return v.Value, true
 }
 
 // Resolve implements fhirpath.Resolver.

@@ -108,6 +108,14 @@ line with "error", a JUnit testcase with <error>, a SARIF
 toolExecutionNotification, an OperationOutcome of type exception, an HTML
 section; it is counted as unreadable in the totals.
 
+Codes that cannot be checked offline (code systems such as SNOMED CT or
+LOINC that are not defined in full, value sets that cannot be expanded) are
+named once a run on stderr, as information; the sarif report carries them
+as toolExecutionNotifications of level note (the run still succeeded), the
+junit report in the testsuite's system-err, the html report in a "Not
+checked" section under the totals. text, json and outcome leave them to
+stderr.
+
 -o was the short form of --format before it named the report's file: a
 value with neither a dot nor a slash (-o json) still selects the format.
 --workers is the old name of --jobs.
@@ -428,12 +436,17 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) (code
 		return exitUsage
 	}
 	prog.stop()
-	reportUncheckedTerminology(v, stderr, f.quiet)
+	notes := v.UncheckedTerminology()
+	reportUncheckedTerminology(notes, stderr, f.quiet)
 	if part.on() {
 		fmt.Fprintf(stderr, "nemsfhir validate: --shard %s: %d of %d files\n", part, taken, seen)
 	}
 	if rep != nil {
-		if err := rep.Flush(); err != nil {
+		err := runNotes(rep, notes)
+		if err == nil {
+			err = rep.Flush()
+		}
+		if err != nil {
 			fmt.Fprintf(stderr, "nemsfhir validate: writing the report: %v\n", err)
 			return exitUsage
 		}

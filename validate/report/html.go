@@ -39,6 +39,10 @@ type SourceWriter interface {
 // The totals come first on the page but are known only at the end, so the
 // file sections are spooled like the JUnit testcases and copied out on
 // Flush.
+//
+// Notes about the run (WriteRunNotes: codes that could not be checked
+// offline) are a "Not checked" section under the totals, so that the page
+// never lets those codes pass for checked.
 type HTML struct {
 	w       io.Writer
 	spool   *spool
@@ -46,6 +50,21 @@ type HTML struct {
 	version string
 	now     func() time.Time // for tests
 	files   int
+	notes   []htmlNote
+}
+
+// htmlNote is a note about the run, shown under "Not checked".
+type htmlNote struct {
+	Severity      validate.Severity
+	Rule, Message string
+}
+
+// WriteRunNotes implements RunNoteWriter.
+func (h *HTML) WriteRunNotes(notes []validate.Issue) error {
+	for _, is := range notes {
+		h.notes = append(h.notes, htmlNote{is.Severity, validText(ruleID(is)), validText(is.Message)})
+	}
+	return nil
 }
 
 // NewHTML returns an HTML reporter; version is named in the page footer.
@@ -306,6 +325,7 @@ type htmlPage struct {
 	Script          template.JS
 	Style           template.CSS
 	RunLine         string
+	Notes           []htmlNote
 }
 
 // Flush implements Reporter.
@@ -319,7 +339,7 @@ func (h *HTML) Flush() error {
 		Fatal: t.Issues[validate.SeverityFatal], Errors: t.Issues[validate.SeverityError],
 		Warnings: t.Issues[validate.SeverityWarning], Infos: t.Issues[validate.SeverityInformation],
 		Script: template.JS(htmlScript), Style: template.CSS(htmlStyle),
-		RunLine: t.Line(),
+		RunLine: t.Line(), Notes: h.notes,
 	}
 	p.Issues = p.Fatal + p.Errors + p.Warnings + p.Infos
 	seen := map[string]bool{}
@@ -508,7 +528,14 @@ const htmlTemplateText = `
 <li><span class="n" id="n-warnings">{{.Warnings}}</span><span class="label">warnings</span></li>
 <li><span class="n" id="n-information">{{.Infos}}</span><span class="label">information</span></li>
 </ul>
-{{if .Rules}}<table class="rules" id="rules">
+{{if .Notes}}<section class="notchecked" id="not-checked">
+<h2>Not checked</h2>
+<p class="meta">What follows could not be judged offline: the verdicts below do not cover it.</p>
+<ul>
+{{range .Notes}}<li class="sev-{{.Severity}}"><span class="sev">{{.Severity}}</span> <code class="rule">{{.Rule}}</code> {{.Message}}</li>
+{{end}}</ul>
+</section>
+{{end}}{{if .Rules}}<table class="rules" id="rules">
 <thead><tr><th>Rule</th><th>Severity</th><th>Issues</th></tr></thead>
 <tbody>
 {{range .Rules}}<tr><td><code>{{.Rule}}</code></td><td>{{.Severity}}</td><td class="count">{{.Count}}</td></tr>

@@ -22,6 +22,15 @@ import (
 // testcase with an error element (counted in the errors attributes), so
 // that the run does not look green.
 //
+// Notes about the run (WriteRunNotes: codes that could not be checked
+// offline) go into the testsuite's system-err, one line each as the CLI
+// prints them on stderr. Jenkins shows a suite's system-err as the
+// standard error of each of its testcases that has none of its own (ours
+// never have), so the note is in front of whoever opens a file's result;
+// GitLab shows neither suite-level output nor properties, which is why
+// properties would gain nothing. Being inside the testsuite, the notes of
+// each --shard runner survive the concatenation of testsuite elements.
+//
 // The testsuite element carries the totals, which are known only at the end,
 // so testcases are spooled (in memory up to spoolMemory bytes, then in a
 // temporary file) and copied out on Flush.
@@ -32,6 +41,7 @@ type JUnit struct {
 	start    time.Time
 	now      func() time.Time // for tests
 	hostname string
+	notes    strings.Builder // the lines of system-err
 }
 
 // NewJUnit returns a JUnit XML reporter.
@@ -79,6 +89,14 @@ func (j *JUnit) WriteInputError(source string, err error) error {
 		xmlAttr(source), xmlAttr(msg), xmlContent(source+": "+msg+"\n")))
 }
 
+// WriteRunNotes implements RunNoteWriter.
+func (j *JUnit) WriteRunNotes(notes []validate.Issue) error {
+	for _, is := range notes {
+		j.notes.WriteString("nemsfhir validate: " + NoteText(is) + "\n")
+	}
+	return nil
+}
+
 func firstError(r *validate.Result) validate.Issue {
 	for _, is := range r.Issues {
 		if is.Severity.IsError() {
@@ -99,6 +117,11 @@ func (j *JUnit) Flush() error {
 		j.tally.Files, j.tally.Invalid, j.tally.Unreadable, secs, j.start.UTC().Format("2006-01-02T15:04:05"), xmlAttr(j.hostname))
 	if err := j.spool.copyTo(bw); err != nil {
 		return err
+	}
+	if j.notes.Len() > 0 {
+		// After the testcases: the JUnit schema Jenkins reads puts
+		// system-out and system-err last in a testsuite.
+		fmt.Fprintf(bw, "    <system-err>%s</system-err>\n", xmlContent(j.notes.String()))
 	}
 	bw.WriteString("  </testsuite>\n</testsuites>\n")
 	return bw.Flush()

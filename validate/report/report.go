@@ -39,6 +39,28 @@ type InputErrorWriter interface {
 	WriteInputError(source string, err error) error
 }
 
+// RunNoteWriter is a Reporter whose format has a place for notes about
+// the run as a whole rather than one payload: chiefly the code systems and
+// value sets whose codes could not be checked offline
+// (validate.Validator.UncheckedTerminology). A pipeline that keeps only
+// the report file would otherwise lose them, and read codes nobody judged
+// as checked. The caller gives the notes once, after the last result and
+// before Flush; they change no payload's verdict and no total, and none
+// given leaves the report as it would be without them. The SARIF, JUnit
+// and HTML reporters are RunNoteWriters; text and JSON lines leave the
+// notes to stderr, and the OperationOutcome reporter, whose resources are
+// one per payload, leaves them out.
+type RunNoteWriter interface {
+	Reporter
+	WriteRunNotes(notes []validate.Issue) error
+}
+
+// NoteText renders a note about the run: "severity [rule]: message", the
+// form the CLI prints on stderr after "nemsfhir validate: ".
+func NoteText(is validate.Issue) string {
+	return fmt.Sprintf("%s [%s]: %s", is.Severity, ruleID(is), is.Message)
+}
+
 // Formats lists the names New accepts.
 var Formats = []string{"text", "json", "outcome", "junit", "sarif", "html"}
 

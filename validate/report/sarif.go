@@ -26,7 +26,11 @@ import (
 // An input that could not be read has no result to carry it: it is a
 // toolExecutionNotification of level error in the run's invocation, whose
 // executionSuccessful is then false, so that a dashboard does not show the
-// run as clean.
+// run as clean. A note about the run (WriteRunNotes: codes that could not
+// be checked offline) is a toolExecutionNotification too, of the note's
+// level ("note" for information) with the note's rule as descriptor id and
+// no location; it leaves executionSuccessful as it is, since the run did
+// what it was asked.
 type SARIF struct {
 	w       *bufio.Writer
 	version string
@@ -38,7 +42,8 @@ type SARIF struct {
 	notes   spool         // toolExecutionNotifications, comma-separated
 	// ruleHelp describes the NEMS rules, from their packs.
 	ruleHelp func(id string) (RuleHelp, bool)
-	nNotes   int
+	nNotes   int // notifications of inputs not read
+	nRun     int // notifications of notes about the run
 }
 
 // SARIFInformationURI is the tool's home, the repository of the module.
@@ -175,7 +180,7 @@ func (s *SARIF) Write(r *validate.Result) error {
 type sarifNotification struct {
 	Level      string          `json:"level"`
 	Message    sarifMessage    `json:"message"`
-	Locations  []sarifLocation `json:"locations"`
+	Locations  []sarifLocation `json:"locations,omitempty"`
 	Descriptor struct {
 		ID string `json:"id"`
 	} `json:"descriptor"`
@@ -192,15 +197,34 @@ func (s *SARIF) WriteInputError(source string, err error) error {
 	loc.PhysicalLocation.ArtifactLocation.URI = artifactURI(source)
 	n.Locations = []sarifLocation{loc}
 	n.Descriptor.ID = SARIFUnreadable
+	s.nNotes++
+	return s.notify(n)
+}
+
+// WriteRunNotes implements RunNoteWriter.
+func (s *SARIF) WriteRunNotes(notes []validate.Issue) error {
+	for _, is := range notes {
+		n := sarifNotification{Level: sarifLevel(is.Severity), Message: sarifMessage{is.Message}}
+		n.Descriptor.ID = ruleID(is)
+		s.nRun++
+		if err := s.notify(n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// notify adds a notification to the invocation's list, after those
+// already there.
+func (s *SARIF) notify(n sarifNotification) error {
 	s.buf.Reset()
 	if err := s.enc.Encode(n); err != nil {
 		return err
 	}
 	sep := "\n            "
-	if s.nNotes > 0 {
+	if s.nNotes+s.nRun > 1 {
 		sep = "," + sep
 	}
-	s.nNotes++
 	return s.notes.write(sep + string(bytes.TrimRight(s.buf.Bytes(), "\n")))
 }
 
@@ -310,7 +334,7 @@ func (s *SARIF) Flush() error {
 	if err := s.notes.copyTo(s.w); err != nil {
 		return err
 	}
-	if s.nNotes > 0 {
+	if s.nNotes+s.nRun > 0 {
 		s.w.WriteString("\n          ")
 	}
 	s.w.WriteString("]\n        }\n      ]\n    }\n  ]\n}\n")

@@ -55,13 +55,23 @@ type lazy[T any] struct {
 
 // get decodes the line on first use. The embedded files are generated and
 // tested, so a line that does not decode is a build defect: it panics,
-// naming what (as "model type Patient").
-func (l *lazy[T]) get(what string, decode func([]byte) (*T, error)) *T {
+// naming what it is and its name (as "model type Patient"). The two are
+// joined only then: look-ups run per element, and joining them on every
+// call cost an allocation each time a name was longer than a few bytes.
+func (l *lazy[T]) get(what, name string, decode func([]byte) (*T, error)) *T {
 	l.once.Do(func() { l.v, l.err = decode(l.line) })
 	if l.err != nil {
-		panic("schemas: " + what + " is corrupt: " + l.err.Error())
+		panic(corrupt(what, name, l.err))
 	}
 	return l.v
+}
+
+// corrupt is the panic message of get.
+func corrupt(what, name string, err error) string {
+	if name != "" {
+		what += " " + name
+	}
+	return "schemas: " + what + " is corrupt: " + err.Error()
 }
 
 // sizeHint bounds a count read from a file's header by what the file can
@@ -97,7 +107,7 @@ var stu3Model = lazy[Model]{line: modelSTU3}
 // STU3 returns the embedded FHIR STU3 3.0.2 model, loading its index on the
 // first call. It panics only if the embedded file is corrupt, which the
 // package's tests rule out.
-func STU3() *Model { return stu3Model.get("embedded STU3 model", loadEmbedded) }
+func STU3() *Model { return stu3Model.get("embedded STU3 model", "", loadEmbedded) }
 
 func loadEmbedded(data []byte) (*Model, error) {
 	m, ok := loadIndexedModel(data, &stu3ModelIndex)
@@ -209,7 +219,7 @@ func (m *Model) Type(name string) *Type {
 	if e == nil {
 		return nil
 	}
-	return e.get("model type "+name, m.decodeType)
+	return e.get("model type", name, m.decodeType)
 }
 
 // ValueSet returns the expansion of a value set bound as required somewhere
@@ -220,7 +230,7 @@ func (m *Model) ValueSet(url string) *ValueSet {
 	if e == nil {
 		return nil
 	}
-	return e.get("model value set "+url, func(line []byte) (*ValueSet, error) { return readValueSet(line, m.embedded) })
+	return e.get("model value set", url, func(line []byte) (*ValueSet, error) { return readValueSet(line, m.embedded) })
 }
 
 // ValueSetURLs returns the URLs of all value sets in the model, sorted.

@@ -141,7 +141,7 @@ var stu3Terminology = lazy[Terminology]{line: terminologySTU3}
 // panics only if the embedded file is corrupt, which the package's tests
 // rule out.
 func STU3Terminology() *Terminology {
-	return stu3Terminology.get("embedded STU3 terminology", func(data []byte) (*Terminology, error) {
+	return stu3Terminology.get("embedded STU3 terminology", "", func(data []byte) (*Terminology, error) {
 		t, ok := loadIndexedTerminology(data, &stu3TerminologyIndex)
 		if !ok {
 			var err error
@@ -209,7 +209,7 @@ func (t *Terminology) ValueSet(url string) *ValueSet {
 	if e == nil {
 		return nil
 	}
-	return e.get("terminology value set "+url, func(line []byte) (*ValueSet, error) { return decodeTermValueSet(line, t.embedded) })
+	return e.get("terminology value set", url, func(line []byte) (*ValueSet, error) { return decodeTermValueSet(line, t.embedded) })
 }
 
 // decodeTermValueSet reads a value set line, its codes grouped by system.
@@ -234,7 +234,7 @@ func (t *Terminology) CodeSystem(url string) *CodeSystem {
 	if e == nil {
 		return nil
 	}
-	return e.get("terminology code system "+url, func(line []byte) (*CodeSystem, error) { return readCodeSystem(line, t.embedded) })
+	return e.get("terminology code system", url, func(line []byte) (*CodeSystem, error) { return readCodeSystem(line, t.embedded) })
 }
 
 // ValueSetURLs returns the URLs of the value sets held, sorted.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/nemsfhir/nemsfhir/internal/bridge"
 	"github.com/nemsfhir/nemsfhir/internal/tree"
 	"github.com/nemsfhir/nemsfhir/profiles/structuredef"
 )
@@ -87,7 +88,7 @@ func (v *Validator) extensionPhase(ctx context.Context, root *tree.Node, extensi
 	if !builtin || stop {
 		return // the checker's set-up is not needed, or the caller drops the result
 	}
-	v.addProfileFindings(v.extensions.CheckExtensionNodes(ctx, root, extensions, inIG), res)
+	v.addProfileFindings(bridge.CheckExtensions(ctx, v.extensions, root, extensions, inIG), res)
 }
 
 // known returns the definition of u, from the IG or built in.

@@ -37,9 +37,11 @@ var (
 	// whose definition reg holds. It stops early when ctx is done, and
 	// what it returns is then partial.
 	CheckProfiles func(ctx context.Context, reg any, root *tree.Node, extraProfiles []string) []issue.Issue
-	// CheckExtensions checks every extension under root whose definition
-	// reg holds, except those skip names, and stops as CheckProfiles does.
-	CheckExtensions func(ctx context.Context, reg any, root *tree.Node, skip func(url string) bool) []issue.Issue
+	// CheckExtensions checks the extensions listed (every node of type
+	// Extension under root, in the order of tree.Node.Walk) whose
+	// definition reg holds, except those skip names, and stops as
+	// CheckProfiles does.
+	CheckExtensions func(ctx context.Context, reg any, root *tree.Node, extensions []*tree.Node, skip func(url string) bool) []issue.Issue
 	// Questionnaire returns the loaded Questionnaire that ref names, nil
 	// when none does. The tree is shared: callers must not change it.
 	Questionnaire func(reg any, ref string) *tree.Node

@@ -234,11 +234,11 @@ func (r *Registry) checkExtensions(ctx context.Context, root *tree.Node, skip fu
 	return c.out
 }
 
-// CheckExtensionNodes is checkExtensions for a caller that has already
+// checkExtensionNodes is checkExtensions for a caller that has already
 // listed the extensions of the tree rooted at root (every node of type
 // Extension, in the order of tree.Node.Walk), so that the tree is not
 // walked again. The findings are those checkExtensions gives.
-func (r *Registry) CheckExtensionNodes(ctx context.Context, root *tree.Node, extensions []*tree.Node, skip func(url string) bool) []issue.Issue {
+func (r *Registry) checkExtensionNodes(ctx context.Context, root *tree.Node, extensions []*tree.Node, skip func(url string) bool) []issue.Issue {
 	if root == nil {
 		return nil
 	}

@@ -45,8 +45,8 @@ func init() {
 	bridge.CheckProfiles = func(ctx context.Context, reg any, root *tree.Node, extraProfiles []string) []issue.Issue {
 		return reg.(*Registry).check(ctx, root, extraProfiles)
 	}
-	bridge.CheckExtensions = func(ctx context.Context, reg any, root *tree.Node, skip func(url string) bool) []issue.Issue {
-		return reg.(*Registry).checkExtensions(ctx, root, skip)
+	bridge.CheckExtensions = func(ctx context.Context, reg any, root *tree.Node, extensions []*tree.Node, skip func(url string) bool) []issue.Issue {
+		return reg.(*Registry).checkExtensionNodes(ctx, root, extensions, skip)
 	}
 	bridge.Questionnaire = func(reg any, ref string) *tree.Node {
 		return reg.(*Registry).questionnaire(ref)

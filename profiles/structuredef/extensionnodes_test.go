@@ -14,7 +14,7 @@ import (
 )
 
 // TestCheckExtensionNodesAsWalk: given the tree's extensions in walk
-// order, CheckExtensionNodes finds what checkExtensions finds walking the
+// order, checkExtensionNodes finds what checkExtensions finds walking the
 // tree, on the NEMS examples, with the built-in definitions.
 func TestCheckExtensionNodesAsWalk(t *testing.T) {
 	reg, err := Builtin()
@@ -40,7 +40,7 @@ func TestCheckExtensionNodesAsWalk(t *testing.T) {
 			return true
 		})
 		walked := reg.checkExtensions(context.Background(), doc.Root, nil)
-		listed := reg.CheckExtensionNodes(context.Background(), doc.Root, exts, nil)
+		listed := reg.checkExtensionNodes(context.Background(), doc.Root, exts, nil)
 		if !reflect.DeepEqual(walked, listed) {
 			t.Errorf("%s: walking finds %v, the list %v", f, walked, listed)
 		}

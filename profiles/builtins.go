@@ -285,10 +285,6 @@ func (r *run) subjectPatient() *tree.Node {
 	return only
 }
 
-func subExtension(ext *tree.Node, url string) *tree.Node {
-	return firstExtension(ext, url)
-}
-
 func runRouting(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 	p := rule.params.(*routingParams)
 	rd := firstExtension(at, ExtRoutingDemographics)
@@ -308,7 +304,7 @@ func runRouting(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 	for _, part := range p.Parts {
 		switch part {
 		case "nhsNumber":
-			sub := subExtension(rd, "nhsNumber")
+			sub := firstExtension(rd, "nhsNumber")
 			if sub == nil {
 				continue
 			}
@@ -322,7 +318,7 @@ func runRouting(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 				r.reportVals(rule, v, map[string]string{"part": "NHS number", "found": got, "expected": want})
 			}
 		case "name":
-			sub := subExtension(rd, "name")
+			sub := firstExtension(rd, "name")
 			if sub == nil || sub.Child("valueHumanName") == nil {
 				continue
 			}
@@ -337,7 +333,7 @@ func runRouting(r *run, rule *Rule, at *tree.Node, _ []*tree.Node) {
 				r.reportVals(rule, hn, map[string]string{"part": "name", "found": strings.TrimSpace(gg + " " + gf), "expected": strings.TrimSpace(wg + " " + wf)})
 			}
 		case "birthDate":
-			sub := subExtension(rd, "birthDateTime")
+			sub := firstExtension(rd, "birthDateTime")
 			if sub == nil || sub.Child("valueDateTime") == nil {
 				continue
 			}

@@ -97,8 +97,8 @@ func (v *Validator) validateInput(ctx context.Context, in inputs.Input, keepSour
 	res, err := v.validateRead(ctx, in.Name, src, limit)
 	out := BatchResult{Input: in, Result: res, Err: err}
 	if keepSource && err == nil {
-		// The payload is not changed by its validation (the tree holds
-		// strings of it), so the report may show these very bytes.
+		// Validation never writes into the payload (see parse), so the
+		// report may show these very bytes.
 		out.Source = src
 	}
 	return out

@@ -144,7 +144,7 @@ func (inv *invariants) checkablesFor(n *tree.Node) []checkable {
 	}
 	var out []checkable
 	for _, c := range inv.constraintsFor(n) {
-		if _, native := nativeInvariants[c.Key]; native || c.Expression == "" {
+		if isNative(c.Key) || c.Expression == "" {
 			continue
 		}
 		if comp := inv.compile(c); comp.err == nil {
@@ -335,7 +335,7 @@ func Coverage(m *schemas.Model) ConstraintCoverage {
 				continue
 			}
 			cov.Total++
-			if _, ok := nativeInvariants[c.Key]; ok {
+			if isNative(c.Key) {
 				cov.Native++
 				continue
 			}

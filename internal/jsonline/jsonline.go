@@ -33,6 +33,7 @@ type Reader struct {
 	alias bool // see New
 }
 
+// ErrSyntax is the error of a line that is not JSON as the Reader reads it.
 var ErrSyntax = errors.New("malformed JSON")
 
 func (r *Reader) fail(what string) {
@@ -61,7 +62,7 @@ func (r *Reader) peek() byte {
 	return r.b[r.i]
 }
 
-// null consumes a null and reports whether there was one.
+// Null consumes a null and reports whether there was one.
 func (r *Reader) Null() bool {
 	if r.peek() == 'n' && len(r.b)-r.i >= 4 && string(r.b[r.i:r.i+4]) == "null" {
 		r.i += 4
@@ -70,7 +71,7 @@ func (r *Reader) Null() bool {
 	return false
 }
 
-// object calls member for each member of an object, with the key; member
+// Object calls member for each member of an object, with the key; member
 // must consume the value. A null is an empty object.
 func (r *Reader) Object(member func(key string)) {
 	if r.Null() {
@@ -106,7 +107,7 @@ func (r *Reader) Object(member func(key string)) {
 	}
 }
 
-// array calls item for each item of an array; item must consume it. It
+// Array calls item for each item of an array; item must consume it. It
 // reports whether there was an array rather than a null: encoding/json
 // decodes [] as an empty slice and null as a nil one.
 func (r *Reader) Array(item func()) bool {
@@ -138,7 +139,7 @@ func (r *Reader) Array(item func()) bool {
 	return false
 }
 
-// nonNil turns a nil slice into an empty one when an array was read.
+// NonNil turns a nil slice into an empty one when an array was read.
 func NonNil[T any](s []T, wasArray bool) []T {
 	if s == nil && wasArray {
 		return []T{}
@@ -146,7 +147,7 @@ func NonNil[T any](s []T, wasArray bool) []T {
 	return s
 }
 
-// str reads a string; null reads as "".
+// Str reads a string; null reads as "".
 func (r *Reader) Str() string {
 	if r.Null() {
 		return ""
@@ -163,14 +164,14 @@ func (r *Reader) Str() string {
 		case c == '"':
 			r.i = j + 1
 			body := r.b[start+1 : j]
-			if plain && r.alias {
+			if plain && utf8.Valid(body) {
+				if !r.alias {
+					return string(body)
+				}
 				if len(body) == 0 {
 					return ""
 				}
 				return unsafe.String(&body[0], len(body))
-			}
-			if plain && utf8.Valid(body) {
-				return string(body)
 			}
 			var s string
 			if err := json.Unmarshal(r.b[start:r.i], &s); err != nil {
@@ -189,14 +190,14 @@ func (r *Reader) Str() string {
 	return ""
 }
 
-// strs reads an array of strings.
+// Strs reads an array of strings.
 func (r *Reader) Strs() []string {
 	var out []string
 	ok := r.Array(func() { out = append(out, r.Str()) })
 	return NonNil(out, ok)
 }
 
-// integer reads a number that must be an integer; null reads as 0.
+// Int reads a number that must be an integer; null reads as 0.
 func (r *Reader) Int() int {
 	if r.Null() {
 		return 0
@@ -265,7 +266,7 @@ func validNumber(b []byte) bool {
 	return i == len(b)
 }
 
-// boolean reads true or false; null reads as false.
+// Bool reads true or false; null reads as false.
 func (r *Reader) Bool() bool {
 	if r.Null() {
 		return false
@@ -283,7 +284,7 @@ func (r *Reader) Bool() bool {
 	return false
 }
 
-// raw returns the bytes of the next value, whatever it is, as
+// Raw returns the bytes of the next value, whatever it is, as
 // json.RawMessage keeps them (a copy).
 func (r *Reader) Raw() json.RawMessage {
 	r.space()
@@ -295,7 +296,7 @@ func (r *Reader) Raw() json.RawMessage {
 	return append(json.RawMessage(nil), r.b[start:r.i]...)
 }
 
-// skip consumes the next value.
+// Skip consumes the next value.
 func (r *Reader) Skip() {
 	switch r.peek() {
 	case '{':

@@ -217,27 +217,16 @@ func (r *Registry) ruleID(p *Profile, kind string) string {
 	return "profile:" + p.Name + ":" + kind
 }
 
-// checkExtensions checks every extension in the tree rooted at root whose
-// definition r holds, except those skip says another registry judges:
-// its content (value type, nested extensions, the cardinality of its
-// elements, fixed values, bindings), where it stands (context), how often
-// it stands there, and whether it is used as a modifier as its definition
-// says. Meta.profile claims are not looked at. Findings are sorted by
-// source position. Once ctx has ended it stops as check does.
-func (r *Registry) checkExtensions(ctx context.Context, root *tree.Node, skip func(url string) bool) []issue.Issue {
-	if root == nil {
-		return nil
-	}
-	c := r.newChecker(ctx, root)
-	c.extensions(root, skip)
-	sortFindings(c.out)
-	return c.out
-}
-
-// checkExtensionNodes is checkExtensions for a caller that has already
-// listed the extensions of the tree rooted at root (every node of type
-// Extension, in the order of tree.Node.Walk), so that the tree is not
-// walked again. The findings are those checkExtensions gives.
+// checkExtensionNodes checks the listed extensions of the tree rooted at
+// root (every node of type Extension, in the order of tree.Node.Walk) whose
+// definition r holds, except those skip says another registry judges: its
+// content (value type, nested extensions, the cardinality of its elements,
+// fixed values, bindings), where it stands (context), how often it stands
+// there, and whether it is used as a modifier as its definition says.
+// Meta.profile claims are not looked at. Findings are sorted by source
+// position. Once ctx has ended it stops as check does. The caller lists the
+// extensions (validate's structure walk does) so that the tree is not
+// walked again.
 func (r *Registry) checkExtensionNodes(ctx context.Context, root *tree.Node, extensions []*tree.Node, skip func(url string) bool) []issue.Issue {
 	if root == nil {
 		return nil

@@ -14,8 +14,20 @@ func (r *Registry) Check(root *tree.Node, extraProfiles []string) []issue.Issue 
 	return r.check(context.Background(), root, extraProfiles)
 }
 
+// CheckExtensions walks the tree for its extensions, as the profile phase
+// does, and checks them all (see checkExtensionNodes).
 func (r *Registry) CheckExtensions(root *tree.Node, skip func(url string) bool) []issue.Issue {
 	return r.checkExtensions(context.Background(), root, skip)
+}
+
+func (r *Registry) checkExtensions(ctx context.Context, root *tree.Node, skip func(url string) bool) []issue.Issue {
+	if root == nil {
+		return nil
+	}
+	c := r.newChecker(ctx, root)
+	c.extensions(root, skip)
+	sortFindings(c.out)
+	return c.out
 }
 
 // CheckProfile validates one resource node against one profile, without

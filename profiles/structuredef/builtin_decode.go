@@ -1,7 +1,6 @@
 package structuredef
 
 import (
-	"encoding/json"
 	"strings"
 
 	"github.com/nemsfhir/nemsfhir/internal/jsonline"
@@ -79,24 +78,10 @@ func decodeBuiltin(line []byte, sd *structureDefinition) error {
 // {type, expression}.
 func decodeContext(r *jsonline.Reader, sd *structureDefinition) {
 	if c := r.Peek(); c != '"' && c != 'n' {
-		raw := r.Raw()
-		var o struct {
-			Type       string `json:"type"`
-			Expression string `json:"expression"`
-		}
-		if json.Unmarshal(raw, &o) == nil && o.Expression != "" {
-			sd.Context = append(sd.Context, o.Expression)
-			if sd.ContextType == "" {
-				sd.ContextType = o.Type
-			}
-		}
+		sd.addContextObject(r.Raw())
 		return
 	}
-	for _, part := range strings.Split(r.Str(), ",") {
-		if part = strings.TrimSpace(part); part != "" {
-			sd.Context = append(sd.Context, part)
-		}
-	}
+	sd.addContextList(r.Str())
 }
 
 func decodeElements(r *jsonline.Reader) []*elementDefinition {

@@ -48,27 +48,37 @@ func (sd *structureDefinition) UnmarshalJSON(b []byte) error {
 	for _, c := range aux.Context {
 		var s string
 		if json.Unmarshal(c, &s) == nil {
-			// The STU3 package writes some lists as one string
-			// ("Element,Resource").
-			for _, part := range strings.Split(s, ",") {
-				if part = strings.TrimSpace(part); part != "" {
-					sd.Context = append(sd.Context, part)
-				}
-			}
+			sd.addContextList(s)
 			continue
 		}
-		var o struct {
-			Type       string `json:"type"`
-			Expression string `json:"expression"`
-		}
-		if json.Unmarshal(c, &o) == nil && o.Expression != "" {
-			sd.Context = append(sd.Context, o.Expression)
-			if sd.ContextType == "" {
-				sd.ContextType = o.Type
-			}
-		}
+		sd.addContextObject(c)
 	}
 	return nil
+}
+
+// addContextList adds a context in its STU3 form: a string, which the STU3
+// package sometimes writes as a comma-separated list ("Element,Resource").
+func (sd *structureDefinition) addContextList(s string) {
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			sd.Context = append(sd.Context, part)
+		}
+	}
+}
+
+// addContextObject adds a context in its R4 form, {type, expression};
+// anything else is left out.
+func (sd *structureDefinition) addContextObject(raw []byte) {
+	var o struct {
+		Type       string `json:"type"`
+		Expression string `json:"expression"`
+	}
+	if json.Unmarshal(raw, &o) == nil && o.Expression != "" {
+		sd.Context = append(sd.Context, o.Expression)
+		if sd.ContextType == "" {
+			sd.ContextType = o.Type
+		}
+	}
 }
 
 type elementDefinition struct {
